@@ -1,0 +1,86 @@
+//! Generates `ui/src/lib/ipc/bindings.ts` from the Rust DTOs.
+//!
+//! The test `bindings_are_current` fails when the committed file differs from what the types
+//! produce; run it with `PARLEY_UPDATE_BINDINGS=1` to rewrite the file.
+
+use crate::*;
+use ts_rs::{Config, TS};
+
+/// The whole TypeScript module, deterministic.
+pub fn typescript() -> String {
+    let cfg = Config::default();
+    let decls = [
+        AccountId::decl(&cfg),
+        ContactId::decl(&cfg),
+        IdentityId::decl(&cfg),
+        ThreadId::decl(&cfg),
+        MessageId::decl(&cfg),
+        OutboxId::decl(&cfg),
+        ChannelKind::decl(&cfg),
+        ThreadStatus::decl(&cfg),
+        Direction::decl(&cfg),
+        DeliveryState::decl(&cfg),
+        AttachmentKind::decl(&cfg),
+        Attachment::decl(&cfg),
+        SyncState::decl(&cfg),
+        AccountSummary::decl(&cfg),
+        PageCursor::decl(&cfg),
+        ThreadSummary::decl(&cfg),
+        ThreadPage::decl(&cfg),
+        MessageView::decl(&cfg),
+        MessagePage::decl(&cfg),
+        ThreadDetail::decl(&cfg),
+        IdentityView::decl(&cfg),
+        ContactContext::decl(&cfg),
+        TextSegment::decl(&cfg),
+        SearchHit::decl(&cfg),
+        WorkspaceInfo::decl(&cfg),
+        CoreEvent::decl(&cfg),
+        ErrorCode::decl(&cfg),
+        IpcError::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from crates/parley-domain by `bindings::typescript()`. Do not edit by hand:\n\
+         // run `PARLEY_UPDATE_BINDINGS=1 cargo test -p parley-domain bindings` instead.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn committed_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/ipc/bindings.ts")
+    }
+
+    #[test]
+    fn bindings_are_current() {
+        let fresh = typescript();
+        let path = committed_path();
+        if std::env::var_os("PARLEY_UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+            std::fs::write(&path, &fresh).expect("write bindings");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/ipc/bindings.ts is stale: run `PARLEY_UPDATE_BINDINGS=1 cargo test -p parley-domain bindings`"
+        );
+    }
+
+    #[test]
+    fn ids_are_numbers_not_bigints() {
+        let ts = typescript();
+        assert!(!ts.contains("bigint"), "an i64 leaked as bigint:\n{ts}");
+    }
+}

@@ -1,0 +1,361 @@
+//! Domain values and the DTOs the UI receives. Field names are camelCase on the wire.
+
+use crate::ids::*;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A messaging channel Parley speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ChannelKind {
+    Telegram,
+    Messenger,
+    Instagram,
+    Whatsapp,
+    Sms,
+    Email,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Messenger => "messenger",
+            ChannelKind::Instagram => "instagram",
+            ChannelKind::Whatsapp => "whatsapp",
+            ChannelKind::Sms => "sms",
+            ChannelKind::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "telegram" => ChannelKind::Telegram,
+            "messenger" => ChannelKind::Messenger,
+            "instagram" => ChannelKind::Instagram,
+            "whatsapp" => ChannelKind::Whatsapp,
+            "sms" => ChannelKind::Sms,
+            "email" => ChannelKind::Email,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a conversation stands for the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ThreadStatus {
+    Open,
+    Pending,
+    Snoozed,
+    Resolved,
+}
+
+impl ThreadStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadStatus::Open => "open",
+            ThreadStatus::Pending => "pending",
+            ThreadStatus::Snoozed => "snoozed",
+            ThreadStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => ThreadStatus::Open,
+            "pending" => ThreadStatus::Pending,
+            "snoozed" => ThreadStatus::Snoozed,
+            "resolved" => ThreadStatus::Resolved,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// Written by the customer.
+    Inbound,
+    /// Written by the business (from Parley or from elsewhere).
+    Outbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "inbound" => Direction::Inbound,
+            "outbound" => Direction::Outbound,
+            _ => return None,
+        })
+    }
+}
+
+/// Delivery state of a message. Inbound messages are always `received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum DeliveryState {
+    Received,
+    Queued,
+    Sending,
+    Retrying,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+    /// The provider may or may not have accepted it; never resent blindly.
+    Uncertain,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Received => "received",
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sending => "sending",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Read => "read",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Uncertain => "uncertain",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "received" => DeliveryState::Received,
+            "queued" => DeliveryState::Queued,
+            "sending" => DeliveryState::Sending,
+            "retrying" => DeliveryState::Retrying,
+            "sent" => DeliveryState::Sent,
+            "delivered" => DeliveryState::Delivered,
+            "read" => DeliveryState::Read,
+            "failed" => DeliveryState::Failed,
+            "uncertain" => DeliveryState::Uncertain,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttachmentKind {
+    Photo,
+    Document,
+    Voice,
+    Audio,
+    Video,
+    Sticker,
+    Location,
+    Contact,
+    Other,
+}
+
+/// Metadata of an attachment. The bytes are fetched on demand through the channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    /// The channel's handle for downloading it (Telegram `file_id`); absent for locations/contacts.
+    pub remote_ref: Option<String>,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    #[ts(type = "number | null")]
+    pub size: Option<i64>,
+    /// A plain-text description for attachments that carry no file (location, shared contact, sticker emoji).
+    pub description: Option<String>,
+}
+
+/// Sync state of one account, as the per-account task reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum SyncState {
+    /// Checking the credentials and reaching the provider.
+    Connecting,
+    /// Reading what arrived while Parley was closed.
+    CatchingUp,
+    /// Up to date; new messages arrive as they are sent.
+    Live,
+    /// Waiting before the next try.
+    Backoff {
+        reason: String,
+        #[serde(rename = "retryAt")]
+        #[ts(type = "number")]
+        retry_at: Millis,
+    },
+    /// The provider refused the credentials: the agent must act.
+    AuthFailed { reason: String },
+    /// Another client consumes this account's updates (Telegram 409): the agent must act.
+    Conflict { reason: String },
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub channel: ChannelKind,
+    /// Shown to agents: the bot's or page's name.
+    pub name: String,
+    /// The provider's handle (bot username, address, number), if any.
+    pub handle: Option<String>,
+    pub is_demo: bool,
+    pub sync: SyncState,
+    /// The last error the sync task met, kept until the next success.
+    pub last_error: Option<String>,
+    #[ts(type = "number | null")]
+    pub last_sync_at: Option<Millis>,
+}
+
+/// A keyset position for paging lists ordered by (time, id), newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PageCursor {
+    #[ts(type = "number")]
+    pub at: Millis,
+    #[ts(type = "number")]
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadSummary {
+    pub id: ThreadId,
+    pub account_id: AccountId,
+    pub channel: ChannelKind,
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    /// The newest message's text, as plain text, shortened.
+    pub snippet: String,
+    pub snippet_direction: Direction,
+    #[ts(type = "number")]
+    pub last_activity_at: Millis,
+    #[ts(type = "number")]
+    pub unread_count: i64,
+    pub status: ThreadStatus,
+    #[ts(type = "number")]
+    pub priority: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadPage {
+    pub threads: Vec<ThreadSummary>,
+    /// Pass back to get the next (older) page; `null` on the last page.
+    pub next: Option<PageCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: MessageId,
+    pub thread_id: ThreadId,
+    pub direction: Direction,
+    pub author_name: String,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    #[ts(type = "number")]
+    pub sent_at: Millis,
+    #[ts(type = "number | null")]
+    pub edited_at: Option<Millis>,
+    pub delivery: DeliveryState,
+    /// Why a send failed or waits, in words for the agent.
+    pub delivery_note: Option<String>,
+}
+
+/// Messages of a thread, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    pub messages: Vec<MessageView>,
+    /// Pass back to load older messages; `null` when the start of the thread is reached.
+    pub older: Option<PageCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadDetail {
+    pub thread: ThreadSummary,
+    pub messages: MessagePage,
+    pub draft: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityView {
+    pub id: IdentityId,
+    pub channel: ChannelKind,
+    pub account_name: String,
+    /// The provider's id of the person (Telegram user id, address, number).
+    pub remote_id: String,
+    /// A handle such as @username, when the provider gives one.
+    pub handle: Option<String>,
+    pub display_name: String,
+}
+
+/// The customer pane beside a thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactContext {
+    pub contact_id: ContactId,
+    pub display_name: String,
+    pub identities: Vec<IdentityView>,
+    #[ts(type = "number")]
+    pub first_seen_at: Millis,
+    #[ts(type = "number")]
+    pub thread_count: i64,
+    #[ts(type = "number")]
+    pub message_count: i64,
+}
+
+/// A piece of a search snippet; `hit` pieces matched the query. Rendered as text, never as HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TextSegment {
+    pub text: String,
+    pub hit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub thread_id: ThreadId,
+    pub message_id: MessageId,
+    pub channel: ChannelKind,
+    pub contact_name: String,
+    pub direction: Direction,
+    pub snippet: Vec<TextSegment>,
+    #[ts(type = "number")]
+    pub sent_at: Millis,
+}
+
+/// What the window shows in its title bar and banner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceInfo {
+    /// True when no real account is set up and the simulated demo workspace runs.
+    pub is_demo: bool,
+    pub data_dir: String,
+}
+
+/// Pushed from Rust to the window as the `parley://event` Tauri event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum CoreEvent {
+    /// Threads changed (new messages, read state, order): reload the visible list.
+    ThreadsChanged { thread_ids: Vec<ThreadId> },
+    /// Messages in this thread changed (arrived, edited, delivery state moved).
+    MessagesChanged { thread_id: ThreadId },
+    /// An account's sync state changed.
+    AccountChanged { account: AccountSummary },
+    /// Accounts were added or removed.
+    AccountsChanged,
+}

@@ -1,0 +1,16 @@
+//! Plain types shared by every Parley crate, and the DTOs the UI sees.
+//!
+//! Everything that crosses the IPC edge derives [`ts_rs::TS`]; the TypeScript bindings in
+//! `ui/src/lib/ipc/bindings.ts` are generated from these types (see `bindings.rs`) and a test fails
+//! when the committed file is stale.
+
+pub mod bindings;
+mod dto;
+mod error;
+mod ingest;
+mod ids;
+
+pub use dto::*;
+pub use error::*;
+pub use ingest::*;
+pub use ids::*;

@@ -1,0 +1,110 @@
+// Generated from crates/parley-domain by `bindings::typescript()`. Do not edit by hand:
+// run `PARLEY_UPDATE_BINDINGS=1 cargo test -p parley-domain bindings` instead.
+
+export type AccountId = number;
+
+export type ContactId = number;
+
+export type IdentityId = number;
+
+export type ThreadId = number;
+
+export type MessageId = number;
+
+export type OutboxId = number;
+
+export type ChannelKind = "telegram" | "messenger" | "instagram" | "whatsapp" | "sms" | "email";
+
+export type ThreadStatus = "open" | "pending" | "snoozed" | "resolved";
+
+export type Direction = "inbound" | "outbound";
+
+export type DeliveryState = "received" | "queued" | "sending" | "retrying" | "sent" | "delivered" | "read" | "failed" | "uncertain";
+
+export type AttachmentKind = "photo" | "document" | "voice" | "audio" | "video" | "sticker" | "location" | "contact" | "other";
+
+export type Attachment = { kind: AttachmentKind, 
+/**
+ * The channel's handle for downloading it (Telegram `file_id`); absent for locations/contacts.
+ */
+remoteRef: string | null, fileName: string | null, mimeType: string | null, size: number | null, 
+/**
+ * A plain-text description for attachments that carry no file (location, shared contact, sticker emoji).
+ */
+description: string | null, };
+
+export type SyncState = { "state": "connecting" } | { "state": "catchingUp" } | { "state": "live" } | { "state": "backoff", reason: string, retryAt: number, } | { "state": "authFailed", reason: string, } | { "state": "conflict", reason: string, } | { "state": "stopped" };
+
+export type AccountSummary = { id: AccountId, channel: ChannelKind, 
+/**
+ * Shown to agents: the bot's or page's name.
+ */
+name: string, 
+/**
+ * The provider's handle (bot username, address, number), if any.
+ */
+handle: string | null, isDemo: boolean, sync: SyncState, 
+/**
+ * The last error the sync task met, kept until the next success.
+ */
+lastError: string | null, lastSyncAt: number | null, };
+
+export type PageCursor = { at: number, id: number, };
+
+export type ThreadSummary = { id: ThreadId, accountId: AccountId, channel: ChannelKind, contactId: ContactId, contactName: string, 
+/**
+ * The newest message's text, as plain text, shortened.
+ */
+snippet: string, snippetDirection: Direction, lastActivityAt: number, unreadCount: number, status: ThreadStatus, priority: number, };
+
+export type ThreadPage = { threads: Array<ThreadSummary>, 
+/**
+ * Pass back to get the next (older) page; `null` on the last page.
+ */
+next: PageCursor | null, };
+
+export type MessageView = { id: MessageId, threadId: ThreadId, direction: Direction, authorName: string, text: string, attachments: Array<Attachment>, sentAt: number, editedAt: number | null, delivery: DeliveryState, 
+/**
+ * Why a send failed or waits, in words for the agent.
+ */
+deliveryNote: string | null, };
+
+export type MessagePage = { messages: Array<MessageView>, 
+/**
+ * Pass back to load older messages; `null` when the start of the thread is reached.
+ */
+older: PageCursor | null, };
+
+export type ThreadDetail = { thread: ThreadSummary, messages: MessagePage, draft: string | null, };
+
+export type IdentityView = { id: IdentityId, channel: ChannelKind, accountName: string, 
+/**
+ * The provider's id of the person (Telegram user id, address, number).
+ */
+remoteId: string, 
+/**
+ * A handle such as @username, when the provider gives one.
+ */
+handle: string | null, displayName: string, };
+
+export type ContactContext = { contactId: ContactId, displayName: string, identities: Array<IdentityView>, firstSeenAt: number, threadCount: number, messageCount: number, };
+
+export type TextSegment = { text: string, hit: boolean, };
+
+export type SearchHit = { threadId: ThreadId, messageId: MessageId, channel: ChannelKind, contactName: string, direction: Direction, snippet: Array<TextSegment>, sentAt: number, };
+
+export type WorkspaceInfo = { 
+/**
+ * True when no real account is set up and the simulated demo workspace runs.
+ */
+isDemo: boolean, dataDir: string, };
+
+export type CoreEvent = { "kind": "threadsChanged", thread_ids: Array<ThreadId>, } | { "kind": "messagesChanged", thread_id: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" };
+
+export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "internal";
+
+export type IpcError = { code: ErrorCode, 
+/**
+ * A sentence for the agent: what was wrong and what to do.
+ */
+message: string, };
