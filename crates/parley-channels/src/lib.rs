@@ -1,1 +1,70 @@
+//! The channel trait every provider implements, and the providers.
+//!
+//! Wire types stay private to each provider module; what leaves this crate is parley-domain's
+//! provider-neutral [`IngestBatch`] and the small types below. The sync engine knows no provider by
+//! name: it holds an `Arc<dyn Channel>`.
 
+mod error;
+pub mod telegram;
+
+pub use error::ChannelError;
+
+use async_trait::async_trait;
+use parley_domain::{AccountIdentity, ChannelKind, IngestBatch, Millis};
+use std::time::Duration;
+
+/// What one fetch returned: messages to store and the cursor that covers them.
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    pub batch: IngestBatch,
+    /// Store this with the batch, in the same transaction, and pass it to the next fetch.
+    /// `None` means the cursor did not move.
+    pub cursor: Option<String>,
+    /// More is waiting right now: fetch again without waiting.
+    pub more: bool,
+}
+
+/// A reply to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub remote_thread_id: String,
+    pub customer_remote_id: String,
+    pub text: String,
+    /// The provider's id of the message this answers, for threading where the channel supports it.
+    pub reply_to_remote_id: Option<String>,
+}
+
+/// What the provider said about a message it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReceipt {
+    /// The provider's id of the sent message, in the same form `fetch` uses for `remote_id`.
+    pub remote_id: String,
+    pub sent_at: Millis,
+}
+
+/// The bytes of an attachment fetched on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub bytes: Vec<u8>,
+    /// The provider's name for the file, when it gives one.
+    pub file_name: Option<String>,
+}
+
+/// One account at one provider.
+#[async_trait]
+pub trait Channel: Send + Sync + 'static {
+    fn kind(&self) -> ChannelKind;
+
+    /// Checks the credentials and says who the account is at the provider.
+    async fn validate(&self) -> Result<AccountIdentity, ChannelError>;
+
+    /// Reads what arrived after `cursor`. With `wait` above zero the provider may hold the request
+    /// open until something arrives (long polling).
+    async fn fetch(&self, cursor: Option<&str>, wait: Duration) -> Result<Fetched, ChannelError>;
+
+    /// Sends one reply. Errors say whether the provider may have acted (see [`ChannelError`]).
+    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError>;
+
+    /// Fetches an attachment's bytes by the `remote_ref` the adapter put in its metadata.
+    async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError>;
+}

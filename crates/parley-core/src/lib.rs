@@ -1,1 +1,12 @@
+//! Parley's facade: one async fn per user action. The Tauri shell forwards each command here in
+//! one line; the tests call the same functions.
 
+mod demo;
+mod errors;
+mod facade;
+pub mod links;
+mod secrets;
+
+pub use facade::{CoreConfig, DemoMode, Parley, Paths};
+pub use parley_sync::{EngineEvent, SystemClock};
+pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};

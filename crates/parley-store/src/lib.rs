@@ -1,1 +1,100 @@
+//! Parley's local store: one SQLite file in WAL mode.
+//!
+//! [`Store`] owns one connection and is `Send`; the caller wraps it in a mutex and calls it from
+//! blocking tasks. Every write that must be atomic (a sync page with its cursor, an outbox
+//! transition) is one transaction. Paging is keyset on (time, id), never OFFSET.
 
+// Column lists as macros so queries are built with `concat!` at compile time: static strings are
+// what `prepare_cached` keys on, with no formatting per call. Each matches a mapper in `rows`.
+macro_rules! message_columns {
+    () => {
+        "m.id, m.thread_id, m.direction, m.author_name, m.text, m.attachments, m.sent_at, \
+         m.edited_at, m.delivery, m.delivery_note"
+    };
+}
+macro_rules! thread_columns {
+    () => {
+        "t.id, t.account_id, a.channel, t.contact_id, c.display_name, t.snippet, \
+         t.snippet_direction, t.last_activity_at, t.unread_count, t.status, t.priority"
+    };
+}
+macro_rules! thread_from {
+    () => {
+        "threads t JOIN accounts a ON a.id = t.account_id JOIN contacts c ON c.id = t.contact_id"
+    };
+}
+macro_rules! account_columns {
+    () => {
+        "id, channel, name, handle, external_id, is_demo, created_at, last_error, last_sync_at"
+    };
+}
+macro_rules! outbox_columns {
+    () => {
+        "id, message_id, thread_id, account_id, body, state, attempts, next_attempt_at, \
+         last_error, created_at"
+    };
+}
+
+mod accounts;
+mod contacts;
+mod drafts;
+mod error;
+mod ingest;
+pub mod migrations;
+mod outbox;
+mod rows;
+mod search;
+mod text;
+mod threads;
+mod types;
+
+pub use error::{Result, StoreError};
+pub use types::*;
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+/// Long enough to ride out a checkpoint or a second connection (a backup, a CLI) holding the lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// More than the number of distinct hot statements, so none is evicted and re-prepared.
+const STATEMENT_CACHE: usize = 96;
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    /// A private database that vanishes when dropped, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: readers never block the writer, and commits are one sequential append.
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        // FULL: a committed draft or outbox item must survive a power cut, not only a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        migrations::migrate(&mut conn, None)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32> {
+        migrations::version(&self.conn)
+    }
+}

@@ -1,1 +1,13 @@
+//! The engine between channels and the store: one sync task and one outbox dispatcher per
+//! account, both written as explicit state machines, with time from an injected [`Clock`].
 
+mod account;
+mod backoff;
+mod clock;
+mod db;
+mod outbox;
+
+pub use account::{AccountRunner, EngineEvent, LONG_POLL, SyncHandle};
+pub use backoff::Backoff;
+pub use clock::{Clock, SystemClock};
+pub use db::Db;

@@ -1,1 +1,15 @@
+//! Test and demo fakes for Parley's channels.
+//!
+//! [`telegram`] is a wire-faithful fake of the Telegram Bot API (its module docs list which
+//! behaviours are reproduced and which are not); [`demo`] drives it with simulated customers so
+//! that the app has something alive to show when no real account is configured.
 
+pub mod demo;
+mod demo_script;
+pub mod telegram;
+
+pub use demo::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld};
+pub use telegram::{
+    BotIdentity, Customer, FakeError, FakeTelegram, FakeTelegramConfig, Fault, InboundContent,
+    SentRecord,
+};

@@ -1,0 +1,257 @@
+//! Telegram Bot API: `getMe` to validate, `getUpdates` long polling, `sendMessage`, `getFile`.
+//!
+//! The cursor is the next `offset` (last `update_id` + 1). Telegram forgets an update once a
+//! `getUpdates` asks with a higher offset, so the sync engine stores a batch together with its
+//! cursor before it asks again: nothing is confirmed that is not stored.
+//!
+//! The bot token is part of every URL, so no reqwest error is ever shown with its URL.
+
+mod wire;
+
+use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt};
+use async_trait::async_trait;
+use parley_domain::{AccountIdentity, ChannelKind};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Where the real Bot API lives; tests and the demo point the adapter elsewhere.
+pub const DEFAULT_API_BASE: &str = "https://api.telegram.org";
+
+/// Telegram's limit on the text of one message, in UTF-16 code units after entity parsing; Parley
+/// counts characters, which is never more.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// How long a request other than a long poll may take before we give up on it.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Allowance on top of the long-poll wait for the network and Telegram's own scheduling.
+const POLL_GRACE: Duration = Duration::from_secs(15);
+const UPDATES_PAGE: u32 = 100;
+
+pub struct TelegramChannel {
+    http: reqwest::Client,
+    api_base: String,
+    token: String,
+    call_timeout: Duration,
+    poll_grace: Duration,
+}
+
+impl std::fmt::Debug for TelegramChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is a secret: never print it.
+        f.debug_struct("TelegramChannel")
+            .field("api_base", &self.api_base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether `token` has the shape BotFather gives (`123456789:AA…`), before asking Telegram.
+pub fn token_looks_valid(token: &str) -> bool {
+    let Some((id, secret)) = token.split_once(':') else {
+        return false;
+    };
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && secret.len() >= 8
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Reading: a lost answer changes nothing at Telegram.
+    Read,
+    /// Writing: a lost answer may hide a message that did go out.
+    Write,
+}
+
+impl TelegramChannel {
+    pub fn new(api_base: &str, token: &str) -> Result<Self, ChannelError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("Parley/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ChannelError::Transient(format!("could not set up HTTP: {}", e.without_url())))?;
+        Ok(Self {
+            http,
+            api_base: api_base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            call_timeout: CALL_TIMEOUT,
+            poll_grace: POLL_GRACE,
+        })
+    }
+
+    /// Shorter patience, for tests of a provider that stops answering.
+    pub fn with_timeouts(mut self, call: Duration, poll_grace: Duration) -> Self {
+        self.call_timeout = call;
+        self.poll_grace = poll_grace;
+        self
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &Value,
+        timeout: Duration,
+        effect: Effect,
+    ) -> Result<T, ChannelError> {
+        let url = format!("{}/bot{}/{}", self.api_base, self.token, method);
+        let response = self
+            .http
+            .post(url)
+            .timeout(timeout)
+            .json(params)
+            .send()
+            .await
+            .map_err(|e| request_error(method, e, effect))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| request_error(method, e, effect))?;
+        wire::decode::<T>(method, status.as_u16(), &body).map_err(|e| match (e, effect) {
+            // Telegram acted (200) but we cannot read what it said.
+            (ChannelError::Malformed(m), Effect::Write) => ChannelError::Uncertain(format!(
+                "{m}. The message may have been sent; Parley will not send it again by itself."
+            )),
+            (e, _) => e,
+        })
+    }
+}
+
+fn request_error(method: &str, e: reqwest::Error, effect: Effect) -> ChannelError {
+    let e = e.without_url();
+    if e.is_connect() || e.is_builder() {
+        return ChannelError::Transient(format!(
+            "Could not reach Telegram ({method}): {e}. Check the network connection."
+        ));
+    }
+    match effect {
+        Effect::Read => ChannelError::Transient(format!("Telegram did not answer {method}: {e}")),
+        Effect::Write => ChannelError::Uncertain(format!(
+            "The connection to Telegram broke before it confirmed the message ({e}). It may have \
+             been sent; Parley will not send it again by itself."
+        )),
+    }
+}
+
+#[async_trait]
+impl Channel for TelegramChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Telegram
+    }
+
+    async fn validate(&self) -> Result<AccountIdentity, ChannelError> {
+        let me: wire::User = self
+            .call("getMe", &json!({}), self.call_timeout, Effect::Read)
+            .await?;
+        if !me.is_bot {
+            return Err(ChannelError::Rejected {
+                code: 0,
+                message: "This token does not belong to a bot. Create a bot with @BotFather and use its token.".into(),
+            });
+        }
+        Ok(AccountIdentity {
+            channel: ChannelKind::Telegram,
+            external_id: me.id.to_string(),
+            name: me.display_name(),
+            handle: me.username,
+        })
+    }
+
+    async fn fetch(&self, cursor: Option<&str>, wait: Duration) -> Result<Fetched, ChannelError> {
+        let offset = cursor.and_then(|c| c.parse::<i64>().ok());
+        let mut params = json!({
+            "limit": UPDATES_PAGE,
+            "timeout": wait.as_secs(),
+            "allowed_updates": ["message", "edited_message"],
+        });
+        if let Some(offset) = offset {
+            params["offset"] = json!(offset);
+        }
+        let updates: Vec<wire::Update> = self
+            .call("getUpdates", &params, wait + self.poll_grace, Effect::Read)
+            .await?;
+        let more = updates.len() as u32 >= UPDATES_PAGE;
+        let next = updates.iter().map(|u| u.update_id + 1).max();
+        let batch = wire::to_batch(updates);
+        Ok(Fetched {
+            batch,
+            cursor: next.map(|n| n.to_string()),
+            more,
+        })
+    }
+
+    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
+        let chars = message.text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(ChannelError::Rejected {
+                code: 400,
+                message: format!(
+                    "Telegram messages are limited to {MAX_TEXT_CHARS} characters; this one has {chars}. Shorten it or split it."
+                ),
+            });
+        }
+        let chat_id: Value = match message.remote_thread_id.parse::<i64>() {
+            Ok(id) => json!(id),
+            Err(_) => json!(message.remote_thread_id),
+        };
+        let mut params = json!({ "chat_id": chat_id, "text": message.text });
+        if let Some(reply_to) = message
+            .reply_to_remote_id
+            .as_deref()
+            .and_then(wire::message_id_of)
+        {
+            params["reply_parameters"] =
+                json!({ "message_id": reply_to, "allow_sending_without_reply": true });
+        }
+        let sent: wire::Message = self
+            .call("sendMessage", &params, self.call_timeout, Effect::Write)
+            .await?;
+        Ok(SendReceipt {
+            remote_id: wire::remote_id(sent.chat.id, sent.message_id),
+            sent_at: sent.date * 1000,
+        })
+    }
+
+    async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {
+        let file: wire::File = self
+            .call(
+                "getFile",
+                &json!({ "file_id": remote_ref }),
+                self.call_timeout,
+                Effect::Read,
+            )
+            .await?;
+        let Some(path) = file.file_path else {
+            return Err(ChannelError::Rejected {
+                code: 400,
+                message: "Telegram has no copy of this file any more (files over 20 MB cannot be downloaded by bots).".into(),
+            });
+        };
+        let url = format!("{}/file/bot{}/{}", self.api_base, self.token, path);
+        let response = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(120))
+            .send()
+            .await
+            .map_err(|e| request_error("file download", e, Effect::Read))?;
+        if !response.status().is_success() {
+            return Err(ChannelError::Transient(format!(
+                "Telegram answered {} to the file download.",
+                response.status()
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| request_error("file download", e, Effect::Read))?;
+        let file_name = path.rsplit('/').next().map(str::to_string);
+        Ok(Downloaded {
+            bytes: bytes.to_vec(),
+            file_name,
+        })
+    }
+}

@@ -1,0 +1,649 @@
+use crate::demo::DemoRuntime;
+use crate::errors;
+use crate::secrets::SecretStore;
+use parley_channels::telegram::{self, TelegramChannel};
+use parley_channels::Channel;
+use parley_domain::*;
+use parley_store::{AccountRow, NewAccount, Store};
+use parley_sync::{AccountRunner, Clock, Db, EngineEvent, LONG_POLL, SyncHandle};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Where Parley keeps its files; each is overridable so tests never touch the user's folders.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub config_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join("parley.sqlite3")
+    }
+
+    pub fn attachments(&self) -> PathBuf {
+        self.data_dir.join("attachments")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoMode {
+    /// Run the simulated demo workspace while no real account exists.
+    Auto,
+    /// Never run it (tests that bring their own fakes).
+    Off,
+}
+
+pub struct CoreConfig {
+    pub paths: Paths,
+    /// The Telegram Bot API root; tests point it at a fake.
+    pub telegram_api: String,
+    pub secrets: Arc<dyn SecretStore>,
+    pub clock: Arc<dyn Clock>,
+    pub demo: DemoMode,
+    /// How long live polls wait at the provider.
+    pub long_poll: Duration,
+}
+
+impl CoreConfig {
+    pub fn new(paths: Paths, secrets: Arc<dyn SecretStore>) -> Self {
+        Self {
+            paths,
+            telegram_api: telegram::DEFAULT_API_BASE.to_string(),
+            secrets,
+            clock: Arc::new(parley_sync::SystemClock),
+            demo: DemoMode::Auto,
+            long_poll: LONG_POLL,
+        }
+    }
+}
+
+enum Runner {
+    Running(SyncHandle),
+    /// Could not start (e.g. its secret is missing); the state says why.
+    Idle(SyncState),
+}
+
+/// The application: the store, the running accounts, the demo, and the events for the window.
+pub struct Parley {
+    db: Db,
+    paths: Paths,
+    telegram_api: String,
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    long_poll: Duration,
+    engine: broadcast::Sender<EngineEvent>,
+    events: broadcast::Sender<CoreEvent>,
+    runners: Mutex<HashMap<AccountId, Runner>>,
+    demo: tokio::sync::Mutex<Option<DemoRuntime>>,
+}
+
+const THREAD_PAGE_MAX: u32 = 200;
+const MESSAGE_PAGE: u32 = 80;
+
+fn secret_key(channel: ChannelKind, external_id: &str) -> String {
+    format!("{}:{}", channel.as_str(), external_id)
+}
+
+impl Parley {
+    /// Opens (or creates) the store, recovers interrupted sends, starts every account's sync and,
+    /// with no real account, the demo workspace. Must run inside a tokio runtime.
+    pub async fn start(config: CoreConfig) -> Result<Arc<Parley>, IpcError> {
+        let db_path = config.paths.database();
+        let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
+            .await
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
+            .map_err(errors::store)?;
+        let db = Db::new(store);
+        let now = config.clock.now();
+        let recovered = db
+            .call(move |s| s.recover_interrupted(now))
+            .await
+            .map_err(errors::store)?;
+        if !recovered.is_empty() {
+            tracing::warn!(count = recovered.len(), "sends interrupted by a crash marked uncertain");
+        }
+        let (engine, _) = broadcast::channel(1024);
+        let (events, _) = broadcast::channel(1024);
+        let app = Arc::new(Parley {
+            db,
+            paths: config.paths,
+            telegram_api: config.telegram_api,
+            secrets: config.secrets,
+            clock: config.clock,
+            long_poll: config.long_poll,
+            engine,
+            events,
+            runners: Mutex::new(HashMap::new()),
+            demo: tokio::sync::Mutex::new(None),
+        });
+        app.spawn_event_pump();
+
+        let accounts = app.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        let has_real = accounts.iter().any(|a| !a.is_demo);
+        if has_real {
+            // A demo left behind by a crash while adding the first real account.
+            for a in accounts.iter().filter(|a| a.is_demo) {
+                let id = a.id;
+                app.db.call(move |s| s.remove_account(id)).await.map_err(errors::store)?;
+            }
+        } else if config.demo == DemoMode::Auto {
+            app.start_demo().await?;
+        }
+        for account in accounts.into_iter().filter(|a| !a.is_demo) {
+            app.start_account(&account).await;
+        }
+        Ok(app)
+    }
+
+    /// Events for the window.
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.events.subscribe()
+    }
+
+    /// The engine's own events (new messages for notifications, among others).
+    pub fn subscribe_engine(&self) -> broadcast::Receiver<EngineEvent> {
+        self.engine.subscribe()
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    fn spawn_event_pump(self: &Arc<Self>) {
+        let mut rx = self.engine.subscribe();
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let event = match rx.recv().await {
+                    Ok(e) => e,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Some events were dropped: have the window reload everything.
+                        EngineEvent::ThreadsChanged { threads: vec![] }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(app) = app.upgrade() else { return };
+                let out = match event {
+                    EngineEvent::ThreadsChanged { threads } => {
+                        Some(CoreEvent::ThreadsChanged { thread_ids: threads })
+                    }
+                    EngineEvent::MessagesChanged { thread } => {
+                        Some(CoreEvent::MessagesChanged { thread_id: thread })
+                    }
+                    EngineEvent::State { account, .. } => app
+                        .account_summary(account)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|account| CoreEvent::AccountChanged { account }),
+                    EngineEvent::NewMessages { .. } => None,
+                };
+                if let Some(out) = out {
+                    let _ = app.events.send(out);
+                }
+            }
+        });
+    }
+
+    fn runner_for(&self, account: AccountId, channel: Arc<dyn Channel>) -> AccountRunner {
+        AccountRunner {
+            account,
+            channel,
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            events: self.engine.clone(),
+            long_poll: self.long_poll,
+        }
+    }
+
+    async fn start_account(&self, account: &AccountRow) {
+        let key = secret_key(account.channel, &account.external_id);
+        let secrets = self.secrets.clone();
+        let token = tokio::task::spawn_blocking(move || secrets.get(&key))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        let runner = match (account.channel, token) {
+            (ChannelKind::Telegram, Ok(Some(token))) => {
+                match TelegramChannel::new(&self.telegram_api, &token) {
+                    Ok(ch) => Runner::Running(self.runner_for(account.id, Arc::new(ch)).spawn()),
+                    Err(e) => Runner::Idle(SyncState::Backoff {
+                        reason: e.to_string(),
+                        retry_at: self.clock.now(),
+                    }),
+                }
+            }
+            (_, Ok(None)) => Runner::Idle(SyncState::AuthFailed {
+                reason: "The token of this account is missing from the system keychain. Remove the account and add it again.".into(),
+            }),
+            (_, Err(e)) => Runner::Idle(SyncState::AuthFailed {
+                reason: format!(
+                    "The system keychain could not be read ({e}). Unlock your keyring (GNOME Keyring, KWallet, macOS Keychain) and restart Parley."
+                ),
+            }),
+            (other, Ok(Some(_))) => Runner::Idle(SyncState::AuthFailed {
+                reason: format!("{} accounts are not supported by this version of Parley.", other.as_str()),
+            }),
+        };
+        self.lock_runners().insert(account.id, runner);
+    }
+
+    fn lock_runners(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, Runner>> {
+        self.runners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn start_demo(&self) -> Result<(), IpcError> {
+        let runtime = DemoRuntime::start(&self.paths.data_dir).await?;
+        let identity = runtime.identity();
+        let existing = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        let account_id = match existing.iter().find(|a| a.is_demo) {
+            Some(a) => a.id,
+            None => {
+                let now = self.clock.now();
+                let new = NewAccount {
+                    channel: identity.channel,
+                    name: identity.name.clone(),
+                    handle: identity.handle.clone(),
+                    external_id: identity.external_id.clone(),
+                    is_demo: true,
+                };
+                self.db
+                    .call(move |s| s.insert_account(&new, now))
+                    .await
+                    .map_err(errors::store)?
+            }
+        };
+        let handle = self.runner_for(account_id, runtime.channel()).spawn();
+        self.lock_runners().insert(account_id, Runner::Running(handle));
+        *self.demo.lock().await = Some(runtime);
+        Ok(())
+    }
+
+    /// Stops the demo and forgets its data, once a real account exists.
+    async fn stop_demo(&self) -> Result<(), IpcError> {
+        let runtime = self.demo.lock().await.take();
+        let accounts = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        for a in accounts.into_iter().filter(|a| a.is_demo) {
+            self.lock_runners().remove(&a.id);
+            let id = a.id;
+            self.db.call(move |s| s.remove_account(id)).await.map_err(errors::store)?;
+        }
+        if let Some(runtime) = runtime {
+            runtime.discard().await;
+        }
+        Ok(())
+    }
+
+    pub async fn workspace_info(&self) -> WorkspaceInfo {
+        WorkspaceInfo {
+            is_demo: self.demo.lock().await.is_some(),
+            data_dir: self.paths.data_dir.display().to_string(),
+        }
+    }
+
+    /// The demo's fake Telegram server, when the demo runs (the end-to-end tests drive it).
+    pub async fn demo_endpoint(&self) -> Option<String> {
+        self.demo.lock().await.as_ref().map(|d| d.base_url())
+    }
+
+    pub async fn list_threads(
+        &self,
+        cursor: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<ThreadPage, IpcError> {
+        let limit = limit.clamp(1, THREAD_PAGE_MAX);
+        self.db
+            .call(move |s| s.list_threads(cursor, limit))
+            .await
+            .map_err(errors::store)
+    }
+
+    /// Opens a thread: its newest messages, its draft, and marks it read.
+    pub async fn open_thread(&self, thread: ThreadId) -> Result<ThreadDetail, IpcError> {
+        let (changed, detail) = self
+            .db
+            .call(move |s| {
+                let changed = s.mark_read(thread)?;
+                let summary = s.thread(thread)?;
+                let messages = s.messages(thread, None, MESSAGE_PAGE)?;
+                let draft = s.draft(thread)?;
+                Ok((changed, summary.map(|t| (t, messages, draft))))
+            })
+            .await
+            .map_err(errors::store)?;
+        let (thread_summary, messages, draft) = detail.ok_or_else(|| errors::not_found("conversation"))?;
+        if changed {
+            let _ = self.events.send(CoreEvent::ThreadsChanged {
+                thread_ids: vec![thread],
+            });
+        }
+        Ok(ThreadDetail {
+            thread: thread_summary,
+            messages,
+            draft,
+        })
+    }
+
+    pub async fn older_messages(
+        &self,
+        thread: ThreadId,
+        before: PageCursor,
+        limit: u32,
+    ) -> Result<MessagePage, IpcError> {
+        let limit = limit.clamp(1, THREAD_PAGE_MAX);
+        self.db
+            .call(move |s| s.messages(thread, Some(before), limit))
+            .await
+            .map_err(errors::store)
+    }
+
+    pub async fn save_draft(&self, thread: ThreadId, text: String) -> Result<(), IpcError> {
+        let now = self.clock.now();
+        self.db
+            .call(move |s| s.save_draft(thread, &text, now))
+            .await
+            .map_err(errors::store)
+    }
+
+    /// Queues a reply; the account's dispatcher sends it. Returns the local echo.
+    pub async fn send_reply(&self, thread: ThreadId, text: String) -> Result<MessageView, IpcError> {
+        let text = text.trim_end().to_string();
+        if text.trim().is_empty() {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "The reply is empty."));
+        }
+        let target = self
+            .db
+            .call(move |s| s.thread_target(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))?;
+        if target.channel == ChannelKind::Telegram {
+            let chars = text.chars().count();
+            if chars > telegram::MAX_TEXT_CHARS {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "Telegram messages are limited to {} characters; this reply has {chars}. Shorten it or send it in parts.",
+                        telegram::MAX_TEXT_CHARS
+                    ),
+                ));
+            }
+        }
+        let account = target.account_id;
+        let author = self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .map(|a| a.name)
+            .unwrap_or_else(|| "You".into());
+        let now = self.clock.now();
+        let queued = self
+            .db
+            .call(move |s| s.queue_reply(thread, &text, &author, now))
+            .await
+            .map_err(errors::store)?;
+        if let Some(Runner::Running(handle)) = self.lock_runners().get(&account) {
+            handle.wake_outbox();
+        }
+        let _ = self.events.send(CoreEvent::ThreadsChanged {
+            thread_ids: vec![thread],
+        });
+        Ok(queued.message)
+    }
+
+    pub async fn contact_context(&self, thread: ThreadId) -> Result<ContactContext, IpcError> {
+        self.db
+            .call(move |s| s.contact_context(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))
+    }
+
+    pub async fn search(&self, query: String, limit: u32) -> Result<Vec<SearchHit>, IpcError> {
+        let limit = limit.clamp(1, THREAD_PAGE_MAX);
+        self.db
+            .call(move |s| s.search(&query, limit))
+            .await
+            .map_err(errors::store)
+    }
+
+    fn state_of(&self, account: AccountId) -> SyncState {
+        match self.lock_runners().get(&account) {
+            Some(Runner::Running(h)) => h.state(),
+            Some(Runner::Idle(state)) => state.clone(),
+            None => SyncState::Stopped,
+        }
+    }
+
+    fn summary(&self, row: AccountRow) -> AccountSummary {
+        AccountSummary {
+            sync: self.state_of(row.id),
+            id: row.id,
+            channel: row.channel,
+            name: row.name,
+            handle: row.handle,
+            is_demo: row.is_demo,
+            last_error: row.last_error,
+            last_sync_at: row.last_sync_at,
+        }
+    }
+
+    async fn account_summary(&self, id: AccountId) -> Result<Option<AccountSummary>, IpcError> {
+        let row = self
+            .db
+            .call(move |s| s.account(id))
+            .await
+            .map_err(errors::store)?;
+        Ok(row.map(|r| self.summary(r)))
+    }
+
+    pub async fn list_accounts(&self) -> Result<Vec<AccountSummary>, IpcError> {
+        let rows = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        Ok(rows.into_iter().map(|r| self.summary(r)).collect())
+    }
+
+    /// Validates a bot token with Telegram, keeps it in the keychain, and starts syncing.
+    pub async fn add_telegram_account(&self, token: String) -> Result<AccountSummary, IpcError> {
+        let token = token.trim().to_string();
+        if !telegram::token_looks_valid(&token) {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "That does not look like a bot token. A token looks like 123456789:AAH4… and comes from @BotFather in Telegram.",
+            ));
+        }
+        let channel = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
+        let identity = channel.validate().await.map_err(errors::channel)?;
+        let existing = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        if existing
+            .iter()
+            .any(|a| !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id)
+        {
+            return Err(IpcError::new(
+                ErrorCode::Duplicate,
+                format!("The bot {} is already in Parley.", identity.name),
+            ));
+        }
+        let key = secret_key(identity.channel, &identity.external_id);
+        {
+            let secrets = self.secrets.clone();
+            let (key, token) = (key.clone(), token.clone());
+            tokio::task::spawn_blocking(move || secrets.set(&key, &token))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+                .map_err(|e| {
+                    IpcError::new(
+                        ErrorCode::Keychain,
+                        format!(
+                            "The token could not be saved in the system keychain ({e}). On Linux, make sure a keyring (GNOME Keyring or KWallet) is running and unlocked, then try again."
+                        ),
+                    )
+                })?;
+        }
+        self.stop_demo().await?;
+        let now = self.clock.now();
+        let new = NewAccount {
+            channel: identity.channel,
+            name: identity.name.clone(),
+            handle: identity.handle.clone(),
+            external_id: identity.external_id.clone(),
+            is_demo: false,
+        };
+        let id = match self.db.call(move |s| s.insert_account(&new, now)).await {
+            Ok(id) => id,
+            Err(e) => {
+                let secrets = self.secrets.clone();
+                let _ = tokio::task::spawn_blocking(move || secrets.delete(&key)).await;
+                return Err(errors::store(e));
+            }
+        };
+        let handle = self.runner_for(id, Arc::new(channel)).spawn();
+        self.lock_runners().insert(id, Runner::Running(handle));
+        let _ = self.events.send(CoreEvent::AccountsChanged);
+        let _ = self.events.send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
+        self.account_summary(id)
+            .await?
+            .ok_or_else(|| errors::not_found("account"))
+    }
+
+    /// Stops an account, deletes its conversations from this computer and its secret from the
+    /// keychain.
+    pub async fn remove_account(&self, id: AccountId) -> Result<(), IpcError> {
+        let row = self
+            .db
+            .call(move |s| s.account(id))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("account"))?;
+        if row.is_demo {
+            self.stop_demo().await?;
+        } else {
+            self.lock_runners().remove(&id);
+            self.db.call(move |s| s.remove_account(id)).await.map_err(errors::store)?;
+            let secrets = self.secrets.clone();
+            let key = secret_key(row.channel, &row.external_id);
+            let deleted = tokio::task::spawn_blocking(move || secrets.delete(&key))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            if let Err(e) = deleted {
+                tracing::warn!(%id, "could not delete the account's secret from the keychain: {e}");
+            }
+        }
+        let _ = self.events.send(CoreEvent::AccountsChanged);
+        let _ = self.events.send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
+        Ok(())
+    }
+
+    /// Downloads an attachment (once) into the data folder and returns where it is.
+    pub async fn fetch_attachment(&self, message: MessageId, index: usize) -> Result<PathBuf, IpcError> {
+        let msg = self
+            .db
+            .call(move |s| s.message_ref(message))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("message"))?;
+        let attachment = msg
+            .attachments
+            .get(index)
+            .cloned()
+            .ok_or_else(|| errors::not_found("attachment"))?;
+        let remote_ref = attachment.remote_ref.clone().ok_or_else(|| {
+            IpcError::new(ErrorCode::InvalidInput, "This attachment has no file to open.")
+        })?;
+        let name = safe_file_name(attachment.file_name.as_deref(), attachment.mime_type.as_deref());
+        let path = self
+            .paths
+            .attachments()
+            .join(format!("{}-{}-{}", message, index, name));
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Ok(path);
+        }
+        let channel = self.channel_of(msg.account_id).await?;
+        let downloaded = channel.download(&remote_ref).await.map_err(errors::channel)?;
+        let dir = self.paths.attachments();
+        let tmp = path.with_extension("part");
+        let write = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::write(&tmp, &downloaded.bytes).await?;
+            tokio::fs::rename(&tmp, &path).await
+        };
+        write.await.map_err(|e| {
+            IpcError::new(
+                ErrorCode::Storage,
+                format!("The attachment could not be saved in {} ({e}).", dir.display()),
+            )
+        })?;
+        Ok(path)
+    }
+
+    async fn channel_of(&self, account: AccountId) -> Result<Arc<dyn Channel>, IpcError> {
+        let row = self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("account"))?;
+        if row.is_demo {
+            if let Some(demo) = self.demo.lock().await.as_ref() {
+                return Ok(demo.channel());
+            }
+        }
+        let key = secret_key(row.channel, &row.external_id);
+        let secrets = self.secrets.clone();
+        let token = tokio::task::spawn_blocking(move || secrets.get(&key))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+            .map_err(|e| IpcError::new(ErrorCode::Keychain, format!("The system keychain could not be read ({e}).")))?
+            .ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::AuthFailed,
+                    "The token of this account is missing from the system keychain. Remove the account and add it again.",
+                )
+            })?;
+        let ch = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
+        Ok(Arc::new(ch))
+    }
+}
+
+/// A file name safe on every OS, derived from an untrusted one.
+fn safe_file_name(name: Option<&str>, mime: Option<&str>) -> String {
+    let cleaned: String = name
+        .unwrap_or("")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect::<String>()
+        .trim_matches('.')
+        .chars()
+        .take(80)
+        .collect();
+    if !cleaned.is_empty() {
+        return cleaned;
+    }
+    let ext = match mime {
+        Some("image/jpeg") => "jpg",
+        Some("image/png") => "png",
+        Some("image/webp") => "webp",
+        Some("audio/ogg") => "ogg",
+        Some("video/mp4") => "mp4",
+        Some("application/pdf") => "pdf",
+        _ => "bin",
+    };
+    format!("attachment.{ext}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_from_customers_are_tamed() {
+        assert_eq!(safe_file_name(Some("../../etc/passwd"), None), "_.._etc_passwd");
+        assert_eq!(safe_file_name(Some("invoice 12.pdf"), None), "invoice_12.pdf");
+        assert_eq!(safe_file_name(None, Some("image/jpeg")), "attachment.jpg");
+        assert_eq!(safe_file_name(Some("..."), Some("application/pdf")), "attachment.pdf");
+    }
+}

@@ -1,0 +1,57 @@
+//! The customer pane.
+
+use crate::Store;
+use crate::error::Result;
+use crate::rows;
+use parley_domain::*;
+use rusqlite::OptionalExtension;
+
+impl Store {
+    /// The contact behind a thread, with every identity they have across accounts.
+    pub fn contact_context(&self, thread: ThreadId) -> Result<Option<ContactContext>> {
+        let contact: Option<(i64, String, Millis)> = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.display_name, c.first_seen_at
+                 FROM threads t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+            )?
+            .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((contact_id, display_name, first_seen_at)) = contact else {
+            return Ok(None);
+        };
+        let identities = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name
+                 FROM identities i JOIN accounts a ON a.id = i.account_id
+                 WHERE i.contact_id = ?1 ORDER BY i.id",
+            )?;
+            rows::collect(&mut stmt, [contact_id], |r| {
+                Ok(IdentityView {
+                    id: IdentityId(r.get(0)?),
+                    channel: rows::channel(&r.get::<_, String>(1)?)?,
+                    account_name: r.get(2)?,
+                    remote_id: r.get(3)?,
+                    handle: r.get(4)?,
+                    display_name: r.get(5)?,
+                })
+            })?
+        };
+        let (thread_count, message_count): (i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*),
+                        coalesce(sum((SELECT count(*) FROM messages m WHERE m.thread_id = t.id)), 0)
+                 FROM threads t WHERE t.contact_id = ?1",
+            )?
+            .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(Some(ContactContext {
+            contact_id: ContactId(contact_id),
+            display_name,
+            identities,
+            first_seen_at,
+            thread_count,
+            message_count,
+        }))
+    }
+}

@@ -1,0 +1,54 @@
+//! Messages and their full-text index.
+
+pub(super) const V1: &str = r#"
+CREATE TABLE messages (
+    id                  INTEGER PRIMARY KEY,
+    thread_id           INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    account_id          INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    -- NULL while a reply waits in the outbox; NULLs never collide in the UNIQUE below.
+    remote_id           TEXT,
+    direction           TEXT    NOT NULL,
+    author_name         TEXT    NOT NULL,
+    text                TEXT    NOT NULL,
+    attachments         TEXT    NOT NULL DEFAULT '[]',
+    sent_at             INTEGER NOT NULL,
+    edited_at           INTEGER,
+    delivery            TEXT    NOT NULL,
+    delivery_note       TEXT,
+    reply_to_remote_id  TEXT,
+    UNIQUE (account_id, remote_id)
+);
+-- Keyset paging of one thread, and the "newest message of a thread" lookup.
+CREATE INDEX messages_thread_time ON messages(thread_id, sent_at, id);
+"#;
+
+/// Full-text search. An external-content table: the text is stored once, in `messages`.
+pub(super) const V2: &str = r#"
+-- Highlight markers (STX/ETX) in stored text could fake a search highlight; older builds did not
+-- strip them, so clean existing rows before they are indexed.
+UPDATE messages SET text = replace(replace(text, char(2), ''), char(3), '')
+ WHERE instr(text, char(2)) > 0 OR instr(text, char(3)) > 0;
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text,
+    content = 'messages',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+
+-- Rows written before this version must be searchable too.
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+"#;

@@ -1,0 +1,60 @@
+//! Forward-only, numbered schema migrations.
+//!
+//! The version lives in `PRAGMA user_version`. Each version runs in its own transaction together
+//! with the bump of `user_version`, so a crash leaves the database at one version or the next,
+//! never between. Never edit a migration that has shipped: add a new one.
+
+use crate::error::{Result, StoreError};
+use rusqlite::{Connection, TransactionBehavior};
+
+mod accounts;
+mod contacts;
+mod messages;
+mod outbox;
+mod threads;
+
+/// Version `n` is `MIGRATIONS[n - 1]`; a version may be split across the files of its table
+/// families, applied in order.
+const MIGRATIONS: &[&[&str]] = &[
+    // 1: base schema.
+    &[
+        accounts::V1,
+        contacts::V1,
+        threads::V1,
+        messages::V1,
+        outbox::V1,
+    ],
+    // 2: full-text search over messages.
+    &[messages::V2],
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+/// The schema version of an open database.
+pub fn version(conn: &Connection) -> Result<u32> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Brings the database up to `target` (or [`LATEST`]). Public so tests (and tools) can build a
+/// database as an older Parley left it.
+pub fn migrate(conn: &mut Connection, target: Option<u32>) -> Result<u32> {
+    let target = target.unwrap_or(LATEST).min(LATEST);
+    let found = version(conn)?;
+    if found > LATEST {
+        return Err(StoreError::TooNew {
+            found,
+            supported: LATEST,
+        });
+    }
+    for v in (found + 1)..=target {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for sql in MIGRATIONS[(v - 1) as usize] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", v)?;
+        tx.commit()?;
+        tracing::info!(version = v, "applied store migration");
+    }
+    version(conn)
+}

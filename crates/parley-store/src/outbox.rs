@@ -1,0 +1,380 @@
+//! The outbox state machine. Every transition is one transaction that moves the outbox item and
+//! the delivery state of its message together, and refuses moves the machine does not allow, so
+//! a late or repeated call cannot resurrect a sent or failed item (no double send).
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::rows;
+use crate::text::{snippet, strip_markers};
+use crate::threads::{message_by_id, refresh_thread_head};
+use crate::types::{OutboxItem, OutboxState, QueuedReply};
+use parley_domain::*;
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+/// What the agent sees on a reply whose fate is unknown after a crash.
+const INTERRUPTED_NOTE: &str = "Parley stopped while sending this reply. It may or may not have \
+     been delivered, so it was not sent again; check the conversation before resending.";
+
+struct Item {
+    message_id: i64,
+    thread_id: ThreadId,
+    account_id: i64,
+    state: OutboxState,
+    remote_id: Option<String>,
+}
+
+fn load(tx: &Transaction<'_>, id: OutboxId) -> Result<Item> {
+    let found: Option<(i64, i64, i64, String, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT message_id, thread_id, account_id, state, remote_id FROM outbox WHERE id = ?1",
+        )?
+        .query_row([id.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let (message_id, thread_id, account_id, state, remote_id) =
+        found.ok_or(StoreError::NotFound("outbox item"))?;
+    Ok(Item {
+        message_id,
+        thread_id: ThreadId(thread_id),
+        account_id,
+        state: rows::outbox_state(&state)?,
+        remote_id,
+    })
+}
+
+fn require(id: OutboxId, item: &Item, to: OutboxState, from: &[OutboxState]) -> Result<()> {
+    if from.contains(&item.state) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "outbox item {id} is {}; it cannot become {}",
+            item.state.as_str(),
+            to.as_str()
+        )))
+    }
+}
+
+/// Moves the item and its message; `note` of `None` clears the previous note.
+fn transition(
+    tx: &Transaction<'_>,
+    id: OutboxId,
+    item: &Item,
+    to: OutboxState,
+    delivery: DeliveryState,
+    note: Option<&str>,
+    now: Millis,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE outbox SET state = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id.0, to.as_str(), note, now])?;
+    tx.prepare_cached("UPDATE messages SET delivery = ?2, delivery_note = ?3 WHERE id = ?1")?
+        .execute(params![item.message_id, delivery.as_str(), note])?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores the agent's reply as a message and queues it, in one transaction that also clears
+    /// the draft: from here on the reply survives a crash and is sent by the dispatcher.
+    pub fn queue_reply(
+        &mut self,
+        thread: ThreadId,
+        text: &str,
+        author_name: &str,
+        now: Millis,
+    ) -> Result<QueuedReply> {
+        let text = strip_markers(text);
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid("a reply needs some text".into()));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account: i64 = tx
+            .prepare_cached("SELECT account_id FROM threads WHERE id = ?1")?
+            .query_row([thread.0], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound("thread"))?;
+        let message_id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO messages (thread_id, account_id, direction, author_name, text,
+                                       sent_at, delivery)
+                 VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, 'queued') RETURNING id",
+            )?
+            .query_row(params![thread.0, account, author_name, text, now], |r| {
+                r.get(0)
+            })?;
+        let outbox_id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO outbox (message_id, thread_id, account_id, body, state,
+                                     next_attempt_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5) RETURNING id",
+            )?
+            .query_row(params![message_id, thread.0, account, text, now], |r| {
+                r.get(0)
+            })?;
+        tx.prepare_cached("DELETE FROM drafts WHERE thread_id = ?1")?
+            .execute([thread.0])?;
+        tx.prepare_cached(
+            "UPDATE threads SET snippet = ?2, snippet_direction = 'outbound',
+                                last_activity_at = ?3
+             WHERE id = ?1 AND last_activity_at <= ?3",
+        )?
+        .execute(params![thread.0, snippet(&text, &[]), now])?;
+        let message =
+            message_by_id(&tx, MessageId(message_id))?.ok_or(StoreError::NotFound("message"))?;
+        tx.commit()?;
+        Ok(QueuedReply {
+            outbox_id: OutboxId(outbox_id),
+            message,
+        })
+    }
+
+    /// Items of `account` the dispatcher should send now, oldest first. An item waits while an
+    /// older reply in its thread is in flight or waiting for a later retry, so the customer
+    /// receives replies in the order they were written.
+    pub fn due_outbox(
+        &self,
+        account: AccountId,
+        now: Millis,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox o WHERE account_id = ?1 AND state IN ('queued', 'retrying')",
+            " AND next_attempt_at <= ?2",
+            " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.thread_id = o.thread_id",
+            "   AND e.id < o.id AND (e.state = 'sending'",
+            "     OR (e.state IN ('queued', 'retrying') AND e.next_attempt_at > ?2)))",
+            " ORDER BY id LIMIT ?3"
+        ))?;
+        rows::collect(
+            &mut stmt,
+            params![account.0, now, i64::from(limit)],
+            rows::outbox_item,
+        )
+    }
+
+    /// One outbox item, whatever its state.
+    pub fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE id = ?1"
+        ))?;
+        rows::first(&mut stmt, [id.0], rows::outbox_item)
+    }
+
+    /// The dispatcher is about to call the provider. Committed before the call, so a crash during
+    /// it leaves the item in `sending`, which [`Store::recover_interrupted`] turns uncertain.
+    pub fn outbox_sending(&mut self, id: OutboxId, now: Millis) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        require(
+            id,
+            &item,
+            OutboxState::Sending,
+            &[OutboxState::Queued, OutboxState::Retrying],
+        )?;
+        tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1")?
+            .execute([id.0])?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Sending,
+            DeliveryState::Sending,
+            None,
+            now,
+        )?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// The provider accepted the reply as `remote_id`. If the sync already stored the echo of it
+    /// under that id, the echo is dropped and ours keeps the id, so the thread shows it once.
+    /// Also allowed from `uncertain` and `retrying`, for when reconciliation finds it was sent.
+    pub fn outbox_sent(
+        &mut self,
+        id: OutboxId,
+        remote_id: &str,
+        sent_at: Millis,
+        now: Millis,
+    ) -> Result<ThreadId> {
+        if remote_id.is_empty() {
+            return Err(StoreError::Invalid(
+                "a sent reply needs its provider id".into(),
+            ));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        if item.state == OutboxState::Sent && item.remote_id.as_deref() == Some(remote_id) {
+            // A repeated confirmation: nothing to do.
+            return Ok(item.thread_id);
+        }
+        require(
+            id,
+            &item,
+            OutboxState::Sent,
+            &[
+                OutboxState::Sending,
+                OutboxState::Uncertain,
+                OutboxState::Retrying,
+            ],
+        )?;
+        let duplicate_threads: Vec<i64> = {
+            let mut stmt = tx.prepare_cached(
+                "DELETE FROM messages WHERE account_id = ?1 AND remote_id = ?2 AND id <> ?3
+                 RETURNING thread_id",
+            )?;
+            stmt.query_map(params![item.account_id, remote_id, item.message_id], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        tx.prepare_cached(
+            "UPDATE outbox SET state = 'sent', remote_id = ?2, last_error = NULL, updated_at = ?3
+             WHERE id = ?1",
+        )?
+        .execute(params![id.0, remote_id, now])?;
+        tx.prepare_cached(
+            "UPDATE messages SET remote_id = ?2, delivery = 'sent', delivery_note = NULL,
+                                 sent_at = ?3
+             WHERE id = ?1",
+        )?
+        .execute(params![item.message_id, remote_id, sent_at])?;
+        refresh_thread_head(&tx, item.thread_id)?;
+        for t in duplicate_threads {
+            if t != item.thread_id.0 {
+                refresh_thread_head(&tx, ThreadId(t))?;
+            }
+        }
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// A transient failure: try again at `next_at`. Also allowed from `queued`, for a pre-send
+    /// check that decides to wait (quiet hours).
+    pub fn outbox_retry(
+        &mut self,
+        id: OutboxId,
+        next_at: Millis,
+        note: &str,
+        now: Millis,
+    ) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        require(
+            id,
+            &item,
+            OutboxState::Retrying,
+            &[
+                OutboxState::Queued,
+                OutboxState::Sending,
+                OutboxState::Retrying,
+            ],
+        )?;
+        tx.prepare_cached("UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1")?
+            .execute(params![id.0, next_at])?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Retrying,
+            DeliveryState::Retrying,
+            Some(note),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// A permanent failure, shown to the agent with `note`. Also allowed before sending, for a
+    /// pre-send check that refuses (opted out, window closed).
+    pub fn outbox_failed(&mut self, id: OutboxId, note: &str, now: Millis) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        require(
+            id,
+            &item,
+            OutboxState::Failed,
+            &[
+                OutboxState::Queued,
+                OutboxState::Sending,
+                OutboxState::Retrying,
+            ],
+        )?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Failed,
+            DeliveryState::Failed,
+            Some(note),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// The request may have reached the provider and no answer came: never resent blindly.
+    pub fn outbox_uncertain(&mut self, id: OutboxId, note: &str, now: Millis) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        require(id, &item, OutboxState::Uncertain, &[OutboxState::Sending])?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Uncertain,
+            DeliveryState::Uncertain,
+            Some(note),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// Run once at start-up, before the dispatcher: items left in `sending` by a process that
+    /// died mid-send become uncertain instead of being sent twice.
+    pub fn recover_interrupted(&mut self, now: Millis) -> Result<Vec<ThreadId>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "UPDATE messages SET delivery = 'uncertain', delivery_note = ?1
+             WHERE id IN (SELECT message_id FROM outbox WHERE state = 'sending')",
+        )?
+        .execute([INTERRUPTED_NOTE])?;
+        let mut threads: Vec<ThreadId> = {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = 'uncertain', last_error = ?1, updated_at = ?2
+                 WHERE state = 'sending' RETURNING thread_id",
+            )?;
+            stmt.query_map(params![INTERRUPTED_NOTE, now], |r| Ok(ThreadId(r.get(0)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        tx.commit()?;
+        threads.sort();
+        threads.dedup();
+        if !threads.is_empty() {
+            tracing::warn!(
+                count = threads.len(),
+                "replies interrupted mid-send marked uncertain"
+            );
+        }
+        Ok(threads)
+    }
+}

@@ -1,0 +1,127 @@
+//! Reading rows into domain types. Enum columns hold `as_str()` strings; anything else is corrupt.
+
+use crate::error::{Result, StoreError};
+use crate::types::{AccountRow, OutboxItem, OutboxState};
+use parley_domain::*;
+use rusqlite::Row;
+
+pub(crate) fn channel(s: &str) -> Result<ChannelKind> {
+    ChannelKind::parse(s).ok_or_else(|| corrupt("channel", s))
+}
+
+pub(crate) fn direction(s: &str) -> Result<Direction> {
+    Direction::parse(s).ok_or_else(|| corrupt("direction", s))
+}
+
+pub(crate) fn delivery(s: &str) -> Result<DeliveryState> {
+    DeliveryState::parse(s).ok_or_else(|| corrupt("delivery", s))
+}
+
+pub(crate) fn status(s: &str) -> Result<ThreadStatus> {
+    ThreadStatus::parse(s).ok_or_else(|| corrupt("thread status", s))
+}
+
+pub(crate) fn outbox_state(s: &str) -> Result<OutboxState> {
+    OutboxState::parse(s).ok_or_else(|| corrupt("outbox state", s))
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} {value:?}"))
+}
+
+pub(crate) fn attachments_from_json(json: &str) -> Result<Vec<Attachment>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("attachments: {e}")))
+}
+
+pub(crate) fn attachments_to_json(attachments: &[Attachment]) -> Result<String> {
+    serde_json::to_string(attachments)
+        .map_err(|e| StoreError::Invalid(format!("attachments cannot be stored: {e}")))
+}
+
+pub(crate) fn message_view(row: &Row<'_>) -> Result<MessageView> {
+    Ok(MessageView {
+        id: MessageId(row.get(0)?),
+        thread_id: ThreadId(row.get(1)?),
+        direction: direction(&row.get::<_, String>(2)?)?,
+        author_name: row.get(3)?,
+        text: row.get(4)?,
+        attachments: attachments_from_json(&row.get::<_, String>(5)?)?,
+        sent_at: row.get(6)?,
+        edited_at: row.get(7)?,
+        delivery: delivery(&row.get::<_, String>(8)?)?,
+        delivery_note: row.get(9)?,
+    })
+}
+
+pub(crate) fn thread_summary(row: &Row<'_>) -> Result<ThreadSummary> {
+    Ok(ThreadSummary {
+        id: ThreadId(row.get(0)?),
+        account_id: AccountId(row.get(1)?),
+        channel: channel(&row.get::<_, String>(2)?)?,
+        contact_id: ContactId(row.get(3)?),
+        contact_name: row.get(4)?,
+        snippet: row.get(5)?,
+        snippet_direction: direction(&row.get::<_, String>(6)?)?,
+        last_activity_at: row.get(7)?,
+        unread_count: row.get(8)?,
+        status: status(&row.get::<_, String>(9)?)?,
+        priority: row.get(10)?,
+    })
+}
+
+pub(crate) fn account_row(row: &Row<'_>) -> Result<AccountRow> {
+    Ok(AccountRow {
+        id: AccountId(row.get(0)?),
+        channel: channel(&row.get::<_, String>(1)?)?,
+        name: row.get(2)?,
+        handle: row.get(3)?,
+        external_id: row.get(4)?,
+        is_demo: row.get(5)?,
+        created_at: row.get(6)?,
+        last_error: row.get(7)?,
+        last_sync_at: row.get(8)?,
+    })
+}
+
+pub(crate) fn outbox_item(row: &Row<'_>) -> Result<OutboxItem> {
+    Ok(OutboxItem {
+        id: OutboxId(row.get(0)?),
+        message_id: MessageId(row.get(1)?),
+        thread_id: ThreadId(row.get(2)?),
+        account_id: AccountId(row.get(3)?),
+        body: row.get(4)?,
+        state: outbox_state(&row.get::<_, String>(5)?)?,
+        attempts: row.get(6)?,
+        next_attempt_at: row.get(7)?,
+        last_error: row.get(8)?,
+        created_at: row.get(9)?,
+    })
+}
+
+/// Runs a query and maps every row with a fallible mapper (rusqlite's `query_map` wants
+/// `rusqlite::Error`, which cannot carry `Corrupt`).
+pub(crate) fn collect<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    map: impl Fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+/// Like [`collect`] for at most one row.
+pub(crate) fn first<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    map: impl Fn(&Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut rows = stmt.query(params)?;
+    match rows.next()? {
+        Some(row) => Ok(Some(map(row)?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,119 @@
+//! Types the store takes and returns that are not (yet) in parley-domain.
+
+use parley_domain::{AccountId, Attachment, ChannelKind, Direction, MessageId, MessageView};
+use parley_domain::{Millis, OutboxId, ThreadId};
+
+/// An account to create. Its secrets are not here: they go to the keychain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub channel: ChannelKind,
+    pub name: String,
+    pub handle: Option<String>,
+    pub external_id: String,
+    pub is_demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: AccountId,
+    pub channel: ChannelKind,
+    pub name: String,
+    pub handle: Option<String>,
+    pub external_id: String,
+    pub is_demo: bool,
+    pub created_at: Millis,
+    pub last_error: Option<String>,
+    pub last_sync_at: Option<Millis>,
+}
+
+/// What an adapter needs to send into a thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadTarget {
+    pub account_id: AccountId,
+    pub channel: ChannelKind,
+    pub remote_thread_id: String,
+    pub customer_remote_id: String,
+}
+
+/// What is needed to fetch a message's attachments through its channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRef {
+    pub account_id: AccountId,
+    pub thread_id: ThreadId,
+    pub remote_id: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A message that an ingest actually stored (replays are not reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessageInfo {
+    pub thread_id: ThreadId,
+    pub message_id: MessageId,
+    pub direction: Direction,
+    pub contact_name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IngestOutcome {
+    pub new_messages: Vec<NewMessageInfo>,
+    /// Threads whose messages or summary changed, each once, in first-touched order.
+    pub changed_threads: Vec<ThreadId>,
+}
+
+/// Where an outbox item stands. Mirrors `DeliveryState` for the message it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxState {
+    Queued,
+    Sending,
+    Sent,
+    Retrying,
+    Failed,
+    /// The provider may or may not have accepted it; never resent blindly.
+    Uncertain,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Retrying => "retrying",
+            OutboxState::Failed => "failed",
+            OutboxState::Uncertain => "uncertain",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => OutboxState::Queued,
+            "sending" => OutboxState::Sending,
+            "sent" => OutboxState::Sent,
+            "retrying" => OutboxState::Retrying,
+            "failed" => OutboxState::Failed,
+            "uncertain" => OutboxState::Uncertain,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: OutboxId,
+    pub message_id: MessageId,
+    pub thread_id: ThreadId,
+    pub account_id: AccountId,
+    pub body: String,
+    pub state: OutboxState,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    pub last_error: Option<String>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedReply {
+    pub outbox_id: OutboxId,
+    pub message: MessageView,
+}

@@ -1,0 +1,279 @@
+//! One account's sync task:
+//!
+//! ```text
+//! Connecting ──ok──▶ CatchingUp ──empty page──▶ Live (long poll) ─┐
+//!     │                  ▲   │                    ▲              │ error
+//!     │                  │   └──────error──────┐  └──page──◀─────┤
+//!     ▼                  └──── Backoff{reason} ◀┘                 │
+//! AuthFailed (stops: the agent must give a new token)   Backoff ◀┘
+//! ```
+//! A cursor is written only in the transaction that stores the messages it covers.
+
+use crate::outbox;
+use crate::{Backoff, Clock, Db};
+use parley_channels::{Channel, ChannelError};
+use parley_domain::{AccountId, SyncState, ThreadId};
+use parley_store::NewMessageInfo;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::JoinHandle;
+
+/// How long a live long poll may wait at the provider.
+pub const LONG_POLL: Duration = Duration::from_secs(25);
+/// The cursor key this task keeps in `sync_cursors`.
+const CURSOR_KEY: &str = "updates";
+/// A conflict (another poller) does not clear by itself quickly; don't hammer.
+const CONFLICT_WAIT: Duration = Duration::from_secs(15);
+
+/// What the engine tells the facade.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    State {
+        account: AccountId,
+        state: SyncState,
+    },
+    ThreadsChanged {
+        threads: Vec<ThreadId>,
+    },
+    MessagesChanged {
+        thread: ThreadId,
+    },
+    /// Messages that were not in the store before. `initial` is true while a new account reads
+    /// its history, so notifications can summarise instead of popping once per message.
+    NewMessages {
+        account: AccountId,
+        messages: Vec<NewMessageInfo>,
+        initial: bool,
+    },
+}
+
+/// Everything a per-account task needs.
+#[derive(Clone)]
+pub struct AccountRunner {
+    pub account: AccountId,
+    pub channel: Arc<dyn Channel>,
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub events: broadcast::Sender<EngineEvent>,
+    /// How long a live poll waits at the provider; [`LONG_POLL`] except in tests.
+    pub long_poll: Duration,
+}
+
+/// The running tasks of one account; dropping it stops them.
+pub struct SyncHandle {
+    sync: JoinHandle<()>,
+    outbox: JoinHandle<()>,
+    wake_outbox: Arc<Notify>,
+    state: watch::Receiver<SyncState>,
+}
+
+impl SyncHandle {
+    pub fn state(&self) -> SyncState {
+        self.state.borrow().clone()
+    }
+
+    /// A reply was queued: look at the outbox now rather than at the next tick.
+    pub fn wake_outbox(&self) {
+        self.wake_outbox.notify_one();
+    }
+}
+
+impl Drop for SyncHandle {
+    fn drop(&mut self) {
+        self.sync.abort();
+        self.outbox.abort();
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    CatchingUp,
+    Live,
+}
+
+impl AccountRunner {
+    /// Starts the sync task and the outbox dispatcher.
+    pub fn spawn(self) -> SyncHandle {
+        let (state_tx, state_rx) = watch::channel(SyncState::Connecting);
+        let wake = Arc::new(Notify::new());
+        let outbox = tokio::spawn(outbox::run(self.clone(), wake.clone()));
+        let sync = tokio::spawn(self.run(state_tx));
+        SyncHandle {
+            sync,
+            outbox,
+            wake_outbox: wake,
+            state: state_rx,
+        }
+    }
+
+    fn publish(&self, tx: &watch::Sender<SyncState>, state: SyncState) {
+        if *tx.borrow() != state {
+            tx.send_replace(state.clone());
+            let _ = self.events.send(EngineEvent::State {
+                account: self.account,
+                state,
+            });
+        }
+    }
+
+    async fn remember(&self, error: Option<String>, synced: bool) {
+        let account = self.account;
+        let at = synced.then(|| self.clock.now());
+        let result = self
+            .db
+            .call(move |s| s.set_account_sync(account, error.as_deref(), at))
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(%account, "could not record sync status: {e}");
+        }
+    }
+
+    async fn run(self, state: watch::Sender<SyncState>) {
+        let account = self.account;
+        let mut backoff = Backoff::default();
+        let mut phase = Phase::Connecting;
+        let first_sync = {
+            let a = account;
+            match self.db.call(move |s| s.cursor(a, CURSOR_KEY)).await {
+                Ok(c) => c.is_none(),
+                Err(_) => false,
+            }
+        };
+        loop {
+            let result = match phase {
+                Phase::Connecting => {
+                    self.publish(&state, SyncState::Connecting);
+                    self.channel
+                        .validate()
+                        .await
+                        .map(|_| Phase::CatchingUp)
+                        .map_err(PollError::from)
+                }
+                Phase::CatchingUp | Phase::Live => {
+                    if phase == Phase::CatchingUp {
+                        self.publish(&state, SyncState::CatchingUp);
+                    }
+                    self.poll_once(phase, first_sync).await
+                }
+            };
+            match result {
+                Ok(next) => {
+                    if backoff.attempts() > 0 || (next == Phase::Live && phase != Phase::Live) {
+                        self.remember(None, true).await;
+                    }
+                    backoff.reset();
+                    if next == Phase::Live {
+                        self.publish(&state, SyncState::Live);
+                    }
+                    phase = next;
+                }
+                Err(PollError::Channel(ChannelError::Unauthorized(reason))) => {
+                    tracing::warn!(%account, "sync stopped: {reason}");
+                    self.remember(Some(reason.clone()), false).await;
+                    self.publish(&state, SyncState::AuthFailed { reason });
+                    return;
+                }
+                Err(err) => {
+                    let reason = err.to_string();
+                    let mut wait = backoff.next_delay(err.retry_after());
+                    if let PollError::Channel(ChannelError::Conflict(_)) = err {
+                        wait = wait.max(CONFLICT_WAIT);
+                        self.publish(&state, SyncState::Conflict { reason: reason.clone() });
+                    } else {
+                        let retry_at = self.clock.now() + wait.as_millis() as i64;
+                        self.publish(
+                            &state,
+                            SyncState::Backoff {
+                                reason: reason.clone(),
+                                retry_at,
+                            },
+                        );
+                    }
+                    tracing::info!(%account, ?wait, "sync backing off: {reason}");
+                    self.remember(Some(reason), false).await;
+                    tokio::time::sleep(wait).await;
+                    // After any failure, read what is waiting before going back to long polls.
+                    if phase == Phase::Live {
+                        phase = Phase::CatchingUp;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One fetch, stored with its cursor in one transaction. Returns the phase to go on in.
+    async fn poll_once(&self, phase: Phase, first_sync: bool) -> Result<Phase, PollError> {
+        let account = self.account;
+        let cursor = self.db.call(move |s| s.cursor(account, CURSOR_KEY)).await?;
+        let wait = if phase == Phase::Live {
+            self.long_poll
+        } else {
+            Duration::ZERO
+        };
+        let fetched = self.channel.fetch(cursor.as_deref(), wait).await?;
+        let caught_up = !fetched.more;
+        let moved = fetched.cursor.is_some() && fetched.cursor != cursor;
+        if !fetched.batch.is_empty() || moved {
+            let now = self.clock.now();
+            let batch = fetched.batch;
+            let new_cursor = fetched.cursor;
+            let outcome = self
+                .db
+                .call(move |s| {
+                    s.apply_batch(
+                        account,
+                        &batch,
+                        new_cursor.as_deref().map(|c| (CURSOR_KEY, c)),
+                        now,
+                    )
+                })
+                .await?;
+            if !outcome.changed_threads.is_empty() {
+                for thread in &outcome.changed_threads {
+                    let _ = self.events.send(EngineEvent::MessagesChanged { thread: *thread });
+                }
+                let _ = self.events.send(EngineEvent::ThreadsChanged {
+                    threads: outcome.changed_threads,
+                });
+            }
+            if !outcome.new_messages.is_empty() {
+                let _ = self.events.send(EngineEvent::NewMessages {
+                    account,
+                    messages: outcome.new_messages,
+                    initial: first_sync && phase == Phase::CatchingUp,
+                });
+            }
+        }
+        Ok(if caught_up { Phase::Live } else { Phase::CatchingUp })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum PollError {
+    #[error("{0}")]
+    Channel(#[from] ChannelError),
+    #[error("{}", store_words(.0))]
+    Store(#[from] parley_store::StoreError),
+}
+
+/// What the agent should read when the local database refuses a write.
+pub(crate) fn store_words(e: &parley_store::StoreError) -> String {
+    if e.is_disk_full() {
+        "The disk is full, so Parley cannot save new messages. Free some space: nothing is lost \
+         and syncing resumes by itself."
+            .into()
+    } else {
+        format!("Parley could not save to its local database ({e}); it will try again.")
+    }
+}
+
+impl PollError {
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            PollError::Channel(e) => e.retry_after(),
+            PollError::Store(_) => None,
+        }
+    }
+}

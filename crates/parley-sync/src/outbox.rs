@@ -1,0 +1,119 @@
+//! The outbox dispatcher of one account.
+//!
+//! ```text
+//! queued ──▶ sending ──▶ sent
+//!               ├──▶ retrying (transient: backoff honouring Retry-After) ──▶ sending
+//!               ├──▶ failed (permanent: the agent edits or discards)
+//!               └──▶ uncertain (the provider may have acted: never resent blindly)
+//! ```
+//! Each arrow is one SQLite transaction in the store. Items of one thread leave in order: when one
+//! waits to be retried, the later ones of that thread wait too.
+
+use crate::account::{AccountRunner, EngineEvent, store_words};
+use crate::Backoff;
+use parley_channels::{ChannelError, OutgoingMessage};
+use parley_domain::ThreadId;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// How often the dispatcher looks for due retries when nothing wakes it.
+const TICK: Duration = Duration::from_secs(2);
+/// Telegram allows about one message a second per chat; the same pacing suits the others.
+const PER_THREAD_GAP: Duration = Duration::from_millis(1000);
+const BATCH: u32 = 50;
+
+pub(crate) async fn run(runner: AccountRunner, wake: Arc<Notify>) {
+    let account = runner.account;
+    let mut last_send: HashMap<ThreadId, Instant> = HashMap::new();
+    loop {
+        if let Err(e) = flush(&runner, &mut last_send).await {
+            tracing::warn!(%account, "outbox: {}", store_words(&e));
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(TICK) => {}
+        }
+    }
+}
+
+async fn flush(
+    runner: &AccountRunner,
+    last_send: &mut HashMap<ThreadId, Instant>,
+) -> Result<(), parley_store::StoreError> {
+    let account = runner.account;
+    let now = runner.clock.now();
+    let due = runner
+        .db
+        .call(move |s| s.due_outbox(account, now, BATCH))
+        .await?;
+    let mut held: HashSet<ThreadId> = HashSet::new();
+    for item in due {
+        if held.contains(&item.thread_id) {
+            continue;
+        }
+        let thread = item.thread_id;
+        let Some(target) = runner.db.call(move |s| s.thread_target(thread)).await? else {
+            continue;
+        };
+        if let Some(at) = last_send.get(&thread) {
+            let ready = *at + PER_THREAD_GAP;
+            tokio::time::sleep_until(ready).await;
+        }
+        let now = runner.clock.now();
+        let id = item.id;
+        runner.db.call(move |s| s.outbox_sending(id, now)).await?;
+        let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
+
+        let outgoing = OutgoingMessage {
+            remote_thread_id: target.remote_thread_id.clone(),
+            customer_remote_id: target.customer_remote_id.clone(),
+            text: item.body.clone(),
+            reply_to_remote_id: None,
+        };
+        let result = runner.channel.send(&outgoing).await;
+        last_send.insert(thread, Instant::now());
+        let now = runner.clock.now();
+        match result {
+            Ok(receipt) => {
+                runner
+                    .db
+                    .call(move |s| s.outbox_sent(id, &receipt.remote_id, receipt.sent_at, now))
+                    .await?;
+            }
+            Err(ChannelError::Uncertain(note)) => {
+                runner
+                    .db
+                    .call(move |s| s.outbox_uncertain(id, &note, now))
+                    .await?;
+            }
+            Err(ChannelError::Rejected { message, .. }) => {
+                runner
+                    .db
+                    .call(move |s| s.outbox_failed(id, &message, now))
+                    .await?;
+            }
+            Err(e) => {
+                // Transient, rate-limited, bad token or conflict: try again later, in order.
+                held.insert(thread);
+                let wait = Backoff::delay_for_attempt(
+                    u32::try_from(item.attempts).unwrap_or(u32::MAX),
+                    e.retry_after(),
+                );
+                let next = now + wait.as_millis() as i64;
+                let note = format!("{e} Next try in {} s.", wait.as_secs().max(1));
+                runner
+                    .db
+                    .call(move |s| s.outbox_retry(id, next, &note, now))
+                    .await?;
+            }
+        }
+        let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
+        let _ = runner.events.send(EngineEvent::ThreadsChanged {
+            threads: vec![thread],
+        });
+    }
+    Ok(())
+}

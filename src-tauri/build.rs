@@ -1,0 +1,22 @@
+fn main() {
+    // Declaring the app's commands makes Tauri generate one permission per command, so the
+    // capability file can grant the window exactly these and nothing else.
+    let commands = &[
+        "workspace_info",
+        "list_threads",
+        "open_thread",
+        "older_messages",
+        "save_draft",
+        "send_reply",
+        "contact_context",
+        "search",
+        "list_accounts",
+        "add_telegram_account",
+        "remove_account",
+        "open_link",
+        "open_attachment",
+    ];
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
+    tauri_build::try_build(attributes).expect("tauri build script");
+}

@@ -1,0 +1,104 @@
+//! The IPC surface. One line each into the core; errors cross as `{code, message}`.
+
+use parley_core::Parley;
+use parley_core::links::{safe_to_open, validate_link};
+use parley_domain::*;
+use std::sync::Arc;
+use tauri::State;
+
+/// The core, or why it could not start (shown by the window instead of crashing).
+pub struct Core(pub Result<Arc<Parley>, IpcError>);
+
+impl Core {
+    fn get(&self) -> Result<&Arc<Parley>, IpcError> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+type Res<T> = Result<T, IpcError>;
+
+#[tauri::command]
+pub async fn workspace_info(core: State<'_, Core>) -> Res<WorkspaceInfo> {
+    Ok(core.get()?.workspace_info().await)
+}
+
+#[tauri::command]
+pub async fn list_threads(core: State<'_, Core>, cursor: Option<PageCursor>, limit: u32) -> Res<ThreadPage> {
+    core.get()?.list_threads(cursor, limit).await
+}
+
+#[tauri::command]
+pub async fn open_thread(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadDetail> {
+    core.get()?.open_thread(thread_id).await
+}
+
+#[tauri::command]
+pub async fn older_messages(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    before: PageCursor,
+    limit: u32,
+) -> Res<MessagePage> {
+    core.get()?.older_messages(thread_id, before, limit).await
+}
+
+#[tauri::command]
+pub async fn save_draft(core: State<'_, Core>, thread_id: ThreadId, text: String) -> Res<()> {
+    core.get()?.save_draft(thread_id, text).await
+}
+
+#[tauri::command]
+pub async fn send_reply(core: State<'_, Core>, thread_id: ThreadId, text: String) -> Res<MessageView> {
+    core.get()?.send_reply(thread_id, text).await
+}
+
+#[tauri::command]
+pub async fn contact_context(core: State<'_, Core>, thread_id: ThreadId) -> Res<ContactContext> {
+    core.get()?.contact_context(thread_id).await
+}
+
+#[tauri::command]
+pub async fn search(core: State<'_, Core>, query: String, limit: u32) -> Res<Vec<SearchHit>> {
+    core.get()?.search(query, limit).await
+}
+
+#[tauri::command]
+pub async fn list_accounts(core: State<'_, Core>) -> Res<Vec<AccountSummary>> {
+    core.get()?.list_accounts().await
+}
+
+#[tauri::command]
+pub async fn add_telegram_account(core: State<'_, Core>, token: String) -> Res<AccountSummary> {
+    core.get()?.add_telegram_account(token).await
+}
+
+#[tauri::command]
+pub async fn remove_account(core: State<'_, Core>, account_id: AccountId) -> Res<()> {
+    core.get()?.remove_account(account_id).await
+}
+
+/// Opens a link from customer text in the user's browser or mail program, after checking it.
+#[tauri::command]
+pub fn open_link(url: String) -> Res<()> {
+    let url = validate_link(&url)?;
+    open::that_detached(url.as_str()).map_err(|e| os_open_error(&e))
+}
+
+/// Downloads an attachment on demand and opens it; kinds the OS might run are only revealed.
+#[tauri::command]
+pub async fn open_attachment(core: State<'_, Core>, message_id: MessageId, index: usize) -> Res<()> {
+    let path = core.get()?.fetch_attachment(message_id, index).await?;
+    let target = if safe_to_open(&path) {
+        path.as_path()
+    } else {
+        path.parent().unwrap_or(path.as_path())
+    };
+    open::that_detached(target).map_err(|e| os_open_error(&e))
+}
+
+fn os_open_error(e: &std::io::Error) -> IpcError {
+    IpcError::new(
+        ErrorCode::Internal,
+        format!("The system could not open it ({e}). Is a browser or file viewer installed?"),
+    )
+}

@@ -1,0 +1,70 @@
+//! Parley's desktop shell. Each command is one line into `parley_core::Parley`; the shell only
+//! adds what needs the desktop: the window, events, opening links and files with the OS.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod setup;
+
+use tauri::Emitter;
+
+fn main() {
+    let paths = setup::paths();
+    let _log_guard = setup::logging(&paths.log_dir);
+    tracing::info!(data = %paths.data_dir.display(), "Parley starting");
+
+    let config = setup::core_config(paths);
+    // Start the core on Tauri's own runtime so its tasks live as long as the app.
+    let core = commands::Core(tauri::async_runtime::block_on(parley_core::Parley::start(config)));
+    if let Err(e) = &core.0 {
+        tracing::error!("Parley could not start: {}", e.message);
+    }
+    let events = core.0.as_ref().ok().map(|p| p.subscribe());
+
+    let result = tauri::Builder::default()
+        .manage(core)
+        .invoke_handler(tauri::generate_handler![
+            commands::workspace_info,
+            commands::list_threads,
+            commands::open_thread,
+            commands::older_messages,
+            commands::save_draft,
+            commands::send_reply,
+            commands::contact_context,
+            commands::search,
+            commands::list_accounts,
+            commands::add_telegram_account,
+            commands::remove_account,
+            commands::open_link,
+            commands::open_attachment,
+        ])
+        .setup(move |app| {
+            if let Some(mut rx) = events {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    use tokio::sync::broadcast::error::RecvError;
+                    loop {
+                        match rx.recv().await {
+                            Ok(event) => {
+                                let _ = handle.emit("parley://event", event);
+                            }
+                            Err(RecvError::Lagged(_)) => {
+                                let _ = handle.emit(
+                                    "parley://event",
+                                    parley_domain::CoreEvent::ThreadsChanged { thread_ids: vec![] },
+                                );
+                            }
+                            Err(RecvError::Closed) => break,
+                        }
+                    }
+                });
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("the window failed: {e}");
+        eprintln!("Parley could not open its window: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,88 @@
+//! Paths, logging and core configuration, each overridable through the environment so tests
+//! never write into the user's folders or keychain.
+
+use parley_core::{CoreConfig, DemoMode, KeyringSecrets, Paths};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// `PARLEY_DATA_DIR`, `PARLEY_CONFIG_DIR`, `PARLEY_LOG_DIR`, else the OS's folders for Parley.
+pub fn paths() -> Paths {
+    let dirs = directories::ProjectDirs::from("app", "Parley", "Parley");
+    let fallback = std::env::temp_dir().join("parley");
+    let data_dir = env_path("PARLEY_DATA_DIR")
+        .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+        .unwrap_or_else(|| fallback.join("data"));
+    let config_dir = env_path("PARLEY_CONFIG_DIR")
+        .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_path_buf()))
+        .unwrap_or_else(|| fallback.join("config"));
+    let log_dir = env_path("PARLEY_LOG_DIR")
+        .or_else(|| {
+            dirs.as_ref()
+                .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).join("logs"))
+        })
+        .unwrap_or_else(|| fallback.join("logs"));
+    Paths {
+        data_dir,
+        config_dir,
+        log_dir,
+    }
+}
+
+/// Logs to a daily-rotated file (a week kept) in the log folder, and to stderr.
+pub fn logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let file = std::fs::create_dir_all(dir).ok().and_then(|()| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("parley")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(dir)
+            .ok()
+    });
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let file_layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer);
+            let _ = tracing_subscriber::registry()
+                .with(filter)
+                .with(stderr)
+                .with(file_layer)
+                .try_init();
+            Some(guard)
+        }
+        None => {
+            let _ = tracing_subscriber::registry()
+                .with(filter)
+                .with(stderr)
+                .try_init();
+            eprintln!("Parley: cannot write logs to {}", dir.display());
+            None
+        }
+    }
+}
+
+/// `PARLEY_TELEGRAM_API` points Telegram at another server (tests); `PARLEY_DEMO=off` disables
+/// the demo workspace; `PARLEY_KEYRING_SERVICE` keeps a test's secrets apart.
+pub fn core_config(paths: Paths) -> CoreConfig {
+    let service = std::env::var("PARLEY_KEYRING_SERVICE").unwrap_or_else(|_| "parley".into());
+    let mut config = CoreConfig::new(paths, Arc::new(KeyringSecrets::new(service)));
+    if let Ok(api) = std::env::var("PARLEY_TELEGRAM_API") {
+        config.telegram_api = api;
+    }
+    if std::env::var("PARLEY_DEMO").is_ok_and(|v| v == "off") {
+        config.demo = DemoMode::Off;
+    }
+    config
+}

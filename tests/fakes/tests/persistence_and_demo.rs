@@ -1,0 +1,202 @@
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{call, update_ids};
+use parley_fakes::demo::demo_fake_config;
+use parley_fakes::{DemoConfig, DemoWorld, FakeTelegram, FakeTelegramConfig};
+use serde_json::json;
+
+#[tokio::test]
+async fn state_file_round_trip_continues_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("telegram.json");
+    let config = FakeTelegramConfig {
+        state_file: Some(path.clone()),
+        ..FakeTelegramConfig::default()
+    };
+    let fake = FakeTelegram::start(config.clone()).await.unwrap();
+    let c = fake.customer("Chloé", Some("Dubois"), None);
+    fake.inject_text(&c, "first").unwrap();
+    fake.inject_text(&c, "second").unwrap();
+    let (_, all) = call(&fake, "getUpdates", json!({})).await;
+    let ids = update_ids(&all);
+    // Confirm the first update only.
+    call(&fake, "getUpdates", json!({"offset": ids[1]})).await;
+    call(
+        &fake,
+        "sendMessage",
+        json!({"chat_id": c.id, "text": "Merci !"}),
+    )
+    .await;
+    fake.block(&c).unwrap();
+    drop(fake);
+    assert!(path.exists());
+
+    let fake = FakeTelegram::start(config).await.unwrap();
+    assert_eq!(
+        fake.pending_updates(),
+        1,
+        "unconfirmed updates survive a restart"
+    );
+    let (_, again) = call(&fake, "getUpdates", json!({})).await;
+    assert_eq!(update_ids(&again), vec![ids[1]]);
+    assert_eq!(again["result"][0]["message"]["text"], "second");
+    assert_eq!(fake.customers(), vec![c.clone()]);
+    assert_eq!(fake.sent_messages().len(), 1);
+    let (status, _) = call(&fake, "sendMessage", json!({"chat_id": c.id, "text": "?"})).await;
+    assert_eq!(status.as_u16(), 403, "blocked set survives");
+    fake.unblock(&c).unwrap();
+
+    let third = fake.inject_text(&c, "third").unwrap();
+    assert_eq!(
+        third.message_id, 4,
+        "message ids continue after the restart"
+    );
+    let (_, next) = call(&fake, "getUpdates", json!({"offset": ids[1] + 1})).await;
+    assert_eq!(
+        update_ids(&next),
+        vec![ids[1] + 1],
+        "update ids continue after the restart"
+    );
+}
+
+#[tokio::test]
+async fn demo_seeds_history_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.json");
+    let quiet = DemoConfig {
+        min_gap: Duration::from_secs(3600),
+        max_gap: Duration::from_secs(3600),
+        ..DemoConfig::default()
+    };
+    let fake = Arc::new(
+        FakeTelegram::start(demo_fake_config(Some(path.clone())))
+            .await
+            .unwrap(),
+    );
+    let demo = DemoWorld::start(Arc::clone(&fake), quiet.clone());
+    let customers = fake.customers();
+    assert_eq!(customers.len(), 10);
+    assert!(customers.iter().any(|c| c.first_name == "أحمد"));
+    let seeded = fake.pending_updates();
+    assert!(seeded >= 25, "{seeded}");
+
+    let (status, me) = call(&fake, "getMe", json!({})).await;
+    assert!(status.is_success());
+    assert_eq!(me["result"]["first_name"], "Parley Demo Shop");
+    assert_eq!(me["result"]["username"], "parley_demo_bot");
+    let (_, history) = call(&fake, "getUpdates", json!({})).await;
+    let updates = history["result"].as_array().unwrap();
+    let dates: Vec<i64> = updates
+        .iter()
+        .map(|u| u["message"]["date"].as_i64().unwrap())
+        .collect();
+    assert!(
+        dates.windows(2).all(|w| w[0] <= w[1]),
+        "history is in date order"
+    );
+    let now = dates[dates.len() - 1] + 3600;
+    assert!(dates[0] < now - 3 * 3600, "history lies in the past");
+    assert!(updates.iter().any(|u| u["message"].get("photo").is_some()));
+    assert!(
+        updates
+            .iter()
+            .any(|u| u["message"].get("location").is_some())
+    );
+    assert!(
+        updates
+            .iter()
+            .any(|u| u["message"]["document"]["mime_type"] == "application/pdf")
+    );
+    drop(demo);
+    drop(fake);
+
+    let fake = Arc::new(
+        FakeTelegram::start(demo_fake_config(Some(path)))
+            .await
+            .unwrap(),
+    );
+    let _demo = DemoWorld::start(Arc::clone(&fake), quiet);
+    assert_eq!(fake.customers().len(), 10, "no second seeding");
+    assert_eq!(fake.pending_updates(), seeded);
+}
+
+#[tokio::test]
+async fn demo_customer_answers_the_agent() {
+    let fake = Arc::new(FakeTelegram::start(demo_fake_config(None)).await.unwrap());
+    let config = DemoConfig {
+        seed: 7,
+        min_gap: Duration::from_secs(3600),
+        max_gap: Duration::from_secs(3600),
+        answer_probability: 1.0,
+        answer_delay: (Duration::from_millis(50), Duration::from_millis(100)),
+    };
+    let _demo = DemoWorld::start(Arc::clone(&fake), config);
+    let (_, history) = call(&fake, "getUpdates", json!({})).await;
+    let ids = update_ids(&history);
+    let last = *ids.last().unwrap();
+    let chat_id = history["result"][0]["message"]["chat"]["id"]
+        .as_i64()
+        .unwrap();
+    call(&fake, "getUpdates", json!({"offset": last + 1})).await;
+
+    let (status, _) = call(
+        &fake,
+        "sendMessage",
+        json!({"chat_id": chat_id, "text": "Happy to help!"}),
+    )
+    .await;
+    assert!(status.is_success());
+    let (_, answer) = call(
+        &fake,
+        "getUpdates",
+        json!({"offset": last + 1, "timeout": 3}),
+    )
+    .await;
+    let message = &answer["result"][0]["message"];
+    assert_eq!(message["chat"]["id"], chat_id);
+    assert!(!message["text"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn demo_content_is_deterministic_per_seed() {
+    let texts = |fake: &FakeTelegram| {
+        let fake_customers = fake.customers();
+        fake_customers
+            .into_iter()
+            .map(|c| c.first_name)
+            .collect::<Vec<_>>()
+    };
+    let a = Arc::new(FakeTelegram::start(demo_fake_config(None)).await.unwrap());
+    let b = Arc::new(FakeTelegram::start(demo_fake_config(None)).await.unwrap());
+    let config = DemoConfig {
+        min_gap: Duration::from_secs(3600),
+        max_gap: Duration::from_secs(3600),
+        ..DemoConfig::default()
+    };
+    let _da = DemoWorld::start(Arc::clone(&a), config.clone());
+    let _db = DemoWorld::start(Arc::clone(&b), config);
+    let (_, ha) = call(&a, "getUpdates", json!({})).await;
+    let (_, hb) = call(&b, "getUpdates", json!({})).await;
+    let order = |h: &serde_json::Value| {
+        h["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                u["message"]["from"]["first_name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&ha), order(&hb));
+    let mut na = texts(&a);
+    let mut nb = texts(&b);
+    na.sort();
+    nb.sort();
+    assert_eq!(na, nb);
+}

@@ -1,0 +1,339 @@
+// Pure formatting helpers. Everything here returns plain strings or plain data;
+// nothing produces markup, so customer text always goes through Svelte text interpolation.
+import type {
+  AccountSummary,
+  AttachmentKind,
+  ChannelKind,
+  DeliveryState,
+  MessageView,
+  SyncState,
+} from "./ipc/bindings";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS_LONG = [
+  "January", "February", "March", "April", "May", "June",
+  "July", "August", "September", "October", "November", "December",
+];
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const WEEKDAYS_LONG = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Local midnight of the day containing `ms`. */
+export function startOfDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** Whole local calendar days between two instants (DST-safe). */
+export function daysBetween(earlier: number, later: number): number {
+  const a = new Date(startOfDay(earlier));
+  const b = new Date(startOfDay(later));
+  const utcA = Date.UTC(a.getFullYear(), a.getMonth(), a.getDate());
+  const utcB = Date.UTC(b.getFullYear(), b.getMonth(), b.getDate());
+  return Math.round((utcB - utcA) / 86_400_000);
+}
+
+/** "14:05" in local time. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** "12 Mar 2024". */
+export function formatDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+}
+
+/** "12 Mar 2024, 14:05". */
+export function formatDateTime(ms: number): string {
+  return `${formatDate(ms)}, ${formatTime(ms)}`;
+}
+
+/**
+ * Compact time for list rows: "now", "5m", "3h" (same day), "Yesterday",
+ * a weekday within the last week, "12 Mar" this year, "12 Mar 2023" before.
+ */
+export function relativeTime(ms: number, now: number): string {
+  const diff = now - ms;
+  if (diff < MINUTE) return "now";
+  const days = daysBetween(ms, now);
+  if (days <= 0) {
+    if (diff < HOUR) return `${Math.floor(diff / MINUTE)}m`;
+    return `${Math.floor(diff / HOUR)}h`;
+  }
+  if (days === 1) return "Yesterday";
+  const d = new Date(ms);
+  if (days < 7) return WEEKDAYS[d.getDay()];
+  if (d.getFullYear() === new Date(now).getFullYear()) return `${d.getDate()} ${MONTHS[d.getMonth()]}`;
+  return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+}
+
+/** Day separator label: "Today", "Yesterday", "Monday, 4 March", "4 March 2023". */
+export function dayLabel(ms: number, now: number): string {
+  const days = daysBetween(ms, now);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  const d = new Date(ms);
+  if (d.getFullYear() === new Date(now).getFullYear()) {
+    return `${WEEKDAYS_LONG[d.getDay()]}, ${d.getDate()} ${MONTHS_LONG[d.getMonth()]}`;
+  }
+  return `${d.getDate()} ${MONTHS_LONG[d.getMonth()]} ${d.getFullYear()}`;
+}
+
+/** Local calendar-day key, e.g. "2024-03-04". */
+export function dayKey(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+export type DayGroup = { key: string; label: string; messages: MessageView[] };
+
+/** Groups messages (already oldest first) by local calendar day. */
+export function groupByDay(messages: readonly MessageView[], now: number): DayGroup[] {
+  const groups: DayGroup[] = [];
+  for (const m of messages) {
+    const key = dayKey(m.sentAt);
+    const last = groups[groups.length - 1];
+    if (last && last.key === key) last.messages.push(m);
+    else groups.push({ key, label: dayLabel(m.sentAt, now), messages: [m] });
+  }
+  return groups;
+}
+
+/** "512 B", "1.2 KB", "3.4 MB", "1.1 GB". */
+export function formatSize(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  const text = value < 10 ? value.toFixed(1) : String(Math.round(value));
+  return `${text.replace(/\.0$/, "")} ${units[i]}`;
+}
+
+const CHANNEL_LABELS: Record<ChannelKind, string> = {
+  telegram: "Telegram",
+  messenger: "Messenger",
+  instagram: "Instagram",
+  whatsapp: "WhatsApp",
+  sms: "SMS",
+  email: "Email",
+};
+
+const CHANNEL_SHORT: Record<ChannelKind, string> = {
+  telegram: "TG",
+  messenger: "FB",
+  instagram: "IG",
+  whatsapp: "WA",
+  sms: "SMS",
+  email: "@",
+};
+
+export function channelLabel(kind: ChannelKind): string {
+  return CHANNEL_LABELS[kind] ?? String(kind);
+}
+
+export function channelShort(kind: ChannelKind): string {
+  return CHANNEL_SHORT[kind] ?? "?";
+}
+
+const ATTACHMENT_LABELS: Record<AttachmentKind, string> = {
+  photo: "Photo",
+  document: "File",
+  voice: "Voice",
+  audio: "Audio",
+  video: "Video",
+  sticker: "Sticker",
+  location: "Location",
+  contact: "Contact",
+  other: "Attachment",
+};
+
+export function attachmentLabel(kind: AttachmentKind): string {
+  return ATTACHMENT_LABELS[kind] ?? "Attachment";
+}
+
+/** Words for an outbound message's delivery state; empty for inbound ("received"). */
+export function deliveryLabel(state: DeliveryState, note?: string | null): string {
+  const withNote = (base: string) => (note ? `${base}: ${note}` : base);
+  switch (state) {
+    case "received":
+      return "";
+    case "queued":
+      return "Queued";
+    case "sending":
+      return "Sending…";
+    case "retrying":
+      return withNote("Retrying");
+    case "sent":
+      return "Sent ✓";
+    case "delivered":
+      return "Delivered ✓✓";
+    case "read":
+      return "Read ✓✓";
+    case "failed":
+      return withNote("Failed");
+    case "uncertain":
+      return withNote("Not confirmed");
+    default:
+      return String(state);
+  }
+}
+
+/** Tone used to colour delivery/sync states. */
+export type Tone = "ok" | "busy" | "warn" | "error" | "idle";
+
+export function deliveryTone(state: DeliveryState): Tone {
+  switch (state) {
+    case "failed":
+      return "error";
+    case "uncertain":
+    case "retrying":
+      return "warn";
+    case "queued":
+    case "sending":
+      return "busy";
+    default:
+      return "ok";
+  }
+}
+
+/** Sync state in words, e.g. "Live", "Retrying in 12 s: timeout". */
+export function syncLabel(sync: SyncState, now: number): string {
+  switch (sync.state) {
+    case "connecting":
+      return "Connecting…";
+    case "catchingUp":
+      return "Catching up…";
+    case "live":
+      return "Live";
+    case "backoff": {
+      const secs = Math.max(0, Math.ceil((sync.retryAt - now) / 1000));
+      return secs > 0 ? `Retrying in ${secs} s: ${sync.reason}` : `Retrying now: ${sync.reason}`;
+    }
+    case "authFailed":
+      return "Bot token rejected";
+    case "conflict":
+      return `Conflict: ${sync.reason}`;
+    case "stopped":
+      return "Stopped";
+    default:
+      return "Unknown";
+  }
+}
+
+export function syncTone(sync: SyncState): Tone {
+  switch (sync.state) {
+    case "live":
+      return "ok";
+    case "connecting":
+    case "catchingUp":
+      return "busy";
+    case "backoff":
+      return "warn";
+    case "authFailed":
+    case "conflict":
+      return "error";
+    default:
+      return "idle";
+  }
+}
+
+const TONE_RANK: Record<Tone, number> = { error: 4, warn: 3, busy: 2, idle: 1, ok: 0 };
+
+/** One line summarising all accounts for the sync indicator: the worst state wins. */
+export function syncSummary(accounts: readonly AccountSummary[], now: number): { text: string; tone: Tone } {
+  if (accounts.length === 0) return { text: "No accounts", tone: "idle" };
+  let worst = accounts[0];
+  for (const a of accounts) {
+    if (TONE_RANK[syncTone(a.sync)] > TONE_RANK[syncTone(worst.sync)]) worst = a;
+  }
+  const tone = syncTone(worst.sync);
+  let text = syncLabel(worst.sync, now);
+  if (tone !== "ok" && accounts.length > 1) text = `${worst.name}: ${text}`;
+  return { text, tone };
+}
+
+export type TextPart = { text: string; url?: string };
+
+const LINK_CANDIDATE = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+/gi;
+const ALLOWED_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
+
+/** True for absolute http/https/mailto URLs only. */
+export function isSafeUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return ALLOWED_PROTOCOLS.has(u.protocol);
+  } catch {
+    return false;
+  }
+}
+
+function trimTrailing(candidate: string): string {
+  let url = candidate;
+  for (;;) {
+    const last = url[url.length - 1];
+    if (!last) return url;
+    if (".,;:!?'\"".includes(last)) {
+      url = url.slice(0, -1);
+      continue;
+    }
+    const pairs: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+    const open = pairs[last];
+    if (open) {
+      const opens = url.split(open).length - 1;
+      const closes = url.split(last).length - 1;
+      if (closes > opens) {
+        url = url.slice(0, -1);
+        continue;
+      }
+    }
+    return url;
+  }
+}
+
+/**
+ * Splits text into plain parts and link parts. Only http, https and mailto URLs become
+ * links; anything else (javascript:, data:, file:) stays plain text.
+ */
+export function linkify(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  const push = (t: string) => {
+    if (!t) return;
+    const prev = parts[parts.length - 1];
+    if (prev && prev.url === undefined) prev.text += t;
+    else parts.push({ text: t });
+  };
+  for (const match of text.matchAll(LINK_CANDIDATE)) {
+    const start = match.index ?? 0;
+    const url = trimTrailing(match[0]);
+    if (url.length <= "mailto:".length || !isSafeUrl(url)) continue;
+    push(text.slice(last, start));
+    parts.push({ text: url, url });
+    last = start + url.length;
+  }
+  push(text.slice(last));
+  return parts;
+}
+
+/** Initials for an avatar, from a display name. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return "?";
+  const first = Array.from(words[0])[0] ?? "";
+  const second = words.length > 1 ? (Array.from(words[words.length - 1])[0] ?? "") : "";
+  return (first + second).toUpperCase();
+}

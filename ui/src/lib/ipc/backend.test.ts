@@ -1,0 +1,88 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+const listen = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: (...args: unknown[]) => listen(...args) }));
+
+const { tauriBackend, toIpcError, CORE_EVENT } = await import("./backend");
+
+beforeEach(() => {
+  invoke.mockReset();
+  listen.mockReset();
+});
+
+describe("toIpcError", () => {
+  it("keeps IpcError objects and normalises everything else", () => {
+    expect(toIpcError({ code: "authFailed", message: "Token rejected" })).toEqual({ code: "authFailed", message: "Token rejected" });
+    expect(toIpcError("boom")).toEqual({ code: "internal", message: "boom" });
+    expect(toIpcError(new Error("bad"))).toEqual({ code: "internal", message: "bad" });
+    expect(toIpcError({ code: "weird", message: "x" })).toEqual({ code: "internal", message: "x" });
+    expect(toIpcError(undefined).code).toBe("internal");
+  });
+});
+
+describe("tauriBackend", () => {
+  it("uses the contract's command names and argument keys", async () => {
+    invoke.mockResolvedValue(null);
+    const c = { at: 1, id: 2 };
+    await tauriBackend.workspaceInfo();
+    await tauriBackend.listThreads(null, 50);
+    await tauriBackend.openThread(3);
+    await tauriBackend.olderMessages(3, c, 30);
+    await tauriBackend.saveDraft(3, "hi");
+    await tauriBackend.sendReply(3, "hi");
+    await tauriBackend.contactContext(3);
+    await tauriBackend.search("q", 50);
+    await tauriBackend.listAccounts();
+    await tauriBackend.addTelegramAccount("t");
+    await tauriBackend.removeAccount(4);
+    await tauriBackend.openLink("https://x.y");
+    await tauriBackend.openAttachment(5, 0);
+    expect(invoke.mock.calls).toEqual([
+      ["workspace_info", undefined],
+      ["list_threads", { cursor: null, limit: 50 }],
+      ["open_thread", { threadId: 3 }],
+      ["older_messages", { threadId: 3, before: c, limit: 30 }],
+      ["save_draft", { threadId: 3, text: "hi" }],
+      ["send_reply", { threadId: 3, text: "hi" }],
+      ["contact_context", { threadId: 3 }],
+      ["search", { query: "q", limit: 50 }],
+      ["list_accounts", undefined],
+      ["add_telegram_account", { token: "t" }],
+      ["remove_account", { accountId: 4 }],
+      ["open_link", { url: "https://x.y" }],
+      ["open_attachment", { messageId: 5, index: 0 }],
+    ]);
+  });
+
+  it("rejects with an IpcError", async () => {
+    invoke.mockRejectedValueOnce({ code: "network", message: "Offline" });
+    await expect(tauriBackend.listAccounts()).rejects.toEqual({ code: "network", message: "Offline" });
+    invoke.mockRejectedValueOnce("panic text");
+    await expect(tauriBackend.listAccounts()).rejects.toEqual({ code: "internal", message: "panic text" });
+  });
+
+  it("listens on parley://event and unlistens even before listen resolves", async () => {
+    const unlisten = vi.fn();
+    let handler: ((e: { payload: unknown }) => void) | undefined;
+    let resolve!: (u: () => void) => void;
+    listen.mockImplementation((name: string, h: (e: { payload: unknown }) => void) => {
+      expect(name).toBe(CORE_EVENT);
+      expect(name).toBe("parley://event");
+      handler = h;
+      return new Promise((r) => (resolve = r));
+    });
+    const seen: unknown[] = [];
+    const stop = tauriBackend.onEvent((e) => seen.push(e));
+    handler?.({ payload: { kind: "accountsChanged" } });
+    expect(seen).toEqual([{ kind: "accountsChanged" }]);
+    stop();
+    handler?.({ payload: { kind: "accountsChanged" } });
+    expect(seen).toHaveLength(1);
+    resolve(unlisten);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(unlisten).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,129 @@
+// The one place that talks to Rust. Command names and argument keys must match
+// the Tauri commands in src-tauri exactly.
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type {
+  AccountId,
+  AccountSummary,
+  ContactContext,
+  CoreEvent,
+  ErrorCode,
+  IpcError,
+  MessageId,
+  MessagePage,
+  MessageView,
+  PageCursor,
+  SearchHit,
+  ThreadDetail,
+  ThreadId,
+  ThreadPage,
+  WorkspaceInfo,
+} from "./bindings";
+
+/** The Tauri event that carries every `CoreEvent`. */
+export const CORE_EVENT = "parley://event";
+
+export type Unlisten = () => void;
+
+export interface Backend {
+  workspaceInfo(): Promise<WorkspaceInfo>;
+  listThreads(cursor: PageCursor | null, limit: number): Promise<ThreadPage>;
+  openThread(threadId: ThreadId): Promise<ThreadDetail>;
+  olderMessages(threadId: ThreadId, before: PageCursor, limit: number): Promise<MessagePage>;
+  saveDraft(threadId: ThreadId, text: string): Promise<void>;
+  sendReply(threadId: ThreadId, text: string): Promise<MessageView>;
+  contactContext(threadId: ThreadId): Promise<ContactContext>;
+  search(query: string, limit: number): Promise<SearchHit[]>;
+  listAccounts(): Promise<AccountSummary[]>;
+  addTelegramAccount(token: string): Promise<AccountSummary>;
+  removeAccount(accountId: AccountId): Promise<void>;
+  openLink(url: string): Promise<void>;
+  openAttachment(messageId: MessageId, index: number): Promise<void>;
+  /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
+  onEvent(cb: (event: CoreEvent) => void): Unlisten;
+}
+
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  "notFound",
+  "invalidInput",
+  "authFailed",
+  "network",
+  "badResponse",
+  "duplicate",
+  "keychain",
+  "storage",
+  "unsafeLink",
+  "internal",
+]);
+
+export function isIpcError(value: unknown): value is IpcError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === "string" && ERROR_CODES.has(v.code) && typeof v.message === "string";
+}
+
+/** Turns whatever a rejected invoke produced into an `IpcError`. */
+export function toIpcError(value: unknown): IpcError {
+  if (isIpcError(value)) return { code: value.code, message: value.message };
+  if (typeof value === "string" && value.trim()) return { code: "internal", message: value };
+  if (value instanceof Error && value.message) return { code: "internal", message: value.message };
+  if (typeof value === "object" && value !== null) {
+    const msg = (value as Record<string, unknown>).message;
+    if (typeof msg === "string" && msg.trim()) return { code: "internal", message: msg };
+  }
+  return { code: "internal", message: "Something went wrong. Please try again." };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const tauriBackend: Backend = {
+  workspaceInfo: () => call("workspace_info"),
+  listThreads: (cursor, limit) => call("list_threads", { cursor, limit }),
+  openThread: (threadId) => call("open_thread", { threadId }),
+  olderMessages: (threadId, before, limit) => call("older_messages", { threadId, before, limit }),
+  saveDraft: async (threadId, text) => {
+    await call<null>("save_draft", { threadId, text });
+  },
+  sendReply: (threadId, text) => call("send_reply", { threadId, text }),
+  contactContext: (threadId) => call("contact_context", { threadId }),
+  search: (query, limit) => call("search", { query, limit }),
+  listAccounts: () => call("list_accounts"),
+  addTelegramAccount: (token) => call("add_telegram_account", { token }),
+  removeAccount: async (accountId) => {
+    await call<null>("remove_account", { accountId });
+  },
+  openLink: async (url) => {
+    await call<null>("open_link", { url });
+  },
+  openAttachment: async (messageId, index) => {
+    await call<null>("open_attachment", { messageId, index });
+  },
+  onEvent(cb) {
+    let stopped = false;
+    let unlisten: (() => void) | null = null;
+    listen<CoreEvent>(CORE_EVENT, (e) => {
+      if (!stopped) cb(e.payload);
+    })
+      .then((u) => {
+        if (stopped) u();
+        else unlisten = u;
+      })
+      .catch((e) => console.error("parley: cannot listen for core events", e));
+    return () => {
+      stopped = true;
+      unlisten?.();
+      unlisten = null;
+    };
+  },
+};
+
+/** True inside the Tauri webview. */
+export function inTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}

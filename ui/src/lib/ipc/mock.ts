@@ -1,0 +1,470 @@
+// An in-memory, deterministic backend. Used by the unit tests and by `npm run dev`
+// in a plain browser (where no Tauri runtime exists).
+import type { Backend } from "./backend";
+import type {
+  AccountSummary,
+  Attachment,
+  ChannelKind,
+  ContactContext,
+  CoreEvent,
+  DeliveryState,
+  IdentityView,
+  IpcError,
+  MessagePage,
+  MessageView,
+  PageCursor,
+  SearchHit,
+  TextSegment,
+  ThreadDetail,
+  ThreadSummary,
+} from "./bindings";
+
+export type MockOptions = {
+  /** Clock used for timestamps; defaults to Date.now. */
+  now?: () => number;
+  /** Number of sample threads (default 40). */
+  threadCount?: number;
+  /** Messages per sample thread (default 6; thread 1 gets 4x as many to exercise paging). */
+  messagesPerThread?: number;
+  /** Simulate delivery progress, sync states and occasional inbound messages with timers. */
+  simulate?: boolean;
+  isDemo?: boolean;
+};
+
+type MockContact = { id: number; name: string; handle: string | null; remoteId: string; firstSeenAt: number };
+type MockThread = { summary: ThreadSummary; messages: MessageView[]; draft: string | null };
+
+const NAMES = [
+  "Amelia Hart", "Noah Fischer", "Sofia Marquez", "Liam O'Connor", "Yuki Tanaka", "Oliver Brandt",
+  "Chloe Dubois", "Mateo Rossi", "Ava Lindqvist", "Ethan Novak", "Maya Patel", "Lucas Moreau",
+  "Isla McKenzie", "Leo Kowalski", "Zara Ahmed", "Finn Jensen", "Mila Petrova", "Hugo Silva",
+  "Nora Berg", "Arjun Mehta", "Elena Costa", "Jonas Weber", "Lea Horvat", "Samuel Okafor",
+  "Ines Duarte", "Felix Wagner", "Hana Kim", "Oscar Nilsson", "Clara Romero", "Daniel Levi",
+];
+
+const INBOUND = [
+  "Hi! My order hasn't arrived yet, can you check?",
+  "Is the blue version back in stock?",
+  "Thanks, that worked perfectly.",
+  "Can I change the delivery address to my office?",
+  "The tracking link says 'label created' for three days now.",
+  "Do you ship to Norway?",
+  "I was charged twice for the same order 😕",
+  "Here is the photo of the damaged box.",
+  "Could you send me an invoice with my company details?",
+  "Great, see you then!",
+  "What are your opening hours on Saturday?",
+  "The size guide at https://example.com/sizes is confusing, is M closer to 38 or 40?",
+];
+
+const OUTBOUND = [
+  "Hi! Let me look into that for you.",
+  "I've checked with the warehouse — it ships tomorrow morning.",
+  "Sorry about that! I've refunded the duplicate charge.",
+  "Yes, we ship to all EU countries and Norway.",
+  "Done — the address is updated.",
+  "You're welcome, have a great day!",
+];
+
+const CHANNELS: ChannelKind[] = ["telegram", "telegram", "whatsapp", "instagram", "messenger", "email", "sms"];
+
+/** Small deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function err(code: IpcError["code"], message: string): IpcError {
+  return { code, message };
+}
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+function before(a: { at: number; id: number }, c: PageCursor): boolean {
+  return a.at < c.at || (a.at === c.at && a.id < c.id);
+}
+
+export class MockBackend implements Backend {
+  readonly now: () => number;
+  readonly simulate: boolean;
+  isDemo: boolean;
+  accounts: AccountSummary[] = [];
+  contacts = new Map<number, MockContact>();
+  threads = new Map<number, MockThread>();
+  /** Calls recorded for tests: [command, args]. */
+  calls: Array<[string, unknown]> = [];
+  openedLinks: string[] = [];
+  openedAttachments: Array<[number, number]> = [];
+  private listeners = new Set<(e: CoreEvent) => void>();
+  private nextMessageId = 1;
+  private nextAccountId = 1;
+  private tokens = new Map<number, string>();
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(opts: MockOptions = {}) {
+    this.now = opts.now ?? (() => Date.now());
+    this.simulate = opts.simulate ?? false;
+    this.isDemo = opts.isDemo ?? true;
+    this.seed(opts.threadCount ?? 40, opts.messagesPerThread ?? 6);
+  }
+
+  private seed(threadCount: number, perThread: number) {
+    const rand = rng(7);
+    const now = this.now();
+    const demo: AccountSummary = {
+      id: this.nextAccountId++,
+      channel: "telegram",
+      name: "Parley Demo",
+      handle: "@parley_demo_bot",
+      isDemo: true,
+      sync: { state: "live" },
+      lastError: null,
+      lastSyncAt: now,
+    };
+    this.accounts.push(demo);
+    for (let i = 0; i < threadCount; i++) {
+      const id = i + 1;
+      const name = NAMES[i % NAMES.length] + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : "");
+      const channel = CHANNELS[i % CHANNELS.length];
+      const lastAt = now - i * 47 * 60_000 - Math.floor(rand() * 20) * 60_000;
+      const contact: MockContact = {
+        id,
+        name,
+        handle: channel === "telegram" || channel === "instagram" ? `@${name.split(" ")[0].toLowerCase()}${id}` : null,
+        remoteId: channel === "email" ? `${name.split(" ")[0].toLowerCase()}@example.com` : String(100000 + id * 7919),
+        firstSeenAt: lastAt - (30 + i) * 86_400_000,
+      };
+      this.contacts.set(id, contact);
+      const count = i === 0 ? perThread * 4 : perThread;
+      const messages: MessageView[] = [];
+      for (let m = 0; m < count; m++) {
+        const sentAt = lastAt - (count - 1 - m) * (i === 0 ? 5 * 3_600_000 : 9 * 60_000);
+        const inbound = m === count - 1 ? i % 3 !== 2 : m % 2 === 0;
+        const text = inbound ? INBOUND[(i + m) % INBOUND.length] : OUTBOUND[(i + m) % OUTBOUND.length];
+        const attachments: Attachment[] = [];
+        if (inbound && text.startsWith("Here is the photo")) {
+          attachments.push({ kind: "photo", remoteRef: `file-${id}-${m}`, fileName: "box.jpg", mimeType: "image/jpeg", size: 248_320, description: null });
+        }
+        messages.push({
+          id: this.nextMessageId++,
+          threadId: id,
+          direction: inbound ? "inbound" : "outbound",
+          authorName: inbound ? name : "Alex (you)",
+          text,
+          attachments,
+          sentAt,
+          editedAt: null,
+          delivery: inbound ? "received" : m === count - 1 ? "delivered" : "read",
+          deliveryNote: null,
+        });
+      }
+      const last = messages[messages.length - 1];
+      const unread = last.direction === "inbound" && i < 6 ? 1 + (i % 3) : 0;
+      this.threads.set(id, {
+        summary: {
+          id,
+          accountId: demo.id,
+          channel,
+          contactId: id,
+          contactName: name,
+          snippet: last.text.slice(0, 120),
+          snippetDirection: last.direction,
+          lastActivityAt: last.sentAt,
+          unreadCount: unread,
+          status: "open",
+          priority: 0,
+        },
+        messages,
+        draft: null,
+      });
+    }
+  }
+
+  // ---- test helpers -------------------------------------------------------
+
+  emit(event: CoreEvent): void {
+    for (const l of [...this.listeners]) l(event);
+  }
+
+  /** Adds an inbound message to a thread and emits the events Rust would emit. */
+  receive(threadId: number, text: string, at = this.now()): MessageView {
+    const t = this.mustThread(threadId);
+    const msg: MessageView = {
+      id: this.nextMessageId++,
+      threadId,
+      direction: "inbound",
+      authorName: t.summary.contactName,
+      text,
+      attachments: [],
+      sentAt: at,
+      editedAt: null,
+      delivery: "received",
+      deliveryNote: null,
+    };
+    t.messages.push(msg);
+    t.summary.snippet = text.slice(0, 120);
+    t.summary.snippetDirection = "inbound";
+    t.summary.lastActivityAt = at;
+    t.summary.unreadCount += 1;
+    this.emit({ kind: "messagesChanged", thread_id: threadId });
+    this.emit({ kind: "threadsChanged", thread_ids: [threadId] });
+    return clone(msg);
+  }
+
+  setDelivery(messageId: number, delivery: DeliveryState, note: string | null = null): void {
+    for (const t of this.threads.values()) {
+      const m = t.messages.find((x) => x.id === messageId);
+      if (m) {
+        m.delivery = delivery;
+        m.deliveryNote = note;
+        this.emit({ kind: "messagesChanged", thread_id: t.summary.id });
+        return;
+      }
+    }
+  }
+
+  setSync(accountId: number, sync: AccountSummary["sync"], lastError: string | null = null): void {
+    const a = this.accounts.find((x) => x.id === accountId);
+    if (!a) return;
+    a.sync = sync;
+    a.lastError = lastError;
+    if (sync.state === "live") a.lastSyncAt = this.now();
+    this.emit({ kind: "accountChanged", account: clone(a) });
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.listeners.clear();
+  }
+
+  private later(ms: number, fn: () => void) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private mustThread(id: number): MockThread {
+    const t = this.threads.get(id);
+    if (!t) throw err("notFound", "This conversation no longer exists.");
+    return t;
+  }
+
+  private record(cmd: string, args: unknown) {
+    this.calls.push([cmd, clone(args ?? null)]);
+  }
+
+  private sorted(): ThreadSummary[] {
+    return [...this.threads.values()]
+      .map((t) => t.summary)
+      .sort((a, b) => b.lastActivityAt - a.lastActivityAt || b.id - a.id);
+  }
+
+  private page(messages: MessageView[], limit: number): MessagePage {
+    const slice = messages.slice(Math.max(0, messages.length - limit));
+    const first = slice[0];
+    const hasOlder = messages.length > slice.length;
+    return {
+      messages: clone(slice),
+      older: hasOlder && first ? { at: first.sentAt, id: first.id } : null,
+    };
+  }
+
+  // ---- Backend ------------------------------------------------------------
+
+  async workspaceInfo() {
+    this.record("workspace_info", {});
+    return { isDemo: this.isDemo, dataDir: "/home/demo/.local/share/parley" };
+  }
+
+  async listThreads(cursor: PageCursor | null, limit: number) {
+    this.record("list_threads", { cursor, limit });
+    const all = this.sorted();
+    const rest = cursor ? all.filter((t) => before({ at: t.lastActivityAt, id: t.id }, cursor)) : all;
+    const threads = rest.slice(0, Math.max(0, limit));
+    const last = threads[threads.length - 1];
+    const next = rest.length > threads.length && last ? { at: last.lastActivityAt, id: last.id } : null;
+    return { threads: clone(threads), next };
+  }
+
+  async openThread(threadId: number): Promise<ThreadDetail> {
+    this.record("open_thread", { threadId });
+    const t = this.mustThread(threadId);
+    const wasUnread = t.summary.unreadCount > 0;
+    t.summary.unreadCount = 0;
+    if (wasUnread) queueMicrotask(() => this.emit({ kind: "threadsChanged", thread_ids: [threadId] }));
+    return { thread: clone(t.summary), messages: this.page(t.messages, 30), draft: t.draft };
+  }
+
+  async olderMessages(threadId: number, beforeCursor: PageCursor, limit: number) {
+    this.record("older_messages", { threadId, before: beforeCursor, limit });
+    const t = this.mustThread(threadId);
+    const older = t.messages.filter((m) => before({ at: m.sentAt, id: m.id }, beforeCursor));
+    return this.page(older, limit);
+  }
+
+  async saveDraft(threadId: number, text: string) {
+    this.record("save_draft", { threadId, text });
+    this.mustThread(threadId).draft = text === "" ? null : text;
+  }
+
+  async sendReply(threadId: number, text: string) {
+    this.record("send_reply", { threadId, text });
+    const t = this.mustThread(threadId);
+    if (!text.trim()) throw err("invalidInput", "Type a message before sending.");
+    const msg: MessageView = {
+      id: this.nextMessageId++,
+      threadId,
+      direction: "outbound",
+      authorName: "Alex (you)",
+      text,
+      attachments: [],
+      sentAt: this.now(),
+      editedAt: null,
+      delivery: "queued",
+      deliveryNote: null,
+    };
+    t.messages.push(msg);
+    t.draft = null;
+    t.summary.snippet = text.slice(0, 120);
+    t.summary.snippetDirection = "outbound";
+    t.summary.lastActivityAt = msg.sentAt;
+    queueMicrotask(() => this.emit({ kind: "threadsChanged", thread_ids: [threadId] }));
+    if (this.simulate) {
+      this.later(400, () => this.setDelivery(msg.id, "sending"));
+      this.later(1200, () => this.setDelivery(msg.id, "sent"));
+      this.later(2600, () => this.setDelivery(msg.id, "delivered"));
+      if (/\?$/.test(text.trim())) this.later(6000, () => this.receive(threadId, "Sure, one moment 🙂"));
+    }
+    return clone(msg);
+  }
+
+  async contactContext(threadId: number): Promise<ContactContext> {
+    this.record("contact_context", { threadId });
+    const t = this.mustThread(threadId);
+    const c = this.contacts.get(t.summary.contactId);
+    if (!c) throw err("notFound", "Contact not found.");
+    const account = this.accounts.find((a) => a.id === t.summary.accountId);
+    const identity: IdentityView = {
+      id: c.id,
+      channel: t.summary.channel,
+      accountName: account?.name ?? "Unknown account",
+      remoteId: c.remoteId,
+      handle: c.handle,
+      displayName: c.name,
+    };
+    const threads = [...this.threads.values()].filter((x) => x.summary.contactId === c.id);
+    return {
+      contactId: c.id,
+      displayName: c.name,
+      identities: [identity],
+      firstSeenAt: c.firstSeenAt,
+      threadCount: threads.length,
+      messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
+    };
+  }
+
+  async search(query: string, limit: number): Promise<SearchHit[]> {
+    this.record("search", { query, limit });
+    const q = query.trim().toLowerCase();
+    if (!q) return [];
+    const hits: SearchHit[] = [];
+    for (const t of this.threads.values()) {
+      for (const m of t.messages) {
+        const lower = m.text.toLowerCase();
+        if (!lower.includes(q)) continue;
+        const segments: TextSegment[] = [];
+        let pos = 0;
+        for (let i = lower.indexOf(q); i >= 0; i = lower.indexOf(q, pos)) {
+          if (i > pos) segments.push({ text: m.text.slice(pos, i), hit: false });
+          segments.push({ text: m.text.slice(i, i + q.length), hit: true });
+          pos = i + q.length;
+        }
+        if (pos < m.text.length) segments.push({ text: m.text.slice(pos), hit: false });
+        hits.push({
+          threadId: t.summary.id,
+          messageId: m.id,
+          channel: t.summary.channel,
+          contactName: t.summary.contactName,
+          direction: m.direction,
+          snippet: segments,
+          sentAt: m.sentAt,
+        });
+      }
+    }
+    hits.sort((a, b) => b.sentAt - a.sentAt || b.messageId - a.messageId);
+    return hits.slice(0, limit);
+  }
+
+  async listAccounts() {
+    this.record("list_accounts", {});
+    return clone(this.accounts);
+  }
+
+  async addTelegramAccount(token: string) {
+    this.record("add_telegram_account", { token: "***" });
+    const t = token.trim();
+    if (!/^\d{5,}:[A-Za-z0-9_-]{20,}$/.test(t)) {
+      throw err("invalidInput", "That doesn't look like a bot token. Copy it from @BotFather: digits, a colon, then letters.");
+    }
+    if (t.includes("rejected")) throw err("authFailed", "Telegram rejected this token. Check it in @BotFather and try again.");
+    if ([...this.tokens.values()].includes(t)) throw err("duplicate", "This bot is already connected.");
+    const id = this.nextAccountId++;
+    const acc: AccountSummary = {
+      id,
+      channel: "telegram",
+      name: `Support Bot ${id}`,
+      handle: `@support_${id}_bot`,
+      isDemo: false,
+      sync: { state: "connecting" },
+      lastError: null,
+      lastSyncAt: null,
+    };
+    this.tokens.set(id, t);
+    this.accounts.push(acc);
+    queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
+    if (this.simulate) this.later(1500, () => this.setSync(id, { state: "live" }));
+    return clone(acc);
+  }
+
+  async removeAccount(accountId: number) {
+    this.record("remove_account", { accountId });
+    const i = this.accounts.findIndex((a) => a.id === accountId);
+    if (i < 0) throw err("notFound", "This account was already removed.");
+    this.accounts.splice(i, 1);
+    this.tokens.delete(accountId);
+    queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
+  }
+
+  async openLink(url: string) {
+    this.record("open_link", { url });
+    if (!/^(https?:|mailto:)/i.test(url)) throw err("unsafeLink", "Parley only opens web and email links.");
+    this.openedLinks.push(url);
+  }
+
+  async openAttachment(messageId: number, index: number) {
+    this.record("open_attachment", { messageId, index });
+    this.openedAttachments.push([messageId, index]);
+  }
+
+  onEvent(cb: (event: CoreEvent) => void) {
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+}
+
+export function createMockBackend(opts: MockOptions = {}): MockBackend {
+  return new MockBackend(opts);
+}

@@ -1,0 +1,82 @@
+import type { Backend } from "../ipc/backend";
+import { toIpcError } from "../ipc/backend";
+import type { AccountId, AccountSummary, CoreEvent, IpcError } from "../ipc/bindings";
+
+/** Connected accounts, their sync states, and the add/remove flows. */
+export class AccountsStore {
+  accounts = $state<AccountSummary[]>([]);
+  loaded = $state(false);
+  error = $state<IpcError | null>(null);
+  adding = $state(false);
+  addError = $state<IpcError | null>(null);
+  removingId = $state<AccountId | null>(null);
+  removeError = $state<IpcError | null>(null);
+
+  #backend: Backend;
+  #seq = 0;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  async load(): Promise<void> {
+    const seq = ++this.#seq;
+    try {
+      const accounts = await this.#backend.listAccounts();
+      if (seq !== this.#seq) return;
+      this.accounts = accounts;
+      this.loaded = true;
+      this.error = null;
+    } catch (e) {
+      if (seq === this.#seq) this.error = toIpcError(e);
+    }
+  }
+
+  /** Validates and adds a Telegram bot. Returns true on success. */
+  async addTelegram(token: string): Promise<boolean> {
+    const t = token.trim();
+    if (!t) {
+      this.addError = { code: "invalidInput", message: "Paste the bot token from @BotFather." };
+      return false;
+    }
+    if (this.adding) return false;
+    this.adding = true;
+    this.addError = null;
+    try {
+      const account = await this.#backend.addTelegramAccount(t);
+      this.upsert(account);
+      return true;
+    } catch (e) {
+      this.addError = toIpcError(e);
+      return false;
+    } finally {
+      this.adding = false;
+    }
+  }
+
+  async remove(id: AccountId): Promise<boolean> {
+    this.removingId = id;
+    this.removeError = null;
+    try {
+      await this.#backend.removeAccount(id);
+      this.accounts = this.accounts.filter((a) => a.id !== id);
+      return true;
+    } catch (e) {
+      this.removeError = toIpcError(e);
+      return false;
+    } finally {
+      this.removingId = null;
+    }
+  }
+
+  upsert(account: AccountSummary): void {
+    const i = this.accounts.findIndex((a) => a.id === account.id);
+    if (i >= 0) this.accounts[i] = account;
+    else this.accounts = [...this.accounts, account];
+  }
+
+  handleEvent(event: CoreEvent): void {
+    if (event.kind === "accountChanged") this.upsert(event.account);
+    else if (event.kind === "accountsChanged") void this.load();
+  }
+}

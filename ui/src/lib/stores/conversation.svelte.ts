@@ -1,0 +1,199 @@
+import type { Backend } from "../ipc/backend";
+import { toIpcError } from "../ipc/backend";
+import type { CoreEvent, IpcError, MessageView, PageCursor, ThreadId, ThreadSummary } from "../ipc/bindings";
+
+export const DRAFT_DEBOUNCE_MS = 300;
+export const OLDER_PAGE_SIZE = 30;
+
+/** What the last change to `messages` was; the view uses it to decide how to scroll. */
+export type ChangeKind = "open" | "refresh" | "older" | "send";
+
+/** The open conversation, its messages and the composer's draft. */
+export class ConversationStore {
+  threadId = $state<ThreadId | null>(null);
+  thread = $state<ThreadSummary | null>(null);
+  messages = $state<MessageView[]>([]);
+  older = $state<PageCursor | null>(null);
+  loading = $state(false);
+  loadingOlder = $state(false);
+  error = $state<IpcError | null>(null);
+  draft = $state("");
+  sending = $state(false);
+  sendError = $state<IpcError | null>(null);
+  /** Bumped on every change of `messages`, with `lastChange` saying why. */
+  version = $state(0);
+  lastChange = $state<ChangeKind>("open");
+
+  #backend: Backend;
+  #draftTimer: ReturnType<typeof setTimeout> | null = null;
+  #draftPending: { threadId: ThreadId; text: string } | null = null;
+  #openSeq = 0;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  #changed(kind: ChangeKind) {
+    this.lastChange = kind;
+    this.version += 1;
+  }
+
+  /** Opens a thread: saves the previous draft first, then loads messages and the stored draft. */
+  async open(threadId: ThreadId): Promise<void> {
+    await this.flushDraft();
+    const seq = ++this.#openSeq;
+    const switching = this.threadId !== threadId;
+    this.threadId = threadId;
+    if (switching) {
+      this.thread = null;
+      this.messages = [];
+      this.older = null;
+      this.draft = "";
+      this.sendError = null;
+    }
+    this.loading = true;
+    this.error = null;
+    try {
+      const detail = await this.#backend.openThread(threadId);
+      if (seq !== this.#openSeq) return;
+      this.thread = detail.thread;
+      this.messages = detail.messages.messages;
+      this.older = detail.messages.older;
+      this.draft = detail.draft ?? "";
+      this.#changed("open");
+    } catch (e) {
+      if (seq === this.#openSeq) this.error = toIpcError(e);
+    } finally {
+      if (seq === this.#openSeq) this.loading = false;
+    }
+  }
+
+  /** Reloads the open thread after `messagesChanged`; keeps older pages and the composer text. */
+  async refresh(): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null) return;
+    const seq = this.#openSeq;
+    try {
+      const detail = await this.#backend.openThread(threadId);
+      if (seq !== this.#openSeq || this.threadId !== threadId) return;
+      const fresh = detail.messages.messages;
+      const first = fresh[0];
+      const freshIds = new Set(fresh.map((m) => m.id));
+      // Keep the older messages already loaded that precede the fresh page.
+      const kept =
+        detail.messages.older === null || !first
+          ? []
+          : this.messages.filter(
+              (m) => !freshIds.has(m.id) && (m.sentAt < first.sentAt || (m.sentAt === first.sentAt && m.id < first.id)),
+            );
+      this.thread = detail.thread;
+      this.messages = [...kept, ...fresh];
+      if (kept.length === 0) this.older = detail.messages.older;
+      this.#changed("refresh");
+    } catch (e) {
+      if (seq === this.#openSeq) this.error = toIpcError(e);
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const threadId = this.threadId;
+    const cursor = this.older;
+    if (threadId === null || cursor === null || this.loadingOlder) return;
+    const seq = this.#openSeq;
+    this.loadingOlder = true;
+    try {
+      const page = await this.#backend.olderMessages(threadId, cursor, OLDER_PAGE_SIZE);
+      if (seq !== this.#openSeq) return;
+      const ids = new Set(this.messages.map((m) => m.id));
+      this.messages = [...page.messages.filter((m) => !ids.has(m.id)), ...this.messages];
+      this.older = page.older;
+      this.#changed("older");
+    } catch (e) {
+      if (seq === this.#openSeq) this.error = toIpcError(e);
+    } finally {
+      if (seq === this.#openSeq) this.loadingOlder = false;
+    }
+  }
+
+  /** Composer input: updates the text and saves it debounced. */
+  setDraft(text: string): void {
+    this.draft = text;
+    if (this.threadId === null) return;
+    this.#draftPending = { threadId: this.threadId, text };
+    if (this.#draftTimer !== null) clearTimeout(this.#draftTimer);
+    this.#draftTimer = setTimeout(() => {
+      this.#draftTimer = null;
+      void this.flushDraft();
+    }, DRAFT_DEBOUNCE_MS);
+  }
+
+  /** Saves a pending draft now (thread switch, blur, shutdown). */
+  async flushDraft(): Promise<void> {
+    if (this.#draftTimer !== null) {
+      clearTimeout(this.#draftTimer);
+      this.#draftTimer = null;
+    }
+    const pending = this.#draftPending;
+    this.#draftPending = null;
+    if (!pending) return;
+    try {
+      await this.#backend.saveDraft(pending.threadId, pending.text);
+    } catch (e) {
+      console.warn("parley: draft not saved", toIpcError(e).message);
+    }
+  }
+
+  #cancelDraft(): void {
+    if (this.#draftTimer !== null) clearTimeout(this.#draftTimer);
+    this.#draftTimer = null;
+    this.#draftPending = null;
+  }
+
+  /** Sends the composer text; clears the composer at once and shows the queued echo. */
+  async send(): Promise<boolean> {
+    const threadId = this.threadId;
+    const text = this.draft;
+    if (threadId === null || !text.trim() || this.sending) return false;
+    this.#cancelDraft();
+    this.sending = true;
+    this.sendError = null;
+    this.draft = "";
+    try {
+      const echo = await this.#backend.sendReply(threadId, text);
+      if (this.threadId === threadId && !this.messages.some((m) => m.id === echo.id)) {
+        this.messages = [...this.messages, echo];
+        this.#changed("send");
+      }
+      // The stored draft is now stale; clear it unless the agent already typed something new.
+      if (this.#draftPending === null) {
+        this.#backend.saveDraft(threadId, "").catch(() => undefined);
+      }
+      return true;
+    } catch (e) {
+      const error = toIpcError(e);
+      if (this.threadId === threadId) {
+        this.sendError = error;
+        if (this.draft === "") this.draft = text;
+      }
+      return false;
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  close(): void {
+    void this.flushDraft();
+    this.#openSeq++;
+    this.threadId = null;
+    this.thread = null;
+    this.messages = [];
+    this.older = null;
+    this.draft = "";
+    this.loading = false;
+    this.error = null;
+  }
+
+  handleEvent(event: CoreEvent): void {
+    if (event.kind === "messagesChanged" && event.thread_id === this.threadId) void this.refresh();
+  }
+}

@@ -1,0 +1,317 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Backend } from "../ipc/backend";
+import { createMockBackend, type MockBackend } from "../ipc/mock";
+import { AccountsStore } from "./accounts.svelte";
+import { AppState } from "./app.svelte";
+import { ConversationStore, DRAFT_DEBOUNCE_MS } from "./conversation.svelte";
+import { SearchStore, SEARCH_DEBOUNCE_MS } from "./search.svelte";
+import { ThreadsStore } from "./threads.svelte";
+
+const NOW = new Date(2024, 2, 14, 15, 30).getTime();
+
+/** Lets queued promises and microtasks (mock events) run. */
+async function settle(rounds = 5) {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+  await new Promise<void>((r) => queueMicrotask(r));
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+let mock: MockBackend;
+beforeEach(() => {
+  mock = createMockBackend({ now: () => NOW, threadCount: 45 });
+});
+afterEach(() => {
+  mock.dispose();
+  vi.useRealTimers();
+});
+
+describe("mockBackend", () => {
+  it("pages threads newest first without overlap", async () => {
+    const first = await mock.listThreads(null, 20);
+    expect(first.threads).toHaveLength(20);
+    const second = await mock.listThreads(first.next, 20);
+    const third = await mock.listThreads(second.next, 20);
+    expect(third.threads).toHaveLength(5);
+    expect(third.next).toBeNull();
+    const all = [...first.threads, ...second.threads, ...third.threads];
+    expect(new Set(all.map((t) => t.id)).size).toBe(45);
+    for (let i = 1; i < all.length; i++) expect(all[i - 1].lastActivityAt).toBeGreaterThanOrEqual(all[i].lastActivityAt);
+  });
+
+  it("rejects with IpcError objects", async () => {
+    await expect(mock.openThread(9999)).rejects.toMatchObject({ code: "notFound" });
+    await expect(mock.addTelegramAccount("nope")).rejects.toMatchObject({ code: "invalidInput" });
+  });
+});
+
+describe("ThreadsStore", () => {
+  it("loads pages as the user scrolls", async () => {
+    const store = new ThreadsStore(mock, 20);
+    await store.loadFirst();
+    expect(store.threads).toHaveLength(20);
+    expect(store.hasMore).toBe(true);
+    await store.loadMore();
+    expect(store.threads).toHaveLength(40);
+    await store.loadMore();
+    expect(store.threads).toHaveLength(45);
+    expect(store.hasMore).toBe(false);
+    await store.loadMore();
+    expect(store.threads).toHaveLength(45);
+  });
+
+  it("reloads the loaded range on threadsChanged so changed threads move to the top", async () => {
+    const store = new ThreadsStore(mock, 20);
+    await store.loadFirst();
+    await store.loadMore();
+    expect(store.threads).toHaveLength(40);
+    const quiet = store.threads[35];
+    mock.receive(quiet.id, "Hello again?", NOW + 60_000);
+    store.handleEvent({ kind: "threadsChanged", thread_ids: [quiet.id] });
+    await store.reload();
+    expect(store.threads).toHaveLength(40);
+    expect(store.threads[0].id).toBe(quiet.id);
+    expect(store.threads[0].unreadCount).toBe(1);
+    expect(store.threads[0].snippet).toBe("Hello again?");
+    expect(new Set(store.threads.map((t) => t.id)).size).toBe(40);
+  });
+
+  it("coalesces concurrent reloads", async () => {
+    const store = new ThreadsStore(mock, 20);
+    await store.loadFirst();
+    const before = mock.calls.length;
+    const a = store.reload();
+    const b = store.reload();
+    const c = store.reload();
+    await Promise.all([a, b, c]);
+    // One reload running plus one follow-up for the calls that arrived meanwhile.
+    expect(mock.calls.length - before).toBe(2);
+  });
+
+  it("moves the selection with j/k semantics", async () => {
+    const store = new ThreadsStore(mock, 20);
+    await store.loadFirst();
+    expect(store.move(1)).toBe(store.threads[0].id);
+    expect(store.move(1)).toBe(store.threads[1].id);
+    expect(store.move(-1)).toBe(store.threads[0].id);
+    expect(store.move(-1)).toBe(store.threads[0].id);
+  });
+});
+
+describe("opening a thread", () => {
+  it("marks it read in the list and loads messages, draft and contact", async () => {
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    const unread = app.threads.threads.find((t) => t.unreadCount > 0);
+    expect(unread).toBeDefined();
+    const id = unread!.id;
+    await app.openThread(id);
+    expect(app.threads.threads.find((t) => t.id === id)?.unreadCount).toBe(0);
+    expect(mock.threads.get(id)?.summary.unreadCount).toBe(0);
+    expect(app.conversation.thread?.id).toBe(id);
+    expect(app.conversation.messages.length).toBeGreaterThan(0);
+    expect(app.contact.context?.displayName).toBe(unread!.contactName);
+    await settle();
+    // After the threadsChanged the backend emitted, the list still says read.
+    await app.threads.reload();
+    expect(app.threads.threads.find((t) => t.id === id)?.unreadCount).toBe(0);
+    app.stop();
+  });
+
+  it("pages older messages, oldest first", async () => {
+    const conv = new ConversationStore(mock);
+    await conv.open(1); // thread 1 has 24 messages; the first page holds 30 at most
+    const total = mock.threads.get(1)!.messages.length;
+    expect(conv.messages).toHaveLength(Math.min(total, 30));
+    const big = createMockBackend({ now: () => NOW, threadCount: 2, messagesPerThread: 20 }); // 80 messages in thread 1
+    const c2 = new ConversationStore(big);
+    await c2.open(1);
+    expect(c2.messages).toHaveLength(30);
+    expect(c2.older).not.toBeNull();
+    await c2.loadOlder();
+    expect(c2.messages).toHaveLength(60);
+    await c2.loadOlder();
+    expect(c2.messages).toHaveLength(80);
+    expect(c2.older).toBeNull();
+    const ids = c2.messages.map((m) => m.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(c2.lastChange).toBe("older");
+  });
+
+  it("restores the stored draft", async () => {
+    await mock.saveDraft(3, "half-written reply");
+    const conv = new ConversationStore(mock);
+    await conv.open(3);
+    expect(conv.draft).toBe("half-written reply");
+  });
+});
+
+describe("drafts", () => {
+  it("saves debounced after typing stops", async () => {
+    vi.useFakeTimers();
+    const conv = new ConversationStore(mock);
+    await conv.open(2);
+    conv.setDraft("H");
+    conv.setDraft("He");
+    conv.setDraft("Hello");
+    expect(mock.calls.filter(([c]) => c === "save_draft")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(DRAFT_DEBOUNCE_MS - 50);
+    expect(mock.calls.filter(([c]) => c === "save_draft")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(100);
+    const saves = mock.calls.filter(([c]) => c === "save_draft");
+    expect(saves).toEqual([["save_draft", { threadId: 2, text: "Hello" }]]);
+    expect(mock.threads.get(2)?.draft).toBe("Hello");
+  });
+
+  it("saves immediately when switching threads", async () => {
+    vi.useFakeTimers();
+    const conv = new ConversationStore(mock);
+    await conv.open(2);
+    conv.setDraft("for thread two");
+    await conv.open(5);
+    expect(mock.threads.get(2)?.draft).toBe("for thread two");
+    expect(conv.draft).toBe("");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(mock.calls.filter(([c]) => c === "save_draft")).toHaveLength(1);
+  });
+
+  it("saves on flush (blur)", async () => {
+    const conv = new ConversationStore(mock);
+    await conv.open(2);
+    conv.setDraft("blurred");
+    await conv.flushDraft();
+    expect(mock.threads.get(2)?.draft).toBe("blurred");
+  });
+});
+
+describe("sending", () => {
+  it("clears the composer and shows the queued echo at once", async () => {
+    const conv = new ConversationStore(mock);
+    await conv.open(4);
+    const count = conv.messages.length;
+    conv.setDraft("We'll ship it today.");
+    const sent = conv.send();
+    expect(conv.draft).toBe("");
+    expect(await sent).toBe(true);
+    expect(conv.messages).toHaveLength(count + 1);
+    const echo = conv.messages[conv.messages.length - 1];
+    expect(echo).toMatchObject({ direction: "outbound", delivery: "queued", text: "We'll ship it today." });
+    expect(conv.lastChange).toBe("send");
+    expect(mock.threads.get(4)?.draft).toBeNull();
+  });
+
+  it("does not send blank text", async () => {
+    const conv = new ConversationStore(mock);
+    await conv.open(4);
+    conv.setDraft("   ");
+    expect(await conv.send()).toBe(false);
+    expect(mock.calls.some(([c]) => c === "send_reply")).toBe(false);
+  });
+
+  it("restores the text and shows the error when sending fails", async () => {
+    const failing: Backend = Object.assign(Object.create(mock) as MockBackend, {
+      sendReply: () => Promise.reject({ code: "network", message: "No connection." }),
+    });
+    const conv = new ConversationStore(failing);
+    await conv.open(4);
+    conv.setDraft("retry me");
+    expect(await conv.send()).toBe(false);
+    expect(conv.draft).toBe("retry me");
+    expect(conv.sendError).toEqual({ code: "network", message: "No connection." });
+  });
+
+  it("refreshes the open thread on messagesChanged", async () => {
+    const conv = new ConversationStore(mock);
+    await conv.open(4);
+    conv.setDraft("typing…");
+    await conv.send();
+    const echo = conv.messages[conv.messages.length - 1];
+    conv.setDraft("still typing");
+    mock.setDelivery(echo.id, "delivered");
+    conv.handleEvent({ kind: "messagesChanged", thread_id: 4 });
+    await settle();
+    expect(conv.messages.find((m) => m.id === echo.id)?.delivery).toBe("delivered");
+    expect(conv.draft).toBe("still typing");
+    expect(conv.lastChange).toBe("refresh");
+    conv.handleEvent({ kind: "messagesChanged", thread_id: 9 });
+  });
+});
+
+describe("AppState event routing", () => {
+  it("routes backend events to the stores", async () => {
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    await app.openThread(7);
+    const before = app.conversation.messages.length;
+    mock.receive(7, "Any news?", NOW + 1000);
+    await settle(10);
+    await app.threads.reload();
+    expect(app.conversation.messages.length).toBe(before + 1);
+    expect(app.threads.threads[0].id).toBe(7);
+    mock.setSync(1, { state: "backoff", reason: "timeout", retryAt: NOW + 12_000 }, "Telegram timed out");
+    expect(app.accounts.accounts[0].sync.state).toBe("backoff");
+    expect(app.accounts.accounts[0].lastError).toBe("Telegram timed out");
+    app.stop();
+  });
+});
+
+describe("SearchStore", () => {
+  it("debounces and returns highlighted hits", async () => {
+    vi.useFakeTimers();
+    const search = new SearchStore(mock);
+    search.setQuery("inv");
+    search.setQuery("invoice");
+    expect(search.active).toBe(true);
+    await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS + 10);
+    expect(mock.calls.filter(([c]) => c === "search")).toEqual([["search", { query: "invoice", limit: 50 }]]);
+    expect(search.results.length).toBeGreaterThan(0);
+    for (const hit of search.results) {
+      const hits = hit.snippet.filter((s) => s.hit);
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hits[0].text.toLowerCase()).toBe("invoice");
+    }
+    search.clear();
+    expect(search.active).toBe(false);
+    expect(search.results).toEqual([]);
+  });
+
+  it("ignores stale responses", async () => {
+    const search = new SearchStore(mock);
+    search.query = "order";
+    const first = search.run();
+    search.query = "Norway";
+    const second = search.run();
+    await Promise.all([first, second]);
+    expect(search.resultsFor).toBe("Norway");
+  });
+});
+
+describe("AccountsStore", () => {
+  it("adds a Telegram bot and reports errors", async () => {
+    const accounts = new AccountsStore(mock);
+    await accounts.load();
+    expect(accounts.accounts).toHaveLength(1);
+    expect(await accounts.addTelegram("bad")).toBe(false);
+    expect(accounts.addError?.code).toBe("invalidInput");
+    const token = "123456789:AAbbccddeeffgghhiijjkkllmmnnooppqq";
+    const adding = accounts.addTelegram(token);
+    expect(accounts.adding).toBe(true);
+    expect(await adding).toBe(true);
+    expect(accounts.adding).toBe(false);
+    expect(accounts.addError).toBeNull();
+    expect(accounts.accounts).toHaveLength(2);
+    expect(await accounts.addTelegram(token)).toBe(false);
+    expect(accounts.addError?.code).toBe("duplicate");
+  });
+
+  it("removes accounts and applies accountChanged", async () => {
+    const accounts = new AccountsStore(mock);
+    await accounts.load();
+    const id = accounts.accounts[0].id;
+    accounts.handleEvent({ kind: "accountChanged", account: { ...accounts.accounts[0], sync: { state: "connecting" } } });
+    expect(accounts.accounts[0].sync.state).toBe("connecting");
+    expect(await accounts.remove(id)).toBe(true);
+    expect(accounts.accounts).toHaveLength(0);
+    expect(await accounts.remove(id)).toBe(false);
+    expect(accounts.removeError?.code).toBe("notFound");
+  });
+});

@@ -1,0 +1,147 @@
+import type { Backend } from "../ipc/backend";
+import { toIpcError } from "../ipc/backend";
+import type { CoreEvent, IpcError, PageCursor, ThreadId, ThreadSummary } from "../ipc/bindings";
+
+/** The thread list: keyset-paged, reloaded in place when threads change. */
+export class ThreadsStore {
+  threads = $state<ThreadSummary[]>([]);
+  next = $state<PageCursor | null>(null);
+  /** True once the first page arrived. */
+  loaded = $state(false);
+  loading = $state(false);
+  error = $state<IpcError | null>(null);
+  selectedId = $state<ThreadId | null>(null);
+
+  readonly pageSize: number;
+  #backend: Backend;
+  #generation = 0;
+  #reloading: Promise<void> | null = null;
+  #reloadAgain = false;
+
+  constructor(backend: Backend, pageSize = 50) {
+    this.#backend = backend;
+    this.pageSize = pageSize;
+  }
+
+  get hasMore(): boolean {
+    return this.loaded && this.next !== null;
+  }
+
+  get selectedIndex(): number {
+    return this.selectedId === null ? -1 : this.threads.findIndex((t) => t.id === this.selectedId);
+  }
+
+  /** Loads the first page, replacing whatever was there. */
+  async loadFirst(): Promise<void> {
+    const gen = ++this.#generation;
+    this.loading = true;
+    try {
+      const page = await this.#backend.listThreads(null, this.pageSize);
+      if (gen !== this.#generation) return;
+      this.threads = page.threads;
+      this.next = page.next;
+      this.loaded = true;
+      this.error = null;
+    } catch (e) {
+      if (gen === this.#generation) this.error = toIpcError(e);
+    } finally {
+      if (gen === this.#generation) this.loading = false;
+    }
+  }
+
+  /** Appends the next (older) page, if any. */
+  async loadMore(): Promise<void> {
+    if (!this.loaded) return this.loadFirst();
+    if (this.loading || this.next === null) return;
+    const gen = this.#generation;
+    const cursor = this.next;
+    this.loading = true;
+    try {
+      const page = await this.#backend.listThreads(cursor, this.pageSize);
+      if (gen !== this.#generation) return;
+      const seen = new Set(this.threads.map((t) => t.id));
+      this.threads = [...this.threads, ...page.threads.filter((t) => !seen.has(t.id))];
+      this.next = page.next;
+      this.error = null;
+    } catch (e) {
+      if (gen === this.#generation) this.error = toIpcError(e);
+    } finally {
+      if (gen === this.#generation) this.loading = false;
+    }
+  }
+
+  /**
+   * Refetches the loaded range from the top (same number of rows), so changed threads
+   * move to the top and counts update. Concurrent calls are coalesced.
+   */
+  reload(): Promise<void> {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      try {
+        do {
+          this.#reloadAgain = false;
+          await this.#reloadOnce();
+        } while (this.#reloadAgain);
+      } finally {
+        this.#reloading = null;
+      }
+    })();
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<void> {
+    const gen = ++this.#generation;
+    const target = Math.max(this.threads.length, this.pageSize);
+    const collected: ThreadSummary[] = [];
+    let cursor: PageCursor | null = null;
+    let next: PageCursor | null = null;
+    try {
+      for (;;) {
+        const page = await this.#backend.listThreads(cursor, target - collected.length);
+        collected.push(...page.threads);
+        next = page.next;
+        if (next === null || collected.length >= target || page.threads.length === 0) break;
+        cursor = next;
+      }
+      if (gen !== this.#generation) return;
+      this.threads = collected;
+      this.next = next;
+      this.loaded = true;
+      this.error = null;
+    } catch (e) {
+      if (gen === this.#generation) this.error = toIpcError(e);
+    } finally {
+      if (gen === this.#generation) this.loading = false;
+    }
+  }
+
+  /** Local, optimistic: Rust marks a thread read when it is opened. */
+  markRead(id: ThreadId): void {
+    const t = this.threads.find((x) => x.id === id);
+    if (t && t.unreadCount !== 0) t.unreadCount = 0;
+  }
+
+  select(id: ThreadId | null): void {
+    this.selectedId = id;
+  }
+
+  /** Moves the selection by `delta` rows; returns the newly selected thread id. */
+  move(delta: number): ThreadId | null {
+    if (this.threads.length === 0) return null;
+    const current = this.selectedIndex;
+    const index =
+      current < 0
+        ? delta > 0 ? 0 : this.threads.length - 1
+        : Math.min(this.threads.length - 1, Math.max(0, current + delta));
+    this.selectedId = this.threads[index].id;
+    if (delta > 0 && index >= this.threads.length - 5) void this.loadMore();
+    return this.selectedId;
+  }
+
+  handleEvent(event: CoreEvent): void {
+    if (event.kind === "threadsChanged") void this.reload();
+  }
+}
