@@ -162,17 +162,18 @@ fn upsert_identity(
     seen_at: Millis,
 ) -> Result<(IdentityId, ContactId, String)> {
     let name = person_name(p);
-    let found: Option<(i64, i64, String, Option<String>)> = conn
+    let found: Option<(i64, i64, String, Option<String>, String)> = conn
         .prepare_cached(
-            "SELECT id, contact_id, display_name, handle FROM identities
-             WHERE account_id = ?1 AND remote_id = ?2",
+            "SELECT i.id, i.contact_id, i.display_name, i.handle, c.display_name
+             FROM identities i JOIN contacts c ON c.id = i.contact_id
+             WHERE i.account_id = ?1 AND i.remote_id = ?2",
         )?
         .query_row(params![account.0, p.remote_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .optional()?;
     match found {
-        Some((identity, contact, old_name, old_handle)) => {
+        Some((identity, contact, old_name, old_handle, mut contact_name)) => {
             if old_name != name || old_handle != p.handle {
                 conn.prepare_cached(
                     "UPDATE identities SET display_name = ?2, handle = ?3 WHERE id = ?1",
@@ -180,14 +181,12 @@ fn upsert_identity(
                 .execute(params![identity, name, p.handle])?;
                 // The contact follows the provider's name unless an agent renamed them (then
                 // the contact's name no longer equals what the provider used to say).
-                conn.prepare_cached(
-                    "UPDATE contacts SET display_name = ?3 WHERE id = ?1 AND display_name = ?2",
-                )?
-                .execute(params![contact, old_name, name])?;
+                if contact_name == old_name && old_name != name {
+                    conn.prepare_cached("UPDATE contacts SET display_name = ?2 WHERE id = ?1")?
+                        .execute(params![contact, name])?;
+                    name.clone_into(&mut contact_name);
+                }
             }
-            let contact_name: String = conn
-                .prepare_cached("SELECT display_name FROM contacts WHERE id = ?1")?
-                .query_row([contact], |r| r.get(0))?;
             Ok((IdentityId(identity), ContactId(contact), contact_name))
         }
         None => {

@@ -221,3 +221,43 @@ pub(crate) fn refresh_thread_head(conn: &Connection, thread: ThreadId) -> Result
     .execute(params![thread.0, line, direction, sent_at])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    #[test]
+    fn hot_queries_use_their_indexes() {
+        let s = Store::open_in_memory().expect("open");
+        let plan = |sql: &str| -> String {
+            let mut stmt = s
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .expect("prepare");
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .expect("query")
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .expect("rows");
+            rows.join(" | ")
+        };
+        let threads = plan(concat!(
+            "SELECT ",
+            thread_columns!(),
+            " FROM ",
+            thread_from!(),
+            " WHERE (t.last_activity_at, t.id) < (1, 2)",
+            " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 51"
+        ));
+        assert!(threads.contains("threads_activity"), "{threads}");
+        assert!(!threads.contains("TEMP B-TREE"), "{threads}");
+        let messages = plan(concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages m WHERE m.thread_id = 1 AND (m.sent_at, m.id) < (2, 3)",
+            " ORDER BY m.sent_at DESC, m.id DESC LIMIT 51"
+        ));
+        assert!(messages.contains("messages_thread_time"), "{messages}");
+        assert!(!messages.contains("TEMP B-TREE"), "{messages}");
+    }
+}

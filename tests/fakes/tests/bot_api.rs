@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 mod common;
 
 use std::sync::Arc;
@@ -333,7 +335,7 @@ async fn send_message_validations_and_replies() {
     assert!(body["result"].get("reply_to_message").is_none());
 
     let next = fake.inject_text(&anna, "Danke").unwrap();
-    assert_eq!(next.message_id, 7);
+    assert_eq!(next.message_id, 6);
 
     fake.block(&anna).unwrap();
     let (status, body) = call(
@@ -347,8 +349,8 @@ async fn send_message_validations_and_replies() {
 
     let sent = fake.sent_messages();
     assert_eq!(sent.len(), 4, "only sends that took effect are recorded");
-    assert_eq!(sent[0].reply_to, Some(1));
-    assert_eq!(sent[0].text, "Ja, natürlich!");
+    assert_eq!(sent[1].reply_to, Some(1));
+    assert_eq!(sent[1].text, "Ja, natürlich!");
 }
 
 #[tokio::test]
@@ -483,4 +485,19 @@ async fn allowed_updates_filters_later_updates() {
     let r = second["result"].as_array().unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!(r[0]["edited_message"]["text"], "Bonsoir");
+}
+
+#[tokio::test]
+async fn expired_updates_are_dropped() {
+    let config = FakeTelegramConfig {
+        update_retention: Duration::ZERO,
+        ..FakeTelegramConfig::default()
+    };
+    let fake = FakeTelegram::start(config).await.unwrap();
+    let c = fake.customer("Tomás", None, None);
+    fake.inject_text(&c, "too old by the time anyone asks")
+        .unwrap();
+    let (_, body) = call(&fake, "getUpdates", json!({})).await;
+    assert_eq!(body["result"], json!([]));
+    assert_eq!(fake.pending_updates(), 0);
 }

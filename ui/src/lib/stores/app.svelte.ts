@@ -1,5 +1,5 @@
 import type { Backend, Unlisten } from "../ipc/backend";
-import { toIpcError } from "../ipc/backend";
+import { messagesChangedThread, toIpcError } from "../ipc/backend";
 import type { CoreEvent, IpcError, ThreadId, WorkspaceInfo } from "../ipc/bindings";
 import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
@@ -57,9 +57,8 @@ export class AppState {
     this.threads.handleEvent(event);
     this.conversation.handleEvent(event);
     this.accounts.handleEvent(event);
-    if (event.kind === "messagesChanged" && event.thread_id === this.contact.threadId) {
-      void this.contact.load(event.thread_id, true);
-    }
+    const changed = messagesChangedThread(event);
+    if (changed !== null && changed === this.contact.threadId) void this.contact.load(changed, true);
     if (event.kind === "accountsChanged") {
       this.backend
         .workspaceInfo()

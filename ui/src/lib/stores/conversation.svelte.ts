@@ -1,5 +1,5 @@
 import type { Backend } from "../ipc/backend";
-import { toIpcError } from "../ipc/backend";
+import { messagesChangedThread, toIpcError } from "../ipc/backend";
 import type { CoreEvent, IpcError, MessageView, PageCursor, ThreadId, ThreadSummary } from "../ipc/bindings";
 
 export const DRAFT_DEBOUNCE_MS = 300;
@@ -194,6 +194,7 @@ export class ConversationStore {
   }
 
   handleEvent(event: CoreEvent): void {
-    if (event.kind === "messagesChanged" && event.thread_id === this.threadId) void this.refresh();
+    const id = messagesChangedThread(event);
+    if (id !== null && id === this.threadId) void this.refresh();
   }
 }

@@ -1,0 +1,282 @@
+//! The facade as the window uses it, against the fake Telegram server.
+
+use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
+use parley_domain::{CoreEvent, DeliveryState, ErrorCode, ThreadSummary};
+use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Rig {
+    app: Arc<Parley>,
+    fake: FakeTelegram,
+    secrets: Arc<MemorySecrets>,
+    dir: tempfile::TempDir,
+}
+
+fn paths(dir: &std::path::Path) -> Paths {
+    Paths {
+        data_dir: dir.join("data"),
+        config_dir: dir.join("config"),
+        log_dir: dir.join("logs"),
+    }
+}
+
+async fn rig(demo: DemoMode) -> Rig {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+    config.telegram_api = fake.base_url();
+    config.demo = demo;
+    config.long_poll = Duration::from_secs(1);
+    let app = Parley::start(config).await.expect("starts");
+    Rig {
+        app,
+        fake,
+        secrets,
+        dir,
+    }
+}
+
+async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn threads(app: &Parley) -> Vec<ThreadSummary> {
+    app.list_threads(None, 50).await.expect("threads").threads
+}
+
+#[tokio::test]
+async fn adding_a_bot_validates_the_token_and_keeps_it_only_in_the_keychain() {
+    let rig = rig(DemoMode::Off).await;
+    let err = rig
+        .app
+        .add_telegram_account("not a token".into())
+        .await
+        .expect_err("shape");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let err = rig
+        .app
+        .add_telegram_account("110201543:AAwrongwrongwrong".into())
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code, ErrorCode::AuthFailed);
+    assert!(rig.app.list_accounts().await.expect("accounts").is_empty());
+
+    let token = rig.fake.token().to_string();
+    let account = rig
+        .app
+        .add_telegram_account(format!("  {token}\n"))
+        .await
+        .expect("added");
+    assert_eq!(account.handle.as_deref(), Some("parley_test_bot"));
+    assert_eq!(
+        rig.secrets.get("telegram:110201543").expect("get").as_deref(),
+        Some(token.as_str())
+    );
+    let err = rig
+        .app
+        .add_telegram_account(token.clone())
+        .await
+        .expect_err("duplicate");
+    assert_eq!(err.code, ErrorCode::Duplicate);
+
+    // The token is nowhere in the data folder (database, WAL, anything else).
+    for entry in walk(&rig.dir.path().join("data")) {
+        let bytes = std::fs::read(&entry).expect("read");
+        let needle = token.as_bytes();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the token leaked into {}",
+            entry.display()
+        );
+    }
+
+    rig.app.remove_account(account.id).await.expect("removed");
+    assert_eq!(rig.secrets.get("telegram:110201543").expect("get"), None);
+    assert!(rig.app.list_accounts().await.expect("accounts").is_empty());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_conversation_from_arrival_to_reply() {
+    let rig = rig(DemoMode::Off).await;
+    let mut events = rig.app.subscribe();
+    rig.app
+        .add_telegram_account(rig.fake.token().into())
+        .await
+        .expect("added");
+    let anna = rig.fake.customer("Anna", Some("Müller"), Some("anna_m"));
+    rig.fake
+        .inject_text(&anna, "<img src=x onerror=alert(1)> Wo ist meine Bestellung?")
+        .expect("inject");
+    eventually("the thread appears", Duration::from_secs(10), || async {
+        threads(&rig.app).await.len() == 1
+    })
+    .await;
+    let thread = threads(&rig.app).await.remove(0);
+    assert_eq!(thread.contact_name, "Anna Müller");
+    assert_eq!(thread.unread_count, 1);
+
+    let mut saw_change = false;
+    while let Ok(e) = events.try_recv() {
+        saw_change |= matches!(e, CoreEvent::ThreadsChanged { .. });
+    }
+    assert!(saw_change, "the window was not told about the new thread");
+
+    let detail = rig.app.open_thread(thread.id).await.expect("open");
+    assert_eq!(detail.messages.messages.len(), 1);
+    // Stored verbatim: rendering it as text is the window's job.
+    assert!(detail.messages.messages[0].text.starts_with("<img src=x"));
+    assert_eq!(threads(&rig.app).await[0].unread_count, 0);
+
+    rig.app
+        .save_draft(thread.id, "Hallo Anna, ".into())
+        .await
+        .expect("draft");
+    assert_eq!(
+        rig.app.open_thread(thread.id).await.expect("open").draft.as_deref(),
+        Some("Hallo Anna, ")
+    );
+
+    let echo = rig
+        .app
+        .send_reply(thread.id, "Hallo Anna, sie kommt morgen.".into())
+        .await
+        .expect("queued");
+    assert_eq!(echo.delivery, DeliveryState::Queued);
+    eventually("the fake got the reply", Duration::from_secs(5), || async {
+        rig.fake.sent_messages().len() == 1
+    })
+    .await;
+    eventually("marked sent", Duration::from_secs(5), || async {
+        rig.app
+            .open_thread(thread.id)
+            .await
+            .expect("open")
+            .messages
+            .messages
+            .iter()
+            .any(|m| m.delivery == DeliveryState::Sent)
+    })
+    .await;
+    let detail = rig.app.open_thread(thread.id).await.expect("open");
+    assert_eq!(detail.draft, None, "sending did not clear the draft");
+
+    let err = rig
+        .app
+        .send_reply(thread.id, "   ".into())
+        .await
+        .expect_err("empty");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let err = rig
+        .app
+        .send_reply(thread.id, "x".repeat(5000))
+        .await
+        .expect_err("too long");
+    assert!(err.message.contains("4096"));
+
+    let hits = rig.app.search("bestellung".into(), 20).await.expect("search");
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].snippet.iter().any(|s| s.hit));
+    assert!(rig.app.search("\"(".into(), 20).await.expect("hostile query").is_empty());
+
+    let context = rig.app.contact_context(thread.id).await.expect("context");
+    assert_eq!(context.display_name, "Anna Müller");
+    assert_eq!(context.identities[0].handle.as_deref(), Some("anna_m"));
+    assert_eq!(context.message_count, 2);
+}
+
+#[tokio::test]
+async fn the_demo_runs_until_a_real_account_is_added() {
+    let rig = rig(DemoMode::Auto).await;
+    assert!(rig.app.workspace_info().await.is_demo);
+    let accounts = rig.app.list_accounts().await.expect("accounts");
+    assert_eq!(accounts.len(), 1);
+    assert!(accounts[0].is_demo);
+    eventually("the demo history appears", Duration::from_secs(10), || async {
+        threads(&rig.app).await.len() >= 5
+    })
+    .await;
+    let endpoint = rig.app.demo_endpoint().await.expect("demo endpoint");
+    assert!(endpoint.starts_with("http://127.0.0.1:"));
+    assert!(rig.dir.path().join("data/demo/endpoint.json").exists());
+
+    rig.app
+        .add_telegram_account(rig.fake.token().into())
+        .await
+        .expect("added");
+    assert!(!rig.app.workspace_info().await.is_demo);
+    let accounts = rig.app.list_accounts().await.expect("accounts");
+    assert_eq!(accounts.len(), 1);
+    assert!(!accounts[0].is_demo);
+    assert!(threads(&rig.app).await.is_empty(), "demo conversations were left behind");
+    assert!(!rig.dir.path().join("data/demo").exists());
+}
+
+#[tokio::test]
+async fn everything_is_still_there_after_a_restart() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = Arc::new(MemorySecrets::default());
+    let start = || {
+        let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+        config.telegram_api = fake.base_url();
+        config.demo = DemoMode::Off;
+        config.long_poll = Duration::from_secs(1);
+        Parley::start(config)
+    };
+    let app = start().await.expect("first start");
+    app.add_telegram_account(fake.token().into()).await.expect("added");
+    let c = fake.customer("Kenji", Some("Watanabe"), None);
+    fake.inject_text(&c, "one").expect("inject");
+    fake.inject_text(&c, "two").expect("inject");
+    eventually("stored", Duration::from_secs(10), || async {
+        threads(&app).await.first().is_some_and(|t| t.unread_count == 2)
+    })
+    .await;
+    let thread = threads(&app).await[0].id;
+    app.open_thread(thread).await.expect("read");
+    drop(app);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    fake.inject_text(&c, "three").expect("inject while closed");
+    let app = start().await.expect("second start");
+    eventually("the message sent while closed arrives", Duration::from_secs(10), || async {
+        threads(&app).await.first().is_some_and(|t| t.unread_count == 1)
+    })
+    .await;
+    let detail = app.open_thread(thread).await.expect("open");
+    let texts: Vec<&str> = detail.messages.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, vec!["one", "two", "three"]);
+}

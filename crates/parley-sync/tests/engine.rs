@@ -1,0 +1,328 @@
+//! The sync task and the outbox dispatcher against the fake Telegram server and a real SQLite
+//! file.
+
+use parley_channels::telegram::TelegramChannel;
+use parley_domain::{AccountId, ChannelKind, DeliveryState, MessageView, SyncState, ThreadId};
+use parley_fakes::{Customer, FakeTelegram, FakeTelegramConfig, Fault};
+use parley_store::{NewAccount, Store};
+use parley_sync::{AccountRunner, Db, EngineEvent, SyncHandle, SystemClock};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+
+struct Rig {
+    fake: FakeTelegram,
+    db: Db,
+    account: AccountId,
+    events: broadcast::Sender<EngineEvent>,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig() -> Rig {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(&dir.path().join("p.sqlite3")).expect("store");
+    let account = store
+        .insert_account(
+            &NewAccount {
+                channel: ChannelKind::Telegram,
+                name: "Test Bot".into(),
+                handle: Some("parley_test_bot".into()),
+                external_id: "110201543".into(),
+                is_demo: false,
+            },
+            0,
+        )
+        .expect("account");
+    let (events, _) = broadcast::channel(4096);
+    Rig {
+        fake,
+        db: Db::new(store),
+        account,
+        events,
+        _dir: dir,
+    }
+}
+
+impl Rig {
+    fn spawn(&self) -> SyncHandle {
+        let channel = TelegramChannel::new(&self.fake.base_url(), self.fake.token())
+            .expect("client")
+            .with_timeouts(Duration::from_secs(3), Duration::from_secs(3));
+        AccountRunner {
+            account: self.account,
+            channel: Arc::new(channel),
+            db: self.db.clone(),
+            clock: Arc::new(SystemClock),
+            events: self.events.clone(),
+            long_poll: Duration::from_secs(1),
+        }
+        .spawn()
+    }
+
+    async fn message_count(&self) -> usize {
+        self.db
+            .call(|s| {
+                let page = s.list_threads(None, 1000)?;
+                let mut n = 0;
+                for t in page.threads {
+                    n += s.messages(t.id, None, 1000)?.messages.len();
+                }
+                Ok(n)
+            })
+            .await
+            .expect("count")
+    }
+
+    async fn only_thread(&self) -> ThreadId {
+        self.db
+            .call(|s| Ok(s.list_threads(None, 10)?.threads[0].id))
+            .await
+            .expect("thread")
+    }
+
+    async fn messages(&self, thread: ThreadId) -> Vec<MessageView> {
+        self.db
+            .call(move |s| Ok(s.messages(thread, None, 1000)?.messages))
+            .await
+            .expect("messages")
+    }
+
+    async fn reply(&self, thread: ThreadId, text: &str) {
+        let text = text.to_string();
+        self.db
+            .call(move |s| s.queue_reply(thread, &text, "Agent", 1))
+            .await
+            .expect("queue");
+    }
+}
+
+async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn talk(fake: &FakeTelegram, n: usize) -> Customer {
+    let c = fake.customer("Anna", Some("Müller"), None);
+    for i in 0..n {
+        fake.inject_text(&c, &format!("message {i}")).expect("inject");
+    }
+    c
+}
+
+#[tokio::test]
+async fn catches_up_then_receives_live() {
+    let rig = rig().await;
+    let c = talk(&rig.fake, 120).await;
+    let handle = rig.spawn();
+    eventually("history stored", Duration::from_secs(10), || async {
+        rig.message_count().await == 120
+    })
+    .await;
+    eventually("live", Duration::from_secs(5), || async {
+        handle.state() == SyncState::Live
+    })
+    .await;
+    rig.fake.inject_text(&c, "and one more").expect("inject");
+    eventually("live message stored", Duration::from_secs(5), || async {
+        rig.message_count().await == 121
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    let summary = rig
+        .db
+        .call(move |s| s.thread(thread))
+        .await
+        .expect("thread")
+        .expect("exists");
+    assert_eq!(summary.unread_count, 121);
+    assert_eq!(summary.snippet, "and one more");
+}
+
+#[tokio::test]
+async fn restarts_lose_nothing_and_store_nothing_twice() {
+    let rig = rig().await;
+    let c = talk(&rig.fake, 0).await;
+    let mut total = 0;
+    for round in 0..6u64 {
+        for i in 0..40 {
+            rig.fake.inject_text(&c, &format!("r{round} m{i}")).expect("inject");
+            total += 1;
+        }
+        let handle = rig.spawn();
+        // Stop the task at a different moment each round, mid-page or between pages.
+        tokio::time::sleep(Duration::from_millis(5 + round * 37)).await;
+        drop(handle);
+    }
+    let _handle = rig.spawn();
+    eventually("every message stored", Duration::from_secs(15), || async {
+        rig.message_count().await >= total
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rig.message_count().await, total);
+    assert_eq!(rig.fake.pending_updates(), 0);
+}
+
+#[tokio::test]
+async fn rate_limits_and_outages_back_off_then_recover() {
+    let rig = rig().await;
+    let mut rx = rig.events.subscribe();
+    talk(&rig.fake, 3).await;
+    rig.fake
+        .inject_fault("getUpdates", Fault::RateLimited { retry_after: 1 }, 1);
+    rig.fake
+        .inject_fault("getUpdates", Fault::ServerError { status: 502 }, 1);
+    let _handle = rig.spawn();
+    eventually("messages after the faults", Duration::from_secs(10), || async {
+        rig.message_count().await == 3
+    })
+    .await;
+    let mut saw_backoff = false;
+    while let Ok(event) = rx.try_recv() {
+        if let EngineEvent::State {
+            state: SyncState::Backoff { reason, .. },
+            ..
+        } = event
+        {
+            assert!(!reason.is_empty());
+            saw_backoff = true;
+        }
+    }
+    assert!(saw_backoff, "the backoff was not reported");
+    let account = rig.account;
+    let row = rig
+        .db
+        .call(move |s| s.account(account))
+        .await
+        .expect("row")
+        .expect("exists");
+    assert_eq!(row.last_error, None, "the error was not cleared after recovery");
+}
+
+#[tokio::test]
+async fn a_refused_token_stops_sync_with_the_reason() {
+    let rig = rig().await;
+    rig.fake.inject_fault("getMe", Fault::Unauthorized, 1);
+    let handle = rig.spawn();
+    eventually("auth failed", Duration::from_secs(5), || async {
+        matches!(handle.state(), SyncState::AuthFailed { .. })
+    })
+    .await;
+    let account = rig.account;
+    let row = rig
+        .db
+        .call(move |s| s.account(account))
+        .await
+        .expect("row")
+        .expect("exists");
+    assert!(row.last_error.expect("error kept").contains("BotFather"));
+}
+
+#[tokio::test]
+async fn a_reply_is_sent_once_and_marked_sent() {
+    let rig = rig().await;
+    let c = talk(&rig.fake, 1).await;
+    let handle = rig.spawn();
+    eventually("thread", Duration::from_secs(5), || async {
+        rig.message_count().await == 1
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    rig.reply(thread, "Hello Anna!").await;
+    handle.wake_outbox();
+    eventually("sent", Duration::from_secs(5), || async {
+        rig.messages(thread)
+            .await
+            .iter()
+            .any(|m| m.delivery == DeliveryState::Sent)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = rig.fake.sent_messages();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].chat_id, c.chat_id());
+    assert_eq!(sent[0].text, "Hello Anna!");
+}
+
+#[tokio::test]
+async fn transient_send_failures_retry_in_order() {
+    let rig = rig().await;
+    talk(&rig.fake, 1).await;
+    let handle = rig.spawn();
+    eventually("thread", Duration::from_secs(5), || async {
+        rig.message_count().await == 1
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    rig.fake
+        .inject_fault("sendMessage", Fault::ServerError { status: 500 }, 1);
+    rig.reply(thread, "first").await;
+    rig.reply(thread, "second").await;
+    handle.wake_outbox();
+    eventually("both sent", Duration::from_secs(15), || async {
+        rig.fake.sent_messages().len() == 2
+    })
+    .await;
+    let texts: Vec<String> = rig.fake.sent_messages().into_iter().map(|s| s.text).collect();
+    assert_eq!(texts, vec!["first", "second"]);
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_uncertain_and_never_resent() {
+    let rig = rig().await;
+    talk(&rig.fake, 1).await;
+    let handle = rig.spawn();
+    eventually("thread", Duration::from_secs(5), || async {
+        rig.message_count().await == 1
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    rig.fake.inject_fault("sendMessage", Fault::AcceptThenDrop, 1);
+    rig.reply(thread, "did this go?").await;
+    handle.wake_outbox();
+    eventually("uncertain", Duration::from_secs(5), || async {
+        rig.messages(thread)
+            .await
+            .iter()
+            .any(|m| m.delivery == DeliveryState::Uncertain && m.delivery_note.is_some())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(rig.fake.sent_messages().len(), 1, "an uncertain reply was resent");
+}
+
+#[tokio::test]
+async fn a_blocked_customer_fails_the_reply_with_the_reason() {
+    let rig = rig().await;
+    let c = talk(&rig.fake, 1).await;
+    let handle = rig.spawn();
+    eventually("thread", Duration::from_secs(5), || async {
+        rig.message_count().await == 1
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    rig.fake.block(&c).expect("block");
+    rig.reply(thread, "hello?").await;
+    handle.wake_outbox();
+    eventually("failed", Duration::from_secs(5), || async {
+        rig.messages(thread).await.iter().any(|m| {
+            m.delivery == DeliveryState::Failed
+                && m.delivery_note.as_deref().is_some_and(|n| n.contains("blocked"))
+        })
+    })
+    .await;
+}
