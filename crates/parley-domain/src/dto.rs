@@ -351,9 +351,15 @@ pub struct WorkspaceInfo {
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum CoreEvent {
     /// Threads changed (new messages, read state, order): reload the visible list.
-    ThreadsChanged { thread_ids: Vec<ThreadId> },
+    ThreadsChanged {
+        #[serde(rename = "threadIds")]
+        thread_ids: Vec<ThreadId>,
+    },
     /// Messages in this thread changed (arrived, edited, delivery state moved).
-    MessagesChanged { thread_id: ThreadId },
+    MessagesChanged {
+        #[serde(rename = "threadId")]
+        thread_id: ThreadId,
+    },
     /// An account's sync state changed.
     AccountChanged { account: AccountSummary },
     /// Accounts were added or removed.

@@ -595,6 +595,19 @@ fn search_finds_words_diacritics_and_prefixes() {
     assert_eq!(hits[0].contact_name, "Customer u1");
     assert_eq!(hits[0].channel, ChannelKind::Telegram);
     assert_eq!(s.search("comm", 10).expect("prefix").len(), 1);
+    s.apply_batch(
+        a,
+        &batch(vec![inbound("c3", "5", "u3", "refund now", 14)]),
+        None,
+        1,
+    )
+    .expect("ingest");
+    let refunds = s.search("refund", 10).expect("newest first");
+    assert_eq!(
+        refunds.iter().map(|h| h.sent_at).collect::<Vec<_>>(),
+        vec![14, 13]
+    );
+    assert_eq!(s.search("refund", 1).expect("limit").len(), 1);
     assert_eq!(s.search("ou est", 10).expect("two words").len(), 1);
     assert!(s.search("ou refund", 10).expect("and").is_empty());
     assert_eq!(s.search("我的", 10).expect("cjk prefix").len(), 1);

@@ -207,7 +207,9 @@ async fn fault_response(fault: Fault, method: &str) -> Response {
         Fault::Unauthorized => unauthorized(),
         Fault::Conflict => ApiError::new(409, WEBHOOK_CONFLICT).into_response(),
         Fault::Hang { secs } => {
-            tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await;
+            // Bounded so that a silly value from the control API cannot panic the timer.
+            let hold = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
+            tokio::time::sleep(hold.min(Duration::from_secs(86_400))).await;
             let mut response = StatusCode::OK.into_response();
             response.extensions_mut().insert(DropConnection);
             response

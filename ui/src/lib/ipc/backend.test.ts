@@ -90,8 +90,7 @@ describe("tauriBackend", () => {
 describe("messagesChangedThread", () => {
   it("reads the thread id in either spelling", async () => {
     const { messagesChangedThread } = await import("./backend");
-    expect(messagesChangedThread({ kind: "messagesChanged", thread_id: 4 })).toBe(4);
-    expect(messagesChangedThread({ kind: "messagesChanged", threadId: 5 } as never)).toBe(5);
+    expect(messagesChangedThread({ kind: "messagesChanged", threadId: 4 })).toBe(4);
     expect(messagesChangedThread({ kind: "accountsChanged" })).toBeNull();
   });
 });

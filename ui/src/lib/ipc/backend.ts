@@ -123,16 +123,9 @@ export const tauriBackend: Backend = {
   },
 };
 
-/**
- * The thread of a `messagesChanged` event. The generated bindings say `thread_id` (serde's
- * `rename_all` on an enum renames variants, not fields); `threadId` is accepted too, so the UI
- * keeps working if Rust adds `rename_all_fields = "camelCase"`.
- */
+/** The thread of a `messagesChanged` event, or null for any other event. */
 export function messagesChangedThread(event: CoreEvent): ThreadId | null {
-  if (event.kind !== "messagesChanged") return null;
-  const e = event as unknown as Record<string, unknown>;
-  const id = e.thread_id ?? e.threadId;
-  return typeof id === "number" ? id : null;
+  return event.kind === "messagesChanged" ? event.threadId : null;
 }
 
 /** True inside the Tauri webview. */

@@ -99,7 +99,7 @@ export type WorkspaceInfo = {
  */
 isDemo: boolean, dataDir: string, };
 
-export type CoreEvent = { "kind": "threadsChanged", thread_ids: Array<ThreadId>, } | { "kind": "messagesChanged", thread_id: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" };
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "internal";
 

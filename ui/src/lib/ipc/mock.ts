@@ -214,8 +214,8 @@ export class MockBackend implements Backend {
     t.summary.snippetDirection = "inbound";
     t.summary.lastActivityAt = at;
     t.summary.unreadCount += 1;
-    this.emit({ kind: "messagesChanged", thread_id: threadId });
-    this.emit({ kind: "threadsChanged", thread_ids: [threadId] });
+    this.emit({ kind: "messagesChanged", threadId: threadId });
+    this.emit({ kind: "threadsChanged", threadIds: [threadId] });
     return clone(msg);
   }
 
@@ -225,7 +225,7 @@ export class MockBackend implements Backend {
       if (m) {
         m.delivery = delivery;
         m.deliveryNote = note;
-        this.emit({ kind: "messagesChanged", thread_id: t.summary.id });
+        this.emit({ kind: "messagesChanged", threadId: t.summary.id });
         return;
       }
     }
@@ -302,7 +302,7 @@ export class MockBackend implements Backend {
     const t = this.mustThread(threadId);
     const wasUnread = t.summary.unreadCount > 0;
     t.summary.unreadCount = 0;
-    if (wasUnread) queueMicrotask(() => this.emit({ kind: "threadsChanged", thread_ids: [threadId] }));
+    if (wasUnread) queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
     return { thread: clone(t.summary), messages: this.page(t.messages, 30), draft: t.draft };
   }
 
@@ -339,7 +339,7 @@ export class MockBackend implements Backend {
     t.summary.snippet = text.slice(0, 120);
     t.summary.snippetDirection = "outbound";
     t.summary.lastActivityAt = msg.sentAt;
-    queueMicrotask(() => this.emit({ kind: "threadsChanged", thread_ids: [threadId] }));
+    queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
     if (this.simulate) {
       this.later(400, () => this.setDelivery(msg.id, "sending"));
       this.later(1200, () => this.setDelivery(msg.id, "sent"));

@@ -66,7 +66,7 @@ describe("ThreadsStore", () => {
     expect(store.threads).toHaveLength(40);
     const quiet = store.threads[35];
     mock.receive(quiet.id, "Hello again?", NOW + 60_000);
-    store.handleEvent({ kind: "threadsChanged", thread_ids: [quiet.id] });
+    store.handleEvent({ kind: "threadsChanged", threadIds: [quiet.id] });
     await store.reload();
     expect(store.threads).toHaveLength(40);
     expect(store.threads[0].id).toBe(quiet.id);
@@ -227,12 +227,12 @@ describe("sending", () => {
     const echo = conv.messages[conv.messages.length - 1];
     conv.setDraft("still typing");
     mock.setDelivery(echo.id, "delivered");
-    conv.handleEvent({ kind: "messagesChanged", thread_id: 4 });
+    conv.handleEvent({ kind: "messagesChanged", threadId: 4 });
     await settle();
     expect(conv.messages.find((m) => m.id === echo.id)?.delivery).toBe("delivered");
     expect(conv.draft).toBe("still typing");
     expect(conv.lastChange).toBe("refresh");
-    conv.handleEvent({ kind: "messagesChanged", thread_id: 9 });
+    conv.handleEvent({ kind: "messagesChanged", threadId: 9 });
   });
 });
 
