@@ -1,0 +1,179 @@
+"""Drives the real Parley window: the built binary, under Xvfb and a private D-Bus session,
+through tauri-driver and WebKitWebDriver. Started by tests/e2e/run.sh, which provides the
+display, the bus, a notification daemon, a bus monitor and tauri-driver on 127.0.0.1:4444."""
+
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = pathlib.Path(os.environ.get("PARLEY_E2E_ARTIFACTS", ROOT / "tests/e2e/artifacts"))
+
+
+def app_binary() -> str:
+    path = os.environ.get("PARLEY_APP_BIN")
+    if not path:
+        target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
+        path = os.path.join(target, "debug", "parley")
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        pytest.exit(f"the app is not built: {path} (run cargo build -p parley-app --features custom-protocol)")
+    return path
+
+
+class Workspace:
+    """A private data folder for one run of the app (kept across restarts within a test)."""
+
+    def __init__(self):
+        self.root = pathlib.Path(tempfile.mkdtemp(prefix="parley-e2e-"))
+
+    @property
+    def env(self):
+        return {
+            "PARLEY_DATA_DIR": str(self.root / "data"),
+            "PARLEY_CONFIG_DIR": str(self.root / "config"),
+            "PARLEY_LOG_DIR": str(self.root / "logs"),
+            "PARLEY_KEYRING_SERVICE": "parley-e2e",
+        }
+
+    def fake_url(self, timeout=20.0) -> str:
+        path = self.root / "data/demo/endpoint.json"
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if path.exists():
+                try:
+                    return json.loads(path.read_text())["telegram"]
+                except (ValueError, KeyError):
+                    pass
+            time.sleep(0.1)
+        raise AssertionError(f"the demo never wrote {path}")
+
+
+class Fake:
+    """The demo's fake Telegram server, through its control API."""
+
+    def __init__(self, base: str):
+        self.base = base.rstrip("/")
+
+    def _call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def customer(self, first_name, last_name=None):
+        return self._call("POST", "/control/customers", {"first_name": first_name, "last_name": last_name})["id"]
+
+    def inject(self, chat_id, text):
+        return self._call("POST", "/control/inject", {"chat_id": chat_id, "text": text})
+
+    def sent(self):
+        return self._call("GET", "/control/sent")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"tauri-driver did not listen on {port}")
+
+
+class App(webdriver.Remote):
+    """A WebDriver session on the app, owning the tauri-driver that runs it."""
+
+    driver_process: subprocess.Popen
+
+    def quit(self):
+        try:
+            super().quit()
+        finally:
+            self.driver_process.terminate()
+            try:
+                self.driver_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.driver_process.kill()
+
+
+def start_app(workspace: Workspace) -> App:
+    # tauri-driver hands its environment to the app, so each app gets a tauri-driver of its own
+    # whose environment points the app at this test's private folders.
+    port, native = free_port(), free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "tauri-driver.log", "ab")
+    process = subprocess.Popen(
+        ["tauri-driver", "--port", str(port), "--native-port", str(native)],
+        env={**os.environ, **workspace.env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    wait_port(port)
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": app_binary()})
+    driver = App(command_executor=f"http://127.0.0.1:{port}", options=options)
+    driver.driver_process = process
+    driver.implicitly_wait(0)
+    return driver
+
+
+def wait_for(driver, what, check, timeout=20.0):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = check(driver)
+            if last:
+                return last
+        except Exception as e:  # the DOM moves under us while Svelte re-renders
+            last = e
+        time.sleep(0.1)
+    screenshot(driver, "timeout-" + what.replace(" ", "-"))
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def screenshot(driver, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def by_testid(driver, testid):
+    return driver.find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+
+@pytest.fixture
+def workspace():
+    ws = Workspace()
+    yield ws
+    shutil.rmtree(ws.root, ignore_errors=True)
+
+
+@pytest.fixture
+def app(workspace):
+    driver = start_app(workspace)
+    yield driver
+    try:
+        driver.quit()
+    except Exception:
+        pass

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests inside a private D-Bus session and a virtual display:
+#   tests/e2e/run.sh [pytest args]
+# Each test starts its own tauri-driver (see conftest.py).
+# Needs: the app built (cargo build -p parley-app --features custom-protocol), tauri-driver,
+# WebKitWebDriver, xvfb-run, dbus-run-session, dunst, and the Python packages in requirements.txt.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+if [ -z "${PARLEY_E2E_INSIDE:-}" ]; then
+  export PARLEY_E2E_INSIDE=1
+  exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+fi
+
+artifacts="${PARLEY_E2E_ARTIFACTS:-$here/artifacts}"
+mkdir -p "$artifacts"
+export PARLEY_E2E_ARTIFACTS="$artifacts"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+dunst >"$artifacts/dunst.log" 2>&1 & pids+=($!)
+dbus-monitor --session "interface='org.freedesktop.Notifications'" >"$artifacts/notifications.log" 2>&1 & pids+=($!)
+python="${PARLEY_E2E_PYTHON:-python3}"
+cd "$here"
+"$python" -m pytest -v -p no:cacheprovider "$@"

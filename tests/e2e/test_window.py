@@ -1,0 +1,140 @@
+"""The real window: demo workspace, reading, replying, hostile content, restart."""
+
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import Fake, by_testid, screenshot, start_app, wait_for
+
+
+def rows(driver):
+    return by_testid(driver, "thread-row")
+
+
+ROW_NAMED = """
+const rows = document.querySelectorAll('[data-testid="thread-row"]');
+for (const row of rows) {
+  const name = row.querySelector('[data-testid="thread-name"]');
+  if (name && name.textContent === arguments[0]) return row;
+}
+return null;
+"""
+
+
+def row_named(driver, name):
+    return driver.execute_script(ROW_NAMED, name)
+
+
+def texts(driver, testid):
+    return driver.execute_script(
+        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
+        testid,
+    )
+
+
+def test_demo_threads_appear_and_a_reply_reaches_the_provider(app, workspace):
+    wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+    fake = Fake(workspace.fake_url())
+
+    chat = fake.customer("Grace", "Hopper")
+    fake.inject(chat, "Hello, is my order 1234 on its way?")
+    row = wait_for(app, "the new thread", lambda d: row_named(d, "Grace Hopper"))
+    top = [r.get_attribute("data-thread-id") for r in rows(app)[:3]]
+    assert row.get_attribute("data-thread-id") in top, "the newest conversation did not move to the top"
+    assert int(row.get_attribute("data-unread")) == 1
+
+    row.click()
+    wait_for(app, "conversation open", lambda d: texts(d, "conversation-title") == ["Grace Hopper"])
+    wait_for(app, "the message", lambda d: any("order 1234" in t for t in texts(d, "message-text")))
+    wait_for(app, "read", lambda d: row_named(d, "Grace Hopper").get_attribute("data-unread") == "0")
+    wait_for(app, "customer pane", lambda d: texts(d, "contact-name") == ["Grace Hopper"])
+
+    composer = by_testid(app, "composer")[0]
+    composer.click()
+    composer.send_keys("Yes, it ships today.")
+    composer.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait_for(app, "the fake received the reply",
+             lambda d: any(s["chat_id"] == chat and s["text"] == "Yes, it ships today." for s in fake.sent()))
+    wait_for(app, "the reply shown as sent", lambda d: any(
+        m.get_attribute("data-direction") == "outbound" and m.get_attribute("data-delivery") == "sent"
+        for m in by_testid(d, "message")))
+    assert [s["text"] for s in fake.sent() if s["chat_id"] == chat] == ["Yes, it ships today."], \
+        "the reply was sent more than once"
+    screenshot(app, "demo-workspace")
+
+
+def test_hostile_text_is_shown_as_text_and_runs_nothing(app, workspace):
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 1)
+    fake = Fake(workspace.fake_url())
+    payloads = [
+        '<img src=x onerror="window.__pwned=1">',
+        '<script>window.__pwned=2</script>',
+        '<a href="javascript:window.__pwned=3">click</a> <b onmouseover="window.__pwned=4">bold</b>',
+    ]
+    chat = fake.customer('<img src=x onerror="window.__pwned=5">', None)
+    for p in payloads:
+        fake.inject(chat, p)
+    row = wait_for(app, "the hostile thread", lambda d: row_named(d, '<img src=x onerror="window.__pwned=5">'))
+    row.click()
+    shown = wait_for(app, "all three messages", lambda d: (
+        t := texts(d, "message-text")) and all(p in t for p in payloads) and t)
+    for p in payloads:
+        assert p in shown
+    assert app.execute_script(
+        "return document.querySelectorAll(\"img[src='x'], [data-testid='conversation'] script, a[href^='javascript']\").length"
+    ) == 0
+    assert texts(app, "conversation-title")[0].startswith("<img")
+    time.sleep(0.5)
+    assert app.execute_script("return window.__pwned === undefined"), "customer text ran as code"
+    screenshot(app, "hostile-content")
+
+
+def test_everything_is_still_there_after_a_restart(app, workspace):
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+    fake = Fake(workspace.fake_url())
+    chat = fake.customer("Ada", "Lovelace")
+    fake.inject(chat, "Do you ship to London?")
+    wait_for(app, "the thread", lambda d: row_named(d, "Ada Lovelace")).click()
+    wait_for(app, "read", lambda d: row_named(d, "Ada Lovelace").get_attribute("data-unread") == "0")
+    composer = by_testid(app, "composer")[0]
+    composer.click()
+    composer.send_keys("We do!")
+    by_testid(app, "send-button")[0].click()
+    wait_for(app, "sent", lambda d: any(s["chat_id"] == chat for s in fake.sent()))
+    app.quit()
+
+    again = start_app(workspace)
+    try:
+        row = wait_for(again, "the thread after restart", lambda d: row_named(d, "Ada Lovelace"))
+        assert row.get_attribute("data-unread") == "0", "read state was lost"
+        row.click()
+        wait_for(again, "both messages after restart", lambda d: texts(
+            d, "message-text")[-2:] == ["Do you ship to London?", "We do!"])
+        # The demo goes on: its fake server was restarted with its saved state.
+        fake = Fake(workspace.fake_url())
+        fake.inject(chat, "Great, thanks!")
+        wait_for(again, "a new message after restart", lambda d: "Great, thanks!" in texts(d, "message-text"))
+    finally:
+        again.quit()
+
+
+def test_keyboard_moves_opens_and_replies(app, workspace):
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 3)
+    body = app.find_element(By.TAG_NAME, "body")
+    body.send_keys("j")
+    body.send_keys("j")
+    body.send_keys(Keys.ENTER)
+    wait_for(app, "a thread opened by keyboard", lambda d: by_testid(d, "conversation-title"))
+    selected = app.execute_script(
+        "return document.querySelector('[data-testid=\"thread-row\"][aria-current=\"true\"] [data-testid=\"thread-name\"]').textContent")
+    assert texts(app, "conversation-title") == [selected]
+    body.send_keys("r")
+    wait_for(app, "composer focused", lambda d: d.switch_to.active_element.get_attribute("data-testid") == "composer")
+    app.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait_for(app, "composer left", lambda d: d.switch_to.active_element.get_attribute("data-testid") != "composer")
+    body.send_keys("/")
+    search = wait_for(app, "search focused", lambda d: d.switch_to.active_element.get_attribute("data-testid") == "search-input" and d.switch_to.active_element)
+    search.send_keys("invoice")
+    wait_for(app, "search results", lambda d: len(by_testid(d, "search-result")) >= 1)
