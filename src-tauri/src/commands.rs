@@ -23,7 +23,11 @@ pub async fn workspace_info(core: State<'_, Core>) -> Res<WorkspaceInfo> {
 }
 
 #[tauri::command]
-pub async fn list_threads(core: State<'_, Core>, cursor: Option<PageCursor>, limit: u32) -> Res<ThreadPage> {
+pub async fn list_threads(
+    core: State<'_, Core>,
+    cursor: Option<PageCursor>,
+    limit: u32,
+) -> Res<ThreadPage> {
     core.get()?.list_threads(cursor, limit).await
 }
 
@@ -48,7 +52,11 @@ pub async fn save_draft(core: State<'_, Core>, thread_id: ThreadId, text: String
 }
 
 #[tauri::command]
-pub async fn send_reply(core: State<'_, Core>, thread_id: ThreadId, text: String) -> Res<MessageView> {
+pub async fn send_reply(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    text: String,
+) -> Res<MessageView> {
     core.get()?.send_reply(thread_id, text).await
 }
 
@@ -86,7 +94,11 @@ pub fn open_link(url: String) -> Res<()> {
 
 /// Downloads an attachment on demand and opens it; kinds the OS might run are only revealed.
 #[tauri::command]
-pub async fn open_attachment(core: State<'_, Core>, message_id: MessageId, index: usize) -> Res<()> {
+pub async fn open_attachment(
+    core: State<'_, Core>,
+    message_id: MessageId,
+    index: usize,
+) -> Res<()> {
     let path = core.get()?.fetch_attachment(message_id, index).await?;
     let target = if safe_to_open(&path) {
         path.as_path()

@@ -15,7 +15,9 @@ fn main() {
 
     let config = setup::core_config(paths);
     // Start the core on Tauri's own runtime so its tasks live as long as the app.
-    let core = commands::Core(tauri::async_runtime::block_on(parley_core::Parley::start(config)));
+    let core = commands::Core(tauri::async_runtime::block_on(parley_core::Parley::start(
+        config,
+    )));
     if let Err(e) = &core.0 {
         tracing::error!("Parley could not start: {}", e.message);
     }

@@ -32,10 +32,14 @@ async fn validates_the_token_with_get_me() {
     assert_eq!(me.external_id, "110201543");
     assert_eq!(me.handle.as_deref(), Some("parley_test_bot"));
 
-    let wrong = TelegramChannel::new(&fake.base_url(), "110201543:wrong-secret-token").expect("client");
+    let wrong =
+        TelegramChannel::new(&fake.base_url(), "110201543:wrong-secret-token").expect("client");
     let err = wrong.validate().await.expect_err("wrong token refused");
     assert!(matches!(err, ChannelError::Unauthorized(_)), "{err:?}");
-    assert!(!err.to_string().contains("wrong-secret-token"), "the token leaked into: {err}");
+    assert!(
+        !err.to_string().contains("wrong-secret-token"),
+        "the token leaked into: {err}"
+    );
 }
 
 #[tokio::test]
@@ -43,9 +47,13 @@ async fn catches_up_in_pages_then_confirms_by_offset() {
     let (fake, channel) = fake().await;
     let anna = fake.customer("Anna", Some("Müller"), Some("anna_m"));
     for i in 0..150 {
-        fake.inject_text(&anna, &format!("message {i}")).expect("inject");
+        fake.inject_text(&anna, &format!("message {i}"))
+            .expect("inject");
     }
-    let first = channel.fetch(None, Duration::ZERO).await.expect("first page");
+    let first = channel
+        .fetch(None, Duration::ZERO)
+        .await
+        .expect("first page");
     assert_eq!(first.batch.messages.len(), 100);
     assert!(first.more);
     let cursor = first.cursor.clone().expect("cursor");
@@ -53,7 +61,10 @@ async fn catches_up_in_pages_then_confirms_by_offset() {
     // A crash before the page was stored: asking again with the old cursor gets it all again.
     let again = channel.fetch(None, Duration::ZERO).await.expect("replay");
     assert_eq!(again.batch.messages.len(), 100);
-    assert_eq!(again.batch.messages[0].remote_id, first.batch.messages[0].remote_id);
+    assert_eq!(
+        again.batch.messages[0].remote_id,
+        first.batch.messages[0].remote_id
+    );
 
     let second = channel
         .fetch(Some(&cursor), Duration::ZERO)
@@ -64,7 +75,10 @@ async fn catches_up_in_pages_then_confirms_by_offset() {
     assert_eq!(second.batch.messages[49].text, "message 149");
     let end = second.cursor.clone().expect("cursor");
 
-    let none = channel.fetch(Some(&end), Duration::ZERO).await.expect("empty");
+    let none = channel
+        .fetch(Some(&end), Duration::ZERO)
+        .await
+        .expect("empty");
     assert!(none.batch.is_empty());
     assert_eq!(none.cursor, None);
     // Confirmed updates are gone for good.
@@ -83,10 +97,14 @@ async fn long_poll_returns_as_soon_as_a_message_arrives() {
     let started = Instant::now();
     let poll = tokio::spawn(async move { channel.fetch(None, Duration::from_secs(10)).await });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    fake.inject_text(&customer, "are you open today?").expect("inject");
+    fake.inject_text(&customer, "are you open today?")
+        .expect("inject");
     let fetched = poll.await.expect("join").expect("fetch");
     assert_eq!(fetched.batch.messages.len(), 1);
-    assert!(started.elapsed() < Duration::from_secs(5), "the poll waited for its timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the poll waited for its timeout"
+    );
 }
 
 #[tokio::test]
@@ -103,12 +121,30 @@ async fn maps_media_edits_and_downloads() {
         },
     )
     .expect("document");
-    fake.inject_message(&c, InboundContent::Photo { caption: Some("it arrived broken".into()) })
-        .expect("photo");
-    fake.inject_message(&c, InboundContent::Location { lat: 52.52, lon: 13.405 })
-        .expect("location");
-    fake.inject_message(&c, InboundContent::Voice { duration: 7 }).expect("voice");
-    fake.inject_message(&c, InboundContent::Sticker { emoji: "👍".into() }).expect("sticker");
+    fake.inject_message(
+        &c,
+        InboundContent::Photo {
+            caption: Some("it arrived broken".into()),
+        },
+    )
+    .expect("photo");
+    fake.inject_message(
+        &c,
+        InboundContent::Location {
+            lat: 52.52,
+            lon: 13.405,
+        },
+    )
+    .expect("location");
+    fake.inject_message(&c, InboundContent::Voice { duration: 7 })
+        .expect("voice");
+    fake.inject_message(
+        &c,
+        InboundContent::Sticker {
+            emoji: "👍".into()
+        },
+    )
+    .expect("sticker");
     fake.inject_message(
         &c,
         InboundContent::Contact {
@@ -118,7 +154,8 @@ async fn maps_media_edits_and_downloads() {
     )
     .expect("contact");
     let text = fake.inject_text(&c, "typo").expect("text");
-    fake.inject_edit(&c, text.message_id, "fixed").expect("edit");
+    fake.inject_edit(&c, text.message_id, "fixed")
+        .expect("edit");
 
     let fetched = channel.fetch(None, Duration::ZERO).await.expect("fetch");
     let kinds: Vec<AttachmentKind> = fetched
@@ -163,7 +200,10 @@ async fn sends_with_reply_threading() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].text, "It ships today.");
     assert_eq!(sent[0].reply_to, Some(asked.message_id));
-    assert_eq!(receipt.remote_id, format!("{}:{}", c.chat_id(), sent[0].message_id));
+    assert_eq!(
+        receipt.remote_id,
+        format!("{}:{}", c.chat_id(), sent[0].message_id)
+    );
 }
 
 #[tokio::test]
@@ -174,48 +214,90 @@ async fn send_failures_say_whether_the_message_may_have_gone() {
 
     // The provider stored it but the answer was lost: uncertain, and it did go out once.
     fake.inject_fault("sendMessage", Fault::AcceptThenDrop, 1);
-    let err = channel.send(&reply(c.chat_id(), "one")).await.expect_err("dropped");
+    let err = channel
+        .send(&reply(c.chat_id(), "one"))
+        .await
+        .expect_err("dropped");
     assert!(matches!(err, ChannelError::Uncertain(_)), "{err:?}");
     assert_eq!(fake.sent_messages().len(), 1);
 
     // 200 with a body that is not JSON after a send: also uncertain, never "failed".
     fake.inject_fault("sendMessage", Fault::MalformedJson, 1);
-    let err = channel.send(&reply(c.chat_id(), "two")).await.expect_err("malformed");
+    let err = channel
+        .send(&reply(c.chat_id(), "two"))
+        .await
+        .expect_err("malformed");
     assert!(matches!(err, ChannelError::Uncertain(_)), "{err:?}");
 
     fake.inject_fault("sendMessage", Fault::RateLimited { retry_after: 3 }, 1);
-    let err = channel.send(&reply(c.chat_id(), "three")).await.expect_err("429");
+    let err = channel
+        .send(&reply(c.chat_id(), "three"))
+        .await
+        .expect_err("429");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
 
     fake.inject_fault("sendMessage", Fault::ServerError { status: 502 }, 1);
-    let err = channel.send(&reply(c.chat_id(), "four")).await.expect_err("502");
+    let err = channel
+        .send(&reply(c.chat_id(), "four"))
+        .await
+        .expect_err("502");
     assert!(err.is_retryable(), "{err:?}");
 
     fake.block(&c).expect("block");
-    let err = channel.send(&reply(c.chat_id(), "five")).await.expect_err("blocked");
-    assert!(matches!(err, ChannelError::Rejected { code: 403, .. }), "{err:?}");
+    let err = channel
+        .send(&reply(c.chat_id(), "five"))
+        .await
+        .expect_err("blocked");
+    assert!(
+        matches!(err, ChannelError::Rejected { code: 403, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("blocked"));
 
-    let err = channel.send(&reply(987_654, "six")).await.expect_err("no chat");
-    assert!(matches!(err, ChannelError::Rejected { code: 400, .. }), "{err:?}");
+    let err = channel
+        .send(&reply(987_654, "six"))
+        .await
+        .expect_err("no chat");
+    assert!(
+        matches!(err, ChannelError::Rejected { code: 400, .. }),
+        "{err:?}"
+    );
 
     let long = "x".repeat(4097);
-    let err = channel.send(&reply(c.chat_id(), &long)).await.expect_err("too long");
+    let err = channel
+        .send(&reply(c.chat_id(), &long))
+        .await
+        .expect_err("too long");
     assert!(err.to_string().contains("4096"));
 }
 
 #[tokio::test]
 async fn every_polling_fault_maps_to_a_clear_error() {
     let (fake, channel) = fake().await;
-    let cases: Vec<(Fault, fn(&ChannelError) -> bool)> = vec![
-        (Fault::RateLimited { retry_after: 9 }, |e| e.retry_after() == Some(Duration::from_secs(9))),
-        (Fault::ServerError { status: 500 }, |e| matches!(e, ChannelError::Transient(_))),
-        (Fault::ServerError { status: 503 }, |e| matches!(e, ChannelError::Transient(_))),
-        (Fault::MalformedJson, |e| matches!(e, ChannelError::Malformed(_))),
-        (Fault::TruncatedJson, |e| matches!(e, ChannelError::Malformed(_))),
+    type Expect = fn(&ChannelError) -> bool;
+    let cases: Vec<(Fault, Expect)> = vec![
+        (Fault::RateLimited { retry_after: 9 }, |e| {
+            e.retry_after() == Some(Duration::from_secs(9))
+        }),
+        (Fault::ServerError { status: 500 }, |e| {
+            matches!(e, ChannelError::Transient(_))
+        }),
+        (Fault::ServerError { status: 503 }, |e| {
+            matches!(e, ChannelError::Transient(_))
+        }),
+        (Fault::MalformedJson, |e| {
+            matches!(e, ChannelError::Malformed(_))
+        }),
+        (Fault::TruncatedJson, |e| {
+            matches!(e, ChannelError::Malformed(_))
+        }),
         (Fault::Conflict, |e| matches!(e, ChannelError::Conflict(_))),
-        (Fault::Unauthorized, |e| matches!(e, ChannelError::Unauthorized(_))),
-        (Fault::Hang { secs: 10.0 }, |e| matches!(e, ChannelError::Transient(_))),
+        (Fault::Unauthorized, |e| {
+            matches!(e, ChannelError::Unauthorized(_))
+        }),
+        (Fault::Hang { secs: 10.0 }, |e| {
+            matches!(e, ChannelError::Transient(_))
+        }),
     ];
     for (fault, expected) in cases {
         fake.inject_fault("getUpdates", fault.clone(), 1);
@@ -226,7 +308,10 @@ async fn every_polling_fault_maps_to_a_clear_error() {
         assert!(expected(&err), "{fault:?} gave {err:?}");
         assert!(!err.to_string().is_empty());
         // And the next call works again.
-        channel.fetch(None, Duration::ZERO).await.expect("recovered");
+        channel
+            .fetch(None, Duration::ZERO)
+            .await
+            .expect("recovered");
     }
 }
 

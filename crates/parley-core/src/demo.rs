@@ -2,8 +2,8 @@
 //! 127.0.0.1, simulated customers write to a demo bot, and the real Telegram adapter talks to it.
 //! So a new user sees the real code paths at work: sync, notifications, replies.
 
-use parley_channels::telegram::TelegramChannel;
 use parley_channels::Channel;
+use parley_channels::telegram::TelegramChannel;
 use parley_domain::{AccountIdentity, ErrorCode, IpcError};
 use parley_fakes::demo::demo_fake_config;
 use parley_fakes::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
@@ -21,7 +21,9 @@ pub(crate) struct DemoRuntime {
 fn demo_error(what: &str, e: impl std::fmt::Display) -> IpcError {
     IpcError::new(
         ErrorCode::Internal,
-        format!("The demo workspace could not start ({what}: {e}). Add a real account in Accounts."),
+        format!(
+            "The demo workspace could not start ({what}: {e}). Add a real account in Accounts."
+        ),
     )
 }
 

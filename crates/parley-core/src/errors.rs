@@ -19,7 +19,9 @@ pub(crate) fn store(e: StoreError) -> IpcError {
         StoreError::Duplicate => IpcError::new(ErrorCode::Duplicate, "This already exists."),
         other => IpcError::new(
             ErrorCode::Storage,
-            format!("Parley's local database failed: {other}. Restart Parley; if it happens again, report it."),
+            format!(
+                "Parley's local database failed: {other}. Restart Parley; if it happens again, report it."
+            ),
         ),
     }
 }
@@ -27,9 +29,9 @@ pub(crate) fn store(e: StoreError) -> IpcError {
 pub(crate) fn channel(e: ChannelError) -> IpcError {
     let code = match &e {
         ChannelError::Unauthorized(_) => ErrorCode::AuthFailed,
-        ChannelError::Transient(_) | ChannelError::RateLimited { .. } | ChannelError::Uncertain(_) => {
-            ErrorCode::Network
-        }
+        ChannelError::Transient(_)
+        | ChannelError::RateLimited { .. }
+        | ChannelError::Uncertain(_) => ErrorCode::Network,
         ChannelError::Malformed(_) => ErrorCode::BadResponse,
         ChannelError::Conflict(_) | ChannelError::Rejected { .. } => ErrorCode::InvalidInput,
     };

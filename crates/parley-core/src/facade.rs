@@ -1,8 +1,8 @@
 use crate::demo::DemoRuntime;
 use crate::errors;
 use crate::secrets::SecretStore;
-use parley_channels::telegram::{self, TelegramChannel};
 use parley_channels::Channel;
+use parley_channels::telegram::{self, TelegramChannel};
 use parley_domain::*;
 use parley_store::{AccountRow, NewAccount, Store};
 use parley_sync::{AccountRunner, Clock, Db, EngineEvent, LONG_POLL, SyncHandle};
@@ -105,7 +105,10 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         if !recovered.is_empty() {
-            tracing::warn!(count = recovered.len(), "sends interrupted by a crash marked uncertain");
+            tracing::warn!(
+                count = recovered.len(),
+                "sends interrupted by a crash marked uncertain"
+            );
         }
         let (engine, _) = broadcast::channel(1024);
         let (events, _) = broadcast::channel(1024);
@@ -129,7 +132,10 @@ impl Parley {
             // A demo left behind by a crash while adding the first real account.
             for a in accounts.iter().filter(|a| a.is_demo) {
                 let id = a.id;
-                app.db.call(move |s| s.remove_account(id)).await.map_err(errors::store)?;
+                app.db
+                    .call(move |s| s.remove_account(id))
+                    .await
+                    .map_err(errors::store)?;
             }
         } else if config.demo == DemoMode::Auto {
             app.start_demo().await?;
@@ -169,9 +175,9 @@ impl Parley {
                 };
                 let Some(app) = app.upgrade() else { return };
                 let out = match event {
-                    EngineEvent::ThreadsChanged { threads } => {
-                        Some(CoreEvent::ThreadsChanged { thread_ids: threads })
-                    }
+                    EngineEvent::ThreadsChanged { threads } => Some(CoreEvent::ThreadsChanged {
+                        thread_ids: threads,
+                    }),
                     EngineEvent::MessagesChanged { thread } => {
                         Some(CoreEvent::MessagesChanged { thread_id: thread })
                     }
@@ -239,7 +245,11 @@ impl Parley {
     async fn start_demo(&self) -> Result<(), IpcError> {
         let runtime = DemoRuntime::start(&self.paths.data_dir).await?;
         let identity = runtime.identity();
-        let existing = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        let existing = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
         let account_id = match existing.iter().find(|a| a.is_demo) {
             Some(a) => a.id,
             None => {
@@ -258,7 +268,8 @@ impl Parley {
             }
         };
         let handle = self.runner_for(account_id, runtime.channel()).spawn();
-        self.lock_runners().insert(account_id, Runner::Running(handle));
+        self.lock_runners()
+            .insert(account_id, Runner::Running(handle));
         *self.demo.lock().await = Some(runtime);
         Ok(())
     }
@@ -266,11 +277,18 @@ impl Parley {
     /// Stops the demo and forgets its data, once a real account exists.
     async fn stop_demo(&self) -> Result<(), IpcError> {
         let runtime = self.demo.lock().await.take();
-        let accounts = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        let accounts = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
         for a in accounts.into_iter().filter(|a| a.is_demo) {
             self.lock_runners().remove(&a.id);
             let id = a.id;
-            self.db.call(move |s| s.remove_account(id)).await.map_err(errors::store)?;
+            self.db
+                .call(move |s| s.remove_account(id))
+                .await
+                .map_err(errors::store)?;
         }
         if let Some(runtime) = runtime {
             runtime.discard().await;
@@ -315,7 +333,8 @@ impl Parley {
             })
             .await
             .map_err(errors::store)?;
-        let (thread_summary, messages, draft) = detail.ok_or_else(|| errors::not_found("conversation"))?;
+        let (thread_summary, messages, draft) =
+            detail.ok_or_else(|| errors::not_found("conversation"))?;
         if changed {
             let _ = self.events.send(CoreEvent::ThreadsChanged {
                 thread_ids: vec![thread],
@@ -350,10 +369,17 @@ impl Parley {
     }
 
     /// Queues a reply; the account's dispatcher sends it. Returns the local echo.
-    pub async fn send_reply(&self, thread: ThreadId, text: String) -> Result<MessageView, IpcError> {
+    pub async fn send_reply(
+        &self,
+        thread: ThreadId,
+        text: String,
+    ) -> Result<MessageView, IpcError> {
         let text = text.trim_end().to_string();
         if text.trim().is_empty() {
-            return Err(IpcError::new(ErrorCode::InvalidInput, "The reply is empty."));
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "The reply is empty.",
+            ));
         }
         let target = self
             .db
@@ -443,7 +469,11 @@ impl Parley {
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<AccountSummary>, IpcError> {
-        let rows = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
+        let rows = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
         Ok(rows.into_iter().map(|r| self.summary(r)).collect())
     }
 
@@ -458,11 +488,14 @@ impl Parley {
         }
         let channel = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
         let identity = channel.validate().await.map_err(errors::channel)?;
-        let existing = self.db.call(|s| s.accounts()).await.map_err(errors::store)?;
-        if existing
-            .iter()
-            .any(|a| !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id)
-        {
+        let existing = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
+        if existing.iter().any(|a| {
+            !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
+        }) {
             return Err(IpcError::new(
                 ErrorCode::Duplicate,
                 format!("The bot {} is already in Parley.", identity.name),
@@ -504,7 +537,9 @@ impl Parley {
         let handle = self.runner_for(id, Arc::new(channel)).spawn();
         self.lock_runners().insert(id, Runner::Running(handle));
         let _ = self.events.send(CoreEvent::AccountsChanged);
-        let _ = self.events.send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
+        let _ = self
+            .events
+            .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
         self.account_summary(id)
             .await?
             .ok_or_else(|| errors::not_found("account"))
@@ -523,7 +558,10 @@ impl Parley {
             self.stop_demo().await?;
         } else {
             self.lock_runners().remove(&id);
-            self.db.call(move |s| s.remove_account(id)).await.map_err(errors::store)?;
+            self.db
+                .call(move |s| s.remove_account(id))
+                .await
+                .map_err(errors::store)?;
             let secrets = self.secrets.clone();
             let key = secret_key(row.channel, &row.external_id);
             let deleted = tokio::task::spawn_blocking(move || secrets.delete(&key))
@@ -534,12 +572,18 @@ impl Parley {
             }
         }
         let _ = self.events.send(CoreEvent::AccountsChanged);
-        let _ = self.events.send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
+        let _ = self
+            .events
+            .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
         Ok(())
     }
 
     /// Downloads an attachment (once) into the data folder and returns where it is.
-    pub async fn fetch_attachment(&self, message: MessageId, index: usize) -> Result<PathBuf, IpcError> {
+    pub async fn fetch_attachment(
+        &self,
+        message: MessageId,
+        index: usize,
+    ) -> Result<PathBuf, IpcError> {
         let msg = self
             .db
             .call(move |s| s.message_ref(message))
@@ -552,9 +596,15 @@ impl Parley {
             .cloned()
             .ok_or_else(|| errors::not_found("attachment"))?;
         let remote_ref = attachment.remote_ref.clone().ok_or_else(|| {
-            IpcError::new(ErrorCode::InvalidInput, "This attachment has no file to open.")
+            IpcError::new(
+                ErrorCode::InvalidInput,
+                "This attachment has no file to open.",
+            )
         })?;
-        let name = safe_file_name(attachment.file_name.as_deref(), attachment.mime_type.as_deref());
+        let name = safe_file_name(
+            attachment.file_name.as_deref(),
+            attachment.mime_type.as_deref(),
+        );
         let path = self
             .paths
             .attachments()
@@ -563,7 +613,10 @@ impl Parley {
             return Ok(path);
         }
         let channel = self.channel_of(msg.account_id).await?;
-        let downloaded = channel.download(&remote_ref).await.map_err(errors::channel)?;
+        let downloaded = channel
+            .download(&remote_ref)
+            .await
+            .map_err(errors::channel)?;
         let dir = self.paths.attachments();
         let tmp = path.with_extension("part");
         let write = async {
@@ -574,7 +627,10 @@ impl Parley {
         write.await.map_err(|e| {
             IpcError::new(
                 ErrorCode::Storage,
-                format!("The attachment could not be saved in {} ({e}).", dir.display()),
+                format!(
+                    "The attachment could not be saved in {} ({e}).",
+                    dir.display()
+                ),
             )
         })?;
         Ok(path)
@@ -587,10 +643,10 @@ impl Parley {
             .await
             .map_err(errors::store)?
             .ok_or_else(|| errors::not_found("account"))?;
-        if row.is_demo {
-            if let Some(demo) = self.demo.lock().await.as_ref() {
-                return Ok(demo.channel());
-            }
+        if row.is_demo
+            && let Some(demo) = self.demo.lock().await.as_ref()
+        {
+            return Ok(demo.channel());
         }
         let key = secret_key(row.channel, &row.external_id);
         let secrets = self.secrets.clone();
@@ -614,7 +670,13 @@ fn safe_file_name(name: Option<&str>, mime: Option<&str>) -> String {
     let cleaned: String = name
         .unwrap_or("")
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect::<String>()
         .trim_matches('.')
         .chars()
@@ -641,9 +703,18 @@ mod tests {
 
     #[test]
     fn file_names_from_customers_are_tamed() {
-        assert_eq!(safe_file_name(Some("../../etc/passwd"), None), "_.._etc_passwd");
-        assert_eq!(safe_file_name(Some("invoice 12.pdf"), None), "invoice_12.pdf");
+        assert_eq!(
+            safe_file_name(Some("../../etc/passwd"), None),
+            "_.._etc_passwd"
+        );
+        assert_eq!(
+            safe_file_name(Some("invoice 12.pdf"), None),
+            "invoice_12.pdf"
+        );
         assert_eq!(safe_file_name(None, Some("image/jpeg")), "attachment.jpg");
-        assert_eq!(safe_file_name(Some("..."), Some("application/pdf")), "attachment.pdf");
+        assert_eq!(
+            safe_file_name(Some("..."), Some("application/pdf")),
+            "attachment.pdf"
+        );
     }
 }

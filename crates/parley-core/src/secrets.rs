@@ -30,7 +30,9 @@ impl KeyringSecrets {
 
 impl SecretStore for KeyringSecrets {
     fn set(&self, key: &str, secret: &str) -> Result<(), String> {
-        self.entry(key)?.set_password(secret).map_err(|e| e.to_string())
+        self.entry(key)?
+            .set_password(secret)
+            .map_err(|e| e.to_string())
     }
 
     fn get(&self, key: &str) -> Result<Option<String>, String> {

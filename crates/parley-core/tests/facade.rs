@@ -85,7 +85,10 @@ async fn adding_a_bot_validates_the_token_and_keeps_it_only_in_the_keychain() {
         .expect("added");
     assert_eq!(account.handle.as_deref(), Some("parley_test_bot"));
     assert_eq!(
-        rig.secrets.get("telegram:110201543").expect("get").as_deref(),
+        rig.secrets
+            .get("telegram:110201543")
+            .expect("get")
+            .as_deref(),
         Some(token.as_str())
     );
     let err = rig
@@ -136,7 +139,10 @@ async fn a_conversation_from_arrival_to_reply() {
         .expect("added");
     let anna = rig.fake.customer("Anna", Some("Müller"), Some("anna_m"));
     rig.fake
-        .inject_text(&anna, "<img src=x onerror=alert(1)> Wo ist meine Bestellung?")
+        .inject_text(
+            &anna,
+            "<img src=x onerror=alert(1)> Wo ist meine Bestellung?",
+        )
         .expect("inject");
     eventually("the thread appears", Duration::from_secs(10), || async {
         threads(&rig.app).await.len() == 1
@@ -163,7 +169,12 @@ async fn a_conversation_from_arrival_to_reply() {
         .await
         .expect("draft");
     assert_eq!(
-        rig.app.open_thread(thread.id).await.expect("open").draft.as_deref(),
+        rig.app
+            .open_thread(thread.id)
+            .await
+            .expect("open")
+            .draft
+            .as_deref(),
         Some("Hallo Anna, ")
     );
 
@@ -204,10 +215,20 @@ async fn a_conversation_from_arrival_to_reply() {
         .expect_err("too long");
     assert!(err.message.contains("4096"));
 
-    let hits = rig.app.search("bestellung".into(), 20).await.expect("search");
+    let hits = rig
+        .app
+        .search("bestellung".into(), 20)
+        .await
+        .expect("search");
     assert_eq!(hits.len(), 1);
     assert!(hits[0].snippet.iter().any(|s| s.hit));
-    assert!(rig.app.search("\"(".into(), 20).await.expect("hostile query").is_empty());
+    assert!(
+        rig.app
+            .search("\"(".into(), 20)
+            .await
+            .expect("hostile query")
+            .is_empty()
+    );
 
     let context = rig.app.contact_context(thread.id).await.expect("context");
     assert_eq!(context.display_name, "Anna Müller");
@@ -222,9 +243,11 @@ async fn the_demo_runs_until_a_real_account_is_added() {
     let accounts = rig.app.list_accounts().await.expect("accounts");
     assert_eq!(accounts.len(), 1);
     assert!(accounts[0].is_demo);
-    eventually("the demo history appears", Duration::from_secs(10), || async {
-        threads(&rig.app).await.len() >= 5
-    })
+    eventually(
+        "the demo history appears",
+        Duration::from_secs(10),
+        || async { threads(&rig.app).await.len() >= 5 },
+    )
     .await;
     let endpoint = rig.app.demo_endpoint().await.expect("demo endpoint");
     assert!(endpoint.starts_with("http://127.0.0.1:"));
@@ -238,7 +261,10 @@ async fn the_demo_runs_until_a_real_account_is_added() {
     let accounts = rig.app.list_accounts().await.expect("accounts");
     assert_eq!(accounts.len(), 1);
     assert!(!accounts[0].is_demo);
-    assert!(threads(&rig.app).await.is_empty(), "demo conversations were left behind");
+    assert!(
+        threads(&rig.app).await.is_empty(),
+        "demo conversations were left behind"
+    );
     assert!(!rig.dir.path().join("data/demo").exists());
 }
 
@@ -257,12 +283,17 @@ async fn everything_is_still_there_after_a_restart() {
         Parley::start(config)
     };
     let app = start().await.expect("first start");
-    app.add_telegram_account(fake.token().into()).await.expect("added");
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
     let c = fake.customer("Kenji", Some("Watanabe"), None);
     fake.inject_text(&c, "one").expect("inject");
     fake.inject_text(&c, "two").expect("inject");
     eventually("stored", Duration::from_secs(10), || async {
-        threads(&app).await.first().is_some_and(|t| t.unread_count == 2)
+        threads(&app)
+            .await
+            .first()
+            .is_some_and(|t| t.unread_count == 2)
     })
     .await;
     let thread = threads(&app).await[0].id;
@@ -272,11 +303,23 @@ async fn everything_is_still_there_after_a_restart() {
 
     fake.inject_text(&c, "three").expect("inject while closed");
     let app = start().await.expect("second start");
-    eventually("the message sent while closed arrives", Duration::from_secs(10), || async {
-        threads(&app).await.first().is_some_and(|t| t.unread_count == 1)
-    })
+    eventually(
+        "the message sent while closed arrives",
+        Duration::from_secs(10),
+        || async {
+            threads(&app)
+                .await
+                .first()
+                .is_some_and(|t| t.unread_count == 1)
+        },
+    )
     .await;
     let detail = app.open_thread(thread).await.expect("open");
-    let texts: Vec<&str> = detail.messages.messages.iter().map(|m| m.text.as_str()).collect();
+    let texts: Vec<&str> = detail
+        .messages
+        .messages
+        .iter()
+        .map(|m| m.text.as_str())
+        .collect();
     assert_eq!(texts, vec!["one", "two", "three"]);
 }

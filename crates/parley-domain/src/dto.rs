@@ -192,9 +192,13 @@ pub enum SyncState {
         retry_at: Millis,
     },
     /// The provider refused the credentials: the agent must act.
-    AuthFailed { reason: String },
+    AuthFailed {
+        reason: String,
+    },
     /// Another client consumes this account's updates (Telegram 409): the agent must act.
-    Conflict { reason: String },
+    Conflict {
+        reason: String,
+    },
     Stopped,
 }
 

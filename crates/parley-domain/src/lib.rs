@@ -7,10 +7,10 @@
 pub mod bindings;
 mod dto;
 mod error;
-mod ingest;
 mod ids;
+mod ingest;
 
 pub use dto::*;
 pub use error::*;
-pub use ingest::*;
 pub use ids::*;
+pub use ingest::*;

@@ -180,7 +180,12 @@ impl AccountRunner {
                     let mut wait = backoff.next_delay(err.retry_after());
                     if let PollError::Channel(ChannelError::Conflict(_)) = err {
                         wait = wait.max(CONFLICT_WAIT);
-                        self.publish(&state, SyncState::Conflict { reason: reason.clone() });
+                        self.publish(
+                            &state,
+                            SyncState::Conflict {
+                                reason: reason.clone(),
+                            },
+                        );
                     } else {
                         let retry_at = self.clock.now() + wait.as_millis() as i64;
                         self.publish(
@@ -232,7 +237,9 @@ impl AccountRunner {
                 .await?;
             if !outcome.changed_threads.is_empty() {
                 for thread in &outcome.changed_threads {
-                    let _ = self.events.send(EngineEvent::MessagesChanged { thread: *thread });
+                    let _ = self
+                        .events
+                        .send(EngineEvent::MessagesChanged { thread: *thread });
                 }
                 let _ = self.events.send(EngineEvent::ThreadsChanged {
                     threads: outcome.changed_threads,
@@ -246,7 +253,11 @@ impl AccountRunner {
                 });
             }
         }
-        Ok(if caught_up { Phase::Live } else { Phase::CatchingUp })
+        Ok(if caught_up {
+            Phase::Live
+        } else {
+            Phase::CatchingUp
+        })
     }
 }
 

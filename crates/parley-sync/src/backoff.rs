@@ -76,7 +76,10 @@ mod tests {
             let d = b.next_delay(None);
             assert!(d <= Duration::from_secs(60));
         }
-        assert_eq!(b.next_delay(Some(Duration::from_secs(7))), Duration::from_secs(7));
+        assert_eq!(
+            b.next_delay(Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
         b.reset();
         assert!(b.next_delay(None) <= Duration::from_millis(500));
     }

@@ -9,8 +9,8 @@
 //! Each arrow is one SQLite transaction in the store. Items of one thread leave in order: when one
 //! waits to be retried, the later ones of that thread wait too.
 
-use crate::account::{AccountRunner, EngineEvent, store_words};
 use crate::Backoff;
+use crate::account::{AccountRunner, EngineEvent, store_words};
 use parley_channels::{ChannelError, OutgoingMessage};
 use parley_domain::ThreadId;
 use std::collections::{HashMap, HashSet};

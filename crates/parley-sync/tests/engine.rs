@@ -118,7 +118,8 @@ where
 async fn talk(fake: &FakeTelegram, n: usize) -> Customer {
     let c = fake.customer("Anna", Some("Müller"), None);
     for i in 0..n {
-        fake.inject_text(&c, &format!("message {i}")).expect("inject");
+        fake.inject_text(&c, &format!("message {i}"))
+            .expect("inject");
     }
     c
 }
@@ -159,7 +160,9 @@ async fn restarts_lose_nothing_and_store_nothing_twice() {
     let mut total = 0;
     for round in 0..6u64 {
         for i in 0..40 {
-            rig.fake.inject_text(&c, &format!("r{round} m{i}")).expect("inject");
+            rig.fake
+                .inject_text(&c, &format!("r{round} m{i}"))
+                .expect("inject");
             total += 1;
         }
         let handle = rig.spawn();
@@ -187,9 +190,11 @@ async fn rate_limits_and_outages_back_off_then_recover() {
     rig.fake
         .inject_fault("getUpdates", Fault::ServerError { status: 502 }, 1);
     let _handle = rig.spawn();
-    eventually("messages after the faults", Duration::from_secs(10), || async {
-        rig.message_count().await == 3
-    })
+    eventually(
+        "messages after the faults",
+        Duration::from_secs(10),
+        || async { rig.message_count().await == 3 },
+    )
     .await;
     let mut saw_backoff = false;
     while let Ok(event) = rx.try_recv() {
@@ -210,7 +215,10 @@ async fn rate_limits_and_outages_back_off_then_recover() {
         .await
         .expect("row")
         .expect("exists");
-    assert_eq!(row.last_error, None, "the error was not cleared after recovery");
+    assert_eq!(
+        row.last_error, None,
+        "the error was not cleared after recovery"
+    );
 }
 
 #[tokio::test]
@@ -277,7 +285,12 @@ async fn transient_send_failures_retry_in_order() {
         rig.fake.sent_messages().len() == 2
     })
     .await;
-    let texts: Vec<String> = rig.fake.sent_messages().into_iter().map(|s| s.text).collect();
+    let texts: Vec<String> = rig
+        .fake
+        .sent_messages()
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
     assert_eq!(texts, vec!["first", "second"]);
 }
 
@@ -291,7 +304,8 @@ async fn a_lost_answer_is_uncertain_and_never_resent() {
     })
     .await;
     let thread = rig.only_thread().await;
-    rig.fake.inject_fault("sendMessage", Fault::AcceptThenDrop, 1);
+    rig.fake
+        .inject_fault("sendMessage", Fault::AcceptThenDrop, 1);
     rig.reply(thread, "did this go?").await;
     handle.wake_outbox();
     eventually("uncertain", Duration::from_secs(5), || async {
@@ -302,7 +316,11 @@ async fn a_lost_answer_is_uncertain_and_never_resent() {
     })
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(rig.fake.sent_messages().len(), 1, "an uncertain reply was resent");
+    assert_eq!(
+        rig.fake.sent_messages().len(),
+        1,
+        "an uncertain reply was resent"
+    );
 }
 
 #[tokio::test]
@@ -321,7 +339,9 @@ async fn a_blocked_customer_fails_the_reply_with_the_reason() {
     eventually("failed", Duration::from_secs(5), || async {
         rig.messages(thread).await.iter().any(|m| {
             m.delivery == DeliveryState::Failed
-                && m.delivery_note.as_deref().is_some_and(|n| n.contains("blocked"))
+                && m.delivery_note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("blocked"))
         })
     })
     .await;

@@ -72,7 +72,9 @@ impl TelegramChannel {
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("Parley/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ChannelError::Transient(format!("could not set up HTTP: {}", e.without_url())))?;
+            .map_err(|e| {
+                ChannelError::Transient(format!("could not set up HTTP: {}", e.without_url()))
+            })?;
         Ok(Self {
             http,
             api_base: api_base.trim_end_matches('/').to_string(),

@@ -218,7 +218,8 @@ fn status_error(
         403 => ChannelError::Rejected {
             code: 403,
             message: if said.contains("blocked") {
-                "The customer has blocked the bot, so Telegram will not deliver messages to them.".into()
+                "The customer has blocked the bot, so Telegram will not deliver messages to them."
+                    .into()
             } else {
                 format!(
                     "Telegram will not let the bot write here ({said}). A bot can only answer people who wrote to it first."
@@ -306,7 +307,11 @@ fn incoming(m: Message) -> Option<IncomingMessage> {
         None => customer.clone(),
     };
     let attachments = attachments_of(&m);
-    let text = m.text.clone().or_else(|| m.caption.clone()).unwrap_or_default();
+    let text = m
+        .text
+        .clone()
+        .or_else(|| m.caption.clone())
+        .unwrap_or_default();
     Some(IncomingMessage {
         remote_thread_id: m.chat.id.to_string(),
         remote_id: remote_id(m.chat.id, m.message_id),
@@ -323,7 +328,12 @@ fn incoming(m: Message) -> Option<IncomingMessage> {
     })
 }
 
-fn file(kind: AttachmentKind, f: &FileMeta, default_mime: Option<&str>, description: Option<String>) -> Attachment {
+fn file(
+    kind: AttachmentKind,
+    f: &FileMeta,
+    default_mime: Option<&str>,
+    description: Option<String>,
+) -> Attachment {
     Attachment {
         kind,
         remote_ref: Some(f.file_id.clone()),
@@ -358,13 +368,31 @@ fn attachments_of(m: &Message) -> Vec<Attachment> {
         out.push(file(AttachmentKind::Document, d, None, None));
     }
     if let Some(v) = &m.voice {
-        out.push(file(AttachmentKind::Voice, v, Some("audio/ogg"), duration_words("Voice message", v.duration)));
+        out.push(file(
+            AttachmentKind::Voice,
+            v,
+            Some("audio/ogg"),
+            duration_words("Voice message", v.duration),
+        ));
     }
     if let Some(a) = &m.audio {
-        out.push(file(AttachmentKind::Audio, a, None, duration_words("Audio", a.duration)));
+        out.push(file(
+            AttachmentKind::Audio,
+            a,
+            None,
+            duration_words("Audio", a.duration),
+        ));
     }
-    for v in [&m.video, &m.animation, &m.video_note].into_iter().flatten() {
-        out.push(file(AttachmentKind::Video, v, Some("video/mp4"), duration_words("Video", v.duration)));
+    for v in [&m.video, &m.animation, &m.video_note]
+        .into_iter()
+        .flatten()
+    {
+        out.push(file(
+            AttachmentKind::Video,
+            v,
+            Some("video/mp4"),
+            duration_words("Video", v.duration),
+        ));
     }
     if let Some(s) = &m.sticker {
         out.push(Attachment {
@@ -470,15 +498,22 @@ mod tests {
         assert_eq!(photo.attachments[0].remote_ref.as_deref(), Some("big"));
         assert_eq!(photo.attachments[0].size, Some(123456));
         assert_eq!(photo.reply_to_remote_id.as_deref(), Some("42:5"));
-        assert_eq!(batch.messages[2].attachments[0].kind, AttachmentKind::Location);
+        assert_eq!(
+            batch.messages[2].attachments[0].kind,
+            AttachmentKind::Location
+        );
         assert_eq!(batch.edits.len(), 1);
         assert_eq!(batch.edits[0].edited_at, 1_700_000_100_000);
     }
 
     #[test]
     fn error_envelope_maps_to_clear_errors() {
-        let e = decode::<User>("getMe", 401, br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#)
-            .expect_err("401");
+        let e = decode::<User>(
+            "getMe",
+            401,
+            br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+        )
+        .expect_err("401");
         assert!(matches!(e, ChannelError::Unauthorized(_)));
         let e = decode::<User>(
             "getUpdates",
@@ -489,7 +524,8 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
         let e = decode::<User>("getUpdates", 502, b"<html>Bad Gateway</html>").expect_err("502");
         assert!(matches!(e, ChannelError::Transient(_)));
-        let e = decode::<User>("getMe", 200, br#"{"ok":true,"result":{"id":1,"#).expect_err("truncated");
+        let e = decode::<User>("getMe", 200, br#"{"ok":true,"result":{"id":1,"#)
+            .expect_err("truncated");
         assert!(matches!(e, ChannelError::Malformed(_)));
         let e = decode::<User>(
             "sendMessage",

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, every Rust test (including the check
+# that the TypeScript bindings are current), the UI's type-check and unit tests, and the
+# end-to-end tests of the real window.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+"$root/scripts/setup.sh" --test
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+started=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - started )) s"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "UI build (the shell embeds it, so clippy needs it)"
+(cd ui && npm run build --silent)
+
+step "cargo clippy --all-targets -D warnings [$(elapsed)]"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (generated bindings checked by parley-domain) [$(elapsed)]"
+cargo test --locked
+
+step "UI type-check and unit tests [$(elapsed)]"
+(cd ui && npm run check && npm test)
+
+step "Building the app for the end-to-end tests [$(elapsed)]"
+cargo build -p parley-app --features custom-protocol --locked
+
+step "End-to-end tests of the real window [$(elapsed)]"
+target="${CARGO_TARGET_DIR:-$root/target}"
+PARLEY_APP_BIN="$target/debug/parley" \
+PARLEY_E2E_PYTHON="${PARLEY_VENV:-$root/.venv}/bin/python" \
+  tests/e2e/run.sh
+
+step "All green [$(elapsed)]"
