@@ -116,7 +116,7 @@ class App(webdriver.Remote):
                 self.driver_process.kill()
 
 
-def start_app(workspace: Workspace) -> App:
+def start_app(workspace: Workspace, extra_env=None) -> App:
     # tauri-driver hands its environment to the app, so each app gets a tauri-driver of its own
     # whose environment points the app at this test's private folders.
     port, native = free_port(), free_port()
@@ -124,7 +124,7 @@ def start_app(workspace: Workspace) -> App:
     log = open(ARTIFACTS / "tauri-driver.log", "ab")
     process = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],
-        env={**os.environ, **workspace.env},
+        env={**os.environ, **workspace.env, **(extra_env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -160,6 +160,27 @@ def screenshot(driver, name):
 
 def by_testid(driver, testid):
     return driver.find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+
+def target_binary(name: str) -> str:
+    target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
+    return os.path.join(target, "debug", name)
+
+
+@pytest.fixture
+def fake_telegram():
+    """A stand-alone fake Bot API (the `fake-telegram` binary) for adding a real-looking bot."""
+    binary = target_binary("fake-telegram")
+    if not os.path.exists(binary):
+        pytest.exit(f"{binary} is not built (cargo build -p parley-fakes --bin fake-telegram)")
+    process = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    info = json.loads(process.stdout.readline())
+    yield info["url"], info["token"], Fake(info["url"])
+    process.stdin.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @pytest.fixture

@@ -15,9 +15,20 @@ artifacts="${PARLEY_E2E_ARTIFACTS:-$here/artifacts}"
 mkdir -p "$artifacts"
 export PARLEY_E2E_ARTIFACTS="$artifacts"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "${keyring_home:-}" ] && rm -rf "$keyring_home"
+}
 trap cleanup EXIT
 
+# A keyring of our own: a throw-away home with an unlocked login keyring, so adding an account
+# exercises the real Secret Service path without touching the user's keychain.
+keyring_home="$(mktemp -d)"
+export HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/.local/share" XDG_CONFIG_HOME="$keyring_home/.config"
+eval "$(printf 'parley-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL
+keyring_pid="$(pgrep -n -u "$(id -u)" gnome-keyring-d || true)"
+[ -n "$keyring_pid" ] && pids+=("$keyring_pid")
 dunst >"$artifacts/dunst.log" 2>&1 & pids+=($!)
 dbus-monitor --session "interface='org.freedesktop.Notifications'" >"$artifacts/notifications.log" 2>&1 & pids+=($!)
 python="${PARLEY_E2E_PYTHON:-python3}"
