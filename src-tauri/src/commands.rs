@@ -61,6 +61,41 @@ pub async fn send_reply(
 }
 
 #[tauri::command]
+pub async fn outbox_status(core: State<'_, Core>) -> Res<OutboxStatus> {
+    core.get()?.outbox_status().await
+}
+
+#[tauri::command]
+pub async fn list_drafts(core: State<'_, Core>) -> Res<Vec<DraftView>> {
+    core.get()?.list_drafts().await
+}
+
+#[tauri::command]
+pub async fn send_anyway(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
+    core.get()?.send_anyway(message_id).await
+}
+
+#[tauri::command]
+pub async fn edit_reply(core: State<'_, Core>, message_id: MessageId, text: String) -> Res<()> {
+    core.get()?.edit_reply(message_id, text).await
+}
+
+#[tauri::command]
+pub async fn discard_reply(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
+    core.get()?.discard_reply(message_id).await
+}
+
+#[tauri::command]
+pub async fn mark_reply_sent(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
+    core.get()?.mark_reply_sent(message_id).await
+}
+
+#[tauri::command]
+pub async fn send_reply_again(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
+    core.get()?.send_reply_again(message_id).await
+}
+
+#[tauri::command]
 pub async fn contact_context(core: State<'_, Core>, thread_id: ThreadId) -> Res<ContactContext> {
     core.get()?.contact_context(thread_id).await
 }
@@ -83,6 +118,32 @@ pub async fn add_telegram_account(core: State<'_, Core>, token: String) -> Res<A
 #[tauri::command]
 pub async fn remove_account(core: State<'_, Core>, account_id: AccountId) -> Res<()> {
     core.get()?.remove_account(account_id).await
+}
+
+#[tauri::command]
+pub async fn notification_prefs(core: State<'_, Core>) -> Res<NotificationPrefs> {
+    Ok(core.get()?.notification_prefs().await)
+}
+
+#[tauri::command]
+pub async fn set_notification_prefs(
+    core: State<'_, Core>,
+    prefs: NotificationPrefs,
+) -> Res<NotificationPrefs> {
+    core.get()?.set_notification_prefs(prefs).await
+}
+
+/// Do not disturb for `minutes`; 0 switches it off.
+#[tauri::command]
+pub async fn pause_notifications(core: State<'_, Core>, minutes: u32) -> Res<NotificationPrefs> {
+    core.get()?.pause_notifications(minutes).await
+}
+
+/// The window reports which thread it shows, so that thread does not notify while focused.
+#[tauri::command]
+pub fn set_open_thread(core: State<'_, Core>, thread_id: Option<ThreadId>) -> Res<()> {
+    core.get()?.set_open_thread(thread_id);
+    Ok(())
 }
 
 /// Opens a link from customer text in the user's browser or mail program, after checking it.

@@ -4,7 +4,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod notifier;
 mod setup;
+mod tray;
 
 use tauri::Emitter;
 
@@ -13,7 +15,9 @@ fn main() {
     let _log_guard = setup::logging(&paths.log_dir);
     tracing::info!(data = %paths.data_dir.display(), "Parley starting");
 
-    let config = setup::core_config(paths);
+    let mut config = setup::core_config(paths);
+    let (notifier, clicks) = notifier::DesktopNotifier::start();
+    config.notifier = std::sync::Arc::new(notifier);
     // Start the core on Tauri's own runtime so its tasks live as long as the app.
     let core = commands::Core(tauri::async_runtime::block_on(parley_core::Parley::start(
         config,
@@ -22,6 +26,8 @@ fn main() {
         tracing::error!("Parley could not start: {}", e.message);
     }
     let events = core.0.as_ref().ok().map(|p| p.subscribe());
+    let parley = core.0.as_ref().ok().cloned();
+    let focus = parley.clone();
 
     let result = tauri::Builder::default()
         .manage(core)
@@ -32,15 +38,37 @@ fn main() {
             commands::older_messages,
             commands::save_draft,
             commands::send_reply,
+            commands::outbox_status,
+            commands::list_drafts,
+            commands::send_anyway,
+            commands::edit_reply,
+            commands::discard_reply,
+            commands::mark_reply_sent,
+            commands::send_reply_again,
             commands::contact_context,
             commands::search,
             commands::list_accounts,
             commands::add_telegram_account,
             commands::remove_account,
             commands::open_link,
+            commands::notification_prefs,
+            commands::set_notification_prefs,
+            commands::pause_notifications,
+            commands::set_open_thread,
             commands::open_attachment,
         ])
+        // An open thread in a focused window does not notify, so the core follows the focus.
+        .on_window_event(move |_window, event| {
+            if let (tauri::WindowEvent::Focused(focused), Some(p)) = (event, &focus) {
+                p.set_window_focused(*focused);
+            }
+        })
         .setup(move |app| {
+            if let Some(p) = parley {
+                let tray = tray::install(app.handle(), p.clone());
+                tray::follow_unread(app.handle().clone(), p.clone(), tray);
+                tray::follow_clicks(app.handle().clone(), p, clicks);
+            }
             if let Some(mut rx) = events {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {

@@ -83,6 +83,13 @@ class Fake:
     def sent(self):
         return self._call("GET", "/control/sent")
 
+    def fault(self, method, fault, times=1):
+        """The next `times` calls of `method` ("*" for any) get `fault` ({"type": ...})."""
+        return self._call("POST", "/control/fault", {"method": method, "fault": fault, "times": times})
+
+    def clear_faults(self):
+        return self._call("POST", "/control/clear_faults", {})
+
 
 def free_port() -> int:
     with socket.socket() as s:

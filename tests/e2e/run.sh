@@ -29,6 +29,10 @@ eval "$(printf 'parley-e2e' | gnome-keyring-daemon --unlock --components=secrets
 export GNOME_KEYRING_CONTROL
 keyring_pid="$(pgrep -n -u "$(id -u)" gnome-keyring-d || true)"
 [ -n "$keyring_pid" ] && pids+=("$keyring_pid")
+# dunst's context menu (a notification's other actions) answers through a script, not a dmenu.
+mkdir -p "$XDG_CONFIG_HOME/dunst"
+printf '[global]\n    dmenu = %s\n' "$here/dunst_menu.sh" >"$XDG_CONFIG_HOME/dunst/dunstrc"
+rm -f "$artifacts/menu-pick"
 dunst >"$artifacts/dunst.log" 2>&1 & pids+=($!)
 dbus-monitor --session "interface='org.freedesktop.Notifications'" >"$artifacts/notifications.log" 2>&1 & pids+=($!)
 python="${PARLEY_E2E_PYTHON:-python3}"

@@ -5,12 +5,13 @@
 //! name: it holds an `Arc<dyn Channel>`.
 
 mod error;
+pub mod graph;
 pub mod telegram;
 
 pub use error::ChannelError;
 
 use async_trait::async_trait;
-use parley_domain::{AccountIdentity, ChannelKind, IngestBatch, Millis};
+use parley_domain::{AccountIdentity, ChannelKind, IngestBatch, Millis, ReplyWindow};
 use std::time::Duration;
 
 /// What one fetch returned: messages to store and the cursor that covers them.
@@ -67,4 +68,12 @@ pub trait Channel: Send + Sync + 'static {
 
     /// Fetches an attachment's bytes by the `remote_ref` the adapter put in its metadata.
     async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError>;
+
+    /// How long after the customer's last message this channel lets a business reply. The outbox
+    /// holds a reply that waited past it. Telegram, email and SMS have none (the default);
+    /// Messenger/Instagram (24 h, HUMAN_AGENT tag to 7 days) and WhatsApp (24 h, then a
+    /// template) override it.
+    fn reply_window(&self) -> ReplyWindow {
+        ReplyWindow::None
+    }
 }

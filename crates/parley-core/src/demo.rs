@@ -86,12 +86,22 @@ impl DemoRuntime {
 }
 
 /// `PARLEY_DEMO_PACE=fast` makes the simulated customers write every second or two (handy for
-/// trying notifications); the default pace is calmer.
+/// trying notifications); `off` silences them (tests and benchmarks that count notifications);
+/// the default pace is calmer.
 fn demo_config() -> DemoConfig {
     let mut config = DemoConfig::default();
-    if std::env::var("PARLEY_DEMO_PACE").is_ok_and(|v| v == "fast") {
-        config.min_gap = std::time::Duration::from_secs(1);
-        config.max_gap = std::time::Duration::from_secs(2);
+    match std::env::var("PARLEY_DEMO_PACE").as_deref() {
+        Ok("fast") => {
+            config.min_gap = std::time::Duration::from_secs(1);
+            config.max_gap = std::time::Duration::from_secs(2);
+        }
+        Ok("off") => {
+            // A year between messages and no answers to replies: silent for any test run.
+            config.min_gap = std::time::Duration::from_secs(365 * 24 * 3600);
+            config.max_gap = config.min_gap;
+            config.answer_probability = 0.0;
+        }
+        _ => {}
     }
     config
 }

@@ -1,11 +1,12 @@
 use crate::demo::DemoRuntime;
 use crate::errors;
+use crate::notify::{self, NoNotifier, Notifier, NotifyHandle};
 use crate::secrets::SecretStore;
 use parley_channels::Channel;
 use parley_channels::telegram::{self, TelegramChannel};
 use parley_domain::*;
 use parley_store::{AccountRow, NewAccount, Store};
-use parley_sync::{AccountRunner, Clock, Db, EngineEvent, LONG_POLL, SyncHandle};
+use parley_sync::{AccountRunner, Clock, Connectivity, Db, EngineEvent, LONG_POLL, SyncHandle};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,8 @@ pub struct CoreConfig {
     pub demo: DemoMode,
     /// How long live polls wait at the provider.
     pub long_poll: Duration,
+    /// Shows notifications on the desktop (the shell's); tests keep the silent default.
+    pub notifier: Arc<dyn Notifier>,
 }
 
 impl CoreConfig {
@@ -58,6 +61,7 @@ impl CoreConfig {
             clock: Arc::new(parley_sync::SystemClock),
             demo: DemoMode::Auto,
             long_poll: LONG_POLL,
+            notifier: Arc::new(NoNotifier),
         }
     }
 }
@@ -70,17 +74,23 @@ enum Runner {
 
 /// The application: the store, the running accounts, the demo, and the events for the window.
 pub struct Parley {
-    db: Db,
+    pub(crate) db: Db,
     paths: Paths,
     telegram_api: String,
     secrets: Arc<dyn SecretStore>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     long_poll: Duration,
     engine: broadcast::Sender<EngineEvent>,
-    events: broadcast::Sender<CoreEvent>,
+    pub(crate) events: broadcast::Sender<CoreEvent>,
     runners: Mutex<HashMap<AccountId, Runner>>,
     demo: tokio::sync::Mutex<Option<DemoRuntime>>,
+    notify: NotifyHandle,
+    /// The saved notification preferences; the lock also orders their read-modify-write.
+    notification_prefs: tokio::sync::Mutex<NotificationPrefs>,
 }
+
+/// The settings key of the notification preferences (a JSON document).
+const NOTIFICATION_PREFS_KEY: &str = "notifications";
 
 const THREAD_PAGE_MAX: u32 = 200;
 const MESSAGE_PAGE: u32 = 80;
@@ -112,6 +122,15 @@ impl Parley {
         }
         let (engine, _) = broadcast::channel(1024);
         let (events, _) = broadcast::channel(1024);
+        let prefs = load_notification_prefs(&db).await;
+        // Subscribed before any account starts, so the first messages reach the policy.
+        let notify = notify::spawn(
+            engine.subscribe(),
+            db.clone(),
+            config.clock.clone(),
+            config.notifier,
+            prefs.clone(),
+        );
         let app = Arc::new(Parley {
             db,
             paths: config.paths,
@@ -123,6 +142,8 @@ impl Parley {
             events,
             runners: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
+            notify,
+            notification_prefs: tokio::sync::Mutex::new(prefs),
         });
         app.spawn_event_pump();
 
@@ -188,6 +209,11 @@ impl Parley {
                         .flatten()
                         .map(|account| CoreEvent::AccountChanged { account }),
                     EngineEvent::NewMessages { .. } => None,
+                    EngineEvent::Connectivity { .. } | EngineEvent::OutboxChanged { .. } => app
+                        .outbox_status()
+                        .await
+                        .ok()
+                        .map(|status| CoreEvent::OutboxChanged { status }),
                 };
                 if let Some(out) = out {
                     let _ = app.events.send(out);
@@ -236,6 +262,27 @@ impl Parley {
             }),
         };
         self.lock_runners().insert(account.id, runner);
+    }
+
+    /// Has the account's dispatcher look at the outbox now rather than at its next tick.
+    pub(crate) fn wake_outbox(&self, account: AccountId) {
+        if let Some(Runner::Running(handle)) = self.lock_runners().get(&account) {
+            handle.wake_outbox();
+        }
+    }
+
+    /// Whether every running account reaches its provider, and since when the first one does
+    /// not: (online, offline since).
+    pub(crate) fn connectivity(&self) -> (bool, Option<Millis>) {
+        let mut since: Option<Millis> = None;
+        for runner in self.lock_runners().values() {
+            if let Runner::Running(h) = runner
+                && let Connectivity::Offline { since: s } = h.connectivity()
+            {
+                since = Some(since.map_or(s, |x| x.min(s)));
+            }
+        }
+        (since.is_none(), since)
     }
 
     fn lock_runners(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, Runner>> {
@@ -335,6 +382,7 @@ impl Parley {
             .map_err(errors::store)?;
         let (thread_summary, messages, draft) =
             detail.ok_or_else(|| errors::not_found("conversation"))?;
+        self.notify.seen(thread);
         if changed {
             let _ = self.events.send(CoreEvent::ThreadsChanged {
                 thread_ids: vec![thread],
@@ -413,12 +461,12 @@ impl Parley {
             .call(move |s| s.queue_reply(thread, &text, &author, now))
             .await
             .map_err(errors::store)?;
-        if let Some(Runner::Running(handle)) = self.lock_runners().get(&account) {
-            handle.wake_outbox();
-        }
+        self.wake_outbox(account);
+        self.notify.replied(thread);
         let _ = self.events.send(CoreEvent::ThreadsChanged {
             thread_ids: vec![thread],
         });
+        self.publish_outbox_status().await;
         Ok(queued.message)
     }
 
@@ -438,17 +486,20 @@ impl Parley {
             .map_err(errors::store)
     }
 
-    fn state_of(&self, account: AccountId) -> SyncState {
+    /// The account's sync state and its revision (0 for accounts that are not running).
+    fn state_of(&self, account: AccountId) -> (u64, SyncState) {
         match self.lock_runners().get(&account) {
-            Some(Runner::Running(h)) => h.state(),
-            Some(Runner::Idle(state)) => state.clone(),
-            None => SyncState::Stopped,
+            Some(Runner::Running(h)) => h.snapshot(),
+            Some(Runner::Idle(state)) => (0, state.clone()),
+            None => (0, SyncState::Stopped),
         }
     }
 
     fn summary(&self, row: AccountRow) -> AccountSummary {
+        let (sync_revision, sync) = self.state_of(row.id);
         AccountSummary {
-            sync: self.state_of(row.id),
+            sync,
+            sync_revision,
             id: row.id,
             channel: row.channel,
             name: row.name,
@@ -662,6 +713,134 @@ impl Parley {
             })?;
         let ch = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
         Ok(Arc::new(ch))
+    }
+}
+
+/// Notifications: preferences, what the window shows, and clicks on notifications.
+impl Parley {
+    pub async fn notification_prefs(&self) -> NotificationPrefs {
+        self.notification_prefs.lock().await.clone()
+    }
+
+    pub async fn set_notification_prefs(
+        &self,
+        prefs: NotificationPrefs,
+    ) -> Result<NotificationPrefs, IpcError> {
+        if !notify::schedule::is_known_zone(&prefs.working_hours.time_zone) {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{} is not a time zone Parley knows. Use a name such as Europe/Berlin or America/New_York.",
+                    prefs.working_hours.time_zone
+                ),
+            ));
+        }
+        if prefs
+            .working_hours
+            .spans
+            .iter()
+            .any(|s| !(1..=7).contains(&s.weekday) || s.start_minute > 1440 || s.end_minute > 1440)
+        {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "A working-hours day or time is out of range.",
+            ));
+        }
+        let mut current = self.notification_prefs.lock().await;
+        let json = serde_json::to_string(&prefs)
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+        let now = self.clock.now();
+        self.db
+            .call(move |s| s.set_setting(NOTIFICATION_PREFS_KEY, &json, now))
+            .await
+            .map_err(errors::store)?;
+        *current = prefs.clone();
+        self.notify.set_prefs(prefs.clone());
+        let _ = self.events.send(CoreEvent::NotificationPrefsChanged {
+            prefs: prefs.clone(),
+        });
+        Ok(prefs)
+    }
+
+    /// Do not disturb for `minutes` from now; 0 switches it off.
+    pub async fn pause_notifications(&self, minutes: u32) -> Result<NotificationPrefs, IpcError> {
+        let mut prefs = self.notification_prefs().await;
+        prefs.dnd_until = (minutes > 0).then(|| self.clock.now() + i64::from(minutes) * 60_000);
+        self.set_notification_prefs(prefs).await
+    }
+
+    /// Do not disturb until 08:00 tomorrow in the working hours' zone (the tray's menu).
+    pub async fn pause_notifications_until_tomorrow(&self) -> Result<NotificationPrefs, IpcError> {
+        let mut prefs = self.notification_prefs().await;
+        prefs.dnd_until = Some(notify::schedule::tomorrow_morning(
+            &prefs.working_hours,
+            self.clock.now(),
+        ));
+        self.set_notification_prefs(prefs).await
+    }
+
+    /// The window reports the thread it shows (`None`: no thread, or another screen).
+    pub fn set_open_thread(&self, thread: Option<ThreadId>) {
+        self.notify.open_thread(thread);
+    }
+
+    /// The shell reports whether the window has the focus.
+    pub fn set_window_focused(&self, focused: bool) {
+        self.notify.focused(focused);
+    }
+
+    /// A notification was clicked (the shell has already raised the window).
+    pub async fn notification_action(
+        &self,
+        thread: ThreadId,
+        action: NotificationAction,
+    ) -> Result<(), IpcError> {
+        match action {
+            NotificationAction::Open | NotificationAction::Reply => {
+                let _ = self.events.send(CoreEvent::OpenThread {
+                    thread_id: thread,
+                    compose: action == NotificationAction::Reply,
+                });
+            }
+            NotificationAction::MarkRead => {
+                let changed = self
+                    .db
+                    .call(move |s| s.mark_read(thread))
+                    .await
+                    .map_err(errors::store)?;
+                self.notify.seen(thread);
+                if changed {
+                    let _ = self.events.send(CoreEvent::ThreadsChanged {
+                        thread_ids: vec![thread],
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Unread messages in every thread: the tray's tooltip and the dock badge.
+    pub async fn unread_total(&self) -> Result<i64, IpcError> {
+        self.db
+            .call(|s| s.unread_total())
+            .await
+            .map_err(errors::store)
+    }
+}
+
+/// The saved preferences, or the defaults when none are saved or they cannot be read (a broken
+/// document must not stop notifications altogether).
+async fn load_notification_prefs(db: &Db) -> NotificationPrefs {
+    match db.call(|s| s.setting(NOTIFICATION_PREFS_KEY)).await {
+        Ok(Some(json)) => serde_json::from_str(&json).unwrap_or_else(|e| {
+            tracing::warn!("notification preferences unreadable, using defaults: {e}");
+            NotificationPrefs::default()
+        }),
+        Ok(None) => NotificationPrefs::default(),
+        Err(e) => {
+            tracing::warn!("notification preferences could not be read: {e}");
+            NotificationPrefs::default()
+        }
     }
 }
 

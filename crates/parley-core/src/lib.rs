@@ -5,6 +5,8 @@ mod demo;
 mod errors;
 mod facade;
 pub mod links;
+pub mod notify;
+mod replies;
 mod secrets;
 
 pub use facade::{CoreConfig, DemoMode, Parley, Paths};

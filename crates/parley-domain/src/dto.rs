@@ -112,6 +112,8 @@ pub enum DeliveryState {
     Failed,
     /// The provider may or may not have accepted it; never resent blindly.
     Uncertain,
+    /// Waiting for the agent: something changed while the reply waited (see [`HoldReason`]).
+    Held,
 }
 
 impl DeliveryState {
@@ -126,6 +128,7 @@ impl DeliveryState {
             DeliveryState::Read => "read",
             DeliveryState::Failed => "failed",
             DeliveryState::Uncertain => "uncertain",
+            DeliveryState::Held => "held",
         }
     }
 
@@ -140,9 +143,65 @@ impl DeliveryState {
             "read" => DeliveryState::Read,
             "failed" => DeliveryState::Failed,
             "uncertain" => DeliveryState::Uncertain,
+            "held" => DeliveryState::Held,
             _ => return None,
         })
     }
+}
+
+/// Why a reply that waited was held for the agent instead of being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum HoldReason {
+    /// The customer wrote after the reply was queued: it may no longer fit.
+    CustomerWrote,
+    /// The conversation was resolved while the reply waited.
+    ThreadResolved,
+    /// The contact asked not to be messaged.
+    OptedOut,
+    /// The channel's reply window closed while the reply waited.
+    WindowClosed,
+    /// It is night for the customer (hook for quiet hours; nothing raises it yet).
+    QuietHours,
+}
+
+impl HoldReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::CustomerWrote => "customerWrote",
+            HoldReason::ThreadResolved => "threadResolved",
+            HoldReason::OptedOut => "optedOut",
+            HoldReason::WindowClosed => "windowClosed",
+            HoldReason::QuietHours => "quietHours",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "customerWrote" => HoldReason::CustomerWrote,
+            "threadResolved" => HoldReason::ThreadResolved,
+            "optedOut" => HoldReason::OptedOut,
+            "windowClosed" => HoldReason::WindowClosed,
+            "quietHours" => HoldReason::QuietHours,
+            _ => return None,
+        })
+    }
+}
+
+/// A channel's rule for how long after the customer's last message a business may still reply.
+/// Not sent to the UI: the dispatcher hands it to the store's pre-send check.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ReplyWindow {
+    /// Replies are allowed at any time (Telegram, email, SMS).
+    #[default]
+    None,
+    /// Replies are allowed until `millis` after the customer's last inbound message.
+    SinceLastInbound {
+        millis: i64,
+        /// The channel's legal way to answer after the window (a template, a message tag), in
+        /// words for the agent; `None` when there is none.
+        alternative: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -213,6 +272,9 @@ pub struct AccountSummary {
     pub handle: Option<String>,
     pub is_demo: bool,
     pub sync: SyncState,
+    /// Grows with every sync state change in this process: keep the summary with the highest.
+    #[ts(type = "number")]
+    pub sync_revision: u64,
     /// The last error the sync task met, kept until the next success.
     pub last_error: Option<String>,
     #[ts(type = "number | null")]
@@ -273,6 +335,8 @@ pub struct MessageView {
     pub delivery: DeliveryState,
     /// Why a send failed or waits, in words for the agent.
     pub delivery_note: Option<String>,
+    /// Set while the reply is held: why, so the UI can offer the matching actions.
+    pub hold_reason: Option<HoldReason>,
 }
 
 /// Messages of a thread, oldest first.
@@ -341,6 +405,39 @@ pub struct SearchHit {
     pub sent_at: Millis,
 }
 
+/// The outbox at a glance, for the offline banner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxStatus {
+    /// False once a running account's poll failed for lack of network and has not yet succeeded
+    /// again (detected, not guessed).
+    pub online: bool,
+    /// Since when the first offline account has been offline.
+    #[ts(type = "number | null")]
+    pub offline_since: Option<Millis>,
+    /// Replies queued, sending or waiting to be retried.
+    #[ts(type = "number")]
+    pub waiting: i64,
+    /// Replies held for the agent's decision.
+    #[ts(type = "number")]
+    pub held: i64,
+    /// Replies whose fate is unknown, waiting for the agent.
+    #[ts(type = "number")]
+    pub uncertain: i64,
+}
+
+/// One draft, for the Drafts view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftView {
+    pub thread_id: ThreadId,
+    pub channel: ChannelKind,
+    pub contact_name: String,
+    pub text: String,
+    #[ts(type = "number")]
+    pub updated_at: Millis,
+}
+
 /// What the window shows in its title bar and banner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -368,4 +465,14 @@ pub enum CoreEvent {
     AccountChanged { account: AccountSummary },
     /// Accounts were added or removed.
     AccountsChanged,
+    /// Connectivity or the number of waiting replies changed.
+    OutboxChanged { status: OutboxStatus },
+    /// A notification was clicked: bring this thread up (with the composer focused for `reply`).
+    OpenThread {
+        #[serde(rename = "threadId")]
+        thread_id: ThreadId,
+        compose: bool,
+    },
+    /// Notification preferences changed outside the settings screen (the tray's pause).
+    NotificationPrefsChanged { prefs: crate::NotificationPrefs },
 }

@@ -9,8 +9,10 @@ mod dto;
 mod error;
 mod ids;
 mod ingest;
+mod prefs;
 
 pub use dto::*;
 pub use error::*;
 pub use ids::*;
 pub use ingest::*;
+pub use prefs::*;

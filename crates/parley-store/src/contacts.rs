@@ -7,6 +7,18 @@ use parley_domain::*;
 use rusqlite::OptionalExtension;
 
 impl Store {
+    /// Records that the contact behind `thread` opted out of messages (or back in). The outbox
+    /// holds replies to an opted-out contact before they leave.
+    pub fn set_opted_out(&mut self, thread: ThreadId, opted_out: bool) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE contacts SET opted_out = ?2
+                 WHERE id = (SELECT contact_id FROM threads WHERE id = ?1)",
+            )?
+            .execute(rusqlite::params![thread.0, opted_out])?;
+        Ok(())
+    }
+
     /// The contact behind a thread, with every identity they have across accounts.
     pub fn contact_context(&self, thread: ThreadId) -> Result<Option<ContactContext>> {
         let contact: Option<(i64, String, Millis)> = self

@@ -3,7 +3,7 @@
 use crate::Store;
 use crate::error::Result;
 use crate::threads::ensure_thread;
-use parley_domain::{Millis, ThreadId};
+use parley_domain::{DraftView, Millis, ThreadId};
 use rusqlite::{OptionalExtension, params};
 
 impl Store {
@@ -43,5 +43,26 @@ impl Store {
             .query_map([], |r| Ok((ThreadId(r.get(0)?), r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// Every draft with its conversation's contact and channel, most recently edited first, for
+    /// the Drafts view. Bounded by the number of threads, which each hold at most one draft.
+    pub fn draft_list(&self, limit: u32) -> Result<Vec<DraftView>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.thread_id, a.channel, c.display_name, d.body, d.updated_at
+             FROM drafts d JOIN threads t ON t.id = d.thread_id
+                           JOIN accounts a ON a.id = t.account_id
+                           JOIN contacts c ON c.id = t.contact_id
+             ORDER BY d.updated_at DESC, d.thread_id LIMIT ?1",
+        )?;
+        crate::rows::collect(&mut stmt, [i64::from(limit)], |r| {
+            Ok(DraftView {
+                thread_id: ThreadId(r.get(0)?),
+                channel: crate::rows::channel(&r.get::<_, String>(1)?)?,
+                contact_name: r.get(2)?,
+                text: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        })
     }
 }

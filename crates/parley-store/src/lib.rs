@@ -9,7 +9,9 @@
 macro_rules! message_columns {
     () => {
         "m.id, m.thread_id, m.direction, m.author_name, m.text, m.attachments, m.sent_at, \
-         m.edited_at, m.delivery, m.delivery_note"
+         m.edited_at, m.delivery, m.delivery_note, \
+         CASE WHEN m.delivery = 'held' THEN \
+           (SELECT o.hold_reason FROM outbox o WHERE o.message_id = m.id) END"
     };
 }
 macro_rules! thread_columns {
@@ -31,12 +33,13 @@ macro_rules! account_columns {
 macro_rules! outbox_columns {
     () => {
         "id, message_id, thread_id, account_id, body, state, attempts, next_attempt_at, \
-         last_error, created_at"
+         last_error, created_at, hold_reason, resends"
     };
 }
 
 mod accounts;
 mod contacts;
+mod decisions;
 mod drafts;
 mod error;
 mod ingest;
@@ -44,6 +47,7 @@ pub mod migrations;
 mod outbox;
 mod rows;
 mod search;
+mod settings;
 mod text;
 mod threads;
 mod types;

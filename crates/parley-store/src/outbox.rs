@@ -7,7 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::rows;
 use crate::text::{snippet, strip_markers};
 use crate::threads::{message_by_id, refresh_thread_head};
-use crate::types::{OutboxItem, OutboxState, QueuedReply};
+use crate::types::{Begin, OutboxItem, OutboxState, QueuedReply, Recheck};
 use parley_domain::*;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -15,15 +15,15 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 const INTERRUPTED_NOTE: &str = "Parley stopped while sending this reply. It may or may not have \
      been delivered, so it was not sent again; check the conversation before resending.";
 
-struct Item {
-    message_id: i64,
-    thread_id: ThreadId,
-    account_id: i64,
-    state: OutboxState,
-    remote_id: Option<String>,
+pub(crate) struct Item {
+    pub(crate) message_id: i64,
+    pub(crate) thread_id: ThreadId,
+    pub(crate) account_id: i64,
+    pub(crate) state: OutboxState,
+    pub(crate) remote_id: Option<String>,
 }
 
-fn load(tx: &Transaction<'_>, id: OutboxId) -> Result<Item> {
+pub(crate) fn load(tx: &Transaction<'_>, id: OutboxId) -> Result<Item> {
     let found: Option<(i64, i64, i64, String, Option<String>)> = tx
         .prepare_cached(
             "SELECT message_id, thread_id, account_id, state, remote_id FROM outbox WHERE id = ?1",
@@ -43,7 +43,12 @@ fn load(tx: &Transaction<'_>, id: OutboxId) -> Result<Item> {
     })
 }
 
-fn require(id: OutboxId, item: &Item, to: OutboxState, from: &[OutboxState]) -> Result<()> {
+pub(crate) fn require(
+    id: OutboxId,
+    item: &Item,
+    to: OutboxState,
+    from: &[OutboxState],
+) -> Result<()> {
     if from.contains(&item.state) {
         Ok(())
     } else {
@@ -56,7 +61,7 @@ fn require(id: OutboxId, item: &Item, to: OutboxState, from: &[OutboxState]) -> 
 }
 
 /// Moves the item and its message; `note` of `None` clears the previous note.
-fn transition(
+pub(crate) fn transition(
     tx: &Transaction<'_>,
     id: OutboxId,
     item: &Item,
@@ -96,6 +101,14 @@ impl Store {
             .query_row([thread.0], |r| r.get(0))
             .optional()?
             .ok_or(StoreError::NotFound("thread"))?;
+        let (resolved, seen_upto): (bool, i64) = tx
+            .prepare_cached(
+                "SELECT t.status = 'resolved',
+                        (SELECT COALESCE(MAX(id), 0) FROM messages
+                          WHERE thread_id = t.id AND direction = 'inbound')
+                 FROM threads t WHERE t.id = ?1",
+            )?
+            .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let message_id: i64 = tx
             .prepare_cached(
                 "INSERT INTO messages (thread_id, account_id, direction, author_name, text,
@@ -108,12 +121,16 @@ impl Store {
         let outbox_id: i64 = tx
             .prepare_cached(
                 "INSERT INTO outbox (message_id, thread_id, account_id, body, state,
-                                     next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5) RETURNING id",
+                                     next_attempt_at, created_at, updated_at, seen_upto,
+                                     queued_resolved)
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5, ?6, ?7) RETURNING id",
             )?
-            .query_row(params![message_id, thread.0, account, text, now], |r| {
-                r.get(0)
-            })?;
+            .query_row(
+                params![
+                    message_id, thread.0, account, text, now, seen_upto, resolved
+                ],
+                |r| r.get(0),
+            )?;
         tx.prepare_cached("DELETE FROM drafts WHERE thread_id = ?1")?
             .execute([thread.0])?;
         tx.prepare_cached(
@@ -132,8 +149,8 @@ impl Store {
     }
 
     /// Items of `account` the dispatcher should send now, oldest first. An item waits while an
-    /// older reply in its thread is in flight or waiting for a later retry, so the customer
-    /// receives replies in the order they were written.
+    /// older reply in its thread is in flight, held for the agent or waiting for a later retry,
+    /// so the customer receives replies in the order they were written.
     pub fn due_outbox(
         &self,
         account: AccountId,
@@ -146,7 +163,7 @@ impl Store {
             " FROM outbox o WHERE account_id = ?1 AND state IN ('queued', 'retrying')",
             " AND next_attempt_at <= ?2",
             " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.thread_id = o.thread_id",
-            "   AND e.id < o.id AND (e.state = 'sending'",
+            "   AND e.id < o.id AND (e.state IN ('sending', 'held')",
             "     OR (e.state IN ('queued', 'retrying') AND e.next_attempt_at > ?2)))",
             " ORDER BY id LIMIT ?3"
         ))?;
@@ -165,6 +182,50 @@ impl Store {
             " FROM outbox WHERE id = ?1"
         ))?;
         rows::first(&mut stmt, [id.0], rows::outbox_item)
+    }
+
+    /// The dispatcher's step before a send: re-checks what may have changed while the reply
+    /// waited and either holds it (with the reason, for the agent) or moves it to `sending`, in
+    /// one transaction, so nothing can change between the check and the send being recorded.
+    pub fn outbox_begin(&mut self, id: OutboxId, check: &Recheck, now: Millis) -> Result<Begin> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        require(
+            id,
+            &item,
+            OutboxState::Sending,
+            &[OutboxState::Queued, OutboxState::Retrying],
+        )?;
+        if let Some((reason, note)) = recheck(&tx, id, check, now)? {
+            tx.prepare_cached("UPDATE outbox SET hold_reason = ?2 WHERE id = ?1")?
+                .execute(params![id.0, reason.as_str()])?;
+            transition(
+                &tx,
+                id,
+                &item,
+                OutboxState::Held,
+                DeliveryState::Held,
+                Some(&note),
+                now,
+            )?;
+            tx.commit()?;
+            return Ok(Begin::Held(item.thread_id, reason));
+        }
+        tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1")?
+            .execute([id.0])?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Sending,
+            DeliveryState::Sending,
+            None,
+            now,
+        )?;
+        tx.commit()?;
+        Ok(Begin::Send(item.thread_id))
     }
 
     /// The dispatcher is about to call the provider. Committed before the call, so a crash during
@@ -378,3 +439,92 @@ impl Store {
         Ok(threads)
     }
 }
+
+/// The re-checks before a reply that waited leaves, in order of precedence. Returns the reason
+/// and the words the agent reads, or `None` when it may go.
+fn recheck(
+    tx: &Transaction<'_>,
+    id: OutboxId,
+    check: &Recheck,
+    now: Millis,
+) -> Result<Option<(HoldReason, String)>> {
+    let (status, opted_out, waived, queued_resolved, seen_upto, newest_inbound, last_inbound_at): (
+        String,
+        bool,
+        bool,
+        bool,
+        i64,
+        i64,
+        Option<Millis>,
+    ) = tx
+        .prepare_cached(
+            "SELECT t.status, c.opted_out, o.checks_waived, o.queued_resolved, o.seen_upto,
+                    (SELECT COALESCE(MAX(m.id), 0) FROM messages m
+                      WHERE m.thread_id = t.id AND m.direction = 'inbound'),
+                    (SELECT MAX(m.sent_at) FROM messages m
+                      WHERE m.thread_id = t.id AND m.direction = 'inbound')
+             FROM outbox o JOIN threads t ON t.id = o.thread_id
+                           JOIN contacts c ON c.id = t.contact_id
+             WHERE o.id = ?1",
+        )?
+        .query_row([id.0], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+    if !waived {
+        if opted_out {
+            return Ok(Some((HoldReason::OptedOut, OPTED_OUT_NOTE.into())));
+        }
+        if let ReplyWindow::SinceLastInbound {
+            millis,
+            alternative,
+        } = &check.window
+        {
+            let closed = last_inbound_at.is_none_or(|at| at.saturating_add(*millis) < now);
+            if closed {
+                let mut note = String::from(
+                    "The channel's reply window closed while this reply waited, so the \
+                     provider would refuse it.",
+                );
+                match alternative {
+                    Some(alt) => {
+                        note.push_str(" You can still answer with ");
+                        note.push_str(alt);
+                        note.push('.');
+                    }
+                    None => note.push_str(" Wait for the customer to write again, or discard it."),
+                }
+                return Ok(Some((HoldReason::WindowClosed, note)));
+            }
+        }
+        if status == ThreadStatus::Resolved.as_str() && !queued_resolved {
+            return Ok(Some((HoldReason::ThreadResolved, RESOLVED_NOTE.into())));
+        }
+    }
+    if newest_inbound > seen_upto {
+        return Ok(Some((
+            HoldReason::CustomerWrote,
+            CUSTOMER_WROTE_NOTE.into(),
+        )));
+    }
+    if !waived && check.quiet_hours {
+        return Ok(Some((HoldReason::QuietHours, QUIET_HOURS_NOTE.into())));
+    }
+    Ok(None)
+}
+
+const OPTED_OUT_NOTE: &str = "The customer has opted out of messages from you. Send this reply \
+     anyway only if they asked for it; otherwise discard it.";
+const RESOLVED_NOTE: &str = "The conversation was resolved while this reply waited. Send it \
+     anyway, edit it, or discard it.";
+const CUSTOMER_WROTE_NOTE: &str = "The customer wrote again after this reply was queued. Read \
+     their new message, then send it anyway, edit it, or discard it.";
+const QUIET_HOURS_NOTE: &str = "It is night for the customer (quiet hours). Send it anyway, or \
+     leave it until morning.";

@@ -21,6 +21,10 @@ pub(crate) fn status(s: &str) -> Result<ThreadStatus> {
     ThreadStatus::parse(s).ok_or_else(|| corrupt("thread status", s))
 }
 
+pub(crate) fn hold_reason(s: &str) -> Result<HoldReason> {
+    HoldReason::parse(s).ok_or_else(|| corrupt("hold reason", s))
+}
+
 pub(crate) fn outbox_state(s: &str) -> Result<OutboxState> {
     OutboxState::parse(s).ok_or_else(|| corrupt("outbox state", s))
 }
@@ -50,6 +54,10 @@ pub(crate) fn message_view(row: &Row<'_>) -> Result<MessageView> {
         edited_at: row.get(7)?,
         delivery: delivery(&row.get::<_, String>(8)?)?,
         delivery_note: row.get(9)?,
+        hold_reason: row
+            .get::<_, Option<String>>(10)?
+            .map(|r| hold_reason(&r))
+            .transpose()?,
     })
 }
 
@@ -95,6 +103,11 @@ pub(crate) fn outbox_item(row: &Row<'_>) -> Result<OutboxItem> {
         next_attempt_at: row.get(7)?,
         last_error: row.get(8)?,
         created_at: row.get(9)?,
+        hold_reason: row
+            .get::<_, Option<String>>(10)?
+            .map(|r| hold_reason(&r))
+            .transpose()?,
+        resends: row.get(11)?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Types the store takes and returns that are not (yet) in parley-domain.
 
 use parley_domain::{AccountId, Attachment, ChannelKind, Direction, MessageId, MessageView};
-use parley_domain::{Millis, OutboxId, ThreadId};
+use parley_domain::{HoldReason, Millis, OutboxId, ReplyWindow, ThreadId};
 
 /// An account to create. Its secrets are not here: they go to the keychain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,8 @@ pub enum OutboxState {
     Failed,
     /// The provider may or may not have accepted it; never resent blindly.
     Uncertain,
+    /// A pre-send re-check found a reason to ask the agent first.
+    Held,
 }
 
 impl OutboxState {
@@ -82,6 +84,7 @@ impl OutboxState {
             OutboxState::Retrying => "retrying",
             OutboxState::Failed => "failed",
             OutboxState::Uncertain => "uncertain",
+            OutboxState::Held => "held",
         }
     }
 
@@ -93,6 +96,7 @@ impl OutboxState {
             "retrying" => OutboxState::Retrying,
             "failed" => OutboxState::Failed,
             "uncertain" => OutboxState::Uncertain,
+            "held" => OutboxState::Held,
             _ => return None,
         })
     }
@@ -110,6 +114,28 @@ pub struct OutboxItem {
     pub next_attempt_at: Millis,
     pub last_error: Option<String>,
     pub created_at: Millis,
+    pub hold_reason: Option<HoldReason>,
+    /// How many times the agent chose "send again" on this reply while it was uncertain.
+    pub resends: i64,
+}
+
+/// What the dispatcher knows, outside the store, for the re-check before a send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recheck {
+    /// The channel's reply window (from `Channel::reply_window`).
+    pub window: ReplyWindow,
+    /// True when it is night for the customer. Quiet hours do not exist yet; the dispatcher's
+    /// `quiet_hours_now` hook always says false.
+    pub quiet_hours: bool,
+}
+
+/// What the pre-send check decided, already committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Begin {
+    /// The item is now `sending`: call the provider.
+    Send(ThreadId),
+    /// The item is now `held` for this reason; nothing may be sent.
+    Held(ThreadId, HoldReason),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,7 @@
 //! ```
 //! A cursor is written only in the transaction that stores the messages it covers.
 
+use crate::connectivity::{Connectivity, ConnectivityTx, means_offline};
 use crate::outbox;
 use crate::{Backoff, Clock, Db};
 use parley_channels::{Channel, ChannelError};
@@ -26,6 +27,12 @@ const CURSOR_KEY: &str = "updates";
 /// A conflict (another poller) does not clear by itself quickly; don't hammer.
 const CONFLICT_WAIT: Duration = Duration::from_secs(15);
 
+static STATE_REVISION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_revision() -> u64 {
+    STATE_REVISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What the engine tells the facade.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
@@ -38,6 +45,15 @@ pub enum EngineEvent {
     },
     MessagesChanged {
         thread: ThreadId,
+    },
+    /// The account lost or regained its provider (see [`Connectivity`]).
+    Connectivity {
+        account: AccountId,
+        connectivity: Connectivity,
+    },
+    /// An outbox item of this account moved (queued, sent, held...): recount the banner.
+    OutboxChanged {
+        account: AccountId,
     },
     /// Messages that were not in the store before. `initial` is true while a new account reads
     /// its history, so notifications can summarise instead of popping once per message.
@@ -65,12 +81,24 @@ pub struct SyncHandle {
     sync: JoinHandle<()>,
     outbox: JoinHandle<()>,
     wake_outbox: Arc<Notify>,
-    state: watch::Receiver<SyncState>,
+    state: watch::Receiver<(u64, SyncState)>,
+    connectivity: watch::Receiver<Connectivity>,
 }
 
 impl SyncHandle {
     pub fn state(&self) -> SyncState {
+        self.state.borrow().1.clone()
+    }
+
+    /// The state with its revision, which grows with every state change of every account in
+    /// this process, so the window can tell a stale summary (an answer computed before an event
+    /// it already applied) from a newer one.
+    pub fn snapshot(&self) -> (u64, SyncState) {
         self.state.borrow().clone()
+    }
+
+    pub fn connectivity(&self) -> Connectivity {
+        *self.connectivity.borrow()
     }
 
     /// A reply was queued: look at the outbox now rather than at the next tick.
@@ -96,21 +124,23 @@ enum Phase {
 impl AccountRunner {
     /// Starts the sync task and the outbox dispatcher.
     pub fn spawn(self) -> SyncHandle {
-        let (state_tx, state_rx) = watch::channel(SyncState::Connecting);
+        let (state_tx, state_rx) = watch::channel((next_revision(), SyncState::Connecting));
+        let (online_tx, online_rx) = ConnectivityTx::new();
         let wake = Arc::new(Notify::new());
-        let outbox = tokio::spawn(outbox::run(self.clone(), wake.clone()));
-        let sync = tokio::spawn(self.run(state_tx));
+        let outbox = tokio::spawn(outbox::run(self.clone(), wake.clone(), online_rx.clone()));
+        let sync = tokio::spawn(self.run(state_tx, online_tx));
         SyncHandle {
             sync,
             outbox,
             wake_outbox: wake,
             state: state_rx,
+            connectivity: online_rx,
         }
     }
 
-    fn publish(&self, tx: &watch::Sender<SyncState>, state: SyncState) {
-        if *tx.borrow() != state {
-            tx.send_replace(state.clone());
+    fn publish(&self, tx: &watch::Sender<(u64, SyncState)>, state: SyncState) {
+        if tx.borrow().1 != state {
+            tx.send_replace((next_revision(), state.clone()));
             let _ = self.events.send(EngineEvent::State {
                 account: self.account,
                 state,
@@ -130,7 +160,18 @@ impl AccountRunner {
         }
     }
 
-    async fn run(self, state: watch::Sender<SyncState>) {
+    fn announce(&self, online: &ConnectivityTx, changed: bool) {
+        if changed {
+            let connectivity = online.current();
+            tracing::info!(account = %self.account, ?connectivity, "connectivity changed");
+            let _ = self.events.send(EngineEvent::Connectivity {
+                account: self.account,
+                connectivity,
+            });
+        }
+    }
+
+    async fn run(self, state: watch::Sender<(u64, SyncState)>, online: ConnectivityTx) {
         let account = self.account;
         let mut backoff = Backoff::default();
         let mut phase = Phase::Connecting;
@@ -160,6 +201,7 @@ impl AccountRunner {
             };
             match result {
                 Ok(next) => {
+                    self.announce(&online, online.poll_succeeded());
                     if backoff.attempts() > 0 || (next == Phase::Live && phase != Phase::Live) {
                         self.remember(None, true).await;
                     }
@@ -176,6 +218,11 @@ impl AccountRunner {
                     return;
                 }
                 Err(err) => {
+                    if let PollError::Channel(e) = &err
+                        && means_offline(e)
+                    {
+                        self.announce(&online, online.poll_failed(self.clock.now()));
+                    }
                     let reason = err.to_string();
                     let mut wait = backoff.next_delay(err.retry_after());
                     if let PollError::Channel(ChannelError::Conflict(_)) = err {

@@ -4,10 +4,12 @@
 mod account;
 mod backoff;
 mod clock;
+mod connectivity;
 mod db;
 mod outbox;
 
 pub use account::{AccountRunner, EngineEvent, LONG_POLL, SyncHandle};
 pub use backoff::Backoff;
 pub use clock::{Clock, SystemClock};
+pub use connectivity::Connectivity;
 pub use db::Db;

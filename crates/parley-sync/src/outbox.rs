@@ -1,22 +1,28 @@
 //! The outbox dispatcher of one account.
 //!
 //! ```text
-//! queued ──▶ sending ──▶ sent
-//!               ├──▶ retrying (transient: backoff honouring Retry-After) ──▶ sending
-//!               ├──▶ failed (permanent: the agent edits or discards)
-//!               └──▶ uncertain (the provider may have acted: never resent blindly)
+//! queued ──▶ (re-check) ──▶ sending ──▶ sent
+//!    │            └──▶ held (the agent decides: send anyway, edit, discard)
+//!    │                    ├──▶ retrying (transient: backoff honouring Retry-After) ──▶ sending
+//!    │                    ├──▶ failed (permanent: the agent edits or discards)
+//!    │                    └──▶ uncertain (the provider may have acted: never resent blindly)
 //! ```
-//! Each arrow is one SQLite transaction in the store. Items of one thread leave in order: when one
-//! waits to be retried, the later ones of that thread wait too.
+//! Each arrow is one SQLite transaction in the store (ARCHITECTURE.md has the whole machine,
+//! agent decisions included). Items of one thread leave in order: when one waits to be retried
+//! or is held, the later ones of that thread wait too. While the sync task sees the account
+//! offline nothing is sent; when it sees the provider again, waiting retries become due at once
+//! and the outbox flushes.
 
 use crate::Backoff;
 use crate::account::{AccountRunner, EngineEvent, store_words};
+use crate::connectivity::Connectivity;
 use parley_channels::{ChannelError, OutgoingMessage};
 use parley_domain::ThreadId;
+use parley_store::{Begin, Recheck, ThreadTarget};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 /// How often the dispatcher looks for due retries when nothing wakes it.
@@ -25,23 +31,61 @@ const TICK: Duration = Duration::from_secs(2);
 const PER_THREAD_GAP: Duration = Duration::from_millis(1000);
 const BATCH: u32 = 50;
 
-pub(crate) async fn run(runner: AccountRunner, wake: Arc<Notify>) {
+pub(crate) async fn run(
+    runner: AccountRunner,
+    wake: Arc<Notify>,
+    mut online: watch::Receiver<Connectivity>,
+) {
     let account = runner.account;
     let mut last_send: HashMap<ThreadId, Instant> = HashMap::new();
+    let mut was_online = true;
+    // False once the sync task has stopped (a refused token): its last word on connectivity
+    // stands, and the dispatcher goes on with its ticks.
+    let mut watching = true;
     loop {
-        if let Err(e) = flush(&runner, &mut last_send).await {
+        let is_online = online.borrow_and_update().is_online();
+        if is_online && !was_online {
+            // Back online (a poll succeeded after failing): what waits for a retry goes now,
+            // in order, instead of at the end of each reply's backoff.
+            let now = runner.clock.now();
+            match runner
+                .db
+                .call(move |s| s.outbox_retry_now(account, now))
+                .await
+            {
+                Ok(n) if n > 0 => {
+                    let _ = runner.events.send(EngineEvent::OutboxChanged { account });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(%account, "outbox: {}", store_words(&e)),
+            }
+        }
+        was_online = is_online;
+        if is_online && let Err(e) = flush(&runner, &mut last_send, &online).await {
             tracing::warn!(%account, "outbox: {}", store_words(&e));
         }
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(TICK) => {}
+            changed = online.changed(), if watching => {
+                watching = changed.is_ok();
+            }
         }
     }
+}
+
+/// Quiet hours do not exist yet. When they do, this says whether it is night for the customer
+/// of `target` now, and a reply that waited is held with [`HoldReason::QuietHours`].
+///
+/// [`HoldReason::QuietHours`]: parley_domain::HoldReason::QuietHours
+fn quiet_hours_now(_target: &ThreadTarget) -> bool {
+    false
 }
 
 async fn flush(
     runner: &AccountRunner,
     last_send: &mut HashMap<ThreadId, Instant>,
+    online: &watch::Receiver<Connectivity>,
 ) -> Result<(), parley_store::StoreError> {
     let account = runner.account;
     let now = runner.clock.now();
@@ -51,6 +95,10 @@ async fn flush(
         .await?;
     let mut held: HashSet<ThreadId> = HashSet::new();
     for item in due {
+        if !online.borrow().is_online() {
+            // Lost the network mid-flush: the rest stays queued, in order, for when it returns.
+            break;
+        }
         if held.contains(&item.thread_id) {
             continue;
         }
@@ -64,8 +112,24 @@ async fn flush(
         }
         let now = runner.clock.now();
         let id = item.id;
-        runner.db.call(move |s| s.outbox_sending(id, now)).await?;
+        let check = Recheck {
+            window: runner.channel.reply_window(),
+            quiet_hours: quiet_hours_now(&target),
+        };
+        let begun = runner
+            .db
+            .call(move |s| s.outbox_begin(id, &check, now))
+            .await?;
         let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
+        let _ = runner.events.send(EngineEvent::OutboxChanged { account });
+        if let Begin::Held(_, reason) = begun {
+            tracing::info!(%account, %id, ?reason, "reply held for the agent");
+            held.insert(thread);
+            let _ = runner.events.send(EngineEvent::ThreadsChanged {
+                threads: vec![thread],
+            });
+            continue;
+        }
 
         let outgoing = OutgoingMessage {
             remote_thread_id: target.remote_thread_id.clone(),
@@ -111,6 +175,7 @@ async fn flush(
             }
         }
         let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
+        let _ = runner.events.send(EngineEvent::OutboxChanged { account });
         let _ = runner.events.send(EngineEvent::ThreadsChanged {
             threads: vec![thread],
         });

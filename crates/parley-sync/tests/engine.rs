@@ -346,3 +346,109 @@ async fn a_blocked_customer_fails_the_reply_with_the_reason() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn offline_replies_wait_then_flush_in_order_once_when_polls_succeed_again() {
+    let rig = rig().await;
+    let c = talk(&rig.fake, 1).await;
+    let handle = rig.spawn();
+    eventually("live", Duration::from_secs(5), || async {
+        handle.state() == SyncState::Live
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    for method in ["getUpdates", "getMe", "sendMessage"] {
+        rig.fake
+            .inject_fault(method, Fault::ServerError { status: 502 }, 100_000);
+    }
+    // Ends the long poll in flight, so the next poll meets the outage.
+    rig.fake.inject_text(&c, "still there?").expect("inject");
+    eventually("offline", Duration::from_secs(10), || async {
+        !handle.connectivity().is_online()
+    })
+    .await;
+    rig.reply(thread, "first").await;
+    rig.reply(thread, "second").await;
+    handle.wake_outbox();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(rig.fake.sent_messages().is_empty());
+    assert!(
+        rig.messages(thread)
+            .await
+            .iter()
+            .filter(|m| m.direction == parley_domain::Direction::Outbound)
+            .all(|m| m.delivery == DeliveryState::Queued),
+        "nothing is attempted while offline"
+    );
+
+    rig.fake.clear_faults();
+    eventually("online again", Duration::from_secs(70), || async {
+        handle.connectivity().is_online()
+    })
+    .await;
+    eventually("both sent", Duration::from_secs(10), || async {
+        rig.fake.sent_messages().len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let texts: Vec<String> = rig
+        .fake
+        .sent_messages()
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    assert_eq!(texts, vec!["first", "second"]);
+}
+
+#[tokio::test]
+async fn a_customer_message_while_offline_holds_the_reply_until_the_agent_decides() {
+    let rig = rig().await;
+    let c = talk(&rig.fake, 1).await;
+    let handle = rig.spawn();
+    eventually("live", Duration::from_secs(5), || async {
+        handle.state() == SyncState::Live
+    })
+    .await;
+    let thread = rig.only_thread().await;
+    // Queued, then the customer writes before it could leave (as after an outage).
+    rig.fake
+        .inject_fault("sendMessage", Fault::ServerError { status: 500 }, 1);
+    rig.reply(thread, "Your parcel left today.").await;
+    handle.wake_outbox();
+    eventually("retrying", Duration::from_secs(5), || async {
+        rig.messages(thread)
+            .await
+            .iter()
+            .any(|m| m.delivery == DeliveryState::Retrying)
+    })
+    .await;
+    rig.fake
+        .inject_text(&c, "Never mind, I cancelled the order")
+        .expect("inject");
+    eventually("held", Duration::from_secs(20), || async {
+        rig.messages(thread).await.iter().any(|m| {
+            m.delivery == DeliveryState::Held
+                && m.hold_reason == Some(parley_domain::HoldReason::CustomerWrote)
+        })
+    })
+    .await;
+    assert!(rig.fake.sent_messages().is_empty());
+
+    let held = rig
+        .messages(thread)
+        .await
+        .into_iter()
+        .find(|m| m.delivery == DeliveryState::Held)
+        .expect("held reply");
+    rig.db
+        .call(move |s| s.outbox_send_anyway(held.id, 2))
+        .await
+        .expect("send anyway");
+    handle.wake_outbox();
+    eventually(
+        "sent after the agent's choice",
+        Duration::from_secs(10),
+        || async { rig.fake.sent_messages().len() == 1 },
+    )
+    .await;
+}

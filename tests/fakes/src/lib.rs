@@ -6,6 +6,7 @@
 
 pub mod demo;
 mod demo_script;
+pub mod graph;
 pub mod telegram;
 
 pub use demo::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld};

@@ -29,6 +29,7 @@ function msg(id: number, sentAt: number): MessageView {
     editedAt: null,
     delivery: "received",
     deliveryNote: null,
+    holdReason: null,
   };
 }
 
@@ -122,6 +123,7 @@ describe("labels", () => {
       handle: null,
       isDemo: false,
       sync,
+      syncRevision: 1,
       lastError: null,
       lastSyncAt: null,
     });

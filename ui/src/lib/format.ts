@@ -187,6 +187,8 @@ export function deliveryLabel(state: DeliveryState, note?: string | null): strin
       return withNote("Failed");
     case "uncertain":
       return withNote("Not confirmed");
+    case "held":
+      return withNote("Held");
     default:
       return String(state);
   }
@@ -201,6 +203,7 @@ export function deliveryTone(state: DeliveryState): Tone {
       return "error";
     case "uncertain":
     case "retrying":
+    case "held":
       return "warn";
     case "queued":
     case "sending":

@@ -11,6 +11,7 @@ mod accounts;
 mod contacts;
 mod messages;
 mod outbox;
+mod settings;
 mod threads;
 
 /// Version `n` is `MIGRATIONS[n - 1]`; a version may be split across the files of its table
@@ -26,6 +27,10 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // 2: full-text search over messages.
     &[messages::V2],
+    // 3: app settings (notification preferences, first).
+    &[settings::V3],
+    // 4: held replies and the agent's outbox decisions.
+    &[outbox::V4],
 ];
 
 /// The schema version this build writes.

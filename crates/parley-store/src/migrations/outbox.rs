@@ -21,3 +21,22 @@ CREATE INDEX outbox_due ON outbox(account_id, state, next_attempt_at);
 CREATE INDEX outbox_message ON outbox(message_id);
 CREATE INDEX outbox_thread ON outbox(thread_id);
 "#;
+
+/// Held replies and the agent's decisions (issue 5).
+pub(super) const V4: &str = r#"
+-- Why a reply is held (a HoldReason string), while it is.
+ALTER TABLE outbox ADD COLUMN hold_reason TEXT;
+-- The newest message id of the thread the agent had seen when the reply was queued (or last
+-- confirmed): an inbound message with a higher id means the customer wrote again since.
+ALTER TABLE outbox ADD COLUMN seen_upto INTEGER NOT NULL DEFAULT 0;
+-- 1 after "send anyway" (or an edit of a held or failed reply): the agent has looked, so the
+-- resolved/opted-out/window/quiet-hours checks do not hold it again.
+ALTER TABLE outbox ADD COLUMN checks_waived INTEGER NOT NULL DEFAULT 0;
+-- 1 when the thread was already resolved when the reply was queued, so resolving is not news.
+ALTER TABLE outbox ADD COLUMN queued_resolved INTEGER NOT NULL DEFAULT 0;
+-- How often the agent chose "send again" on an uncertain reply: the only resends allowed.
+ALTER TABLE outbox ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET seen_upto = message_id;
+-- The banner's counts, across accounts.
+CREATE INDEX outbox_state ON outbox(state);
+"#;

@@ -99,6 +99,7 @@ fn router(inner: Arc<Inner>) -> Router {
         .route("/control/inject", post(control_inject))
         .route("/control/edit", post(control_edit))
         .route("/control/fault", post(control_fault))
+        .route("/control/clear_faults", post(control_clear_faults))
         .route("/control/block", post(control_block))
         .route("/control/webhook", post(control_webhook))
         .route("/control/sent", get(control_sent))
@@ -681,6 +682,12 @@ async fn control_fault(
     Json(req): Json<FaultRequest>,
 ) -> Response {
     inner.add_fault(&req.method, req.fault, req.times);
+    Json(json!({ "ok": true })).into_response()
+}
+
+/// Drops every pending fault: "the network is back".
+async fn control_clear_faults(AxState(inner): AxState<Arc<Inner>>) -> Response {
+    inner.clear_faults();
     Json(json!({ "ok": true })).into_response()
 }
 

@@ -325,6 +325,13 @@ impl Inner {
         self.mutate(|s| s.webhook_url = url);
     }
 
+    fn clear_faults(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     fn add_fault(&self, method: &str, fault: Fault, times: u32) {
         if times == 0 {
             return;
@@ -475,6 +482,11 @@ impl FakeTelegram {
     /// The next `times` calls of `method` (case-insensitive; "*" for any) get `fault`.
     pub fn inject_fault(&self, method: &str, fault: Fault, times: u32) {
         self.inner.add_fault(method, fault, times);
+    }
+
+    /// Drops every pending fault, as if the network came back.
+    pub fn clear_faults(&self) {
+        self.inner.clear_faults();
     }
 
     pub fn sent_messages(&self) -> Vec<SentRecord> {

@@ -6,6 +6,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(
 vi.mock("@tauri-apps/api/event", () => ({ listen: (...args: unknown[]) => listen(...args) }));
 
 const { tauriBackend, toIpcError, CORE_EVENT } = await import("./backend");
+type NotificationPrefs = import("./bindings").NotificationPrefs;
 
 beforeEach(() => {
   invoke.mockReset();
@@ -53,6 +54,42 @@ describe("tauriBackend", () => {
       ["remove_account", { accountId: 4 }],
       ["open_link", { url: "https://x.y" }],
       ["open_attachment", { messageId: 5, index: 0 }],
+    ]);
+  });
+
+  it("uses the contract's names for the outbox commands", async () => {
+    invoke.mockResolvedValue(null);
+    await tauriBackend.outboxStatus();
+    await tauriBackend.listDrafts();
+    await tauriBackend.sendAnyway(7);
+    await tauriBackend.editReply(7, "new");
+    await tauriBackend.discardReply(7);
+    await tauriBackend.markReplySent(7);
+    await tauriBackend.sendReplyAgain(7);
+    expect(invoke.mock.calls).toEqual([
+      ["outbox_status", undefined],
+      ["list_drafts", undefined],
+      ["send_anyway", { messageId: 7 }],
+      ["edit_reply", { messageId: 7, text: "new" }],
+      ["discard_reply", { messageId: 7 }],
+      ["mark_reply_sent", { messageId: 7 }],
+      ["send_reply_again", { messageId: 7 }],
+    ]);
+  });
+
+  it("uses the contract's names for the notification commands", async () => {
+    invoke.mockReset();
+    invoke.mockResolvedValue(null);
+    const prefs = { enabled: false } as unknown as NotificationPrefs;
+    await tauriBackend.notificationPrefs();
+    await tauriBackend.setNotificationPrefs(prefs);
+    await tauriBackend.pauseNotifications(60);
+    await tauriBackend.setOpenThread(3);
+    expect(invoke.mock.calls).toEqual([
+      ["notification_prefs", undefined],
+      ["set_notification_prefs", { prefs }],
+      ["pause_notifications", { minutes: 60 }],
+      ["set_open_thread", { threadId: 3 }],
     ]);
   });
 

@@ -7,11 +7,14 @@ import type {
   AccountSummary,
   ContactContext,
   CoreEvent,
+  DraftView,
   ErrorCode,
   IpcError,
   MessageId,
   MessagePage,
   MessageView,
+  NotificationPrefs,
+  OutboxStatus,
   PageCursor,
   SearchHit,
   ThreadDetail,
@@ -32,6 +35,19 @@ export interface Backend {
   olderMessages(threadId: ThreadId, before: PageCursor, limit: number): Promise<MessagePage>;
   saveDraft(threadId: ThreadId, text: string): Promise<void>;
   sendReply(threadId: ThreadId, text: string): Promise<MessageView>;
+  /** How many replies wait, and whether Parley reaches the providers (the offline banner). */
+  outboxStatus(): Promise<OutboxStatus>;
+  listDrafts(): Promise<DraftView[]>;
+  /** A held or failed reply: send it as it is. */
+  sendAnyway(messageId: MessageId): Promise<void>;
+  /** Changes the text of a reply that has not left (queued, retrying, held, failed). */
+  editReply(messageId: MessageId, text: string): Promise<void>;
+  /** Cancels a reply that has not (knowingly) left. */
+  discardReply(messageId: MessageId): Promise<void>;
+  /** An uncertain reply: the agent checked and it arrived. */
+  markReplySent(messageId: MessageId): Promise<void>;
+  /** An uncertain reply: the agent chooses to send it again. */
+  sendReplyAgain(messageId: MessageId): Promise<void>;
   contactContext(threadId: ThreadId): Promise<ContactContext>;
   search(query: string, limit: number): Promise<SearchHit[]>;
   listAccounts(): Promise<AccountSummary[]>;
@@ -39,6 +55,12 @@ export interface Backend {
   removeAccount(accountId: AccountId): Promise<void>;
   openLink(url: string): Promise<void>;
   openAttachment(messageId: MessageId, index: number): Promise<void>;
+  notificationPrefs(): Promise<NotificationPrefs>;
+  setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
+  /** Do not disturb for `minutes`; 0 switches it off. */
+  pauseNotifications(minutes: number): Promise<NotificationPrefs>;
+  /** Tells the core which thread the window shows (null: none), so it does not notify. */
+  setOpenThread(threadId: ThreadId | null): Promise<void>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -91,6 +113,23 @@ export const tauriBackend: Backend = {
     await call<null>("save_draft", { threadId, text });
   },
   sendReply: (threadId, text) => call("send_reply", { threadId, text }),
+  outboxStatus: () => call("outbox_status"),
+  listDrafts: () => call("list_drafts"),
+  sendAnyway: async (messageId) => {
+    await call<null>("send_anyway", { messageId });
+  },
+  editReply: async (messageId, text) => {
+    await call<null>("edit_reply", { messageId, text });
+  },
+  discardReply: async (messageId) => {
+    await call<null>("discard_reply", { messageId });
+  },
+  markReplySent: async (messageId) => {
+    await call<null>("mark_reply_sent", { messageId });
+  },
+  sendReplyAgain: async (messageId) => {
+    await call<null>("send_reply_again", { messageId });
+  },
   contactContext: (threadId) => call("contact_context", { threadId }),
   search: (query, limit) => call("search", { query, limit }),
   listAccounts: () => call("list_accounts"),
@@ -103,6 +142,12 @@ export const tauriBackend: Backend = {
   },
   openAttachment: async (messageId, index) => {
     await call<null>("open_attachment", { messageId, index });
+  },
+  notificationPrefs: () => call("notification_prefs"),
+  setNotificationPrefs: (prefs) => call("set_notification_prefs", { prefs }),
+  pauseNotifications: (minutes) => call("pause_notifications", { minutes }),
+  setOpenThread: async (threadId) => {
+    await call<null>("set_open_thread", { threadId });
   },
   onEvent(cb) {
     let stopped = false;

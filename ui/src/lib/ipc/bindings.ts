@@ -19,7 +19,9 @@ export type ThreadStatus = "open" | "pending" | "snoozed" | "resolved";
 
 export type Direction = "inbound" | "outbound";
 
-export type DeliveryState = "received" | "queued" | "sending" | "retrying" | "sent" | "delivered" | "read" | "failed" | "uncertain";
+export type DeliveryState = "received" | "queued" | "sending" | "retrying" | "sent" | "delivered" | "read" | "failed" | "uncertain" | "held";
+
+export type HoldReason = "customerWrote" | "threadResolved" | "optedOut" | "windowClosed" | "quietHours";
 
 export type AttachmentKind = "photo" | "document" | "voice" | "audio" | "video" | "sticker" | "location" | "contact" | "other";
 
@@ -45,6 +47,10 @@ name: string,
  */
 handle: string | null, isDemo: boolean, sync: SyncState, 
 /**
+ * Grows with every sync state change in this process: keep the summary with the highest.
+ */
+syncRevision: number, 
+/**
  * The last error the sync task met, kept until the next success.
  */
 lastError: string | null, lastSyncAt: number | null, };
@@ -67,7 +73,11 @@ export type MessageView = { id: MessageId, threadId: ThreadId, direction: Direct
 /**
  * Why a send failed or waits, in words for the agent.
  */
-deliveryNote: string | null, };
+deliveryNote: string | null, 
+/**
+ * Set while the reply is held: why, so the UI can offer the matching actions.
+ */
+holdReason: HoldReason | null, };
 
 export type MessagePage = { messages: Array<MessageView>, 
 /**
@@ -99,7 +109,66 @@ export type WorkspaceInfo = {
  */
 isDemo: boolean, dataDir: string, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" };
+export type NotifyScope = "all" | "assignedOrUnassigned";
+
+export type WorkingSpan = { 
+/**
+ * ISO weekday: 1 = Monday … 7 = Sunday.
+ */
+weekday: number, startMinute: number, endMinute: number, };
+
+export type WorkingHours = { enabled: boolean, 
+/**
+ * An IANA zone such as `Europe/Berlin`; empty means the computer's own zone.
+ */
+timeZone: string, spans: Array<WorkingSpan>, };
+
+export type NotificationPrefs = { 
+/**
+ * The master switch.
+ */
+enabled: boolean, sound: boolean, scope: NotifyScope, mutedChannels: Array<ChannelKind>, mutedAccounts: Array<AccountId>, 
+/**
+ * Threads the agent muted: they never notify and their text is never shown.
+ */
+mutedThreads: Array<ThreadId>, 
+/**
+ * Do not disturb until this time (ms since the epoch); `null` when off.
+ */
+dndUntil: number | null, workingHours: WorkingHours, 
+/**
+ * Notify once more when a customer has waited this long without a reply; 0 turns it off.
+ */
+realertMinutes: number, };
+
+export type NotificationAction = "open" | "reply" | "markRead";
+
+export type OutboxStatus = { 
+/**
+ * False once a running account's poll failed for lack of network and has not yet succeeded
+ * again (detected, not guessed).
+ */
+online: boolean, 
+/**
+ * Since when the first offline account has been offline.
+ */
+offlineSince: number | null, 
+/**
+ * Replies queued, sending or waiting to be retried.
+ */
+waiting: number, 
+/**
+ * Replies held for the agent's decision.
+ */
+held: number, 
+/**
+ * Replies whose fate is unknown, waiting for the agent.
+ */
+uncertain: number, };
+
+export type DraftView = { threadId: ThreadId, channel: ChannelKind, contactName: string, text: string, updatedAt: number, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "internal";
 

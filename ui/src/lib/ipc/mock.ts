@@ -8,10 +8,13 @@ import type {
   ContactContext,
   CoreEvent,
   DeliveryState,
+  DraftView,
   IdentityView,
   IpcError,
   MessagePage,
   MessageView,
+  NotificationPrefs,
+  OutboxStatus,
   PageCursor,
   SearchHit,
   TextSegment,
@@ -103,9 +106,27 @@ export class MockBackend implements Backend {
   calls: Array<[string, unknown]> = [];
   openedLinks: string[] = [];
   openedAttachments: Array<[number, number]> = [];
+  /** What the window last reported as open (notifications skip it). */
+  openThreadReported: number | null = null;
+  notificationPrefsValue: NotificationPrefs = {
+    enabled: true,
+    sound: true,
+    scope: "all",
+    mutedChannels: [],
+    mutedAccounts: [],
+    mutedThreads: [],
+    dndUntil: null,
+    workingHours: {
+      enabled: false,
+      timeZone: "",
+      spans: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, startMinute: 540, endMinute: 1020 })),
+    },
+    realertMinutes: 5,
+  };
   private listeners = new Set<(e: CoreEvent) => void>();
   private nextMessageId = 1;
   private nextAccountId = 1;
+  private nextRevision = 1;
   private tokens = new Map<number, string>();
   private timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -126,6 +147,7 @@ export class MockBackend implements Backend {
       handle: "@parley_demo_bot",
       isDemo: true,
       sync: { state: "live" },
+      syncRevision: this.nextRevision++,
       lastError: null,
       lastSyncAt: now,
     };
@@ -164,6 +186,7 @@ export class MockBackend implements Backend {
           editedAt: null,
           delivery: inbound ? "received" : m === count - 1 ? "delivered" : "read",
           deliveryNote: null,
+          holdReason: null,
         });
       }
       const last = messages[messages.length - 1];
@@ -208,6 +231,7 @@ export class MockBackend implements Backend {
       editedAt: null,
       delivery: "received",
       deliveryNote: null,
+      holdReason: null,
     };
     t.messages.push(msg);
     t.summary.snippet = text.slice(0, 120);
@@ -235,6 +259,7 @@ export class MockBackend implements Backend {
     const a = this.accounts.find((x) => x.id === accountId);
     if (!a) return;
     a.sync = sync;
+    a.syncRevision = this.nextRevision++;
     a.lastError = lastError;
     if (sync.state === "live") a.lastSyncAt = this.now();
     this.emit({ kind: "accountChanged", account: clone(a) });
@@ -333,6 +358,7 @@ export class MockBackend implements Backend {
       editedAt: null,
       delivery: "queued",
       deliveryNote: null,
+      holdReason: null,
     };
     t.messages.push(msg);
     t.draft = null;
@@ -340,13 +366,130 @@ export class MockBackend implements Backend {
     t.summary.snippetDirection = "outbound";
     t.summary.lastActivityAt = msg.sentAt;
     queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
-    if (this.simulate) {
+    queueMicrotask(() => this.emitOutbox());
+    if (this.simulate && this.online) {
       this.later(400, () => this.setDelivery(msg.id, "sending"));
       this.later(1200, () => this.setDelivery(msg.id, "sent"));
       this.later(2600, () => this.setDelivery(msg.id, "delivered"));
       if (/\?$/.test(text.trim())) this.later(6000, () => this.receive(threadId, "Sure, one moment 🙂"));
     }
     return clone(msg);
+  }
+
+  // ---- outbox -------------------------------------------------------------
+
+  /** False simulates a lost network: replies stay queued. */
+  online = true;
+
+  #outboxStatus(): OutboxStatus {
+    const all = [...this.threads.values()].flatMap((t) => t.messages);
+    const count = (states: DeliveryState[]) => all.filter((m) => states.includes(m.delivery)).length;
+    return {
+      online: this.online,
+      offlineSince: this.online ? null : this.now(),
+      waiting: count(["queued", "sending", "retrying"]),
+      held: count(["held"]),
+      uncertain: count(["uncertain"]),
+    };
+  }
+
+  emitOutbox(): void {
+    this.emit({ kind: "outboxChanged", status: this.#outboxStatus() });
+  }
+
+  /** Test helper: lose or regain the network. Back online, queued replies are sent. */
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) {
+      for (const t of this.threads.values()) {
+        for (const m of t.messages) if (m.delivery === "queued") m.delivery = "sent";
+        this.emit({ kind: "messagesChanged", threadId: t.summary.id });
+      }
+    }
+    this.emitOutbox();
+  }
+
+  async outboxStatus() {
+    this.record("outbox_status", {});
+    return this.#outboxStatus();
+  }
+
+  async listDrafts(): Promise<DraftView[]> {
+    this.record("list_drafts", {});
+    return [...this.threads.values()]
+      .filter((t) => t.draft !== null)
+      .map((t) => ({
+        threadId: t.summary.id,
+        channel: t.summary.channel,
+        contactName: t.summary.contactName,
+        text: t.draft ?? "",
+        updatedAt: t.summary.lastActivityAt,
+      }));
+  }
+
+  #reply(messageId: number, allowed: DeliveryState[]): [MockThread, MessageView] {
+    for (const t of this.threads.values()) {
+      const m = t.messages.find((x) => x.id === messageId);
+      if (m) {
+        if (!allowed.includes(m.delivery)) {
+          throw err("invalidInput", "This reply has moved on (it is being sent or was sent) and can no longer be changed.");
+        }
+        return [t, m];
+      }
+    }
+    throw err("notFound", "That reply waiting to be sent no longer exists (it may have been removed).");
+  }
+
+  #decided(t: MockThread): void {
+    queueMicrotask(() => {
+      this.emit({ kind: "messagesChanged", threadId: t.summary.id });
+      this.emitOutbox();
+    });
+  }
+
+  async sendAnyway(messageId: number) {
+    this.record("send_anyway", { messageId });
+    const [t, m] = this.#reply(messageId, ["held", "failed"]);
+    m.delivery = "queued";
+    m.deliveryNote = null;
+    m.holdReason = null;
+    this.#decided(t);
+  }
+
+  async editReply(messageId: number, text: string) {
+    this.record("edit_reply", { messageId, text });
+    if (!text.trim()) throw err("invalidInput", "The reply is empty. Discard it instead.");
+    const [t, m] = this.#reply(messageId, ["queued", "retrying", "held", "failed"]);
+    m.text = text;
+    if (m.delivery === "held" || m.delivery === "failed") {
+      m.delivery = "queued";
+      m.deliveryNote = null;
+      m.holdReason = null;
+    }
+    this.#decided(t);
+  }
+
+  async discardReply(messageId: number) {
+    this.record("discard_reply", { messageId });
+    const [t] = this.#reply(messageId, ["queued", "retrying", "held", "failed", "uncertain"]);
+    t.messages = t.messages.filter((m) => m.id !== messageId);
+    this.#decided(t);
+  }
+
+  async markReplySent(messageId: number) {
+    this.record("mark_reply_sent", { messageId });
+    const [t, m] = this.#reply(messageId, ["uncertain"]);
+    m.delivery = "sent";
+    m.deliveryNote = "You marked this reply as sent after checking the conversation.";
+    this.#decided(t);
+  }
+
+  async sendReplyAgain(messageId: number) {
+    this.record("send_reply_again", { messageId });
+    const [t, m] = this.#reply(messageId, ["uncertain"]);
+    m.delivery = "queued";
+    m.deliveryNote = null;
+    this.#decided(t);
   }
 
   async contactContext(threadId: number): Promise<ContactContext> {
@@ -427,6 +570,7 @@ export class MockBackend implements Backend {
       handle: `@support_${id}_bot`,
       isDemo: false,
       sync: { state: "connecting" },
+      syncRevision: this.nextRevision++,
       lastError: null,
       lastSyncAt: null,
     };
@@ -450,6 +594,29 @@ export class MockBackend implements Backend {
     this.record("open_link", { url });
     if (!/^(https?:|mailto:)/i.test(url)) throw err("unsafeLink", "Parley only opens web and email links.");
     this.openedLinks.push(url);
+  }
+
+  async notificationPrefs() {
+    this.record("notification_prefs", {});
+    return clone(this.notificationPrefsValue);
+  }
+
+  async setNotificationPrefs(prefs: NotificationPrefs) {
+    this.record("set_notification_prefs", { prefs });
+    this.notificationPrefsValue = clone(prefs);
+    queueMicrotask(() => this.emit({ kind: "notificationPrefsChanged", prefs: clone(prefs) }));
+    return clone(prefs);
+  }
+
+  async pauseNotifications(minutes: number) {
+    this.record("pause_notifications", { minutes });
+    const prefs = { ...this.notificationPrefsValue, dndUntil: minutes > 0 ? this.now() + minutes * 60_000 : null };
+    return this.setNotificationPrefs(prefs);
+  }
+
+  async setOpenThread(threadId: number | null) {
+    this.record("set_open_thread", { threadId });
+    this.openThreadReported = threadId;
   }
 
   async openAttachment(messageId: number, index: number) {

@@ -22,7 +22,10 @@ export class AccountsStore {
   async load(): Promise<void> {
     const seq = ++this.#seq;
     try {
-      const accounts = await this.#backend.listAccounts();
+      const accounts = (await this.#backend.listAccounts()).map((fresh) => {
+        const known = this.accounts.find((a) => a.id === fresh.id);
+        return known && known.syncRevision > fresh.syncRevision ? known : fresh;
+      });
       if (seq !== this.#seq) return;
       this.accounts = accounts;
       this.loaded = true;
@@ -69,10 +72,15 @@ export class AccountsStore {
     }
   }
 
+  /**
+   * Keeps the newest summary of each account. A command's answer can arrive after an event that
+   * was emitted later (add_telegram_account answers "connecting" while "live" is already in),
+   * so a summary with an older sync revision must not overwrite a newer one.
+   */
   upsert(account: AccountSummary): void {
     const i = this.accounts.findIndex((a) => a.id === account.id);
-    if (i >= 0) this.accounts[i] = account;
-    else this.accounts = [...this.accounts, account];
+    if (i < 0) this.accounts = [...this.accounts, account];
+    else if (account.syncRevision >= this.accounts[i].syncRevision) this.accounts[i] = account;
   }
 
   handleEvent(event: CoreEvent): void {

@@ -1,14 +1,16 @@
 import type { Backend, Unlisten } from "../ipc/backend";
 import { messagesChangedThread, toIpcError } from "../ipc/backend";
-import type { CoreEvent, IpcError, ThreadId, WorkspaceInfo } from "../ipc/bindings";
+import type { CoreEvent, IpcError, NotificationPrefs, ThreadId, WorkspaceInfo } from "../ipc/bindings";
+import { focusComposer } from "../focus";
 import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { ContactStore } from "./contact.svelte";
 import { ConversationStore } from "./conversation.svelte";
+import { OutboxStore } from "./outbox.svelte";
 import { SearchStore } from "./search.svelte";
 import { ThreadsStore } from "./threads.svelte";
 
-export type View = "inbox" | "accounts";
+export type View = "inbox" | "accounts" | "drafts";
 
 /** Wires the stores together and routes core events to them. */
 export class AppState {
@@ -18,10 +20,28 @@ export class AppState {
   readonly contact: ContactStore;
   readonly accounts: AccountsStore;
   readonly search: SearchStore;
+  readonly outbox: OutboxStore;
   readonly clock = new Clock();
 
   workspace = $state<WorkspaceInfo | null>(null);
-  view = $state<View>("inbox");
+  #view = $state<View>("inbox");
+  /** Notification preferences, once loaded (the settings screen edits them; the tray pauses). */
+  notificationPrefs = $state<NotificationPrefs | null>(null);
+
+  get view(): View {
+    return this.#view;
+  }
+
+  set view(v: View) {
+    this.#view = v;
+    this.reportOpenThread();
+  }
+
+  /** The core skips notifications for the thread on screen, so tell it which one that is. */
+  reportOpenThread(): void {
+    const open = this.#view === "inbox" ? this.conversation.threadId : null;
+    this.backend.setOpenThread(open).catch(() => undefined);
+  }
   /** A transient error for actions without their own place (open link, open attachment). */
   notice = $state<IpcError | null>(null);
 
@@ -35,6 +55,7 @@ export class AppState {
     this.contact = new ContactStore(backend);
     this.accounts = new AccountsStore(backend);
     this.search = new SearchStore(backend);
+    this.outbox = new OutboxStore(backend);
   }
 
   /** Subscribes to events and loads the initial data. */
@@ -44,7 +65,7 @@ export class AppState {
       .workspaceInfo()
       .then((w) => (this.workspace = w))
       .catch((e) => this.showNotice(e));
-    await Promise.all([info, this.threads.loadFirst(), this.accounts.load()]);
+    await Promise.all([info, this.threads.loadFirst(), this.accounts.load(), this.outbox.load()]);
   }
 
   stop(): void {
@@ -57,8 +78,16 @@ export class AppState {
     this.threads.handleEvent(event);
     this.conversation.handleEvent(event);
     this.accounts.handleEvent(event);
+    this.outbox.handleEvent(event);
     const changed = messagesChangedThread(event);
     if (changed !== null && changed === this.contact.threadId) void this.contact.load(changed, true);
+    if (event.kind === "notificationPrefsChanged") this.notificationPrefs = event.prefs;
+    if (event.kind === "openThread") {
+      const compose = event.compose;
+      void this.openThread(event.threadId).then(() => {
+        if (compose) requestAnimationFrame(focusComposer);
+      });
+    }
     if (event.kind === "accountsChanged") {
       this.backend
         .workspaceInfo()
@@ -72,7 +101,39 @@ export class AppState {
     this.threads.select(id);
     this.threads.markRead(id);
     const contact = this.contact.load(id);
+    this.backend.setOpenThread(id).catch(() => undefined);
     await Promise.all([this.conversation.open(id), contact]);
+  }
+
+  async loadNotificationPrefs(): Promise<void> {
+    try {
+      this.notificationPrefs = await this.backend.notificationPrefs();
+    } catch (e) {
+      this.showNotice(e);
+    }
+  }
+
+  async saveNotificationPrefs(prefs: NotificationPrefs): Promise<void> {
+    try {
+      this.notificationPrefs = await this.backend.setNotificationPrefs(prefs);
+    } catch (e) {
+      this.showNotice(e);
+    }
+  }
+
+  async pauseNotifications(minutes: number): Promise<void> {
+    try {
+      this.notificationPrefs = await this.backend.pauseNotifications(minutes);
+    } catch (e) {
+      this.showNotice(e);
+    }
+  }
+
+  /** Shows the Drafts view (and reloads it). */
+  async showDrafts(): Promise<void> {
+    await this.conversation.flushDraft();
+    this.view = "drafts";
+    await this.outbox.loadDrafts();
   }
 
   openSelected(): Promise<void> | undefined {

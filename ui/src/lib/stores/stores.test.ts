@@ -314,4 +314,17 @@ describe("AccountsStore", () => {
     expect(await accounts.remove(id)).toBe(false);
     expect(accounts.removeError?.code).toBe("notFound");
   });
+
+  it("keeps a newer sync state when an older summary arrives late", async () => {
+    const accounts = new AccountsStore(mock);
+    await accounts.load();
+    const base = accounts.accounts[0];
+    accounts.handleEvent({
+      kind: "accountChanged",
+      account: { ...base, sync: { state: "live" }, syncRevision: base.syncRevision + 2 },
+    });
+    // The answer to a command computed before that event lands afterwards.
+    accounts.upsert({ ...base, sync: { state: "catchingUp" }, syncRevision: base.syncRevision + 1 });
+    expect(accounts.accounts[0].sync.state).toBe("live");
+  });
 });

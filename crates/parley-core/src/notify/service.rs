@@ -1,0 +1,199 @@
+//! The notification service: one task that owns the [`Policy`], feeds it the engine's events,
+//! the window's view and the preferences, runs its timers, and hands its commands to the
+//! [`Notifier`].
+
+use super::Notifier;
+use super::policy::{Command, Incoming, Policy, Source};
+use parley_domain::{AccountId, ChannelKind, NotificationPrefs, SyncState, ThreadId};
+use parley_sync::{Clock, Db, EngineEvent};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// Working-hours edges are not deadlines the policy tracks, so look at least this often.
+const TICK: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
+enum Control {
+    Prefs(NotificationPrefs),
+    OpenThread(Option<ThreadId>),
+    Focused(bool),
+    Seen(ThreadId),
+    Replied(ThreadId),
+}
+
+/// How the rest of the core talks to the service. Sends never block; if the service has
+/// stopped (the app is closing) they are dropped.
+#[derive(Clone)]
+pub struct NotifyHandle {
+    tx: mpsc::UnboundedSender<Control>,
+}
+
+impl NotifyHandle {
+    fn send(&self, c: Control) {
+        let _ = self.tx.send(c);
+    }
+    pub(crate) fn set_prefs(&self, prefs: NotificationPrefs) {
+        self.send(Control::Prefs(prefs));
+    }
+    pub(crate) fn open_thread(&self, thread: Option<ThreadId>) {
+        self.send(Control::OpenThread(thread));
+    }
+    pub(crate) fn focused(&self, focused: bool) {
+        self.send(Control::Focused(focused));
+    }
+    pub(crate) fn seen(&self, thread: ThreadId) {
+        self.send(Control::Seen(thread));
+    }
+    pub(crate) fn replied(&self, thread: ThreadId) {
+        self.send(Control::Replied(thread));
+    }
+}
+
+struct Service {
+    policy: Policy,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    notifier: Arc<dyn Notifier>,
+    accounts: HashMap<AccountId, (ChannelKind, String)>,
+    open_thread: Option<ThreadId>,
+    focused: bool,
+}
+
+/// Starts the service. `engine` must be subscribed before any account starts syncing, so the
+/// first messages are not missed.
+pub(crate) fn spawn(
+    engine: broadcast::Receiver<EngineEvent>,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    notifier: Arc<dyn Notifier>,
+    prefs: NotificationPrefs,
+) -> NotifyHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let service = Service {
+        policy: Policy::new(prefs, clock.now()),
+        db,
+        clock,
+        notifier,
+        accounts: HashMap::new(),
+        open_thread: None,
+        // Until the shell says otherwise, assume the agent is looking: a window that has just
+        // opened is in front.
+        focused: true,
+    };
+    tokio::spawn(service.run(engine, rx));
+    NotifyHandle { tx }
+}
+
+impl Service {
+    async fn run(
+        mut self,
+        mut engine: broadcast::Receiver<EngineEvent>,
+        mut control: mpsc::UnboundedReceiver<Control>,
+    ) {
+        loop {
+            let now = self.clock.now();
+            let wait = self
+                .policy
+                .next_deadline(now)
+                .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
+                .unwrap_or(TICK)
+                .min(TICK);
+            let commands = tokio::select! {
+                event = engine.recv() => match event {
+                    Ok(event) => self.on_engine(event).await,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("notifications missed {n} engine events");
+                        Vec::new()
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                c = control.recv() => match c {
+                    Some(c) => self.on_control(c),
+                    None => return,
+                },
+                () = tokio::time::sleep(wait) => self.policy.tick(self.clock.now()),
+            };
+            self.dispatch(commands);
+        }
+    }
+
+    async fn source(&mut self, account: AccountId) -> Option<Source> {
+        if !self.accounts.contains_key(&account) {
+            let row = self.db.call(move |s| s.account(account)).await;
+            match row {
+                Ok(Some(row)) => {
+                    self.accounts.insert(account, (row.channel, row.name));
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::warn!(%account, "notifications could not read the account: {e}");
+                    return None;
+                }
+            }
+        }
+        let (channel, name) = self.accounts.get(&account)?;
+        Some(Source {
+            account,
+            channel: *channel,
+            account_name: name.clone(),
+        })
+    }
+
+    async fn on_engine(&mut self, event: EngineEvent) -> Vec<Command> {
+        match event {
+            EngineEvent::NewMessages {
+                account,
+                messages,
+                initial,
+            } => {
+                let Some(source) = self.source(account).await else {
+                    return Vec::new();
+                };
+                let incoming: Vec<Incoming> = messages
+                    .into_iter()
+                    .map(|m| Incoming {
+                        thread: m.thread_id,
+                        direction: m.direction,
+                        contact_name: m.contact_name,
+                        text: m.text,
+                    })
+                    .collect();
+                self.policy
+                    .on_messages(&source, &incoming, initial, self.clock.now())
+            }
+            EngineEvent::State {
+                account,
+                state: SyncState::Live,
+            } => self.policy.initial_sync_done(account, self.clock.now()),
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_control(&mut self, c: Control) -> Vec<Command> {
+        match c {
+            Control::Prefs(prefs) => self.policy.set_prefs(prefs, self.clock.now()),
+            Control::OpenThread(t) => {
+                self.open_thread = t;
+                self.policy.set_view(self.open_thread, self.focused)
+            }
+            Control::Focused(f) => {
+                self.focused = f;
+                self.policy.set_view(self.open_thread, self.focused)
+            }
+            Control::Seen(t) => self.policy.seen(t),
+            Control::Replied(t) => self.policy.replied(t),
+        }
+    }
+
+    fn dispatch(&self, commands: Vec<Command>) {
+        for c in commands {
+            match c {
+                Command::Show(n) => self.notifier.show(&n),
+                Command::Close { key } => self.notifier.close(&key),
+                Command::Summary { text, sound } => self.notifier.summary(&text, sound),
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The agent's decisions about replies that wait: send anyway, edit, discard, and for an
+//! uncertain reply "mark as sent" or "send again". Each is one transaction that refuses a move
+//! the outbox state machine does not allow (see ARCHITECTURE.md, "The outbox"), so a decision
+//! taken on a stale screen cannot touch a reply that has moved on (e.g. one now being sent).
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::outbox::{Item, load, require, transition};
+use crate::text::strip_markers;
+use crate::threads::refresh_thread_head;
+use crate::types::{OutboxItem, OutboxState};
+use parley_domain::*;
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+const MARKED_SENT_NOTE: &str = "You marked this reply as sent after checking the conversation.";
+
+fn item_of_message(tx: &Transaction<'_>, message: MessageId) -> Result<(OutboxId, Item)> {
+    let id: i64 = tx
+        .prepare_cached("SELECT id FROM outbox WHERE message_id = ?1")?
+        .query_row([message.0], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound("reply waiting to be sent"))?;
+    let id = OutboxId(id);
+    Ok((id, load(tx, id)?))
+}
+
+/// The agent has looked at the thread as it is now: later customer messages hold the reply
+/// again, the others checks are waived, and it is due at once.
+fn requeue_reviewed(tx: &Transaction<'_>, id: OutboxId, item: &Item, now: Millis) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE outbox SET checks_waived = 1, hold_reason = NULL, next_attempt_at = ?2,
+                seen_upto = (SELECT COALESCE(MAX(id), 0) FROM messages
+                              WHERE thread_id = ?3 AND direction = 'inbound')
+         WHERE id = ?1",
+    )?
+    .execute(params![id.0, now, item.thread_id.0])?;
+    transition(
+        tx,
+        id,
+        item,
+        OutboxState::Queued,
+        DeliveryState::Queued,
+        None,
+        now,
+    )
+}
+
+impl Store {
+    /// The outbox item carrying `message`, if it has one.
+    pub fn outbox_for_message(&self, message: MessageId) -> Result<Option<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE message_id = ?1"
+        ))?;
+        crate::rows::first(&mut stmt, [message.0], crate::rows::outbox_item)
+    }
+
+    /// Held or failed → queued, with the re-checks waived: the agent decided it should go.
+    pub fn outbox_send_anyway(&mut self, message: MessageId, now: Millis) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, item) = item_of_message(&tx, message)?;
+        require(
+            id,
+            &item,
+            OutboxState::Queued,
+            &[OutboxState::Held, OutboxState::Failed],
+        )?;
+        requeue_reviewed(&tx, id, &item, now)?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// Changes the text of a reply that has not left. A queued or retrying reply keeps its place;
+    /// a held or failed one is queued again with the checks waived (editing it is the agent's
+    /// answer to the hold). Never allowed while sending, sent or uncertain: the provider may have
+    /// the old text.
+    pub fn outbox_edit(&mut self, message: MessageId, text: &str, now: Millis) -> Result<ThreadId> {
+        let text = strip_markers(text);
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid("a reply needs some text".into()));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, item) = item_of_message(&tx, message)?;
+        require(
+            id,
+            &item,
+            OutboxState::Queued,
+            &[
+                OutboxState::Queued,
+                OutboxState::Retrying,
+                OutboxState::Held,
+                OutboxState::Failed,
+            ],
+        )?;
+        tx.prepare_cached("UPDATE outbox SET body = ?2, updated_at = ?3 WHERE id = ?1")?
+            .execute(params![id.0, text, now])?;
+        tx.prepare_cached("UPDATE messages SET text = ?2 WHERE id = ?1")?
+            .execute(params![item.message_id, text])?;
+        if matches!(item.state, OutboxState::Held | OutboxState::Failed) {
+            requeue_reviewed(&tx, id, &item, now)?;
+        }
+        refresh_thread_head(&tx, item.thread_id)?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// Cancels a reply that has not (knowingly) left: its message and outbox item go together.
+    /// Allowed for uncertain replies too: the agent may decide it does not matter either way.
+    pub fn outbox_discard(&mut self, message: MessageId) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, item) = item_of_message(&tx, message)?;
+        if !matches!(
+            item.state,
+            OutboxState::Queued
+                | OutboxState::Retrying
+                | OutboxState::Held
+                | OutboxState::Failed
+                | OutboxState::Uncertain
+        ) {
+            return Err(StoreError::Invalid(format!(
+                "outbox item {id} is {}; it cannot be discarded",
+                item.state.as_str()
+            )));
+        }
+        // The outbox row goes with its message (ON DELETE CASCADE).
+        tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+            .execute([item.message_id])?;
+        refresh_thread_head(&tx, item.thread_id)?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// Uncertain → sent: the agent checked and the customer has it. No provider id is known.
+    pub fn outbox_mark_sent(&mut self, message: MessageId, now: Millis) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, item) = item_of_message(&tx, message)?;
+        require(id, &item, OutboxState::Sent, &[OutboxState::Uncertain])?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Sent,
+            DeliveryState::Sent,
+            Some(MARKED_SENT_NOTE),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// Uncertain → queued: the agent chose to send it again, knowing the customer may get it
+    /// twice. Counted in `resends`, the only way an uncertain reply is ever sent again.
+    pub fn outbox_send_again(&mut self, message: MessageId, now: Millis) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, item) = item_of_message(&tx, message)?;
+        require(id, &item, OutboxState::Queued, &[OutboxState::Uncertain])?;
+        tx.prepare_cached("UPDATE outbox SET resends = resends + 1 WHERE id = ?1")?
+            .execute([id.0])?;
+        requeue_reviewed(&tx, id, &item, now)?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// Back online: replies of `account` waiting for a later retry are due now, so the outbox
+    /// flushes as soon as the network returns instead of at the end of each backoff.
+    pub fn outbox_retry_now(&mut self, account: AccountId, now: Millis) -> Result<usize> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET next_attempt_at = ?2
+                 WHERE account_id = ?1 AND state = 'retrying' AND next_attempt_at > ?2",
+            )?
+            .execute(params![account.0, now])?)
+    }
+
+    /// How many replies wait (queued, sending, retrying), are held, and are uncertain.
+    pub fn outbox_counts(&self) -> Result<(i64, i64, i64)> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(state IN ('queued', 'sending', 'retrying')), 0),
+                        COALESCE(SUM(state = 'held'), 0),
+                        COALESCE(SUM(state = 'uncertain'), 0)
+                 FROM outbox WHERE state IN ('queued', 'sending', 'retrying', 'held', 'uncertain')",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+    }
+}

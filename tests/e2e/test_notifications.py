@@ -1,0 +1,209 @@
+"""Native notifications in the real window: one Notify call per new customer message on the bus
+(recorded by run.sh's dbus-monitor), a burst in one thread updates that one notification, a
+click through the daemon opens the thread, and do not disturb silences it.
+
+Clicking: dunst 1.9's `dunstctl action 0` invokes the "default" action of the notification at
+the top of the stack (oldest first), so each test clears what is on screen (the initial sync's
+summary) before it injects. The other actions ("Reply", "Mark as read") go through dunst's
+context menu, which run.sh points at tests/e2e/dunst_menu.sh. The demo's simulated customers are kept quiet so that the only
+messages are the ones injected here.
+
+One dbus-monitor records the whole run, so each test reads only what came after it started."""
+
+import re
+import subprocess
+import time
+
+from conftest import ARTIFACTS, Fake, by_testid, start_app, wait_for
+
+QUIET = {"PARLEY_DEMO_PACE": "off"}
+LOG = ARTIFACTS / "notifications.log"
+
+
+def log_mark():
+    """Where the bus log ends now: calls before it belong to earlier tests."""
+    return len(LOG.read_text(errors="replace").splitlines()) if LOG.exists() else 0
+
+
+def notify_calls(since=0):
+    """Every Notify method call in the bus log after line `since`, as
+    (app_name, replaces_id, summary, body)."""
+    if not LOG.exists():
+        return []
+    calls = []
+    lines = LOG.read_text(errors="replace").splitlines()[since:]
+    for i, line in enumerate(lines):
+        if "member=Notify" in line and "method call" in line:
+            # Notify(app_name s, replaces_id u, app_icon s, summary s, body s, actions as, ...)
+            args = []
+            for nxt in lines[i + 1:i + 8]:
+                m = re.match(r'\s*(string|uint32) (?:"(.*)"|(\d+))$', nxt)
+                if m:
+                    args.append(m.group(2) if m.group(1) == "string" else int(m.group(3)))
+                if len(args) == 5:
+                    break
+            if len(args) == 5:
+                calls.append((args[0], args[1], args[3], args[4]))
+    return calls
+
+
+def calls_for(name, since):
+    return [c for c in notify_calls(since) if c[2].startswith(name)]
+
+
+def shown_ids(workspace, key):
+    """The notification ids the app logged for `key` ("notification shown id=… key=…")."""
+    ids = []
+    for log in (workspace.root / "logs").glob("parley*"):
+        for line in log.read_text(errors="replace").splitlines():
+            if "notification shown" in line and re.search(rf'key="?{key}\b', line):
+                m = re.search(r"\bid=(\d+)", line)
+                if m:
+                    ids.append(int(m.group(1)))
+    return ids
+
+
+def displayed():
+    out = subprocess.run(["dunstctl", "count", "displayed"], capture_output=True, text=True, timeout=10)
+    return int(out.stdout.strip() or "0")
+
+
+def clear_screen(app, since):
+    """Waits for the initial sync's summary, then closes every notification on screen, so that
+    `dunstctl action 0` can only reach the test's own."""
+    wait_for(app, "the initial-sync summary",
+             lambda d: [c for c in notify_calls(since) if c[2] == "Parley" and "synced" in c[3]])
+    subprocess.run(["dunstctl", "close-all"], check=True, timeout=10)
+    wait_for(app, "an empty screen", lambda d: displayed() == 0)
+
+
+def thread_id_of(driver, name):
+    return driver.execute_script(
+        """for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+             const n = row.querySelector('[data-testid="thread-name"]');
+             if (n && n.textContent === arguments[0]) return row.getAttribute('data-thread-id');
+           } return null;""",
+        name,
+    )
+
+
+def conversation_title(driver):
+    return driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid=conversation-title]')].map(e => e.textContent)"
+    )
+
+
+def test_a_new_message_notifies_once_and_a_click_opens_its_thread(workspace):
+    mark = log_mark()
+    app = start_app(workspace, QUIET)
+    try:
+        wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
+        clear_screen(app, mark)
+        fake = Fake(workspace.fake_url())
+        chat = fake.customer("Katherine", "Johnson")
+
+        fake.inject(chat, "My parcel never arrived\nOrder 5521, sent last week")
+        wait_for(app, "the Notify call", lambda d: calls_for("Katherine Johnson", mark), timeout=10)
+        time.sleep(1.0)  # a second call would come within this time if the policy misbehaved
+        first = calls_for("Katherine Johnson", mark)
+        assert first == [("Parley", 0, "Katherine Johnson · Telegram", "My parcel never arrived")], first
+        thread = wait_for(app, "the thread row", lambda d: thread_id_of(d, "Katherine Johnson"))
+        ids = wait_for(app, "the notification id in the log", lambda d: shown_ids(workspace, f"thread-{thread}"))
+
+        # A second message in the same thread updates that notification in place.
+        fake.inject(chat, "Any news?")
+        wait_for(app, "the second Notify call", lambda d: len(calls_for("Katherine Johnson", mark)) == 2, timeout=10)
+        time.sleep(1.0)
+        both = calls_for("Katherine Johnson", mark)
+        assert both[1:] == [("Parley", ids[0], "Katherine Johnson · Telegram (2 new)", "Any news?")], both
+        assert displayed() == 1
+
+        assert not conversation_title(app), "no thread should be open before the click"
+        # The daemon invokes the notification's default action, as a click on it would.
+        subprocess.run(["dunstctl", "action", "0"], check=True, timeout=10)
+        wait_for(app, "the thread opened by the click",
+                 lambda d: conversation_title(d) == ["Katherine Johnson"], timeout=10)
+        assert len(calls_for("Katherine Johnson", mark)) == 2, notify_calls(mark)
+    finally:
+        app.quit()
+
+
+def pick_action(key):
+    """Invokes the action `key` of the notification on screen through dunst's context menu
+    (run.sh makes tests/e2e/dunst_menu.sh its menu)."""
+    (ARTIFACTS / "menu-pick").write_text(key)
+    try:
+        subprocess.run(["dunstctl", "context"], check=True, timeout=10)
+    finally:
+        time.sleep(0.3)  # dunst reads the menu's answer on a thread of its own
+        (ARTIFACTS / "menu-pick").unlink(missing_ok=True)
+
+
+def unread_of(driver, name):
+    return driver.execute_script(
+        """for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+             const n = row.querySelector('[data-testid="thread-name"]');
+             if (n && n.textContent === arguments[0]) return row.getAttribute('data-unread');
+           } return null;""",
+        name,
+    )
+
+
+def test_mark_as_read_and_reply_from_the_notification(workspace):
+    mark = log_mark()
+    app = start_app(workspace, QUIET)
+    try:
+        wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
+        clear_screen(app, mark)
+        fake = Fake(workspace.fake_url())
+        chat = fake.customer("Mary", "Jackson")
+
+        fake.inject(chat, "Can I change my delivery address?")
+        wait_for(app, "the Notify call", lambda d: calls_for("Mary Jackson", mark), timeout=10)
+        wait_for(app, "one unread message", lambda d: unread_of(d, "Mary Jackson") == "1")
+        pick_action("mark-read")
+        wait_for(app, "the thread marked read", lambda d: unread_of(d, "Mary Jackson") == "0", timeout=10)
+        assert not conversation_title(app), "mark as read must not open the thread"
+        wait_for(app, "the notification gone", lambda d: displayed() == 0)
+
+        # Seen, so the count starts again: a fresh notification, not "(2 new)".
+        fake.inject(chat, "It is for order 7731")
+        wait_for(app, "the second Notify call", lambda d: len(calls_for("Mary Jackson", mark)) == 2, timeout=10)
+        assert calls_for("Mary Jackson", mark)[1][2:] == ("Mary Jackson · Telegram", "It is for order 7731")
+        pick_action("reply")
+        wait_for(app, "the thread opened by Reply", lambda d: conversation_title(d) == ["Mary Jackson"], timeout=10)
+        wait_for(app, "the composer focused", lambda d: d.execute_script(
+            "return document.activeElement && document.activeElement.dataset.testid === 'composer'"))
+    finally:
+        app.quit()
+
+
+def test_do_not_disturb_silences_new_messages(workspace):
+    mark = log_mark()
+    app = start_app(workspace, QUIET)
+    try:
+        wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
+        clear_screen(app, mark)
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "notification settings", lambda d: by_testid(d, "notify-pause-hour"))[0].click()
+        wait_for(app, "paused", lambda d: by_testid(d, "notify-paused"))
+        fake = Fake(workspace.fake_url())
+        chat = fake.customer("Dorothy", "Vaughan")
+        fake.inject(chat, "Are you open on Sunday?")
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "the thread arrives", lambda d: thread_id_of(d, "Dorothy Vaughan"))
+        time.sleep(2.0)
+        assert not calls_for("Dorothy Vaughan", mark), notify_calls(mark)
+        assert not [c for c in notify_calls(mark) if "synced" not in c[3]], notify_calls(mark)
+
+        # Off again: what waited is summarised once, not replayed message by message.
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "the resume button", lambda d: by_testid(d, "notify-resume"))[0].click()
+        wait_for(app, "notifications on", lambda d: by_testid(d, "notify-pause-hour"))
+        summary = ("Parley", 0, "Parley", "1 new message in 1 conversation while notifications were paused")
+        wait_for(app, "the summary of what waited", lambda d: summary in notify_calls(mark), timeout=10)
+        time.sleep(1.0)
+        after = [c for c in notify_calls(mark) if "synced" not in c[3]]
+        assert after == [summary], after
+    finally:
+        app.quit()
