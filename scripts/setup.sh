@@ -17,6 +17,8 @@ packages=(
 )
 if [ "$want_tests" = 1 ]; then
   packages+=(xvfb webkit2gtk-driver dbus dbus-x11 dunst libnotify-bin imagemagick python3-venv)
+  # Real mail servers for the email channel tests (crates/parley-channels/tests/email*.rs).
+  packages+=(dovecot-imapd python3-aiosmtpd openssl)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -116,6 +116,33 @@ pub async fn add_telegram_account(core: State<'_, Core>, token: String) -> Res<A
 }
 
 #[tauri::command]
+pub async fn add_facebook_page(
+    core: State<'_, Core>,
+    page_id: String,
+    token: String,
+    include_instagram: bool,
+    human_agent_approved: bool,
+) -> Res<Vec<AccountSummary>> {
+    core.get()?
+        .add_facebook_page(page_id, token, include_instagram, human_agent_approved)
+        .await
+}
+
+#[tauri::command]
+pub async fn thread_control(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadControl> {
+    core.get()?.thread_control(thread_id).await
+}
+
+#[tauri::command]
+pub async fn handover(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    action: HandoverAction,
+) -> Res<ThreadControl> {
+    core.get()?.handover(thread_id, action).await
+}
+
+#[tauri::command]
 pub async fn remove_account(core: State<'_, Core>, account_id: AccountId) -> Res<()> {
     core.get()?.remove_account(account_id).await
 }
@@ -137,6 +164,16 @@ pub async fn set_notification_prefs(
 #[tauri::command]
 pub async fn pause_notifications(core: State<'_, Core>, minutes: u32) -> Res<NotificationPrefs> {
     core.get()?.pause_notifications(minutes).await
+}
+
+/// Mutes or unmutes one conversation's notifications.
+#[tauri::command]
+pub async fn set_thread_muted(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    muted: bool,
+) -> Res<NotificationPrefs> {
+    core.get()?.set_thread_muted(thread_id, muted).await
 }
 
 /// The window reports which thread it shows, so that thread does not notify while focused.

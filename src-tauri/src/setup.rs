@@ -81,6 +81,10 @@ pub fn core_config(paths: Paths) -> CoreConfig {
     if let Ok(api) = std::env::var("PARLEY_TELEGRAM_API") {
         config.telegram_api = api;
     }
+    // `PARLEY_GRAPH_API` points Messenger and Instagram at another Graph API server (tests).
+    if let Ok(api) = std::env::var("PARLEY_GRAPH_API") {
+        config.graph_api = api;
+    }
     if std::env::var("PARLEY_DEMO").is_ok_and(|v| v == "off") {
         config.demo = DemoMode::Off;
     }

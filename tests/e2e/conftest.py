@@ -91,10 +91,16 @@ class Fake:
         return self._call("POST", "/control/clear_faults", {})
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n: int) -> list:
+    """n distinct free ports: all sockets are held open together so none is handed out twice."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_port(port, timeout=15.0):
@@ -126,7 +132,7 @@ class App(webdriver.Remote):
 def start_app(workspace: Workspace, extra_env=None) -> App:
     # tauri-driver hands its environment to the app, so each app gets a tauri-driver of its own
     # whose environment points the app at this test's private folders.
-    port, native = free_port(), free_port()
+    port, native = free_ports(2)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "tauri-driver.log", "ab")
     process = subprocess.Popen(

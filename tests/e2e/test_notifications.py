@@ -8,6 +8,9 @@ summary) before it injects. The other actions ("Reply", "Mark as read") go throu
 context menu, which run.sh points at tests/e2e/dunst_menu.sh. The demo's simulated customers are kept quiet so that the only
 messages are the ones injected here.
 
+A thread muted from the conversation header stays silent until unmuted, and with message text
+hidden a notification says only "New message".
+
 One dbus-monitor records the whole run, so each test reads only what came after it started."""
 
 import re
@@ -205,5 +208,92 @@ def test_do_not_disturb_silences_new_messages(workspace):
         time.sleep(1.0)
         after = [c for c in notify_calls(mark) if "synced" not in c[3]]
         assert after == [summary], after
+    finally:
+        app.quit()
+
+
+def mute_state(driver):
+    """The header toggle's state ("true" when muted), or None without an open conversation."""
+    buttons = by_testid(driver, "mute-thread")
+    return buttons[0].get_attribute("aria-pressed") if buttons else None
+
+
+def row_muted(driver, name):
+    return driver.execute_script(
+        """for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+             const n = row.querySelector('[data-testid="thread-name"]');
+             if (n && n.textContent === arguments[0])
+               return row.querySelector('[data-testid="thread-muted"]') !== null;
+           } return null;""",
+        name,
+    )
+
+
+def open_row(driver, name):
+    driver.execute_script(
+        """for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+             const n = row.querySelector('[data-testid="thread-name"]');
+             if (n && n.textContent === arguments[0]) { row.click(); return; }
+           }""",
+        name,
+    )
+    wait_for(driver, f"{name}'s conversation open", lambda d: conversation_title(d) == [name])
+
+
+def test_a_muted_thread_stays_silent_until_unmuted(workspace):
+    mark = log_mark()
+    app = start_app(workspace, QUIET)
+    try:
+        wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
+        clear_screen(app, mark)
+        fake = Fake(workspace.fake_url())
+        hedy = fake.customer("Hedy", "Lamarr")
+        control = fake.customer("Annie", "Easley")
+        fake.inject(hedy, "Is the radio kit in stock?")
+        wait_for(app, "Hedy's first Notify", lambda d: calls_for("Hedy Lamarr", mark), timeout=10)
+
+        # Mute it from the conversation header; the row shows the muted icon.
+        wait_for(app, "Hedy's row", lambda d: thread_id_of(d, "Hedy Lamarr"))
+        open_row(app, "Hedy Lamarr")
+        wait_for(app, "the mute toggle", lambda d: mute_state(d) == "false")
+        by_testid(app, "mute-thread")[0].click()
+        wait_for(app, "muted", lambda d: mute_state(d) == "true")
+        wait_for(app, "the row's muted icon", lambda d: row_muted(d, "Hedy Lamarr") is True)
+
+        # Away from the conversation (so it is not on screen), Hedy writes, then someone else.
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "notification settings", lambda d: by_testid(d, "notification-settings"))
+        fake.inject(hedy, "My card is 4111 1111 1111 1111")
+        fake.inject(control, "Hello from Annie")
+        wait_for(app, "the other thread still notifies", lambda d: calls_for("Annie Easley", mark), timeout=10)
+        time.sleep(1.5)
+        assert len(calls_for("Hedy Lamarr", mark)) == 1, notify_calls(mark)
+        assert not [c for c in notify_calls(mark) if "4111" in c[3]], notify_calls(mark)
+
+        # Unmute from the header: the next message notifies again.
+        by_testid(app, "accounts-button")[0].click()
+        open_row(app, "Hedy Lamarr")
+        wait_for(app, "still muted after a round trip", lambda d: mute_state(d) == "true")
+        by_testid(app, "mute-thread")[0].click()
+        wait_for(app, "unmuted", lambda d: mute_state(d) == "false")
+        wait_for(app, "the row's icon gone", lambda d: row_muted(d, "Hedy Lamarr") is False)
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "notification settings", lambda d: by_testid(d, "notification-settings"))
+        fake.inject(hedy, "Hello again")
+        wait_for(app, "Hedy's Notify after unmuting",
+                 lambda d: len(calls_for("Hedy Lamarr", mark)) == 2, timeout=10)
+        assert calls_for("Hedy Lamarr", mark)[1][2:] == ("Hedy Lamarr · Telegram", "Hello again")
+
+        # Message text hidden: the text on screen is replaced at once, and a new message says
+        # only that it arrived.
+        by_testid(app, "notify-show-text")[0].click()
+        wait_for(app, "text hidden", lambda d: not by_testid(d, "notify-show-text")[0].is_selected())
+        wait_for(app, "Annie's notification without its text", lambda d: (
+            "Annie Easley · Telegram", "New message") in [c[2:] for c in calls_for("Annie Easley", mark)])
+        fake.inject(control, "My address is 12 Elm Street")
+        wait_for(app, "Annie's second Notify", lambda d: (
+            "Annie Easley · Telegram (2 new)", "New message") in [c[2:] for c in calls_for("Annie Easley", mark)],
+            timeout=10)
+        assert not [c for c in notify_calls(mark) if "Elm Street" in c[3]], notify_calls(mark)
     finally:
         app.quit()

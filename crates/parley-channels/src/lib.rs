@@ -4,9 +4,11 @@
 //! provider-neutral [`IngestBatch`] and the small types below. The sync engine knows no provider by
 //! name: it holds an `Arc<dyn Channel>`.
 
+pub mod email;
 mod error;
 pub mod graph;
 pub mod telegram;
+pub mod twilio;
 
 pub use error::ChannelError;
 
@@ -33,6 +35,10 @@ pub struct OutgoingMessage {
     pub text: String,
     /// The provider's id of the message this answers, for threading where the channel supports it.
     pub reply_to_remote_id: Option<String>,
+    /// When the customer last wrote in this thread, as stored. Channels with a reply window
+    /// (Messenger, Instagram) use it to pick how to send (e.g. the HUMAN_AGENT tag after 24 h);
+    /// the others ignore it.
+    pub customer_last_wrote_at: Option<Millis>,
 }
 
 /// What the provider said about a message it accepted.

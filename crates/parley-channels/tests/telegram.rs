@@ -22,6 +22,7 @@ fn reply(chat: i64, text: &str) -> OutgoingMessage {
         customer_remote_id: chat.to_string(),
         text: text.into(),
         reply_to_remote_id: None,
+        customer_last_wrote_at: None,
     }
 }
 

@@ -1,11 +1,20 @@
 //! The demo workspace: with no real account, the fake Telegram server runs in-process on
 //! 127.0.0.1, simulated customers write to a demo bot, and the real Telegram adapter talks to it.
 //! So a new user sees the real code paths at work: sync, notifications, replies.
+//!
+//! Beside it runs a fake Graph API with a simulated Facebook Page ("Parley Demo Shop") and its
+//! linked Instagram account, read by the real Graph adapter: a few seeded customers whose last
+//! messages are 2 h, 30 h and 9 days old (so the composer shows each reply-window state), and
+//! now and then a new message. Its state persists in `data/demo/graph.json`.
 
 use parley_channels::Channel;
+use parley_channels::graph::{GraphChannel, GraphConfig, GraphPlatform};
 use parley_channels::telegram::TelegramChannel;
 use parley_domain::{AccountIdentity, ErrorCode, IpcError};
 use parley_fakes::demo::demo_fake_config;
+use parley_fakes::graph::{
+    ALL_SCOPES, FakeGraph, FakeGraphConfig, FakePage, InstagramAccount, Platform,
+};
 use parley_fakes::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +25,183 @@ pub(crate) struct DemoRuntime {
     _world: DemoHandle,
     channel: Arc<TelegramChannel>,
     identity: AccountIdentity,
+    graph: Option<DemoGraph>,
+}
+
+/// The simulated Facebook Page: its fake server, the adapters reading it, the writing customers.
+pub(crate) struct DemoGraph {
+    fake: Arc<FakeGraph>,
+    pub(crate) channels: Vec<(AccountIdentity, Arc<GraphChannel>)>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for DemoGraph {
+    fn drop(&mut self) {
+        self.writer.abort();
+        self.fake.shutdown();
+    }
+}
+
+pub(crate) const DEMO_PAGE_ID: &str = "100000000000042";
+const DEMO_PAGE_TOKEN: &str = "EAAParleyDemoPageToken0000000000000000ZDZD";
+
+impl DemoGraph {
+    async fn start(dir: &Path) -> Result<Self, IpcError> {
+        let config = FakeGraphConfig {
+            pages: vec![FakePage {
+                id: DEMO_PAGE_ID.to_owned(),
+                name: "Parley Demo Shop".to_owned(),
+                token: DEMO_PAGE_TOKEN.to_owned(),
+                instagram: Some(InstagramAccount {
+                    id: "17841400000000042".to_owned(),
+                    username: "parley.demo.shop".to_owned(),
+                }),
+                scopes: ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                primary_receiver: true,
+            }],
+            state_file: Some(dir.join("graph.json")),
+            ..FakeGraphConfig::default()
+        };
+        let fake = Arc::new(
+            FakeGraph::start(config)
+                .await
+                .map_err(|e| demo_error("its simulated Facebook Page", e))?,
+        );
+        // The demo Page shows every window state, the HUMAN_AGENT one included.
+        fake.approve_human_agent(true);
+        if !fake.is_seeded() {
+            seed_graph(&fake);
+        }
+        let mut channels = Vec::new();
+        for platform in [GraphPlatform::Messenger, GraphPlatform::Instagram] {
+            let mut cfg = GraphConfig::new(DEMO_PAGE_ID, DEMO_PAGE_TOKEN, platform)
+                .with_api_base(&fake.base_url());
+            cfg.human_agent_approved = true;
+            cfg.poll_interval = crate::graph::POLL_IDLE;
+            let channel =
+                Arc::new(GraphChannel::new(cfg).map_err(|e| demo_error("the Graph adapter", e))?);
+            let identity = channel
+                .validate()
+                .await
+                .map_err(|e| demo_error("the demo Page", e))?;
+            channels.push((identity, channel));
+        }
+        let writer = tokio::spawn(write_now_and_then(fake.clone(), graph_gap()));
+        Ok(Self {
+            fake,
+            channels,
+            writer,
+        })
+    }
+}
+
+/// Three customers on each platform, with last messages of different ages.
+fn seed_graph(fake: &FakeGraph) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let hour = 3600;
+    let people: [(Platform, &str, Option<&str>, i64, &str); 6] = [
+        (
+            Platform::Messenger,
+            "Amelia Hart",
+            None,
+            2 * hour,
+            "Hi! Do you ship to Ireland?",
+        ),
+        (
+            Platform::Messenger,
+            "Jonas Berg",
+            None,
+            30 * hour,
+            "The blue mug arrived chipped, what can I do?",
+        ),
+        (
+            Platform::Messenger,
+            "Priya Nair",
+            None,
+            9 * 24 * hour,
+            "Thanks, all good!",
+        ),
+        (
+            Platform::Instagram,
+            "Lea Moreau",
+            Some("lea.moreau"),
+            hour,
+            "Is the linen tote still in stock? 😍",
+        ),
+        (
+            Platform::Instagram,
+            "Tom Okafor",
+            Some("tomokafor"),
+            40 * hour,
+            "Can I change the size of my order?",
+        ),
+        (
+            Platform::Instagram,
+            "Mina Park",
+            Some("minapark.studio"),
+            8 * 24 * hour,
+            "Love the new collection",
+        ),
+    ];
+    for (platform, name, username, age, text) in people {
+        let person = fake.customer(platform, name, username);
+        fake.inject_message(&person, Some(text), Vec::new(), Some(now - age));
+    }
+    fake.mark_seeded();
+}
+
+/// `PARLEY_DEMO_PACE`: fast → every few seconds; off → never; default → every 90 s.
+fn graph_gap() -> Option<std::time::Duration> {
+    match std::env::var("PARLEY_DEMO_PACE").as_deref() {
+        Ok("fast") => Some(std::time::Duration::from_secs(4)),
+        Ok("off") => None,
+        _ => Some(std::time::Duration::from_secs(90)),
+    }
+}
+
+/// Now and then a new customer message on the demo Page, alternating Messenger and Instagram.
+async fn write_now_and_then(fake: Arc<FakeGraph>, gap: Option<std::time::Duration>) {
+    let Some(gap) = gap else { return };
+    let lines: [(Platform, &str, Option<&str>, &str); 4] = [
+        (
+            Platform::Messenger,
+            "Sofia Rossi",
+            None,
+            "Hello, are you open on Sunday?",
+        ),
+        (
+            Platform::Instagram,
+            "Kai Nakamura",
+            Some("kai.nkm"),
+            "Do you do gift wrapping?",
+        ),
+        (
+            Platform::Messenger,
+            "Amelia Hart",
+            None,
+            "Also, how long does delivery take?",
+        ),
+        (
+            Platform::Instagram,
+            "Lea Moreau",
+            Some("lea.moreau"),
+            "Just ordered, thank you!",
+        ),
+    ];
+    let mut people = std::collections::HashMap::new();
+    let mut i = 0usize;
+    loop {
+        tokio::time::sleep(gap).await;
+        let (platform, name, username, text) = lines[i % lines.len()];
+        let person = people
+            .entry(name)
+            .or_insert_with(|| fake.customer(platform, name, username))
+            .clone();
+        fake.inject_text(&person, text);
+        i += 1;
+    }
 }
 
 fn demo_error(what: &str, e: impl std::fmt::Display) -> IpcError {
@@ -49,7 +235,18 @@ impl DemoRuntime {
             .await
             .map_err(|e| demo_error("the demo bot", e))?;
         // The end-to-end tests drive the simulated customers through this server's control API.
-        let endpoint = serde_json::json!({ "telegram": fake.base_url() });
+        let graph = match DemoGraph::start(&dir).await {
+            Ok(g) => Some(g),
+            Err(e) => {
+                // The Telegram demo still works without the simulated Page.
+                tracing::warn!("demo Facebook Page unavailable: {}", e.message);
+                None
+            }
+        };
+        let endpoint = serde_json::json!({
+            "telegram": fake.base_url(),
+            "graph": graph.as_ref().map(|g| g.fake.base_url()),
+        });
         tokio::fs::write(dir.join("endpoint.json"), endpoint.to_string())
             .await
             .map_err(|e| demo_error("its endpoint file", e))?;
@@ -59,6 +256,7 @@ impl DemoRuntime {
             _world: world,
             channel,
             identity,
+            graph,
         })
     }
 
@@ -68,6 +266,14 @@ impl DemoRuntime {
 
     pub(crate) fn channel(&self) -> Arc<dyn Channel> {
         self.channel.clone()
+    }
+
+    /// The demo Page's Messenger and Instagram accounts and their adapters.
+    pub(crate) fn graph_channels(&self) -> Vec<(AccountIdentity, Arc<GraphChannel>)> {
+        self.graph
+            .as_ref()
+            .map(|g| g.channels.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn base_url(&self) -> String {

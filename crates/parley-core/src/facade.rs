@@ -3,6 +3,7 @@ use crate::errors;
 use crate::notify::{self, NoNotifier, Notifier, NotifyHandle};
 use crate::secrets::SecretStore;
 use parley_channels::Channel;
+use parley_channels::graph::{self as graph_api, GraphChannel};
 use parley_channels::telegram::{self, TelegramChannel};
 use parley_domain::*;
 use parley_store::{AccountRow, NewAccount, Store};
@@ -43,6 +44,8 @@ pub struct CoreConfig {
     pub paths: Paths,
     /// The Telegram Bot API root; tests point it at a fake.
     pub telegram_api: String,
+    /// The Meta Graph API root (Messenger, Instagram); tests point it at a fake.
+    pub graph_api: String,
     pub secrets: Arc<dyn SecretStore>,
     pub clock: Arc<dyn Clock>,
     pub demo: DemoMode,
@@ -57,6 +60,7 @@ impl CoreConfig {
         Self {
             paths,
             telegram_api: telegram::DEFAULT_API_BASE.to_string(),
+            graph_api: graph_api::DEFAULT_API_BASE.to_string(),
             secrets,
             clock: Arc::new(parley_sync::SystemClock),
             demo: DemoMode::Auto,
@@ -77,12 +81,16 @@ pub struct Parley {
     pub(crate) db: Db,
     paths: Paths,
     telegram_api: String,
+    pub(crate) graph_api: String,
     secrets: Arc<dyn SecretStore>,
     pub(crate) clock: Arc<dyn Clock>,
     long_poll: Duration,
     engine: broadcast::Sender<EngineEvent>,
     pub(crate) events: broadcast::Sender<CoreEvent>,
     runners: Mutex<HashMap<AccountId, Runner>>,
+    /// The running Graph adapters (Messenger, Instagram, the demo's too): handover calls and
+    /// downloads go through the same instance as the sync, so they share its rate budget.
+    graph: Mutex<HashMap<AccountId, Arc<GraphChannel>>>,
     demo: tokio::sync::Mutex<Option<DemoRuntime>>,
     notify: NotifyHandle,
     /// The saved notification preferences; the lock also orders their read-modify-write.
@@ -95,7 +103,7 @@ const NOTIFICATION_PREFS_KEY: &str = "notifications";
 const THREAD_PAGE_MAX: u32 = 200;
 const MESSAGE_PAGE: u32 = 80;
 
-fn secret_key(channel: ChannelKind, external_id: &str) -> String {
+pub(crate) fn secret_key(channel: ChannelKind, external_id: &str) -> String {
     format!("{}:{}", channel.as_str(), external_id)
 }
 
@@ -135,12 +143,14 @@ impl Parley {
             db,
             paths: config.paths,
             telegram_api: config.telegram_api,
+            graph_api: config.graph_api,
             secrets: config.secrets,
             clock: config.clock,
             long_poll: config.long_poll,
             engine,
             events,
             runners: Mutex::new(HashMap::new()),
+            graph: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
@@ -161,6 +171,7 @@ impl Parley {
         } else if config.demo == DemoMode::Auto {
             app.start_demo().await?;
         }
+        app.forget_removed_threads().await;
         for account in accounts.into_iter().filter(|a| !a.is_demo) {
             app.start_account(&account).await;
         }
@@ -249,6 +260,12 @@ impl Parley {
                     }),
                 }
             }
+            (ChannelKind::Messenger | ChannelKind::Instagram, Ok(Some(token))) => {
+                match self.start_graph_account(account, &token).await {
+                    Ok(()) => return,
+                    Err(e) => Runner::Idle(SyncState::AuthFailed { reason: e.message }),
+                }
+            }
             (_, Ok(None)) => Runner::Idle(SyncState::AuthFailed {
                 reason: "The token of this account is missing from the system keychain. Remove the account and add it again.".into(),
             }),
@@ -262,6 +279,71 @@ impl Parley {
             }),
         };
         self.lock_runners().insert(account.id, runner);
+    }
+
+    /// Builds the Graph adapter of a stored Messenger/Instagram account and starts its sync.
+    async fn start_graph_account(&self, account: &AccountRow, token: &str) -> Result<(), IpcError> {
+        let Some(platform) = crate::graph::platform_of(account.channel) else {
+            return Err(errors::not_found("account"));
+        };
+        let (channel, external) = (account.channel, account.external_id.clone());
+        let settings = self
+            .db
+            .call(move |s| crate::graph::read_settings(s, channel, &external))
+            .await
+            .map_err(errors::store)?;
+        let settings = match (settings, account.channel) {
+            (Some(s), _) => s,
+            // A Messenger account's external id is its Page id.
+            (None, ChannelKind::Messenger) => crate::graph::GraphAccountSettings {
+                page_id: account.external_id.clone(),
+                human_agent_approved: false,
+            },
+            (None, _) => {
+                return Err(IpcError::new(
+                    ErrorCode::AuthFailed,
+                    "Parley lost which Facebook Page this Instagram account belongs to. Remove the account and add the Page again.",
+                ));
+            }
+        };
+        let channel = self.graph_channel(
+            &settings.page_id,
+            token,
+            platform,
+            settings.human_agent_approved,
+        )?;
+        self.run_graph(account.id, channel);
+        Ok(())
+    }
+
+    /// Registers a Graph adapter and spawns its sync task and outbox dispatcher.
+    pub(crate) fn run_graph(&self, id: AccountId, channel: Arc<GraphChannel>) {
+        self.lock_graph().insert(id, channel.clone());
+        let handle = self.runner_for(id, channel).spawn();
+        self.lock_runners().insert(id, Runner::Running(handle));
+    }
+
+    pub(crate) fn lock_graph(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<AccountId, Arc<GraphChannel>>> {
+        self.graph.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a secret in the keychain, in words the agent can act on when it fails.
+    pub(crate) async fn save_secret(&self, key: &str, value: &str) -> Result<(), IpcError> {
+        let secrets = self.secrets.clone();
+        let (key, value) = (key.to_owned(), value.to_owned());
+        tokio::task::spawn_blocking(move || secrets.set(&key, &value))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+            .map_err(|e| {
+                IpcError::new(
+                    ErrorCode::Keychain,
+                    format!(
+                        "The token could not be saved in the system keychain ({e}). On Linux, make sure a keyring (GNOME Keyring or KWallet) is running and unlocked, then try again."
+                    ),
+                )
+            })
     }
 
     /// Has the account's dispatcher look at the outbox now rather than at its next tick.
@@ -297,7 +379,10 @@ impl Parley {
             .call(|s| s.accounts())
             .await
             .map_err(errors::store)?;
-        let account_id = match existing.iter().find(|a| a.is_demo) {
+        let account_id = match existing
+            .iter()
+            .find(|a| a.is_demo && a.channel == identity.channel)
+        {
             Some(a) => a.id,
             None => {
                 let now = self.clock.now();
@@ -317,12 +402,48 @@ impl Parley {
         let handle = self.runner_for(account_id, runtime.channel()).spawn();
         self.lock_runners()
             .insert(account_id, Runner::Running(handle));
+        for (identity, channel) in runtime.graph_channels() {
+            let found = existing
+                .iter()
+                .find(|a| a.is_demo && a.channel == identity.channel)
+                .map(|a| a.id);
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    // Approved for HUMAN_AGENT, like the simulated Page, so the composer shows
+                    // that state too.
+                    let settings = crate::graph::GraphAccountSettings {
+                        page_id: channel_page_id(&identity),
+                        human_agent_approved: true,
+                    };
+                    let json = serde_json::to_string(&settings)
+                        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+                    let key = crate::graph::settings_key(identity.channel, &identity.external_id);
+                    let now = self.clock.now();
+                    let new = NewAccount {
+                        channel: identity.channel,
+                        name: identity.name.clone(),
+                        handle: identity.handle.clone(),
+                        external_id: identity.external_id.clone(),
+                        is_demo: true,
+                    };
+                    self.db
+                        .call(move |s| {
+                            s.set_setting(&key, &json, now)?;
+                            s.insert_account(&new, now)
+                        })
+                        .await
+                        .map_err(errors::store)?
+                }
+            };
+            self.run_graph(id, channel);
+        }
         *self.demo.lock().await = Some(runtime);
         Ok(())
     }
 
     /// Stops the demo and forgets its data, once a real account exists.
-    async fn stop_demo(&self) -> Result<(), IpcError> {
+    pub(crate) async fn stop_demo(&self) -> Result<(), IpcError> {
         let runtime = self.demo.lock().await.take();
         let accounts = self
             .db
@@ -331,6 +452,7 @@ impl Parley {
             .map_err(errors::store)?;
         for a in accounts.into_iter().filter(|a| a.is_demo) {
             self.lock_runners().remove(&a.id);
+            self.lock_graph().remove(&a.id);
             let id = a.id;
             self.db
                 .call(move |s| s.remove_account(id))
@@ -340,6 +462,7 @@ impl Parley {
         if let Some(runtime) = runtime {
             runtime.discard().await;
         }
+        self.forget_removed_threads().await;
         Ok(())
     }
 
@@ -369,6 +492,7 @@ impl Parley {
 
     /// Opens a thread: its newest messages, its draft, and marks it read.
     pub async fn open_thread(&self, thread: ThreadId) -> Result<ThreadDetail, IpcError> {
+        let now = self.clock.now();
         let (changed, detail) = self
             .db
             .call(move |s| {
@@ -376,12 +500,14 @@ impl Parley {
                 let summary = s.thread(thread)?;
                 let messages = s.messages(thread, None, MESSAGE_PAGE)?;
                 let draft = s.draft(thread)?;
-                Ok((changed, summary.map(|t| (t, messages, draft))))
+                let extras = crate::graph::thread_extras(s, thread, now)?;
+                Ok((changed, summary.map(|t| (t, messages, draft, extras))))
             })
             .await
             .map_err(errors::store)?;
-        let (thread_summary, messages, draft) =
+        let (thread_summary, messages, draft, (reply_window, history_note)) =
             detail.ok_or_else(|| errors::not_found("conversation"))?;
+        self.graph_focus(Some(thread_summary.account_id));
         self.notify.seen(thread);
         if changed {
             let _ = self.events.send(CoreEvent::ThreadsChanged {
@@ -392,6 +518,8 @@ impl Parley {
             thread: thread_summary,
             messages,
             draft,
+            reply_window,
+            history_note,
         })
     }
 
@@ -510,7 +638,10 @@ impl Parley {
         }
     }
 
-    async fn account_summary(&self, id: AccountId) -> Result<Option<AccountSummary>, IpcError> {
+    pub(crate) async fn account_summary(
+        &self,
+        id: AccountId,
+    ) -> Result<Option<AccountSummary>, IpcError> {
         let row = self
             .db
             .call(move |s| s.account(id))
@@ -609,6 +740,7 @@ impl Parley {
             self.stop_demo().await?;
         } else {
             self.lock_runners().remove(&id);
+            self.lock_graph().remove(&id);
             self.db
                 .call(move |s| s.remove_account(id))
                 .await
@@ -621,6 +753,7 @@ impl Parley {
             if let Err(e) = deleted {
                 tracing::warn!(%id, "could not delete the account's secret from the keychain: {e}");
             }
+            self.forget_removed_threads().await;
         }
         let _ = self.events.send(CoreEvent::AccountsChanged);
         let _ = self
@@ -694,10 +827,19 @@ impl Parley {
             .await
             .map_err(errors::store)?
             .ok_or_else(|| errors::not_found("account"))?;
+        if let Some(graph) = self.lock_graph().get(&account) {
+            return Ok(graph.clone());
+        }
         if row.is_demo
             && let Some(demo) = self.demo.lock().await.as_ref()
         {
             return Ok(demo.channel());
+        }
+        if crate::graph::platform_of(row.channel).is_some() {
+            return Err(IpcError::new(
+                ErrorCode::AuthFailed,
+                "This Facebook Page account is not running (see Accounts for why).",
+            ));
         }
         let key = secret_key(row.channel, &row.external_id);
         let secrets = self.secrets.clone();
@@ -747,6 +889,16 @@ impl Parley {
             ));
         }
         let mut current = self.notification_prefs.lock().await;
+        self.save_notification_prefs(&mut current, prefs).await
+    }
+
+    /// Saves `prefs` under the held lock, hands them to the notification service and tells the
+    /// window.
+    async fn save_notification_prefs(
+        &self,
+        current: &mut NotificationPrefs,
+        prefs: NotificationPrefs,
+    ) -> Result<NotificationPrefs, IpcError> {
         let json = serde_json::to_string(&prefs)
             .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
         let now = self.clock.now();
@@ -760,6 +912,72 @@ impl Parley {
             prefs: prefs.clone(),
         });
         Ok(prefs)
+    }
+
+    /// Mutes or unmutes one conversation's notifications (the conversation header's toggle):
+    /// a muted thread never notifies, and a notification it is showing goes at once.
+    pub async fn set_thread_muted(
+        &self,
+        thread: ThreadId,
+        muted: bool,
+    ) -> Result<NotificationPrefs, IpcError> {
+        self.db
+            .call(move |s| s.thread(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))?;
+        let mut current = self.notification_prefs.lock().await;
+        let mut prefs = current.clone();
+        prefs.muted_threads.retain(|t| *t != thread);
+        if muted {
+            prefs.muted_threads.push(thread);
+            prefs.muted_threads.sort();
+        }
+        if prefs == *current {
+            return Ok(prefs);
+        }
+        self.save_notification_prefs(&mut current, prefs).await
+    }
+
+    /// Drops deleted conversations from the muted ones. Thread ids are reused once the newest
+    /// rows are gone (removing an account, the demo), so a stale id would silently mute a new
+    /// customer's conversation.
+    async fn forget_removed_threads(&self) {
+        let mut current = self.notification_prefs.lock().await;
+        if current.muted_threads.is_empty() {
+            return;
+        }
+        let muted = current.muted_threads.clone();
+        let kept = self
+            .db
+            .call(move |s| {
+                let mut kept = Vec::new();
+                for t in muted {
+                    if s.thread(t)?.is_some() {
+                        kept.push(t);
+                    }
+                }
+                Ok(kept)
+            })
+            .await;
+        let kept = match kept {
+            Ok(kept) if kept != current.muted_threads => kept,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!("could not check the muted conversations: {e}");
+                return;
+            }
+        };
+        let prefs = NotificationPrefs {
+            muted_threads: kept,
+            ..current.clone()
+        };
+        if let Err(e) = self.save_notification_prefs(&mut current, prefs).await {
+            tracing::warn!(
+                "could not forget removed muted conversations: {}",
+                e.message
+            );
+        }
     }
 
     /// Do not disturb for `minutes` from now; 0 switches it off.
@@ -782,6 +1000,10 @@ impl Parley {
     /// The window reports the thread it shows (`None`: no thread, or another screen).
     pub fn set_open_thread(&self, thread: Option<ThreadId>) {
         self.notify.open_thread(thread);
+        if thread.is_none() {
+            // No thread open: every Page polls at the idle pace (open_thread speeds one up).
+            self.graph_focus(None);
+        }
     }
 
     /// The shell reports whether the window has the focus.
@@ -825,6 +1047,14 @@ impl Parley {
             .call(|s| s.unread_total())
             .await
             .map_err(errors::store)
+    }
+}
+
+/// The demo Page's id for an account of it (the Instagram account's own id differs).
+fn channel_page_id(identity: &AccountIdentity) -> String {
+    match identity.channel {
+        ChannelKind::Instagram => crate::demo::DEMO_PAGE_ID.to_owned(),
+        _ => identity.external_id.clone(),
     }
 }
 

@@ -4,6 +4,7 @@
 mod demo;
 mod errors;
 mod facade;
+mod graph;
 pub mod links;
 pub mod notify;
 mod replies;

@@ -241,8 +241,9 @@ async fn the_demo_runs_until_a_real_account_is_added() {
     let rig = rig(DemoMode::Auto).await;
     assert!(rig.app.workspace_info().await.is_demo);
     let accounts = rig.app.list_accounts().await.expect("accounts");
-    assert_eq!(accounts.len(), 1);
-    assert!(accounts[0].is_demo);
+    // The demo bot, and the demo Page's Messenger and Instagram accounts.
+    assert_eq!(accounts.len(), 3);
+    assert!(accounts.iter().all(|a| a.is_demo));
     eventually(
         "the demo history appears",
         Duration::from_secs(10),
@@ -322,4 +323,126 @@ async fn everything_is_still_there_after_a_restart() {
         .map(|m| m.text.as_str())
         .collect();
     assert_eq!(texts, vec!["one", "two", "three"]);
+}
+
+/// Records what would be shown on the desktop.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<parley_core::notify::Shown>>);
+
+impl parley_core::notify::Notifier for Recorder {
+    fn show(&self, n: &parley_core::notify::Shown) {
+        self.0.lock().expect("recorder").push(n.clone());
+    }
+    fn summary(&self, _: &str, _: bool) {}
+    fn close(&self, _: &str) {}
+}
+
+impl Recorder {
+    fn bodies(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .expect("recorder")
+            .iter()
+            .map(|n| n.body.clone())
+            .collect()
+    }
+}
+
+async fn live(app: &Parley) {
+    eventually("the account is live", Duration::from_secs(10), || async {
+        app.list_accounts()
+            .await
+            .expect("accounts")
+            .iter()
+            .all(|a| a.sync == parley_domain::SyncState::Live)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = Arc::new(MemorySecrets::default());
+    let start = |notifier: Arc<Recorder>| {
+        let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+        config.telegram_api = fake.base_url();
+        config.demo = DemoMode::Off;
+        config.long_poll = Duration::from_secs(1);
+        config.notifier = notifier;
+        Parley::start(config)
+    };
+    let shown = Arc::new(Recorder::default());
+    let app = start(shown.clone()).await.expect("first start");
+    app.set_window_focused(false);
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    live(&app).await;
+    let c = fake.customer("Grace", Some("Hopper"), None);
+    fake.inject_text(&c, "first").expect("inject");
+    eventually(
+        "the first notification",
+        Duration::from_secs(10),
+        || async { shown.bodies() == ["first"] },
+    )
+    .await;
+    let thread = threads(&app).await[0].id;
+
+    let missing = app
+        .set_thread_muted(parley_domain::ThreadId(thread.0 + 1000), true)
+        .await
+        .expect_err("no such thread");
+    assert_eq!(missing.code, ErrorCode::NotFound);
+
+    let mut events = app.subscribe();
+    let prefs = app.set_thread_muted(thread, true).await.expect("muted");
+    assert_eq!(prefs.muted_threads, vec![thread]);
+    assert!(matches!(
+        events.recv().await,
+        Ok(CoreEvent::NotificationPrefsChanged { prefs }) if prefs.muted_threads == vec![thread]
+    ));
+    // Muting twice changes nothing.
+    assert_eq!(
+        app.set_thread_muted(thread, true)
+            .await
+            .expect("again")
+            .muted_threads,
+        vec![thread]
+    );
+    fake.inject_text(&c, "muted one").expect("inject");
+    eventually(
+        "the muted message stored",
+        Duration::from_secs(10),
+        || async { threads(&app).await[0].snippet == "muted one" },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(shown.bodies(), ["first"], "a muted thread notified");
+
+    drop(app);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let shown = Arc::new(Recorder::default());
+    let app = start(shown.clone()).await.expect("second start");
+    app.set_window_focused(false);
+    assert_eq!(app.notification_prefs().await.muted_threads, vec![thread]);
+    let prefs = app.set_thread_muted(thread, false).await.expect("unmuted");
+    assert!(prefs.muted_threads.is_empty());
+    live(&app).await;
+    fake.inject_text(&c, "heard again").expect("inject");
+    eventually(
+        "the notification after unmuting",
+        Duration::from_secs(10),
+        || async { shown.bodies() == ["heard again"] },
+    )
+    .await;
+
+    // Removing the account forgets its muted conversations: thread ids are reused, and a new
+    // customer must not inherit the mute.
+    app.set_thread_muted(thread, true).await.expect("muted");
+    let account = app.list_accounts().await.expect("accounts")[0].id;
+    app.remove_account(account).await.expect("removed");
+    assert!(app.notification_prefs().await.muted_threads.is_empty());
 }

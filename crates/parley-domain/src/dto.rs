@@ -354,6 +354,85 @@ pub struct ThreadDetail {
     pub thread: ThreadSummary,
     pub messages: MessagePage,
     pub draft: Option<String>,
+    /// When a reply can go out (the composer's countdown).
+    pub reply_window: ComposerWindow,
+    /// Said at the top of the thread when the provider does not expose older history
+    /// (Instagram: the newest 20 messages only); `None` otherwise.
+    pub history_note: Option<String>,
+}
+
+/// What the composer says about the channel's reply window for one thread. The outbox enforces
+/// the same rule when the reply leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum ComposerWindow {
+    /// The channel lets a business answer at any time (Telegram).
+    Always,
+    /// A normal reply is allowed until `closesAt`.
+    Open {
+        #[serde(rename = "closesAt")]
+        #[ts(type = "number")]
+        closes_at: Millis,
+    },
+    /// Past 24 h: a person's reply goes out with Meta's HUMAN_AGENT tag until `closesAt`.
+    HumanAgentOnly {
+        #[serde(rename = "closesAt")]
+        #[ts(type = "number")]
+        closes_at: Millis,
+    },
+    /// Past 24 h and the Page is not approved for the HUMAN_AGENT tag: no reply possible until
+    /// the customer writes again.
+    HumanAgentNotApproved {
+        #[serde(rename = "closedAt")]
+        #[ts(type = "number")]
+        closed_at: Millis,
+    },
+    /// Past every window (7 days), or the customer never wrote: no reply possible.
+    Closed {
+        #[serde(rename = "closedAt")]
+        #[ts(type = "number | null")]
+        closed_at: Option<Millis>,
+    },
+}
+
+/// Who controls a Messenger/Instagram conversation in Meta's handover protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "owner")]
+pub enum ThreadOwner {
+    /// Parley's app: the agent's replies go out.
+    Parley,
+    /// Nobody (idle): any app may answer.
+    Idle,
+    /// Meta's own inbox (Page Inbox / Instagram Inbox).
+    MetaInbox,
+    /// Another app, usually a bot: Meta refuses Parley's replies until control is taken.
+    OtherApp {
+        #[serde(rename = "appId")]
+        app_id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadControl {
+    pub owner: ThreadOwner,
+    /// The bot Parley would pass the thread back to, when it has seen one own this Page's
+    /// threads.
+    pub bot_app_id: Option<String>,
+}
+
+/// The agent's handover actions on a Messenger/Instagram conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum HandoverAction {
+    /// take_thread_control (Parley is the primary receiver, or the thread is idle).
+    Take,
+    /// request_thread_control: ask the owning app to pass it.
+    Request,
+    /// pass_thread_control back to the bot.
+    PassBack,
+    /// release_thread_control: let the thread go idle.
+    Release,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

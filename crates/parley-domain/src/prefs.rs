@@ -63,6 +63,9 @@ pub struct NotificationPrefs {
     /// The master switch.
     pub enabled: bool,
     pub sound: bool,
+    /// Show the first line of the customer's message; off, a notification says only "New
+    /// message" (for screens others can see).
+    pub show_message_text: bool,
     pub scope: NotifyScope,
     pub muted_channels: Vec<ChannelKind>,
     pub muted_accounts: Vec<AccountId>,
@@ -81,6 +84,7 @@ impl Default for NotificationPrefs {
         Self {
             enabled: true,
             sound: true,
+            show_message_text: true,
             scope: NotifyScope::All,
             muted_channels: Vec::new(),
             muted_accounts: Vec::new(),

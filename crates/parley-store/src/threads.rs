@@ -75,7 +75,9 @@ impl Store {
     /// Where a reply into this thread goes.
     pub fn thread_target(&self, id: ThreadId) -> Result<Option<ThreadTarget>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.account_id, a.channel, t.remote_thread_id, i.remote_id
+            "SELECT t.account_id, a.channel, t.remote_thread_id, i.remote_id,
+                    (SELECT MAX(m.sent_at) FROM messages m
+                      WHERE m.thread_id = t.id AND m.direction = 'inbound')
              FROM threads t JOIN accounts a ON a.id = t.account_id
                             JOIN identities i ON i.id = t.identity_id
              WHERE t.id = ?1",
@@ -86,6 +88,7 @@ impl Store {
                 channel: rows::channel(&r.get::<_, String>(1)?)?,
                 remote_thread_id: r.get(2)?,
                 customer_remote_id: r.get(3)?,
+                last_inbound_at: r.get(4)?,
             })
         })
     }

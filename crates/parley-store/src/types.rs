@@ -33,6 +33,8 @@ pub struct ThreadTarget {
     pub channel: ChannelKind,
     pub remote_thread_id: String,
     pub customer_remote_id: String,
+    /// The customer's newest message in the thread (reply windows count from it).
+    pub last_inbound_at: Option<Millis>,
 }
 
 /// What is needed to fetch a message's attachments through its channel.

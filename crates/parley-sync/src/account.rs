@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 /// How long a live long poll may wait at the provider.
 pub const LONG_POLL: Duration = Duration::from_secs(25);
 /// The cursor key this task keeps in `sync_cursors`.
-const CURSOR_KEY: &str = "updates";
+pub const CURSOR_KEY: &str = "updates";
 /// A conflict (another poller) does not clear by itself quickly; don't hammer.
 const CONFLICT_WAIT: Duration = Duration::from_secs(15);
 

@@ -8,7 +8,7 @@ mod connectivity;
 mod db;
 mod outbox;
 
-pub use account::{AccountRunner, EngineEvent, LONG_POLL, SyncHandle};
+pub use account::{AccountRunner, CURSOR_KEY, EngineEvent, LONG_POLL, SyncHandle};
 pub use backoff::Backoff;
 pub use clock::{Clock, SystemClock};
 pub use connectivity::Connectivity;

@@ -136,6 +136,7 @@ async fn flush(
             customer_remote_id: target.customer_remote_id.clone(),
             text: item.body.clone(),
             reply_to_remote_id: None,
+            customer_last_wrote_at: target.last_inbound_at,
         };
         let result = runner.channel.send(&outgoing).await;
         last_send.insert(thread, Instant::now());

@@ -8,6 +8,7 @@ pub mod demo;
 mod demo_script;
 pub mod graph;
 pub mod telegram;
+pub mod twilio;
 
 pub use demo::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld};
 pub use telegram::{

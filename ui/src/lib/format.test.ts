@@ -3,7 +3,9 @@ import type { AccountSummary, MessageView } from "./ipc/bindings";
 import {
   dayLabel,
   deliveryLabel,
+  formatLeft,
   formatSize,
+  replyWindowText,
   formatTime,
   groupByDay,
   initials,
@@ -177,5 +179,25 @@ describe("linkify", () => {
     expect(isSafeUrl("https://a.b")).toBe(true);
     expect(isSafeUrl("javascript:alert(1)")).toBe(false);
     expect(isSafeUrl("not a url")).toBe(false);
+  });
+});
+
+describe("reply window", () => {
+  const H = 3_600_000;
+  it("counts down the 24 hours", () => {
+    expect(formatLeft(23 * H + 12 * 60_000)).toBe("23 h 12 min");
+    expect(formatLeft(5 * 60_000)).toBe("5 min");
+    expect(replyWindowText({ state: "open", closesAt: 24 * H }, H - 12 * 60_000)?.text).toBe("23 h 12 min left to reply");
+    expect(replyWindowText({ state: "always" }, 0)).toBeNull();
+  });
+  it("names the HUMAN_AGENT extension and the closed cases", () => {
+    const ha = replyWindowText({ state: "humanAgentOnly", closesAt: 168 * H }, 48 * H);
+    expect(ha?.text).toContain("Human agent reply possible for 5 days");
+    expect(ha?.canSend).toBe(true);
+    const na = replyWindowText({ state: "humanAgentNotApproved", closedAt: 24 * H }, 30 * H);
+    expect(na?.text).toMatch(/^Reply window closed: .*not approved/);
+    expect(na?.canSend).toBe(false);
+    expect(replyWindowText({ state: "closed", closedAt: 168 * H }, 200 * H)?.text).toMatch(/^Reply window closed/);
+    expect(replyWindowText({ state: "open", closesAt: H }, 2 * H)?.canSend).toBe(false);
   });
 });

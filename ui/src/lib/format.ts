@@ -4,6 +4,7 @@ import type {
   AccountSummary,
   AttachmentKind,
   ChannelKind,
+  ComposerWindow,
   DeliveryState,
   MessageView,
   SyncState,
@@ -339,4 +340,51 @@ export function initials(name: string): string {
   const first = Array.from(words[0])[0] ?? "";
   const second = words.length > 1 ? (Array.from(words[words.length - 1])[0] ?? "") : "";
   return (first + second).toUpperCase();
+}
+
+/** "23 h 12 min", "12 min", "less than a minute". */
+export function formatLeft(ms: number): string {
+  if (ms < MINUTE) return "less than a minute";
+  const hours = Math.floor(ms / HOUR);
+  const minutes = Math.floor((ms % HOUR) / MINUTE);
+  if (hours === 0) return `${minutes} min`;
+  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
+}
+
+/** What the composer says about the reply window; null when the channel has none. */
+export function replyWindowText(
+  win: ComposerWindow,
+  now: number,
+): { text: string; tone: Tone; canSend: boolean } | null {
+  const closed = (why: string) => ({ text: `Reply window closed: ${why}`, tone: "error" as Tone, canSend: false });
+  switch (win.state) {
+    case "always":
+      return null;
+    case "open": {
+      const left = win.closesAt - now;
+      if (left <= 0) return closed("the 24 hours since the customer's last message are over.");
+      return { text: `${formatLeft(left)} left to reply`, tone: left < HOUR ? "warn" : "idle", canSend: true };
+    }
+    case "humanAgentOnly": {
+      const left = win.closesAt - now;
+      if (left <= 0) return closed("the customer last wrote more than 7 days ago. You can reply when they write again.");
+      const days = Math.floor(left / (24 * HOUR));
+      const span = days >= 1 ? `${days} ${days === 1 ? "day" : "days"}` : formatLeft(left);
+      return {
+        text: `Human agent reply possible for ${span} (sent with Meta's HUMAN_AGENT tag; the 24-hour window is over)`,
+        tone: "warn",
+        canSend: true,
+      };
+    }
+    case "humanAgentNotApproved":
+      return closed(
+        "the customer last wrote more than 24 hours ago and this Page is not approved for Meta's HUMAN_AGENT tag. You can reply when they write again.",
+      );
+    case "closed":
+      return closed(
+        win.closedAt === null
+          ? "the customer has not written in this conversation yet."
+          : "the customer last wrote more than 7 days ago. You can reply when they write again.",
+      );
+  }
 }

@@ -254,6 +254,7 @@ pub struct GraphChannel {
     last_poll: Mutex<Option<Instant>>,
     /// The Page's own ids (Page id, linked Instagram account id) and name, learnt lazily.
     me: Mutex<Option<Me>>,
+    app_id: Mutex<Option<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -295,6 +296,7 @@ impl GraphChannel {
             cfg,
             last_poll: Mutex::new(None),
             me: Mutex::new(None),
+            app_id: Mutex::new(None),
         })
     }
 
@@ -820,6 +822,35 @@ impl GraphChannel {
             .await
     }
 
+    /// The app the Page token belongs to (Parley's app in the handover protocol), from
+    /// `debug_token`; learnt once.
+    pub async fn own_app_id(&self) -> Result<Option<String>, ChannelError> {
+        if let Some(id) = self
+            .app_id
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return Ok(Some(id));
+        }
+        let v = self
+            .get(
+                "debug_token",
+                &[("input_token", self.cfg.page_token.clone())],
+                "the token check",
+            )
+            .await?;
+        let id = v.pointer("/data/app_id").and_then(|a| match a {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        if let Some(id) = &id {
+            *self.app_id.lock().unwrap_or_else(PoisonError::into_inner) = Some(id.clone());
+        }
+        Ok(id)
+    }
+
     /// The app that owns the thread with this customer, `None` when idle.
     pub async fn thread_owner(&self, psid: &str) -> Result<Option<String>, ChannelError> {
         let v = self
@@ -944,7 +975,16 @@ impl Channel for GraphChannel {
     }
 
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
-        self.send_inner(message, None).await
+        // Past the standard 24 h, an approved Page may still answer as a person with the
+        // HUMAN_AGENT tag (up to 7 days). Otherwise a plain reply: inside the window it is the
+        // right one, and outside (only after the agent chose "send anyway") Meta's refusal says why.
+        let tag = message.customer_last_wrote_at.and_then(|last| {
+            match window_state(last, now_millis(), self.human_agent_approved()) {
+                WindowState::HumanAgentOnly { .. } => Some(MessageTag::HumanAgent),
+                _ => None,
+            }
+        });
+        self.send_inner(message, tag).await
     }
 
     async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {
@@ -1008,11 +1048,18 @@ impl Channel for GraphChannel {
     }
 
     fn reply_window(&self) -> ReplyWindow {
-        ReplyWindow::SinceLastInbound {
-            millis: millis(STANDARD_WINDOW),
-            alternative: self.human_agent_approved().then(|| {
-                "A person may still answer for up to 7 days after the customer's last message with the HUMAN_AGENT tag.".to_owned()
-            }),
+        // The outbox re-checks against this before sending. For a Page approved for HUMAN_AGENT
+        // the window that matters is the 7 days: `send` tags a reply past 24 h itself.
+        if self.human_agent_approved() {
+            ReplyWindow::SinceLastInbound {
+                millis: millis(HUMAN_AGENT_WINDOW),
+                alternative: None,
+            }
+        } else {
+            ReplyWindow::SinceLastInbound {
+                millis: millis(STANDARD_WINDOW),
+                alternative: None,
+            }
         }
     }
 }

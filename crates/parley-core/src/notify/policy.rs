@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// Longest body shown; notification servers cut long bodies anyway, and a short one reads better.
 const BODY_MAX_CHARS: usize = 200;
 
+/// The body in place of the customer's text when the agent chose not to show message text.
+pub const HIDDEN_BODY: &str = "New message";
+
 /// One notification to show, or to update in place when `key` is already showing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shown {
@@ -147,6 +150,7 @@ impl Policy {
     /// New preferences: a thread muted now loses its notification at once, and switching DND off
     /// delivers the summary of what waited.
     pub fn set_prefs(&mut self, prefs: NotificationPrefs, now: Millis) -> Vec<Command> {
+        let hide_text = self.prefs.show_message_text && !prefs.show_message_text;
         self.prefs = prefs;
         let mut out = Vec::new();
         let silenced: Vec<ThreadId> = self
@@ -161,8 +165,32 @@ impl Policy {
                 key: thread_key(thread),
             });
         }
+        if hide_text {
+            // Text already on screen goes at once (the screen may be shared from now on),
+            // replaced in place and without a sound: nothing new arrived.
+            let mut showing: Vec<ThreadId> = self.groups.keys().copied().collect();
+            showing.sort();
+            for thread in showing {
+                if let Some(shown) = self.shown(thread) {
+                    out.push(Command::Show(Shown {
+                        sound: false,
+                        ..shown
+                    }));
+                }
+            }
+        }
         out.extend(self.tick(now));
         out
+    }
+
+    /// What a notification may show of a message's first line: the line itself, or only that
+    /// there is one when the agent hid message text.
+    fn body(&self, first_line: &str) -> String {
+        if self.prefs.show_message_text {
+            first_line.to_owned()
+        } else {
+            HIDDEN_BODY.to_owned()
+        }
     }
 
     fn visible(&self, thread: ThreadId) -> bool {
@@ -286,7 +314,7 @@ impl Policy {
             thread,
             key: thread_key(thread),
             summary,
-            body: g.body.clone(),
+            body: self.body(&g.body),
             count: g.count,
             waiting: false,
             sound: self.prefs.sound,
@@ -368,7 +396,7 @@ impl Policy {
                 w.summary_name,
                 channel_name(w.channel)
             ),
-            body: w.body.clone(),
+            body: self.body(&w.body),
             count: self.groups.get(&thread).map_or(0, |g| g.count),
             waiting: true,
             sound: self.prefs.sound,
@@ -578,6 +606,100 @@ mod tests {
                 key: "thread-7".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_thread_muted_then_unmuted_notifies_only_for_what_came_after() {
+        let muted = NotificationPrefs {
+            muted_threads: vec![ThreadId(7)],
+            ..Default::default()
+        };
+        let mut p = Policy::new(muted.clone(), T0);
+        assert!(
+            p.on_messages(&source(), &[inbound(7, "Ada", "secret")], false, T0)
+                .is_empty()
+        );
+        // Other threads are not affected.
+        assert_eq!(
+            shows(&p.on_messages(&source(), &[inbound(8, "Bob", "hi")], false, T0)).len(),
+            1
+        );
+        // Unmuted: what came while muted stays quiet (no late alert, no re-alert with its
+        // text); the next message notifies as usual.
+        assert!(p.set_prefs(NotificationPrefs::default(), T0 + 1).is_empty());
+        let realerts = p.tick(T0 + 60 * MIN);
+        assert!(
+            shows(&realerts).iter().all(|s| s.thread != ThreadId(7)),
+            "{realerts:?}"
+        );
+        let cmds = p.on_messages(
+            &source(),
+            &[inbound(7, "Ada", "still there?")],
+            false,
+            T0 + 61 * MIN,
+        );
+        let s = shows(&cmds);
+        assert_eq!(s.len(), 1, "{cmds:?}");
+        assert_eq!(s[0].key, "thread-7");
+        assert_eq!(s[0].body, "still there?");
+        assert_eq!(s[0].count, 1, "the muted message is not counted");
+        // Muted again while waiting: its re-alert is dropped too.
+        p.set_prefs(muted, T0 + 62 * MIN);
+        assert!(p.tick(T0 + 120 * MIN).is_empty());
+    }
+
+    #[test]
+    fn hidden_message_text_shows_only_that_a_message_arrived() {
+        let hidden = NotificationPrefs {
+            show_message_text: false,
+            ..Default::default()
+        };
+        let mut p = Policy::new(hidden.clone(), T0);
+        let cmds = p.on_messages(
+            &source(),
+            &[inbound(7, "Ada", "My card number is 4111")],
+            false,
+            T0,
+        );
+        assert_eq!(
+            cmds,
+            vec![Command::Show(Shown {
+                thread: ThreadId(7),
+                key: "thread-7".into(),
+                summary: "Ada · Telegram".into(),
+                body: HIDDEN_BODY.into(),
+                count: 1,
+                waiting: false,
+                sound: true,
+            })]
+        );
+        // A burst and the waiting re-alert keep it hidden.
+        let cmds = p.on_messages(
+            &source(),
+            &[inbound(7, "Ada", "and the CVV")],
+            false,
+            T0 + 1,
+        );
+        assert_eq!(shows(&cmds)[0].body, HIDDEN_BODY);
+        assert_eq!(shows(&cmds)[0].summary, "Ada · Telegram (2 new)");
+        let realert = p.tick(T0 + 5 * MIN);
+        assert!(shows(&realert)[0].waiting);
+        assert_eq!(shows(&realert)[0].body, HIDDEN_BODY);
+
+        // Switching it off while a notification shows text replaces that text at once, quietly.
+        let mut p = policy();
+        p.on_messages(&source(), &[inbound(7, "Ada", "private")], false, T0);
+        let cmds = p.set_prefs(hidden, T0 + 1);
+        let s = shows(&cmds);
+        assert_eq!(s.len(), 1, "{cmds:?}");
+        assert_eq!(
+            (s[0].key.as_str(), s[0].body.as_str(), s[0].sound),
+            ("thread-7", HIDDEN_BODY, false)
+        );
+        // Switching it back on shows text again from the next message, without a replay.
+        assert!(p.set_prefs(NotificationPrefs::default(), T0 + 2).is_empty());
+        let cmds = p.on_messages(&source(), &[inbound(7, "Ada", "visible")], false, T0 + 3);
+        assert_eq!(shows(&cmds)[0].body, "visible");
     }
 
     #[test]

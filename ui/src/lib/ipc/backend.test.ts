@@ -57,6 +57,18 @@ describe("tauriBackend", () => {
     ]);
   });
 
+  it("uses the contract's names for the Facebook Page commands", async () => {
+    invoke.mockResolvedValue(null);
+    await tauriBackend.addFacebookPage("1", "t", true, false);
+    await tauriBackend.threadControl(3);
+    await tauriBackend.handover(3, "take");
+    expect(invoke.mock.calls).toEqual([
+      ["add_facebook_page", { pageId: "1", token: "t", includeInstagram: true, humanAgentApproved: false }],
+      ["thread_control", { threadId: 3 }],
+      ["handover", { threadId: 3, action: "take" }],
+    ]);
+  });
+
   it("uses the contract's names for the outbox commands", async () => {
     invoke.mockResolvedValue(null);
     await tauriBackend.outboxStatus();
@@ -84,11 +96,13 @@ describe("tauriBackend", () => {
     await tauriBackend.notificationPrefs();
     await tauriBackend.setNotificationPrefs(prefs);
     await tauriBackend.pauseNotifications(60);
+    await tauriBackend.setThreadMuted(3, true);
     await tauriBackend.setOpenThread(3);
     expect(invoke.mock.calls).toEqual([
       ["notification_prefs", undefined],
       ["set_notification_prefs", { prefs }],
       ["pause_notifications", { minutes: 60 }],
+      ["set_thread_muted", { threadId: 3, muted: true }],
       ["set_open_thread", { threadId: 3 }],
     ]);
   });

@@ -8,6 +8,7 @@ import type {
   ContactContext,
   CoreEvent,
   DraftView,
+  HandoverAction,
   ErrorCode,
   IpcError,
   MessageId,
@@ -17,6 +18,7 @@ import type {
   OutboxStatus,
   PageCursor,
   SearchHit,
+  ThreadControl,
   ThreadDetail,
   ThreadId,
   ThreadPage,
@@ -52,6 +54,17 @@ export interface Backend {
   search(query: string, limit: number): Promise<SearchHit[]>;
   listAccounts(): Promise<AccountSummary[]>;
   addTelegramAccount(token: string): Promise<AccountSummary>;
+  /** Validates a Page token with Meta and adds the Page's Messenger (and linked Instagram) accounts. */
+  addFacebookPage(
+    pageId: string,
+    token: string,
+    includeInstagram: boolean,
+    humanAgentApproved: boolean,
+  ): Promise<AccountSummary[]>;
+  /** Who controls a Messenger/Instagram conversation (Meta's handover protocol). */
+  threadControl(threadId: ThreadId): Promise<ThreadControl>;
+  /** Take, request, pass back or release control; answers who controls it afterwards. */
+  handover(threadId: ThreadId, action: HandoverAction): Promise<ThreadControl>;
   removeAccount(accountId: AccountId): Promise<void>;
   openLink(url: string): Promise<void>;
   openAttachment(messageId: MessageId, index: number): Promise<void>;
@@ -59,6 +72,8 @@ export interface Backend {
   setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
   /** Do not disturb for `minutes`; 0 switches it off. */
   pauseNotifications(minutes: number): Promise<NotificationPrefs>;
+  /** Mutes or unmutes one conversation's notifications. */
+  setThreadMuted(threadId: ThreadId, muted: boolean): Promise<NotificationPrefs>;
   /** Tells the core which thread the window shows (null: none), so it does not notify. */
   setOpenThread(threadId: ThreadId | null): Promise<void>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
@@ -134,6 +149,10 @@ export const tauriBackend: Backend = {
   search: (query, limit) => call("search", { query, limit }),
   listAccounts: () => call("list_accounts"),
   addTelegramAccount: (token) => call("add_telegram_account", { token }),
+  addFacebookPage: (pageId, token, includeInstagram, humanAgentApproved) =>
+    call("add_facebook_page", { pageId, token, includeInstagram, humanAgentApproved }),
+  threadControl: (threadId) => call("thread_control", { threadId }),
+  handover: (threadId, action) => call("handover", { threadId, action }),
   removeAccount: async (accountId) => {
     await call<null>("remove_account", { accountId });
   },
@@ -146,6 +165,7 @@ export const tauriBackend: Backend = {
   notificationPrefs: () => call("notification_prefs"),
   setNotificationPrefs: (prefs) => call("set_notification_prefs", { prefs }),
   pauseNotifications: (minutes) => call("pause_notifications", { minutes }),
+  setThreadMuted: (threadId, muted) => call("set_thread_muted", { threadId, muted }),
   setOpenThread: async (threadId) => {
     await call<null>("set_open_thread", { threadId });
   },

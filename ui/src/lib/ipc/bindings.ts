@@ -85,7 +85,29 @@ export type MessagePage = { messages: Array<MessageView>,
  */
 older: PageCursor | null, };
 
-export type ThreadDetail = { thread: ThreadSummary, messages: MessagePage, draft: string | null, };
+export type ThreadDetail = { thread: ThreadSummary, messages: MessagePage, draft: string | null, 
+/**
+ * When a reply can go out (the composer's countdown).
+ */
+replyWindow: ComposerWindow, 
+/**
+ * Said at the top of the thread when the provider does not expose older history
+ * (Instagram: the newest 20 messages only); `None` otherwise.
+ */
+historyNote: string | null, };
+
+export type ComposerWindow = { "state": "always" } | { "state": "open", closesAt: number, } | { "state": "humanAgentOnly", closesAt: number, } | { "state": "humanAgentNotApproved", closedAt: number, } | { "state": "closed", closedAt: number | null, };
+
+export type ThreadOwner = { "owner": "parley" } | { "owner": "idle" } | { "owner": "metaInbox" } | { "owner": "otherApp", appId: string, };
+
+export type ThreadControl = { owner: ThreadOwner, 
+/**
+ * The bot Parley would pass the thread back to, when it has seen one own this Page's
+ * threads.
+ */
+botAppId: string | null, };
+
+export type HandoverAction = "take" | "request" | "passBack" | "release";
 
 export type IdentityView = { id: IdentityId, channel: ChannelKind, accountName: string, 
 /**
@@ -127,7 +149,12 @@ export type NotificationPrefs = {
 /**
  * The master switch.
  */
-enabled: boolean, sound: boolean, scope: NotifyScope, mutedChannels: Array<ChannelKind>, mutedAccounts: Array<AccountId>, 
+enabled: boolean, sound: boolean, 
+/**
+ * Show the first line of the customer's message; off, a notification says only "New
+ * message" (for screens others can see).
+ */
+showMessageText: boolean, scope: NotifyScope, mutedChannels: Array<ChannelKind>, mutedAccounts: Array<AccountId>, 
 /**
  * Threads the agent muted: they never notify and their text is never shown.
  */

@@ -19,6 +19,10 @@ import type {
   SearchHit,
   TextSegment,
   ThreadDetail,
+  ComposerWindow,
+  HandoverAction,
+  ThreadControl,
+  ThreadOwner,
   ThreadSummary,
 } from "./bindings";
 
@@ -108,9 +112,11 @@ export class MockBackend implements Backend {
   openedAttachments: Array<[number, number]> = [];
   /** What the window last reported as open (notifications skip it). */
   openThreadReported: number | null = null;
+  owners = new Map<number, ThreadOwner>();
   notificationPrefsValue: NotificationPrefs = {
     enabled: true,
     sound: true,
+    showMessageText: true,
     scope: "all",
     mutedChannels: [],
     mutedAccounts: [],
@@ -328,7 +334,22 @@ export class MockBackend implements Backend {
     const wasUnread = t.summary.unreadCount > 0;
     t.summary.unreadCount = 0;
     if (wasUnread) queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
-    return { thread: clone(t.summary), messages: this.page(t.messages, 30), draft: t.draft };
+    const lastInbound = t.messages.filter((m) => m.direction === "inbound").at(-1)?.sentAt ?? null;
+    const replyWindow: ComposerWindow =
+      t.summary.channel === "telegram"
+        ? { state: "always" }
+        : lastInbound === null
+          ? { state: "closed", closedAt: null }
+          : { state: "open", closesAt: lastInbound + 24 * 3_600_000 };
+    const historyNote =
+      t.summary.channel === "instagram" ? "Instagram only shares the newest 20 messages of a conversation." : null;
+    return {
+      thread: clone(t.summary),
+      messages: this.page(t.messages, 30),
+      draft: t.draft,
+      replyWindow,
+      historyNote,
+    };
   }
 
   async olderMessages(threadId: number, beforeCursor: PageCursor, limit: number) {
@@ -554,6 +575,50 @@ export class MockBackend implements Backend {
     return clone(this.accounts);
   }
 
+  async addFacebookPage(pageId: string, token: string, includeInstagram: boolean, humanAgentApproved: boolean) {
+    this.record("add_facebook_page", { pageId, token: "***", includeInstagram, humanAgentApproved });
+    if (!/^\d+$/.test(pageId.trim())) throw err("invalidInput", "A Page id is a number.");
+    if (token.trim().length < 20) throw err("invalidInput", "That does not look like a Page access token.");
+    const added: AccountSummary[] = [];
+    for (const channel of includeInstagram ? (["messenger", "instagram"] as const) : (["messenger"] as const)) {
+      const id = this.nextAccountId++;
+      const acc: AccountSummary = {
+        id,
+        channel,
+        name: channel === "messenger" ? `Page ${pageId.trim()}` : "page.on.instagram",
+        handle: channel === "instagram" ? "page.on.instagram" : null,
+        isDemo: false,
+        sync: { state: "connecting" },
+        syncRevision: this.nextRevision++,
+        lastError: null,
+        lastSyncAt: null,
+      };
+      this.accounts.push(acc);
+      added.push(clone(acc));
+    }
+    queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
+    return added;
+  }
+
+  async threadControl(threadId: number): Promise<ThreadControl> {
+    this.record("thread_control", { threadId });
+    return { owner: this.owners.get(threadId) ?? { owner: "idle" }, botAppId: "1790024451123456" };
+  }
+
+  async handover(threadId: number, action: HandoverAction): Promise<ThreadControl> {
+    this.record("handover", { threadId, action });
+    const owner: ThreadOwner =
+      action === "take"
+        ? { owner: "parley" }
+        : action === "passBack"
+          ? { owner: "otherApp", appId: "1790024451123456" }
+          : action === "release"
+            ? { owner: "idle" }
+            : (this.owners.get(threadId) ?? { owner: "idle" });
+    this.owners.set(threadId, owner);
+    return { owner, botAppId: "1790024451123456" };
+  }
+
   async addTelegramAccount(token: string) {
     this.record("add_telegram_account", { token: "***" });
     const t = token.trim();
@@ -612,6 +677,17 @@ export class MockBackend implements Backend {
     this.record("pause_notifications", { minutes });
     const prefs = { ...this.notificationPrefsValue, dndUntil: minutes > 0 ? this.now() + minutes * 60_000 : null };
     return this.setNotificationPrefs(prefs);
+  }
+
+  async setThreadMuted(threadId: number, muted: boolean) {
+    this.record("set_thread_muted", { threadId, muted });
+    if (!this.threads.has(threadId)) throw err("notFound", "This conversation no longer exists.");
+    const others = this.notificationPrefsValue.mutedThreads.filter((t) => t !== threadId);
+    const mutedThreads = muted ? [...others, threadId].sort((a, b) => a - b) : others;
+    const prefs = { ...this.notificationPrefsValue, mutedThreads };
+    this.notificationPrefsValue = clone(prefs);
+    queueMicrotask(() => this.emit({ kind: "notificationPrefsChanged", prefs: clone(prefs) }));
+    return clone(prefs);
   }
 
   async setOpenThread(threadId: number | null) {

@@ -9,6 +9,8 @@ export class AccountsStore {
   error = $state<IpcError | null>(null);
   adding = $state(false);
   addError = $state<IpcError | null>(null);
+  addingPage = $state(false);
+  pageError = $state<IpcError | null>(null);
   removingId = $state<AccountId | null>(null);
   removeError = $state<IpcError | null>(null);
 
@@ -54,6 +56,32 @@ export class AccountsStore {
       return false;
     } finally {
       this.adding = false;
+    }
+  }
+
+  /** Validates a Page token with Meta and adds the Page (and its Instagram account). */
+  async addFacebookPage(
+    pageId: string,
+    token: string,
+    includeInstagram: boolean,
+    humanAgentApproved: boolean,
+  ): Promise<AccountSummary[] | null> {
+    if (!pageId.trim() || !token.trim()) {
+      this.pageError = { code: "invalidInput", message: "Enter the Page id and a Page access token." };
+      return null;
+    }
+    if (this.addingPage) return null;
+    this.addingPage = true;
+    this.pageError = null;
+    try {
+      const added = await this.#backend.addFacebookPage(pageId.trim(), token.trim(), includeInstagram, humanAgentApproved);
+      for (const a of added) this.upsert(a);
+      return added;
+    } catch (e) {
+      this.pageError = toIpcError(e);
+      return null;
+    } finally {
+      this.addingPage = false;
     }
   }
 

@@ -27,6 +27,8 @@ export class AppState {
   #view = $state<View>("inbox");
   /** Notification preferences, once loaded (the settings screen edits them; the tray pauses). */
   notificationPrefs = $state<NotificationPrefs | null>(null);
+  /** Threads whose notifications the agent muted (the header's toggle, the rows' icon). */
+  readonly mutedThreads = $derived(new Set<ThreadId>(this.notificationPrefs?.mutedThreads ?? []));
 
   get view(): View {
     return this.#view;
@@ -65,7 +67,13 @@ export class AppState {
       .workspaceInfo()
       .then((w) => (this.workspace = w))
       .catch((e) => this.showNotice(e));
-    await Promise.all([info, this.threads.loadFirst(), this.accounts.load(), this.outbox.load()]);
+    await Promise.all([
+      info,
+      this.threads.loadFirst(),
+      this.accounts.load(),
+      this.outbox.load(),
+      this.loadNotificationPrefs(),
+    ]);
   }
 
   stop(): void {
@@ -116,6 +124,14 @@ export class AppState {
   async saveNotificationPrefs(prefs: NotificationPrefs): Promise<void> {
     try {
       this.notificationPrefs = await this.backend.setNotificationPrefs(prefs);
+    } catch (e) {
+      this.showNotice(e);
+    }
+  }
+
+  async setThreadMuted(id: ThreadId, muted: boolean): Promise<void> {
+    try {
+      this.notificationPrefs = await this.backend.setThreadMuted(id, muted);
     } catch (e) {
       this.showNotice(e);
     }

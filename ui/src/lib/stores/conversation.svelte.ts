@@ -1,6 +1,16 @@
 import type { Backend } from "../ipc/backend";
 import { messagesChangedThread, toIpcError } from "../ipc/backend";
-import type { CoreEvent, IpcError, MessageView, PageCursor, ThreadId, ThreadSummary } from "../ipc/bindings";
+import type {
+  ComposerWindow,
+  CoreEvent,
+  HandoverAction,
+  IpcError,
+  MessageView,
+  PageCursor,
+  ThreadControl,
+  ThreadId,
+  ThreadSummary,
+} from "../ipc/bindings";
 
 export const DRAFT_DEBOUNCE_MS = 300;
 export const OLDER_PAGE_SIZE = 30;
@@ -23,6 +33,14 @@ export class ConversationStore {
   /** Bumped on every change of `messages`, with `lastChange` saying why. */
   version = $state(0);
   lastChange = $state<ChangeKind>("open");
+  /** When a reply can go out (Messenger/Instagram's 24 h and HUMAN_AGENT rules). */
+  replyWindow = $state<ComposerWindow>({ state: "always" });
+  /** Said at the top when the provider hides older history (Instagram). */
+  historyNote = $state<string | null>(null);
+  /** Who controls a Messenger/Instagram thread (handover); null until known or elsewhere. */
+  control = $state<ThreadControl | null>(null);
+  controlBusy = $state(false);
+  controlError = $state<IpcError | null>(null);
 
   #backend: Backend;
   #draftTimer: ReturnType<typeof setTimeout> | null = null;
@@ -50,6 +68,10 @@ export class ConversationStore {
       this.older = null;
       this.draft = "";
       this.sendError = null;
+      this.replyWindow = { state: "always" };
+      this.historyNote = null;
+      this.control = null;
+      this.controlError = null;
     }
     this.loading = true;
     this.error = null;
@@ -60,7 +82,10 @@ export class ConversationStore {
       this.messages = detail.messages.messages;
       this.older = detail.messages.older;
       this.draft = detail.draft ?? "";
+      this.replyWindow = detail.replyWindow;
+      this.historyNote = detail.historyNote;
       this.#changed("open");
+      if (detail.thread.channel === "messenger" || detail.thread.channel === "instagram") void this.loadControl();
     } catch (e) {
       if (seq === this.#openSeq) this.error = toIpcError(e);
     } finally {
@@ -87,11 +112,44 @@ export class ConversationStore {
               (m) => !freshIds.has(m.id) && (m.sentAt < first.sentAt || (m.sentAt === first.sentAt && m.id < first.id)),
             );
       this.thread = detail.thread;
+      this.replyWindow = detail.replyWindow;
+      this.historyNote = detail.historyNote;
       this.messages = [...kept, ...fresh];
       if (kept.length === 0) this.older = detail.messages.older;
       this.#changed("refresh");
     } catch (e) {
       if (seq === this.#openSeq) this.error = toIpcError(e);
+    }
+  }
+
+  /** Asks Meta who controls the open thread (a bot, Meta's inbox, Parley, nobody). */
+  async loadControl(): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null) return;
+    try {
+      const control = await this.#backend.threadControl(threadId);
+      if (this.threadId === threadId) {
+        this.control = control;
+        this.controlError = null;
+      }
+    } catch (e) {
+      if (this.threadId === threadId) this.controlError = toIpcError(e);
+    }
+  }
+
+  /** Take, request, pass back or release control of the open thread. */
+  async handover(action: HandoverAction): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null || this.controlBusy) return;
+    this.controlBusy = true;
+    this.controlError = null;
+    try {
+      const control = await this.#backend.handover(threadId, action);
+      if (this.threadId === threadId) this.control = control;
+    } catch (e) {
+      if (this.threadId === threadId) this.controlError = toIpcError(e);
+    } finally {
+      this.controlBusy = false;
     }
   }
 

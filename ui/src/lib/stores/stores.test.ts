@@ -254,6 +254,27 @@ describe("AppState event routing", () => {
   });
 });
 
+describe("muting a thread", () => {
+  it("loads the muted threads at start and toggles one through the backend", async () => {
+    mock.notificationPrefsValue.mutedThreads = [3];
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    expect(app.mutedThreads.has(3)).toBe(true);
+    await app.setThreadMuted(7, true);
+    expect([...app.mutedThreads].sort()).toEqual([3, 7]);
+    await app.setThreadMuted(3, false);
+    await settle();
+    expect([...app.mutedThreads]).toEqual([7]);
+    expect(mock.calls.filter(([c]) => c === "set_thread_muted")).toEqual([
+      ["set_thread_muted", { threadId: 7, muted: true }],
+      ["set_thread_muted", { threadId: 3, muted: false }],
+    ]);
+    await app.setThreadMuted(99_999, true);
+    expect(app.notice?.code).toBe("notFound");
+    app.stop();
+  });
+});
+
 describe("SearchStore", () => {
   it("debounces and returns highlighted hits", async () => {
     vi.useFakeTimers();

@@ -1,0 +1,1108 @@
+//! Email over IMAP (reading, push through IDLE) and SMTP (sending).
+//!
+//! **Identity.** A message's `remote_id` is its Message-ID without angle brackets (or
+//! `hash:<hex>` of stable headers and the body when it has none), so the same mail seen in INBOX
+//! and Sent, or again after a UIDVALIDITY change, upserts onto one row instead of duplicating.
+//! `remote_thread_id` is the Message-ID of the thread's root (first of References, else
+//! In-Reply-To, else a known thread with the same normalised subject and customer, else itself).
+//!
+//! **Cursor** (JSON): per mailbox role (`inbox`, `sent`) its name, UIDVALIDITY, `top` (every
+//! UID ≤ top that existed when the sync started has been read, and every UID in `top+1..` is
+//! new), `below` (the first sync walks down from UIDNEXT: UIDs < below are still to be read,
+//! newest first, one page per fetch, `more: true` until it reaches 1) and CONDSTORE's
+//! HIGHESTMODSEQ. A different UIDVALIDITY starts that mailbox over (upserts by Message-ID keep
+//! it free of duplicates).
+//!
+//! **Connections.** Two IMAP sessions: one for sync (SELECT, FETCH, IDLE) held between fetches,
+//! and one for sending's APPEND, downloads and look-ups, so a reply never waits for an IDLE. A
+//! session that fails is dropped; the next call reconnects (a reused session that fails is retried
+//! once at once on a fresh one, since after sleep or a server restart it is usually just stale).
+
+mod conn;
+mod parse;
+mod smtp;
+
+pub use conn::{CODE_CERTIFICATE, CODE_INSECURE, CODE_TLS_MISMATCH};
+pub use parse::{
+    EmailAddress, MAX_TEXT_CHARS, ParsedEmail, PartInfo, SanitizedHtml, fold_quotes, html_to_text,
+    normalise_subject, parse_message, sanitize_html,
+};
+
+use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt};
+use async_imap::types::{Fetch, NameAttribute};
+use async_trait::async_trait;
+use conn::{Conn, connect_imap, imap_error, is_connection_error, quote, uid_fetch, uid_search};
+use futures_util::TryStreamExt;
+use parley_domain::{
+    AccountIdentity, Attachment, ChannelKind, Direction, IncomingMessage, IngestBatch, Millis,
+    RemotePerson,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::{Instant, timeout};
+
+/// Servers drop an IDLE after 30 minutes (RFC 2177); it is re-issued well before.
+pub const IDLE_REISSUE: Duration = Duration::from_secs(28 * 60);
+/// Without IDLE, how often a waiting fetch looks for new mail.
+const POLL_INTERVAL: Duration = Duration::from_secs(30);
+/// Names tried for Sent when no mailbox carries the SPECIAL-USE `\Sent` attribute.
+const SENT_NAMES: &[&str] = &[
+    "Sent",
+    "Sent Items",
+    "Sent Messages",
+    "Sent Mail",
+    "INBOX.Sent",
+    "INBOX/Sent",
+    "[Gmail]/Sent Mail",
+];
+const FETCH_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])";
+/// The in-memory thread index is cleared beyond this many messages (a restart clears it too);
+/// messages carrying References thread correctly without it.
+const INDEX_CAP: usize = 200_000;
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// No encryption: refused for any host but 127.0.0.1/localhost (the test servers).
+    None,
+    /// Plain connection upgraded with STARTTLS (IMAP 143, SMTP 587).
+    StartTls,
+    /// TLS from the first byte (IMAP 993, SMTP 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+}
+
+/// The secret used for both IMAP and SMTP. An enum so that OAuth2 (XOAUTH2 for Gmail and
+/// Microsoft) can be added without changing the callers.
+#[derive(Clone, PartialEq, Eq)]
+pub enum EmailSecret {
+    Password(String),
+}
+
+/// One mailbox. Built from the account row plus the keychain secret.
+#[derive(Clone)]
+pub struct EmailConfig {
+    /// The account's own address: mail From it is outbound.
+    pub address: String,
+    pub display_name: Option<String>,
+    /// Login for both servers (usually the address).
+    pub username: String,
+    pub secret: EmailSecret,
+    pub imap: ServerConfig,
+    pub smtp: ServerConfig,
+    /// PEM certificates to trust besides the public roots (a private CA, or the tests'
+    /// self-signed CA). Certificate verification itself is never disabled.
+    pub extra_roots_pem: Option<String>,
+    /// Connect, greeting and single-command limit.
+    pub timeout: Duration,
+    /// Messages per page of the first sync and of a catch-up.
+    pub page_size: u32,
+}
+
+impl EmailConfig {
+    pub fn new(
+        address: &str,
+        username: &str,
+        secret: EmailSecret,
+        imap: ServerConfig,
+        smtp: ServerConfig,
+    ) -> Self {
+        EmailConfig {
+            address: address.trim().to_lowercase(),
+            display_name: None,
+            username: username.to_string(),
+            secret,
+            imap,
+            smtp,
+            extra_roots_pem: None,
+            timeout: Duration::from_secs(20),
+            page_size: 250,
+        }
+    }
+}
+
+impl std::fmt::Debug for EmailConfig {
+    // The secret is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailConfig")
+            .field("address", &self.address)
+            .field("username", &self.username)
+            .field("imap", &self.imap)
+            .field("smtp", &self.smtp)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Role {
+    Inbox,
+    Sent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct BoxCursor {
+    name: String,
+    uidvalidity: u32,
+    top: u32,
+    below: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    modseq: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    v: u32,
+    boxes: BTreeMap<Role, BoxCursor>,
+}
+
+/// Where an attachment lives, as JSON in `Attachment::remote_ref`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PartRef {
+    /// Mailbox name.
+    m: String,
+    /// UIDVALIDITY when it was read.
+    v: u32,
+    u: u32,
+    /// Index among the message's attachments.
+    p: usize,
+    /// Message-ID, to find the message again after a UIDVALIDITY change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+}
+
+/// What the channel remembers about a message for threading and for replying.
+#[derive(Debug, Clone)]
+struct MsgInfo {
+    root: String,
+    subject: String,
+    references: Vec<String>,
+    sent_at: Millis,
+}
+
+#[derive(Debug, Default)]
+struct ThreadIndex {
+    msgs: HashMap<String, MsgInfo>,
+    /// (customer address, normalised subject) → root.
+    by_subject: HashMap<(String, String), String>,
+    /// root → newest message id in the thread.
+    latest: HashMap<String, (Millis, String)>,
+}
+
+impl ThreadIndex {
+    fn remember(&mut self, id: &str, info: MsgInfo, customer: &str) {
+        if self.msgs.len() >= INDEX_CAP {
+            *self = ThreadIndex::default();
+        }
+        let (norm, _) = normalise_subject(&info.subject);
+        if !norm.is_empty() {
+            self.by_subject
+                .entry((customer.to_string(), norm))
+                .or_insert_with(|| info.root.clone());
+        }
+        let newer = self
+            .latest
+            .get(&info.root)
+            .is_none_or(|(at, _)| *at <= info.sent_at);
+        if newer {
+            self.latest
+                .insert(info.root.clone(), (info.sent_at, id.to_string()));
+        }
+        self.msgs.insert(id.to_string(), info);
+    }
+}
+
+/// A copy of a sent message found in (or appended to) the Sent mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentCopy {
+    pub mailbox: String,
+    pub uidvalidity: Option<u32>,
+    pub uid: Option<u32>,
+}
+
+/// What `send_email` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    /// Without angle brackets; also the `remote_id` the sync will give the Sent copy.
+    pub message_id: String,
+    pub sent_at: Millis,
+    /// `None` when the copy could not be appended (the mail itself went out).
+    pub sent_copy: Option<SentCopy>,
+}
+
+/// The full content of one message, for the conversation view (HTML, quoted history).
+pub type EmailBody = ParsedEmail;
+
+/// An email account.
+pub struct EmailChannel {
+    config: EmailConfig,
+    sync: tokio::sync::Mutex<Option<Conn>>,
+    ops: tokio::sync::Mutex<Option<Conn>>,
+    threads: Mutex<ThreadIndex>,
+}
+
+impl std::fmt::Debug for EmailChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailChannel")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_millis() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl EmailChannel {
+    pub fn new(config: EmailConfig) -> Self {
+        EmailChannel {
+            config,
+            sync: tokio::sync::Mutex::new(None),
+            ops: tokio::sync::Mutex::new(None),
+            threads: Mutex::new(ThreadIndex::default()),
+        }
+    }
+
+    pub fn config(&self) -> &EmailConfig {
+        &self.config
+    }
+
+    /// A new Message-ID (without angle brackets) in the account's domain. The outbox can take
+    /// one before sending and pass it to [`EmailChannel::send_email_with_id`].
+    pub fn new_message_id(&self) -> String {
+        let domain = self
+            .config
+            .address
+            .rsplit_once('@')
+            .map_or("parley.invalid", |(_, d)| d);
+        format!("parley.{}@{domain}", uuid::Uuid::new_v4().simple())
+    }
+
+    /// Drops the held connections (tests use it to simulate sleep; the next call reconnects).
+    pub async fn disconnect(&self) {
+        self.sync.lock().await.take();
+        self.ops.lock().await.take();
+    }
+
+    /// Runs `f` on the operations session, reconnecting once if a reused session turns out
+    /// stale.
+    async fn with_ops<T, F>(&self, f: F) -> Result<T, ChannelError>
+    where
+        F: for<'a> Fn(
+            &'a mut Conn,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, ChannelError>> + Send + 'a>,
+        >,
+    {
+        let mut guard = self.ops.lock().await;
+        let reused = guard.is_some();
+        let mut conn = match guard.take() {
+            Some(c) => c,
+            None => connect_imap(&self.config).await?,
+        };
+        match f(&mut conn).await {
+            Ok(v) => {
+                *guard = Some(conn);
+                Ok(v)
+            }
+            Err(e) if reused && is_connection_error(&e) => {
+                let mut conn = connect_imap(&self.config).await?;
+                let v = f(&mut conn).await?;
+                *guard = Some(conn);
+                Ok(v)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Looks for a sent message by Message-ID (with or without angle brackets) in Sent, for
+    /// reconciling a send whose answer was lost. `None`: not there, so it was not sent.
+    pub async fn find_sent(&self, message_id: &str) -> Result<Option<SentCopy>, ChannelError> {
+        let id = parse::clean_id(message_id).unwrap_or_default();
+        self.with_ops(move |conn| {
+            let id = id.clone();
+            Box::pin(async move {
+                let Some(sent) = find_sent_mailbox(conn).await? else {
+                    return Ok(None);
+                };
+                let mb = conn.session.examine(&sent).await.map_err(imap_error)?;
+                let uids = uid_search(
+                    &mut conn.session,
+                    &format!("HEADER Message-ID {}", quote(&format!("<{id}>"))),
+                )
+                .await?;
+                Ok(uids.last().map(|uid| SentCopy {
+                    mailbox: sent.clone(),
+                    uidvalidity: mb.uid_validity,
+                    uid: Some(*uid),
+                }))
+            })
+        })
+        .await
+    }
+
+    /// Reads one message again (INBOX, then Sent) by Message-ID: its sanitised HTML, the folded
+    /// quoted history and the full attachment list, for the conversation view.
+    pub async fn body(&self, remote_id: &str) -> Result<Option<EmailBody>, ChannelError> {
+        let id = remote_id.to_string();
+        let raw = self
+            .with_ops(move |conn| {
+                let id = id.clone();
+                Box::pin(async move { fetch_by_message_id(conn, &id).await })
+            })
+            .await?;
+        Ok(raw.map(|(_, _, bytes)| parse_message(&bytes)))
+    }
+
+    /// Sends a reply with a fresh Message-ID.
+    pub async fn send_email(&self, message: &OutgoingMessage) -> Result<SentEmail, ChannelError> {
+        let id = self.new_message_id();
+        self.send_email_with_id(message, &id).await
+    }
+
+    /// Sends a reply under a Message-ID chosen beforehand (kept in the outbox row, so a crash
+    /// or a lost answer can be reconciled with [`EmailChannel::find_sent`]).
+    pub async fn send_email_with_id(
+        &self,
+        message: &OutgoingMessage,
+        message_id: &str,
+    ) -> Result<SentEmail, ChannelError> {
+        let message_id = parse::clean_id(message_id).ok_or_else(|| ChannelError::Rejected {
+            code: 0,
+            message: "The message id for this reply is empty.".into(),
+        })?;
+        let to_addr: lettre::Address =
+            message
+                .customer_remote_id
+                .trim()
+                .parse()
+                .map_err(|_| ChannelError::Rejected {
+                    code: 0,
+                    message: format!(
+                        "\"{}\" is not an email address Parley can send to.",
+                        message.customer_remote_id
+                    ),
+                })?;
+        let from_addr: lettre::Address =
+            self.config
+                .address
+                .parse()
+                .map_err(|_| ChannelError::Rejected {
+                    code: 0,
+                    message: format!(
+                        "The account's address \"{}\" is not a valid email address.",
+                        self.config.address
+                    ),
+                })?;
+
+        let (subject, in_reply_to, references) = self.reply_headers(message).await;
+        let mut builder = lettre::Message::builder()
+            .from(lettre::message::Mailbox::new(
+                self.config.display_name.clone(),
+                from_addr.clone(),
+            ))
+            .to(lettre::message::Mailbox::new(None, to_addr.clone()))
+            .subject(subject)
+            .message_id(Some(format!("<{message_id}>")))
+            .user_agent("Parley".into())
+            .date_now();
+        if let Some(parent) = &in_reply_to {
+            builder = builder.in_reply_to(format!("<{parent}>"));
+        }
+        if !references.is_empty() {
+            let refs: Vec<String> = references.iter().map(|r| format!("<{r}>")).collect();
+            builder = builder.references(refs.join(" "));
+        }
+        let email = builder
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(message.text.clone())
+            .map_err(|e| ChannelError::Rejected {
+                code: 0,
+                message: format!("The reply could not be written as an email: {e}."),
+            })?;
+        let formatted = email.formatted();
+
+        smtp::submit(&self.config, &from_addr, &[to_addr], &formatted).await?;
+        let sent_at = now_millis();
+
+        // The mail is out; a failed copy to Sent is logged, not reported as a failed send.
+        let copy = self
+            .with_ops(move |conn| {
+                let formatted = formatted.clone();
+                Box::pin(async move {
+                    let Some(sent) = find_sent_mailbox(conn).await? else {
+                        return Ok(None);
+                    };
+                    let uid = conn::append(&mut conn.session, &sent, "\\Seen", &formatted).await?;
+                    Ok(Some(SentCopy {
+                        mailbox: sent,
+                        uidvalidity: uid.map(|(v, _)| v),
+                        uid: uid.map(|(_, u)| u),
+                    }))
+                })
+            })
+            .await;
+        let sent_copy = match copy {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "the reply was sent but not copied to Sent");
+                None
+            }
+        };
+        Ok(SentEmail {
+            message_id,
+            sent_at,
+            sent_copy,
+        })
+    }
+
+    /// Subject, In-Reply-To and References for a reply: from the thread index when the message
+    /// was seen since start-up, else from the server (INBOX, then Sent).
+    async fn reply_headers(
+        &self,
+        message: &OutgoingMessage,
+    ) -> (String, Option<String>, Vec<String>) {
+        let usable = |id: &String| !id.starts_with("hash:") && !id.is_empty();
+        let (parent, known) = {
+            let index = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+            let parent = message
+                .reply_to_remote_id
+                .clone()
+                .filter(usable)
+                .or_else(|| {
+                    index
+                        .latest
+                        .get(&message.remote_thread_id)
+                        .map(|(_, id)| id.clone())
+                })
+                .or_else(|| Some(message.remote_thread_id.clone()).filter(usable));
+            let known = parent.as_ref().and_then(|p| index.msgs.get(p).cloned());
+            (parent, known)
+        };
+        let Some(parent) = parent.filter(usable) else {
+            return (String::new(), None, Vec::new());
+        };
+        let (subject, mut refs) = match known {
+            Some(info) => (info.subject, info.references),
+            None => {
+                let id = parent.clone();
+                let looked_up = self
+                    .with_ops(move |conn| {
+                        let id = id.clone();
+                        Box::pin(async move { fetch_by_message_id(conn, &id).await })
+                    })
+                    .await;
+                match looked_up {
+                    Ok(Some((_, _, raw))) => {
+                        let p = parse_message(&raw);
+                        (p.subject, p.references)
+                    }
+                    _ => (String::new(), Vec::new()),
+                }
+            }
+        };
+        if !refs.contains(&message.remote_thread_id) && usable(&message.remote_thread_id) {
+            refs.insert(0, message.remote_thread_id.clone());
+        }
+        refs.retain(|r| r != &parent);
+        refs.push(parent.clone());
+        // RFC 5322 §3.6.4: keep the root and the newest when the list grows long.
+        if refs.len() > 20 {
+            let tail = refs.split_off(refs.len() - 19);
+            refs.truncate(1);
+            refs.extend(tail);
+        }
+        let subject = if normalise_subject(&subject).1 || subject.is_empty() {
+            subject
+        } else {
+            format!("Re: {subject}")
+        };
+        (subject, Some(parent), refs)
+    }
+
+    /// One fetch on a given session: sync both mailboxes, then IDLE if asked and nothing came.
+    async fn fetch_on(
+        &self,
+        mut conn: Conn,
+        cursor: Cursor,
+        wait: Duration,
+    ) -> Result<(Conn, Fetched), ChannelError> {
+        let deadline = Instant::now() + wait;
+        let mut cur = cursor;
+        let step_limit = (self.config.timeout * 6).max(Duration::from_secs(60));
+        let (mut raws, mut more) = timeout(step_limit, self.sync_step(&mut conn, &mut cur))
+            .await
+            .map_err(|_| stalled())??;
+        while raws.is_empty() && !more && Instant::now() < deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if conn.caps.idle {
+                let inbox_top = cur.boxes.get(&Role::Inbox).map(|b| b.top);
+                let (c, arrived) = idle(conn, inbox_top, left, step_limit).await?;
+                conn = c;
+                if !arrived {
+                    continue;
+                }
+            } else {
+                tokio::time::sleep(left.min(POLL_INTERVAL)).await;
+            }
+            (raws, more) = timeout(step_limit, self.sync_step(&mut conn, &mut cur))
+                .await
+                .map_err(|_| stalled())??;
+        }
+        let batch = self.to_batch(raws);
+        let cursor = serde_json::to_string(&cur).map_err(|e| {
+            ChannelError::Malformed(format!("The email cursor could not be written: {e}."))
+        })?;
+        Ok((
+            conn,
+            Fetched {
+                batch,
+                cursor: Some(cursor),
+                more,
+            },
+        ))
+    }
+
+    /// Reads what is new in INBOX and Sent plus one page of the first sync's backlog.
+    async fn sync_step(
+        &self,
+        conn: &mut Conn,
+        cur: &mut Cursor,
+    ) -> Result<(Vec<RawMessage>, bool), ChannelError> {
+        let mut raws = Vec::new();
+        let mut more = false;
+        let sent_name = match cur.boxes.get(&Role::Sent) {
+            Some(b) => Some(b.name.clone()),
+            None => find_sent_mailbox(conn).await?,
+        };
+        let mut boxes = vec![(Role::Inbox, "INBOX".to_string())];
+        if let Some(name) = sent_name {
+            boxes.push((Role::Sent, name));
+        }
+        for (role, name) in boxes {
+            let prev = cur.boxes.get(&role).cloned();
+            match self.sync_box(conn, &name, prev, &mut raws).await {
+                Ok((bc, m)) => {
+                    more |= m;
+                    cur.boxes.insert(role, bc);
+                }
+                // Sent was renamed or deleted: find it again on the next fetch.
+                Err(ChannelError::Rejected { .. }) if role == Role::Sent => {
+                    cur.boxes.remove(&role);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((raws, more))
+    }
+
+    async fn sync_box(
+        &self,
+        conn: &mut Conn,
+        name: &str,
+        prev: Option<BoxCursor>,
+        out: &mut Vec<RawMessage>,
+    ) -> Result<(BoxCursor, bool), ChannelError> {
+        let page = self.config.page_size.max(1);
+        let mb = if conn.caps.condstore {
+            conn.session.select_condstore(name).await
+        } else {
+            conn.session.select(name).await
+        }
+        .map_err(imap_error)?;
+        let uidvalidity = mb.uid_validity.unwrap_or(0);
+        let uidnext = match mb.uid_next {
+            Some(n) => n,
+            None if mb.exists == 0 => 1,
+            // Some servers omit UIDNEXT: the highest UID plus one says the same.
+            None => {
+                let last = uid_fetch(&mut conn.session, "*", "(UID)").await?;
+                last.iter().filter_map(|f| f.uid).max().unwrap_or(0) + 1
+            }
+        };
+        let last = uidnext.saturating_sub(1);
+        let mut bc = match prev {
+            Some(p) if p.uidvalidity == uidvalidity && p.name == name => p,
+            other => {
+                if other.is_some() {
+                    tracing::info!(
+                        mailbox = name,
+                        "UIDVALIDITY changed: reading the mailbox again"
+                    );
+                }
+                BoxCursor {
+                    name: name.to_string(),
+                    uidvalidity,
+                    top: last,
+                    below: uidnext,
+                    modseq: None,
+                }
+            }
+        };
+        let mut more = false;
+
+        // New mail since the last fetch, oldest first, a page at a time. An explicit upper bound
+        // instead of `*`: `top+1:*` returns the last message again when nothing is new.
+        if last > bc.top {
+            let hi = last.min(bc.top.saturating_add(page));
+            for f in uid_fetch(
+                &mut conn.session,
+                &format!("{}:{hi}", bc.top + 1),
+                FETCH_ITEMS,
+            )
+            .await?
+            {
+                if f.uid.is_some_and(|u| u > bc.top) {
+                    out.push(RawMessage::new(name, uidvalidity, &f));
+                }
+            }
+            bc.top = hi;
+            more |= hi < last;
+        } else if let (true, Some(known), Some(now)) =
+            (conn.caps.condstore, bc.modseq, mb.highest_modseq)
+            && now > known
+            && bc.top > 0
+        {
+            // Flags changed on mail already read (seen elsewhere, flagged). Parley's ingest
+            // types carry no flags yet, so this only notes them; the cheap equality check
+            // above is what CONDSTORE buys today.
+            let changed = uid_fetch(
+                &mut conn.session,
+                &format!("1:{}", bc.top),
+                &format!("(UID FLAGS) (CHANGEDSINCE {known})"),
+            )
+            .await?;
+            tracing::debug!(mailbox = name, changed = changed.len(), "flag changes");
+        }
+
+        // The first sync's backlog, newest first. UIDs can be sparse after expunges, so keep
+        // walking down a few ranges until a page is filled.
+        let mut collected = 0usize;
+        let mut ranges = 0;
+        while bc.below > 1 && collected < page as usize && ranges < 8 {
+            let hi = bc.below - 1;
+            let lo = hi.saturating_sub(page - 1).max(1);
+            for f in uid_fetch(&mut conn.session, &format!("{lo}:{hi}"), FETCH_ITEMS).await? {
+                if f.uid.is_some_and(|u| u >= lo && u <= hi) {
+                    out.push(RawMessage::new(name, uidvalidity, &f));
+                    collected += 1;
+                }
+            }
+            bc.below = lo;
+            ranges += 1;
+        }
+        more |= bc.below > 1;
+        if !more {
+            bc.modseq = mb.highest_modseq;
+        }
+        Ok((bc, more))
+    }
+
+    /// Parses, threads and maps a page of raw messages.
+    fn to_batch(&self, raws: Vec<RawMessage>) -> IngestBatch {
+        let mut parsed: Vec<(RawMessage, ParsedEmail)> = raws
+            .into_iter()
+            .map(|r| {
+                let p = parse_message(&r.body);
+                (r, p)
+            })
+            .collect();
+        let me = self.config.address.clone();
+        // Oldest first, so a parent seen in the same page is threaded before its replies.
+        parsed.sort_by_key(|(r, p)| sent_at(p, r));
+        let mut index = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut seen = HashSet::new();
+        let mut messages = Vec::with_capacity(parsed.len());
+        for (raw, p) in parsed {
+            if !seen.insert(p.remote_id.clone()) {
+                continue;
+            }
+            messages.push(self.to_incoming(&raw, &p, &me, &mut index));
+        }
+        IngestBatch {
+            messages,
+            edits: Vec::new(),
+        }
+    }
+
+    fn to_incoming(
+        &self,
+        raw: &RawMessage,
+        p: &ParsedEmail,
+        me: &str,
+        index: &mut ThreadIndex,
+    ) -> IncomingMessage {
+        let from_me = p.from.as_ref().is_some_and(|f| f.address == me);
+        let direction = if from_me {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let customer_addr = if from_me {
+            p.to.iter()
+                .chain(p.cc.iter())
+                .find(|a| a.address != me)
+                .cloned()
+        } else {
+            p.from.clone()
+        };
+        let customer = person(customer_addr.as_ref());
+        let sender = if from_me {
+            RemotePerson {
+                remote_id: me.to_string(),
+                display_name: self
+                    .config
+                    .display_name
+                    .clone()
+                    .or_else(|| p.from.as_ref().and_then(|f| f.name.clone()))
+                    .unwrap_or_else(|| me.to_string()),
+                handle: None,
+            }
+        } else {
+            customer.clone()
+        };
+
+        let (norm_subject, is_reply) = normalise_subject(&p.subject);
+        let root = if let Some(first) = p.references.first() {
+            index
+                .msgs
+                .get(first)
+                .map_or_else(|| first.clone(), |i| i.root.clone())
+        } else if let Some(parent) = p.in_reply_to.first() {
+            index
+                .msgs
+                .get(parent)
+                .map_or_else(|| parent.clone(), |i| i.root.clone())
+        } else if is_reply
+            && let Some(root) = index
+                .by_subject
+                .get(&(customer.remote_id.clone(), norm_subject))
+        {
+            root.clone()
+        } else {
+            p.remote_id.clone()
+        };
+        let at = sent_at(p, raw);
+        index.remember(
+            &p.remote_id,
+            MsgInfo {
+                root: root.clone(),
+                subject: p.subject.clone(),
+                references: p.references.clone(),
+                sent_at: at,
+            },
+            &customer.remote_id,
+        );
+
+        let attachments = p
+            .attachments
+            .iter()
+            .map(|a| Attachment {
+                kind: a.kind,
+                remote_ref: serde_json::to_string(&PartRef {
+                    m: raw.mailbox.clone(),
+                    v: raw.uidvalidity,
+                    u: raw.uid,
+                    p: a.index,
+                    id: p.message_id.clone(),
+                })
+                .ok(),
+                file_name: a.file_name.clone(),
+                mime_type: Some(a.mime_type.clone()),
+                size: i64::try_from(a.size).ok(),
+                description: None,
+            })
+            .collect();
+        let mut text = p.text.clone();
+        if text.is_empty() && !p.subject.is_empty() {
+            // A mail with only attachments still says something in the list.
+            text = p.subject.clone();
+        }
+        IncomingMessage {
+            remote_thread_id: root,
+            remote_id: p.remote_id.clone(),
+            direction,
+            sender,
+            customer,
+            text,
+            attachments,
+            sent_at: at,
+            reply_to_remote_id: p.in_reply_to.first().cloned(),
+        }
+    }
+}
+
+fn stalled() -> ChannelError {
+    ChannelError::Transient("The IMAP server stopped answering in the middle of a sync.".into())
+}
+
+fn person(addr: Option<&EmailAddress>) -> RemotePerson {
+    match addr {
+        Some(a) => RemotePerson {
+            remote_id: a.address.clone(),
+            display_name: a.name.clone().unwrap_or_else(|| a.address.clone()),
+            handle: None,
+        },
+        None => RemotePerson {
+            remote_id: "unknown".into(),
+            display_name: "Unknown sender".into(),
+            handle: None,
+        },
+    }
+}
+
+/// The Date header when it is plausible, else the server's arrival time.
+fn sent_at(p: &ParsedEmail, raw: &RawMessage) -> Millis {
+    let now = now_millis();
+    match p.date {
+        Some(d) if d > 0 && d < now + 24 * 3600 * 1000 => d,
+        _ => raw.internal_date.unwrap_or(now),
+    }
+}
+
+/// One fetched message, detached from the IMAP response.
+#[derive(Debug)]
+struct RawMessage {
+    mailbox: String,
+    uidvalidity: u32,
+    uid: u32,
+    internal_date: Option<Millis>,
+    body: Vec<u8>,
+}
+
+impl RawMessage {
+    fn new(mailbox: &str, uidvalidity: u32, f: &Fetch) -> Self {
+        RawMessage {
+            mailbox: mailbox.to_string(),
+            uidvalidity,
+            uid: f.uid.unwrap_or(0),
+            internal_date: f.internal_date().map(|d| d.timestamp_millis()),
+            body: f.body().map(<[u8]>::to_vec).unwrap_or_default(),
+        }
+    }
+}
+
+/// Waits in IDLE on INBOX until something happens or `left` passes. Returns whether the server
+/// reported anything (or mail arrived just before IDLE began).
+async fn idle(
+    mut conn: Conn,
+    inbox_top: Option<u32>,
+    left: Duration,
+    step_limit: Duration,
+) -> Result<(Conn, bool), ChannelError> {
+    // Selecting INBOX again also tells whether mail came in since the sync step looked.
+    let mb = timeout(step_limit, conn.session.select("INBOX"))
+        .await
+        .map_err(|_| stalled())?
+        .map_err(imap_error)?;
+    if let (Some(next), Some(top)) = (mb.uid_next, inbox_top)
+        && next > top + 1
+    {
+        return Ok((conn, true));
+    }
+    let caps = conn.caps;
+    let mut handle = conn.session.idle();
+    timeout(step_limit, handle.init())
+        .await
+        .map_err(|_| stalled())?
+        .map_err(imap_error)?;
+    let (wait, _stop) = handle.wait_with_timeout(left.min(IDLE_REISSUE));
+    let outcome = timeout(left.min(IDLE_REISSUE), wait).await;
+    let arrived = match outcome {
+        // A closed connection also ends as ManualInterrupt in async-imap; nothing here
+        // interrupts manually, so it means the server went away.
+        Ok(Ok(async_imap::extensions::idle::IdleResponse::ManualInterrupt)) => {
+            return Err(ChannelError::Transient(
+                "The connection to the IMAP server was lost while waiting for new mail.".into(),
+            ));
+        }
+        Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(_))) => true,
+        Ok(Ok(async_imap::extensions::idle::IdleResponse::Timeout)) | Err(_) => false,
+        Ok(Err(e)) => return Err(imap_error(e)),
+    };
+    let session = timeout(step_limit, handle.done())
+        .await
+        .map_err(|_| stalled())?
+        .map_err(imap_error)?;
+    Ok((Conn { session, caps }, arrived))
+}
+
+/// The Sent mailbox: SPECIAL-USE `\Sent` first, then the usual names.
+async fn find_sent_mailbox(conn: &mut Conn) -> Result<Option<String>, ChannelError> {
+    let names: Vec<async_imap::types::Name> = conn
+        .session
+        .list(Some(""), Some("*"))
+        .await
+        .map_err(imap_error)?
+        .try_collect()
+        .await
+        .map_err(imap_error)?;
+    let selectable = |n: &async_imap::types::Name| {
+        !n.attributes()
+            .iter()
+            .any(|a| matches!(a, NameAttribute::NoSelect))
+    };
+    if let Some(n) = names.iter().find(|n| {
+        selectable(n)
+            && n.attributes()
+                .iter()
+                .any(|a| matches!(a, NameAttribute::Sent))
+    }) {
+        return Ok(Some(n.name().to_string()));
+    }
+    for candidate in SENT_NAMES {
+        if let Some(n) = names
+            .iter()
+            .find(|n| selectable(n) && n.name().eq_ignore_ascii_case(candidate))
+        {
+            return Ok(Some(n.name().to_string()));
+        }
+    }
+    Ok(None)
+}
+
+/// Finds a message by Message-ID in INBOX, then Sent. Returns (mailbox, uid, raw bytes).
+async fn fetch_by_message_id(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<(String, u32, Vec<u8>)>, ChannelError> {
+    let Some(id) = parse::clean_id(id) else {
+        return Ok(None);
+    };
+    let mut boxes = vec!["INBOX".to_string()];
+    if let Some(sent) = find_sent_mailbox(conn).await? {
+        boxes.push(sent);
+    }
+    for mailbox in boxes {
+        conn.session.examine(&mailbox).await.map_err(imap_error)?;
+        let uids = uid_search(
+            &mut conn.session,
+            &format!("HEADER Message-ID {}", quote(&format!("<{id}>"))),
+        )
+        .await?;
+        if let Some(uid) = uids.last() {
+            let fetched =
+                uid_fetch(&mut conn.session, &uid.to_string(), "(UID BODY.PEEK[])").await?;
+            if let Some(body) = fetched.iter().find_map(|f| f.body()) {
+                return Ok(Some((mailbox, *uid, body.to_vec())));
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[async_trait]
+impl Channel for EmailChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Email
+    }
+
+    /// Logs in to IMAP and to SMTP; each failure says which server and what to fix.
+    async fn validate(&self) -> Result<AccountIdentity, ChannelError> {
+        let conn = connect_imap(&self.config).await?;
+        let mut smtp = smtp::connect(&self.config).await?;
+        let _ = smtp.quit().await;
+        // Keep the IMAP session for the first fetch.
+        *self.sync.lock().await = Some(conn);
+        Ok(AccountIdentity {
+            channel: ChannelKind::Email,
+            external_id: self.config.address.clone(),
+            name: self
+                .config
+                .display_name
+                .clone()
+                .unwrap_or_else(|| self.config.address.clone()),
+            handle: Some(self.config.address.clone()),
+        })
+    }
+
+    async fn fetch(&self, cursor: Option<&str>, wait: Duration) -> Result<Fetched, ChannelError> {
+        let cur: Cursor = match cursor {
+            Some(c) if !c.is_empty() => serde_json::from_str(c).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "unreadable email cursor; syncing again from the top");
+                Cursor::default()
+            }),
+            _ => Cursor::default(),
+        };
+        let cur = Cursor { v: 1, ..cur };
+        let deadline = Instant::now() + wait;
+        let mut guard = self.sync.lock().await;
+        let reused = guard.is_some();
+        let conn = match guard.take() {
+            Some(c) => c,
+            None => connect_imap(&self.config).await?,
+        };
+        match self.fetch_on(conn, cur.clone(), wait).await {
+            Ok((conn, fetched)) => {
+                *guard = Some(conn);
+                Ok(fetched)
+            }
+            Err(e) if reused && is_connection_error(&e) => {
+                tracing::debug!(error = %e, "IMAP session was stale; reconnecting");
+                let conn = connect_imap(&self.config).await?;
+                // Only what is left of the wait: a drop during IDLE must not double it.
+                let left = deadline.saturating_duration_since(Instant::now());
+                let (conn, fetched) = self.fetch_on(conn, cur, left).await?;
+                *guard = Some(conn);
+                Ok(fetched)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
+        let sent = self.send_email(message).await?;
+        Ok(SendReceipt {
+            remote_id: sent.message_id,
+            sent_at: sent.sent_at,
+        })
+    }
+
+    async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {
+        let part: PartRef =
+            serde_json::from_str(remote_ref).map_err(|_| ChannelError::Rejected {
+                code: 0,
+                message: "This attachment reference is not one Parley's email channel made.".into(),
+            })?;
+        let found = self
+            .with_ops(move |conn| {
+                let part = part.clone();
+                Box::pin(async move {
+                    let mb = conn.session.examine(&part.m).await.map_err(imap_error)?;
+                    let mut raw = None;
+                    if mb.uid_validity == Some(part.v) {
+                        let fetched =
+                            uid_fetch(&mut conn.session, &part.u.to_string(), "(UID BODY.PEEK[])")
+                                .await?;
+                        raw = fetched.iter().find_map(|f| f.body().map(<[u8]>::to_vec));
+                    }
+                    // The mailbox was rebuilt (or the message moved): find it by Message-ID.
+                    if raw.is_none()
+                        && let Some(id) = &part.id
+                    {
+                        raw = fetch_by_message_id(conn, id).await?.map(|(_, _, b)| b);
+                    }
+                    Ok(raw.and_then(|r| parse::attachment_bytes(&r, part.p)))
+                })
+            })
+            .await?;
+        match found {
+            Some((bytes, file_name)) => Ok(Downloaded { bytes, file_name }),
+            None => Err(ChannelError::Rejected {
+                code: 404,
+                message: "This attachment is no longer on the mail server (the message may have been deleted or moved).".into(),
+            }),
+        }
+    }
+}

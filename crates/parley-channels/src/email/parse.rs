@@ -1,0 +1,479 @@
+//! MIME → what Parley shows: ids, threading headers, addresses, the text to show (quoted history
+//! folded away but kept), sanitised HTML and attachment metadata.
+//!
+//! Everything here is pure and never panics on hostile input (fuzzed through `parse_message` in
+//! the tests with the messy-MIME corpus); a message mail-parser cannot read at all still becomes a
+//! [`ParsedEmail`] with a hash id, so one broken mail never stalls a sync.
+
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use parley_domain::{AttachmentKind, Millis};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Shown text is cut here: a pasted log or a newsletter must not bloat the store and the search
+/// index. The full body stays on the server (see `EmailChannel::body`).
+pub const MAX_TEXT_CHARS: usize = 64 * 1024;
+const TEXT_WIDTH: usize = 100;
+
+/// A name and address from a header. The address is lower-cased: customers are identified by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// An attachment (or inline part) as listed by the parser; `index` is its position among the
+/// message's attachments, the `part` of the download reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartInfo {
+    pub index: usize,
+    pub kind: AttachmentKind,
+    pub file_name: Option<String>,
+    pub mime_type: String,
+    pub size: usize,
+    /// `Content-ID` without angle brackets, for `cid:` references in the HTML.
+    pub content_id: Option<String>,
+    pub inline: bool,
+}
+
+/// One message, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedEmail {
+    /// The Message-ID without angle brackets, or `hash:<hex>` of stable headers when absent.
+    pub remote_id: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    /// Oldest first, as the header lists them.
+    pub references: Vec<String>,
+    pub subject: String,
+    pub from: Option<EmailAddress>,
+    pub to: Vec<EmailAddress>,
+    pub cc: Vec<EmailAddress>,
+    pub date: Option<Millis>,
+    /// What the conversation shows: plain text, quoted history folded away.
+    pub text: String,
+    /// The folded history ("On … wrote:" blocks and `>` lines), when there was any.
+    pub quoted: Option<String>,
+    /// The sanitised HTML body, when the mail had one: no scripts, handlers, forms, styles or
+    /// remote images (`cid:` images stay, for the attachments to resolve).
+    pub html: Option<String>,
+    /// How many remote images were removed from `html` (the UI can offer to load them).
+    pub blocked_images: usize,
+    pub attachments: Vec<PartInfo>,
+}
+
+/// Reads one raw message. Never fails: unreadable input gives a message with a hash id, the
+/// raw bytes as lossy text, and no attachments.
+pub fn parse_message(raw: &[u8]) -> ParsedEmail {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        let text = String::from_utf8_lossy(raw);
+        let (shown, quoted) = fold_quotes(&text);
+        return ParsedEmail {
+            remote_id: hash_id(&[raw]),
+            message_id: None,
+            in_reply_to: Vec::new(),
+            references: Vec::new(),
+            subject: String::new(),
+            from: None,
+            to: Vec::new(),
+            cc: Vec::new(),
+            date: None,
+            text: cap(shown),
+            quoted,
+            html: None,
+            blocked_images: 0,
+            attachments: Vec::new(),
+        };
+    };
+
+    let message_id = msg.message_id().and_then(clean_id);
+    let remote_id = match &message_id {
+        Some(id) => id.clone(),
+        None => {
+            // The headers a client never rewrites, plus the body: stable across servers and
+            // re-downloads, so a message without Message-ID keeps one identity.
+            let header = |name: &str| msg.header_raw(name).unwrap_or("").as_bytes().to_vec();
+            let body_start = usize::try_from(msg.root_part().offset_body).unwrap_or(0);
+            let body = raw.get(body_start..).unwrap_or(&[]);
+            hash_id(&[
+                &header("Date"),
+                &header("From"),
+                &header("To"),
+                &header("Cc"),
+                &header("Subject"),
+                body,
+            ])
+        }
+    };
+
+    let html_raw = msg
+        .html_bodies()
+        .find(|p| p.is_text_html())
+        .and_then(|p| p.text_contents().map(str::to_owned));
+    let plain = msg
+        .text_bodies()
+        .find(|p| p.is_text() && !p.is_text_html())
+        .and_then(|p| p.text_contents().map(str::to_owned));
+    let sanitized = html_raw.as_deref().map(sanitize_html);
+
+    let full_text = match (&plain, &sanitized) {
+        (Some(p), _) => normalise_newlines(p),
+        (None, Some(s)) => html_to_text(&s.html),
+        (None, None) => String::new(),
+    };
+    let (shown, quoted) = fold_quotes(&full_text);
+
+    let attachments = msg
+        .attachments()
+        .enumerate()
+        .map(|(index, part)| {
+            let (ctype, subtype) = part
+                .content_type()
+                .map(|ct| {
+                    (
+                        ct.ctype().to_ascii_lowercase(),
+                        ct.subtype().unwrap_or("octet-stream").to_ascii_lowercase(),
+                    )
+                })
+                .unwrap_or_else(|| ("application".into(), "octet-stream".into()));
+            let kind = match ctype.as_str() {
+                "image" => AttachmentKind::Photo,
+                "audio" => AttachmentKind::Audio,
+                "video" => AttachmentKind::Video,
+                _ => AttachmentKind::Document,
+            };
+            PartInfo {
+                index,
+                kind,
+                file_name: part.attachment_name().map(clean_file_name),
+                mime_type: format!("{ctype}/{subtype}"),
+                size: part.len(),
+                content_id: part.content_id().and_then(clean_id),
+                inline: part
+                    .content_disposition()
+                    .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline")),
+            }
+        })
+        .collect();
+
+    ParsedEmail {
+        remote_id,
+        message_id,
+        in_reply_to: id_list(msg.in_reply_to()),
+        references: id_list(msg.references()),
+        subject: msg.subject().map(collapse_ws).unwrap_or_default(),
+        from: msg.from().and_then(|a| addresses(a).into_iter().next()),
+        to: msg.to().map(addresses).unwrap_or_default(),
+        cc: msg.cc().map(addresses).unwrap_or_default(),
+        date: msg.date().map(|d| d.to_timestamp().saturating_mul(1000)),
+        text: cap(shown),
+        quoted,
+        html: sanitized.as_ref().map(|s| s.html.clone()),
+        blocked_images: sanitized.map_or(0, |s| s.blocked_images),
+        attachments,
+    }
+}
+
+/// The bytes and name of the `index`th attachment of a raw message.
+pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<String>)> {
+    let msg = MessageParser::default().parse(raw)?;
+    let part = msg.attachments().nth(index)?;
+    let name = part.attachment_name().map(clean_file_name);
+    // An attached message (message/rfc822) is handed out as the message itself.
+    let bytes = match part.message() {
+        Some(inner) => inner.raw_message().to_vec(),
+        None => part.contents().to_vec(),
+    };
+    Some((bytes, name))
+}
+
+/// HTML after [`sanitize_html`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SanitizedHtml {
+    pub html: String,
+    pub blocked_images: usize,
+}
+
+/// Cleans an email's HTML for display inside the app: ammonia's allow-list (no script, style,
+/// form, iframe, event handlers or `style` attributes, so nothing runs and nothing escapes the
+/// message box), links limited to http/https/mailto and opened in a new context, relative URLs
+/// refused (`//host/x` would load remotely), and images only from `cid:` parts: a remote image is
+/// a tracking pixel until the agent asks for it, so its `src` is removed and counted.
+pub fn sanitize_html(html: &str) -> SanitizedHtml {
+    let blocked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&blocked);
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .attribute_filter(move |element, attribute, value| {
+            if element == "img" && attribute == "src" {
+                if value.trim_start().to_ascii_lowercase().starts_with("cid:") {
+                    return Some(value.into());
+                }
+                counter.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            Some(value.into())
+        });
+    let html = builder.clean(html).to_string();
+    SanitizedHtml {
+        html,
+        blocked_images: blocked.load(Ordering::Relaxed),
+    }
+}
+
+/// Plain text of (already sanitised) HTML: no markup, no link footnotes, blockquotes as `>`.
+pub fn html_to_text(html: &str) -> String {
+    let config = html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
+        .no_link_wrapping();
+    match config.string_from_read(html.as_bytes(), TEXT_WIDTH) {
+        Ok(text) => normalise_newlines(&text),
+        // html2text fails only on pathological nesting; ammonia's text without tags is a fair
+        // fallback (it is already escaped, so unescape the few entities it produces).
+        Err(_) => ammonia::Builder::empty()
+            .clean(html)
+            .to_string()
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    }
+}
+
+/// Splits text into what to show and the quoted history: lines starting with `>`, attribution
+/// lines ("On … wrote:", also wrapped over two lines, and a few other languages) and everything
+/// after a forwarded/original-message separator go to the history. If nothing would be left to
+/// show, everything is shown.
+pub fn fold_quotes(text: &str) -> (String, Option<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut shown: Vec<&str> = Vec::new();
+    let mut quoted: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('>') {
+            quoted.push(line);
+            i += 1;
+            continue;
+        }
+        if is_separator(trimmed) {
+            quoted.extend_from_slice(&lines[i..]);
+            break;
+        }
+        if is_attribution(trimmed) {
+            quoted.push(line);
+            i += 1;
+            continue;
+        }
+        // "On Mon, 1 Jan 2024 at 10:00, Bob <bob@example.com>\nwrote:" as wrapped by clients.
+        if let Some(next) = lines.get(i + 1)
+            && starts_attribution(trimmed)
+            && is_attribution(&format!("{trimmed} {}", next.trim()))
+        {
+            quoted.push(line);
+            quoted.push(next);
+            i += 2;
+            continue;
+        }
+        shown.push(line);
+        i += 1;
+    }
+    let shown_text = shown.join("\n").trim().to_string();
+    if quoted.is_empty() {
+        return (shown_text, None);
+    }
+    if shown_text.is_empty() {
+        return (text.trim().to_string(), None);
+    }
+    (shown_text, Some(quoted.join("\n")))
+}
+
+fn starts_attribution(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    ["on ", "le ", "am ", "el ", "il ", "op "]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+fn is_attribution(line: &str) -> bool {
+    let lower = line.trim_end().to_lowercase();
+    (lower.starts_with("on ") && lower.ends_with("wrote:"))
+        || (lower.starts_with("le ")
+            && (lower.ends_with("a écrit :") || lower.ends_with("a écrit:")))
+        || (lower.starts_with("am ") && lower.ends_with("schrieb:"))
+        || (lower.starts_with("el ") && lower.ends_with("escribió:"))
+        || (lower.starts_with("il ") && lower.ends_with("ha scritto:"))
+        || (lower.starts_with("op ") && lower.ends_with("geschreven:"))
+}
+
+fn is_separator(line: &str) -> bool {
+    let lower = line.trim().to_lowercase();
+    lower.starts_with("-----original message-----")
+        || lower.starts_with("-----ursprüngliche nachricht-----")
+        || lower.starts_with("---------- forwarded message")
+        || lower.starts_with("-------- original message")
+        || lower.starts_with("begin forwarded message:")
+        || (lower.len() >= 20 && lower.chars().all(|c| c == '_'))
+}
+
+/// Lower-case subject without reply/forward prefixes (`Re:`, `Fwd:`, `AW:`, `Re[2]:`, …) and with
+/// whitespace collapsed: the threading fallback for clients that drop In-Reply-To/References.
+pub fn normalise_subject(subject: &str) -> (String, bool) {
+    let mut s = collapse_ws(subject).to_lowercase();
+    let mut had_prefix = false;
+    loop {
+        let trimmed = s.trim_start();
+        let Some(colon) = trimmed.find(':') else {
+            break;
+        };
+        let head = &trimmed[..colon];
+        let word = head.split('[').next().unwrap_or(head).trim();
+        let is_prefix = matches!(
+            word,
+            "re" | "fw" | "fwd" | "aw" | "wg" | "sv" | "vs" | "antw" | "tr" | "rv" | "ref"
+        ) && head.len() <= 8;
+        if !is_prefix {
+            break;
+        }
+        had_prefix = true;
+        s = trimmed[colon + 1..].trim_start().to_string();
+    }
+    (s.trim().to_string(), had_prefix)
+}
+
+fn addresses(address: &Address<'_>) -> Vec<EmailAddress> {
+    address
+        .iter()
+        .filter_map(|a| {
+            let addr = a.address()?.trim().trim_matches(['<', '>']).to_lowercase();
+            if addr.is_empty() {
+                return None;
+            }
+            let name = a
+                .name()
+                .map(collapse_ws)
+                .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&addr));
+            Some(EmailAddress {
+                name,
+                address: addr,
+            })
+        })
+        .collect()
+}
+
+fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => clean_id(t).into_iter().collect(),
+        HeaderValue::TextList(list) => list.iter().filter_map(|t| clean_id(t)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A message id without angle brackets or whitespace; `None` when nothing usable is left.
+pub fn clean_id(id: &str) -> Option<String> {
+    let id: String = id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    (!id.is_empty() && id.len() <= 995).then_some(id)
+}
+
+fn clean_file_name(name: &str) -> String {
+    // Only the last path component, no control characters: the name is shown and may be used
+    // to save the file.
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn normalise_newlines(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+fn cap(mut s: String) -> String {
+    if s.len() > MAX_TEXT_CHARS {
+        let mut end = MAX_TEXT_CHARS;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str("\n[…]");
+    }
+    s
+}
+
+fn hash_id(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for p in parts {
+        hasher.update((p.len() as u64).to_be_bytes());
+        hasher.update(p);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("hash:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_attribution_and_quotes() {
+        let text = "Thanks, that works.\n\nOn Mon, 1 Jan 2024 at 10:00, Bob <bob@example.com>\nwrote:\n> Try turning it off\n> and on again.";
+        let (shown, quoted) = fold_quotes(text);
+        assert_eq!(shown, "Thanks, that works.");
+        let quoted = quoted.expect("quoted");
+        assert!(quoted.contains("wrote:"));
+        assert!(quoted.contains("> and on again."));
+    }
+
+    #[test]
+    fn all_quoted_shows_everything() {
+        let (shown, quoted) = fold_quotes("> only a quote");
+        assert_eq!(shown, "> only a quote");
+        assert!(quoted.is_none());
+    }
+
+    #[test]
+    fn subject_prefixes() {
+        assert_eq!(
+            normalise_subject("Re: AW: Fwd:  Order  42"),
+            ("order 42".into(), true)
+        );
+        assert_eq!(normalise_subject("Re[2]: x"), ("x".into(), true));
+        assert_eq!(normalise_subject("Order: 42"), ("order: 42".into(), false));
+    }
+
+    #[test]
+    fn sanitises_hostile_html() {
+        let s = sanitize_html(
+            r#"<p onclick="x()">Hi<script>alert(1)</script><img src="https://t.example/p.gif" onerror="alert(2)"><img src="//t.example/q.gif"><img src="cid:logo@x"><a href="javascript:alert(3)">x</a><style>body{}</style><form><input></form></p>"#,
+        );
+        let lower = s.html.to_lowercase();
+        for bad in [
+            "script",
+            "onclick",
+            "onerror",
+            "javascript:",
+            "t.example",
+            "<style",
+            "<form",
+            "<input",
+        ] {
+            assert!(!lower.contains(bad), "{bad} in {}", s.html);
+        }
+        assert!(lower.contains("cid:logo@x"));
+        // The protocol-relative one is removed by the relative-URL rule before the count.
+        assert_eq!(s.blocked_images, 1);
+    }
+}

@@ -1,0 +1,401 @@
+//! Facebook Pages: Messenger and Instagram Direct through Meta's Graph API.
+//!
+//! **Secrets.** The Page access token is kept under `messenger:{page id}`. An Instagram
+//! professional account linked to the Page reads its messages with the *same* Page token; Parley
+//! stores a copy under `instagram:{instagram id}`, so that every account row finds its secret by
+//! the one rule `"{channel}:{external id}"`, and removing one of the two accounts leaves the other
+//! working.
+//!
+//! **Per-account settings** (settings table, key `graph:{channel}:{external id}`, JSON
+//! [`GraphAccountSettings`]): the Page id (an Instagram account's external id is its own id, not
+//! the Page's) and whether Meta approved the Page for the HUMAN_AGENT tag. They are written before
+//! the account row, so a row never exists without them.
+//!
+//! **Reply window.** The composer's state comes from [`window_state`] on the customer's newest
+//! stored message and the Page's approval; the outbox enforces the same rule when the reply
+//! leaves (`Channel::reply_window` gives 7 days for an approved Page, 24 h otherwise, and the
+//! adapter tags a reply past 24 h with HUMAN_AGENT itself).
+
+use crate::errors;
+use crate::facade::Parley;
+use parley_channels::Channel;
+use parley_channels::graph::{
+    GraphChannel, GraphConfig, GraphPlatform, INSTAGRAM_INBOX_APP_ID, PAGE_INBOX_APP_ID,
+    WindowState, partial_history_threads, window_state,
+};
+use parley_domain::*;
+use parley_store::{NewAccount, Store};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Poll interval for an account while the agent has one of its threads open, and otherwise.
+/// Messenger and Instagram of one Page share its budget of 2 calls per second; a quiet poll costs
+/// one call, so 1 s + 3 s stays under it, and the adapter's shared budget caps it regardless.
+pub(crate) const POLL_OPEN: Duration = Duration::from_secs(1);
+pub(crate) const POLL_IDLE: Duration = Duration::from_secs(3);
+
+/// What Instagram conversations say at the top when Meta hides their older messages.
+pub(crate) const INSTAGRAM_HISTORY_NOTE: &str = "Instagram only shares the newest 20 messages of a conversation with apps, so older messages of this conversation cannot be shown here. They are still in the Instagram app.";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GraphAccountSettings {
+    pub page_id: String,
+    #[serde(default)]
+    pub human_agent_approved: bool,
+}
+
+pub(crate) fn settings_key(channel: ChannelKind, external_id: &str) -> String {
+    format!("graph:{}:{external_id}", channel.as_str())
+}
+
+/// The bot last seen owning threads of this Page: where "pass back" sends a thread.
+fn bot_key(page_id: &str) -> String {
+    format!("graph.bot:{page_id}")
+}
+
+pub(crate) fn platform_of(channel: ChannelKind) -> Option<GraphPlatform> {
+    match channel {
+        ChannelKind::Messenger => Some(GraphPlatform::Messenger),
+        ChannelKind::Instagram => Some(GraphPlatform::Instagram),
+        _ => None,
+    }
+}
+
+/// Reads the account's Graph settings; `None` when missing or unreadable.
+pub(crate) fn read_settings(
+    s: &Store,
+    channel: ChannelKind,
+    external_id: &str,
+) -> parley_store::Result<Option<GraphAccountSettings>> {
+    Ok(s.setting(&settings_key(channel, external_id))?
+        .and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+/// The composer's window for a thread of `channel` whose customer last wrote at `last_inbound`.
+pub(crate) fn composer_window(
+    channel: ChannelKind,
+    last_inbound: Option<Millis>,
+    human_agent_approved: bool,
+    now: Millis,
+) -> ComposerWindow {
+    if platform_of(channel).is_none() {
+        return ComposerWindow::Always;
+    }
+    let Some(last) = last_inbound else {
+        return ComposerWindow::Closed { closed_at: None };
+    };
+    match window_state(last, now, human_agent_approved) {
+        WindowState::Open { closes_at } => ComposerWindow::Open { closes_at },
+        WindowState::HumanAgentOnly { closes_at } => ComposerWindow::HumanAgentOnly { closes_at },
+        WindowState::HumanAgentNotApproved => ComposerWindow::HumanAgentNotApproved {
+            closed_at: last + 24 * 3_600_000,
+        },
+        WindowState::Closed => ComposerWindow::Closed {
+            closed_at: Some(last + 7 * 24 * 3_600_000),
+        },
+    }
+}
+
+fn invalid(message: impl Into<String>) -> IpcError {
+    IpcError::new(ErrorCode::InvalidInput, message)
+}
+
+impl Parley {
+    /// A Graph adapter for one Page inbox, pointed at the configured API base.
+    pub(crate) fn graph_channel(
+        &self,
+        page_id: &str,
+        token: &str,
+        platform: GraphPlatform,
+        human_agent_approved: bool,
+    ) -> Result<Arc<GraphChannel>, IpcError> {
+        let mut cfg = GraphConfig::new(page_id, token, platform).with_api_base(&self.graph_api);
+        cfg.human_agent_approved = human_agent_approved;
+        cfg.poll_interval = POLL_IDLE;
+        Ok(Arc::new(GraphChannel::new(cfg).map_err(errors::channel)?))
+    }
+
+    /// Validates a Page access token with Meta (naming any missing permission), keeps it in the
+    /// keychain, adds the Page's Messenger inbox and, when asked, its linked Instagram account,
+    /// and starts syncing them.
+    pub async fn add_facebook_page(
+        &self,
+        page_id: String,
+        token: String,
+        include_instagram: bool,
+        human_agent_approved: bool,
+    ) -> Result<Vec<AccountSummary>, IpcError> {
+        let page_id = page_id.trim().to_owned();
+        let token = token.trim().to_owned();
+        if page_id.is_empty() || !page_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid(
+                "A Page id is a number, such as 104857600123456. Find it in the Page's About section or in Meta Business Suite under Settings → Business assets.",
+            ));
+        }
+        if token.len() < 20 || token.chars().any(char::is_whitespace) {
+            return Err(invalid(
+                "That does not look like a Page access token. Generate one for this Page in the Graph API Explorer or Meta Business Suite and paste it whole.",
+            ));
+        }
+        let mut platforms = vec![GraphPlatform::Messenger];
+        if include_instagram {
+            platforms.push(GraphPlatform::Instagram);
+        }
+        // Validate everything before saving anything, so a refused Instagram check leaves no
+        // half-added Page behind.
+        let mut validated = Vec::new();
+        for platform in platforms {
+            let channel = self.graph_channel(&page_id, &token, platform, human_agent_approved)?;
+            let identity = channel.validate().await.map_err(errors::channel)?;
+            validated.push((channel, identity));
+        }
+        let existing = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
+        for (_, identity) in &validated {
+            if existing.iter().any(|a| {
+                !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
+            }) {
+                return Err(IpcError::new(
+                    ErrorCode::Duplicate,
+                    format!(
+                        "The {} account {} is already in Parley.",
+                        identity.channel.as_str(),
+                        identity.name
+                    ),
+                ));
+            }
+        }
+        for (_, identity) in &validated {
+            self.save_secret(
+                &crate::facade::secret_key(identity.channel, &identity.external_id),
+                &token,
+            )
+            .await?;
+            let settings = GraphAccountSettings {
+                page_id: page_id.clone(),
+                human_agent_approved,
+            };
+            let json = serde_json::to_string(&settings)
+                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+            let key = settings_key(identity.channel, &identity.external_id);
+            let now = self.clock.now();
+            self.db
+                .call(move |s| s.set_setting(&key, &json, now))
+                .await
+                .map_err(errors::store)?;
+        }
+        self.stop_demo().await?;
+        let mut added = Vec::new();
+        for (channel, identity) in validated {
+            let now = self.clock.now();
+            let new = NewAccount {
+                channel: identity.channel,
+                name: identity.name.clone(),
+                handle: identity.handle.clone(),
+                external_id: identity.external_id.clone(),
+                is_demo: false,
+            };
+            let id = self
+                .db
+                .call(move |s| s.insert_account(&new, now))
+                .await
+                .map_err(errors::store)?;
+            self.run_graph(id, channel);
+            added.push(id);
+        }
+        let _ = self.events.send(CoreEvent::AccountsChanged);
+        let _ = self
+            .events
+            .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
+        let mut out = Vec::new();
+        for id in added {
+            if let Some(summary) = self.account_summary(id).await? {
+                out.push(summary);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The running Graph adapter of a Messenger/Instagram account.
+    fn graph_of(&self, account: AccountId) -> Result<Arc<GraphChannel>, IpcError> {
+        self.lock_graph().get(&account).cloned().ok_or_else(|| {
+            invalid("This conversation is not on a Facebook Page that Parley is syncing right now.")
+        })
+    }
+
+    /// Polls faster for the account whose thread the agent has open, slower for the others.
+    pub(crate) fn graph_focus(&self, account: Option<AccountId>) {
+        for (id, channel) in self.lock_graph().iter() {
+            channel.set_poll_interval(if Some(*id) == account {
+                POLL_OPEN
+            } else {
+                POLL_IDLE
+            });
+        }
+    }
+
+    /// Who controls a Messenger/Instagram conversation (Meta's handover protocol).
+    pub async fn thread_control(&self, thread: ThreadId) -> Result<ThreadControl, IpcError> {
+        let target = self
+            .db
+            .call(move |s| s.thread_target(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))?;
+        let channel = self.graph_of(target.account_id)?;
+        let owner = channel
+            .thread_owner(&target.customer_remote_id)
+            .await
+            .map_err(errors::channel)?;
+        let own = channel.own_app_id().await.map_err(errors::channel)?;
+        let page = self.page_id_of(target.account_id).await?;
+        let owner = match owner {
+            None => ThreadOwner::Idle,
+            Some(app) if Some(&app) == own.as_ref() => ThreadOwner::Parley,
+            Some(app) if app == PAGE_INBOX_APP_ID || app == INSTAGRAM_INBOX_APP_ID => {
+                ThreadOwner::MetaInbox
+            }
+            Some(app) => {
+                // Remember the bot, so "pass back" knows where to send the thread later.
+                let (key, value, now) = (bot_key(&page), app.clone(), self.clock.now());
+                self.db
+                    .call(move |s| s.set_setting(&key, &value, now))
+                    .await
+                    .map_err(errors::store)?;
+                ThreadOwner::OtherApp { app_id: app }
+            }
+        };
+        let key = bot_key(&page);
+        let bot_app_id = self
+            .db
+            .call(move |s| s.setting(&key))
+            .await
+            .map_err(errors::store)?;
+        Ok(ThreadControl { owner, bot_app_id })
+    }
+
+    /// Takes, requests, passes back or releases control of a conversation; returns who controls
+    /// it afterwards.
+    pub async fn handover(
+        &self,
+        thread: ThreadId,
+        action: HandoverAction,
+    ) -> Result<ThreadControl, IpcError> {
+        let target = self
+            .db
+            .call(move |s| s.thread_target(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))?;
+        let channel = self.graph_of(target.account_id)?;
+        let psid = target.customer_remote_id.as_str();
+        let note = Some("Parley: a person answers in this conversation");
+        let result = match action {
+            HandoverAction::Take => channel.take_thread_control(psid, note).await,
+            HandoverAction::Request => channel.request_thread_control(psid, note).await,
+            HandoverAction::Release => channel.release_thread_control(psid, None).await,
+            HandoverAction::PassBack => {
+                let key = bot_key(&self.page_id_of(target.account_id).await?);
+                let bot = self
+                    .db
+                    .call(move |s| s.setting(&key))
+                    .await
+                    .map_err(errors::store)?
+                    .ok_or_else(|| {
+                        invalid("Parley has not seen a bot own this Page's conversations, so it does not know which app to pass this one to. Use Release instead: the bot can then take it.")
+                    })?;
+                channel
+                    .pass_thread_control(psid, &bot, Some("Parley: back to the bot"))
+                    .await
+            }
+        };
+        result.map_err(errors::channel)?;
+        self.thread_control(thread).await
+    }
+
+    async fn page_id_of(&self, account: AccountId) -> Result<String, IpcError> {
+        let row = self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("account"))?;
+        let (channel, external) = (row.channel, row.external_id.clone());
+        let settings = self
+            .db
+            .call(move |s| read_settings(s, channel, &external))
+            .await
+            .map_err(errors::store)?;
+        Ok(settings.map_or(row.external_id, |s| s.page_id))
+    }
+}
+
+/// The window state and the history note for a thread, read in the store call of `open_thread`.
+pub(crate) fn thread_extras(
+    s: &Store,
+    thread: ThreadId,
+    now: Millis,
+) -> parley_store::Result<(ComposerWindow, Option<String>)> {
+    let Some(target) = s.thread_target(thread)? else {
+        return Ok((ComposerWindow::Always, None));
+    };
+    if platform_of(target.channel).is_none() {
+        return Ok((ComposerWindow::Always, None));
+    }
+    let approved = match s.account(target.account_id)? {
+        Some(a) => {
+            read_settings(s, a.channel, &a.external_id)?.is_some_and(|g| g.human_agent_approved)
+        }
+        None => false,
+    };
+    let window = composer_window(target.channel, target.last_inbound_at, approved, now);
+    let note = if target.channel == ChannelKind::Instagram {
+        s.cursor(target.account_id, parley_sync::CURSOR_KEY)?
+            .filter(|c| partial_history_threads(c).contains(&target.remote_thread_id))
+            .map(|_| INSTAGRAM_HISTORY_NOTE.to_owned())
+    } else {
+        None
+    };
+    Ok((window, note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composer_window_follows_meta_rules() {
+        let h = 3_600_000;
+        assert_eq!(
+            composer_window(ChannelKind::Telegram, None, false, 0),
+            ComposerWindow::Always
+        );
+        assert_eq!(
+            composer_window(ChannelKind::Messenger, Some(0), false, h),
+            ComposerWindow::Open { closes_at: 24 * h }
+        );
+        assert_eq!(
+            composer_window(ChannelKind::Instagram, Some(0), true, 30 * h),
+            ComposerWindow::HumanAgentOnly { closes_at: 168 * h }
+        );
+        assert_eq!(
+            composer_window(ChannelKind::Messenger, Some(0), false, 30 * h),
+            ComposerWindow::HumanAgentNotApproved { closed_at: 24 * h }
+        );
+        assert_eq!(
+            composer_window(ChannelKind::Messenger, Some(0), true, 200 * h),
+            ComposerWindow::Closed {
+                closed_at: Some(168 * h)
+            }
+        );
+        assert_eq!(
+            composer_window(ChannelKind::Messenger, None, true, 0),
+            ComposerWindow::Closed { closed_at: None }
+        );
+    }
+}
