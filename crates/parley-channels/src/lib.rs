@@ -49,6 +49,17 @@ pub struct SendReceipt {
     pub sent_at: Millis,
 }
 
+/// What the provider says about a send whose answer was lost (see [`Channel::reconcile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The provider has it: record it as sent with this receipt.
+    Sent(SendReceipt),
+    /// The provider certainly does not have it: it is safe to send again.
+    NotSent,
+    /// The channel cannot tell (Telegram, WhatsApp Cloud): the agent decides.
+    Unknown,
+}
+
 /// The bytes of an attachment fetched on demand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Downloaded {
@@ -81,5 +92,18 @@ pub trait Channel: Send + Sync + 'static {
     /// template) override it.
     fn reply_window(&self) -> ReplyWindow {
         ReplyWindow::None
+    }
+
+    /// Looks at the provider for a reply whose send may or may not have happened (the answer
+    /// was lost), queued at `queued_at`. Email searches Sent for the Message-ID, Graph re-reads
+    /// the thread, Twilio lists by To/From; channels that cannot tell answer `Unknown` (the
+    /// default) and the agent decides. Never guesses: `NotSent` only when the provider's own
+    /// record proves it.
+    async fn reconcile(
+        &self,
+        _message: &OutgoingMessage,
+        _queued_at: Millis,
+    ) -> Result<Reconciled, ChannelError> {
+        Ok(Reconciled::Unknown)
     }
 }
