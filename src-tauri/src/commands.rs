@@ -129,6 +129,54 @@ pub async fn add_facebook_page(
 }
 
 #[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn add_email_account(
+    core: State<'_, Core>,
+    address: String,
+    display_name: Option<String>,
+    username: String,
+    password: String,
+    imap: EmailServer,
+    smtp: EmailServer,
+) -> Res<AccountSummary> {
+    core.get()?
+        .add_email_account(address, display_name, username, password, imap, smtp)
+        .await
+}
+
+#[tauri::command]
+pub async fn add_twilio_account(
+    core: State<'_, Core>,
+    account_sid: String,
+    auth_token: String,
+    numbers: Vec<String>,
+) -> Res<Vec<AccountSummary>> {
+    core.get()?
+        .add_twilio_account(account_sid, auth_token, numbers)
+        .await
+}
+
+#[tauri::command]
+pub async fn message_templates(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+) -> Res<Vec<MessageTemplate>> {
+    core.get()?.message_templates(thread_id).await
+}
+
+#[tauri::command]
+pub async fn send_template(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    content_sid: String,
+    variables: Vec<TemplateVariable>,
+) -> Res<MessageView> {
+    core.get()?
+        .send_template(thread_id, content_sid, variables)
+        .await
+}
+
+#[tauri::command]
 pub async fn thread_control(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadControl> {
     core.get()?.thread_control(thread_id).await
 }

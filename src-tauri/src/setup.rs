@@ -85,6 +85,10 @@ pub fn core_config(paths: Paths) -> CoreConfig {
     if let Ok(api) = std::env::var("PARLEY_GRAPH_API") {
         config.graph_api = api;
     }
+    // `PARLEY_TWILIO_API` points SMS and WhatsApp at another Twilio API server (tests).
+    if let Ok(api) = std::env::var("PARLEY_TWILIO_API") {
+        config.twilio_api = Some(api);
+    }
     if std::env::var("PARLEY_DEMO").is_ok_and(|v| v == "off") {
         config.demo = DemoMode::Off;
     }

@@ -39,6 +39,10 @@ pub struct OutgoingMessage {
     /// (Messenger, Instagram) use it to pick how to send (e.g. the HUMAN_AGENT tag after 24 h);
     /// the others ignore it.
     pub customer_last_wrote_at: Option<Millis>,
+    /// The id to send under, made by [`Channel::new_client_message_id`] and committed in the
+    /// outbox row before the send (email: the Message-ID, without angle brackets). Channels that
+    /// make none ignore it.
+    pub client_message_id: Option<String>,
 }
 
 /// What the provider said about a message it accepted.
@@ -92,6 +96,14 @@ pub trait Channel: Send + Sync + 'static {
     /// template) override it.
     fn reply_window(&self) -> ReplyWindow {
         ReplyWindow::None
+    }
+
+    /// An id for the next reply that the provider will keep and can be searched by (email:
+    /// a Message-ID). The outbox commits it in the reply's row *before* sending and passes it
+    /// back in [`OutgoingMessage::client_message_id`], so [`Channel::reconcile`] can look for
+    /// it. `None` (the default): the provider makes its own ids.
+    fn new_client_message_id(&self) -> Option<String> {
+        None
     }
 
     /// Looks at the provider for a reply whose send may or may not have happened (the answer

@@ -533,6 +533,7 @@ async fn threads_a_reply_chain_and_replies_with_the_right_headers() {
         text: "It is on its way — tracking 123.".into(),
         reply_to_remote_id: Some("c4@customer.test".into()),
         customer_last_wrote_at: None,
+        client_message_id: None,
     };
     let receipt = ch.send(&out).await.unwrap();
     let sink = s.sink_messages();
@@ -613,6 +614,7 @@ async fn smtp_answers_map_to_retry_refuse_and_uncertain() {
         text: "hello".into(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
+        client_message_id: None,
     };
     let e = ch.send(&msg("tempfail@customer.test")).await.unwrap_err();
     assert!(matches!(e, ChannelError::Transient(_)), "{e:?}");

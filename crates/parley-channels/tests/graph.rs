@@ -52,6 +52,7 @@ fn reply(conv: &str, person: &Person, text: &str) -> OutgoingMessage {
         text: text.to_owned(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
+        client_message_id: None,
     }
 }
 
@@ -700,4 +701,54 @@ async fn polling_never_exceeds_two_calls_per_second_per_page() {
         worst <= 2,
         "budget exceeded: {worst} requests in one second"
     );
+}
+
+#[tokio::test]
+async fn reconcile_finds_a_send_whose_answer_was_lost_and_proves_one_that_never_arrived() {
+    let fake = fake().await;
+    let p = fake.customer(Platform::Messenger, "Lost Answer", None);
+    let m = fake.inject_text(&p, "are you there?");
+    let mut cfg = config(&fake, GraphPlatform::Messenger);
+    cfg.budget_calls = 100;
+    cfg.call_timeout = Duration::from_millis(500);
+    let ch = GraphChannel::new(cfg).expect("client");
+    ch.validate().await.expect("valid");
+    let queued_at = now() * 1000;
+
+    // Accepted, answer lost: the thread shows it, so it was sent, with Meta's id.
+    let out = reply(&m.conversation_id, &p, "Yes, here.\r\nHow can I help?");
+    fake.inject_fault("send", Fault::AcceptThenDrop, 1);
+    let err = ch.send(&out).await.expect_err("answer lost");
+    assert!(matches!(err, ChannelError::Uncertain(_)), "{err:?}");
+    let sent = fake.sent_messages();
+    assert_eq!(sent.len(), 1);
+    match ch.reconcile(&out, queued_at).await.expect("reconcile") {
+        parley_channels::Reconciled::Sent(receipt) => {
+            assert_eq!(receipt.remote_id, sent[0].message_id);
+        }
+        other => panic!("expected Sent, got {other:?}"),
+    }
+
+    // Never reached Meta (the answer was unreadable before anything was stored): every message
+    // since it was queued is readable and none is it.
+    let out = reply(&m.conversation_id, &p, "A second thought.");
+    fake.inject_fault("send", Fault::MalformedJson, 1);
+    let err = ch.send(&out).await.expect_err("unreadable answer");
+    assert!(matches!(err, ChannelError::Uncertain(_)), "{err:?}");
+    assert_eq!(fake.sent_messages().len(), 1, "the fake stored nothing");
+    assert_eq!(
+        ch.reconcile(&out, queued_at).await.expect("reconcile"),
+        parley_channels::Reconciled::NotSent
+    );
+
+    // The same text from the customer, not the Page, is not the reply.
+    fake.inject_text(&p, "A second thought.");
+    assert_eq!(
+        ch.reconcile(&out, queued_at).await.expect("reconcile"),
+        parley_channels::Reconciled::NotSent
+    );
+
+    // Meta unreachable: an error, not a guess.
+    fake.inject_fault("messages", Fault::ServerError { status: 500 }, 1);
+    assert!(ch.reconcile(&out, queued_at).await.is_err());
 }

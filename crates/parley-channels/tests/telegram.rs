@@ -23,6 +23,7 @@ fn reply(chat: i64, text: &str) -> OutgoingMessage {
         text: text.into(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
+        client_message_id: None,
     }
 }
 

@@ -58,6 +58,7 @@ fn reply(thread: &str, text: &str) -> OutgoingMessage {
         text: text.to_owned(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
+        client_message_id: None,
     }
 }
 

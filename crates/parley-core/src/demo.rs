@@ -10,11 +10,13 @@
 use parley_channels::Channel;
 use parley_channels::graph::{GraphChannel, GraphConfig, GraphPlatform};
 use parley_channels::telegram::TelegramChannel;
+use parley_channels::twilio::{TwilioChannel, TwilioConfig};
 use parley_domain::{AccountIdentity, ErrorCode, IpcError};
 use parley_fakes::demo::demo_fake_config;
 use parley_fakes::graph::{
     ALL_SCOPES, FakeGraph, FakeGraphConfig, FakePage, InstagramAccount, Platform,
 };
+use parley_fakes::twilio::{FakeTwilio, FakeTwilioConfig, OwnedNumber};
 use parley_fakes::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,6 +28,110 @@ pub(crate) struct DemoRuntime {
     channel: Arc<TelegramChannel>,
     identity: AccountIdentity,
     graph: Option<DemoGraph>,
+    twilio: Option<DemoTwilio>,
+}
+
+/// The simulated SMS number: its fake Twilio server, the adapter reading it, the texting customers.
+pub(crate) struct DemoTwilio {
+    fake: Arc<FakeTwilio>,
+    pub(crate) channel: (AccountIdentity, Arc<TwilioChannel>),
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for DemoTwilio {
+    fn drop(&mut self) {
+        self.writer.abort();
+        self.fake.shutdown();
+    }
+}
+
+/// The demo's SMS number (a US test number).
+pub(crate) const DEMO_SMS_NUMBER: &str = "+15005550006";
+
+impl DemoTwilio {
+    async fn start(dir: &Path) -> Result<Self, IpcError> {
+        let config = FakeTwilioConfig {
+            friendly_name: "Parley Demo Shop".to_owned(),
+            numbers: vec![OwnedNumber::sms(DEMO_SMS_NUMBER)],
+            status_step: std::time::Duration::from_secs(1),
+            state_file: Some(dir.join("twilio.json")),
+            ..FakeTwilioConfig::default()
+        };
+        let fake = Arc::new(
+            FakeTwilio::start(config)
+                .await
+                .map_err(|e| demo_error("its simulated SMS number", e))?,
+        );
+        if fake.messages().is_empty() {
+            seed_twilio(&fake);
+        }
+        let mut cfg = TwilioConfig::new(fake.account_sid(), fake.auth_token(), &[DEMO_SMS_NUMBER])
+            .with_base(&fake.base_url());
+        cfg.poll_interval = std::time::Duration::from_secs(2);
+        let channel =
+            Arc::new(TwilioChannel::new(cfg).map_err(|e| demo_error("the Twilio adapter", e))?);
+        let identity = channel
+            .validate()
+            .await
+            .map_err(|e| demo_error("the demo SMS number", e))?;
+        let writer = tokio::spawn(text_now_and_then(fake.clone(), twilio_gap()));
+        Ok(Self {
+            fake,
+            channel: (identity, channel),
+            writer,
+        })
+    }
+}
+
+/// Three customers who texted the demo number, 20 min, 5 h and 2 days ago.
+fn seed_twilio(fake: &FakeTwilio) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let seeds: [(&str, i64, &str); 3] = [
+        ("+14155550101", 20 * 60, "Hi, is my order #4821 on its way?"),
+        ("+14155550102", 5 * 3600, "Can I pick up in store tomorrow?"),
+        (
+            "+14155550103",
+            2 * 24 * 3600,
+            "Thanks for the quick delivery!",
+        ),
+    ];
+    for (from, age, text) in seeds {
+        if let Err(e) =
+            fake.inject_inbound(from, DEMO_SMS_NUMBER, text, Vec::new(), Some(now - age))
+        {
+            tracing::warn!("demo SMS seed: {e}");
+        }
+    }
+}
+
+/// `PARLEY_DEMO_PACE`: fast → every few seconds; off → never; default → every 2 minutes.
+fn twilio_gap() -> Option<std::time::Duration> {
+    match std::env::var("PARLEY_DEMO_PACE").as_deref() {
+        Ok("fast") => Some(std::time::Duration::from_secs(5)),
+        Ok("off") => None,
+        _ => Some(std::time::Duration::from_secs(120)),
+    }
+}
+
+/// Now and then a customer texts the demo number.
+async fn text_now_and_then(fake: Arc<FakeTwilio>, gap: Option<std::time::Duration>) {
+    let Some(gap) = gap else { return };
+    let lines: [(&str, &str); 3] = [
+        ("+14155550104", "Do you have the ceramic vase in white?"),
+        ("+14155550101", "Also, can you leave it with my neighbour?"),
+        ("+14155550105", "What are your opening hours on Saturday?"),
+    ];
+    let mut i = 0usize;
+    loop {
+        tokio::time::sleep(gap).await;
+        let (from, text) = lines[i % lines.len()];
+        if let Err(e) = fake.inject_inbound(from, DEMO_SMS_NUMBER, text, Vec::new(), None) {
+            tracing::warn!("demo SMS: {e}");
+        }
+        i += 1;
+    }
 }
 
 /// The simulated Facebook Page: its fake server, the adapters reading it, the writing customers.
@@ -243,9 +349,17 @@ impl DemoRuntime {
                 None
             }
         };
+        let twilio = match DemoTwilio::start(&dir).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!("demo SMS number unavailable: {}", e.message);
+                None
+            }
+        };
         let endpoint = serde_json::json!({
             "telegram": fake.base_url(),
             "graph": graph.as_ref().map(|g| g.fake.base_url()),
+            "twilio": twilio.as_ref().map(|t| t.fake.base_url()),
         });
         tokio::fs::write(dir.join("endpoint.json"), endpoint.to_string())
             .await
@@ -257,6 +371,7 @@ impl DemoRuntime {
             channel,
             identity,
             graph,
+            twilio,
         })
     }
 
@@ -274,6 +389,11 @@ impl DemoRuntime {
             .as_ref()
             .map(|g| g.channels.clone())
             .unwrap_or_default()
+    }
+
+    /// The demo SMS number's account and adapter.
+    pub(crate) fn twilio_channel(&self) -> Option<(AccountIdentity, Arc<TwilioChannel>)> {
+        self.twilio.as_ref().map(|t| t.channel.clone())
     }
 
     pub(crate) fn base_url(&self) -> String {

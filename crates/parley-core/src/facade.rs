@@ -5,6 +5,7 @@ use crate::secrets::SecretStore;
 use parley_channels::Channel;
 use parley_channels::graph::{self as graph_api, GraphChannel};
 use parley_channels::telegram::{self, TelegramChannel};
+use parley_channels::twilio::TwilioChannel;
 use parley_domain::*;
 use parley_store::{AccountRow, NewAccount, Store};
 use parley_sync::{AccountRunner, Clock, Connectivity, Db, EngineEvent, LONG_POLL, SyncHandle};
@@ -46,6 +47,8 @@ pub struct CoreConfig {
     pub telegram_api: String,
     /// The Meta Graph API root (Messenger, Instagram); tests point it at a fake.
     pub graph_api: String,
+    /// The Twilio API root (api, messaging and content hosts alike); tests point it at a fake.
+    pub twilio_api: Option<String>,
     pub secrets: Arc<dyn SecretStore>,
     pub clock: Arc<dyn Clock>,
     pub demo: DemoMode,
@@ -61,6 +64,7 @@ impl CoreConfig {
             paths,
             telegram_api: telegram::DEFAULT_API_BASE.to_string(),
             graph_api: graph_api::DEFAULT_API_BASE.to_string(),
+            twilio_api: None,
             secrets,
             clock: Arc::new(parley_sync::SystemClock),
             demo: DemoMode::Auto,
@@ -82,6 +86,8 @@ pub struct Parley {
     paths: Paths,
     telegram_api: String,
     pub(crate) graph_api: String,
+    /// `None`: Twilio's own hosts.
+    pub(crate) twilio_api: Option<String>,
     secrets: Arc<dyn SecretStore>,
     pub(crate) clock: Arc<dyn Clock>,
     long_poll: Duration,
@@ -91,6 +97,8 @@ pub struct Parley {
     /// The running Graph adapters (Messenger, Instagram, the demo's too): handover calls and
     /// downloads go through the same instance as the sync, so they share its rate budget.
     graph: Mutex<HashMap<AccountId, Arc<GraphChannel>>>,
+    /// The running Twilio adapters (SMS, WhatsApp, the demo's too): templates go through them.
+    twilio: Mutex<HashMap<AccountId, Arc<TwilioChannel>>>,
     demo: tokio::sync::Mutex<Option<DemoRuntime>>,
     notify: NotifyHandle,
     /// The saved notification preferences; the lock also orders their read-modify-write.
@@ -144,6 +152,7 @@ impl Parley {
             paths: config.paths,
             telegram_api: config.telegram_api,
             graph_api: config.graph_api,
+            twilio_api: config.twilio_api,
             secrets: config.secrets,
             clock: config.clock,
             long_poll: config.long_poll,
@@ -151,6 +160,7 @@ impl Parley {
             events,
             runners: Mutex::new(HashMap::new()),
             graph: Mutex::new(HashMap::new()),
+            twilio: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
@@ -260,8 +270,32 @@ impl Parley {
                     }),
                 }
             }
+            (ChannelKind::Email, Ok(Some(password))) => {
+                let row = account.clone();
+                let built = self
+                    .db
+                    .call(move |s| crate::email::channel_for(s, &row, &password))
+                    .await;
+                match built {
+                    Ok(Some(ch)) => {
+                        Runner::Running(self.runner_for(account.id, Arc::new(ch)).spawn())
+                    }
+                    Ok(None) => Runner::Idle(SyncState::AuthFailed {
+                        reason: "Parley lost the server settings of this mailbox. Remove the account and add it again.".into(),
+                    }),
+                    Err(e) => Runner::Idle(SyncState::AuthFailed {
+                        reason: errors::store(e).message,
+                    }),
+                }
+            }
             (ChannelKind::Messenger | ChannelKind::Instagram, Ok(Some(token))) => {
                 match self.start_graph_account(account, &token).await {
+                    Ok(()) => return,
+                    Err(e) => Runner::Idle(SyncState::AuthFailed { reason: e.message }),
+                }
+            }
+            (ChannelKind::Sms | ChannelKind::Whatsapp, Ok(Some(token))) => {
+                match self.start_twilio_account(account, &token).await {
                     Ok(()) => return,
                     Err(e) => Runner::Idle(SyncState::AuthFailed { reason: e.message }),
                 }
@@ -273,9 +307,6 @@ impl Parley {
                 reason: format!(
                     "The system keychain could not be read ({e}). Unlock your keyring (GNOME Keyring, KWallet, macOS Keychain) and restart Parley."
                 ),
-            }),
-            (other, Ok(Some(_))) => Runner::Idle(SyncState::AuthFailed {
-                reason: format!("{} accounts are not supported by this version of Parley.", other.as_str()),
             }),
         };
         self.lock_runners().insert(account.id, runner);
@@ -316,11 +347,47 @@ impl Parley {
         Ok(())
     }
 
+    /// Spawns the sync task and outbox dispatcher of an account's adapter.
+    pub(crate) fn run_channel(&self, id: AccountId, channel: Arc<dyn Channel>) {
+        let handle = self.runner_for(id, channel).spawn();
+        self.lock_runners().insert(id, Runner::Running(handle));
+    }
+
+    /// Removes a secret from the keychain, logging (not failing) when it cannot.
+    pub(crate) async fn delete_secret(&self, key: &str) {
+        let secrets = self.secrets.clone();
+        let key = key.to_owned();
+        let deleted = tokio::task::spawn_blocking(move || secrets.delete(&key))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        if let Err(e) = deleted {
+            tracing::warn!("could not delete a secret from the keychain: {e}");
+        }
+    }
+
     /// Registers a Graph adapter and spawns its sync task and outbox dispatcher.
     pub(crate) fn run_graph(&self, id: AccountId, channel: Arc<GraphChannel>) {
         self.lock_graph().insert(id, channel.clone());
         let handle = self.runner_for(id, channel).spawn();
         self.lock_runners().insert(id, Runner::Running(handle));
+    }
+
+    /// Registers a Twilio adapter and spawns its sync task and outbox dispatcher.
+    pub(crate) fn run_twilio(&self, id: AccountId, channel: Arc<TwilioChannel>) {
+        self.lock_twilio().insert(id, channel.clone());
+        let sync = crate::twilio::TwilioSync {
+            inner: channel,
+            db: self.db.clone(),
+            account: id,
+        };
+        let handle = self.runner_for(id, Arc::new(sync)).spawn();
+        self.lock_runners().insert(id, Runner::Running(handle));
+    }
+
+    pub(crate) fn lock_twilio(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<AccountId, Arc<TwilioChannel>>> {
+        self.twilio.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn lock_graph(
@@ -438,6 +505,30 @@ impl Parley {
             };
             self.run_graph(id, channel);
         }
+        if let Some((identity, channel)) = runtime.twilio_channel() {
+            let found = existing
+                .iter()
+                .find(|a| a.is_demo && a.channel == identity.channel)
+                .map(|a| a.id);
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    let now = self.clock.now();
+                    let new = NewAccount {
+                        channel: identity.channel,
+                        name: identity.name.clone(),
+                        handle: identity.handle.clone(),
+                        external_id: identity.external_id.clone(),
+                        is_demo: true,
+                    };
+                    self.db
+                        .call(move |s| s.insert_account(&new, now))
+                        .await
+                        .map_err(errors::store)?
+                }
+            };
+            self.run_twilio(id, channel);
+        }
         *self.demo.lock().await = Some(runtime);
         Ok(())
     }
@@ -453,6 +544,7 @@ impl Parley {
         for a in accounts.into_iter().filter(|a| a.is_demo) {
             self.lock_runners().remove(&a.id);
             self.lock_graph().remove(&a.id);
+            self.lock_twilio().remove(&a.id);
             let id = a.id;
             self.db
                 .call(move |s| s.remove_account(id))
@@ -741,6 +833,7 @@ impl Parley {
         } else {
             self.lock_runners().remove(&id);
             self.lock_graph().remove(&id);
+            self.lock_twilio().remove(&id);
             self.db
                 .call(move |s| s.remove_account(id))
                 .await
@@ -830,6 +923,9 @@ impl Parley {
         if let Some(graph) = self.lock_graph().get(&account) {
             return Ok(graph.clone());
         }
+        if let Some(twilio) = self.lock_twilio().get(&account) {
+            return Ok(twilio.clone());
+        }
         if row.is_demo
             && let Some(demo) = self.demo.lock().await.as_ref()
         {
@@ -839,6 +935,12 @@ impl Parley {
             return Err(IpcError::new(
                 ErrorCode::AuthFailed,
                 "This Facebook Page account is not running (see Accounts for why).",
+            ));
+        }
+        if crate::twilio::is_twilio(row.channel) {
+            return Err(IpcError::new(
+                ErrorCode::AuthFailed,
+                "This Twilio account is not running (see Accounts for why).",
             ));
         }
         let key = secret_key(row.channel, &row.external_id);
@@ -853,6 +955,21 @@ impl Parley {
                     "The token of this account is missing from the system keychain. Remove the account and add it again.",
                 )
             })?;
+        if row.channel == ChannelKind::Email {
+            let row2 = row.clone();
+            return self
+                .db
+                .call(move |s| crate::email::channel_for(s, &row2, &token))
+                .await
+                .map_err(errors::store)?
+                .map(|ch| Arc::new(ch) as Arc<dyn Channel>)
+                .ok_or_else(|| {
+                    IpcError::new(
+                        ErrorCode::AuthFailed,
+                        "Parley lost the server settings of this mailbox. Remove the account and add it again.",
+                    )
+                });
+        }
         let ch = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
         Ok(Arc::new(ch))
     }

@@ -345,7 +345,8 @@ pub(crate) fn thread_extras(
         return Ok((ComposerWindow::Always, None));
     };
     if platform_of(target.channel).is_none() {
-        return Ok((ComposerWindow::Always, None));
+        let window = crate::twilio::composer_window(target.channel, target.last_inbound_at, now);
+        return Ok((window, None));
     }
     let approved = match s.account(target.account_id)? {
         Some(a) => {

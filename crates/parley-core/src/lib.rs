@@ -2,6 +2,7 @@
 //! one line; the tests call the same functions.
 
 mod demo;
+mod email;
 mod errors;
 mod facade;
 mod graph;
@@ -9,6 +10,7 @@ pub mod links;
 pub mod notify;
 mod replies;
 mod secrets;
+mod twilio;
 
 pub use facade::{CoreConfig, DemoMode, Parley, Paths};
 pub use parley_sync::{EngineEvent, SystemClock};

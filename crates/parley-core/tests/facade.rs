@@ -1,7 +1,7 @@
 //! The facade as the window uses it, against the fake Telegram server.
 
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
-use parley_domain::{CoreEvent, DeliveryState, ErrorCode, ThreadSummary};
+use parley_domain::{ChannelKind, CoreEvent, DeliveryState, ErrorCode, ThreadSummary};
 use parley_fakes::{FakeTelegram, FakeTelegramConfig};
 use std::future::Future;
 use std::sync::Arc;
@@ -241,8 +241,9 @@ async fn the_demo_runs_until_a_real_account_is_added() {
     let rig = rig(DemoMode::Auto).await;
     assert!(rig.app.workspace_info().await.is_demo);
     let accounts = rig.app.list_accounts().await.expect("accounts");
-    // The demo bot, and the demo Page's Messenger and Instagram accounts.
-    assert_eq!(accounts.len(), 3);
+    // The demo bot, the demo Page's Messenger and Instagram accounts, and the demo SMS number.
+    assert_eq!(accounts.len(), 4);
+    assert!(accounts.iter().any(|a| a.channel == ChannelKind::Sms));
     assert!(accounts.iter().all(|a| a.is_demo));
     eventually(
         "the demo history appears",

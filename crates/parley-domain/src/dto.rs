@@ -281,6 +281,27 @@ pub struct AccountSummary {
     pub last_sync_at: Option<Millis>,
 }
 
+/// How a mail server connection is protected (the Accounts form's choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum EmailSecurity {
+    /// TLS from the first byte (IMAP 993, SMTP 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (IMAP 143, SMTP 587).
+    StartTls,
+    /// No encryption: accepted for 127.0.0.1/localhost only.
+    None,
+}
+
+/// One mail server of an email account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailServer {
+    pub host: String,
+    pub port: u16,
+    pub security: EmailSecurity,
+}
+
 /// A keyset position for paging lists ordered by (time, id), newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -337,6 +358,10 @@ pub struct MessageView {
     pub delivery_note: Option<String>,
     /// Set while the reply is held: why, so the UI can offer the matching actions.
     pub hold_reason: Option<HoldReason>,
+    /// The email's subject; `null` for other channels.
+    pub subject: Option<String>,
+    /// Quoted history folded away from `text` (email), shown on request as plain text.
+    pub quoted_text: Option<String>,
 }
 
 /// Messages of a thread, oldest first.
@@ -393,6 +418,33 @@ pub enum ComposerWindow {
         #[ts(type = "number | null")]
         closed_at: Option<Millis>,
     },
+    /// WhatsApp past 24 h (or the customer never wrote): only an approved template
+    /// ([`MessageTemplate`]) can reach the customer until they write again.
+    TemplatesOnly {
+        #[serde(rename = "closedAt")]
+        #[ts(type = "number | null")]
+        closed_at: Option<Millis>,
+    },
+}
+
+/// One placeholder of a template: its number and a value (the sample when listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateVariable {
+    pub key: String,
+    pub value: String,
+}
+
+/// An approved message template (Twilio Content API, `HX…`), offered outside WhatsApp's window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageTemplate {
+    pub content_sid: String,
+    pub name: String,
+    pub language: Option<String>,
+    /// The text with `{{1}}`-style placeholders, when the template has one.
+    pub body: Option<String>,
+    pub variables: Vec<TemplateVariable>,
 }
 
 /// Who controls a Messenger/Instagram conversation in Meta's handover protocol.

@@ -29,6 +29,10 @@ pub struct IncomingMessage {
     pub attachments: Vec<Attachment>,
     pub sent_at: Millis,
     pub reply_to_remote_id: Option<String>,
+    /// The email's subject (other channels: `None`).
+    pub subject: Option<String>,
+    /// Quoted history folded away from `text` (email's "On … wrote:" blocks); `None` elsewhere.
+    pub quoted_text: Option<String>,
 }
 
 /// A change to the text of a message already sent.
@@ -39,16 +43,42 @@ pub struct MessageEdit {
     pub edited_at: Millis,
 }
 
+/// The provider reports a new delivery status for a message the business sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    /// The provider's id of the message (its `remote_id`).
+    pub remote_id: String,
+    /// `Sent`, `Delivered`, `Read` or `Failed`; the store only moves a message forward.
+    pub state: crate::dto::DeliveryState,
+    /// Why it failed, in words for the agent (with `Failed`).
+    pub error: Option<String>,
+    pub at: Millis,
+}
+
+/// The customer of a thread opted out of messages (SMS STOP) or back in (START).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutChange {
+    pub remote_thread_id: String,
+    pub opted_out: bool,
+}
+
 /// Everything one fetch returned, applied to the store in one transaction with its cursor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IngestBatch {
     pub messages: Vec<IncomingMessage>,
     pub edits: Vec<MessageEdit>,
+    /// Delivery status changes of messages already stored (applied after `messages`).
+    pub statuses: Vec<DeliveryUpdate>,
+    /// Opt-out changes, in the order they happened (applied after `messages`).
+    pub opt_outs: Vec<OptOutChange>,
 }
 
 impl IngestBatch {
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.edits.is_empty()
+        self.messages.is_empty()
+            && self.edits.is_empty()
+            && self.statuses.is_empty()
+            && self.opt_outs.is_empty()
     }
 }
 

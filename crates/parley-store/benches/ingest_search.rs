@@ -118,6 +118,8 @@ fn message(rng: &mut Rng, i: usize, threads: usize) -> IncomingMessage {
         attachments,
         sent_at: 1_700_000_000_000 + i as i64 * 1_000,
         reply_to_remote_id: None,
+        subject: None,
+        quoted_text: None,
     }
 }
 
@@ -188,6 +190,7 @@ fn main() {
         let batch = IngestBatch {
             messages: chunk.to_vec(),
             edits: vec![],
+            ..Default::default()
         };
         let cursor = n.to_string();
         store

@@ -19,6 +19,19 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the contact behind `thread` opted out of messages.
+    pub fn opted_out(&self, thread: ThreadId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT c.opted_out FROM threads t JOIN contacts c ON c.id = t.contact_id
+                 WHERE t.id = ?1",
+            )?
+            .query_row([thread.0], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// The contact behind a thread, with every identity they have across accounts.
     pub fn contact_context(&self, thread: ThreadId) -> Result<Option<ContactContext>> {
         let contact: Option<(i64, String, Millis)> = self

@@ -109,7 +109,8 @@ impl Store {
         Ok(item.thread_id)
     }
 
-    /// Cancels a reply that has not (knowingly) left: its message and outbox item go together.
+    /// Cancels a reply that has not (knowingly) left: its message and outbox item go together,
+    /// and its text goes back into the thread's draft.
     /// Allowed for uncertain replies too: the agent may decide it does not matter either way.
     pub fn outbox_discard(&mut self, message: MessageId) -> Result<ThreadId> {
         let tx = self
@@ -129,6 +130,24 @@ impl Store {
                 item.state.as_str()
             )));
         }
+        // The text is not lost: it goes back into the thread's draft (before any draft there),
+        // so the agent can rework it.
+        let body: String = tx
+            .prepare_cached("SELECT body FROM outbox WHERE id = ?1")?
+            .query_row([id.0], |r| r.get(0))?;
+        let now: i64 = tx.query_row(
+            "SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.prepare_cached(
+            "INSERT INTO drafts (thread_id, body, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (thread_id) DO UPDATE SET
+                 body = CASE WHEN trim(drafts.body) = '' THEN excluded.body
+                             ELSE excluded.body || char(10) || char(10) || drafts.body END,
+                 updated_at = excluded.updated_at",
+        )?
+        .execute(params![item.thread_id.0, body, now])?;
         // The outbox row goes with its message (ON DELETE CASCADE).
         tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
             .execute([item.message_id])?;

@@ -40,6 +40,19 @@ impl Store {
                 touch(&mut outcome.changed_threads, thread);
             }
         }
+        for u in &batch.statuses {
+            if let Some(thread) = apply_status(&tx, account, u)? {
+                touch(&mut outcome.changed_threads, thread);
+            }
+        }
+        for o in &batch.opt_outs {
+            tx.prepare_cached(
+                "UPDATE contacts SET opted_out = ?3
+                 WHERE id = (SELECT contact_id FROM threads
+                             WHERE account_id = ?1 AND remote_thread_id = ?2)",
+            )?
+            .execute(params![account.0, o.remote_thread_id, o.opted_out])?;
+        }
         if let Some((key, value)) = cursor {
             tx.prepare_cached(
                 "INSERT INTO sync_cursors (account_id, key, value, updated_at)
@@ -110,8 +123,8 @@ fn ingest_messages(
         let mut stage = conn.prepare_cached(
             "INSERT INTO temp.ingest_staged (seq, thread_id, remote_id, direction, author_name,
                                              text, attachments, sent_at, delivery,
-                                             reply_to_remote_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                             reply_to_remote_id, subject, quoted_text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for (seq, m) in messages.iter().enumerate() {
             if m.remote_id.is_empty()
@@ -150,6 +163,8 @@ fn ingest_messages(
                 m.sent_at,
                 delivery.as_str(),
                 m.reply_to_remote_id,
+                m.subject.as_deref().map(strip_markers),
+                m.quoted_text.as_deref().map(strip_markers),
             ])?;
             staged.push(Staged {
                 thread,
@@ -172,9 +187,10 @@ fn ingest_messages(
         // `WHERE true` keeps the parser from reading ON CONFLICT as a join constraint.
         let mut insert = conn.prepare_cached(
             "INSERT INTO messages (thread_id, account_id, remote_id, direction, author_name, text,
-                                   attachments, sent_at, delivery, reply_to_remote_id)
+                                   attachments, sent_at, delivery, reply_to_remote_id,
+                                   subject, quoted_text)
              SELECT thread_id, ?1, remote_id, direction, author_name, text,
-                    attachments, sent_at, delivery, reply_to_remote_id
+                    attachments, sent_at, delivery, reply_to_remote_id, subject, quoted_text
              FROM temp.ingest_staged WHERE true ORDER BY seq
              ON CONFLICT (account_id, remote_id) DO NOTHING
              RETURNING id, remote_id",
@@ -236,7 +252,9 @@ const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS ingest_staged (
     attachments         TEXT    NOT NULL,
     sent_at             INTEGER NOT NULL,
     delivery            TEXT    NOT NULL,
-    reply_to_remote_id  TEXT
+    reply_to_remote_id  TEXT,
+    subject             TEXT,
+    quoted_text         TEXT
 )";
 
 // The contact's name in a subquery rather than a join: a join goes through the full planner,
@@ -338,6 +356,56 @@ fn upsert_thread(
 }
 
 /// Applies an edit unless a newer one is already stored; returns the thread when text changed.
+/// Where a delivery state stands on the way sent → delivered → read; a status never moves back.
+fn delivery_rank(state: DeliveryState) -> Option<u8> {
+    match state {
+        DeliveryState::Sent => Some(1),
+        DeliveryState::Delivered => Some(2),
+        DeliveryState::Read => Some(3),
+        DeliveryState::Failed => Some(4),
+        _ => None,
+    }
+}
+
+/// Moves a sent message's delivery state forward (sent → delivered → read, or to failed with the
+/// provider's reason). Messages still in the outbox (no remote id yet) are not touched.
+fn apply_status(
+    conn: &Connection,
+    account: AccountId,
+    u: &DeliveryUpdate,
+) -> Result<Option<ThreadId>> {
+    let Some(rank) = delivery_rank(u.state) else {
+        return Ok(None);
+    };
+    let current: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT thread_id, delivery FROM messages WHERE account_id = ?1 AND remote_id = ?2",
+        )?
+        .query_row(params![account.0, u.remote_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((thread, delivery)) = current else {
+        return Ok(None);
+    };
+    let now_rank = DeliveryState::parse(&delivery).and_then(delivery_rank);
+    match now_rank {
+        Some(r) if r < rank => {}
+        _ => return Ok(None),
+    }
+    conn.prepare_cached(
+        "UPDATE messages SET delivery = ?3, delivery_note = ?4
+         WHERE account_id = ?1 AND remote_id = ?2",
+    )?
+    .execute(params![
+        account.0,
+        u.remote_id,
+        u.state.as_str(),
+        u.error.as_deref()
+    ])?;
+    Ok(Some(ThreadId(thread)))
+}
+
 fn apply_edit(conn: &Connection, account: AccountId, e: &MessageEdit) -> Result<Option<ThreadId>> {
     let text = strip_markers(&e.text);
     let thread: Option<i64> = conn
@@ -402,6 +470,8 @@ mod tests {
             attachments: vec![],
             sent_at: at,
             reply_to_remote_id: None,
+            subject: None,
+            quoted_text: None,
         }
     }
 
@@ -446,6 +516,7 @@ mod tests {
                         text: "parcel found".into(),
                         edited_at: 20,
                     }],
+                    ..Default::default()
                 },
                 Some(("offset", "1")),
                 0,
@@ -480,6 +551,7 @@ mod tests {
                         text: "parcel arrived late".into(),
                         edited_at: 30,
                     }],
+                    ..Default::default()
                 },
                 Some(("offset", "2")),
                 0,
@@ -510,6 +582,7 @@ mod tests {
         let batch = |text: &str| IngestBatch {
             messages: vec![message("1", "1:1", text, 10)],
             edits: vec![],
+            ..Default::default()
         };
         s.apply_batch(a, &batch("invoice gone"), None, 0)
             .expect("a");
@@ -532,6 +605,7 @@ mod tests {
             &IngestBatch {
                 messages: vec![message("1", "1:1", "first", 10), bad],
                 edits: vec![],
+                ..Default::default()
             },
             None,
             0,
@@ -543,6 +617,7 @@ mod tests {
                 &IngestBatch {
                     messages: vec![message("1", "1:3", "second", 12)],
                     edits: vec![],
+                    ..Default::default()
                 },
                 None,
                 0,
@@ -570,6 +645,7 @@ mod tests {
                 &IngestBatch {
                     messages,
                     edits: vec![],
+                    ..Default::default()
                 },
                 None,
                 0,

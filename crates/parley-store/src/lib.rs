@@ -11,7 +11,8 @@ macro_rules! message_columns {
         "m.id, m.thread_id, m.direction, m.author_name, m.text, m.attachments, m.sent_at, \
          m.edited_at, m.delivery, m.delivery_note, \
          CASE WHEN m.delivery = 'held' THEN \
-           (SELECT o.hold_reason FROM outbox o WHERE o.message_id = m.id) END"
+           (SELECT o.hold_reason FROM outbox o WHERE o.message_id = m.id) END, \
+         m.subject, m.quoted_text"
     };
 }
 macro_rules! thread_columns {
@@ -33,11 +34,12 @@ macro_rules! account_columns {
 macro_rules! outbox_columns {
     () => {
         "id, message_id, thread_id, account_id, body, state, attempts, next_attempt_at, \
-         last_error, created_at, hold_reason, resends"
+         last_error, created_at, hold_reason, resends, client_message_id"
     };
 }
 
 mod accounts;
+mod client_ids;
 mod contacts;
 mod decisions;
 mod drafts;

@@ -408,6 +408,82 @@ impl Store {
         Ok(item.thread_id)
     }
 
+    /// Uncertain replies of `account`, oldest first: the dispatcher asks the provider about them
+    /// (`Channel::reconcile`).
+    pub fn uncertain_outbox(&self, account: AccountId, limit: u32) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE account_id = ?1 AND state = 'uncertain' ORDER BY id LIMIT ?2"
+        ))?;
+        rows::collect(
+            &mut stmt,
+            params![account.0, i64::from(limit)],
+            rows::outbox_item,
+        )
+    }
+
+    /// Whether another reply of `account` than `except` already carries the provider id
+    /// `remote_id`: reconciliation must not claim a message that belongs to another reply
+    /// (`outbox_sent` would drop it as a duplicate).
+    pub fn outbox_remote_taken(
+        &self,
+        account: AccountId,
+        remote_id: &str,
+        except: OutboxId,
+    ) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE account_id = ?1 AND remote_id = ?2
+                                AND id <> ?3)",
+            )?
+            .query_row(params![account.0, remote_id, except.0], |r| r.get(0))?)
+    }
+
+    /// Uncertain → queued, only after the provider's own record proved the reply never arrived
+    /// (`Reconciled::NotSent`): it is sent once more, with the usual re-checks, and counted in
+    /// `requeues_after_check`. Not the agent's "send again" (`resends`): no double send is
+    /// possible here. `note` tells the agent what happened.
+    pub fn outbox_requeue_after_check(
+        &mut self,
+        id: OutboxId,
+        note: &str,
+        now: Millis,
+    ) -> Result<ThreadId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item = load(&tx, id)?;
+        require(id, &item, OutboxState::Queued, &[OutboxState::Uncertain])?;
+        tx.prepare_cached(
+            "UPDATE outbox SET requeues_after_check = requeues_after_check + 1,
+                               next_attempt_at = ?2
+             WHERE id = ?1",
+        )?
+        .execute(params![id.0, now])?;
+        transition(
+            &tx,
+            id,
+            &item,
+            OutboxState::Queued,
+            DeliveryState::Queued,
+            Some(note),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(item.thread_id)
+    }
+
+    /// How often [`Store::outbox_requeue_after_check`] requeued this reply.
+    pub fn outbox_requeues_after_check(&self, id: OutboxId) -> Result<i64> {
+        self.conn
+            .prepare_cached("SELECT requeues_after_check FROM outbox WHERE id = ?1")?
+            .query_row([id.0], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound("outbox item"))
+    }
+
     /// Run once at start-up, before the dispatcher: items left in `sending` by a process that
     /// died mid-send become uncertain instead of being sent twice.
     pub fn recover_interrupted(&mut self, now: Millis) -> Result<Vec<ThreadId>> {
@@ -490,13 +566,13 @@ fn recheck(
             let closed = last_inbound_at.is_none_or(|at| at.saturating_add(*millis) < now);
             if closed {
                 let mut note = String::from(
-                    "The channel's reply window closed while this reply waited, so the \
-                     provider would refuse it.",
+                    "The channel's reply window closed (the customer last wrote too long \
+                     ago), so the provider would refuse this reply.",
                 );
                 match alternative {
                     Some(alt) => {
-                        note.push_str(" You can still answer with ");
-                        note.push_str(alt);
+                        note.push_str(" Instead: ");
+                        note.push_str(alt.trim_end_matches('.'));
                         note.push('.');
                     }
                     None => note.push_str(" Wait for the customer to write again, or discard it."),

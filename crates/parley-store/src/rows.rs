@@ -58,6 +58,8 @@ pub(crate) fn message_view(row: &Row<'_>) -> Result<MessageView> {
             .get::<_, Option<String>>(10)?
             .map(|r| hold_reason(&r))
             .transpose()?,
+        subject: row.get(11)?,
+        quoted_text: row.get(12)?,
     })
 }
 
@@ -108,6 +110,7 @@ pub(crate) fn outbox_item(row: &Row<'_>) -> Result<OutboxItem> {
             .map(|r| hold_reason(&r))
             .transpose()?,
         resends: row.get(11)?,
+        client_message_id: row.get(12)?,
     })
 }
 

@@ -119,6 +119,9 @@ pub struct OutboxItem {
     pub hold_reason: Option<HoldReason>,
     /// How many times the agent chose "send again" on this reply while it was uncertain.
     pub resends: i64,
+    /// The id the reply goes out under when the channel makes one itself (an email
+    /// Message-ID), committed before the provider is called; `None` until then.
+    pub client_message_id: Option<String>,
 }
 
 /// What the dispatcher knows, outside the store, for the re-check before a send.

@@ -26,6 +26,8 @@ fn inbound(chat: &str, id: &str, text: &str, at: Millis) -> IncomingMessage {
         attachments: vec![],
         sent_at: at,
         reply_to_remote_id: None,
+        subject: None,
+        quoted_text: None,
     }
 }
 
@@ -33,6 +35,7 @@ fn write(s: &mut Store, a: AccountId, chat: &str, id: &str, at: Millis) {
     let batch = IngestBatch {
         messages: vec![inbound(chat, id, "hello", at)],
         edits: vec![],
+        ..Default::default()
     };
     s.apply_batch(a, &batch, None, at).expect("ingest");
 }
@@ -369,6 +372,8 @@ struct Reply {
     queued_resolved: bool,
     body: String,
     resends: i64,
+    /// How often reconciliation proved it never arrived and queued it again.
+    requeues_after_check: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -384,6 +389,7 @@ enum Op {
     Discard(usize),
     MarkSent(usize),
     SendAgain(usize),
+    RequeueAfterCheck(usize),
     CustomerWrites(usize),
     Resolve(usize, bool),
     Recover,
@@ -403,6 +409,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => r.clone().prop_map(Op::Discard),
         1 => r.clone().prop_map(Op::MarkSent),
         1 => r.clone().prop_map(Op::SendAgain),
+        1 => r.clone().prop_map(Op::RequeueAfterCheck),
         1 => (0usize..2).prop_map(Op::CustomerWrites),
         1 => ((0usize..2), any::<bool>()).prop_map(|(t, r)| Op::Resolve(t, r)),
         1 => Just(Op::Recover),
@@ -459,6 +466,7 @@ impl World {
                     queued_resolved: self.resolved[t],
                     body,
                     resends: 0,
+                    requeues_after_check: 0,
                 };
                 self.replies.push(Some((q, reply)));
             }
@@ -498,7 +506,8 @@ impl World {
             | Op::Edit(i)
             | Op::Discard(i)
             | Op::MarkSent(i)
-            | Op::SendAgain(i) => {
+            | Op::SendAgain(i)
+            | Op::RequeueAfterCheck(i) => {
                 let Some(i) = pick(i, n) else { return };
                 let Some((q, r)) = self.replies[i].clone() else {
                     return;
@@ -595,6 +604,18 @@ impl World {
                             self.s.outbox_send_again(m, now).map(|_| ()),
                         )
                     }
+                    Op::RequeueAfterCheck(_) => {
+                        // The provider proved it never arrived: queued again, with the
+                        // re-checks (nothing waived, the watermark kept).
+                        r2.state = St::Queued;
+                        r2.requeues_after_check += 1;
+                        (
+                            st == St::Uncertain,
+                            self.s
+                                .outbox_requeue_after_check(id, "never arrived", now)
+                                .map(|_| ()),
+                        )
+                    }
                     _ => unreachable!(),
                 };
                 assert_eq!(
@@ -628,6 +649,12 @@ impl World {
             assert_eq!(item.state, r.state.store(), "{r:?}");
             assert_eq!(item.body, r.body);
             assert_eq!(item.resends, r.resends);
+            assert_eq!(
+                self.s
+                    .outbox_requeues_after_check(q.outbox_id)
+                    .expect("read"),
+                r.requeues_after_check
+            );
             assert_eq!(item.hold_reason.is_some(), r.state == St::Held, "{item:?}");
             let m = self
                 .s
@@ -676,4 +703,18 @@ proptest! {
             world.check();
         }
     }
+}
+
+#[test]
+fn a_discarded_reply_goes_back_into_the_draft() {
+    let (mut s, _a, threads) = setup(1);
+    let t = threads[0];
+    let q = s.queue_reply(t, "first words", "Ann", 10).expect("queue");
+    s.save_draft(t, "half a thought", 11).expect("draft");
+    s.outbox_discard(q.message.id).expect("discard");
+    assert_eq!(
+        s.draft(t).expect("read").as_deref(),
+        Some("first words\n\nhalf a thought")
+    );
+    assert!(s.message(q.message.id).expect("read").is_none());
 }

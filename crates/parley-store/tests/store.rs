@@ -40,6 +40,8 @@ fn inbound(chat: &str, id: &str, cust: &str, text: &str, at: Millis) -> Incoming
         attachments: vec![],
         sent_at: at,
         reply_to_remote_id: None,
+        subject: None,
+        quoted_text: None,
     }
 }
 
@@ -55,6 +57,7 @@ fn batch(messages: Vec<IncomingMessage>) -> IngestBatch {
     IngestBatch {
         messages,
         edits: vec![],
+        ..Default::default()
     }
 }
 
@@ -376,6 +379,7 @@ fn edits_update_text_snippet_and_search() {
             text: "fixed hello".into(),
             edited_at: 15,
         }],
+        ..Default::default()
     };
     let out = s.apply_batch(a, &edit, None, 2).expect("edit");
     assert_eq!(out.changed_threads.len(), 1);
@@ -393,6 +397,7 @@ fn edits_update_text_snippet_and_search() {
             text: "stale".into(),
             edited_at: 12,
         }],
+        ..Default::default()
     };
     assert!(
         s.apply_batch(a, &stale, None, 3)

@@ -16,9 +16,9 @@
 use crate::Backoff;
 use crate::account::{AccountRunner, EngineEvent, store_words};
 use crate::connectivity::Connectivity;
-use parley_channels::{ChannelError, OutgoingMessage};
-use parley_domain::ThreadId;
-use parley_store::{Begin, Recheck, ThreadTarget};
+use parley_channels::{ChannelError, OutgoingMessage, Reconciled};
+use parley_domain::{ChannelKind, OutboxId, ThreadId};
+use parley_store::{Begin, OutboxItem, Recheck, StoreError, ThreadTarget};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +30,13 @@ const TICK: Duration = Duration::from_secs(2);
 /// Telegram allows about one message a second per chat; the same pacing suits the others.
 const PER_THREAD_GAP: Duration = Duration::from_millis(1000);
 const BATCH: u32 = 50;
+/// An uncertain reply is looked up at the provider at most this often at first, then less and
+/// less often (doubling, up to [`RECONCILE_MAX_GAP`]) while the provider cannot tell.
+const RECONCILE_GAP: Duration = Duration::from_secs(60);
+const RECONCILE_MAX_GAP: Duration = Duration::from_secs(3600);
+
+/// When each uncertain reply may next be looked up at the provider, and how many lookups it had.
+type ReconcileDue = HashMap<OutboxId, (Instant, u32)>;
 
 pub(crate) async fn run(
     runner: AccountRunner,
@@ -38,6 +45,7 @@ pub(crate) async fn run(
 ) {
     let account = runner.account;
     let mut last_send: HashMap<ThreadId, Instant> = HashMap::new();
+    let mut reconcile_due: ReconcileDue = HashMap::new();
     let mut was_online = true;
     // False once the sync task has stopped (a refused token): its last word on connectivity
     // stands, and the dispatcher goes on with its ticks.
@@ -61,6 +69,11 @@ pub(crate) async fn run(
             }
         }
         was_online = is_online;
+        // Uncertain replies first (those found in `sending` at start-up among them): one the
+        // provider proves it never got is queued again and leaves in this same flush.
+        if is_online && let Err(e) = reconcile(&runner, &mut reconcile_due, &online).await {
+            tracing::warn!(%account, "outbox: {}", store_words(&e));
+        }
         if is_online && let Err(e) = flush(&runner, &mut last_send, &online).await {
             tracing::warn!(%account, "outbox: {}", store_words(&e));
         }
@@ -80,6 +93,112 @@ pub(crate) async fn run(
 /// [`HoldReason::QuietHours`]: parley_domain::HoldReason::QuietHours
 fn quiet_hours_now(_target: &ThreadTarget) -> bool {
     false
+}
+
+/// The provider's name in a note for the agent.
+fn provider_name(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::Telegram => "Telegram",
+        ChannelKind::Messenger => "Messenger",
+        ChannelKind::Instagram => "Instagram",
+        ChannelKind::Whatsapp => "WhatsApp",
+        ChannelKind::Sms => "the SMS provider",
+        ChannelKind::Email => "the mail server",
+    }
+}
+
+/// Asks the provider about each uncertain reply of the account whose turn has come
+/// (`Channel::reconcile`): found → sent (merged with any copy the sync already stored); proven
+/// absent → queued again with a note (`outbox_requeue_after_check`, the only automatic way an
+/// uncertain reply is sent again); cannot tell → it stays uncertain for the agent. Each reply
+/// is looked up at most once a minute, less often while the provider cannot tell.
+async fn reconcile(
+    runner: &AccountRunner,
+    due: &mut ReconcileDue,
+    online: &watch::Receiver<Connectivity>,
+) -> Result<(), StoreError> {
+    let account = runner.account;
+    let items: Vec<OutboxItem> = runner
+        .db
+        .call(move |s| s.uncertain_outbox(account, BATCH))
+        .await?;
+    due.retain(|id, _| items.iter().any(|i| i.id == *id));
+    for item in items {
+        if !online.borrow().is_online() {
+            break;
+        }
+        let (next, tries) = due.get(&item.id).copied().unwrap_or((Instant::now(), 0));
+        if next > Instant::now() {
+            continue;
+        }
+        let gap = RECONCILE_GAP
+            .saturating_mul(1u32 << tries.min(6))
+            .min(RECONCILE_MAX_GAP);
+        due.insert(item.id, (Instant::now() + gap, tries.saturating_add(1)));
+        let thread = item.thread_id;
+        let Some(target) = runner.db.call(move |s| s.thread_target(thread)).await? else {
+            continue;
+        };
+        let message = OutgoingMessage {
+            remote_thread_id: target.remote_thread_id.clone(),
+            customer_remote_id: target.customer_remote_id.clone(),
+            text: item.body.clone(),
+            reply_to_remote_id: None,
+            customer_last_wrote_at: target.last_inbound_at,
+            client_message_id: item.client_message_id.clone(),
+        };
+        let id = item.id;
+        let answer = match runner.channel.reconcile(&message, item.created_at).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::info!(%account, %id, "outbox: could not look up an uncertain reply: {e}");
+                continue;
+            }
+        };
+        let now = runner.clock.now();
+        let moved = match answer {
+            Reconciled::Unknown => continue,
+            Reconciled::Sent(receipt) => {
+                runner
+                    .db
+                    .call(move |s| {
+                        // Never claim a message that is another reply's: leave it to the agent.
+                        if s.outbox_remote_taken(account, &receipt.remote_id, id)? {
+                            return Ok(None);
+                        }
+                        s.outbox_sent(id, &receipt.remote_id, receipt.sent_at, now)
+                            .map(Some)
+                    })
+                    .await
+            }
+            Reconciled::NotSent => {
+                let note = format!(
+                    "Parley checked with {}: it never arrived; sending it now.",
+                    provider_name(runner.channel.kind())
+                );
+                runner
+                    .db
+                    .call(move |s| s.outbox_requeue_after_check(id, &note, now).map(Some))
+                    .await
+            }
+        };
+        match moved {
+            Ok(Some(_)) => {
+                due.remove(&id);
+                tracing::info!(%account, %id, "outbox: uncertain reply reconciled");
+            }
+            Ok(None) => continue,
+            // The agent decided meanwhile (send again, mark as sent, discard): theirs stands.
+            Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        }
+        let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
+        let _ = runner.events.send(EngineEvent::OutboxChanged { account });
+        let _ = runner.events.send(EngineEvent::ThreadsChanged {
+            threads: vec![thread],
+        });
+    }
+    Ok(())
 }
 
 async fn flush(
@@ -131,12 +250,28 @@ async fn flush(
             continue;
         }
 
+        // A channel that names its own sends (email's Message-ID) gets the id committed in the
+        // row before the provider is called, so a lost answer can be reconciled later.
+        let client_message_id = match (
+            &item.client_message_id,
+            runner.channel.new_client_message_id(),
+        ) {
+            (Some(kept), _) => Some(kept.clone()),
+            (None, Some(fresh)) => Some(
+                runner
+                    .db
+                    .call(move |s| s.outbox_client_message_id(id, &fresh))
+                    .await?,
+            ),
+            (None, None) => None,
+        };
         let outgoing = OutgoingMessage {
             remote_thread_id: target.remote_thread_id.clone(),
             customer_remote_id: target.customer_remote_id.clone(),
             text: item.body.clone(),
             reply_to_remote_id: None,
             customer_last_wrote_at: target.last_inbound_at,
+            client_message_id,
         };
         let result = runner.channel.send(&outgoing).await;
         last_send.insert(thread, Instant::now());

@@ -2,6 +2,7 @@
 //! file.
 
 use parley_channels::telegram::TelegramChannel;
+use parley_channels::{ChannelError, Reconciled};
 use parley_domain::{AccountId, ChannelKind, DeliveryState, MessageView, SyncState, ThreadId};
 use parley_fakes::{Customer, FakeTelegram, FakeTelegramConfig, Fault};
 use parley_store::{NewAccount, Store};
@@ -451,4 +452,153 @@ async fn a_customer_message_while_offline_holds_the_reply_until_the_agent_decide
         || async { rig.fake.sent_messages().len() == 1 },
     )
     .await;
+}
+
+/// Telegram with a reconciliation that reads the fake's records (as Graph re-reads a thread),
+/// and a switch that loses the next send before it reaches the provider.
+struct Reconciling {
+    inner: TelegramChannel,
+    fake: Arc<FakeTelegram>,
+    lose_next_send: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl parley_channels::Channel for Reconciling {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Telegram
+    }
+    async fn validate(&self) -> Result<parley_domain::AccountIdentity, ChannelError> {
+        self.inner.validate().await
+    }
+    async fn fetch(
+        &self,
+        cursor: Option<&str>,
+        wait: Duration,
+    ) -> Result<parley_channels::Fetched, ChannelError> {
+        self.inner.fetch(cursor, wait).await
+    }
+    async fn send(
+        &self,
+        message: &parley_channels::OutgoingMessage,
+    ) -> Result<parley_channels::SendReceipt, ChannelError> {
+        if self
+            .lose_next_send
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(ChannelError::Uncertain("the connection broke".into()));
+        }
+        self.inner.send(message).await
+    }
+    async fn download(
+        &self,
+        remote_ref: &str,
+    ) -> Result<parley_channels::Downloaded, ChannelError> {
+        self.inner.download(remote_ref).await
+    }
+    async fn reconcile(
+        &self,
+        message: &parley_channels::OutgoingMessage,
+        _queued_at: parley_domain::Millis,
+    ) -> Result<Reconciled, ChannelError> {
+        Ok(
+            match self
+                .fake
+                .sent_messages()
+                .into_iter()
+                .find(|s| s.text == message.text)
+            {
+                Some(s) => Reconciled::Sent(parley_channels::SendReceipt {
+                    remote_id: format!("{}:{}", s.chat_id, s.message_id),
+                    sent_at: s.date * 1000,
+                }),
+                None => Reconciled::NotSent,
+            },
+        )
+    }
+}
+
+#[tokio::test]
+async fn uncertain_replies_are_reconciled_with_the_provider() {
+    let rig = rig().await;
+    let fake = Arc::new(
+        FakeTelegram::start(FakeTelegramConfig::default())
+            .await
+            .expect("fake"),
+    );
+    talk(&fake, 1).await;
+    let inner = TelegramChannel::new(&fake.base_url(), fake.token())
+        .expect("client")
+        .with_timeouts(Duration::from_secs(3), Duration::from_secs(3));
+    let channel = Arc::new(Reconciling {
+        inner,
+        fake: fake.clone(),
+        lose_next_send: std::sync::atomic::AtomicBool::new(false),
+    });
+    let handle = AccountRunner {
+        account: rig.account,
+        channel: channel.clone(),
+        db: rig.db.clone(),
+        clock: Arc::new(SystemClock),
+        events: rig.events.clone(),
+        long_poll: Duration::from_secs(1),
+    }
+    .spawn();
+    eventually("thread", Duration::from_secs(5), || async {
+        rig.message_count().await == 1
+    })
+    .await;
+    let thread = rig.only_thread().await;
+
+    // The provider stored it and the answer was lost: uncertain, then sent after the lookup,
+    // received once.
+    fake.inject_fault("sendMessage", Fault::AcceptThenDrop, 1);
+    rig.reply(thread, "did this go?").await;
+    handle.wake_outbox();
+    eventually(
+        "sent after reconciliation",
+        Duration::from_secs(10),
+        || async {
+            rig.messages(thread)
+                .await
+                .iter()
+                .any(|m| m.text == "did this go?" && m.delivery == DeliveryState::Sent)
+        },
+    )
+    .await;
+    assert_eq!(fake.sent_messages().len(), 1);
+
+    // The send never reached the provider: queued again after the lookup, then sent once.
+    channel
+        .lose_next_send
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    rig.reply(thread, "and this one?").await;
+    handle.wake_outbox();
+    eventually("sent after requeue", Duration::from_secs(15), || async {
+        rig.messages(thread)
+            .await
+            .iter()
+            .any(|m| m.text == "and this one?" && m.delivery == DeliveryState::Sent)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let texts: Vec<String> = fake.sent_messages().into_iter().map(|s| s.text).collect();
+    assert_eq!(texts, vec!["did this go?", "and this one?"]);
+    let requeues = rig
+        .db
+        .call(move |s| {
+            let message = s
+                .messages(thread, None, 100)?
+                .messages
+                .into_iter()
+                .find(|m| m.text == "and this one?")
+                .expect("the reply");
+            let item = s.outbox_for_message(message.id)?.expect("its outbox item");
+            s.outbox_requeues_after_check(item.id)
+        })
+        .await
+        .expect("count");
+    assert_eq!(requeues, 1);
+    // Nothing is left uncertain.
+    let (_, _, uncertain) = rig.db.call(|s| s.outbox_counts()).await.expect("counts");
+    assert_eq!(uncertain, 0);
 }

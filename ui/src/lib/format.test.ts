@@ -32,6 +32,8 @@ function msg(id: number, sentAt: number): MessageView {
     delivery: "received",
     deliveryNote: null,
     holdReason: null,
+    subject: null,
+    quotedText: null,
   };
 }
 

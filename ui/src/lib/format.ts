@@ -386,5 +386,11 @@ export function replyWindowText(
           ? "the customer has not written in this conversation yet."
           : "the customer last wrote more than 7 days ago. You can reply when they write again.",
       );
+    case "templatesOnly":
+      return closed(
+        win.closedAt === null
+          ? "the customer has not written on WhatsApp yet. Send an approved template below."
+          : "the customer last wrote more than 24 hours ago. Send an approved template below; free text is possible again once they answer.",
+      );
   }
 }

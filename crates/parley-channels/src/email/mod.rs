@@ -28,7 +28,7 @@ pub use parse::{
     normalise_subject, parse_message, sanitize_html,
 };
 
-use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt};
+use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
 use async_imap::types::{Fetch, NameAttribute};
 use async_trait::async_trait;
 use conn::{Conn, connect_imap, imap_error, is_connection_error, quote, uid_fetch, uid_search};
@@ -733,6 +733,7 @@ impl EmailChannel {
         IngestBatch {
             messages,
             edits: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -839,6 +840,8 @@ impl EmailChannel {
             attachments,
             sent_at: at,
             reply_to_remote_id: p.in_reply_to.first().cloned(),
+            subject: Some(p.subject.clone()).filter(|s| !s.trim().is_empty()),
+            quoted_text: p.quoted.clone().filter(|q| !q.trim().is_empty()),
         }
     }
 }
@@ -1061,11 +1064,50 @@ impl Channel for EmailChannel {
         }
     }
 
+    fn new_client_message_id(&self) -> Option<String> {
+        Some(self.new_message_id())
+    }
+
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
-        let sent = self.send_email(message).await?;
+        let sent = match &message.client_message_id {
+            Some(id) => self.send_email_with_id(message, id).await?,
+            None => self.send_email(message).await?,
+        };
         Ok(SendReceipt {
             remote_id: sent.message_id,
             sent_at: sent.sent_at,
+        })
+    }
+
+    /// Looks for the reply's Message-ID in Sent. Found: it went out. Not found: it did not
+    /// reach the server's Sent, which Parley appends to right after SMTP accepts the mail, so
+    /// the one case this misreads is a crash in the instant between the two (then the customer
+    /// may get it twice; the agent still sees it as sent once).
+    async fn reconcile(
+        &self,
+        message: &OutgoingMessage,
+        _queued_at: Millis,
+    ) -> Result<Reconciled, ChannelError> {
+        let Some(id) = message.client_message_id.as_deref() else {
+            return Ok(Reconciled::Unknown);
+        };
+        let Some(id) = parse::clean_id(id) else {
+            return Ok(Reconciled::Unknown);
+        };
+        let has_sent = self
+            .with_ops(|conn| Box::pin(async move { find_sent_mailbox(conn).await }))
+            .await?
+            .is_some();
+        if !has_sent {
+            // No Sent mailbox to look in: the server cannot tell.
+            return Ok(Reconciled::Unknown);
+        }
+        Ok(match self.find_sent(&id).await? {
+            Some(_) => Reconciled::Sent(SendReceipt {
+                remote_id: id,
+                sent_at: now_millis(),
+            }),
+            None => Reconciled::NotSent,
         })
     }
 

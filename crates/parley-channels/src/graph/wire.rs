@@ -434,6 +434,8 @@ pub(super) fn incoming(m: &Message, ctx: &Context<'_>) -> Option<IncomingMessage
         attachments,
         sent_at,
         reply_to_remote_id: None,
+        subject: None,
+        quoted_text: None,
     })
 }
 

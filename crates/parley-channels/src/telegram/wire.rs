@@ -325,6 +325,8 @@ fn incoming(m: Message) -> Option<IncomingMessage> {
             .reply_to_message
             .as_ref()
             .map(|r| remote_id(m.chat.id, r.message_id)),
+        subject: None,
+        quoted_text: None,
     })
 }
 

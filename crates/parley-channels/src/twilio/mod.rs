@@ -23,11 +23,11 @@
 
 mod wire;
 
-use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt};
+use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
 use async_trait::async_trait;
 use parley_domain::{
-    AccountIdentity, Attachment, ChannelKind, Direction, IncomingMessage, IngestBatch, Millis,
-    RemotePerson, ReplyWindow,
+    AccountIdentity, Attachment, ChannelKind, DeliveryState, Direction, IncomingMessage,
+    IngestBatch, Millis, OptOutChange, RemotePerson, ReplyWindow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -175,6 +175,40 @@ impl DeliveryUpdate {
     /// Whether the message will not reach the customer.
     pub fn is_failure(&self) -> bool {
         matches!(self.status.as_str(), "failed" | "undelivered" | "canceled")
+    }
+
+    /// The store's form: sent, delivered, read or failed (with the reason in words); `None` for
+    /// the statuses before Twilio hands the message on (queued, sending, accepted...).
+    pub fn to_domain(&self) -> Option<parley_domain::DeliveryUpdate> {
+        let state = match self.status.as_str() {
+            "sent" => DeliveryState::Sent,
+            "delivered" => DeliveryState::Delivered,
+            "read" => DeliveryState::Read,
+            _ if self.is_failure() => DeliveryState::Failed,
+            _ => return None,
+        };
+        let error = (state == DeliveryState::Failed).then(|| failure_words(self.error_code));
+        Some(parley_domain::DeliveryUpdate {
+            remote_id: self.remote_id.clone(),
+            state,
+            error,
+            at: self.at,
+        })
+    }
+}
+
+/// Why Twilio could not deliver a message, in words for the agent.
+pub fn failure_words(code: Option<i64>) -> String {
+    match code {
+        Some(21610) => "The customer opted out of messages from this number (they texted STOP). Parley will not send to them until they text START.".to_owned(),
+        Some(63016) => "Outside WhatsApp's 24-hour window: only an approved template can reach this customer now.".to_owned(),
+        Some(21211) => "Twilio says this is not a valid phone number.".to_owned(),
+        Some(30003) => "The customer's phone is unreachable (switched off or out of coverage).".to_owned(),
+        Some(30005) => "The number is unknown to the customer's carrier.".to_owned(),
+        Some(30006) => "The number cannot receive SMS (a landline or an unreachable carrier).".to_owned(),
+        Some(30007) => "The customer's carrier filtered this message as spam.".to_owned(),
+        Some(code) => format!("Twilio could not deliver this message (error {code})."),
+        None => "Twilio could not deliver this message.".to_owned(),
     }
 }
 
@@ -540,6 +574,8 @@ impl TwilioChannel {
             attachments,
             sent_at: at,
             reply_to_remote_id: None,
+            subject: None,
+            quoted_text: None,
         }
     }
 
@@ -598,6 +634,16 @@ impl TwilioChannel {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .insert(msg.customer.remote_id.clone(), ours.clone());
+                // SMS keywords (Twilio's default handling): STOP opts out, START back in.
+                if m.is_inbound()
+                    && !is_whatsapp(&msg.remote_thread_id)
+                    && let Some(opted_out) = m.body.as_deref().and_then(opt_out_keyword)
+                {
+                    batch.opt_outs.push(OptOutChange {
+                        remote_thread_id: msg.remote_thread_id.clone(),
+                        opted_out,
+                    });
+                }
                 batch.messages.push(msg);
             }
             cur.newest = Some(cur.newest.map_or(at, |n| n.max(at)));
@@ -1029,15 +1075,32 @@ impl Channel for TwilioChannel {
         })
     }
 
+    /// New messages, opt-outs and the delivery status changes of sent messages.
     async fn fetch(&self, cursor: Option<&str>, wait: Duration) -> Result<Fetched, ChannelError> {
-        let (fetched, updates) = self.fetch_with_statuses(cursor, wait).await?;
-        if !updates.is_empty() {
-            tracing::debug!(
-                count = updates.len(),
-                "twilio: delivery updates not stored yet"
-            );
-        }
+        let (mut fetched, updates) = self.fetch_with_statuses(cursor, wait).await?;
+        fetched.batch.statuses = updates
+            .iter()
+            .filter_map(DeliveryUpdate::to_domain)
+            .collect();
         Ok(fetched)
+    }
+
+    /// Lists what went from the thread's number to the customer since the reply was queued:
+    /// found with the same body → sent; nothing found → not sent (Twilio's own record).
+    async fn reconcile(
+        &self,
+        message: &OutgoingMessage,
+        queued_at: Millis,
+    ) -> Result<Reconciled, ChannelError> {
+        // Twilio's dates have second granularity.
+        let found = self.find_sent_reply(message, queued_at - 1000).await?;
+        Ok(match found.into_iter().last() {
+            Some(m) => Reconciled::Sent(SendReceipt {
+                remote_id: m.sid,
+                sent_at: m.created_at,
+            }),
+            None => Reconciled::NotSent,
+        })
     }
 
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {

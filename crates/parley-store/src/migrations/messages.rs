@@ -52,3 +52,9 @@ END;
 -- Rows written before this version must be searchable too.
 INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
 "#;
+
+/// Email (issue 4): the subject, and the quoted history folded away from `text`.
+pub(super) const V5: &str = r#"
+ALTER TABLE messages ADD COLUMN subject TEXT;
+ALTER TABLE messages ADD COLUMN quoted_text TEXT;
+"#;

@@ -31,6 +31,10 @@ const MIGRATIONS: &[&[&str]] = &[
     &[settings::V3],
     // 4: held replies and the agent's outbox decisions.
     &[outbox::V4],
+    // 5: email subjects, folded quotes, client-made message ids.
+    &[messages::V5, outbox::V5],
+    // 6: uncertain replies requeued after the provider proved they never arrived.
+    &[outbox::V6],
 ];
 
 /// The schema version this build writes.

@@ -40,3 +40,15 @@ UPDATE outbox SET seen_upto = message_id;
 -- The banner's counts, across accounts.
 CREATE INDEX outbox_state ON outbox(state);
 "#;
+
+/// Email (issue 4): the id the reply is sent under, chosen and committed before the provider is
+/// called (an email Message-ID), so a send whose answer was lost can be looked up.
+pub(super) const V5: &str = r#"
+ALTER TABLE outbox ADD COLUMN client_message_id TEXT;
+"#;
+
+/// Reconciliation (issue 5): how often the dispatcher put an uncertain reply back in the queue
+/// because the provider's own record proved it never arrived (`outbox_requeue_after_check`).
+pub(super) const V6: &str = r#"
+ALTER TABLE outbox ADD COLUMN requeues_after_check INTEGER NOT NULL DEFAULT 0;
+"#;

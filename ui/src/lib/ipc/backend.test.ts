@@ -69,6 +69,19 @@ describe("tauriBackend", () => {
     ]);
   });
 
+  it("uses the contract's names for the email command", async () => {
+    invoke.mockResolvedValue(null);
+    const imap = { host: "imap.x.y", port: 993, security: "tls" as const };
+    const smtp = { host: "smtp.x.y", port: 587, security: "startTls" as const };
+    await tauriBackend.addEmailAccount("a@x.y", "Shop", "a@x.y", "pw", imap, smtp);
+    expect(invoke.mock.calls).toEqual([
+      [
+        "add_email_account",
+        { address: "a@x.y", displayName: "Shop", username: "a@x.y", password: "pw", imap, smtp },
+      ],
+    ]);
+  });
+
   it("uses the contract's names for the outbox commands", async () => {
     invoke.mockResolvedValue(null);
     await tauriBackend.outboxStatus();

@@ -5,6 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 import type {
   AccountId,
   AccountSummary,
+  EmailServer,
   ContactContext,
   CoreEvent,
   DraftView,
@@ -13,6 +14,7 @@ import type {
   IpcError,
   MessageId,
   MessagePage,
+  MessageTemplate,
   MessageView,
   NotificationPrefs,
   OutboxStatus,
@@ -22,6 +24,7 @@ import type {
   ThreadDetail,
   ThreadId,
   ThreadPage,
+  TemplateVariable,
   WorkspaceInfo,
 } from "./bindings";
 
@@ -61,6 +64,21 @@ export interface Backend {
     includeInstagram: boolean,
     humanAgentApproved: boolean,
   ): Promise<AccountSummary[]>;
+  /** Logs in to the IMAP and SMTP servers, keeps the password in the keychain, adds the mailbox. */
+  addEmailAccount(
+    address: string,
+    displayName: string | null,
+    username: string,
+    password: string,
+    imap: EmailServer,
+    smtp: EmailServer,
+  ): Promise<AccountSummary>;
+  /** Validates a Twilio account and adds its SMS numbers and/or WhatsApp senders. */
+  addTwilioAccount(accountSid: string, authToken: string, numbers: string[]): Promise<AccountSummary[]>;
+  /** The approved templates of the thread's Twilio account (WhatsApp past the 24-hour window). */
+  messageTemplates(threadId: ThreadId): Promise<MessageTemplate[]>;
+  /** Sends an approved template at once; answers the stored message. */
+  sendTemplate(threadId: ThreadId, contentSid: string, variables: TemplateVariable[]): Promise<MessageView>;
   /** Who controls a Messenger/Instagram conversation (Meta's handover protocol). */
   threadControl(threadId: ThreadId): Promise<ThreadControl>;
   /** Take, request, pass back or release control; answers who controls it afterwards. */
@@ -151,6 +169,11 @@ export const tauriBackend: Backend = {
   addTelegramAccount: (token) => call("add_telegram_account", { token }),
   addFacebookPage: (pageId, token, includeInstagram, humanAgentApproved) =>
     call("add_facebook_page", { pageId, token, includeInstagram, humanAgentApproved }),
+  addEmailAccount: (address, displayName, username, password, imap, smtp) =>
+    call("add_email_account", { address, displayName, username, password, imap, smtp }),
+  addTwilioAccount: (accountSid, authToken, numbers) => call("add_twilio_account", { accountSid, authToken, numbers }),
+  messageTemplates: (threadId) => call("message_templates", { threadId }),
+  sendTemplate: (threadId, contentSid, variables) => call("send_template", { threadId, contentSid, variables }),
   threadControl: (threadId) => call("thread_control", { threadId }),
   handover: (threadId, action) => call("handover", { threadId, action }),
   removeAccount: async (accountId) => {

@@ -55,6 +55,10 @@ syncRevision: number,
  */
 lastError: string | null, lastSyncAt: number | null, };
 
+export type EmailSecurity = "tls" | "startTls" | "none";
+
+export type EmailServer = { host: string, port: number, security: EmailSecurity, };
+
 export type PageCursor = { at: number, id: number, };
 
 export type ThreadSummary = { id: ThreadId, accountId: AccountId, channel: ChannelKind, contactId: ContactId, contactName: string, 
@@ -77,7 +81,15 @@ deliveryNote: string | null,
 /**
  * Set while the reply is held: why, so the UI can offer the matching actions.
  */
-holdReason: HoldReason | null, };
+holdReason: HoldReason | null, 
+/**
+ * The email's subject; `null` for other channels.
+ */
+subject: string | null, 
+/**
+ * Quoted history folded away from `text` (email), shown on request as plain text.
+ */
+quotedText: string | null, };
 
 export type MessagePage = { messages: Array<MessageView>, 
 /**
@@ -96,7 +108,15 @@ replyWindow: ComposerWindow,
  */
 historyNote: string | null, };
 
-export type ComposerWindow = { "state": "always" } | { "state": "open", closesAt: number, } | { "state": "humanAgentOnly", closesAt: number, } | { "state": "humanAgentNotApproved", closedAt: number, } | { "state": "closed", closedAt: number | null, };
+export type ComposerWindow = { "state": "always" } | { "state": "open", closesAt: number, } | { "state": "humanAgentOnly", closesAt: number, } | { "state": "humanAgentNotApproved", closedAt: number, } | { "state": "closed", closedAt: number | null, } | { "state": "templatesOnly", closedAt: number | null, };
+
+export type TemplateVariable = { key: string, value: string, };
+
+export type MessageTemplate = { contentSid: string, name: string, language: string | null, 
+/**
+ * The text with `{{1}}`-style placeholders, when the template has one.
+ */
+body: string | null, variables: Array<TemplateVariable>, };
 
 export type ThreadOwner = { "owner": "parley" } | { "owner": "idle" } | { "owner": "metaInbox" } | { "owner": "otherApp", appId: string, };
 

@@ -3,6 +3,7 @@
 import type { Backend } from "./backend";
 import type {
   AccountSummary,
+  EmailServer,
   Attachment,
   ChannelKind,
   ContactContext,
@@ -12,6 +13,7 @@ import type {
   IdentityView,
   IpcError,
   MessagePage,
+  MessageTemplate,
   MessageView,
   NotificationPrefs,
   OutboxStatus,
@@ -21,6 +23,7 @@ import type {
   ThreadDetail,
   ComposerWindow,
   HandoverAction,
+  TemplateVariable,
   ThreadControl,
   ThreadOwner,
   ThreadSummary,
@@ -193,6 +196,8 @@ export class MockBackend implements Backend {
           delivery: inbound ? "received" : m === count - 1 ? "delivered" : "read",
           deliveryNote: null,
           holdReason: null,
+          subject: null,
+          quotedText: null,
         });
       }
       const last = messages[messages.length - 1];
@@ -238,6 +243,8 @@ export class MockBackend implements Backend {
       delivery: "received",
       deliveryNote: null,
       holdReason: null,
+      subject: null,
+      quotedText: null,
     };
     t.messages.push(msg);
     t.summary.snippet = text.slice(0, 120);
@@ -380,6 +387,8 @@ export class MockBackend implements Backend {
       delivery: "queued",
       deliveryNote: null,
       holdReason: null,
+      subject: null,
+      quotedText: null,
     };
     t.messages.push(msg);
     t.draft = null;
@@ -598,6 +607,82 @@ export class MockBackend implements Backend {
     }
     queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
     return added;
+  }
+
+  async addEmailAccount(
+    address: string,
+    displayName: string | null,
+    username: string,
+    password: string,
+    imap: EmailServer,
+    smtp: EmailServer,
+  ) {
+    this.record("add_email_account", { address, displayName, username, password: "***", imap, smtp });
+    if (!/^[^@\s]+@[^@\s]+$/.test(address.trim())) throw err("invalidInput", "Enter the full email address.");
+    if (password !== "secret") throw err("authFailed", "The IMAP server refused the password.");
+    const acc: AccountSummary = {
+      id: this.nextAccountId++,
+      channel: "email",
+      name: displayName?.trim() || address.trim(),
+      handle: address.trim(),
+      isDemo: false,
+      sync: { state: "connecting" },
+      syncRevision: this.nextRevision++,
+      lastError: null,
+      lastSyncAt: null,
+    };
+    this.accounts.push(acc);
+    queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
+    return clone(acc);
+  }
+
+  async addTwilioAccount(accountSid: string, authToken: string, numbers: string[]) {
+    this.record("add_twilio_account", { accountSid, authToken: "***", numbers });
+    if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid.trim())) throw err("invalidInput", "An Account SID starts with AC.");
+    if (authToken.trim().length < 16) throw err("invalidInput", "That does not look like an Auth Token.");
+    const list = numbers.map((n) => n.trim()).filter((n) => n);
+    if (list.length === 0) throw err("invalidInput", "Add at least one number for Parley to watch.");
+    const added: AccountSummary[] = [];
+    for (const channel of ["sms", "whatsapp"] as const) {
+      const mine = list.filter((n) => n.startsWith("whatsapp:") === (channel === "whatsapp"));
+      if (mine.length === 0) continue;
+      const acc: AccountSummary = {
+        id: this.nextAccountId++,
+        channel,
+        name: "Twilio",
+        handle: mine.join(", "),
+        isDemo: false,
+        sync: { state: "connecting" },
+        syncRevision: this.nextRevision++,
+        lastError: null,
+        lastSyncAt: null,
+      };
+      this.accounts.push(acc);
+      added.push(clone(acc));
+    }
+    queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
+    return added;
+  }
+
+  async messageTemplates(threadId: number): Promise<MessageTemplate[]> {
+    this.record("message_templates", { threadId });
+    return [
+      {
+        contentSid: "HXb5b62575e6e4ff6129ad7c8efe1f983e",
+        name: "order_follow_up",
+        language: "en",
+        body: "Hi {{1}}, this is about order {{2}}. Reply to continue.",
+        variables: [
+          { key: "1", value: "first_name" },
+          { key: "2", value: "order_number" },
+        ],
+      },
+    ];
+  }
+
+  async sendTemplate(threadId: number, contentSid: string, variables: TemplateVariable[]): Promise<MessageView> {
+    this.record("send_template", { threadId, contentSid, variables });
+    throw err("invalidInput", "The mock backend does not send templates.");
   }
 
   async threadControl(threadId: number): Promise<ThreadControl> {

@@ -1,6 +1,6 @@
 import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
-import type { AccountId, AccountSummary, CoreEvent, IpcError } from "../ipc/bindings";
+import type { AccountId, AccountSummary, CoreEvent, EmailServer, IpcError } from "../ipc/bindings";
 
 /** Connected accounts, their sync states, and the add/remove flows. */
 export class AccountsStore {
@@ -11,6 +11,10 @@ export class AccountsStore {
   addError = $state<IpcError | null>(null);
   addingPage = $state(false);
   pageError = $state<IpcError | null>(null);
+  addingEmail = $state(false);
+  emailError = $state<IpcError | null>(null);
+  addingTwilio = $state(false);
+  twilioError = $state<IpcError | null>(null);
   removingId = $state<AccountId | null>(null);
   removeError = $state<IpcError | null>(null);
 
@@ -60,6 +64,40 @@ export class AccountsStore {
   }
 
   /** Validates a Page token with Meta and adds the Page (and its Instagram account). */
+  async addEmail(
+    address: string,
+    displayName: string,
+    username: string,
+    password: string,
+    imap: EmailServer,
+    smtp: EmailServer,
+  ): Promise<AccountSummary | null> {
+    if (!address.trim() || !password || !imap.host.trim() || !smtp.host.trim()) {
+      this.emailError = { code: "invalidInput", message: "Enter the address, the password and both servers." };
+      return null;
+    }
+    if (this.addingEmail) return null;
+    this.addingEmail = true;
+    this.emailError = null;
+    try {
+      const added = await this.#backend.addEmailAccount(
+        address.trim(),
+        displayName.trim() || null,
+        username.trim() || address.trim(),
+        password,
+        { ...imap, host: imap.host.trim() },
+        { ...smtp, host: smtp.host.trim() },
+      );
+      this.upsert(added);
+      return added;
+    } catch (e) {
+      this.emailError = toIpcError(e);
+      return null;
+    } finally {
+      this.addingEmail = false;
+    }
+  }
+
   async addFacebookPage(
     pageId: string,
     token: string,
@@ -82,6 +120,31 @@ export class AccountsStore {
       return null;
     } finally {
       this.addingPage = false;
+    }
+  }
+
+  /** Validates a Twilio account and adds its SMS numbers and/or WhatsApp senders. */
+  async addTwilioAccount(accountSid: string, authToken: string, numbers: string[]): Promise<AccountSummary[] | null> {
+    const list = numbers.map((n) => n.trim()).filter((n) => n);
+    if (!accountSid.trim() || !authToken.trim() || list.length === 0) {
+      this.twilioError = {
+        code: "invalidInput",
+        message: "Enter the Account SID, the Auth Token and at least one number.",
+      };
+      return null;
+    }
+    if (this.addingTwilio) return null;
+    this.addingTwilio = true;
+    this.twilioError = null;
+    try {
+      const added = await this.#backend.addTwilioAccount(accountSid.trim(), authToken.trim(), list);
+      for (const a of added) this.upsert(a);
+      return added;
+    } catch (e) {
+      this.twilioError = toIpcError(e);
+      return null;
+    } finally {
+      this.addingTwilio = false;
     }
   }
 

@@ -1,0 +1,516 @@
+//! Twilio: SMS/MMS numbers and WhatsApp senders of one Twilio account.
+//!
+//! **Accounts.** One Twilio account becomes up to two Parley accounts sharing its credentials:
+//! `sms` for its phone numbers and `whatsapp` for its `whatsapp:+E164` senders, so that each
+//! account has one reply-window rule (SMS none; WhatsApp 24 h, then approved templates). Both
+//! have the Account SID (`AC…`) as external id; the Auth Token is kept under `sms:{AC}` and/or
+//! `whatsapp:{AC}` (the one rule `"{channel}:{external id}"`).
+//!
+//! **Per-account settings** (settings table, key `twilio:{channel}:{AC}`, JSON
+//! [`TwilioAccountSettings`]): the watched numbers, written before the account row.
+//!
+//! **Opt-out.** An inbound STOP sets `contacts.opted_out` in the batch that stores it (the
+//! adapter reports it), START clears it; a send refused with 21610 sets it too (see
+//! [`TwilioSync`]). The outbox holds replies to an opted-out contact.
+
+use crate::errors;
+use crate::facade::Parley;
+use async_trait::async_trait;
+use parley_channels::twilio::{TwilioChannel, TwilioConfig, WHATSAPP_WINDOW};
+use parley_channels::{
+    Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt,
+};
+use parley_domain::*;
+use parley_store::{NewAccount, Store};
+use parley_sync::Db;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Time between polls of a live Twilio account (two List calls per watched number).
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Twilio's code for "the recipient opted out (STOP)".
+const OPTED_OUT_CODE: i64 = 21610;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TwilioAccountSettings {
+    pub numbers: Vec<String>,
+}
+
+pub(crate) fn settings_key(channel: ChannelKind, account_sid: &str) -> String {
+    format!("twilio:{}:{account_sid}", channel.as_str())
+}
+
+pub(crate) fn is_twilio(channel: ChannelKind) -> bool {
+    matches!(channel, ChannelKind::Sms | ChannelKind::Whatsapp)
+}
+
+pub(crate) fn read_settings(
+    s: &Store,
+    channel: ChannelKind,
+    account_sid: &str,
+) -> parley_store::Result<Option<TwilioAccountSettings>> {
+    Ok(s.setting(&settings_key(channel, account_sid))?
+        .and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+/// The composer's window for a WhatsApp thread whose customer last wrote at `last_inbound`.
+pub(crate) fn composer_window(
+    channel: ChannelKind,
+    last_inbound: Option<Millis>,
+    now: Millis,
+) -> ComposerWindow {
+    if channel != ChannelKind::Whatsapp {
+        return ComposerWindow::Always;
+    }
+    let window = i64::try_from(WHATSAPP_WINDOW.as_millis()).unwrap_or(i64::MAX);
+    match last_inbound {
+        Some(last) if now <= last + window => ComposerWindow::Open {
+            closes_at: last + window,
+        },
+        Some(last) => ComposerWindow::TemplatesOnly {
+            closed_at: Some(last + window),
+        },
+        None => ComposerWindow::TemplatesOnly { closed_at: None },
+    }
+}
+
+/// A watched address as the agent typed it, normalised: `+E164` or `whatsapp:+E164`.
+pub(crate) fn normalise_number(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let (prefix, rest) = match raw.get(..9) {
+        Some(p) if p.eq_ignore_ascii_case("whatsapp:") => ("whatsapp:", &raw[9..]),
+        _ => ("", raw),
+    };
+    let digits: String = rest
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let ok = digits.len() >= 8
+        && digits.len() <= 16
+        && digits.starts_with('+')
+        && digits[1..].chars().all(|c| c.is_ascii_digit())
+        && !digits[1..].starts_with('0');
+    if ok {
+        Ok(format!("{prefix}{digits}"))
+    } else {
+        Err(format!(
+            "“{raw}” is not a number in international format. Write it as +15551234567, or whatsapp:+15551234567 for a WhatsApp sender."
+        ))
+    }
+}
+
+fn invalid(message: impl Into<String>) -> IpcError {
+    IpcError::new(ErrorCode::InvalidInput, message)
+}
+
+/// The Twilio adapter as the sync engine and the outbox use it: a send refused because the
+/// customer opted out (21610) marks the contact opted out, so the outbox holds later replies.
+pub(crate) struct TwilioSync {
+    pub inner: Arc<TwilioChannel>,
+    pub db: Db,
+    pub account: AccountId,
+}
+
+#[async_trait]
+impl Channel for TwilioSync {
+    fn kind(&self) -> ChannelKind {
+        self.inner.kind()
+    }
+
+    async fn validate(&self) -> Result<AccountIdentity, ChannelError> {
+        self.inner.validate().await
+    }
+
+    async fn fetch(&self, cursor: Option<&str>, wait: Duration) -> Result<Fetched, ChannelError> {
+        self.inner.fetch(cursor, wait).await
+    }
+
+    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
+        let result = self.inner.send(message).await;
+        if let Err(ChannelError::Rejected { code, .. }) = &result
+            && *code == OPTED_OUT_CODE
+        {
+            let (account, remote) = (self.account, message.remote_thread_id.clone());
+            let marked = self
+                .db
+                .call(move |s| {
+                    let batch = IngestBatch {
+                        opt_outs: vec![OptOutChange {
+                            remote_thread_id: remote,
+                            opted_out: true,
+                        }],
+                        ..IngestBatch::default()
+                    };
+                    s.apply_batch(account, &batch, None, 0)
+                })
+                .await;
+            if let Err(e) = marked {
+                tracing::warn!("twilio: could not record an opt-out: {e}");
+            }
+        }
+        result
+    }
+
+    async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {
+        self.inner.download(remote_ref).await
+    }
+
+    fn reply_window(&self) -> ReplyWindow {
+        self.inner.reply_window()
+    }
+
+    async fn reconcile(
+        &self,
+        message: &OutgoingMessage,
+        queued_at: Millis,
+    ) -> Result<Reconciled, ChannelError> {
+        self.inner.reconcile(message, queued_at).await
+    }
+}
+
+impl Parley {
+    /// A Twilio adapter for some numbers of one account, pointed at the configured API base.
+    pub(crate) fn twilio_channel(
+        &self,
+        account_sid: &str,
+        auth_token: &str,
+        numbers: &[String],
+    ) -> Result<Arc<TwilioChannel>, IpcError> {
+        let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        let mut cfg = TwilioConfig::new(account_sid, auth_token, &numbers);
+        if let Some(base) = &self.twilio_api {
+            cfg = cfg.with_base(base);
+        }
+        cfg.poll_interval = POLL_INTERVAL;
+        Ok(Arc::new(TwilioChannel::new(cfg).map_err(errors::channel)?))
+    }
+
+    /// Validates the credentials and numbers with Twilio, keeps the Auth Token in the keychain,
+    /// adds an SMS account (phone numbers) and/or a WhatsApp account (senders), and starts them.
+    pub async fn add_twilio_account(
+        &self,
+        account_sid: String,
+        auth_token: String,
+        numbers: Vec<String>,
+    ) -> Result<Vec<AccountSummary>, IpcError> {
+        let sid = account_sid.trim().to_owned();
+        let token = auth_token.trim().to_owned();
+        if !(sid.len() == 34
+            && sid.starts_with("AC")
+            && sid[2..].chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(invalid(
+                "An Account SID starts with AC followed by 32 letters and digits. Copy it from the Twilio Console (Account Info).",
+            ));
+        }
+        if token.len() < 16 || token.chars().any(char::is_whitespace) {
+            return Err(invalid(
+                "That does not look like an Auth Token. Copy it from the Twilio Console (Account Info, “Auth Token”, Show).",
+            ));
+        }
+        let mut sms = Vec::new();
+        let mut whatsapp = Vec::new();
+        for raw in numbers.iter().filter(|n| !n.trim().is_empty()) {
+            let n = normalise_number(raw).map_err(invalid)?;
+            let list = if n.starts_with("whatsapp:") {
+                &mut whatsapp
+            } else {
+                &mut sms
+            };
+            if !list.contains(&n) {
+                list.push(n);
+            }
+        }
+        if sms.is_empty() && whatsapp.is_empty() {
+            return Err(invalid(
+                "Add at least one number for Parley to watch: +15551234567 for SMS, whatsapp:+15551234567 for a WhatsApp sender.",
+            ));
+        }
+        let mut validated = Vec::new();
+        for list in [sms, whatsapp].into_iter().filter(|l| !l.is_empty()) {
+            let channel = self.twilio_channel(&sid, &token, &list)?;
+            let identity = channel.validate().await.map_err(errors::channel)?;
+            validated.push((channel, identity, list));
+        }
+        let existing = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
+        for (_, identity, _) in &validated {
+            if existing.iter().any(|a| {
+                !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
+            }) {
+                return Err(IpcError::new(
+                    ErrorCode::Duplicate,
+                    format!(
+                        "The {} numbers of the Twilio account {} are already in Parley. Remove that account first to change its numbers.",
+                        if identity.channel == ChannelKind::Whatsapp {
+                            "WhatsApp"
+                        } else {
+                            "SMS"
+                        },
+                        identity.name
+                    ),
+                ));
+            }
+        }
+        for (_, identity, list) in &validated {
+            self.save_secret(
+                &crate::facade::secret_key(identity.channel, &identity.external_id),
+                &token,
+            )
+            .await?;
+            let json = serde_json::to_string(&TwilioAccountSettings {
+                numbers: list.clone(),
+            })
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+            let key = settings_key(identity.channel, &identity.external_id);
+            let now = self.clock.now();
+            self.db
+                .call(move |s| s.set_setting(&key, &json, now))
+                .await
+                .map_err(errors::store)?;
+        }
+        self.stop_demo().await?;
+        let mut added = Vec::new();
+        for (channel, identity, _) in validated {
+            let now = self.clock.now();
+            let new = NewAccount {
+                channel: identity.channel,
+                name: identity.name.clone(),
+                handle: identity.handle.clone(),
+                external_id: identity.external_id.clone(),
+                is_demo: false,
+            };
+            let id = self
+                .db
+                .call(move |s| s.insert_account(&new, now))
+                .await
+                .map_err(errors::store)?;
+            self.run_twilio(id, channel);
+            added.push(id);
+        }
+        let _ = self.events.send(CoreEvent::AccountsChanged);
+        let _ = self
+            .events
+            .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
+        let mut out = Vec::new();
+        for id in added {
+            if let Some(summary) = self.account_summary(id).await? {
+                out.push(summary);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Builds the adapter of a stored SMS/WhatsApp account from its settings.
+    pub(crate) async fn start_twilio_account(
+        &self,
+        account: &parley_store::AccountRow,
+        token: &str,
+    ) -> Result<(), IpcError> {
+        let (channel, external) = (account.channel, account.external_id.clone());
+        let settings = self
+            .db
+            .call(move |s| read_settings(s, channel, &external))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::AuthFailed,
+                    "Parley lost which numbers of this Twilio account to watch. Remove the account and add it again.",
+                )
+            })?;
+        let channel = self.twilio_channel(&account.external_id, token, &settings.numbers)?;
+        self.run_twilio(account.id, channel);
+        Ok(())
+    }
+
+    /// The running Twilio adapter of an SMS/WhatsApp account.
+    fn twilio_of(&self, account: AccountId) -> Result<Arc<TwilioChannel>, IpcError> {
+        self.lock_twilio().get(&account).cloned().ok_or_else(|| {
+            invalid("This conversation is not on a Twilio number that Parley is syncing right now (see Accounts).")
+        })
+    }
+
+    /// The approved templates the composer offers for a WhatsApp (or SMS) thread.
+    pub async fn message_templates(
+        &self,
+        thread: ThreadId,
+    ) -> Result<Vec<MessageTemplate>, IpcError> {
+        let target = self
+            .db
+            .call(move |s| s.thread_target(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))?;
+        let channel = self.twilio_of(target.account_id)?;
+        let templates = channel
+            .approved_templates()
+            .await
+            .map_err(errors::channel)?;
+        Ok(templates
+            .into_iter()
+            .map(|t| MessageTemplate {
+                content_sid: t.content_sid,
+                name: t.name,
+                language: t.language,
+                body: t.body,
+                variables: t
+                    .variables
+                    .into_iter()
+                    .map(|(key, value)| TemplateVariable { key, value })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// Sends an approved template to the customer of a thread at once (the only way to write on
+    /// WhatsApp past the 24-hour window) and stores it as sent; its delivery status follows.
+    pub async fn send_template(
+        &self,
+        thread: ThreadId,
+        content_sid: String,
+        variables: Vec<TemplateVariable>,
+    ) -> Result<MessageView, IpcError> {
+        let content_sid = content_sid.trim().to_owned();
+        if !content_sid.starts_with("HX") {
+            return Err(invalid("Choose one of the account's approved templates."));
+        }
+        let (target, opted_out) = self
+            .db
+            .call(move |s| Ok((s.thread_target(thread)?, s.opted_out(thread)?)))
+            .await
+            .map_err(errors::store)?;
+        let target = target.ok_or_else(|| errors::not_found("conversation"))?;
+        if opted_out {
+            return Err(invalid(
+                "This customer opted out of your messages (they texted STOP). Parley sends nothing until they opt back in.",
+            ));
+        }
+        let channel = self.twilio_of(target.account_id)?;
+        let templates = channel
+            .approved_templates()
+            .await
+            .map_err(errors::channel)?;
+        let template = templates
+            .iter()
+            .find(|t| t.content_sid == content_sid)
+            .ok_or_else(|| {
+                invalid("This template is not (or no longer) approved for this Twilio account.")
+            })?;
+        let values: BTreeMap<String, String> = variables
+            .iter()
+            .map(|v| (v.key.clone(), v.value.trim().to_owned()))
+            .collect();
+        if let Some((key, _)) = template
+            .variables
+            .iter()
+            .find(|(k, _)| values.get(k).is_none_or(|v| v.is_empty()))
+        {
+            return Err(invalid(format!(
+                "Fill in every placeholder of the template ({{{{{key}}}}} is empty)."
+            )));
+        }
+        let receipt = channel
+            .send_template(&target.remote_thread_id, &content_sid, &values)
+            .await;
+        let receipt = match receipt {
+            Ok(r) => r,
+            Err(e) => {
+                if let ChannelError::Rejected { code, .. } = &e
+                    && *code == OPTED_OUT_CODE
+                {
+                    let remote = target.remote_thread_id.clone();
+                    let account = target.account_id;
+                    let _ = self
+                        .db
+                        .call(move |s| {
+                            let batch = IngestBatch {
+                                opt_outs: vec![OptOutChange {
+                                    remote_thread_id: remote,
+                                    opted_out: true,
+                                }],
+                                ..IngestBatch::default()
+                            };
+                            s.apply_batch(account, &batch, None, 0)
+                        })
+                        .await;
+                }
+                return Err(errors::channel(e));
+            }
+        };
+        let mut text = template
+            .body
+            .clone()
+            .unwrap_or_else(|| template.name.clone());
+        for (k, v) in &values {
+            text = text.replace(&format!("{{{{{k}}}}}"), v);
+        }
+        // Stored now as the sync would store it later (same remote id: no duplicate).
+        let account = target.account_id;
+        let author = self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .map(|a| a.name)
+            .unwrap_or_else(|| "You".into());
+        let business = RemotePerson {
+            remote_id: String::new(),
+            display_name: author,
+            handle: None,
+        };
+        let customer = RemotePerson {
+            remote_id: target.customer_remote_id.clone(),
+            display_name: target.customer_remote_id.clone(),
+            handle: None,
+        };
+        let message = IncomingMessage {
+            remote_thread_id: target.remote_thread_id.clone(),
+            remote_id: receipt.remote_id.clone(),
+            direction: Direction::Outbound,
+            sender: business,
+            customer,
+            text,
+            attachments: Vec::new(),
+            sent_at: receipt.sent_at,
+            reply_to_remote_id: None,
+            subject: None,
+            quoted_text: None,
+        };
+        let now = self.clock.now();
+        let remote_id = receipt.remote_id.clone();
+        let rendered = message.text.clone();
+        let stored = self
+            .db
+            .call(move |s| {
+                let batch = IngestBatch {
+                    messages: vec![message],
+                    ..IngestBatch::default()
+                };
+                s.apply_batch(account, &batch, None, now)?;
+                let page = s.messages(thread, None, 20)?;
+                Ok(page
+                    .messages
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.direction == Direction::Outbound && m.text == rendered))
+            })
+            .await
+            .map_err(errors::store)?;
+        tracing::info!(%thread, sid = %remote_id, "twilio: template sent");
+        let _ = self
+            .events
+            .send(CoreEvent::MessagesChanged { thread_id: thread });
+        let _ = self.events.send(CoreEvent::ThreadsChanged {
+            thread_ids: vec![thread],
+        });
+        stored.ok_or_else(|| errors::not_found("message"))
+    }
+}

@@ -1,0 +1,399 @@
+//! SMS and WhatsApp through Twilio, via the facade, against the fake Twilio API.
+
+use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
+use parley_domain::{
+    ChannelKind, ComposerWindow, DeliveryState, Direction, ErrorCode, HoldReason, TemplateVariable,
+    ThreadSummary,
+};
+use parley_fakes::twilio::{
+    FakeTwilio, FakeTwilioConfig, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER,
+    TEST_TEMPLATE_SID, TEST_WHATSAPP_NUMBER,
+};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+struct Rig {
+    app: Arc<Parley>,
+    fake: FakeTwilio,
+    secrets: Arc<MemorySecrets>,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig() -> Rig {
+    let config = FakeTwilioConfig {
+        status_step: Duration::from_millis(100),
+        ..FakeTwilioConfig::default()
+    };
+    let fake = FakeTwilio::start(config).await.expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut core = CoreConfig::new(
+        Paths {
+            data_dir: dir.path().join("data"),
+            config_dir: dir.path().join("config"),
+            log_dir: dir.path().join("logs"),
+        },
+        secrets.clone(),
+    );
+    core.twilio_api = Some(fake.base_url());
+    core.demo = DemoMode::Off;
+    core.long_poll = Duration::from_secs(1);
+    let app = Parley::start(core).await.expect("starts");
+    Rig {
+        app,
+        fake,
+        secrets,
+        _dir: dir,
+    }
+}
+
+async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let threads = app.list_threads(None, 100).await.expect("threads").threads;
+        if let Some(t) = threads.into_iter().find(|t| t.contact_name == name) {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for the thread of {name}");
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+async fn add(rig: &Rig, numbers: &[&str]) {
+    rig.app
+        .add_twilio_account(
+            TEST_ACCOUNT_SID.to_owned(),
+            TEST_AUTH_TOKEN.to_owned(),
+            numbers.iter().map(|n| (*n).to_owned()).collect(),
+        )
+        .await
+        .expect("adds");
+}
+
+async fn last_outbound_delivery(app: &Parley, thread: parley_domain::ThreadId) -> DeliveryState {
+    let detail = app.open_thread(thread).await.expect("open");
+    detail
+        .messages
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == Direction::Outbound)
+        .map_or(DeliveryState::Received, |m| m.delivery)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_checks_credentials_and_numbers_and_splits_sms_from_whatsapp() {
+    let rig = rig().await;
+    let err = rig
+        .app
+        .add_twilio_account(
+            "nope".into(),
+            TEST_AUTH_TOKEN.into(),
+            vec![TEST_SMS_NUMBER.into()],
+        )
+        .await
+        .expect_err("bad sid");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let err = rig
+        .app
+        .add_twilio_account(
+            TEST_ACCOUNT_SID.into(),
+            "ffffffffffffffffffffffffffffffff".into(),
+            vec![TEST_SMS_NUMBER.into()],
+        )
+        .await
+        .expect_err("wrong token");
+    assert_eq!(err.code, ErrorCode::AuthFailed);
+    let err = rig
+        .app
+        .add_twilio_account(
+            TEST_ACCOUNT_SID.into(),
+            TEST_AUTH_TOKEN.into(),
+            vec!["+15550009999".into()],
+        )
+        .await
+        .expect_err("not our number");
+    assert!(err.message.contains("+15550009999"), "{}", err.message);
+
+    let added = rig
+        .app
+        .add_twilio_account(
+            TEST_ACCOUNT_SID.into(),
+            TEST_AUTH_TOKEN.into(),
+            vec![
+                TEST_SMS_NUMBER.into(),
+                format!("WhatsApp:{TEST_WHATSAPP_NUMBER}"),
+            ],
+        )
+        .await
+        .expect("adds");
+    let kinds: Vec<ChannelKind> = added.iter().map(|a| a.channel).collect();
+    assert_eq!(kinds, vec![ChannelKind::Sms, ChannelKind::Whatsapp]);
+    for kind in ["sms", "whatsapp"] {
+        assert_eq!(
+            rig.secrets
+                .get(&format!("{kind}:{TEST_ACCOUNT_SID}"))
+                .expect("keychain")
+                .as_deref(),
+            Some(TEST_AUTH_TOKEN)
+        );
+    }
+    let err = rig
+        .app
+        .add_twilio_account(
+            TEST_ACCOUNT_SID.into(),
+            TEST_AUTH_TOKEN.into(),
+            vec![TEST_SMS_NUMBER.into()],
+        )
+        .await
+        .expect_err("duplicate");
+    assert_eq!(err.code, ErrorCode::Duplicate);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_arrives_a_reply_is_delivered_and_stop_holds_the_next_one() {
+    let rig = rig().await;
+    add(&rig, &[TEST_SMS_NUMBER]).await;
+    let customer = "+14155550111";
+    rig.fake
+        .inject_inbound(
+            customer,
+            TEST_SMS_NUMBER,
+            "Where is my parcel?",
+            Vec::new(),
+            None,
+        )
+        .expect("inbound");
+    let thread = thread_of(&rig.app, customer).await;
+    assert_eq!(thread.channel, ChannelKind::Sms);
+    let detail = rig.app.open_thread(thread.id).await.expect("open");
+    assert_eq!(detail.reply_window, ComposerWindow::Always);
+
+    rig.app
+        .send_reply(thread.id, "On its way, arriving Friday.".into())
+        .await
+        .expect("queued");
+    eventually(
+        "the reply reaches Twilio",
+        Duration::from_secs(15),
+        || async {
+            rig.fake
+                .sent_through_api()
+                .iter()
+                .any(|m| m.body == "On its way, arriving Friday." && m.to == customer)
+        },
+    )
+    .await;
+    eventually(
+        "the reply shows delivered",
+        Duration::from_secs(30),
+        || async { last_outbound_delivery(&rig.app, thread.id).await == DeliveryState::Delivered },
+    )
+    .await;
+
+    // STOP: the contact is opted out and the next reply is held, not sent.
+    rig.fake
+        .inject_inbound(customer, TEST_SMS_NUMBER, "STOP", Vec::new(), None)
+        .expect("stop");
+    eventually("the STOP is stored", Duration::from_secs(20), || async {
+        let detail = rig.app.open_thread(thread.id).await.expect("open");
+        detail.messages.messages.iter().any(|m| m.text == "STOP")
+    })
+    .await;
+    let sent_before = rig.fake.sent_through_api().len();
+    rig.app
+        .send_reply(thread.id, "One more thing".into())
+        .await
+        .expect("queued");
+    eventually(
+        "the reply is held as opted out",
+        Duration::from_secs(15),
+        || async {
+            let detail = rig.app.open_thread(thread.id).await.expect("open");
+            detail.messages.messages.iter().any(|m| {
+                m.text == "One more thing"
+                    && m.delivery == DeliveryState::Held
+                    && m.hold_reason == Some(HoldReason::OptedOut)
+            })
+        },
+    )
+    .await;
+    assert_eq!(rig.fake.sent_through_api().len(), sent_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_refused_with_21610_marks_the_contact_opted_out() {
+    let rig = rig().await;
+    add(&rig, &[TEST_SMS_NUMBER]).await;
+    let customer = "+14155550112";
+    rig.fake
+        .inject_inbound(customer, TEST_SMS_NUMBER, "hello", Vec::new(), None)
+        .expect("inbound");
+    let thread = thread_of(&rig.app, customer).await;
+    // Opted out at Twilio without Parley seeing the STOP (another app read it).
+    rig.fake.set_opted_out(customer, TEST_SMS_NUMBER, true);
+    rig.app
+        .send_reply(thread.id, "first".into())
+        .await
+        .expect("queued");
+    eventually("the reply fails", Duration::from_secs(15), || async {
+        last_outbound_delivery(&rig.app, thread.id).await == DeliveryState::Failed
+    })
+    .await;
+    rig.app
+        .send_reply(thread.id, "second".into())
+        .await
+        .expect("queued");
+    eventually(
+        "the next reply is held",
+        Duration::from_secs(15),
+        || async {
+            let detail = rig.app.open_thread(thread.id).await.expect("open");
+            detail
+                .messages
+                .messages
+                .iter()
+                .any(|m| m.text == "second" && m.hold_reason == Some(HoldReason::OptedOut))
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_shows_the_window_and_offers_templates_once_it_closed() {
+    let rig = rig().await;
+    add(&rig, &[&format!("whatsapp:{TEST_WHATSAPP_NUMBER}")]).await;
+    let fresh = "whatsapp:+14155550121";
+    let stale = "whatsapp:+14155550122";
+    let wa = format!("whatsapp:{TEST_WHATSAPP_NUMBER}");
+    rig.fake
+        .inject_inbound(fresh, &wa, "hi there", Vec::new(), None)
+        .expect("fresh");
+    rig.fake
+        .inject_inbound(
+            stale,
+            &wa,
+            "old question",
+            Vec::new(),
+            Some(unix_now() - 30 * 3600),
+        )
+        .expect("stale");
+    let open = thread_of(&rig.app, "+14155550121").await;
+    let closed = thread_of(&rig.app, "+14155550122").await;
+    assert_eq!(open.channel, ChannelKind::Whatsapp);
+    match rig
+        .app
+        .open_thread(open.id)
+        .await
+        .expect("open")
+        .reply_window
+    {
+        ComposerWindow::Open { closes_at } => {
+            assert!(closes_at > unix_now() * 1000 + 23 * 3_600_000);
+        }
+        other => panic!("expected an open window, got {other:?}"),
+    }
+    let detail = rig.app.open_thread(closed.id).await.expect("open");
+    assert!(
+        matches!(
+            detail.reply_window,
+            ComposerWindow::TemplatesOnly { closed_at: Some(_) }
+        ),
+        "{:?}",
+        detail.reply_window
+    );
+
+    // A free-form reply outside the window is held before it reaches Twilio (which would refuse
+    // it with 63016), and the note names the legal alternative.
+    rig.app
+        .send_reply(closed.id, "free text".into())
+        .await
+        .expect("queued");
+    eventually(
+        "the free-form reply is held with the template alternative",
+        Duration::from_secs(15),
+        || async {
+            let detail = rig.app.open_thread(closed.id).await.expect("open");
+            detail.messages.messages.iter().any(|m| {
+                m.text == "free text"
+                    && m.delivery == DeliveryState::Held
+                    && m.delivery_note
+                        .as_deref()
+                        .is_some_and(|n| n.contains("template"))
+            })
+        },
+    )
+    .await;
+
+    // The template goes out with its variables.
+    let templates = rig
+        .app
+        .message_templates(closed.id)
+        .await
+        .expect("templates");
+    assert_eq!(templates.len(), 1);
+    assert_eq!(templates[0].content_sid, TEST_TEMPLATE_SID);
+    let err = rig
+        .app
+        .send_template(closed.id, TEST_TEMPLATE_SID.into(), vec![])
+        .await
+        .expect_err("variables missing");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let sent = rig
+        .app
+        .send_template(
+            closed.id,
+            TEST_TEMPLATE_SID.into(),
+            vec![
+                TemplateVariable {
+                    key: "1".into(),
+                    value: "Ana".into(),
+                },
+                TemplateVariable {
+                    key: "2".into(),
+                    value: "4821".into(),
+                },
+            ],
+        )
+        .await
+        .expect("template sent");
+    assert!(sent.text.contains("Hi Ana"), "{}", sent.text);
+    assert!(sent.text.contains("4821"), "{}", sent.text);
+    let api = rig.fake.sent_through_api();
+    assert!(api.iter().any(|m| m.to == stale), "{api:?}");
+    eventually(
+        "the template shows delivered",
+        Duration::from_secs(30),
+        || async {
+            let detail = rig.app.open_thread(closed.id).await.expect("open");
+            detail
+                .messages
+                .messages
+                .iter()
+                .any(|m| m.text.contains("Hi Ana") && m.delivery == DeliveryState::Delivered)
+        },
+    )
+    .await;
+}

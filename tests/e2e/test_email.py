@@ -1,0 +1,129 @@
+"""An email account in the real window: a real Dovecot and SMTP sink (tests/mail/servers.py),
+the mailbox added through the Accounts screen, a mail APPENDed to INBOX shown within seconds
+(IMAP IDLE), answered, and the answer received by the sink with the threading headers."""
+
+import email
+import imaplib
+import sys
+import time
+import pathlib
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from conftest import by_testid, screenshot, start_app, wait_for
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "mail"))
+import servers  # noqa: E402
+
+ROW_NAMED = """
+for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+  const name = row.querySelector('[data-testid="thread-name"]');
+  if (name && name.textContent === arguments[0]) return row;
+}
+return null;
+"""
+
+
+def texts(driver, testid):
+    return driver.execute_script(
+        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
+        testid,
+    )
+
+
+def mail(subject, message_id, body, extra=""):
+    return (
+        f"From: Grace Hopper <grace@customer.test>\r\nTo: {servers.USER}\r\nSubject: {subject}\r\n"
+        f"Date: {email.utils.formatdate()}\r\nMessage-ID: <{message_id}>\r\n{extra}"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body.replace("\n", "\r\n") + "\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def mailservers():
+    if not pathlib.Path("/usr/sbin/dovecot").exists():
+        pytest.skip("dovecot is not installed (scripts/setup.sh --test)")
+    s = servers.MailServers().start()
+    yield s
+    s.stop()
+
+
+def fill(app, testid, value):
+    field = by_testid(app, testid)[0]
+    field.clear()
+    field.send_keys(value)
+
+
+def test_an_email_account_added_in_the_window_receives_through_idle_and_replies(workspace, mailservers):
+    app = start_app(workspace)
+    try:
+        wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "accounts screen", lambda d: by_testid(d, "add-email-form"))
+        fill(app, "email-address", servers.USER)
+        fill(app, "email-name", "Shop Support")
+        fill(app, "email-password", servers.PASSWORD)
+        fill(app, "imap-host", "127.0.0.1")
+        Select(by_testid(app, "imap-security")[0]).select_by_value("none")
+        fill(app, "imap-port", str(mailservers.imap_port))
+        fill(app, "smtp-host", "127.0.0.1")
+        Select(by_testid(app, "smtp-security")[0]).select_by_value("none")
+        fill(app, "smtp-port", str(mailservers.smtp_port))
+
+        # A wrong password first: a clear refusal, nothing added.
+        fill(app, "email-password", "wrong")
+        by_testid(app, "add-email")[0].click()
+        err = wait_for(app, "the refusal", lambda d: texts(d, "add-email-error"))
+        assert "password" in err[0].lower(), err
+        fill(app, "email-password", servers.PASSWORD)
+        by_testid(app, "add-email")[0].click()
+        wait_for(app, "the mailbox in the list", lambda d: any(
+            servers.USER in t or "Shop Support" in t for t in texts(d, "accounts-screen")), timeout=30)
+        screenshot(app, "email-accounts")
+        done = [b for b in app.find_elements("css selector", "[data-testid='accounts-screen'] header button")
+                if b.text == "Done"]
+        done[0].click()
+        time.sleep(2)  # the first sync of an empty mailbox, then IDLE
+
+        imap = mailservers.imap()
+        appended_at = time.time()
+        imap.append("INBOX", None, imaplib.Time2Internaldate(time.time()),
+                    mail("Order 77", "order77@customer.test",
+                         "Hello, where is order 77?\n\nOn Monday you wrote:\n> old quoted text"))
+        row = wait_for(app, "the email thread", lambda d: d.execute_script(ROW_NAMED, "Grace Hopper"), timeout=20)
+        latency = time.time() - appended_at
+        print(f"\nemail: appended -> visible in the window in {latency:.2f} s")
+        assert latency < 3, f"too slow for IDLE: {latency:.1f} s"
+
+        row.click()
+        wait_for(app, "the message", lambda d: any("where is order 77" in t for t in texts(d, "message-text")))
+        assert "Order 77" in texts(app, "message-subject")
+        assert not any("old quoted text" in t for t in texts(app, "message-text"))
+        by_testid(app, "quoted-toggle")[0].click()
+        wait_for(app, "the quoted text", lambda d: any("old quoted text" in t for t in texts(d, "quoted-text")))
+
+        composer = by_testid(app, "composer")[0]
+        composer.click()
+        composer.send_keys("It ships tomorrow.")
+        composer.send_keys(Keys.CONTROL, Keys.ENTER)
+        wait_for(app, "the sink received the reply", lambda d: len(mailservers.sink_messages()) == 1, timeout=20)
+        envelope, raw = mailservers.sink_messages()[0]
+        msg = email.message_from_bytes(raw)
+        assert envelope["to"] == ["grace@customer.test"]
+        assert msg["In-Reply-To"] == "<order77@customer.test>", msg["In-Reply-To"]
+        assert "<order77@customer.test>" in msg["References"]
+        assert msg["Subject"] == "Re: Order 77"
+        assert msg["Message-ID"].startswith("<parley.")
+        imap.select("Sent")
+        typ, found = imap.search(None, "HEADER", "Message-ID", msg["Message-ID"])
+        assert found[0].split(), "a copy in Sent"
+        wait_for(app, "the reply shown as sent", lambda d: any(
+            m.get_attribute("data-direction") == "outbound" and m.get_attribute("data-delivery") == "sent"
+            for m in by_testid(d, "message")))
+        time.sleep(2)  # the copy in Sent is synced too; it must not show twice
+        assert texts(app, "message-text").count("It ships tomorrow.") == 1
+        screenshot(app, "email")
+    finally:
+        app.quit()

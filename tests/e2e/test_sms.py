@@ -1,0 +1,94 @@
+"""SMS in the real window: the demo's simulated SMS number (the fake Twilio API in-process), a text
+injected, shown, answered; the reply reaches the fake and its delivery status follows to delivered."""
+
+import json
+import time
+import urllib.request
+
+from selenium.webdriver.common.keys import Keys
+
+from conftest import by_testid, screenshot, wait_for
+
+DEMO_SMS_NUMBER = "+15005550006"
+CUSTOMER = "+14155550177"
+
+
+class FakeTwilioControl:
+    """The demo's fake Twilio API, through its /control/ API."""
+
+    def __init__(self, base: str):
+        self.base = base.rstrip("/")
+
+    def _call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def inbound(self, sender, to, body):
+        return self._call("POST", "/control/inbound", {"from": sender, "to": to, "body": body})
+
+    def messages(self):
+        return self._call("GET", "/control/messages")
+
+
+def twilio_url(workspace, timeout=20.0):
+    path = workspace.root / "data/demo/endpoint.json"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists():
+            try:
+                url = json.loads(path.read_text()).get("twilio")
+                if url:
+                    return url
+            except ValueError:
+                pass
+        time.sleep(0.1)
+    raise AssertionError(f"the demo wrote no fake Twilio API to {path}")
+
+
+ROW_NAMED = """
+for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+  const name = row.querySelector('[data-testid="thread-name"]');
+  if (name && name.textContent === arguments[0]) return row;
+}
+return null;
+"""
+
+
+def texts(driver, testid):
+    return driver.execute_script(
+        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
+        testid,
+    )
+
+
+def test_an_sms_appears_and_a_reply_is_delivered(app, workspace):
+    wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+    twilio = FakeTwilioControl(twilio_url(workspace))
+
+    injected_at = time.time()
+    twilio.inbound(CUSTOMER, DEMO_SMS_NUMBER, "Hi, do you deliver on Sundays?")
+    row = wait_for(app, "the SMS thread", lambda d: d.execute_script(ROW_NAMED, CUSTOMER), timeout=30)
+    latency = time.time() - injected_at
+    print(f"\nsms: injected -> visible in the window in {latency:.2f} s")
+    assert latency < 15, f"too slow: {latency:.1f} s"
+
+    row.click()
+    wait_for(app, "conversation open", lambda d: texts(d, "conversation-title") == [CUSTOMER])
+    wait_for(app, "the message", lambda d: any("Sundays" in t for t in texts(d, "message-text")))
+    assert not texts(app, "reply-window"), "SMS has no reply window"
+
+    composer = by_testid(app, "composer")[0]
+    composer.click()
+    composer.send_keys("Yes, Sundays 10 to 4.")
+    composer.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait_for(app, "the fake received the reply", lambda d: any(
+        m["to"] == CUSTOMER and m["body"] == "Yes, Sundays 10 to 4." for m in twilio.messages()), timeout=30)
+    wait_for(app, "the reply shown as delivered", lambda d: any(
+        m.get_attribute("data-direction") == "outbound" and m.get_attribute("data-delivery") == "delivered"
+        for m in by_testid(d, "message")), timeout=40)
+    assert texts(app, "message-text").count("Yes, Sundays 10 to 4.") == 1
+    screenshot(app, "sms")
