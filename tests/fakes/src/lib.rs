@@ -6,7 +6,10 @@
 
 pub mod demo;
 mod demo_script;
+mod faults;
 pub mod graph;
+mod persist;
+mod server;
 pub mod telegram;
 pub mod twilio;
 

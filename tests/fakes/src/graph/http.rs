@@ -1,7 +1,6 @@
 //! The HTTP face: Graph routing, tokens, the error envelope, faults and the /control/ API.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -10,71 +9,26 @@ use axum::extract::State as AxState;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower::ServiceExt as _;
+
+use crate::faults::FaultRequest;
+use crate::server::{drop_connection, hang};
 
 use super::fields::{self, Field};
 use super::state::{PageView, decode_cursor, encode_cursor};
 use super::{FakePage, Fault, GraphError, InboundAttachment, Inner, Platform, now_unix};
 
-/// Marks a response that must not be sent: the connection is closed instead.
-#[derive(Clone, Copy)]
-struct DropConnection;
-
-#[derive(Debug, thiserror::Error)]
-#[error("connection dropped on purpose by an injected fault")]
-struct DroppedOnPurpose;
-
 pub(super) async fn serve(
     listener: TcpListener,
     inner: Arc<Inner>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let router = router(inner);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!(error = %e, "fake graph: accept failed");
-                    continue;
-                }
-            },
-            _ = shutdown.wait_for(|stop| *stop) => break,
-        };
-        let router = router.clone();
-        let mut conn_shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move {
-                    let response = match router.oneshot(req).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
-                    };
-                    // hyper closes the connection without writing anything when the service
-                    // fails: the "request accepted, answer lost" case.
-                    if response.extensions().get::<DropConnection>().is_some() {
-                        return Err(DroppedOnPurpose);
-                    }
-                    Ok(response)
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = conn_shutdown.wait_for(|stop| *stop) => {}
-            }
-        });
-    }
+    crate::server::serve(listener, router(inner), shutdown, "fake graph").await;
 }
 
 fn router(inner: Arc<Inner>) -> Router {
@@ -265,7 +219,7 @@ async fn graph_api(
         usage_headers(&mut response, &page.id, percent, 0);
     }
     if drop_after {
-        response.extensions_mut().insert(DropConnection);
+        drop_connection(&mut response);
     }
     response
 }
@@ -577,13 +531,7 @@ async fn fault_response(inner: &Inner, fault: Fault, page_id: &str) -> Response 
             "(#1200) Temporary send message failure. Please try again later",
         )),
         Fault::ExpiredToken => expired(),
-        Fault::Hang { secs } => {
-            let hold = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
-            tokio::time::sleep(hold.min(Duration::from_secs(86_400))).await;
-            let mut response = StatusCode::OK.into_response();
-            response.extensions_mut().insert(DropConnection);
-            response
-        }
+        Fault::Hang { secs } => hang(secs).await,
         Fault::MalformedJson => (
             [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
             "<html><body>Sorry, something went wrong.</body></html>",
@@ -801,21 +749,9 @@ async fn control_usage(
     ok()
 }
 
-#[derive(Deserialize)]
-struct FaultRequest {
-    op: String,
-    fault: Fault,
-    #[serde(default = "one")]
-    times: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
 async fn control_fault(
     AxState(inner): AxState<Arc<Inner>>,
-    Json(r): Json<FaultRequest>,
+    Json(r): Json<FaultRequest<Fault>>,
 ) -> Response {
     inner.add_fault(&r.op, r.fault, r.times);
     ok()

@@ -60,6 +60,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::faults::FaultQueue;
+
 use state::State;
 
 /// The Facebook Page Inbox's app id (secondary receiver for human agents).
@@ -316,17 +318,11 @@ pub fn iso8601(secs: i64) -> String {
     )
 }
 
-struct FaultSlot {
-    op: String,
-    fault: Fault,
-    remaining: u32,
-}
-
 pub(crate) struct Inner {
     config: FakeGraphConfig,
     state: Mutex<State>,
     changed: watch::Sender<u64>,
-    faults: Mutex<Vec<FaultSlot>>,
+    faults: FaultQueue<Fault>,
     requests: Mutex<Vec<RequestRecord>>,
     /// Usage percentage reported in the usage headers, when set.
     usage: Mutex<Option<u32>>,
@@ -340,19 +336,13 @@ impl Inner {
     }
 
     fn mutate<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let result = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let result = f(&mut state);
-            if let Some(path) = &self.config.state_file {
-                // Saved under the lock so two writers can never land an older snapshot last.
-                if let Err(e) = state.save(path) {
-                    tracing::warn!(path = %path.display(), error = %e, "fake graph: saving state failed");
-                }
-            }
-            result
-        };
-        self.changed.send_modify(|v| *v += 1);
-        result
+        crate::persist::mutate(
+            &self.state,
+            self.config.state_file.as_deref(),
+            &self.changed,
+            "fake graph",
+            f,
+        )
     }
 
     fn addr_text(&self) -> String {
@@ -364,36 +354,15 @@ impl Inner {
     }
 
     fn take_fault(&self, op: &str) -> Option<Fault> {
-        let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
-        let pos = faults.iter().position(|s| s.op == "*" || s.op == op)?;
-        let slot = &mut faults[pos];
-        let fault = slot.fault.clone();
-        slot.remaining -= 1;
-        if slot.remaining == 0 {
-            faults.remove(pos);
-        }
-        Some(fault)
+        self.faults.take(op)
     }
 
     fn add_fault(&self, op: &str, fault: Fault, times: u32) {
-        if times == 0 {
-            return;
-        }
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(FaultSlot {
-                op: op.to_owned(),
-                fault,
-                remaining: times,
-            });
+        self.faults.add(op, fault, times);
     }
 
     fn clear_faults(&self) {
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.faults.clear();
     }
 
     fn log_request(&self, page_id: &str, op: &str) {
@@ -469,7 +438,7 @@ impl FakeGraph {
             config,
             state: Mutex::new(state),
             changed: watch::Sender::new(0),
-            faults: Mutex::new(Vec::new()),
+            faults: FaultQueue::new(),
             requests: Mutex::new(Vec::new()),
             usage: Mutex::new(None),
             addr,

@@ -11,13 +11,12 @@ use axum::extract::State as AxState;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower::ServiceExt as _;
+
+use crate::server::{drop_connection, hang};
 
 use super::state::decode_base64;
 use super::{
@@ -37,57 +36,12 @@ const KNOWN_METHODS: &[&str] = &[
 const WEBHOOK_CONFLICT: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
 const POLLER_CONFLICT: &str = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
 
-/// Marks a response that must not be sent: the connection is closed instead.
-#[derive(Clone, Copy)]
-struct DropConnection;
-
-#[derive(Debug, thiserror::Error)]
-#[error("connection dropped on purpose by an injected fault")]
-struct DroppedOnPurpose;
-
 pub(super) async fn serve(
     listener: TcpListener,
     inner: Arc<Inner>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let router = router(inner);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!(error = %e, "fake telegram: accept failed");
-                    continue;
-                }
-            },
-            _ = shutdown.wait_for(|stop| *stop) => break,
-        };
-        let router = router.clone();
-        let mut conn_shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move {
-                    let response = match router.oneshot(req).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
-                    };
-                    // hyper closes the connection without writing anything when the service
-                    // fails, which is exactly the "request accepted, answer lost" case.
-                    if response.extensions().get::<DropConnection>().is_some() {
-                        return Err(DroppedOnPurpose);
-                    }
-                    Ok(response)
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = conn_shutdown.wait_for(|stop| *stop) => {}
-            }
-        });
-    }
+    crate::server::serve(listener, router(inner), shutdown, "fake telegram").await;
 }
 
 fn router(inner: Arc<Inner>) -> Router {
@@ -176,7 +130,7 @@ async fn bot_api(
     };
     if drop_after {
         let mut response = response;
-        response.extensions_mut().insert(DropConnection);
+        drop_connection(&mut response);
         return response;
     }
     response
@@ -207,14 +161,7 @@ async fn fault_response(fault: Fault, method: &str) -> Response {
         }
         Fault::Unauthorized => unauthorized(),
         Fault::Conflict => ApiError::new(409, WEBHOOK_CONFLICT).into_response(),
-        Fault::Hang { secs } => {
-            // Bounded so that a silly value from the control API cannot panic the timer.
-            let hold = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
-            tokio::time::sleep(hold.min(Duration::from_secs(86_400))).await;
-            let mut response = StatusCode::OK.into_response();
-            response.extensions_mut().insert(DropConnection);
-            response
-        }
+        Fault::Hang { secs } => hang(secs).await,
         Fault::MalformedJson => (
             [(header::CONTENT_TYPE, "application/json")],
             "<html><body>Service temporarily unavailable</body></html>",

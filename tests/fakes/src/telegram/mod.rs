@@ -40,6 +40,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::faults::FaultQueue;
+
 pub use wire::{Message, Update};
 
 use state::State;
@@ -225,12 +227,6 @@ pub(crate) fn now_unix() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-struct FaultSlot {
-    method: String,
-    fault: Fault,
-    remaining: u32,
-}
-
 pub(crate) struct Inner {
     config: FakeTelegramConfig,
     state: Mutex<State>,
@@ -238,7 +234,7 @@ pub(crate) struct Inner {
     changed: watch::Sender<u64>,
     /// Each getUpdates takes a new generation; an older one still waiting sees it and yields.
     poll_generation: AtomicU64,
-    faults: Mutex<Vec<FaultSlot>>,
+    faults: FaultQueue<Fault>,
     request_log: Mutex<Vec<(String, Instant)>>,
 }
 
@@ -248,19 +244,13 @@ impl Inner {
     }
 
     fn mutate<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let result = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let result = f(&mut state);
-            if let Some(path) = &self.config.state_file {
-                // Saved under the lock so two writers can never land an older snapshot last.
-                if let Err(e) = state.save(path) {
-                    tracing::warn!(path = %path.display(), error = %e, "fake telegram: saving state failed");
-                }
-            }
-            result
-        };
-        self.changed.send_modify(|v| *v += 1);
-        result
+        crate::persist::mutate(
+            &self.state,
+            self.config.state_file.as_deref(),
+            &self.changed,
+            "fake telegram",
+            f,
+        )
     }
 
     fn bot_user(&self) -> wire::User {
@@ -280,17 +270,7 @@ impl Inner {
     }
 
     fn take_fault(&self, method: &str) -> Option<Fault> {
-        let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
-        let pos = faults
-            .iter()
-            .position(|s| s.method == "*" || s.method == method)?;
-        let slot = &mut faults[pos];
-        let fault = slot.fault.clone();
-        slot.remaining -= 1;
-        if slot.remaining == 0 {
-            faults.remove(pos);
-        }
-        Some(fault)
+        self.faults.take(method)
     }
 
     fn log_request(&self, method: &str) {
@@ -326,24 +306,11 @@ impl Inner {
     }
 
     fn clear_faults(&self) {
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.faults.clear();
     }
 
     fn add_fault(&self, method: &str, fault: Fault, times: u32) {
-        if times == 0 {
-            return;
-        }
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(FaultSlot {
-                method: method.to_ascii_lowercase(),
-                fault,
-                remaining: times,
-            });
+        self.faults.add(&method.to_ascii_lowercase(), fault, times);
     }
 }
 
@@ -366,7 +333,7 @@ impl FakeTelegram {
             state: Mutex::new(state),
             changed: watch::Sender::new(0),
             poll_generation: AtomicU64::new(0),
-            faults: Mutex::new(Vec::new()),
+            faults: FaultQueue::new(),
             request_log: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;

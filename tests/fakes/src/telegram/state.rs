@@ -87,22 +87,7 @@ impl State {
     }
 
     pub fn load(path: &Path) -> std::io::Result<Option<Self>> {
-        match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Temp file + rename so that a crash mid-write never leaves a half state file behind.
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, path)
+        crate::persist::load(path)
     }
 
     pub fn add_customer(

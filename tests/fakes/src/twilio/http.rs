@@ -1,7 +1,6 @@
 //! The HTTP face: Twilio's paths, Basic auth, the error body, faults and the /control/ API.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -11,13 +10,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower::ServiceExt as _;
+
+use crate::faults::FaultRequest;
+use crate::server::{drop_connection, hang};
 
 use super::state::{Media, MessageView, NewOutbound, Outcome, error_text, random_sid};
 use super::{Fault, InboundMedia, Inner, Template, TwilioError, now_ms, parse_day, rfc2822};
@@ -26,57 +25,12 @@ const API: &str = "2010-04-01";
 const WINDOW_MS: i64 = 24 * 3600 * 1000;
 const MAX_BODY_CHARS: usize = 1600;
 
-/// Marks a response that must not be sent: the connection is closed instead.
-#[derive(Clone, Copy)]
-struct DropConnection;
-
-#[derive(Debug, thiserror::Error)]
-#[error("connection dropped on purpose by an injected fault")]
-struct DroppedOnPurpose;
-
 pub(super) async fn serve(
     listener: TcpListener,
     inner: Arc<Inner>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let router = router(inner);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!(error = %e, "fake twilio: accept failed");
-                    continue;
-                }
-            },
-            _ = shutdown.wait_for(|stop| *stop) => break,
-        };
-        let router = router.clone();
-        let mut conn_shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move {
-                    let response = match router.oneshot(req).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
-                    };
-                    // hyper closes the connection without writing anything when the service
-                    // fails: the "request accepted, answer lost" case.
-                    if response.extensions().get::<DropConnection>().is_some() {
-                        return Err(DroppedOnPurpose);
-                    }
-                    Ok(response)
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = conn_shutdown.wait_for(|stop| *stop) => {}
-            }
-        });
-    }
+    crate::server::serve(listener, router(inner), shutdown, "fake twilio").await;
 }
 
 fn router(inner: Arc<Inner>) -> Router {
@@ -197,7 +151,7 @@ async fn twilio_api(
         Err(e) => error_response(&e),
     };
     if drop_after {
-        response.extensions_mut().insert(DropConnection);
+        drop_connection(&mut response);
     }
     response
 }
@@ -225,13 +179,7 @@ async fn fault_response(fault: Fault) -> Response {
             20500,
             "An internal server error has occurred",
         )),
-        Fault::Hang { secs } => {
-            let hold = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
-            tokio::time::sleep(hold.min(Duration::from_secs(86_400))).await;
-            let mut response = StatusCode::OK.into_response();
-            response.extensions_mut().insert(DropConnection);
-            response
-        }
+        Fault::Hang { secs } => hang(secs).await,
         Fault::MalformedJson => (
             [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
             "<html><body>Twilio is having a moment</body></html>",
@@ -940,21 +888,9 @@ async fn control_template(
     ok()
 }
 
-#[derive(Deserialize)]
-struct FaultRequest {
-    op: String,
-    fault: Fault,
-    #[serde(default = "one")]
-    times: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
 async fn control_fault(
     AxState(inner): AxState<Arc<Inner>>,
-    Json(r): Json<FaultRequest>,
+    Json(r): Json<FaultRequest<Fault>>,
 ) -> Response {
     inner.add_fault(&r.op, r.fault, r.times);
     ok()

@@ -72,6 +72,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::faults::FaultQueue;
+
 pub use state::MessageView;
 use state::State;
 
@@ -254,17 +256,11 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-struct FaultSlot {
-    op: String,
-    fault: Fault,
-    remaining: u32,
-}
-
 pub(crate) struct Inner {
     config: FakeTwilioConfig,
     state: Mutex<State>,
     changed: watch::Sender<u64>,
-    faults: Mutex<Vec<FaultSlot>>,
+    faults: FaultQueue<Fault>,
     requests: Mutex<Vec<RequestRecord>>,
 }
 
@@ -274,19 +270,13 @@ impl Inner {
     }
 
     fn mutate<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let result = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let result = f(&mut state);
-            if let Some(path) = &self.config.state_file {
-                // Saved under the lock so two writers can never land an older snapshot last.
-                if let Err(e) = state.save(path) {
-                    tracing::warn!(path = %path.display(), error = %e, "fake twilio: saving state failed");
-                }
-            }
-            result
-        };
-        self.changed.send_modify(|v| *v += 1);
-        result
+        crate::persist::mutate(
+            &self.state,
+            self.config.state_file.as_deref(),
+            &self.changed,
+            "fake twilio",
+            f,
+        )
     }
 
     fn step_ms(&self) -> i64 {
@@ -294,36 +284,15 @@ impl Inner {
     }
 
     fn take_fault(&self, op: &str) -> Option<Fault> {
-        let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
-        let pos = faults.iter().position(|s| s.op == "*" || s.op == op)?;
-        let slot = &mut faults[pos];
-        let fault = slot.fault.clone();
-        slot.remaining -= 1;
-        if slot.remaining == 0 {
-            faults.remove(pos);
-        }
-        Some(fault)
+        self.faults.take(op)
     }
 
     fn add_fault(&self, op: &str, fault: Fault, times: u32) {
-        if times == 0 {
-            return;
-        }
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(FaultSlot {
-                op: op.to_owned(),
-                fault,
-                remaining: times,
-            });
+        self.faults.add(op, fault, times);
     }
 
     fn clear_faults(&self) {
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.faults.clear();
     }
 
     fn log_request(&self, op: &str, method: &str, target: &str, authorized: bool) {
@@ -413,7 +382,7 @@ impl FakeTwilio {
             config,
             state: Mutex::new(state),
             changed: watch::Sender::new(0),
-            faults: Mutex::new(Vec::new()),
+            faults: FaultQueue::new(),
             requests: Mutex::new(Vec::new()),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
