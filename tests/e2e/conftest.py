@@ -132,23 +132,38 @@ class App(webdriver.Remote):
 def start_app(workspace: Workspace, extra_env=None) -> App:
     # tauri-driver hands its environment to the app, so each app gets a tauri-driver of its own
     # whose environment points the app at this test's private folders.
-    port, native = free_ports(2)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "tauri-driver.log", "ab")
-    process = subprocess.Popen(
-        ["tauri-driver", "--port", str(port), "--native-port", str(native)],
-        env={**os.environ, **workspace.env, **(extra_env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    wait_port(port)
-    options = ArgOptions()
-    options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": app_binary()})
-    driver = App(command_executor=f"http://127.0.0.1:{port}", options=options)
-    driver.driver_process = process
-    driver.implicitly_wait(0)
-    return driver
+    last_error = None
+    for _attempt in range(3):
+        port, native = free_ports(2)
+        log = open(ARTIFACTS / "tauri-driver.log", "ab")
+        process = subprocess.Popen(
+            ["tauri-driver", "--port", str(port), "--native-port", str(native)],
+            env={**os.environ, **workspace.env, **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_port(port)
+            # tauri-driver forwards the new session to WebKitWebDriver, which it starts itself;
+            # asking before that one listens gets "connection refused" from tauri-driver.
+            wait_port(native)
+            options = ArgOptions()
+            options.set_capability("browserName", "wry")
+            options.set_capability("tauri:options", {"application": app_binary()})
+            driver = App(command_executor=f"http://127.0.0.1:{port}", options=options)
+        except Exception as e:  # the driver stack failed to start, not the app under test
+            last_error = e
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            continue
+        driver.driver_process = process
+        driver.implicitly_wait(0)
+        return driver
+    raise AssertionError(f"tauri-driver could not open a session three times: {last_error!r}")
 
 
 def wait_for(driver, what, check, timeout=20.0):
