@@ -18,7 +18,7 @@ use crate::facade::{Parley, secret_key};
 use parley_channels::Channel;
 use parley_channels::email::{EmailChannel, EmailConfig, EmailSecret, Security, ServerConfig};
 use parley_domain::*;
-use parley_store::{AccountRow, NewAccount, Store};
+use parley_store::{AccountRow, Store};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -181,15 +181,10 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         self.stop_demo().await?;
-        let new = NewAccount {
-            channel: ChannelKind::Email,
-            name: identity.name.clone(),
-            handle: identity.handle.clone(),
-            external_id: identity.external_id.clone(),
-            is_demo: false,
-        };
-        let now = self.clock.now();
-        let id = match self.db.call(move |s| s.insert_account(&new, now)).await {
+        let id = match self
+            .insert_real_account(ChannelKind::Email, &identity)
+            .await
+        {
             Ok(id) => id,
             Err(e) => {
                 self.delete_secret(&key).await;
@@ -197,12 +192,9 @@ impl Parley {
             }
         };
         self.run_channel(id, channel);
-        let _ = self.events.send(CoreEvent::AccountsChanged);
-        let _ = self
-            .events
-            .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
-        self.account_summary(id)
+        self.announce_added(&[id])
             .await?
+            .pop()
             .ok_or_else(|| errors::not_found("account"))
     }
 }

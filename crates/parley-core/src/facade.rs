@@ -792,15 +792,7 @@ impl Parley {
                 })?;
         }
         self.stop_demo().await?;
-        let now = self.clock.now();
-        let new = NewAccount {
-            channel: identity.channel,
-            name: identity.name.clone(),
-            handle: identity.handle.clone(),
-            external_id: identity.external_id.clone(),
-            is_demo: false,
-        };
-        let id = match self.db.call(move |s| s.insert_account(&new, now)).await {
+        let id = match self.insert_real_account(identity.channel, &identity).await {
             Ok(id) => id,
             Err(e) => {
                 let secrets = self.secrets.clone();
@@ -810,13 +802,45 @@ impl Parley {
         };
         let handle = self.runner_for(id, Arc::new(channel)).spawn();
         self.lock_runners().insert(id, Runner::Running(handle));
+        self.announce_added(&[id])
+            .await?
+            .pop()
+            .ok_or_else(|| errors::not_found("account"))
+    }
+
+    /// Stores a real account the provider has just confirmed (the caller starts its sync).
+    pub(crate) async fn insert_real_account(
+        &self,
+        channel: ChannelKind,
+        identity: &AccountIdentity,
+    ) -> Result<AccountId, parley_store::StoreError> {
+        let now = self.clock.now();
+        let new = NewAccount {
+            channel,
+            name: identity.name.clone(),
+            handle: identity.handle.clone(),
+            external_id: identity.external_id.clone(),
+            is_demo: false,
+        };
+        self.db.call(move |s| s.insert_account(&new, now)).await
+    }
+
+    /// Tells the window that accounts were added and returns their summaries.
+    pub(crate) async fn announce_added(
+        &self,
+        ids: &[AccountId],
+    ) -> Result<Vec<AccountSummary>, IpcError> {
         let _ = self.events.send(CoreEvent::AccountsChanged);
         let _ = self
             .events
             .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
-        self.account_summary(id)
-            .await?
-            .ok_or_else(|| errors::not_found("account"))
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(summary) = self.account_summary(*id).await? {
+                out.push(summary);
+            }
+        }
+        Ok(out)
     }
 
     /// Stops an account, deletes its conversations from this computer and its secret from the

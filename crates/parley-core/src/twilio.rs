@@ -21,7 +21,7 @@ use parley_channels::{
     Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt,
 };
 use parley_domain::*;
-use parley_store::{NewAccount, Store};
+use parley_store::Store;
 use parley_sync::Db;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -279,33 +279,14 @@ impl Parley {
         self.stop_demo().await?;
         let mut added = Vec::new();
         for (channel, identity, _) in validated {
-            let now = self.clock.now();
-            let new = NewAccount {
-                channel: identity.channel,
-                name: identity.name.clone(),
-                handle: identity.handle.clone(),
-                external_id: identity.external_id.clone(),
-                is_demo: false,
-            };
             let id = self
-                .db
-                .call(move |s| s.insert_account(&new, now))
+                .insert_real_account(identity.channel, &identity)
                 .await
                 .map_err(errors::store)?;
             self.run_twilio(id, channel);
             added.push(id);
         }
-        let _ = self.events.send(CoreEvent::AccountsChanged);
-        let _ = self
-            .events
-            .send(CoreEvent::ThreadsChanged { thread_ids: vec![] });
-        let mut out = Vec::new();
-        for id in added {
-            if let Some(summary) = self.account_summary(id).await? {
-                out.push(summary);
-            }
-        }
-        Ok(out)
+        self.announce_added(&added).await
     }
 
     /// Builds the adapter of a stored SMS/WhatsApp account from its settings.
