@@ -8,6 +8,9 @@ fn main() {
         "older_messages",
         "save_draft",
         "send_reply",
+        "draft_attachments",
+        "stage_attachment",
+        "remove_staged_attachment",
         "outbox_status",
         "list_drafts",
         "send_anyway",
@@ -24,8 +27,10 @@ fn main() {
         "add_twilio_account",
         "message_templates",
         "send_template",
+        "send_reply_with_media",
         "thread_control",
         "handover",
+        "set_human_agent_approved",
         "remove_account",
         "open_link",
         "notification_prefs",
@@ -34,6 +39,7 @@ fn main() {
         "set_thread_muted",
         "set_open_thread",
         "open_attachment",
+        "message_html",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -61,6 +61,36 @@ pub async fn send_reply(
 }
 
 #[tauri::command]
+pub async fn draft_attachments(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+) -> Res<DraftAttachments> {
+    core.get()?.draft_attachments(thread_id).await
+}
+
+/// The file's bytes arrive as the raw IPC body (no JSON number array); the thread, name and
+/// type in headers (percent-encoded).
+#[tauri::command]
+pub async fn stage_attachment(
+    core: State<'_, Core>,
+    request: tauri::ipc::Request<'_>,
+) -> Res<StagedAttachment> {
+    let upload = parley_core::RawUpload::from_parts(
+        match request.body() {
+            tauri::ipc::InvokeBody::Raw(bytes) => Some(bytes.clone()),
+            tauri::ipc::InvokeBody::Json(_) => None,
+        },
+        |name| request.headers().get(name).and_then(|v| v.to_str().ok()),
+    )?;
+    core.get()?.stage_raw_attachment(upload).await
+}
+
+#[tauri::command]
+pub async fn remove_staged_attachment(core: State<'_, Core>, id: i64) -> Res<()> {
+    core.get()?.remove_staged_attachment(id).await
+}
+
+#[tauri::command]
 pub async fn outbox_status(core: State<'_, Core>) -> Res<OutboxStatus> {
     core.get()?.outbox_status().await
 }
@@ -177,6 +207,18 @@ pub async fn send_template(
 }
 
 #[tauri::command]
+pub async fn send_reply_with_media(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    text: String,
+    media_urls: Vec<String>,
+) -> Res<MessageView> {
+    core.get()?
+        .send_reply_with_media(thread_id, text, media_urls)
+        .await
+}
+
+#[tauri::command]
 pub async fn thread_control(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadControl> {
     core.get()?.thread_control(thread_id).await
 }
@@ -188,6 +230,17 @@ pub async fn handover(
     action: HandoverAction,
 ) -> Res<ThreadControl> {
     core.get()?.handover(thread_id, action).await
+}
+
+#[tauri::command]
+pub async fn set_human_agent_approved(
+    core: State<'_, Core>,
+    account_id: AccountId,
+    approved: bool,
+) -> Res<Vec<AccountSummary>> {
+    core.get()?
+        .set_human_agent_approved(account_id, approved)
+        .await
 }
 
 #[tauri::command]
@@ -252,6 +305,16 @@ pub async fn open_attachment(
         path.parent().unwrap_or(path.as_path())
     };
     open::that_detached(target).map_err(|e| os_open_error(&e))
+}
+
+/// An email's sanitised HTML as a document for the sandboxed frame; remote images only when asked.
+#[tauri::command]
+pub async fn message_html(
+    core: State<'_, Core>,
+    message_id: MessageId,
+    load_remote: bool,
+) -> Res<MessageHtml> {
+    core.get()?.message_html(message_id, load_remote).await
 }
 
 fn os_open_error(e: &std::io::Error) -> IpcError {

@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod media;
 mod notifier;
 mod setup;
 mod tray;
@@ -29,7 +30,8 @@ fn main() {
     let parley = core.0.as_ref().ok().cloned();
     let focus = parley.clone();
 
-    let result = tauri::Builder::default()
+    let media_core = parley.clone();
+    let result = media::register(tauri::Builder::default(), media_core)
         .manage(core)
         .invoke_handler(tauri::generate_handler![
             commands::workspace_info,
@@ -38,6 +40,9 @@ fn main() {
             commands::older_messages,
             commands::save_draft,
             commands::send_reply,
+            commands::draft_attachments,
+            commands::stage_attachment,
+            commands::remove_staged_attachment,
             commands::outbox_status,
             commands::list_drafts,
             commands::send_anyway,
@@ -54,8 +59,10 @@ fn main() {
             commands::add_twilio_account,
             commands::message_templates,
             commands::send_template,
+            commands::send_reply_with_media,
             commands::thread_control,
             commands::handover,
+            commands::set_human_agent_approved,
             commands::remove_account,
             commands::open_link,
             commands::notification_prefs,
@@ -64,6 +71,7 @@ fn main() {
             commands::set_thread_muted,
             commands::set_open_thread,
             commands::open_attachment,
+            commands::message_html,
         ])
         // An open thread in a focused window does not notify, so the core follows the focus.
         .on_window_event(move |_window, event| {

@@ -116,9 +116,13 @@ def test_an_email_account_added_in_the_window_receives_through_idle_and_replies(
         assert "<order77@customer.test>" in msg["References"]
         assert msg["Subject"] == "Re: Order 77"
         assert msg["Message-ID"].startswith("<parley.")
-        imap.select("Sent")
-        typ, found = imap.search(None, "HEADER", "Message-ID", msg["Message-ID"])
-        assert found[0].split(), "a copy in Sent"
+        # The copy is APPENDed to Sent right after SMTP accepted the mail, so it may land a
+        # moment after the sink saw the message.
+        def in_sent(_d):
+            imap.select("Sent")
+            typ, found = imap.search(None, "HEADER", "Message-ID", msg["Message-ID"])
+            return found[0].split()
+        wait_for(app, "a copy in Sent", in_sent)
         wait_for(app, "the reply shown as sent", lambda d: any(
             m.get_attribute("data-direction") == "outbound" and m.get_attribute("data-delivery") == "sent"
             for m in by_testid(d, "message")))
@@ -127,3 +131,125 @@ def test_an_email_account_added_in_the_window_receives_through_idle_and_replies(
         screenshot(app, "email")
     finally:
         app.quit()
+
+
+class HoldingProxy:
+    """A TCP relay in front of Dovecot that lets the first `UID FETCH` through and holds the next
+    one until `release()`: the first sync then rests, deterministically, after its first page."""
+
+    def __init__(self, upstream_port):
+        import socket
+        import threading
+
+        self.upstream_port = upstream_port
+        self.released = threading.Event()
+        self.fetches = 0
+        self.lock = threading.Lock()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def release(self):
+        self.released.set()
+
+    def _accept(self):
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+            threading.Thread(target=self._commands, args=(client, server), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            dst.close()
+
+    def _commands(self, src, dst):
+        buf = b""
+        try:
+            while data := src.recv(65536):
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if b" UID FETCH " in line.upper():
+                        with self.lock:
+                            self.fetches += 1
+                            hold = self.fetches >= 2
+                        if hold:
+                            self.released.wait(120)
+                    dst.sendall(line + b"\n")
+        except OSError:
+            pass
+        finally:
+            dst.close()
+
+    def close(self):
+        self.released.set()
+        self.listener.close()
+
+
+ACCOUNT_STATE = """
+for (const row of document.querySelectorAll('[data-testid="account-row"]')) {
+  if (row.textContent.includes(arguments[0])) {
+    const state = row.querySelector('[data-testid="account-state"]');
+    return state ? state.textContent.trim() : null;
+  }
+}
+return null;
+"""
+
+
+def test_an_email_accounts_first_sync_shows_its_progress_then_clears(workspace, mailservers):
+    total = 600  # more than two pages of 250
+    imap = mailservers.imap()
+    for i in range(total):
+        imap.append("INBOX", None, imaplib.Time2Internaldate(time.time()),
+                    mail(f"Question {i}", f"q{i}@customer.test", f"Question number {i}"))
+    imap.logout()
+    proxy = HoldingProxy(mailservers.imap_port)
+    app = start_app(workspace)
+    try:
+        wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+        by_testid(app, "accounts-button")[0].click()
+        wait_for(app, "accounts screen", lambda d: by_testid(d, "add-email-form"))
+        fill(app, "email-address", servers.USER)
+        fill(app, "email-name", "Big Mailbox")
+        fill(app, "email-password", servers.PASSWORD)
+        fill(app, "imap-host", "127.0.0.1")
+        Select(by_testid(app, "imap-security")[0]).select_by_value("none")
+        fill(app, "imap-port", str(proxy.port))
+        fill(app, "smtp-host", "127.0.0.1")
+        Select(by_testid(app, "smtp-security")[0]).select_by_value("none")
+        fill(app, "smtp-port", str(mailservers.smtp_port))
+        by_testid(app, "add-email")[0].click()
+
+        # The first page (the newest 250) is stored and the second is held at the proxy, so the
+        # account rests at exactly this point until released.
+        expected = f"Syncing INBOX — 250 of {total}"
+        wait_for(app, "the first sync's progress in the account row",
+                 lambda d: d.execute_script(ACCOUNT_STATE, "Big Mailbox") == expected, timeout=30)
+        # The indicator (the inbox's header, hidden behind the Accounts screen) says the same.
+        assert any(expected in t for t in texts(app, "sync-indicator")), texts(app, "sync-indicator")
+        screenshot(app, "email-first-sync-progress")
+
+        proxy.release()
+        wait_for(app, "the account caught up",
+                 lambda d: d.execute_script(ACCOUNT_STATE, "Big Mailbox") == "Live", timeout=60)
+        wait_for(app, "the indicator cleared",
+                 lambda d: not any("Syncing" in t for t in texts(d, "sync-indicator")))
+        assert proxy.fetches >= 3, proxy.fetches
+    finally:
+        app.quit()
+        proxy.close()

@@ -33,6 +33,9 @@ class FakeGraphControl:
     def sent(self):
         return self._call("GET", "/control/sent")
 
+    def owner(self, conversation_id, app_id):
+        return self._call("POST", "/control/owner", {"conversation_id": conversation_id, "app_id": app_id})
+
     def requests(self):
         return self._call("GET", "/control/requests")
 
@@ -113,3 +116,46 @@ def test_a_messenger_message_shows_the_window_countdown_and_a_reply_reaches_meta
     span = max(1, log[-1]["ms"] - log[0]["ms"]) / 1000 if log else 1
     print(f"messenger: {len(log)} Graph requests in {span:.1f} s ({len(log) / span:.2f}/s), worst 1 s window {worst}")
     assert worst <= 2, f"{worst} requests within one second"
+
+
+BOT_APP_ID = "1790024451123456"
+
+
+def bot_badge(driver, name):
+    row = driver.execute_script(ROW_NAMED, name)
+    if row is None:
+        return None
+    badges = row.find_elements("css selector", '[data-testid="bot-owned"]')
+    return badges[0] if badges else None
+
+
+def test_a_thread_a_bot_owns_is_marked_in_the_list_until_the_agent_takes_control(app, workspace):
+    wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+    graph = FakeGraphControl(graph_url(workspace))
+    person = graph.customer("messenger", "Grace Hopper")
+    injected = graph.inject(person["id"], "Your bot keeps sending me the FAQ.")
+    wait_for(app, "the Messenger thread", lambda d: d.execute_script(ROW_NAMED, "Grace Hopper"), timeout=30)
+    assert bot_badge(app, "Grace Hopper") is None, "nobody else controls it yet"
+
+    # A bot takes the conversation at Meta: no new message, only the next poll's is_owner.
+    graph.owner(injected["conversation_id"], BOT_APP_ID)
+    badge = wait_for(app, "the Bot badge", lambda d: bot_badge(d, "Grace Hopper"), timeout=20)
+    assert badge.text == "Bot"
+    assert "controls this conversation" in badge.get_attribute("title")
+    screenshot(app, "messenger-bot-badge")
+
+    app.execute_script(ROW_NAMED, "Grace Hopper").click()
+    wait_for(app, "conversation open", lambda d: texts(d, "conversation-title") == ["Grace Hopper"])
+    wait_for(app, "the header names the bot", lambda d: texts(d, "thread-owner") == ["A bot controls this conversation"])
+    # Opening asked thread_owner: the row now names the bot's app too.
+    wait_for(app, "the row names the bot", lambda d: BOT_APP_ID in (bot_badge(d, "Grace Hopper").get_attribute("title") or ""))
+
+    by_testid(app, "take-control")[0].click()
+    wait_for(app, "the header says Parley controls it", lambda d: texts(d, "thread-owner") == ["You control this conversation"])
+    wait_for(app, "the Bot badge is gone", lambda d: bot_badge(d, "Grace Hopper") is None, timeout=10)
+    # A later poll (proved by the customer's next message arriving) agrees with the header.
+    graph.inject(person["id"], "Thanks, a human at last!")
+    wait_for(app, "the next message", lambda d: any("human at last" in t for t in texts(d, "message-text")), timeout=20)
+    assert bot_badge(app, "Grace Hopper") is None
+    screenshot(app, "messenger-handover")
+

@@ -92,3 +92,40 @@ def test_an_sms_appears_and_a_reply_is_delivered(app, workspace):
         for m in by_testid(d, "message")), timeout=40)
     assert texts(app, "message-text").count("Yes, Sundays 10 to 4.") == 1
     screenshot(app, "sms")
+
+
+def test_a_media_link_goes_out_with_an_sms(app, workspace):
+    """Twilio fetches media from public links: the composer takes a link, refuses one Twilio
+    could never reach with the reason, and the reply reaches the fake with its MediaUrl."""
+    wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+    twilio = FakeTwilioControl(twilio_url(workspace))
+    customer = "+14155550178"
+    twilio.inbound(customer, DEMO_SMS_NUMBER, "Can you send the menu?")
+    row = wait_for(app, "the SMS thread", lambda d: d.execute_script(ROW_NAMED, customer), timeout=30)
+    row.click()
+    wait_for(app, "conversation open", lambda d: texts(d, "conversation-title") == [customer])
+    # No files from this computer on Twilio; a media link instead.
+    assert by_testid(app, "attach-button")[0].get_attribute("disabled") is not None
+
+    by_testid(app, "media-link-button")[0].click()
+    field = wait_for(app, "the link field", lambda d: by_testid(d, "media-link-input"))[0]
+    field.send_keys("ftp://files.example.com/menu.pdf")
+    field.send_keys(Keys.ENTER)
+    wait_for(app, "the refusal", lambda d: any("https://" in t for t in texts(d, "attach-error")))
+    field.clear()
+    field.send_keys("https://cdn.example.com/menu.jpg")
+    by_testid(app, "media-link-add")[0].click()
+    wait_for(app, "the staged link", lambda d: texts(d, "staged-media-link"))
+    composer = by_testid(app, "composer")[0]
+    composer.click()
+    composer.send_keys("Here is our menu")
+    by_testid(app, "send-button")[0].click()
+    sent = wait_for(app, "the fake received the reply with its media", lambda d: [
+        m for m in twilio.messages()
+        if m["to"] == customer and m["body"] == "Here is our menu" and m["num_media"] == "1"], timeout=30)
+    assert len(sent) == 1
+    assert not texts(app, "staged-media-link"), "the link went with the reply"
+    wait_for(app, "the reply shown as delivered", lambda d: any(
+        m.get_attribute("data-direction") == "outbound" and m.get_attribute("data-delivery") == "delivered"
+        for m in by_testid(d, "message")), timeout=40)
+    screenshot(app, "sms-media-link")

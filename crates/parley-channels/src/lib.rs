@@ -7,13 +7,17 @@
 pub mod email;
 mod error;
 pub mod graph;
+mod multipart;
 pub mod telegram;
 pub mod twilio;
 
 pub use error::ChannelError;
 
 use async_trait::async_trait;
-use parley_domain::{AccountIdentity, ChannelKind, IngestBatch, Millis, ReplyWindow};
+use parley_domain::{
+    AccountIdentity, ChannelKind, IngestBatch, Millis, ReplyWindow, SendOptions, SyncProgress,
+};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// What one fetch returned: messages to store and the cursor that covers them.
@@ -25,10 +29,13 @@ pub struct Fetched {
     pub cursor: Option<String>,
     /// More is waiting right now: fetch again without waiting.
     pub more: bool,
+    /// How far a long catch-up has got (email: the mailbox's first sync), shown to the agent
+    /// while `more` is true. `None` when the channel cannot tell or nothing is left.
+    pub progress: Option<SyncProgress>,
 }
 
 /// A reply to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutgoingMessage {
     pub remote_thread_id: String,
     pub customer_remote_id: String,
@@ -43,6 +50,74 @@ pub struct OutgoingMessage {
     /// outbox row before the send (email: the Message-ID, without angle brackets). Channels that
     /// make none ignore it.
     pub client_message_id: Option<String>,
+    /// Files sent with this item, in order. Channels that send one file per provider call
+    /// ([`AttachmentRule::OnePerFile`]) get at most one, with empty text: the outbox splits a
+    /// reply into a text item and one item per file at queue time.
+    pub attachments: Vec<OutgoingFile>,
+    /// An approved template or media links the agent chose (Twilio); empty otherwise, and
+    /// channels that have neither ignore it.
+    pub send_options: SendOptions,
+}
+
+/// A file on this computer to send with a reply (written by Parley into its data folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingFile {
+    pub path: PathBuf,
+    /// The name the customer sees (as the agent's file was named).
+    pub file_name: String,
+    pub mime_type: String,
+    pub size: u64,
+}
+
+impl OutgoingFile {
+    /// Reads the bytes; a missing file is a permanent failure (nothing can bring it back).
+    pub async fn read(&self) -> Result<Vec<u8>, ChannelError> {
+        tokio::fs::read(&self.path)
+            .await
+            .map_err(|e| ChannelError::Rejected {
+                code: 0,
+                message: format!(
+                    "The file \"{}\" to send could not be read from {} ({e}). Discard this reply and attach the file again.",
+                    self.file_name,
+                    self.path.display()
+                ),
+            })
+    }
+}
+
+const MB: u64 = 1024 * 1024;
+
+/// How a channel carries files with a reply, and its limits. The composer says the limits
+/// before a file is uploaded, the facade enforces them when a file is staged, and the outbox
+/// splits a reply by it when it is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentRule {
+    /// Every file goes in the same message as the text (email), up to `max_total` bytes.
+    AllInOne { max_total: u64 },
+    /// One provider send per file, after the text (Telegram, Messenger, Instagram), each file
+    /// up to `max_file` bytes.
+    OnePerFile { max_file: u64 },
+    /// Files cannot be sent from this computer; the reason is for the agent.
+    Unsupported { reason: &'static str },
+}
+
+impl AttachmentRule {
+    pub fn for_channel(kind: ChannelKind) -> Self {
+        match kind {
+            // Bots may upload up to 50 MB (sendDocument; sendPhoto 10 MB, larger images go
+            // as documents).
+            ChannelKind::Telegram => AttachmentRule::OnePerFile { max_file: 50 * MB },
+            // The Send API's attachment upload: 25 MB per file.
+            ChannelKind::Messenger | ChannelKind::Instagram => {
+                AttachmentRule::OnePerFile { max_file: 25 * MB }
+            }
+            // What most mail servers accept in one message.
+            ChannelKind::Email => AttachmentRule::AllInOne { max_total: 25 * MB },
+            ChannelKind::Sms | ChannelKind::Whatsapp => AttachmentRule::Unsupported {
+                reason: "Twilio fetches media from a public https address, so files cannot be sent from this computer yet.",
+            },
+        }
+    }
 }
 
 /// What the provider said about a message it accepted.
@@ -96,6 +171,11 @@ pub trait Channel: Send + Sync + 'static {
     /// template) override it.
     fn reply_window(&self) -> ReplyWindow {
         ReplyWindow::None
+    }
+
+    /// How files go with a reply on this channel (see [`AttachmentRule`]).
+    fn attachment_rule(&self) -> AttachmentRule {
+        AttachmentRule::for_channel(self.kind())
     }
 
     /// An id for the next reply that the provider will keep and can be searched by (email:

@@ -23,6 +23,7 @@ async fn sync_all(
             batch,
             cursor: c,
             more,
+            ..
         } = ch.fetch(cursor.as_deref(), Duration::ZERO).await.unwrap();
         all.extend(batch.messages);
         if c.is_some() {
@@ -528,12 +529,14 @@ async fn threads_a_reply_chain_and_replies_with_the_right_headers() {
 
     // Reply: lands in the SMTP sink with the right headers, and in Sent.
     let out = OutgoingMessage {
+        send_options: Default::default(),
         remote_thread_id: "root@customer.test".into(),
         customer_remote_id: "alice@customer.test".into(),
         text: "It is on its way — tracking 123.".into(),
         reply_to_remote_id: Some("c4@customer.test".into()),
         customer_last_wrote_at: None,
         client_message_id: None,
+        attachments: vec![],
     };
     let receipt = ch.send(&out).await.unwrap();
     let sink = s.sink_messages();
@@ -587,6 +590,7 @@ async fn threads_a_reply_chain_and_replies_with_the_right_headers() {
     let fresh = EmailChannel::new(s.plain_config());
     let r = fresh
         .send(&OutgoingMessage {
+            send_options: Default::default(),
             reply_to_remote_id: Some("c2@customer.test".into()),
             ..out.clone()
         })
@@ -609,12 +613,14 @@ async fn smtp_answers_map_to_retry_refuse_and_uncertain() {
     };
     let ch = EmailChannel::new(s.plain_config());
     let msg = |to: &str| OutgoingMessage {
+        send_options: Default::default(),
         remote_thread_id: "t@customer.test".into(),
         customer_remote_id: to.into(),
         text: "hello".into(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
         client_message_id: None,
+        attachments: vec![],
     };
     let e = ch.send(&msg("tempfail@customer.test")).await.unwrap_err();
     assert!(matches!(e, ChannelError::Transient(_)), "{e:?}");

@@ -124,6 +124,31 @@ async fn messy_mime_is_read_sensibly_and_safely() {
         .await
         .unwrap();
     assert!(got.bytes.starts_with(b"\x89PNG"));
+    // The sanitised HTML travels with the batch (stored at sync time), with its cid: map.
+    let html_of = |id: &str| f.batch.html_bodies.iter().find(|h| h.remote_id == id);
+    let stored = html_of("nested@client.test").expect("nested html in the batch");
+    assert!(
+        stored.html.contains("cid:logo@client.test"),
+        "{}",
+        stored.html
+    );
+    let png_index = nested
+        .attachments
+        .iter()
+        .position(|a| a.kind == AttachmentKind::Photo);
+    assert_eq!(
+        stored.inline_parts,
+        vec![("logo@client.test".to_string(), png_index.unwrap())]
+    );
+    let hostile_html = html_of("hostile@evil.test").expect("hostile html in the batch");
+    assert_eq!(
+        hostile_html.remote_images,
+        vec!["https://tracker.evil.test/pixel.gif".to_string()]
+    );
+    assert!(
+        html_of("latin1@client.test").is_none(),
+        "plain text mail has none"
+    );
     let body = ch.body("nested@client.test").await.unwrap().unwrap();
     assert!(
         body.html.unwrap().contains("cid:logo@client.test"),

@@ -47,12 +47,14 @@ fn quick_channel(fake: &FakeGraph, platform: GraphPlatform) -> GraphChannel {
 
 fn reply(conv: &str, person: &Person, text: &str) -> OutgoingMessage {
     OutgoingMessage {
+        send_options: Default::default(),
         remote_thread_id: conv.to_owned(),
         customer_remote_id: person.id.clone(),
         text: text.to_owned(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
         client_message_id: None,
+        attachments: vec![],
     }
 }
 
@@ -496,6 +498,81 @@ async fn handover_round_trip() {
         .await
         .expect("release");
     assert_eq!(ch.thread_owner(&p.id).await.expect("owner"), None);
+}
+
+#[tokio::test]
+async fn polls_read_who_controls_each_conversation_without_extra_calls() {
+    use parley_domain::{ThreadControlFact, ThreadMeta};
+    let fake = fake().await;
+    let a = fake.customer(Platform::Messenger, "Ada", None);
+    let b = fake.customer(Platform::Messenger, "Bo", None);
+    let ma = fake.inject_text(&a, "hello");
+    let mb = fake.inject_text(&b, "hi");
+    fake.set_thread_owner(&ma.conversation_id, Some(BOT_APP_ID))
+        .expect("owner");
+    let ch = quick_channel(&fake, GraphPlatform::Messenger);
+    let fetch = |cursor: Option<String>| {
+        let ch = &ch;
+        async move {
+            ch.fetch(cursor.as_deref(), Duration::ZERO)
+                .await
+                .expect("fetch")
+        }
+    };
+    let calls = |fake: &FakeGraph| {
+        fake.request_log()
+            .iter()
+            .filter(|r| r.op != "page" && r.op != "debug_token")
+            .count()
+    };
+
+    // The first sync: the messages, and "another app" for the bot's conversation only.
+    let first = fetch(None).await;
+    assert_eq!(first.batch.messages.len(), 2);
+    assert_eq!(
+        first.batch.threads,
+        vec![ThreadMeta {
+            remote_thread_id: ma.conversation_id.clone(),
+            control: ThreadControlFact::AnotherApp,
+        }]
+    );
+    let cursor = first.cursor.clone();
+
+    // Nothing changed: nothing to store, and one call (the conversation list) as before.
+    let before = calls(&fake);
+    let quiet = fetch(cursor.clone()).await;
+    assert!(quiet.batch.is_empty(), "{:?}", quiet.batch);
+    assert_eq!(calls(&fake) - before, 1, "a quiet poll is one call");
+
+    // The bot hands the first conversation back and takes the second: one poll, one call, both
+    // changes, though neither conversation has a new message (past the mark, still listed).
+    fake.set_thread_owner(&ma.conversation_id, None)
+        .expect("idle");
+    fake.set_thread_owner(&mb.conversation_id, Some(BOT_APP_ID))
+        .expect("bot");
+    let before = calls(&fake);
+    let changed = fetch(cursor).await;
+    assert_eq!(calls(&fake) - before, 1, "ownership costs no extra call");
+    assert!(changed.batch.messages.is_empty());
+    let mut facts = changed.batch.threads.clone();
+    facts.sort_by(|x, y| x.remote_thread_id.cmp(&y.remote_thread_id));
+    let mut want = vec![
+        ThreadMeta {
+            remote_thread_id: ma.conversation_id.clone(),
+            control: ThreadControlFact::ThisApp,
+        },
+        ThreadMeta {
+            remote_thread_id: mb.conversation_id.clone(),
+            control: ThreadControlFact::AnotherApp,
+        },
+    ];
+    want.sort_by(|x, y| x.remote_thread_id.cmp(&y.remote_thread_id));
+    assert_eq!(facts, want);
+    // The list asked for the field, as Meta's Conversation Routing documents it.
+    assert!(
+        changed.cursor.is_some(),
+        "the cursor remembers what it reported"
+    );
 }
 
 #[tokio::test]

@@ -18,12 +18,14 @@ async fn fake() -> (FakeTelegram, TelegramChannel) {
 
 fn reply(chat: i64, text: &str) -> OutgoingMessage {
     OutgoingMessage {
+        send_options: Default::default(),
         remote_thread_id: chat.to_string(),
         customer_remote_id: chat.to_string(),
         text: text.into(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
         client_message_id: None,
+        attachments: vec![],
     }
 }
 

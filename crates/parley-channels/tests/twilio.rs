@@ -53,12 +53,14 @@ fn channel(fake: &FakeTwilio) -> TwilioChannel {
 
 fn reply(thread: &str, text: &str) -> OutgoingMessage {
     OutgoingMessage {
+        send_options: Default::default(),
         remote_thread_id: thread.to_owned(),
         customer_remote_id: thread.trim_start_matches("sms:").to_owned(),
         text: text.to_owned(),
         reply_to_remote_id: None,
         customer_last_wrote_at: None,
         client_message_id: None,
+        attachments: vec![],
     }
 }
 

@@ -6,6 +6,10 @@
 //! linked Instagram account, read by the real Graph adapter: a few seeded customers whose last
 //! messages are 2 h, 30 h and 9 days old (so the composer shows each reply-window state), and
 //! now and then a new message. Its state persists in `data/demo/graph.json`.
+//!
+//! A fake Twilio account has an SMS number and a WhatsApp sender (one WhatsApp customer inside
+//! the 24-hour window, one outside it, so the template picker shows). On every channel the
+//! simulated customers sometimes answer the agent's replies, as the Telegram ones do.
 
 use parley_channels::Channel;
 use parley_channels::graph::{GraphChannel, GraphConfig, GraphPlatform};
@@ -13,10 +17,11 @@ use parley_channels::telegram::TelegramChannel;
 use parley_channels::twilio::{TwilioChannel, TwilioConfig};
 use parley_domain::{AccountIdentity, ErrorCode, IpcError};
 use parley_fakes::demo::demo_fake_config;
+use parley_fakes::demo::{answer_graph_replies, answer_twilio_replies};
 use parley_fakes::graph::{
     ALL_SCOPES, FakeGraph, FakeGraphConfig, FakePage, InstagramAccount, Platform,
 };
-use parley_fakes::twilio::{FakeTwilio, FakeTwilioConfig, OwnedNumber};
+use parley_fakes::twilio::{FakeTwilio, FakeTwilioConfig, OwnedNumber, Template};
 use parley_fakes::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,11 +36,13 @@ pub(crate) struct DemoRuntime {
     twilio: Option<DemoTwilio>,
 }
 
-/// The simulated SMS number: its fake Twilio server, the adapter reading it, the texting customers.
+/// The simulated SMS number and WhatsApp sender: their fake Twilio server, the adapters reading
+/// them, the texting customers.
 pub(crate) struct DemoTwilio {
     fake: Arc<FakeTwilio>,
-    pub(crate) channel: (AccountIdentity, Arc<TwilioChannel>),
+    pub(crate) channels: Vec<(AccountIdentity, Arc<TwilioChannel>)>,
     writer: tokio::task::JoinHandle<()>,
+    _answers: DemoHandle,
 }
 
 impl Drop for DemoTwilio {
@@ -47,12 +54,30 @@ impl Drop for DemoTwilio {
 
 /// The demo's SMS number (a US test number).
 pub(crate) const DEMO_SMS_NUMBER: &str = "+15005550006";
+/// The demo's WhatsApp sender (Twilio's sandbox number).
+pub(crate) const DEMO_WHATSAPP_NUMBER: &str = "+14155238886";
 
 impl DemoTwilio {
     async fn start(dir: &Path) -> Result<Self, IpcError> {
         let config = FakeTwilioConfig {
             friendly_name: "Parley Demo Shop".to_owned(),
-            numbers: vec![OwnedNumber::sms(DEMO_SMS_NUMBER)],
+            numbers: vec![
+                OwnedNumber::sms(DEMO_SMS_NUMBER),
+                OwnedNumber::whatsapp(DEMO_WHATSAPP_NUMBER),
+            ],
+            templates: vec![Template {
+                sid: "HXde000000000000000000000000000001".to_owned(),
+                friendly_name: "order_follow_up".to_owned(),
+                body:
+                    "Hi {{1}}, this is Parley Demo Shop about your order {{2}}. Reply to continue."
+                        .to_owned(),
+                variables: vec![
+                    ("1".to_owned(), "first_name".to_owned()),
+                    ("2".to_owned(), "order_number".to_owned()),
+                ],
+                approved: true,
+            }],
+            messaging_service_sid: None,
             status_step: std::time::Duration::from_secs(1),
             state_file: Some(dir.join("twilio.json")),
             ..FakeTwilioConfig::default()
@@ -65,20 +90,35 @@ impl DemoTwilio {
         if fake.messages().is_empty() {
             seed_twilio(&fake);
         }
-        let mut cfg = TwilioConfig::new(fake.account_sid(), fake.auth_token(), &[DEMO_SMS_NUMBER])
-            .with_base(&fake.base_url());
-        cfg.poll_interval = std::time::Duration::from_secs(2);
-        let channel =
-            Arc::new(TwilioChannel::new(cfg).map_err(|e| demo_error("the Twilio adapter", e))?);
-        let identity = channel
-            .validate()
-            .await
-            .map_err(|e| demo_error("the demo SMS number", e))?;
+        // Also for a demo folder written before the WhatsApp sender existed.
+        if !fake
+            .messages()
+            .iter()
+            .any(|m| m.to.starts_with("whatsapp:"))
+        {
+            seed_whatsapp(&fake);
+        }
+        let whatsapp = format!("whatsapp:{DEMO_WHATSAPP_NUMBER}");
+        let mut channels = Vec::new();
+        for (numbers, what) in [
+            ([DEMO_SMS_NUMBER], "the demo SMS number"),
+            ([whatsapp.as_str()], "the demo WhatsApp sender"),
+        ] {
+            let mut cfg = TwilioConfig::new(fake.account_sid(), fake.auth_token(), &numbers)
+                .with_base(&fake.base_url());
+            cfg.poll_interval = std::time::Duration::from_secs(2);
+            let channel =
+                Arc::new(TwilioChannel::new(cfg).map_err(|e| demo_error("the Twilio adapter", e))?);
+            let identity = channel.validate().await.map_err(|e| demo_error(what, e))?;
+            channels.push((identity, channel));
+        }
         let writer = tokio::spawn(text_now_and_then(fake.clone(), twilio_gap()));
+        let answers = answer_twilio_replies(fake.clone(), demo_config());
         Ok(Self {
             fake,
-            channel: (identity, channel),
+            channels,
             writer,
+            _answers: answers,
         })
     }
 }
@@ -102,6 +142,32 @@ fn seed_twilio(fake: &FakeTwilio) {
             fake.inject_inbound(from, DEMO_SMS_NUMBER, text, Vec::new(), Some(now - age))
         {
             tracing::warn!("demo SMS seed: {e}");
+        }
+    }
+}
+
+/// Two WhatsApp customers: one wrote 3 h ago (free replies for 21 more hours), one 2 days ago
+/// (past the 24-hour window: only an approved template may go out, so the composer offers them).
+fn seed_whatsapp(fake: &FakeTwilio) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let to = format!("whatsapp:{DEMO_WHATSAPP_NUMBER}");
+    let seeds: [(&str, i64, &str); 2] = [
+        (
+            "whatsapp:+447700900123",
+            3 * 3600,
+            "Hello! Is the rain jacket also available in green?",
+        ),
+        (
+            "whatsapp:+4915110000456",
+            2 * 24 * 3600,
+            "My parcel says delivered but it is not here.",
+        ),
+    ];
+    for (from, age, text) in seeds {
+        if let Err(e) = fake.inject_inbound(from, &to, text, Vec::new(), Some(now - age)) {
+            tracing::warn!("demo WhatsApp seed: {e}");
         }
     }
 }
@@ -139,6 +205,7 @@ pub(crate) struct DemoGraph {
     fake: Arc<FakeGraph>,
     pub(crate) channels: Vec<(AccountIdentity, Arc<GraphChannel>)>,
     writer: tokio::task::JoinHandle<()>,
+    _answers: DemoHandle,
 }
 
 impl Drop for DemoGraph {
@@ -193,10 +260,12 @@ impl DemoGraph {
             channels.push((identity, channel));
         }
         let writer = tokio::spawn(write_now_and_then(fake.clone(), graph_gap()));
+        let answers = answer_graph_replies(fake.clone(), demo_config());
         Ok(Self {
             fake,
             channels,
             writer,
+            _answers: answers,
         })
     }
 }
@@ -391,9 +460,12 @@ impl DemoRuntime {
             .unwrap_or_default()
     }
 
-    /// The demo SMS number's account and adapter.
-    pub(crate) fn twilio_channel(&self) -> Option<(AccountIdentity, Arc<TwilioChannel>)> {
-        self.twilio.as_ref().map(|t| t.channel.clone())
+    /// The demo SMS number's and WhatsApp sender's accounts and adapters.
+    pub(crate) fn twilio_channels(&self) -> Vec<(AccountIdentity, Arc<TwilioChannel>)> {
+        self.twilio
+            .as_ref()
+            .map(|t| t.channels.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn base_url(&self) -> String {

@@ -182,6 +182,7 @@ impl Parley {
             app.start_demo().await?;
         }
         app.forget_removed_threads().await;
+        app.sweep_outgoing().await;
         for account in accounts.into_iter().filter(|a| !a.is_demo) {
             app.start_account(&account).await;
         }
@@ -505,7 +506,7 @@ impl Parley {
             };
             self.run_graph(id, channel);
         }
-        if let Some((identity, channel)) = runtime.twilio_channel() {
+        for (identity, channel) in runtime.twilio_channels() {
             let found = existing
                 .iter()
                 .find(|a| a.is_demo && a.channel == identity.channel)
@@ -643,18 +644,32 @@ impl Parley {
         text: String,
     ) -> Result<MessageView, IpcError> {
         let text = text.trim_end().to_string();
-        if text.trim().is_empty() {
+        let (target, staged) = self
+            .db
+            .call(move |s| Ok((s.thread_target(thread)?, s.staged_files(thread)?.len())))
+            .await
+            .map_err(errors::store)?;
+        if text.trim().is_empty() && staged == 0 {
             return Err(IpcError::new(
                 ErrorCode::InvalidInput,
                 "The reply is empty.",
             ));
         }
-        let target = self
-            .db
-            .call(move |s| s.thread_target(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))?;
+        let target = target.ok_or_else(|| errors::not_found("conversation"))?;
+        // Files go as the channel carries them (split into one item per file where each is its
+        // own provider send); a channel that cannot carry them refuses the reply with them.
+        let rule = parley_channels::AttachmentRule::for_channel(target.channel);
+        let split = crate::attachments::split_of(rule);
+        if staged > 0
+            && let parley_channels::AttachmentRule::Unsupported { reason } = rule
+        {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "This conversation cannot carry files: {reason} Remove the attached files to send the text."
+                ),
+            ));
+        }
         if target.channel == ChannelKind::Telegram {
             let chars = text.chars().count();
             if chars > telegram::MAX_TEXT_CHARS {
@@ -676,11 +691,20 @@ impl Parley {
             .map(|a| a.name)
             .unwrap_or_else(|| "You".into());
         let now = self.clock.now();
-        let queued = self
+        let mut queued = self
             .db
-            .call(move |s| s.queue_reply(thread, &text, &author, now))
+            .call(move |s| match split {
+                Some(split) => s.queue_reply_with_files(thread, &text, &author, split, now),
+                None => s.queue_reply(thread, &text, &author, now).map(|q| vec![q]),
+            })
             .await
             .map_err(errors::store)?;
+        if queued.len() > 1 {
+            let _ = self
+                .events
+                .send(CoreEvent::MessagesChanged { thread_id: thread });
+        }
+        let queued = queued.remove(0);
         self.wake_outbox(account);
         self.notify.replied(thread);
         let _ = self.events.send(CoreEvent::ThreadsChanged {
@@ -727,6 +751,11 @@ impl Parley {
             is_demo: row.is_demo,
             last_error: row.last_error,
             last_sync_at: row.last_sync_at,
+            // The running adapter holds the Page setting (the facade keeps it in step).
+            human_agent_approved: self
+                .lock_graph()
+                .get(&row.id)
+                .map(|c| c.human_agent_approved()),
         }
     }
 
@@ -902,6 +931,10 @@ impl Parley {
                 "This attachment has no file to open.",
             )
         })?;
+        if remote_ref.starts_with(parley_store::LOCAL_REF_PREFIX) {
+            // A file the agent sent from this computer: it is already here.
+            return self.local_attachment(&remote_ref).await;
+        }
         let name = safe_file_name(
             attachment.file_name.as_deref(),
             attachment.mime_type.as_deref(),
@@ -1216,7 +1249,7 @@ async fn load_notification_prefs(db: &Db) -> NotificationPrefs {
 }
 
 /// A file name safe on every OS, derived from an untrusted one.
-fn safe_file_name(name: Option<&str>, mime: Option<&str>) -> String {
+pub(crate) fn safe_file_name(name: Option<&str>, mime: Option<&str>) -> String {
     let cleaned: String = name
         .unwrap_or("")
         .chars()

@@ -252,12 +252,102 @@ impl Parley {
             }
         };
         let key = bot_key(&page);
-        let bot_app_id = self
+        let stored = owner.clone();
+        let (bot_app_id, changed) = self
             .db
-            .call(move |s| s.setting(&key))
+            .call(move |s| Ok((s.setting(&key)?, s.set_thread_owner(thread, Some(&stored))?)))
             .await
             .map_err(errors::store)?;
+        if changed {
+            // The thread list shows who controls the thread: keep its row in step.
+            let _ = self.events.send(CoreEvent::ThreadsChanged {
+                thread_ids: vec![thread],
+            });
+        }
         Ok(ThreadControl { owner, bot_app_id })
+    }
+
+    /// Saves whether Meta approved the Page for the HUMAN_AGENT tag (for every account of the
+    /// Page: its Messenger inbox and linked Instagram account), applies it to the running
+    /// adapters at once, and makes open conversations recompute their reply window.
+    pub async fn set_human_agent_approved(
+        &self,
+        account: AccountId,
+        approved: bool,
+    ) -> Result<Vec<AccountSummary>, IpcError> {
+        let row = self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("account"))?;
+        if platform_of(row.channel).is_none() {
+            return Err(invalid(
+                "Only Facebook Page accounts (Messenger, Instagram) have the HUMAN_AGENT approval.",
+            ));
+        }
+        let page = self.page_id_of(account).await?;
+        let now = self.clock.now();
+        // One transaction: every account of the Page agrees afterwards.
+        let accounts = self
+            .db
+            .call(move |s| {
+                let mut entries = Vec::new();
+                let mut ids = Vec::new();
+                for a in s.accounts()? {
+                    if platform_of(a.channel).is_none() {
+                        continue;
+                    }
+                    let current = read_settings(s, a.channel, &a.external_id)?;
+                    let settings = match current {
+                        Some(g) if g.page_id == page => g,
+                        None if a.id == account => GraphAccountSettings {
+                            page_id: page.clone(),
+                            human_agent_approved: approved,
+                        },
+                        _ => continue,
+                    };
+                    let json = serde_json::to_string(&GraphAccountSettings {
+                        human_agent_approved: approved,
+                        ..settings
+                    })
+                    .map_err(|e| parley_store::StoreError::Invalid(e.to_string()))?;
+                    entries.push((settings_key(a.channel, &a.external_id), json));
+                    ids.push(a.id);
+                }
+                s.set_settings(&entries, now)?;
+                Ok(ids)
+            })
+            .await
+            .map_err(errors::store)?;
+        for id in &accounts {
+            if let Some(channel) = self.lock_graph().get(id) {
+                channel.set_human_agent_approved(approved);
+            }
+        }
+        let mut summaries = Vec::new();
+        for id in &accounts {
+            if let Some(summary) = self.account_summary(*id).await? {
+                let _ = self.events.send(CoreEvent::AccountChanged {
+                    account: summary.clone(),
+                });
+                summaries.push(summary);
+            }
+        }
+        // The approval only matters between 24 h and 7 days after the customer's last message:
+        // those conversations reload, and an open one recomputes its composer window.
+        let (from, to) = (now - 7 * 24 * 3_600_000, now - 24 * 3_600_000);
+        for id in accounts {
+            let threads = self
+                .db
+                .call(move |s| s.threads_last_inbound_between(id, from, to))
+                .await
+                .map_err(errors::store)?;
+            for thread_id in threads {
+                let _ = self.events.send(CoreEvent::MessagesChanged { thread_id });
+            }
+        }
+        Ok(summaries)
     }
 
     /// Takes, requests, passes back or releases control of a conversation; returns who controls

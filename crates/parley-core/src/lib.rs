@@ -1,17 +1,20 @@
 //! Parley's facade: one async fn per user action. The Tauri shell forwards each command here in
 //! one line; the tests call the same functions.
 
+mod attachments;
 mod demo;
 mod email;
 mod errors;
 mod facade;
 mod graph;
 pub mod links;
+pub mod media;
 pub mod notify;
 mod replies;
 mod secrets;
 mod twilio;
 
+pub use attachments::{RawUpload, percent_decode};
 pub use facade::{CoreConfig, DemoMode, Parley, Paths};
 pub use parley_sync::{EngineEvent, SystemClock};
 pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};

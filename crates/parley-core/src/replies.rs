@@ -61,6 +61,45 @@ impl Parley {
                 "The reply is empty. Discard it instead.",
             ));
         }
+        // A file sent as its own message (Telegram, Messenger, Instagram) carries no text.
+        let file_only = self
+            .db
+            .call(move |s| {
+                let has_files = !s.message_files(message)?.is_empty();
+                let channel = match s.message(message)? {
+                    Some(m) => s.thread_target(m.thread_id)?.map(|t| t.channel),
+                    None => None,
+                };
+                Ok(has_files
+                    && channel.is_some_and(|c| {
+                        matches!(
+                            parley_channels::AttachmentRule::for_channel(c),
+                            parley_channels::AttachmentRule::OnePerFile { .. }
+                        )
+                    }))
+            })
+            .await
+            .map_err(errors::store)?;
+        let template = self
+            .db
+            .call(move |s| {
+                Ok(s.outbox_for_message(message)?
+                    .is_some_and(|i| i.send_options.template.is_some()))
+            })
+            .await
+            .map_err(errors::store)?;
+        if template {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "This message is an approved template; its wording cannot be changed. Discard it and choose the template again.",
+            ));
+        }
+        if file_only {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "This message is a file sent on its own; it has no text to edit. Discard it and attach the file again, or write the text in a new reply.",
+            ));
+        }
         let now = self.clock.now();
         self.decide(message, move |s| s.outbox_edit(message, &text, now))
             .await
@@ -68,8 +107,18 @@ impl Parley {
 
     /// Cancels a reply that has not (knowingly) left.
     pub async fn discard_reply(&self, message: MessageId) -> Result<(), IpcError> {
-        self.decide(message, move |s| s.outbox_discard(message))
+        let files = self
+            .db
+            .call(move |s| s.message_files(message))
             .await
+            .map_err(errors::store)?;
+        self.decide(message, move |s| s.outbox_discard(message))
+            .await?;
+        // The reply is gone, and with it the only use of its files.
+        for f in files {
+            self.delete_outgoing(&f.key).await;
+        }
+        Ok(())
     }
 
     /// Uncertain: the agent checked and the customer has it.

@@ -351,8 +351,10 @@ impl Parley {
             .collect())
     }
 
-    /// Sends an approved template to the customer of a thread at once (the only way to write on
-    /// WhatsApp past the 24-hour window) and stores it as sent; its delivery status follows.
+    /// Queues an approved template for the customer of a thread (the only way to write on
+    /// WhatsApp past the 24-hour window). It goes through the outbox like any reply, so it waits
+    /// out a lost network, is retried, and is never sent twice blindly; the outbox does not hold
+    /// it for the window (the template is the channel's way past it).
     pub async fn send_template(
         &self,
         thread: ThreadId,
@@ -398,34 +400,6 @@ impl Parley {
                 "Fill in every placeholder of the template ({{{{{key}}}}} is empty)."
             )));
         }
-        let receipt = channel
-            .send_template(&target.remote_thread_id, &content_sid, &values)
-            .await;
-        let receipt = match receipt {
-            Ok(r) => r,
-            Err(e) => {
-                if let ChannelError::Rejected { code, .. } = &e
-                    && *code == OPTED_OUT_CODE
-                {
-                    let remote = target.remote_thread_id.clone();
-                    let account = target.account_id;
-                    let _ = self
-                        .db
-                        .call(move |s| {
-                            let batch = IngestBatch {
-                                opt_outs: vec![OptOutChange {
-                                    remote_thread_id: remote,
-                                    opted_out: true,
-                                }],
-                                ..IngestBatch::default()
-                            };
-                            s.apply_batch(account, &batch, None, 0)
-                        })
-                        .await;
-                }
-                return Err(errors::channel(e));
-            }
-        };
         let mut text = template
             .body
             .clone()
@@ -433,8 +407,66 @@ impl Parley {
         for (k, v) in &values {
             text = text.replace(&format!("{{{{{k}}}}}"), v);
         }
-        // Stored now as the sync would store it later (same remote id: no duplicate).
-        let account = target.account_id;
+        let options = SendOptions {
+            template: Some(TemplateSend {
+                content_sid,
+                variables: values,
+            }),
+            media_urls: Vec::new(),
+        };
+        self.queue_with_options(thread, target.account_id, text, options)
+            .await
+    }
+
+    /// Queues a reply with media the provider fetches from public https addresses (Twilio's
+    /// `MediaUrl`: up to 10, 5 MB in all). Parley cannot upload files from this computer to
+    /// Twilio, so the agent gives links.
+    pub async fn send_reply_with_media(
+        &self,
+        thread: ThreadId,
+        text: String,
+        media_urls: Vec<String>,
+    ) -> Result<MessageView, IpcError> {
+        let text = text.trim_end().to_owned();
+        let urls = media_urls
+            .iter()
+            .map(|u| check_media_url(u))
+            .collect::<Result<Vec<_>, _>>()?;
+        if urls.len() > MAX_MEDIA_URLS {
+            return Err(invalid(format!(
+                "Twilio sends at most {MAX_MEDIA_URLS} media with one message; this reply has {}.",
+                urls.len()
+            )));
+        }
+        if urls.is_empty() && text.trim().is_empty() {
+            return Err(invalid("The reply is empty."));
+        }
+        let target = self
+            .db
+            .call(move |s| s.thread_target(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))?;
+        if !is_twilio(target.channel) {
+            return Err(invalid(
+                "Media links are for SMS and WhatsApp conversations; attach files on this channel instead.",
+            ));
+        }
+        let options = SendOptions {
+            template: None,
+            media_urls: urls,
+        };
+        self.queue_with_options(thread, target.account_id, text, options)
+            .await
+    }
+
+    async fn queue_with_options(
+        &self,
+        thread: ThreadId,
+        account: AccountId,
+        text: String,
+        options: SendOptions,
+    ) -> Result<MessageView, IpcError> {
         let author = self
             .db
             .call(move |s| s.account(account))
@@ -442,56 +474,66 @@ impl Parley {
             .map_err(errors::store)?
             .map(|a| a.name)
             .unwrap_or_else(|| "You".into());
-        let business = RemotePerson {
-            remote_id: String::new(),
-            display_name: author,
-            handle: None,
-        };
-        let customer = RemotePerson {
-            remote_id: target.customer_remote_id.clone(),
-            display_name: target.customer_remote_id.clone(),
-            handle: None,
-        };
-        let message = IncomingMessage {
-            remote_thread_id: target.remote_thread_id.clone(),
-            remote_id: receipt.remote_id.clone(),
-            direction: Direction::Outbound,
-            sender: business,
-            customer,
-            text,
-            attachments: Vec::new(),
-            sent_at: receipt.sent_at,
-            reply_to_remote_id: None,
-            subject: None,
-            quoted_text: None,
-        };
         let now = self.clock.now();
-        let remote_id = receipt.remote_id.clone();
-        let rendered = message.text.clone();
-        let stored = self
+        let queued = self
             .db
-            .call(move |s| {
-                let batch = IngestBatch {
-                    messages: vec![message],
-                    ..IngestBatch::default()
-                };
-                s.apply_batch(account, &batch, None, now)?;
-                let page = s.messages(thread, None, 20)?;
-                Ok(page
-                    .messages
-                    .into_iter()
-                    .rev()
-                    .find(|m| m.direction == Direction::Outbound && m.text == rendered))
-            })
+            .call(move |s| s.queue_reply_with_options(thread, &text, &author, &options, now))
             .await
             .map_err(errors::store)?;
-        tracing::info!(%thread, sid = %remote_id, "twilio: template sent");
+        tracing::info!(%thread, "twilio: reply queued with send options");
+        self.wake_outbox(account);
         let _ = self
             .events
             .send(CoreEvent::MessagesChanged { thread_id: thread });
         let _ = self.events.send(CoreEvent::ThreadsChanged {
             thread_ids: vec![thread],
         });
-        stored.ok_or_else(|| errors::not_found("message"))
+        Ok(queued.message)
     }
+}
+
+/// How many `MediaUrl`s Twilio takes with one message.
+const MAX_MEDIA_URLS: usize = 10;
+
+/// A media link Twilio can fetch: an absolute http(s) address with a host, at most 2,048
+/// characters, no credentials in it. Twilio fetches it from the public internet, so a link to
+/// this computer or a private network can never work and is refused with the reason.
+fn check_media_url(raw: &str) -> Result<String, IpcError> {
+    let raw = raw.trim();
+    let refuse = |why: &str| invalid(format!("“{raw}” cannot be sent as media: {why}"));
+    if raw.len() > 2048 {
+        return Err(refuse("the link is longer than 2,048 characters."));
+    }
+    let url = url::Url::parse(raw)
+        .map_err(|_| refuse("it is not a web address (it should start with https://)."))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(refuse(
+            "only https:// (or http://) links can be fetched by Twilio.",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse(
+            "the link contains a user name or password; use a public link.",
+        ));
+    }
+    let public = match url.host() {
+        None => false,
+        Some(url::Host::Domain(d)) => {
+            let d = d.to_ascii_lowercase();
+            d != "localhost"
+                && !d.ends_with(".localhost")
+                && !d.ends_with(".local")
+                && d.contains('.')
+        }
+        Some(url::Host::Ipv4(ip)) => {
+            !(ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified())
+        }
+        Some(url::Host::Ipv6(ip)) => !(ip.is_loopback() || ip.is_unspecified()),
+    };
+    if !public {
+        return Err(refuse(
+            "Twilio fetches media from the public internet, and this address is on this computer or a private network.",
+        ));
+    }
+    Ok(url.to_string())
 }

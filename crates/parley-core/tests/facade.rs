@@ -241,9 +241,11 @@ async fn the_demo_runs_until_a_real_account_is_added() {
     let rig = rig(DemoMode::Auto).await;
     assert!(rig.app.workspace_info().await.is_demo);
     let accounts = rig.app.list_accounts().await.expect("accounts");
-    // The demo bot, the demo Page's Messenger and Instagram accounts, and the demo SMS number.
-    assert_eq!(accounts.len(), 4);
+    // The demo bot, the demo Page's Messenger and Instagram accounts, the demo SMS number and
+    // WhatsApp sender.
+    assert_eq!(accounts.len(), 5);
     assert!(accounts.iter().any(|a| a.channel == ChannelKind::Sms));
+    assert!(accounts.iter().any(|a| a.channel == ChannelKind::Whatsapp));
     assert!(accounts.iter().all(|a| a.is_demo));
     eventually(
         "the demo history appears",

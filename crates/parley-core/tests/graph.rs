@@ -394,6 +394,180 @@ async fn a_bot_owned_thread_is_marked_refuses_replies_plainly_and_can_be_taken_a
     }
 }
 
+async fn owner_of(app: &Parley, thread: parley_domain::ThreadId) -> Option<ThreadOwner> {
+    app.list_threads(None, 100)
+        .await
+        .expect("threads")
+        .threads
+        .into_iter()
+        .find(|t| t.id == thread)
+        .and_then(|t| t.owner)
+}
+
+#[tokio::test]
+async fn the_thread_list_shows_who_controls_a_thread_from_polls_opening_and_handover() {
+    let rig = rig().await;
+    add_page(&rig, false, false).await;
+    let person = rig.fake.customer(Platform::Messenger, "Row Rita", None);
+    let injected = rig.fake.inject_text(&person, "Is anyone there?");
+    let thread = thread_of(&rig.app, "Row Rita").await;
+    assert_eq!(owner_of(&rig.app, thread.id).await, None);
+
+    // A bot takes the thread at Meta: the next poll marks the row, with no message needed.
+    rig.fake
+        .set_thread_owner(&injected.conversation_id, Some(BOT_APP_ID))
+        .expect("owner");
+    eventually(
+        "the poll marks the row",
+        Duration::from_secs(15),
+        || async { owner_of(&rig.app, thread.id).await == Some(ThreadOwner::Elsewhere) },
+    )
+    .await;
+
+    // Opening the thread asks thread_owner, which names the bot; the row agrees, and says so.
+    let mut events = rig.app.subscribe();
+    let control = rig.app.thread_control(thread.id).await.expect("control");
+    let bot = ThreadOwner::OtherApp {
+        app_id: BOT_APP_ID.to_owned(),
+    };
+    assert_eq!(control.owner, bot);
+    assert_eq!(owner_of(&rig.app, thread.id).await, Some(bot.clone()));
+    let mut announced = false;
+    while let Ok(event) = events.try_recv() {
+        if let parley_domain::CoreEvent::ThreadsChanged { thread_ids } = event {
+            announced |= thread_ids.contains(&thread.id);
+        }
+    }
+    assert!(announced, "the row is told to reload");
+
+    // Take: the row shows Parley at once (not after a poll), and a later poll keeps it.
+    let control = rig
+        .app
+        .handover(thread.id, HandoverAction::Take)
+        .await
+        .expect("take");
+    assert_eq!(control.owner, ThreadOwner::Parley);
+    assert_eq!(
+        owner_of(&rig.app, thread.id).await,
+        Some(ThreadOwner::Parley)
+    );
+
+    // Pass back: the bot again, named.
+    let control = rig
+        .app
+        .handover(thread.id, HandoverAction::PassBack)
+        .await
+        .expect("pass back");
+    assert_eq!(control.owner, bot);
+    assert_eq!(owner_of(&rig.app, thread.id).await, Some(bot.clone()));
+    // The poll's vaguer "another app" does not overwrite the bot's name: a poll that certainly
+    // ran (it brought the customer's next message) leaves it.
+    rig.fake.inject_text(&person, "Still there?");
+    eventually("the next poll", Duration::from_secs(15), || async {
+        rig.app
+            .open_thread(thread.id)
+            .await
+            .expect("open")
+            .messages
+            .messages
+            .iter()
+            .any(|m| m.text == "Still there?")
+    })
+    .await;
+    assert_eq!(owner_of(&rig.app, thread.id).await, Some(bot));
+
+    // The bot lets go at Meta: a poll clears the mark.
+    rig.fake
+        .set_thread_owner(&injected.conversation_id, None)
+        .expect("idle");
+    eventually(
+        "the poll clears the mark",
+        Duration::from_secs(15),
+        || async { owner_of(&rig.app, thread.id).await == Some(ThreadOwner::Parley) },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn human_agent_approval_can_change_after_the_page_was_added() {
+    let rig = rig().await;
+    add_page(&rig, true, false).await;
+    let late = rig.fake.customer(Platform::Messenger, "Late Lars", None);
+    rig.fake.inject_message(
+        &late,
+        Some("Hello? Anyone?"),
+        Vec::new(),
+        Some(unix_now() - 30 * 3600),
+    );
+    let thread = thread_of(&rig.app, "Late Lars").await;
+    let detail = rig.app.open_thread(thread.id).await.expect("open");
+    assert!(matches!(
+        detail.reply_window,
+        ComposerWindow::HumanAgentNotApproved { .. }
+    ));
+    let accounts = rig.app.list_accounts().await.expect("accounts");
+    let messenger = accounts
+        .iter()
+        .find(|a| a.channel == ChannelKind::Messenger)
+        .expect("messenger");
+    assert_eq!(messenger.human_agent_approved, Some(false));
+
+    let mut events = rig.app.subscribe();
+    rig.fake.approve_human_agent(true);
+    let changed = rig
+        .app
+        .set_human_agent_approved(messenger.id, true)
+        .await
+        .expect("saved");
+    // Both accounts of the Page (Messenger and Instagram) follow the one approval.
+    assert_eq!(changed.len(), 2);
+    assert!(changed.iter().all(|a| a.human_agent_approved == Some(true)));
+    // The open thread is told to reload, and now offers the HUMAN_AGENT reply.
+    let mut reload = false;
+    while let Ok(event) = events.try_recv() {
+        if let parley_domain::CoreEvent::MessagesChanged { thread_id } = event {
+            reload |= thread_id == thread.id;
+        }
+    }
+    assert!(reload, "the open thread recomputes its window");
+    let detail = rig.app.open_thread(thread.id).await.expect("open");
+    assert!(matches!(
+        detail.reply_window,
+        ComposerWindow::HumanAgentOnly { .. }
+    ));
+
+    // The running adapter uses it without a restart: the reply goes out tagged HUMAN_AGENT.
+    rig.app
+        .send_reply(thread.id, "Sorry for the wait!".into())
+        .await
+        .expect("queued");
+    eventually(
+        "the tagged reply reaches Meta",
+        Duration::from_secs(15),
+        || async {
+            rig.fake
+                .sent_messages()
+                .iter()
+                .any(|s| s.text == "Sorry for the wait!" && s.tag.as_deref() == Some("HUMAN_AGENT"))
+        },
+    )
+    .await;
+
+    // Kept across a reload of the accounts, and refused plainly for a channel without it.
+    let accounts = rig.app.list_accounts().await.expect("accounts");
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a.human_agent_approved == Some(true))
+    );
+    let err = rig
+        .app
+        .set_human_agent_approved(parley_domain::AccountId(9999), true)
+        .await
+        .expect_err("unknown");
+    assert_eq!(err.code, ErrorCode::NotFound);
+}
+
 #[tokio::test]
 async fn instagram_threads_say_that_older_history_is_not_shared() {
     let rig = rig().await;

@@ -378,11 +378,22 @@ async fn whatsapp_shows_the_window_and_offers_templates_once_it_closed() {
             ],
         )
         .await
-        .expect("template sent");
+        .expect("template queued");
     assert!(sent.text.contains("Hi Ana"), "{}", sent.text);
     assert!(sent.text.contains("4821"), "{}", sent.text);
+    // It goes through the outbox, past the reply held for the closed window.
+    eventually(
+        "the template reaches Twilio",
+        Duration::from_secs(15),
+        || async { rig.fake.sent_through_api().iter().any(|m| m.to == stale) },
+    )
+    .await;
     let api = rig.fake.sent_through_api();
-    assert!(api.iter().any(|m| m.to == stale), "{api:?}");
+    assert_eq!(
+        api.iter().filter(|m| m.to == stale).count(),
+        1,
+        "only the template went out: {api:?}"
+    );
     eventually(
         "the template shows delivered",
         Duration::from_secs(30),
@@ -396,4 +407,95 @@ async fn whatsapp_shows_the_window_and_offers_templates_once_it_closed() {
         },
     )
     .await;
+}
+
+#[tokio::test]
+async fn media_links_go_out_as_media_url_and_unusable_links_are_refused() {
+    let rig = rig().await;
+    add(&rig, &[TEST_SMS_NUMBER]).await;
+    let customer = "+14155550131";
+    rig.fake
+        .inject_inbound(
+            customer,
+            TEST_SMS_NUMBER,
+            "Photo of the menu?",
+            Vec::new(),
+            None,
+        )
+        .expect("inbound");
+    let thread = thread_of(&rig.app, customer).await;
+
+    // Twilio fetches media from the public internet: links it could never fetch are refused
+    // with the reason, and nothing is queued.
+    for (bad, why) in [
+        ("file:///home/me/menu.jpg", "https://"),
+        ("https://localhost/menu.jpg", "private network"),
+        ("http://192.168.1.20/menu.jpg", "private network"),
+        ("https://user:pw@example.com/menu.jpg", "password"),
+        ("menu.jpg", "web address"),
+    ] {
+        let err = rig
+            .app
+            .send_reply_with_media(thread.id, "".into(), vec![bad.into()])
+            .await
+            .expect_err(bad);
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{bad}");
+        assert!(err.message.contains(why), "{bad}: {}", err.message);
+    }
+    let too_many: Vec<String> = (0..11)
+        .map(|i| format!("https://cdn.example.com/{i}.jpg"))
+        .collect();
+    let err = rig
+        .app
+        .send_reply_with_media(thread.id, "".into(), too_many)
+        .await
+        .expect_err("eleven links");
+    assert!(err.message.contains("at most 10"), "{}", err.message);
+
+    let echo = rig
+        .app
+        .send_reply_with_media(
+            thread.id,
+            "Here it is".into(),
+            vec!["https://cdn.example.com/menu.jpg".into()],
+        )
+        .await
+        .expect("queued");
+    assert_eq!(
+        echo.attachments.len(),
+        1,
+        "the link shows on the queued reply"
+    );
+    assert_eq!(
+        echo.attachments[0].description.as_deref(),
+        Some("https://cdn.example.com/menu.jpg")
+    );
+    eventually(
+        "the reply with its media reaches Twilio",
+        Duration::from_secs(15),
+        || async {
+            rig.fake.sent_through_api().iter().any(|m| {
+                m.to == customer
+                    && m.body == "Here it is"
+                    && m.media.len() == 1
+                    && m.media[0].1 == "image/jpeg"
+            })
+        },
+    )
+    .await;
+    eventually(
+        "the reply shows delivered",
+        Duration::from_secs(30),
+        || async { last_outbound_delivery(&rig.app, thread.id).await == DeliveryState::Delivered },
+    )
+    .await;
+    assert_eq!(
+        rig.fake
+            .sent_through_api()
+            .iter()
+            .filter(|m| m.to == customer)
+            .count(),
+        1,
+        "sent once"
+    );
 }

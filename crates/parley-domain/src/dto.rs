@@ -233,14 +233,30 @@ pub struct Attachment {
     pub description: Option<String>,
 }
 
+/// How far a long catch-up has got, e.g. "Syncing INBOX — 12,400 of 50,000".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    /// What is being read, in the provider's words (email: the mailbox's name).
+    pub scope: String,
+    /// Items read so far, of `total`.
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
 /// Sync state of one account, as the per-account task reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", tag = "state")]
 pub enum SyncState {
     /// Checking the credentials and reaching the provider.
     Connecting,
-    /// Reading what arrived while Parley was closed.
-    CatchingUp,
+    /// Reading what arrived while Parley was closed (or a new account's history). `progress`
+    /// says how far, when the channel can tell (email's first sync of a mailbox).
+    CatchingUp {
+        progress: Option<SyncProgress>,
+    },
     /// Up to date; new messages arrive as they are sent.
     Live,
     /// Waiting before the next try.
@@ -279,6 +295,9 @@ pub struct AccountSummary {
     pub last_error: Option<String>,
     #[ts(type = "number | null")]
     pub last_sync_at: Option<Millis>,
+    /// Messenger/Instagram: whether Meta approved the Page for the HUMAN_AGENT tag (replies up
+    /// to 7 days after the customer's last message); `null` for other channels.
+    pub human_agent_approved: Option<bool>,
 }
 
 /// How a mail server connection is protected (the Accounts form's choice).
@@ -330,6 +349,9 @@ pub struct ThreadSummary {
     pub status: ThreadStatus,
     #[ts(type = "number")]
     pub priority: i64,
+    /// Who controls a Messenger/Instagram conversation, as last learnt (the sync's conversation
+    /// list, opening the thread, a handover action); `null` elsewhere or before anything is known.
+    pub owner: Option<ThreadOwner>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -362,6 +384,24 @@ pub struct MessageView {
     pub subject: Option<String>,
     /// Quoted history folded away from `text` (email), shown on request as plain text.
     pub quoted_text: Option<String>,
+    /// An email whose sanitised HTML Parley kept: `message_html` renders it.
+    pub has_html: bool,
+    /// How many remote images its HTML had (blocked until the agent loads them).
+    pub remote_images: u32,
+}
+
+/// An email's HTML, ready for the conversation's sandboxed frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageHtml {
+    /// The frame's `srcdoc`: the sanitised HTML under its own Content-Security-Policy.
+    pub document: String,
+    /// Remote images the mail has (blocked unless loaded).
+    pub remote_images: u32,
+    /// How many of them were loaded (when asked to).
+    pub loaded_images: u32,
+    /// Attachment indexes shown inside the HTML (`cid:` images), which need no thumbnail again.
+    pub inline_parts: Vec<u32>,
 }
 
 /// Messages of a thread, oldest first.
@@ -462,6 +502,9 @@ pub enum ThreadOwner {
         #[serde(rename = "appId")]
         app_id: String,
     },
+    /// Another app controls it, but Meta's conversation list (`is_owner`) does not say which;
+    /// `thread_control` names it.
+    Elsewhere,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -567,6 +610,36 @@ pub struct DraftView {
     pub text: String,
     #[ts(type = "number")]
     pub updated_at: Millis,
+}
+
+/// A file staged in a thread's composer: written into Parley's data folder and kept with the
+/// draft (it survives a restart) until the reply is sent or the agent removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StagedAttachment {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub file_name: String,
+    pub mime_type: String,
+    #[ts(type = "number")]
+    pub size: i64,
+}
+
+/// The composer's files for one thread and what the channel allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftAttachments {
+    pub staged: Vec<StagedAttachment>,
+    /// False where files cannot be sent from this computer (Twilio: SMS, WhatsApp).
+    pub allowed: bool,
+    /// The channel's limits (or why files are not allowed), in words for the agent.
+    pub note: String,
+    /// Largest single file, in bytes; `null` when only the total counts.
+    #[ts(type = "number | null")]
+    pub max_file_bytes: Option<i64>,
+    /// Largest total of all files of one reply, in bytes; `null` when only each file counts.
+    #[ts(type = "number | null")]
+    pub max_total_bytes: Option<i64>,
 }
 
 /// What the window shows in its title bar and banner.

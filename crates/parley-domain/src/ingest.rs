@@ -62,6 +62,23 @@ pub struct OptOutChange {
     pub opted_out: bool,
 }
 
+/// Who answers in a conversation, as the provider's conversation list says (Meta's `is_owner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadControlFact {
+    /// This app may answer: it owns the conversation, or nobody does.
+    ThisApp,
+    /// Another app (a bot, Meta's inbox) controls it; the list does not say which.
+    AnotherApp,
+}
+
+/// Facts about a conversation learnt without a message (stored after `messages`, in the same
+/// transaction; a conversation Parley has no thread for yet is skipped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadMeta {
+    pub remote_thread_id: String,
+    pub control: ThreadControlFact,
+}
+
 /// Everything one fetch returned, applied to the store in one transaction with its cursor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IngestBatch {
@@ -71,6 +88,44 @@ pub struct IngestBatch {
     pub statuses: Vec<DeliveryUpdate>,
     /// Opt-out changes, in the order they happened (applied after `messages`).
     pub opt_outs: Vec<OptOutChange>,
+    /// Conversation facts such as who controls it (applied after `messages`).
+    pub threads: Vec<ThreadMeta>,
+    /// Sanitised HTML of email messages in `messages` (stored beside them; a replay keeps the
+    /// first copy).
+    pub html_bodies: Vec<HtmlBody>,
+    /// What messages of `messages` answer, where the provider says (email), for threading.
+    pub reply_parents: Vec<ReplyParents>,
+    /// Inbound messages (`remote_id`s, this batch's or stored earlier) the agent already read in
+    /// another client (email: `\Seen`). This batch's are not counted unread; a thread whose
+    /// newest inbound message is among them is marked read (one with a newer unread message
+    /// stays unread).
+    pub read_elsewhere: Vec<String>,
+}
+
+/// An email's HTML as Parley keeps it: already sanitised by the email channel, remote images
+/// replaced by `parley-remote:N` placeholders (N indexes `remote_images`), `cid:` images kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlBody {
+    /// The message's `remote_id` in the same batch.
+    pub remote_id: String,
+    pub html: String,
+    /// The blocked remote images' URLs (http/https), in placeholder order.
+    pub remote_images: Vec<String>,
+    /// `Content-ID` (without brackets) → index among the message's attachments.
+    pub inline_parts: Vec<(String, usize)>,
+}
+
+/// The messages an incoming message answers, nearest first (email: In-Reply-To, then References
+/// from the newest back to the root). The store files the message in the thread of the first of
+/// them it holds for the account — one stored earlier in the same batch included — and only
+/// otherwise in the thread the adapter proposed (`remote_thread_id`), so replies thread across
+/// restarts without the channel remembering anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyParents {
+    /// The message's `remote_id` in the same batch.
+    pub remote_id: String,
+    /// Parents' `remote_id`s, nearest first.
+    pub parents: Vec<String>,
 }
 
 impl IngestBatch {
@@ -79,6 +134,8 @@ impl IngestBatch {
             && self.edits.is_empty()
             && self.statuses.is_empty()
             && self.opt_outs.is_empty()
+            && self.threads.is_empty()
+            && self.read_elsewhere.is_empty()
     }
 }
 
@@ -90,4 +147,30 @@ pub struct AccountIdentity {
     pub external_id: String,
     pub name: String,
     pub handle: Option<String>,
+}
+
+/// How an outbox item goes out beyond its text and files, kept with the item so a retry or a
+/// restart sends exactly what the agent chose. Empty for an ordinary reply.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SendOptions {
+    /// An approved message template (Twilio `ContentSid` + its variables): the legal way to
+    /// write on WhatsApp after the 24-hour window, so the outbox does not hold it for the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateSend>,
+    /// Media the provider fetches from public https addresses (Twilio `MediaUrl`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media_urls: Vec<String>,
+}
+
+impl SendOptions {
+    pub fn is_empty(&self) -> bool {
+        self.template.is_none() && self.media_urls.is_empty()
+    }
+}
+
+/// A template chosen by the agent, with the values of its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateSend {
+    pub content_sid: String,
+    pub variables: std::collections::BTreeMap<String, String>,
 }

@@ -140,14 +140,17 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        tx.prepare_cached(
-            "INSERT INTO drafts (thread_id, body, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (thread_id) DO UPDATE SET
-                 body = CASE WHEN trim(drafts.body) = '' THEN excluded.body
-                             ELSE excluded.body || char(10) || char(10) || drafts.body END,
-                 updated_at = excluded.updated_at",
-        )?
-        .execute(params![item.thread_id.0, body, now])?;
+        // A file's own item has no text: nothing to put back.
+        if !body.trim().is_empty() {
+            tx.prepare_cached(
+                "INSERT INTO drafts (thread_id, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (thread_id) DO UPDATE SET
+                     body = CASE WHEN trim(drafts.body) = '' THEN excluded.body
+                                 ELSE excluded.body || char(10) || char(10) || drafts.body END,
+                     updated_at = excluded.updated_at",
+            )?
+            .execute(params![item.thread_id.0, body, now])?;
+        }
         // The outbox row goes with its message (ON DELETE CASCADE).
         tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
             .execute([item.message_id])?;

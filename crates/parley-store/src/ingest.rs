@@ -9,7 +9,7 @@ use crate::types::{IngestOutcome, NewMessageInfo};
 use parley_domain::*;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 impl Store {
     /// Stores a fetched batch and moves the sync cursor in the same transaction, so a crash
@@ -34,7 +34,14 @@ impl Store {
         }
 
         let mut outcome = IngestOutcome::default();
-        ingest_messages(&tx, account, &batch.messages, &mut outcome)?;
+        ingest_messages(
+            &tx,
+            account,
+            &batch.messages,
+            &batch.reply_parents,
+            &batch.read_elsewhere,
+            &mut outcome,
+        )?;
         for e in &batch.edits {
             if let Some(thread) = apply_edit(&tx, account, e)? {
                 touch(&mut outcome.changed_threads, thread);
@@ -45,6 +52,14 @@ impl Store {
                 touch(&mut outcome.changed_threads, thread);
             }
         }
+        for h in &batch.html_bodies {
+            crate::html::store_html(&tx, account, h)?;
+        }
+        for remote_id in &batch.read_elsewhere {
+            if let Some(thread) = apply_read_elsewhere(&tx, account, remote_id)? {
+                touch(&mut outcome.changed_threads, thread);
+            }
+        }
         for o in &batch.opt_outs {
             tx.prepare_cached(
                 "UPDATE contacts SET opted_out = ?3
@@ -52,6 +67,11 @@ impl Store {
                              WHERE account_id = ?1 AND remote_thread_id = ?2)",
             )?
             .execute(params![account.0, o.remote_thread_id, o.opted_out])?;
+        }
+        for meta in &batch.threads {
+            if let Some(thread) = apply_thread_meta(&tx, account, meta)? {
+                touch(&mut outcome.changed_threads, thread);
+            }
         }
         if let Some((key, value)) = cursor {
             tx.prepare_cached(
@@ -65,6 +85,63 @@ impl Store {
         tx.commit()?;
         Ok(outcome)
     }
+}
+
+/// Applies what the conversation list says about control. The list only tells "this app may
+/// answer" from "another app controls it", so a more precise owner already stored (learnt from
+/// `thread_owner` or a handover action) is kept while it agrees with the list. Returns the
+/// thread when its owner changed.
+fn apply_thread_meta(
+    conn: &Connection,
+    account: AccountId,
+    meta: &ThreadMeta,
+) -> Result<Option<ThreadId>> {
+    let sql = match meta.control {
+        // Parley may answer: a bot or inbox owner no longer holds it.
+        ThreadControlFact::ThisApp => {
+            "UPDATE threads SET owner = 'parley', owner_app_id = NULL
+             WHERE account_id = ?1 AND remote_thread_id = ?2
+               AND owner IN ('otherApp', 'metaInbox', 'elsewhere')
+             RETURNING id"
+        }
+        ThreadControlFact::AnotherApp => {
+            "UPDATE threads SET owner = 'elsewhere', owner_app_id = NULL
+             WHERE account_id = ?1 AND remote_thread_id = ?2
+               AND (owner IS NULL OR owner NOT IN ('otherApp', 'metaInbox', 'elsewhere'))
+             RETURNING id"
+        }
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![account.0, meta.remote_thread_id], |r| r.get(0))
+        .optional()?
+        .map(ThreadId))
+}
+
+/// An inbound message the agent read in another client: its thread is read when that message is
+/// the thread's newest inbound one (a newer one is still unread). Returns the thread it cleared.
+fn apply_read_elsewhere(
+    conn: &Connection,
+    account: AccountId,
+    remote_id: &str,
+) -> Result<Option<ThreadId>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE threads SET unread_count = 0
+             WHERE unread_count > 0
+               AND id = (SELECT m.thread_id FROM messages m
+                         WHERE m.account_id = ?1 AND m.remote_id = ?2
+                           AND m.direction = 'inbound'
+                           AND NOT EXISTS (
+                               SELECT 1 FROM messages n
+                               WHERE n.thread_id = m.thread_id AND n.direction = 'inbound'
+                                 AND (n.sent_at > m.sent_at
+                                      OR (n.sent_at = m.sent_at AND n.id > m.id))))
+             RETURNING id",
+        )?
+        .query_row(params![account.0, remote_id], |r| r.get(0))
+        .optional()?
+        .map(ThreadId))
 }
 
 fn touch(threads: &mut Vec<ThreadId>, thread: ThreadId) {
@@ -110,11 +187,21 @@ fn ingest_messages(
     conn: &Connection,
     account: AccountId,
     messages: &[IncomingMessage],
+    reply_parents: &[ReplyParents],
+    read_elsewhere: &[String],
     outcome: &mut IngestOutcome,
 ) -> Result<()> {
     if messages.is_empty() {
         return Ok(());
     }
+    // Read in another client before Parley saw them: not counted as unread.
+    let already_read: HashSet<&str> = read_elsewhere.iter().map(String::as_str).collect();
+    let parents_of: HashMap<&str, &[String]> = reply_parents
+        .iter()
+        .map(|r| (r.remote_id.as_str(), r.parents.as_slice()))
+        .collect();
+    // The thread each message of this batch went to, for replies later in the same batch.
+    let mut batch_threads: HashMap<&str, ThreadId> = HashMap::new();
     // Created once per connection; a failed batch rolls its staged rows back with it.
     conn.prepare_cached(STAGE_TABLE)?.execute([])?;
 
@@ -141,7 +228,15 @@ fn ingest_messages(
             let (identity, contact, contact_name) =
                 upsert_identity(conn, account, &m.customer, m.sent_at)?;
             let line = snippet(&text, &m.attachments);
-            let thread = upsert_thread(conn, account, identity, contact, m, &line)?;
+            let known_parent = match parents_of.get(m.remote_id.as_str()) {
+                Some(parents) => parent_thread(conn, account, parents, &batch_threads)?,
+                None => None,
+            };
+            let thread = match known_parent {
+                Some(t) => t,
+                None => upsert_thread(conn, account, identity, contact, m, &line)?,
+            };
+            batch_threads.entry(m.remote_id.as_str()).or_insert(thread);
             let attachments = if m.attachments.is_empty() {
                 Cow::Borrowed("[]")
             } else {
@@ -214,7 +309,7 @@ fn ingest_messages(
         // order. An inbound message that becomes the newest one reopens the conversation.
         conn.prepare_cached(
             "UPDATE threads SET
-                 unread_count = unread_count + (?2 = 'inbound'),
+                 unread_count = unread_count + (?2 = 'inbound' AND NOT ?5),
                  status = CASE WHEN ?2 = 'inbound' AND ?3 >= last_activity_at THEN 'open'
                                ELSE status END,
                  snippet = CASE WHEN ?3 >= last_activity_at THEN ?4 ELSE snippet END,
@@ -223,7 +318,13 @@ fn ingest_messages(
                  last_activity_at = max(last_activity_at, ?3)
              WHERE id = ?1",
         )?
-        .execute(params![s.thread.0, m.direction.as_str(), m.sent_at, s.line])?;
+        .execute(params![
+            s.thread.0,
+            m.direction.as_str(),
+            m.sent_at,
+            s.line,
+            already_read.contains(m.remote_id.as_str())
+        ])?;
         // A contact is first seen at their oldest message, even if catch-up delivers it late.
         conn.prepare_cached(
             "UPDATE contacts SET first_seen_at = ?2 WHERE id = ?1 AND first_seen_at > ?2",
@@ -318,6 +419,33 @@ fn upsert_identity(
         }
     }
 }
+
+/// The thread of the first of `parents` (nearest first) stored for the account, or earlier in
+/// this batch.
+fn parent_thread(
+    conn: &Connection,
+    account: AccountId,
+    parents: &[String],
+    batch_threads: &HashMap<&str, ThreadId>,
+) -> Result<Option<ThreadId>> {
+    for parent in parents {
+        // Stored first: a parent this batch merely replays keeps the thread it is stored in.
+        let stored: Option<i64> = conn
+            .prepare_cached(PARENT_LOOKUP)?
+            .query_row(params![account.0, parent], |r| r.get(0))
+            .optional()?;
+        if let Some(t) = stored {
+            return Ok(Some(ThreadId(t)));
+        }
+        if let Some(t) = batch_threads.get(parent.as_str()) {
+            return Ok(Some(*t));
+        }
+    }
+    Ok(None)
+}
+
+const PARENT_LOOKUP: &str =
+    "SELECT thread_id FROM messages WHERE account_id = ?1 AND remote_id = ?2";
 
 fn upsert_thread(
     conn: &Connection,

@@ -12,13 +12,16 @@ macro_rules! message_columns {
          m.edited_at, m.delivery, m.delivery_note, \
          CASE WHEN m.delivery = 'held' THEN \
            (SELECT o.hold_reason FROM outbox o WHERE o.message_id = m.id) END, \
-         m.subject, m.quoted_text"
+         m.subject, m.quoted_text, \
+         (SELECT json_array_length(h.remote_images) FROM message_html h \
+          WHERE h.message_id = m.id) AS html_remote_images"
     };
 }
 macro_rules! thread_columns {
     () => {
         "t.id, t.account_id, a.channel, t.contact_id, c.display_name, t.snippet, \
-         t.snippet_direction, t.last_activity_at, t.unread_count, t.status, t.priority"
+         t.snippet_direction, t.last_activity_at, t.unread_count, t.status, t.priority, \
+         t.owner, t.owner_app_id"
     };
 }
 macro_rules! thread_from {
@@ -34,7 +37,7 @@ macro_rules! account_columns {
 macro_rules! outbox_columns {
     () => {
         "id, message_id, thread_id, account_id, body, state, attempts, next_attempt_at, \
-         last_error, created_at, hold_reason, resends, client_message_id"
+         last_error, created_at, hold_reason, resends, client_message_id, send_options"
     };
 }
 
@@ -44,6 +47,8 @@ mod contacts;
 mod decisions;
 mod drafts;
 mod error;
+mod files;
+mod html;
 mod ingest;
 pub mod migrations;
 mod outbox;
@@ -55,6 +60,8 @@ mod threads;
 mod types;
 
 pub use error::{Result, StoreError};
+pub use files::LOCAL_REF_PREFIX;
+pub use html::StoredHtml;
 pub use types::*;
 
 use rusqlite::Connection;

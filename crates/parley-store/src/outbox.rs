@@ -7,7 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::rows;
 use crate::text::{snippet, strip_markers};
 use crate::threads::{message_by_id, refresh_thread_head};
-use crate::types::{Begin, OutboxItem, OutboxState, QueuedReply, Recheck};
+use crate::types::{Begin, FileSplit, OutboxItem, OutboxState, QueuedReply, Recheck, StoredFile};
 use parley_domain::*;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -81,7 +81,8 @@ pub(crate) fn transition(
 
 impl Store {
     /// Stores the agent's reply as a message and queues it, in one transaction that also clears
-    /// the draft: from here on the reply survives a crash and is sent by the dispatcher.
+    /// the draft: from here on the reply survives a crash and is sent by the dispatcher. Files
+    /// staged in the thread stay staged (see [`Store::queue_reply_with_files`]).
     pub fn queue_reply(
         &mut self,
         thread: ThreadId,
@@ -89,10 +90,73 @@ impl Store {
         author_name: &str,
         now: Millis,
     ) -> Result<QueuedReply> {
+        let mut queued = self.queue_reply_inner(
+            thread,
+            text,
+            author_name,
+            None,
+            &SendOptions::default(),
+            true,
+            now,
+        )?;
+        queued.pop().ok_or(StoreError::NotFound("queued reply"))
+    }
+
+    /// The reply with the files staged in its thread, in one transaction that also clears the
+    /// draft and the staged files: `split` says how the channel carries them. With
+    /// [`FileSplit::OnePerFile`] the reply becomes several outbox items, in order: the text (if
+    /// any), then one item per file, each with its own message and delivery state, so every
+    /// provider send is exactly-once or uncertain on its own. With [`FileSplit::AllInOne`] it is
+    /// one item carrying every file. Returns the items in sending order.
+    pub fn queue_reply_with_files(
+        &mut self,
+        thread: ThreadId,
+        text: &str,
+        author_name: &str,
+        split: FileSplit,
+        now: Millis,
+    ) -> Result<Vec<QueuedReply>> {
+        self.queue_reply_inner(
+            thread,
+            text,
+            author_name,
+            Some(split),
+            &SendOptions::default(),
+            true,
+            now,
+        )
+    }
+
+    /// A reply that goes out in a particular way (media links, an approved template), kept
+    /// with the item. A template is sent in place of the draft, which stays; a reply with media
+    /// links replaces the draft like any reply. `text` is what the thread shows (a template's
+    /// rendered body).
+    pub fn queue_reply_with_options(
+        &mut self,
+        thread: ThreadId,
+        text: &str,
+        author_name: &str,
+        options: &SendOptions,
+        now: Millis,
+    ) -> Result<QueuedReply> {
+        let clear_draft = options.template.is_none();
+        let mut queued =
+            self.queue_reply_inner(thread, text, author_name, None, options, clear_draft, now)?;
+        queued.pop().ok_or(StoreError::NotFound("queued reply"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn queue_reply_inner(
+        &mut self,
+        thread: ThreadId,
+        text: &str,
+        author_name: &str,
+        split: Option<FileSplit>,
+        options: &SendOptions,
+        clear_draft: bool,
+        now: Millis,
+    ) -> Result<Vec<QueuedReply>> {
         let text = strip_markers(text);
-        if text.trim().is_empty() {
-            return Err(StoreError::Invalid("a reply needs some text".into()));
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -101,6 +165,21 @@ impl Store {
             .query_row([thread.0], |r| r.get(0))
             .optional()?
             .ok_or(StoreError::NotFound("thread"))?;
+        let files = match split {
+            Some(_) => crate::files::staged_in(&tx, thread)?,
+            None => Vec::new(),
+        };
+        if text.trim().is_empty() && files.is_empty() && options.media_urls.is_empty() {
+            return Err(StoreError::Invalid("a reply needs some text".into()));
+        }
+        let options_json = if options.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(options)
+                    .map_err(|e| StoreError::Invalid(format!("send options: {e}")))?,
+            )
+        };
         let (resolved, seen_upto): (bool, i64) = tx
             .prepare_cached(
                 "SELECT t.status = 'resolved',
@@ -109,48 +188,90 @@ impl Store {
                  FROM threads t WHERE t.id = ?1",
             )?
             .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let message_id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO messages (thread_id, account_id, direction, author_name, text,
-                                       sent_at, delivery)
-                 VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, 'queued') RETURNING id",
-            )?
-            .query_row(params![thread.0, account, author_name, text, now], |r| {
-                r.get(0)
-            })?;
-        let outbox_id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO outbox (message_id, thread_id, account_id, body, state,
-                                     next_attempt_at, created_at, updated_at, seen_upto,
-                                     queued_resolved)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5, ?6, ?7) RETURNING id",
-            )?
-            .query_row(
-                params![
-                    message_id, thread.0, account, text, now, seen_upto, resolved
-                ],
-                |r| r.get(0),
-            )?;
-        tx.prepare_cached("DELETE FROM drafts WHERE thread_id = ?1")?
-            .execute([thread.0])?;
+        // What each outbox item carries: (text, files).
+        let items: Vec<(&str, Vec<&StoredFile>)> = match split {
+            None | Some(FileSplit::AllInOne) => vec![(&*text, files.iter().collect())],
+            Some(FileSplit::OnePerFile) => {
+                let mut items = Vec::new();
+                if !text.trim().is_empty() {
+                    items.push((&*text, Vec::new()));
+                }
+                items.extend(files.iter().map(|f| ("", vec![f])));
+                items
+            }
+        };
+        let mut queued = Vec::with_capacity(items.len());
+        let mut head = String::new();
+        for (body, item_files) in items {
+            let mut attachments: Vec<Attachment> = item_files
+                .iter()
+                .map(|f| crate::files::attachment_of(f))
+                .collect();
+            attachments.extend(options.media_urls.iter().map(|u| media_link_attachment(u)));
+            let json = rows::attachments_to_json(&attachments)?;
+            let message_id: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO messages (thread_id, account_id, direction, author_name, text,
+                                           attachments, sent_at, delivery)
+                     VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, 'queued') RETURNING id",
+                )?
+                .query_row(
+                    params![thread.0, account, author_name, body, json, now],
+                    |r| r.get(0),
+                )?;
+            let outbox_id: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO outbox (message_id, thread_id, account_id, body, state,
+                                         next_attempt_at, created_at, updated_at, seen_upto,
+                                         queued_resolved, send_options)
+                     VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5, ?6, ?7, ?8) RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        message_id,
+                        thread.0,
+                        account,
+                        body,
+                        now,
+                        seen_upto,
+                        resolved,
+                        options_json
+                    ],
+                    |r| r.get(0),
+                )?;
+            for (position, f) in item_files.iter().enumerate() {
+                crate::files::attach_to_outbox(&tx, OutboxId(outbox_id), position, f)?;
+            }
+            head = snippet(body, &attachments);
+            let message = message_by_id(&tx, MessageId(message_id))?
+                .ok_or(StoreError::NotFound("message"))?;
+            queued.push(QueuedReply {
+                outbox_id: OutboxId(outbox_id),
+                message,
+            });
+        }
+        if split.is_some() {
+            tx.prepare_cached("DELETE FROM staged_files WHERE thread_id = ?1")?
+                .execute([thread.0])?;
+        }
+        if clear_draft {
+            tx.prepare_cached("DELETE FROM drafts WHERE thread_id = ?1")?
+                .execute([thread.0])?;
+        }
         tx.prepare_cached(
             "UPDATE threads SET snippet = ?2, snippet_direction = 'outbound',
                                 last_activity_at = ?3
              WHERE id = ?1 AND last_activity_at <= ?3",
         )?
-        .execute(params![thread.0, snippet(&text, &[]), now])?;
-        let message =
-            message_by_id(&tx, MessageId(message_id))?.ok_or(StoreError::NotFound("message"))?;
+        .execute(params![thread.0, head, now])?;
         tx.commit()?;
-        Ok(QueuedReply {
-            outbox_id: OutboxId(outbox_id),
-            message,
-        })
+        Ok(queued)
     }
 
     /// Items of `account` the dispatcher should send now, oldest first. An item waits while an
     /// older reply in its thread is in flight, held for the agent or waiting for a later retry,
-    /// so the customer receives replies in the order they were written.
+    /// so the customer receives replies in the order they were written; an approved template
+    /// does not wait for held replies (it is the way past the window that held them).
     pub fn due_outbox(
         &self,
         account: AccountId,
@@ -163,7 +284,10 @@ impl Store {
             " FROM outbox o WHERE account_id = ?1 AND state IN ('queued', 'retrying')",
             " AND next_attempt_at <= ?2",
             " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.thread_id = o.thread_id",
-            "   AND e.id < o.id AND (e.state IN ('sending', 'held')",
+            "   AND e.id < o.id AND (e.state = 'sending'",
+            // An approved template is how the agent gets past a closed window: a reply held
+            // for that window must not keep it waiting.
+            "     OR (e.state = 'held' AND json_extract(o.send_options, '$.template') IS NULL)",
             "     OR (e.state IN ('queued', 'retrying') AND e.next_attempt_at > ?2)))",
             " ORDER BY id LIMIT ?3"
         ))?;
@@ -524,7 +648,17 @@ fn recheck(
     check: &Recheck,
     now: Millis,
 ) -> Result<Option<(HoldReason, String)>> {
-    let (status, opted_out, waived, queued_resolved, seen_upto, newest_inbound, last_inbound_at): (
+    #[allow(clippy::type_complexity)]
+    let (
+        status,
+        opted_out,
+        waived,
+        queued_resolved,
+        seen_upto,
+        newest_inbound,
+        last_inbound_at,
+        options,
+    ): (
         String,
         bool,
         bool,
@@ -532,13 +666,15 @@ fn recheck(
         i64,
         i64,
         Option<Millis>,
+        Option<String>,
     ) = tx
         .prepare_cached(
             "SELECT t.status, c.opted_out, o.checks_waived, o.queued_resolved, o.seen_upto,
                     (SELECT COALESCE(MAX(m.id), 0) FROM messages m
                       WHERE m.thread_id = t.id AND m.direction = 'inbound'),
                     (SELECT MAX(m.sent_at) FROM messages m
-                      WHERE m.thread_id = t.id AND m.direction = 'inbound')
+                      WHERE m.thread_id = t.id AND m.direction = 'inbound'),
+                    o.send_options
              FROM outbox o JOIN threads t ON t.id = o.thread_id
                            JOIN contacts c ON c.id = t.contact_id
              WHERE o.id = ?1",
@@ -552,8 +688,14 @@ fn recheck(
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get(7)?,
             ))
         })?;
+    // An approved template is the channel's legal way past its window: not held for it.
+    let is_template = options
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<SendOptions>(json).ok())
+        .is_some_and(|o| o.template.is_some());
     if !waived {
         if opted_out {
             return Ok(Some((HoldReason::OptedOut, OPTED_OUT_NOTE.into())));
@@ -562,6 +704,7 @@ fn recheck(
             millis,
             alternative,
         } = &check.window
+            && !is_template
         {
             let closed = last_inbound_at.is_none_or(|at| at.saturating_add(*millis) < now);
             if closed {
@@ -604,3 +747,29 @@ const CUSTOMER_WROTE_NOTE: &str = "The customer wrote again after this reply was
      their new message, then send it anyway, edit it, or discard it.";
 const QUIET_HOURS_NOTE: &str = "It is night for the customer (quiet hours). Send it anyway, or \
      leave it until morning.";
+
+/// How a media link shows on the queued reply until the provider's copy replaces it.
+fn media_link_attachment(url: &str) -> Attachment {
+    let name = url
+        .split(['?', '#'])
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let lower = url.to_ascii_lowercase();
+    let image = [".jpg", ".jpeg", ".png", ".gif"]
+        .iter()
+        .any(|ext| lower.split(['?', '#']).next().unwrap_or("").ends_with(ext));
+    Attachment {
+        kind: if image {
+            AttachmentKind::Photo
+        } else {
+            AttachmentKind::Other
+        },
+        remote_ref: None,
+        file_name: name,
+        mime_type: None,
+        size: None,
+        description: Some(url.to_owned()),
+    }
+}

@@ -60,6 +60,11 @@ pub(crate) fn message_view(row: &Row<'_>) -> Result<MessageView> {
             .transpose()?,
         subject: row.get(11)?,
         quoted_text: row.get(12)?,
+        // By name: the column list grows from several places.
+        has_html: row.get::<_, Option<i64>>("html_remote_images")?.is_some(),
+        remote_images: row
+            .get::<_, Option<i64>>("html_remote_images")?
+            .map_or(0, |n| u32::try_from(n).unwrap_or(0)),
     })
 }
 
@@ -76,7 +81,36 @@ pub(crate) fn thread_summary(row: &Row<'_>) -> Result<ThreadSummary> {
         unread_count: row.get(8)?,
         status: status(&row.get::<_, String>(9)?)?,
         priority: row.get(10)?,
+        owner: thread_owner(row.get(11)?, row.get(12)?)?,
     })
+}
+
+/// The `threads.owner` / `owner_app_id` columns as a [`ThreadOwner`].
+pub(crate) fn thread_owner(
+    kind: Option<String>,
+    app: Option<String>,
+) -> Result<Option<ThreadOwner>> {
+    Ok(match (kind.as_deref(), app) {
+        (None, _) => None,
+        (Some("parley"), _) => Some(ThreadOwner::Parley),
+        (Some("idle"), _) => Some(ThreadOwner::Idle),
+        (Some("metaInbox"), _) => Some(ThreadOwner::MetaInbox),
+        (Some("otherApp"), Some(app_id)) => Some(ThreadOwner::OtherApp { app_id }),
+        (Some("elsewhere"), _) => Some(ThreadOwner::Elsewhere),
+        (Some(other), _) => return Err(corrupt("thread owner", other)),
+    })
+}
+
+/// A [`ThreadOwner`] as the `threads.owner` / `owner_app_id` columns.
+pub(crate) fn owner_columns(owner: Option<&ThreadOwner>) -> (Option<&'static str>, Option<&str>) {
+    match owner {
+        None => (None, None),
+        Some(ThreadOwner::Parley) => (Some("parley"), None),
+        Some(ThreadOwner::Idle) => (Some("idle"), None),
+        Some(ThreadOwner::MetaInbox) => (Some("metaInbox"), None),
+        Some(ThreadOwner::OtherApp { app_id }) => (Some("otherApp"), Some(app_id.as_str())),
+        Some(ThreadOwner::Elsewhere) => (Some("elsewhere"), None),
+    }
 }
 
 pub(crate) fn account_row(row: &Row<'_>) -> Result<AccountRow> {
@@ -111,6 +145,11 @@ pub(crate) fn outbox_item(row: &Row<'_>) -> Result<OutboxItem> {
             .transpose()?,
         resends: row.get(11)?,
         client_message_id: row.get(12)?,
+        send_options: match row.get::<_, Option<String>>(13)? {
+            None => SendOptions::default(),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("outbox send options: {e}")))?,
+        },
     })
 }
 

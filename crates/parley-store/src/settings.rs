@@ -25,6 +25,21 @@ impl Store {
         Ok(())
     }
 
+    /// Writes several settings in one transaction: all of them or none.
+    pub fn set_settings(&mut self, entries: &[(String, String)], now: Millis) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (key, value) in entries {
+            tx.prepare_cached(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                                                 updated_at = excluded.updated_at",
+            )?
+            .execute(params![key, value, now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Unread messages across every thread (the tray and the dock badge).
     pub fn unread_total(&self) -> Result<i64> {
         Ok(self

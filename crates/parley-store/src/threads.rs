@@ -172,6 +172,47 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// Threads of `account` whose customer last wrote within `[from, to]` (those whose reply
+    /// window a changed account setting moves).
+    pub fn threads_last_inbound_between(
+        &self,
+        account: AccountId,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<ThreadId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id FROM threads t
+             WHERE t.account_id = ?1 AND t.last_activity_at >= ?2
+               AND (SELECT MAX(m.sent_at) FROM messages m
+                     WHERE m.thread_id = t.id AND m.direction = 'inbound') BETWEEN ?2 AND ?3
+             ORDER BY t.id",
+        )?;
+        rows::collect(&mut stmt, params![account.0, from, to], |r| {
+            Ok(ThreadId(r.get(0)?))
+        })
+    }
+
+    /// Records who controls a Messenger/Instagram thread, as Meta just said (`thread_owner`, a
+    /// handover action). True when it changed.
+    pub fn set_thread_owner(
+        &mut self,
+        thread: ThreadId,
+        owner: Option<&ThreadOwner>,
+    ) -> Result<bool> {
+        let (kind, app) = rows::owner_columns(owner);
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE threads SET owner = ?2, owner_app_id = ?3
+                 WHERE id = ?1 AND (owner IS NOT ?2 OR owner_app_id IS NOT ?3)",
+            )?
+            .execute(params![thread.0, kind, app])?;
+        if changed == 0 {
+            ensure_thread(&self.conn, thread)?;
+        }
+        Ok(changed > 0)
+    }
+
     pub fn set_thread_status(&mut self, thread: ThreadId, status: ThreadStatus) -> Result<()> {
         let changed = self
             .conn

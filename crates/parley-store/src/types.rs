@@ -1,7 +1,7 @@
 //! Types the store takes and returns that are not (yet) in parley-domain.
 
 use parley_domain::{AccountId, Attachment, ChannelKind, Direction, MessageId, MessageView};
-use parley_domain::{HoldReason, Millis, OutboxId, ReplyWindow, ThreadId};
+use parley_domain::{HoldReason, Millis, OutboxId, ReplyWindow, SendOptions, ThreadId};
 
 /// An account to create. Its secrets are not here: they go to the keychain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +122,8 @@ pub struct OutboxItem {
     /// The id the reply goes out under when the channel makes one itself (an email
     /// Message-ID), committed before the provider is called; `None` until then.
     pub client_message_id: Option<String>,
+    /// A template or media links chosen for this item (empty for an ordinary reply).
+    pub send_options: SendOptions,
 }
 
 /// What the dispatcher knows, outside the store, for the re-check before a send.
@@ -147,4 +149,26 @@ pub enum Begin {
 pub struct QueuedReply {
     pub outbox_id: OutboxId,
     pub message: MessageView,
+}
+
+/// How a channel carries a reply's files (the outbox splits a reply by it when it is queued).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileSplit {
+    /// One outbox item with the text and every file (email).
+    AllInOne,
+    /// The text, then one outbox item per file (Telegram, Messenger, Instagram).
+    OnePerFile,
+}
+
+/// A file Parley wrote into its data folder to send: staged in a composer, or carried by an
+/// outbox item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Where it is under the data folder's `outgoing/` ("<uuid>/<name>"); outbound messages
+    /// name their files by it (`Attachment.remote_ref` = `"local:" + key`).
+    pub key: String,
+    pub path: std::path::PathBuf,
+    pub file_name: String,
+    pub mime_type: String,
+    pub size: i64,
 }

@@ -215,6 +215,95 @@ fn a_closed_reply_window_holds_the_reply_and_names_the_alternative() {
 }
 
 #[test]
+fn an_approved_template_passes_a_closed_window_and_the_replies_held_for_it() {
+    let (mut s, a, t) = setup(1);
+    let window = Recheck {
+        window: ReplyWindow::SinceLastInbound {
+            millis: 86_400_000,
+            alternative: Some("a message template".into()),
+        },
+        quiet_hours: false,
+    };
+    let late = 10 + 86_400_001;
+    s.save_draft(t[0], "half-typed answer", 15).expect("draft");
+    let free = s
+        .queue_reply(t[0], "Sorry for the wait", "Ann", 20)
+        .expect("queue");
+    assert_eq!(
+        s.outbox_begin(free.outbox_id, &window, late)
+            .expect("begin"),
+        Begin::Held(t[0], HoldReason::WindowClosed)
+    );
+    s.save_draft(t[0], "still typing", 25).expect("draft");
+    let options = SendOptions {
+        template: Some(TemplateSend {
+            content_sid: "HX0123".into(),
+            variables: BTreeMap::from([("1".to_owned(), "Ana".to_owned())]),
+        }),
+        media_urls: vec![],
+    };
+    let tpl = s
+        .queue_reply_with_options(
+            t[0],
+            "Hi Ana, we answered your question",
+            "Ann",
+            &options,
+            30,
+        )
+        .expect("queue template");
+    // The template keeps the agent's draft, is due although an older reply is held, carries
+    // its options, and is not held for the window.
+    assert_eq!(
+        s.draft(t[0]).expect("draft"),
+        Some("still typing".to_owned())
+    );
+    let due = s.due_outbox(a, late, 10).expect("due");
+    assert_eq!(
+        due.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![tpl.outbox_id]
+    );
+    assert_eq!(due[0].send_options, options);
+    assert_eq!(
+        s.outbox_begin(tpl.outbox_id, &window, late).expect("begin"),
+        Begin::Send(t[0])
+    );
+    // An ordinary reply queued after the held one still waits for it (order kept).
+    let later = s
+        .queue_reply(t[0], "And one more", "Ann", 40)
+        .expect("queue");
+    assert!(
+        !s.due_outbox(a, late, 10)
+            .expect("due")
+            .iter()
+            .any(|i| i.id == later.outbox_id)
+    );
+}
+
+#[test]
+fn media_links_are_kept_with_the_reply_and_shown_on_it() {
+    let (mut s, a, t) = setup(1);
+    let options = SendOptions {
+        template: None,
+        media_urls: vec!["https://cdn.example.com/menu.jpg?v=2".into()],
+    };
+    let q = s
+        .queue_reply_with_options(t[0], "", "Ann", &options, 20)
+        .expect("a reply of media alone is allowed");
+    let shown = &q.message.attachments;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].kind, AttachmentKind::Photo);
+    assert_eq!(shown[0].file_name.as_deref(), Some("menu.jpg"));
+    assert_eq!(shown[0].remote_ref, None);
+    let due = s.due_outbox(a, 20, 10).expect("due");
+    assert_eq!(due[0].send_options, options);
+    // Nothing at all is still refused.
+    assert!(
+        s.queue_reply_with_options(t[0], "  ", "Ann", &SendOptions::default(), 21)
+            .is_err()
+    );
+}
+
+#[test]
 fn quiet_hours_hold_the_reply() {
     let (mut s, _a, t) = setup(1);
     let q = s.queue_reply(t[0], "Good night", "Ann", 20).expect("queue");

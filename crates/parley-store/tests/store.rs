@@ -483,6 +483,96 @@ fn a_failing_batch_writes_neither_messages_nor_cursor() {
 }
 
 #[test]
+fn thread_owner_moves_with_its_batch_and_keeps_what_is_more_precise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.db");
+    let mut s = Store::open(&path).expect("open");
+    let a = s.insert_account(&new_account("1"), 1).expect("account");
+    let elsewhere = |chat: &str| ThreadMeta {
+        remote_thread_id: chat.into(),
+        control: ThreadControlFact::AnotherApp,
+    };
+    let this_app = |chat: &str| ThreadMeta {
+        remote_thread_id: chat.into(),
+        control: ThreadControlFact::ThisApp,
+    };
+    // The conversation's first messages and "a bot controls it" arrive in one batch.
+    let first = IngestBatch {
+        threads: vec![elsewhere("c1"), elsewhere("unknown")],
+        ..batch(vec![inbound("c1", "1", "u1", "hi", 5)])
+    };
+    let out = s
+        .apply_batch(a, &first, Some(("cursor", "1")), 1)
+        .expect("first");
+    assert_eq!(out.changed_threads.len(), 1);
+    let t = only_thread(&s);
+    assert_eq!(t.owner, Some(ThreadOwner::Elsewhere));
+
+    // Saying it again changes nothing (no event, no reload).
+    let again = IngestBatch {
+        threads: vec![elsewhere("c1")],
+        ..IngestBatch::default()
+    };
+    assert!(!again.is_empty());
+    let out = s.apply_batch(a, &again, None, 2).expect("again");
+    assert!(out.changed_threads.is_empty());
+
+    // Opening the thread named the bot: the list's vaguer "another app" does not erase it.
+    let bot = ThreadOwner::OtherApp {
+        app_id: "1790024451123456".into(),
+    };
+    assert!(s.set_thread_owner(t.id, Some(&bot)).expect("owner"));
+    assert!(!s.set_thread_owner(t.id, Some(&bot)).expect("same owner"));
+    s.apply_batch(a, &again, None, 3).expect("vague");
+    assert_eq!(only_thread(&s).owner, Some(bot.clone()));
+
+    // A batch that fails leaves the owner as it was, like its messages and cursor.
+    rusqlite::Connection::open(&path)
+        .expect("raw")
+        .execute_batch(
+            "CREATE TRIGGER fail_midway BEFORE INSERT ON messages WHEN new.text = 'boom'
+             BEGIN SELECT RAISE(ABORT, 'constraint failed on purpose'); END;",
+        )
+        .expect("trigger");
+    let failing = IngestBatch {
+        threads: vec![this_app("c1")],
+        ..batch(vec![inbound("c1", "2", "u1", "boom", 6)])
+    };
+    s.apply_batch(a, &failing, Some(("cursor", "2")), 4)
+        .expect_err("must fail");
+    assert_eq!(only_thread(&s).owner, Some(bot));
+    assert_eq!(s.cursor(a, "cursor").expect("cursor").as_deref(), Some("1"));
+
+    // The bot let go: Parley may answer again.
+    let back = IngestBatch {
+        threads: vec![this_app("c1")],
+        ..IngestBatch::default()
+    };
+    let out = s
+        .apply_batch(a, &back, Some(("cursor", "3")), 5)
+        .expect("back");
+    assert_eq!(out.changed_threads, vec![t.id]);
+    assert_eq!(only_thread(&s).owner, Some(ThreadOwner::Parley));
+    // "This app may answer" keeps a precise idle, and never invents an owner.
+    s.set_thread_owner(t.id, Some(&ThreadOwner::Idle))
+        .expect("idle");
+    assert!(
+        s.apply_batch(a, &back, None, 6)
+            .expect("idle")
+            .changed_threads
+            .is_empty()
+    );
+    assert_eq!(only_thread(&s).owner, Some(ThreadOwner::Idle));
+    s.set_thread_owner(t.id, None).expect("unknown");
+    s.apply_batch(a, &back, None, 7).expect("unknown");
+    assert_eq!(only_thread(&s).owner, None);
+    assert!(matches!(
+        s.set_thread_owner(ThreadId(999), None),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
 fn ingest_into_unknown_account_is_not_found() {
     let mut s = store();
     assert!(matches!(

@@ -13,7 +13,7 @@ use crate::connectivity::{Connectivity, ConnectivityTx, means_offline};
 use crate::outbox;
 use crate::{Backoff, Clock, Db};
 use parley_channels::{Channel, ChannelError};
-use parley_domain::{AccountId, SyncState, ThreadId};
+use parley_domain::{AccountId, SyncProgress, SyncState, ThreadId};
 use parley_store::NewMessageInfo;
 use std::sync::Arc;
 use std::time::Duration;
@@ -175,6 +175,8 @@ impl AccountRunner {
         let account = self.account;
         let mut backoff = Backoff::default();
         let mut phase = Phase::Connecting;
+        // How far the catch-up has got, as the channel last said (shown while catching up).
+        let mut progress: Option<SyncProgress> = None;
         let first_sync = {
             let a = account;
             match self.db.call(move |s| s.cursor(a, CURSOR_KEY)).await {
@@ -194,9 +196,17 @@ impl AccountRunner {
                 }
                 Phase::CatchingUp | Phase::Live => {
                     if phase == Phase::CatchingUp {
-                        self.publish(&state, SyncState::CatchingUp);
+                        self.publish(
+                            &state,
+                            SyncState::CatchingUp {
+                                progress: progress.clone(),
+                            },
+                        );
                     }
-                    self.poll_once(phase, first_sync).await
+                    self.poll_once(phase, first_sync).await.map(|(next, p)| {
+                        progress = p;
+                        next
+                    })
                 }
             };
             match result {
@@ -207,6 +217,7 @@ impl AccountRunner {
                     }
                     backoff.reset();
                     if next == Phase::Live {
+                        progress = None;
                         self.publish(&state, SyncState::Live);
                     }
                     phase = next;
@@ -255,8 +266,13 @@ impl AccountRunner {
         }
     }
 
-    /// One fetch, stored with its cursor in one transaction. Returns the phase to go on in.
-    async fn poll_once(&self, phase: Phase, first_sync: bool) -> Result<Phase, PollError> {
+    /// One fetch, stored with its cursor in one transaction. Returns the phase to go on in and
+    /// the channel's progress report (published once the page is stored).
+    async fn poll_once(
+        &self,
+        phase: Phase,
+        first_sync: bool,
+    ) -> Result<(Phase, Option<SyncProgress>), PollError> {
         let account = self.account;
         let cursor = self.db.call(move |s| s.cursor(account, CURSOR_KEY)).await?;
         let wait = if phase == Phase::Live {
@@ -266,6 +282,7 @@ impl AccountRunner {
         };
         let fetched = self.channel.fetch(cursor.as_deref(), wait).await?;
         let caught_up = !fetched.more;
+        let progress = fetched.progress.filter(|_| !caught_up);
         let moved = fetched.cursor.is_some() && fetched.cursor != cursor;
         if !fetched.batch.is_empty() || moved {
             let now = self.clock.now();
@@ -300,11 +317,14 @@ impl AccountRunner {
                 });
             }
         }
-        Ok(if caught_up {
-            Phase::Live
-        } else {
-            Phase::CatchingUp
-        })
+        Ok((
+            if caught_up {
+                Phase::Live
+            } else {
+                Phase::CatchingUp
+            },
+            progress,
+        ))
     }
 }
 

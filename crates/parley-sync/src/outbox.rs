@@ -16,7 +16,7 @@
 use crate::Backoff;
 use crate::account::{AccountRunner, EngineEvent, store_words};
 use crate::connectivity::Connectivity;
-use parley_channels::{ChannelError, OutgoingMessage, Reconciled};
+use parley_channels::{ChannelError, OutgoingFile, OutgoingMessage, Reconciled};
 use parley_domain::{ChannelKind, OutboxId, ThreadId};
 use parley_store::{Begin, OutboxItem, Recheck, StoreError, ThreadTarget};
 use std::collections::{HashMap, HashSet};
@@ -139,6 +139,7 @@ async fn reconcile(
         let Some(target) = runner.db.call(move |s| s.thread_target(thread)).await? else {
             continue;
         };
+        let files = outgoing_files(runner, item.id).await?;
         let message = OutgoingMessage {
             remote_thread_id: target.remote_thread_id.clone(),
             customer_remote_id: target.customer_remote_id.clone(),
@@ -146,6 +147,8 @@ async fn reconcile(
             reply_to_remote_id: None,
             customer_last_wrote_at: target.last_inbound_at,
             client_message_id: item.client_message_id.clone(),
+            attachments: files,
+            send_options: item.send_options.clone(),
         };
         let id = item.id;
         let answer = match runner.channel.reconcile(&message, item.created_at).await {
@@ -199,6 +202,23 @@ async fn reconcile(
         });
     }
     Ok(())
+}
+
+/// The files an outbox item carries (none for most), as the adapter takes them.
+async fn outgoing_files(
+    runner: &AccountRunner,
+    id: OutboxId,
+) -> Result<Vec<OutgoingFile>, StoreError> {
+    let files = runner.db.call(move |s| s.outbox_files(id)).await?;
+    Ok(files
+        .into_iter()
+        .map(|f| OutgoingFile {
+            path: f.path,
+            file_name: f.file_name,
+            mime_type: f.mime_type,
+            size: u64::try_from(f.size).unwrap_or(0),
+        })
+        .collect())
 }
 
 async fn flush(
@@ -265,6 +285,7 @@ async fn flush(
             ),
             (None, None) => None,
         };
+        let attachments = outgoing_files(runner, id).await?;
         let outgoing = OutgoingMessage {
             remote_thread_id: target.remote_thread_id.clone(),
             customer_remote_id: target.customer_remote_id.clone(),
@@ -272,6 +293,8 @@ async fn flush(
             reply_to_remote_id: None,
             customer_last_wrote_at: target.last_inbound_at,
             client_message_id,
+            attachments,
+            send_options: item.send_options.clone(),
         };
         let result = runner.channel.send(&outgoing).await;
         last_send.insert(thread, Instant::now());

@@ -208,6 +208,124 @@ async fn run(fake: Arc<FakeTelegram>, config: DemoConfig, mut rng: StdRng) {
     }
 }
 
+/// The demo Page's customers (Messenger, Instagram) answer the Page's replies like the Telegram
+/// ones do: with `answer_probability`, after a delay within `answer_delay`, one answer per
+/// conversation at a time. Stops when the handle is dropped.
+pub fn answer_graph_replies(fake: Arc<crate::graph::FakeGraph>, config: DemoConfig) -> DemoHandle {
+    let task = tokio::spawn(async move {
+        let mut rng = StdRng::seed_from_u64(config.seed ^ 0x6a09_e667);
+        let mut changes = fake.subscribe_changes();
+        // Replies sent before this run are not answered again.
+        let mut last_seen = fake
+            .sent_messages()
+            .iter()
+            .map(|s| s.seq)
+            .max()
+            .unwrap_or(0);
+        let mut answers: Vec<(Instant, String)> = Vec::new();
+        loop {
+            let wake = answers.iter().map(|(at, _)| *at).min();
+            tokio::select! {
+                () = sleep_until_or_forever(wake) => {}
+                changed = changes.changed() => if changed.is_err() { return },
+            }
+            let seen = last_seen;
+            for sent in fake.sent_messages().into_iter().filter(|s| s.seq > seen) {
+                last_seen = last_seen.max(sent.seq);
+                let already = answers.iter().any(|(_, who)| *who == sent.recipient_id);
+                if !already && answer_now(&config, &mut rng) {
+                    answers.push((
+                        Instant::now() + answer_delay(&config, &mut rng),
+                        sent.recipient_id,
+                    ));
+                }
+            }
+            let now = Instant::now();
+            let due: Vec<String> = answers
+                .iter()
+                .filter(|(at, _)| *at <= now)
+                .map(|(_, who)| who.clone())
+                .collect();
+            answers.retain(|(at, _)| *at > now);
+            for who in due {
+                if let Some(person) = fake.person(&who) {
+                    fake.inject_text(&person, pick(&mut rng, demo_script::FOLLOW_UPS));
+                }
+            }
+        }
+    });
+    DemoHandle { task }
+}
+
+/// The demo SMS and WhatsApp customers answer the shop's texts the same way.
+pub fn answer_twilio_replies(
+    fake: Arc<crate::twilio::FakeTwilio>,
+    config: DemoConfig,
+) -> DemoHandle {
+    let task = tokio::spawn(async move {
+        let mut rng = StdRng::seed_from_u64(config.seed ^ 0xbb67_ae85);
+        let mut changes = fake.subscribe_changes();
+        let mut last_seen = fake
+            .sent_through_api()
+            .iter()
+            .map(|m| m.seq)
+            .max()
+            .unwrap_or(0);
+        // (when, customer, the shop's number they answer).
+        let mut answers: Vec<(Instant, String, String)> = Vec::new();
+        loop {
+            let wake = answers.iter().map(|(at, _, _)| *at).min();
+            tokio::select! {
+                () = sleep_until_or_forever(wake) => {}
+                changed = changes.changed() => if changed.is_err() { return },
+            }
+            let seen = last_seen;
+            for sent in fake.sent_through_api().into_iter().filter(|m| m.seq > seen) {
+                last_seen = last_seen.max(sent.seq);
+                let already = answers.iter().any(|(_, who, _)| *who == sent.to);
+                if !already && answer_now(&config, &mut rng) {
+                    let at = Instant::now() + answer_delay(&config, &mut rng);
+                    answers.push((at, sent.to, sent.from));
+                }
+            }
+            let now = Instant::now();
+            let due: Vec<(String, String)> = answers
+                .iter()
+                .filter(|(at, _, _)| *at <= now)
+                .map(|(_, who, number)| (who.clone(), number.clone()))
+                .collect();
+            answers.retain(|(at, _, _)| *at > now);
+            for (who, number) in due {
+                let text = pick(&mut rng, demo_script::FOLLOW_UPS);
+                if let Err(e) = fake.inject_inbound(&who, &number, text, Vec::new(), None) {
+                    tracing::warn!(error = %e, "demo: SMS/WhatsApp follow-up failed");
+                }
+            }
+        }
+    });
+    DemoHandle { task }
+}
+
+async fn sleep_until_or_forever(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn answer_now(config: &DemoConfig, rng: &mut StdRng) -> bool {
+    rng.random_bool(config.answer_probability.clamp(0.0, 1.0))
+}
+
+fn answer_delay(config: &DemoConfig, rng: &mut StdRng) -> Duration {
+    let (lo, hi) = config.answer_delay;
+    if hi > lo {
+        rng.random_range(lo..=hi)
+    } else {
+        lo
+    }
+}
+
 fn gap(config: &DemoConfig, rng: &mut StdRng) -> Duration {
     if config.max_gap > config.min_gap {
         rng.random_range(config.min_gap..=config.max_gap)

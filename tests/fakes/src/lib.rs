@@ -8,6 +8,7 @@ pub mod demo;
 mod demo_script;
 mod faults;
 pub mod graph;
+pub mod multipart;
 mod persist;
 mod server;
 pub mod telegram;
@@ -16,5 +17,5 @@ pub mod twilio;
 pub use demo::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld};
 pub use telegram::{
     BotIdentity, Customer, FakeError, FakeTelegram, FakeTelegramConfig, Fault, InboundContent,
-    SentRecord,
+    SentFile, SentRecord,
 };

@@ -202,3 +202,95 @@ async fn demo_content_is_deterministic_per_seed() {
     nb.sort();
     assert_eq!(na, nb);
 }
+
+/// Waits (bounded) until `check` holds, re-checking whenever the fake's state changes.
+async fn until_changed(
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    what: &str,
+    mut check: impl FnMut() -> bool,
+) {
+    let wait = async {
+        while !check() {
+            changes.changed().await.expect("fake running");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+fn always_answers() -> DemoConfig {
+    DemoConfig {
+        seed: 11,
+        answer_probability: 1.0,
+        answer_delay: (Duration::from_millis(50), Duration::from_millis(100)),
+        ..DemoConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn demo_page_customers_answer_the_pages_replies() {
+    use parley_fakes::graph::{FakeGraph, FakeGraphConfig, Platform};
+    let fake = Arc::new(
+        FakeGraph::start(FakeGraphConfig::default())
+            .await
+            .expect("fake"),
+    );
+    let person = fake.customer(Platform::Messenger, "Demo Dana", None);
+    let first = fake.inject_text(&person, "Do you ship to Norway?");
+    let _answers = parley_fakes::demo::answer_graph_replies(Arc::clone(&fake), always_answers());
+    let sent = reqwest::Client::new()
+        .post(format!("{}/v23.0/me/messages", fake.base_url()))
+        .bearer_auth(fake.page_token())
+        .json(&json!({
+            "recipient": { "id": person.id },
+            "messaging_type": "RESPONSE",
+            "message": { "text": "We do!" },
+        }))
+        .send()
+        .await
+        .expect("send");
+    assert!(sent.status().is_success());
+    let conversation = first.conversation_id.clone();
+    until_changed(fake.subscribe_changes(), "the customer's answer", || {
+        // Customer, Page, customer: the last message is the answer.
+        let messages = fake.messages_of(&conversation);
+        messages.len() == 3 && !messages[2].1
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn demo_sms_and_whatsapp_customers_answer_the_shops_replies() {
+    use parley_fakes::twilio::{FakeTwilio, FakeTwilioConfig, TEST_WHATSAPP_NUMBER};
+    let fake = Arc::new(
+        FakeTwilio::start(FakeTwilioConfig::default())
+            .await
+            .expect("fake"),
+    );
+    let shop = format!("whatsapp:{TEST_WHATSAPP_NUMBER}");
+    let customer = "whatsapp:+447700900999";
+    fake.inject_inbound(customer, &shop, "Is it in stock?", Vec::new(), None)
+        .expect("inbound");
+    let _answers = parley_fakes::demo::answer_twilio_replies(Arc::clone(&fake), always_answers());
+    let sent = reqwest::Client::new()
+        .post(format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            fake.base_url(),
+            fake.account_sid()
+        ))
+        .basic_auth(fake.account_sid(), Some(fake.auth_token()))
+        .form(&[("To", customer), ("From", shop.as_str()), ("Body", "Yes!")])
+        .send()
+        .await
+        .expect("send");
+    assert!(sent.status().is_success());
+    until_changed(fake.subscribe_changes(), "the customer's answer", || {
+        fake.messages()
+            .iter()
+            .filter(|m| m.from == customer && m.to == shop && m.direction == "inbound")
+            .count()
+            == 2
+    })
+    .await;
+}

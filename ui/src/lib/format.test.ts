@@ -11,6 +11,7 @@ import {
   initials,
   isSafeUrl,
   linkify,
+  ownerBadge,
   relativeTime,
   syncLabel,
   syncSummary,
@@ -34,6 +35,8 @@ function msg(id: number, sentAt: number): MessageView {
     holdReason: null,
     subject: null,
     quotedText: null,
+    hasHtml: false,
+    remoteImages: 0,
   };
 }
 
@@ -119,6 +122,16 @@ describe("labels", () => {
     expect(syncLabel({ state: "authFailed", reason: "401" }, 0)).toBe("Bot token rejected");
     expect(syncLabel({ state: "connecting" }, 0)).toBe("Connecting…");
   });
+  it("shows a first sync's progress, and plain catching up without one", () => {
+    expect(
+      syncLabel({ state: "catchingUp", progress: { scope: "INBOX", done: 12_400, total: 50_000 } }, 0),
+    ).toBe("Syncing INBOX — 12,400 of 50,000");
+    // Never more done than there is (messages can arrive or vanish while it runs).
+    expect(syncLabel({ state: "catchingUp", progress: { scope: "Sent", done: 7, total: 5 } }, 0)).toBe(
+      "Syncing Sent — 5 of 5",
+    );
+    expect(syncLabel({ state: "catchingUp", progress: null }, 0)).toBe("Catching up…");
+  });
   it("summarises accounts by their worst state", () => {
     const acc = (id: number, sync: AccountSummary["sync"]): AccountSummary => ({
       id,
@@ -130,12 +143,19 @@ describe("labels", () => {
       syncRevision: 1,
       lastError: null,
       lastSyncAt: null,
+      humanAgentApproved: null,
     });
     expect(syncSummary([], 0)).toEqual({ text: "No accounts", tone: "idle" });
     expect(syncSummary([acc(1, { state: "live" })], 0)).toEqual({ text: "Live", tone: "ok" });
     expect(syncSummary([acc(1, { state: "live" }), acc(2, { state: "authFailed", reason: "x" })], 0)).toEqual({
       text: "Bot 2: Bot token rejected",
       tone: "error",
+    });
+    // The indicator names the account whose first sync is running, with its progress.
+    const syncing = acc(3, { state: "catchingUp", progress: { scope: "INBOX", done: 250, total: 1_000 } });
+    expect(syncSummary([acc(1, { state: "live" }), syncing], 0)).toEqual({
+      text: "Bot 3: Syncing INBOX — 250 of 1,000",
+      tone: "busy",
     });
   });
   it("makes initials", () => {
@@ -201,5 +221,18 @@ describe("reply window", () => {
     expect(na?.canSend).toBe(false);
     expect(replyWindowText({ state: "closed", closedAt: 168 * H }, 200 * H)?.text).toMatch(/^Reply window closed/);
     expect(replyWindowText({ state: "open", closesAt: H }, 2 * H)?.canSend).toBe(false);
+  });
+});
+
+describe("ownerBadge", () => {
+  it("marks threads another app controls and names the bot when known", () => {
+    expect(ownerBadge(null)).toBeNull();
+    expect(ownerBadge({ owner: "parley" })).toBeNull();
+    expect(ownerBadge({ owner: "idle" })).toBeNull();
+    const bot = ownerBadge({ owner: "otherApp", appId: "1790024451123456" });
+    expect(bot?.label).toBe("Bot");
+    expect(bot?.title).toContain("1790024451123456");
+    expect(ownerBadge({ owner: "elsewhere" })?.label).toBe("Bot");
+    expect(ownerBadge({ owner: "metaInbox" })?.title).toContain("Meta's inbox");
   });
 });

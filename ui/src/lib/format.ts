@@ -8,6 +8,7 @@ import type {
   DeliveryState,
   MessageView,
   SyncState,
+  ThreadOwner,
 } from "./ipc/bindings";
 
 const MINUTE = 60_000;
@@ -214,13 +215,21 @@ export function deliveryTone(state: DeliveryState): Tone {
   }
 }
 
-/** Sync state in words, e.g. "Live", "Retrying in 12 s: timeout". */
+/** A count with thousands separators ("12,400"), the same whatever the system locale. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+/** Sync state in words, e.g. "Live", "Syncing INBOX — 12,400 of 50,000", "Retrying in 12 s: timeout". */
 export function syncLabel(sync: SyncState, now: number): string {
   switch (sync.state) {
     case "connecting":
       return "Connecting…";
-    case "catchingUp":
-      return "Catching up…";
+    case "catchingUp": {
+      const p = sync.progress;
+      if (!p) return "Catching up…";
+      return `Syncing ${p.scope} — ${formatCount(Math.min(p.done, p.total))} of ${formatCount(p.total)}`;
+    }
     case "live":
       return "Live";
     case "backoff": {
@@ -392,5 +401,22 @@ export function replyWindowText(
           ? "the customer has not written on WhatsApp yet. Send an approved template below."
           : "the customer last wrote more than 24 hours ago. Send an approved template below; free text is possible again once they answer.",
       );
+  }
+}
+
+/**
+ * The thread list's mark for a Messenger/Instagram thread another app controls (Meta refuses
+ * Parley's replies there until the agent takes control); null when Parley may answer or nobody knows.
+ */
+export function ownerBadge(owner: ThreadOwner | null): { label: string; title: string } | null {
+  switch (owner?.owner) {
+    case "otherApp":
+      return { label: "Bot", title: `A bot (app ${owner.appId}) controls this conversation. Take control to reply.` };
+    case "elsewhere":
+      return { label: "Bot", title: "Another app, such as a bot, controls this conversation. Take control to reply." };
+    case "metaInbox":
+      return { label: "Inbox", title: "Meta's inbox controls this conversation. Take control to reply." };
+    default:
+      return null;
   }
 }

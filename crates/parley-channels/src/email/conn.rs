@@ -31,11 +31,18 @@ pub type Session = async_imap::Session<Box<dyn ImapIo>>;
 pub struct Conn {
     pub session: Session,
     pub caps: Caps,
+    /// The mailbox this session has SELECTed (read-write), if any. Kept so the sync does not
+    /// SELECT it again for every page: re-opening a large mailbox is expensive on some servers
+    /// (Dovecot re-reads a Maildir's index and uid list at the first access after each SELECT).
+    pub selected: Option<String>,
 }
 
 impl Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn").field("caps", &self.caps).finish()
+        f.debug_struct("Conn")
+            .field("caps", &self.caps)
+            .field("selected", &self.selected)
+            .finish()
     }
 }
 
@@ -277,7 +284,11 @@ pub async fn connect_imap(config: &EmailConfig) -> Result<Conn, ChannelError> {
         Ok(Err(e)) => return Err(imap_error(e)),
         Err(_) => return Err(no_answer(server, "IMAP")),
     };
-    Ok(Conn { session, caps })
+    Ok(Conn {
+        session,
+        caps,
+        selected: None,
+    })
 }
 
 fn no_answer(server: &ServerConfig, what: &str) -> ChannelError {

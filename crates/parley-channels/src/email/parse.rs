@@ -60,6 +60,9 @@ pub struct ParsedEmail {
     pub html: Option<String>,
     /// How many remote images were removed from `html` (the UI can offer to load them).
     pub blocked_images: usize,
+    /// The removed remote images' URLs, in the order of their `parley-remote:N` placeholders
+    /// in `html` (see [`render_html`]).
+    pub remote_images: Vec<String>,
     pub attachments: Vec<PartInfo>,
 }
 
@@ -83,6 +86,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
             quoted,
             html: None,
             blocked_images: 0,
+            remote_images: Vec::new(),
             attachments: Vec::new(),
         };
     };
@@ -170,7 +174,8 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
         text: cap(shown),
         quoted,
         html: sanitized.as_ref().map(|s| s.html.clone()),
-        blocked_images: sanitized.map_or(0, |s| s.blocked_images),
+        blocked_images: sanitized.as_ref().map_or(0, |s| s.blocked_images),
+        remote_images: sanitized.map(|s| s.remote_images).unwrap_or_default(),
         attachments,
     }
 }
@@ -193,36 +198,147 @@ pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<Str
 pub struct SanitizedHtml {
     pub html: String,
     pub blocked_images: usize,
+    /// The removed remote images (http/https only), in placeholder order.
+    pub remote_images: Vec<String>,
+}
+
+/// A remote image's `src` in sanitised HTML is `parley-remote:N`, N its index in
+/// [`SanitizedHtml::remote_images`]: a scheme nothing loads, resolved by [`render_html`] only
+/// when the agent asked for the images.
+pub const REMOTE_IMAGE_SCHEME: &str = "parley-remote";
+/// At most this many remote images are kept for "load images"; more are simply removed.
+pub const MAX_REMOTE_IMAGES: usize = 50;
+
+fn builder<'a>() -> ammonia::Builder<'a> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
 }
 
 /// Cleans an email's HTML for display inside the app: ammonia's allow-list (no script, style,
 /// form, iframe, event handlers or `style` attributes, so nothing runs and nothing escapes the
 /// message box), links limited to http/https/mailto and opened in a new context, relative URLs
 /// refused (`//host/x` would load remotely), and images only from `cid:` parts: a remote image is
-/// a tracking pixel until the agent asks for it, so its `src` is removed and counted.
+/// a tracking pixel until the agent asks for it, so its `src` becomes a `parley-remote:N`
+/// placeholder (nothing loads it) and its URL is kept and counted.
 pub fn sanitize_html(html: &str) -> SanitizedHtml {
+    let remote = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let blocked = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&blocked);
-    let mut builder = ammonia::Builder::default();
+    let (urls, counter) = (Arc::clone(&remote), Arc::clone(&blocked));
+    let mut builder = builder();
     builder
         .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::Deny)
-        .link_rel(Some("noopener noreferrer nofollow"))
         .attribute_filter(move |element, attribute, value| {
             if element == "img" && attribute == "src" {
-                if value.trim_start().to_ascii_lowercase().starts_with("cid:") {
+                let lower = value.trim_start().to_ascii_lowercase();
+                if lower.starts_with("cid:") {
                     return Some(value.into());
                 }
-                counter.fetch_add(1, Ordering::Relaxed);
+                if lower.starts_with("http:") || lower.starts_with("https:") {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    let mut urls = urls
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if urls.len() < MAX_REMOTE_IMAGES {
+                        urls.push(value.trim().to_string());
+                        return Some(format!("{REMOTE_IMAGE_SCHEME}:{}", urls.len() - 1).into());
+                    }
+                }
                 return None;
             }
             Some(value.into())
         });
     let html = builder.clean(html).to_string();
+    let remote_images = std::mem::take(
+        &mut *remote
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     SanitizedHtml {
         html,
         blocked_images: blocked.load(Ordering::Relaxed),
+        remote_images,
     }
+}
+
+/// An image source in sanitised HTML, as [`render_html`] asks about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSource<'a> {
+    /// `cid:<content id>` (without the scheme).
+    Cid(&'a str),
+    /// The `N`th remote image.
+    Remote(usize),
+}
+
+/// Sanitised HTML (from [`sanitize_html`], e.g. as stored) made ready to show: cleaned once more
+/// with the same rules, each image source replaced by what `resolve` answers (a `data:` URI or
+/// Parley's media scheme) or removed when it answers `None`, and each link's `href` replaced by
+/// what `link` answers (removed on `None`).
+pub fn render_html(
+    html: &str,
+    resolve: &dyn Fn(ImageSource<'_>) -> Option<String>,
+    link: fn(&str) -> Option<String>,
+) -> String {
+    let remote_prefix = format!("{REMOTE_IMAGE_SCHEME}:");
+    // `resolve` is not Send/Sync; the filter must be, so the answers are worked out first.
+    let mut answers: std::collections::HashMap<String, String> = Default::default();
+    let mut collect = builder();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen_in = Arc::clone(&seen);
+    collect
+        .url_schemes(
+            ["http", "https", "mailto", "cid", REMOTE_IMAGE_SCHEME]
+                .into_iter()
+                .collect(),
+        )
+        .attribute_filter(move |element, attribute, value| {
+            if element == "img" && attribute == "src" {
+                seen_in
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(value.to_string());
+            }
+            Some(value.into())
+        });
+    let _ = collect.clean(html);
+    let sources = std::mem::take(
+        &mut *seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for src in sources {
+        let trimmed = src.trim();
+        let lower = trimmed.to_ascii_lowercase();
+        let source = if lower.starts_with("cid:") {
+            Some(ImageSource::Cid(&trimmed[4..]))
+        } else if let Some(n) = lower.strip_prefix(&remote_prefix) {
+            n.parse().ok().map(ImageSource::Remote)
+        } else {
+            None
+        };
+        if let Some(url) = source.and_then(resolve) {
+            answers.insert(src.clone(), url);
+        }
+    }
+    let mut builder = builder();
+    builder
+        .url_schemes(
+            ["http", "https", "mailto", "cid", REMOTE_IMAGE_SCHEME]
+                .into_iter()
+                .collect(),
+        )
+        .attribute_filter(move |element, attribute, value| {
+            if element == "img" && attribute == "src" {
+                return answers.get(value).map(|u| u.clone().into());
+            }
+            if element == "a" && attribute == "href" {
+                return link(value).map(Into::into);
+            }
+            Some(value.into())
+        });
+    builder.clean(html).to_string()
 }
 
 /// Plain text of (already sanitised) HTML: no markup, no link footnotes, blockquotes as `>`.
@@ -475,5 +591,87 @@ mod tests {
         assert!(lower.contains("cid:logo@x"));
         // The protocol-relative one is removed by the relative-URL rule before the count.
         assert_eq!(s.blocked_images, 1);
+        assert_eq!(s.remote_images, vec!["https://t.example/p.gif".to_string()]);
+        assert!(s.html.contains("src=\"parley-remote:0\""), "{}", s.html);
+    }
+
+    #[test]
+    fn placeholders_come_only_from_the_sanitiser() {
+        // A mail cannot forge a placeholder (its scheme is not allowed in input) nor make text
+        // into an image.
+        let s = sanitize_html(
+            r#"<img src="parley-remote:0"><p>src="parley-remote:0"</p><img src="http://a.test/1.png"><img src="data:image/png;base64,AAAA">"#,
+        );
+        assert_eq!(s.remote_images, vec!["http://a.test/1.png".to_string()]);
+        assert_eq!(s.html.matches("<img").count(), 3, "{}", s.html);
+        assert_eq!(s.html.matches("src=").count(), 2, "{}", s.html);
+        let shown = render_html(
+            &s.html,
+            &|src| match src {
+                ImageSource::Remote(0) => Some("data:image/png;base64,QUJD".into()),
+                _ => None,
+            },
+            |href| Some(href.to_string()),
+        );
+        assert_eq!(shown.matches("src=").count(), 2, "{shown}");
+        assert!(
+            shown.contains(r#"<img src="data:image/png;base64,QUJD">"#),
+            "{shown}"
+        );
+        assert!(!shown.contains(r#"<img src="parley-remote"#), "{shown}");
+    }
+
+    #[test]
+    fn render_resolves_cid_and_remote_images_or_drops_them() {
+        let s = sanitize_html(
+            r#"<p onclick="x()">Hi</p><img src="cid:Logo@X"><img src="cid:gone@x"><img src="https://t.test/a.png"><img src="https://t.test/b.png"><a href="https://shop.test/help">help</a>"#,
+        );
+        assert_eq!(s.remote_images.len(), 2);
+        let blocked = render_html(
+            &s.html,
+            &|src| match src {
+                ImageSource::Cid(id) if id.eq_ignore_ascii_case("logo@x") => {
+                    Some("parley-media://localhost/7%2F1".into())
+                }
+                _ => None,
+            },
+            |href| Some(format!("parley-media://localhost/link?u={href}")),
+        );
+        assert!(
+            blocked.contains(r#"src="parley-media://localhost/7%2F1""#),
+            "{blocked}"
+        );
+        assert!(
+            !blocked.contains("cid:"),
+            "an unknown part is dropped: {blocked}"
+        );
+        assert!(!blocked.contains("parley-remote"), "{blocked}");
+        assert!(!blocked.contains("t.test"), "{blocked}");
+        assert!(!blocked.contains("onclick"), "{blocked}");
+        assert!(
+            blocked.contains(r#"href="parley-media://localhost/link?u=https://shop.test/help""#),
+            "{blocked}"
+        );
+        let loaded = render_html(
+            &s.html,
+            &|src| match src {
+                ImageSource::Remote(n) => Some(format!("data:image/png;base64,{n}")),
+                ImageSource::Cid(_) => None,
+            },
+            |_| None,
+        );
+        assert!(!loaded.contains("href"), "{loaded}");
+        assert!(loaded.contains("data:image/png;base64,0"), "{loaded}");
+        assert!(loaded.contains("data:image/png;base64,1"), "{loaded}");
+    }
+
+    #[test]
+    fn remote_images_are_capped() {
+        let many: String = (0..MAX_REMOTE_IMAGES + 5)
+            .map(|i| format!(r#"<img src="https://t.test/{i}.png">"#))
+            .collect();
+        let s = sanitize_html(&many);
+        assert_eq!(s.remote_images.len(), MAX_REMOTE_IMAGES);
+        assert_eq!(s.blocked_images, MAX_REMOTE_IMAGES + 5);
     }
 }

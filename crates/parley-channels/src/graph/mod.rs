@@ -27,6 +27,7 @@ use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconci
 use async_trait::async_trait;
 use parley_domain::{
     AccountIdentity, ChannelKind, IncomingMessage, IngestBatch, Millis, RemotePerson, ReplyWindow,
+    ThreadControlFact, ThreadMeta,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -48,6 +49,16 @@ pub const INSTAGRAM_INBOX_APP_ID: &str = "1217981644879628";
 pub const MAX_TEXT_CHARS: usize = 1999;
 /// Instagram exposes only the newest 20 messages of a conversation in detail.
 pub const INSTAGRAM_HISTORY_LIMIT: usize = 20;
+/// The Send API's limit on an uploaded attachment.
+pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The body of a Graph call.
+enum Payload<'a> {
+    None,
+    Json(&'a Value),
+    /// `multipart/form-data`: the Content-Type (with its boundary) and the bytes.
+    Form(String, Vec<u8>),
+}
 /// The standard window and the HUMAN_AGENT extension.
 pub const STANDARD_WINDOW: Duration = Duration::from_secs(24 * 3600);
 pub const HUMAN_AGENT_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -214,6 +225,10 @@ struct Cursor {
     partial: BTreeSet<String>,
     #[serde(default)]
     walk: Option<Walk>,
+    /// Conversations the list last said another app controls (`is_owner: false`), so that only
+    /// a change of control goes into a batch.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    elsewhere: BTreeSet<String>,
 }
 
 impl Cursor {
@@ -351,6 +366,21 @@ impl GraphChannel {
         what: &str,
         effect: Effect,
     ) -> Result<Value, ChannelError> {
+        let payload = body.map_or(Payload::None, Payload::Json);
+        self.call_with(method, target, query, payload, what, effect)
+            .await
+    }
+
+    /// [`Self::call`] with any body: JSON, or a `multipart/form-data` upload.
+    async fn call_with(
+        &self,
+        method: reqwest::Method,
+        target: &str,
+        query: &[(&str, String)],
+        body: Payload<'_>,
+        what: &str,
+        effect: Effect,
+    ) -> Result<Value, ChannelError> {
         let url = if target.starts_with("http://") || target.starts_with("https://") {
             // The token must never leave for another host, whatever a `next` link says.
             if !target.starts_with(&format!("{}/", self.cfg.api_base)) {
@@ -369,8 +399,17 @@ impl GraphChannel {
             .bearer_auth(&self.cfg.page_token)
             .timeout(self.cfg.call_timeout)
             .query(query);
-        if let Some(body) = body {
-            request = request.json(body);
+        match body {
+            Payload::None => {}
+            Payload::Json(body) => request = request.json(body),
+            Payload::Form(content_type, bytes) => {
+                // An upload takes longer than a text: allow for a slow uplink.
+                let extra = Duration::from_secs(bytes.len() as u64 / (256 * 1024));
+                request = request
+                    .timeout(self.cfg.call_timeout + extra)
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(bytes);
+            }
         }
         let response = request
             .send()
@@ -526,7 +565,7 @@ impl GraphChannel {
             10
         };
         format!(
-            "id,updated_time,participants,messages.limit({n}){{id,created_time,from,to,message,attachments}}"
+            "id,updated_time,participants,is_owner,messages.limit({n}){{id,created_time,from,to,message,attachments}}"
         )
     }
 
@@ -569,6 +608,11 @@ impl GraphChannel {
                     .first()
                     .and_then(|c| wire::parse_time(&c.updated_time))
                     .or(cur.mark);
+            }
+            // Who controls each listed conversation comes with the list: no extra call. Every
+            // conversation of the page counts, also those past the mark.
+            for conv in &page.data {
+                note_control(conv, &mut cur, &mut batch);
             }
             let mut reached_mark = false;
             for conv in &page.data {
@@ -699,6 +743,10 @@ impl GraphChannel {
         message: &OutgoingMessage,
         tag: Option<MessageTag>,
     ) -> Result<SendReceipt, ChannelError> {
+        if let Some(file) = message.attachments.first() {
+            // The outbox gives a Graph item one file and no text (one send per file).
+            return self.send_file(message, file, tag).await;
+        }
         let chars = message.text.chars().count();
         if message.text.trim().is_empty() {
             return Err(ChannelError::Rejected {
@@ -745,6 +793,76 @@ impl GraphChannel {
         })
     }
 
+    /// One file through the Send API's upload: a `multipart/form-data` POST with `recipient`,
+    /// `messaging_type` (+ `tag`), `message` (the attachment's type, not reusable) and the bytes
+    /// in `filedata`. The same window rules as text apply.
+    async fn send_file(
+        &self,
+        message: &OutgoingMessage,
+        file: &crate::OutgoingFile,
+        tag: Option<MessageTag>,
+    ) -> Result<SendReceipt, ChannelError> {
+        if file.size > MAX_ATTACHMENT_BYTES {
+            return Err(ChannelError::Rejected {
+                code: 100,
+                message: format!(
+                    "\"{}\" is larger than the 25 MB Messenger and Instagram accept. Send a smaller file or a link to it.",
+                    file.file_name
+                ),
+            });
+        }
+        let bytes = file.read().await?;
+        if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
+            return Err(ChannelError::Rejected {
+                code: 100,
+                message: format!(
+                    "\"{}\" is larger than the 25 MB Messenger and Instagram accept. Send a smaller file or a link to it.",
+                    file.file_name
+                ),
+            });
+        }
+        let kind = match file.mime_type.split('/').next().unwrap_or("") {
+            "image" => "image",
+            "video" => "video",
+            "audio" => "audio",
+            _ => "file",
+        };
+        let recipient = json!({ "id": message.customer_remote_id }).to_string();
+        let attachment =
+            json!({ "attachment": { "type": kind, "payload": { "is_reusable": false } } })
+                .to_string();
+        let mut form = crate::multipart::Form::new().text("recipient", &recipient);
+        form = match tag {
+            Some(MessageTag::HumanAgent) => form
+                .text("messaging_type", "MESSAGE_TAG")
+                .text("tag", "HUMAN_AGENT"),
+            None => form.text("messaging_type", "RESPONSE"),
+        };
+        let (content_type, body) = form
+            .text("message", &attachment)
+            .file("filedata", &file.file_name, &file.mime_type, &bytes)
+            .finish();
+        let v = self
+            .call_with(
+                reqwest::Method::POST,
+                &format!("{}/messages", self.cfg.page_id),
+                &[],
+                Payload::Form(content_type, body),
+                "the attachment",
+                Effect::Write,
+            )
+            .await?;
+        let sent: wire::SendResult = serde_json::from_value(v).map_err(|e| {
+            ChannelError::Uncertain(format!(
+                "Facebook's answer to the attachment could not be read ({e}). It may have been sent; Parley will not send it again by itself."
+            ))
+        })?;
+        Ok(SendReceipt {
+            remote_id: sent.message_id,
+            sent_at: now_millis(),
+        })
+    }
+
     /// Sends with a message tag (HUMAN_AGENT: a person answering up to 7 days after the
     /// customer's last message, where Meta approved the Page).
     pub async fn send_with_tag(
@@ -765,6 +883,10 @@ impl GraphChannel {
         message: &OutgoingMessage,
         queued_at: Millis,
     ) -> Result<Reconciled, ChannelError> {
+        if !message.attachments.is_empty() {
+            // A file's message has no text to match on: the agent decides.
+            return Ok(Reconciled::Unknown);
+        }
         let me = self.me().await?;
         let since = queued_at.saturating_sub(RECONCILE_SKEW_MS);
         let wanted = normalise_text(&message.text);
@@ -938,6 +1060,28 @@ impl GraphChannel {
     }
 }
 
+/// Puts a change of control of a listed conversation into the batch (Meta's `is_owner`).
+fn note_control(conv: &wire::Conversation, cur: &mut Cursor, batch: &mut IngestBatch) {
+    let Some(is_owner) = conv.is_owner else {
+        return;
+    };
+    let changed = if is_owner {
+        cur.elsewhere.remove(&conv.id)
+    } else {
+        cur.elsewhere.insert(conv.id.clone())
+    };
+    if changed {
+        batch.threads.push(ThreadMeta {
+            remote_thread_id: conv.id.clone(),
+            control: if is_owner {
+                ThreadControlFact::ThisApp
+            } else {
+                ThreadControlFact::AnotherApp
+            },
+        });
+    }
+}
+
 /// Text as Meta may give it back: line endings and outer spaces do not count.
 fn normalise_text(text: &str) -> String {
     text.replace("\r\n", "\n").trim().to_owned()
@@ -1040,6 +1184,7 @@ impl Channel for GraphChannel {
                     batch,
                     cursor: moved.then(|| next.to_json()),
                     more,
+                    progress: None,
                 });
             }
         }

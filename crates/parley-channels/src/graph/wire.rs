@@ -66,6 +66,10 @@ pub(super) struct Conversation {
     pub updated_time: Value,
     pub participants: Option<Page<Participant>>,
     pub messages: Option<Page<Message>>,
+    /// Conversation Routing / handover: whether this app may answer (false: another app, such
+    /// as a bot or Meta's inbox, controls the conversation). Absent when Meta does not say.
+    #[serde(default)]
+    pub is_owner: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

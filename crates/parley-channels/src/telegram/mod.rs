@@ -27,6 +27,14 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Allowance on top of the long-poll wait for the network and Telegram's own scheduling.
 const POLL_GRACE: Duration = Duration::from_secs(15);
 const UPDATES_PAGE: u32 = 100;
+/// What a bot may upload with sendDocument.
+pub const MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+/// What sendPhoto accepts; larger images go as documents.
+const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
+
+fn is_photo(mime: &str) -> bool {
+    matches!(mime, "image/jpeg" | "image/png" | "image/webp")
+}
 
 pub struct TelegramChannel {
     http: reqwest::Client,
@@ -89,6 +97,81 @@ impl TelegramChannel {
         self.call_timeout = call;
         self.poll_grace = poll_grace;
         self
+    }
+
+    /// A write with a file: `multipart/form-data`, the only way the Bot API takes uploads.
+    async fn call_multipart<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        form: crate::multipart::Form,
+    ) -> Result<T, ChannelError> {
+        let (content_type, body) = form.finish();
+        let url = format!("{}/bot{}/{}", self.api_base, self.token, method);
+        // An upload takes longer than a text: allow for a slow uplink.
+        let timeout = self.call_timeout + Duration::from_secs(body.len() as u64 / (256 * 1024));
+        let response = self
+            .http
+            .post(url)
+            .timeout(timeout)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| request_error(method, e, Effect::Write))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| request_error(method, e, Effect::Write))?;
+        if status.as_u16() == 413 {
+            return Err(ChannelError::Rejected {
+                code: 413,
+                message: "Telegram refused the file as too large (bots may send up to 50 MB)."
+                    .into(),
+            });
+        }
+        wire::decode::<T>(method, status.as_u16(), &body).map_err(|e| match e {
+            ChannelError::Malformed(m) => ChannelError::Uncertain(format!(
+                "{m}. The file may have been sent; Parley will not send it again by itself."
+            )),
+            e => e,
+        })
+    }
+
+    /// One file: sendPhoto for a photo Telegram will show inline (JPEG, PNG or WebP up to
+    /// 10 MB), sendDocument for anything else (up to 50 MB).
+    async fn send_file(
+        &self,
+        chat_id: &Value,
+        file: &crate::OutgoingFile,
+    ) -> Result<wire::Message, ChannelError> {
+        if file.size > MAX_UPLOAD_BYTES {
+            return Err(ChannelError::Rejected {
+                code: 413,
+                message: format!(
+                    "\"{}\" is larger than the 50 MB a Telegram bot may send. Send a smaller file or a link to it.",
+                    file.file_name
+                ),
+            });
+        }
+        let bytes = file.read().await?;
+        let as_photo = is_photo(&file.mime_type) && (bytes.len() as u64) <= MAX_PHOTO_BYTES;
+        let (method, field) = if as_photo {
+            ("sendPhoto", "photo")
+        } else {
+            ("sendDocument", "document")
+        };
+        let chat = match chat_id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let form = crate::multipart::Form::new().text("chat_id", &chat).file(
+            field,
+            &file.file_name,
+            &file.mime_type,
+            &bytes,
+        );
+        self.call_multipart(method, form).await
     }
 
     async fn call<T: DeserializeOwned>(
@@ -182,6 +265,7 @@ impl Channel for TelegramChannel {
             batch,
             cursor: next.map(|n| n.to_string()),
             more,
+            progress: None,
         })
     }
 
@@ -199,6 +283,14 @@ impl Channel for TelegramChannel {
             Ok(id) => json!(id),
             Err(_) => json!(message.remote_thread_id),
         };
+        if let Some(file) = message.attachments.first() {
+            // The outbox gives a Telegram item one file and no text (one send per file).
+            let sent = self.send_file(&chat_id, file).await?;
+            return Ok(SendReceipt {
+                remote_id: wire::remote_id(sent.chat.id, sent.message_id),
+                sent_at: sent.date * 1000,
+            });
+        }
         let mut params = json!({ "chat_id": chat_id, "text": message.text });
         if let Some(reply_to) = message
             .reply_to_remote_id

@@ -698,6 +698,7 @@ impl TwilioChannel {
                         batch,
                         cursor: moved.then(|| next.to_json()),
                         more: false,
+                        progress: None,
                     },
                     updates,
                 ));
@@ -1104,7 +1105,17 @@ impl Channel for TwilioChannel {
     }
 
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
-        self.send_with_media(message, &[]).await
+        let options = &message.send_options;
+        if let Some(template) = &options.template {
+            return self
+                .send_template(
+                    &message.remote_thread_id,
+                    &template.content_sid,
+                    &template.variables,
+                )
+                .await;
+        }
+        self.send_with_media(message, &options.media_urls).await
     }
 
     async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {

@@ -58,3 +58,15 @@ pub(super) const V5: &str = r#"
 ALTER TABLE messages ADD COLUMN subject TEXT;
 ALTER TABLE messages ADD COLUMN quoted_text TEXT;
 "#;
+
+/// Email HTML (rich display): the sanitised HTML kept at sync time, so it shows offline.
+/// `remote_images` is a JSON array of the blocked images' URLs; `inline_parts` a JSON array of
+/// `[content id, attachment index]` pairs for `cid:` images.
+pub(super) const V9: &str = r#"
+CREATE TABLE message_html (
+    message_id     INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    html           TEXT    NOT NULL,
+    remote_images  TEXT    NOT NULL DEFAULT '[]',
+    inline_parts   TEXT    NOT NULL DEFAULT '[]'
+);
+"#;

@@ -35,6 +35,14 @@ const MIGRATIONS: &[&[&str]] = &[
     &[messages::V5, outbox::V5],
     // 6: uncertain replies requeued after the provider proved they never arrived.
     &[outbox::V6],
+    // 7: replies with files: staged composer files and the files of outbox items.
+    &[outbox::V7],
+    // 8: who controls a Messenger/Instagram thread (handover), shown in the thread list.
+    &[threads::V8],
+    // 9: sanitised email HTML, stored at sync time.
+    &[messages::V9],
+    // 10: how an outbox item goes out beyond text and files (a template, media links).
+    &[outbox::V10],
 ];
 
 /// The schema version this build writes.

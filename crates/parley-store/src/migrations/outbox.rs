@@ -52,3 +52,40 @@ ALTER TABLE outbox ADD COLUMN client_message_id TEXT;
 pub(super) const V6: &str = r#"
 ALTER TABLE outbox ADD COLUMN requeues_after_check INTEGER NOT NULL DEFAULT 0;
 "#;
+
+/// Replies with files (attachments-out): files staged in a thread's composer, and the files an
+/// outbox item carries. The bytes live in the data folder (`outgoing/<key>`); these rows say
+/// which file is whose. Staged files move to `outbox_files` in the transaction that queues the
+/// reply; both go with their thread or outbox item (the caller deletes the files it is told of).
+pub(super) const V7: &str = r#"
+CREATE TABLE staged_files (
+    id          INTEGER PRIMARY KEY,
+    thread_id   INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    -- Where the file is, relative to the data folder's outgoing/ (e.g. "<uuid>/name.pdf").
+    file_key    TEXT    NOT NULL,
+    path        TEXT    NOT NULL,
+    file_name   TEXT    NOT NULL,
+    mime_type   TEXT    NOT NULL,
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX staged_files_thread ON staged_files(thread_id, id);
+
+CREATE TABLE outbox_files (
+    id          INTEGER PRIMARY KEY,
+    outbox_id   INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    file_key    TEXT    NOT NULL,
+    path        TEXT    NOT NULL,
+    file_name   TEXT    NOT NULL,
+    mime_type   TEXT    NOT NULL,
+    size        INTEGER NOT NULL
+);
+CREATE INDEX outbox_files_outbox ON outbox_files(outbox_id, position);
+"#;
+
+/// How an item goes out beyond text and files (a template, media links), as JSON
+/// (`parley_domain::SendOptions`); NULL for an ordinary reply.
+pub(super) const V10: &str = r#"
+ALTER TABLE outbox ADD COLUMN send_options TEXT;
+"#;

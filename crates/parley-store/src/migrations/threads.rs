@@ -40,3 +40,11 @@ CREATE TABLE thread_labels (
 ) WITHOUT ROWID;
 CREATE INDEX thread_labels_label ON thread_labels(label_id);
 "#;
+
+/// Who controls a Messenger/Instagram thread (Meta's handover), as last learnt: `owner` is
+/// `parley`, `idle`, `metaInbox`, `otherApp` (with `owner_app_id`) or `elsewhere` (another app,
+/// not named); NULL when unknown or not a Meta thread.
+pub(super) const V8: &str = r#"
+ALTER TABLE threads ADD COLUMN owner TEXT;
+ALTER TABLE threads ADD COLUMN owner_app_id TEXT;
+"#;

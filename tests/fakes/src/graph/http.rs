@@ -46,6 +46,8 @@ fn router(inner: Arc<Inner>) -> Router {
         .route("/control/sent", get(control_sent))
         .route("/control/requests", get(control_requests))
         .fallback(graph_api)
+        // Attachment uploads reach 25 MB (checked by the Send API itself).
+        .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
         .with_state(inner)
 }
 
@@ -114,6 +116,26 @@ fn params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Val
         let object: Map<String, Value> = serde_json::from_slice(body)
             .map_err(|_| GraphError::param("(#100) The request body is not valid JSON"))?;
         map.extend(object);
+    } else if crate::multipart::is_form(&content_type) {
+        // An attachment upload: JSON objects as text fields, the bytes in `filedata`.
+        let original = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let parts = crate::multipart::parse(original, body)
+            .map_err(|e| GraphError::param(format!("(#100) Could not parse the form: {e}")))?;
+        for part in parts {
+            if part.filename.is_some() {
+                map.insert(part.name.clone(), super::state::upload_value(&part));
+            } else if let Some(v) = part.text() {
+                let value = if v.starts_with('{') {
+                    serde_json::from_str(&v).unwrap_or(Value::String(v))
+                } else {
+                    Value::String(v)
+                };
+                map.insert(part.name, value);
+            }
+        }
     } else {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
             .map_err(|_| GraphError::param("(#100) Could not parse the request body"))?;

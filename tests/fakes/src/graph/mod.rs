@@ -21,7 +21,10 @@
 //!   tokens. The fake sends both when usage is set or a rate-limit fault fires.
 //! - **Handover**: Meta now recommends *Conversation Routing* over the Handover Protocol; the
 //!   endpoints still exist. `GET /{page-id}/thread_owner?recipient=PSID` answers
-//!   `{"data":[{"thread_owner":{"app_id"}}]}`; the conversation field `is_owner` is also served.
+//!   `{"data":[{"thread_owner":{"app_id"}}]}`; the conversation field `is_owner` (Conversation
+//!   Routing) is also served in the conversation list: `true` when the caller's app owns the
+//!   thread or nobody does (it may answer), `false` when another app (a bot, an inbox) does. It
+//!   does not name the owner and a change of owner does not move `updated_time`.
 //!   take_thread_control's documented errors are 551, 100, 190 and 200.
 //! - **Code 1200** ("Temporary send message failure. Please try again later") and **613** ("Calls
 //!   to this API have exceeded the rate limit") are on Meta's Send API error list as CHANNELS.md says.
@@ -212,6 +215,20 @@ pub struct SentRecord {
     pub tag: Option<String>,
     /// Unix seconds.
     pub at: i64,
+    /// The file of an attachment upload (`text` is empty then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<SentAttachment>,
+}
+
+/// A file the Page sent; the conversation shows it, and `/cdn/{id}/{name}` serves its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentAttachment {
+    /// `image`, `video`, `audio` or `file`, as the message said.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub mime_type: String,
+    pub size: u64,
 }
 
 /// One request as the fake received it, for rate-budget tests.
@@ -502,6 +519,11 @@ impl FakeGraph {
         let page = self.page_id().to_owned();
         self.inner
             .mutate(|s| s.add_person(&page, platform, name, username))
+    }
+
+    /// A customer already known, by id (PSID or Instagram-scoped id).
+    pub fn person(&self, id: &str) -> Option<Person> {
+        self.inner.read(|s| s.people.get(id).cloned())
     }
 
     /// A new customer of the given Page.

@@ -329,10 +329,19 @@ impl State {
         let message = body
             .get("message")
             .ok_or_else(|| GraphError::param("(#100) The parameter message is required"))?;
+        let upload = match message.get("attachment") {
+            Some(attachment) => Some(uploaded_file(attachment, body.get("filedata"))?),
+            None => None,
+        };
         let text = message.get("text").and_then(Value::as_str).unwrap_or("");
-        if text.trim().is_empty() {
+        if upload.is_none() && text.trim().is_empty() {
             return Err(GraphError::param(
                 "(#100) param message must be non-empty UTF-8 encoded text",
+            ));
+        }
+        if upload.is_some() && !text.is_empty() {
+            return Err(GraphError::param(
+                "(#100) Only one of text or attachment can be specified",
             ));
         }
         if text.chars().count() >= 2000 {
@@ -403,8 +412,23 @@ impl State {
         }
         let person = conv.customer.clone();
         let conv_id = conv.id.clone();
-        let (_, message_id) =
-            self.push_message(&person, true, Some(text.to_owned()), Vec::new(), now);
+        let (kind, file) = match upload {
+            Some((kind, file)) => (Some(kind), vec![file]),
+            None => (None, Vec::new()),
+        };
+        let text_sent = kind.is_none().then(|| text.to_owned());
+        let (_, message_id) = self.push_message(&person, true, text_sent, file, now);
+        let attachment = kind.and_then(|kind| {
+            let (_, m) = self.find_message(&message_id)?;
+            let a = m.attachments.first()?;
+            Some(super::SentAttachment {
+                kind,
+                id: a.id.clone(),
+                name: a.name.clone(),
+                mime_type: a.mime_type.clone(),
+                size: a.bytes.len() as u64,
+            })
+        });
         self.sent_total += 1;
         self.sent.push(SentRecord {
             seq: self.sent_total,
@@ -416,6 +440,7 @@ impl State {
             messaging_type: messaging_type.to_owned(),
             tag: tag.map(str::to_owned),
             at: now,
+            attachment,
         });
         if self.sent.len() > SENT_LOG_CAP {
             self.sent.remove(0);
@@ -687,6 +712,81 @@ impl State {
         }
         Value::Object(out)
     }
+}
+
+/// The Send API's limit on an uploaded attachment.
+const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+
+/// A multipart file part as the HTTP face hands it over (in the parameter map).
+pub(crate) fn upload_value(part: &crate::multipart::Part) -> Value {
+    json!({
+        "filename": part.filename,
+        "content_type": part.content_type,
+        "bytes": base64::engine::general_purpose::STANDARD.encode(&part.data),
+    })
+}
+
+/// The file of an attachment send: `message.attachment` = `{type, payload}` with the bytes
+/// uploaded in `filedata`. Sending by URL or by a saved attachment id is not modelled.
+fn uploaded_file(
+    attachment: &Value,
+    filedata: Option<&Value>,
+) -> Result<(String, InboundAttachment), GraphError> {
+    let kind = attachment.get("type").and_then(Value::as_str).unwrap_or("");
+    if !matches!(kind, "image" | "video" | "audio" | "file") {
+        return Err(GraphError::param(format!(
+            "(#100) param message[attachment][type] must be one of {{image, audio, video, file, template}} - got \"{kind}\""
+        )));
+    }
+    let payload = attachment.get("payload");
+    if payload.is_some_and(|p| p.get("url").is_some() || p.get("attachment_id").is_some()) {
+        return Err(GraphError::param(
+            "(#100) This fake accepts attachments uploaded as filedata only",
+        ));
+    }
+    let file = filedata.ok_or_else(|| {
+        GraphError::param("(#100) Upload attachment failure: no filedata in the request")
+    })?;
+    let bytes = file
+        .get("bytes")
+        .and_then(Value::as_str)
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .unwrap_or_default();
+    if bytes.is_empty() {
+        return Err(GraphError::param(
+            "(#100) Upload attachment failure: the file is empty",
+        ));
+    }
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(GraphError::param(
+            "(#100) Upload attachment failure: attachment size exceeds the allowable limit of 25 MB",
+        ));
+    }
+    let name = file
+        .get("filename")
+        .and_then(Value::as_str)
+        .unwrap_or("file")
+        .to_owned();
+    let mime_type = file
+        .get("content_type")
+        .and_then(Value::as_str)
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    if kind == "audio" && !mime_type.starts_with("audio/") {
+        return Err(GraphError::param(
+            "(#100) Upload attachment failure: the Content-Type of an audio attachment must be audio/*",
+        ));
+    }
+    Ok((
+        kind.to_owned(),
+        InboundAttachment {
+            name,
+            mime_type,
+            bytes,
+            width: None,
+            height: None,
+        },
+    ))
 }
 
 fn render_attachment(base: &str, a: &Attachment) -> Value {

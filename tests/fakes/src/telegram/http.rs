@@ -27,6 +27,8 @@ const KNOWN_METHODS: &[&str] = &[
     "getme",
     "getupdates",
     "sendmessage",
+    "sendphoto",
+    "senddocument",
     "getfile",
     "setwebhook",
     "deletewebhook",
@@ -58,7 +60,10 @@ fn router(inner: Arc<Inner>) -> Router {
         .route("/control/webhook", post(control_webhook))
         .route("/control/sent", get(control_sent))
         .route("/control/pending", get(control_pending))
+        .route("/control/file", get(control_file))
         .fallback(bot_api)
+        // Uploads reach 50 MB; the Bot API's own limit is checked per method.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(inner)
 }
 
@@ -204,8 +209,9 @@ fn download(inner: &Inner, rest: &str) -> Response {
         .into_response()
 }
 
-/// Parameters merged from the query string and the body, the way the Bot API accepts them.
-struct Params(Map<String, Value>);
+/// Parameters merged from the query string and the body, the way the Bot API accepts them, and
+/// the files of a multipart upload.
+struct Params(Map<String, Value>, Vec<crate::multipart::Part>);
 
 impl Params {
     fn parse(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
@@ -221,7 +227,7 @@ impl Params {
             .unwrap_or("")
             .to_ascii_lowercase();
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(map));
+            return Ok(Self(map, Vec::new()));
         }
         if content_type.starts_with("application/json") {
             let object: Map<String, Value> = serde_json::from_slice(body)
@@ -231,13 +237,25 @@ impl Params {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
                 .map_err(|_| ApiError::new(400, "Bad Request: can't parse form data"))?;
             map.extend(pairs.into_iter().map(|(k, v)| (k, Value::String(v))));
-        } else if content_type.starts_with("multipart/") {
-            return Err(ApiError::new(
-                400,
-                "Bad Request: multipart/form-data is not supported by this fake",
-            ));
+        } else if crate::multipart::is_form(&content_type) {
+            // The original header: the boundary is case-sensitive.
+            let original = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let parts = crate::multipart::parse(original, body)
+                .map_err(|e| ApiError::new(400, format!("Bad Request: {e}")))?;
+            let mut files = Vec::new();
+            for part in parts {
+                if part.filename.is_some() {
+                    files.push(part);
+                } else if let Some(text) = part.text() {
+                    map.insert(part.name, Value::String(text));
+                }
+            }
+            return Ok(Self(map, files));
         }
-        Ok(Self(map))
+        Ok(Self(map, Vec::new()))
     }
 
     fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
@@ -300,6 +318,8 @@ async fn dispatch(inner: &Arc<Inner>, method: &str, p: &Params) -> Answer {
         "getme" => Ok((to_value(&inner.bot_user()), None)),
         "getupdates" => get_updates(inner, p).await,
         "sendmessage" => send_message(inner, p),
+        "sendphoto" => send_file(inner, p, "photo"),
+        "senddocument" => send_file(inner, p, "document"),
         "getfile" => {
             let file_id = p.string("file_id").unwrap_or_default();
             if file_id.is_empty() {
@@ -475,6 +495,72 @@ fn send_message(inner: &Arc<Inner>, p: &Params) -> Answer {
     let now = now_unix();
     let message = inner.mutate(|s| s.send_message(&bot, chat_id, text, reply, now))?;
     Ok((to_value(&message), None))
+}
+
+/// Telegram's limits on uploads (the whole request is refused with 413 past 50 MB).
+const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+const MAX_DOCUMENT_BYTES: usize = 50 * 1024 * 1024;
+
+/// sendPhoto (`field` = "photo") or sendDocument ("document") with a multipart upload. A file_id
+/// or URL in place of the upload is not modelled: the fake answers as Telegram does when it
+/// cannot use one.
+fn send_file(inner: &Arc<Inner>, p: &Params, field: &str) -> Answer {
+    let chat_id = chat_id_of(p)?;
+    let Some(part) = p.1.iter().find(|f| f.name == field) else {
+        return Err(ApiError::new(
+            400,
+            if p.0.contains_key(field) {
+                "Bad Request: wrong file identifier/HTTP URL specified".to_owned()
+            } else {
+                format!("Bad Request: there is no {field} in the request")
+            },
+        ));
+    };
+    if part.data.is_empty() {
+        return Err(ApiError::new(400, "Bad Request: file must be non-empty"));
+    }
+    if part.data.len() > MAX_DOCUMENT_BYTES {
+        return Err(ApiError::new(413, "Request Entity Too Large"));
+    }
+    let photo = field == "photo";
+    if photo && part.data.len() > MAX_PHOTO_BYTES {
+        return Err(ApiError::new(400, "Bad Request: PHOTO_SAVE_FILE_INVALID"));
+    }
+    let caption = p.string("caption").filter(|c| !c.trim().is_empty());
+    if caption.as_ref().is_some_and(|c| c.chars().count() > 1024) {
+        return Err(ApiError::new(
+            400,
+            "Bad Request: message caption is too long",
+        ));
+    }
+    let upload = super::state::Upload {
+        photo,
+        file_name: part.filename.clone().unwrap_or_else(|| "file".to_owned()),
+        mime_type: part
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        bytes: part.data.clone(),
+    };
+    let bot = inner.bot_user();
+    let now = now_unix();
+    let message = inner.mutate(|s| s.send_file(&bot, chat_id, upload, caption, now))?;
+    Ok((to_value(&message), None))
+}
+
+fn chat_id_of(p: &Params) -> Result<i64, ApiError> {
+    match p.0.get("chat_id") {
+        None | Some(Value::Null) => Err(ApiError::new(400, "Bad Request: chat_id is empty")),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            Err(ApiError::new(400, "Bad Request: chat_id is empty"))
+        }
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::chat_not_found()),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(ApiError::chat_not_found),
+        Some(_) => Err(ApiError::new(400, "Bad Request: chat_id is empty")),
+    }
 }
 
 // ---- control API ----
@@ -681,4 +767,24 @@ async fn control_sent(AxState(inner): AxState<Arc<Inner>>) -> Response {
 
 async fn control_pending(AxState(inner): AxState<Arc<Inner>>) -> Response {
     Json(json!({ "pending": inner.read(|s| s.updates.len()) })).into_response()
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    file_id: String,
+}
+
+/// The bytes a bot's file_id stands for (what getFile and the file download serve).
+async fn control_file(
+    AxState(inner): AxState<Arc<Inner>>,
+    axum::extract::Query(q): axum::extract::Query<FileQuery>,
+) -> Response {
+    match inner.read(|s| s.bytes_of(&q.file_id)) {
+        Some(bytes) => bytes.into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("no file {}", q.file_id) })),
+        )
+            .into_response(),
+    }
 }

@@ -189,6 +189,20 @@ pub struct SentRecord {
     pub text: String,
     pub reply_to: Option<i64>,
     pub date: i64,
+    /// The file of a sendPhoto/sendDocument (its caption is `text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<SentFile>,
+}
+
+/// A file a bot sent; `file_id` downloads the same bytes through getFile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentFile {
+    /// `photo` or `document`, as the method used.
+    pub kind: String,
+    pub file_id: String,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -454,6 +468,11 @@ impl FakeTelegram {
     /// Drops every pending fault, as if the network came back.
     pub fn clear_faults(&self) {
         self.inner.clear_faults();
+    }
+
+    /// The bytes a file_id stands for (what getFile serves), e.g. of a file a bot sent.
+    pub fn file_bytes(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.inner.read(|s| s.bytes_of(file_id))
     }
 
     pub fn sent_messages(&self) -> Vec<SentRecord> {

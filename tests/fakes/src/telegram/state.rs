@@ -343,11 +343,95 @@ impl State {
             text,
             reply_to: message.reply_to_message.as_ref().map(|m| m.message_id),
             date: now,
+            file: None,
         });
         while self.sent.len() > SENT_LOG_CAP {
             self.sent.pop_front();
         }
         Ok(message)
+    }
+
+    /// sendPhoto / sendDocument with an uploaded file: the bot's message carries the file, whose
+    /// `file_id` getFile resolves to the same bytes. (Real Telegram re-encodes photos and makes
+    /// several sizes; the fake keeps one size with the bytes as uploaded.)
+    pub fn send_file(
+        &mut self,
+        bot: &wire::User,
+        chat_id: i64,
+        upload: Upload,
+        caption: Option<String>,
+        now: i64,
+    ) -> Result<Message, ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(ApiError::chat_not_found)?;
+        if chat.blocked {
+            return Err(ApiError::new(403, "Forbidden: bot was blocked by the user"));
+        }
+        let mut message =
+            Message::empty(chat.next_message_id, bot.clone(), chat.customer.chat(), now);
+        let size = upload.bytes.len() as u64;
+        let (kind, file_id) = if upload.photo {
+            let f = self.store_file("AgAC", "photos", "jpg", &upload.bytes);
+            let (width, height) = image_size(&upload.bytes).unwrap_or((0, 0));
+            message.photo = Some(vec![wire::PhotoSize {
+                file_id: f.file_id.clone(),
+                file_unique_id: f.file_unique_id,
+                width,
+                height,
+                file_size: f.file_size,
+            }]);
+            ("photo", f.file_id)
+        } else {
+            let ext = upload
+                .file_name
+                .rsplit_once('.')
+                .map_or("bin", |(_, e)| e)
+                .to_owned();
+            let f = self.store_file("BQAC", "documents", &ext, &upload.bytes);
+            message.document = Some(wire::Document {
+                file_id: f.file_id.clone(),
+                file_unique_id: f.file_unique_id,
+                file_name: upload.file_name.clone(),
+                mime_type: upload.mime_type.clone(),
+                file_size: f.file_size,
+            });
+            ("document", f.file_id)
+        };
+        message.caption = caption.clone();
+        let chat = self
+            .chats
+            .get_mut(&chat_id)
+            .ok_or_else(ApiError::chat_not_found)?;
+        chat.next_message_id += 1;
+        Self::remember(chat, message.clone());
+        self.sent_total += 1;
+        self.sent.push_back(SentRecord {
+            seq: self.sent_total,
+            chat_id,
+            message_id: message.message_id,
+            text: caption.unwrap_or_default(),
+            reply_to: None,
+            date: now,
+            file: Some(super::SentFile {
+                kind: kind.to_owned(),
+                file_id,
+                file_name: (!upload.photo).then(|| upload.file_name.clone()),
+                mime_type: (!upload.photo).then(|| upload.mime_type.clone()),
+                size,
+            }),
+        });
+        while self.sent.len() > SENT_LOG_CAP {
+            self.sent.pop_front();
+        }
+        Ok(message)
+    }
+
+    /// The bytes behind a file_id (the control API's view of what getFile serves).
+    pub fn bytes_of(&self, file_id: &str) -> Option<Vec<u8>> {
+        let unique = self.file_ids.get(file_id)?;
+        self.blobs.get(unique).map(|b| b.bytes.clone())
     }
 
     pub fn drop_expired(&mut self, now: i64, retention_secs: i64) {
@@ -427,6 +511,24 @@ impl State {
             file_path,
         }
     }
+}
+
+/// A file uploaded with sendPhoto (`photo`) or sendDocument.
+pub(crate) struct Upload {
+    pub photo: bool,
+    pub file_name: String,
+    pub mime_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Width and height of a PNG (from its IHDR), for the PhotoSize of an uploaded photo.
+fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() >= 24 && bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+        return Some((w, h));
+    }
+    None
 }
 
 fn random_token(len: usize) -> String {

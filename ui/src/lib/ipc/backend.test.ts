@@ -62,10 +62,12 @@ describe("tauriBackend", () => {
     await tauriBackend.addFacebookPage("1", "t", true, false);
     await tauriBackend.threadControl(3);
     await tauriBackend.handover(3, "take");
+    await tauriBackend.setHumanAgentApproved(4, true);
     expect(invoke.mock.calls).toEqual([
       ["add_facebook_page", { pageId: "1", token: "t", includeInstagram: true, humanAgentApproved: false }],
       ["thread_control", { threadId: 3 }],
       ["handover", { threadId: 3, action: "take" }],
+      ["set_human_agent_approved", { accountId: 4, approved: true }],
     ]);
   });
 
@@ -118,6 +120,30 @@ describe("tauriBackend", () => {
       ["set_thread_muted", { threadId: 3, muted: true }],
       ["set_open_thread", { threadId: 3 }],
     ]);
+  });
+
+  it("uploads a composer file as a raw body with its name in headers", async () => {
+    invoke.mockResolvedValue(null);
+    const bytes = new Uint8Array([137, 80, 78, 71]);
+    await tauriBackend.draftAttachments(3);
+    await tauriBackend.stageAttachment(3, { name: "Straße \"1\".png", type: "image/png", bytes });
+    await tauriBackend.removeStagedAttachment(9);
+    expect(invoke.mock.calls).toEqual([
+      ["draft_attachments", { threadId: 3 }],
+      [
+        "stage_attachment",
+        bytes,
+        {
+          headers: {
+            "parley-thread-id": "3",
+            "parley-file-name": "Stra%C3%9Fe%20%221%22.png",
+            "parley-file-type": "image%2Fpng",
+          },
+        },
+      ],
+      ["remove_staged_attachment", { id: 9 }],
+    ]);
+    expect(invoke.mock.calls[1]?.[1]).toBeInstanceOf(Uint8Array);
   });
 
   it("rejects with an IpcError", async () => {

@@ -1,6 +1,6 @@
 // The one place that talks to Rust. Command names and argument keys must match
 // the Tauri commands in src-tauri exactly.
-import { invoke } from "@tauri-apps/api/core";
+import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   AccountId,
@@ -8,10 +8,12 @@ import type {
   EmailServer,
   ContactContext,
   CoreEvent,
+  DraftAttachments,
   DraftView,
   HandoverAction,
   ErrorCode,
   IpcError,
+  MessageHtml,
   MessageId,
   MessagePage,
   MessageTemplate,
@@ -20,6 +22,7 @@ import type {
   OutboxStatus,
   PageCursor,
   SearchHit,
+  StagedAttachment,
   ThreadControl,
   ThreadDetail,
   ThreadId,
@@ -27,6 +30,17 @@ import type {
   TemplateVariable,
   WorkspaceInfo,
 } from "./bindings";
+
+/** A file picked in the composer, as it is uploaded. */
+export interface FileUpload {
+  name: string;
+  /** The browser's MIME type; empty when it does not know (Rust guesses from the name). */
+  type: string;
+  bytes: Uint8Array;
+}
+
+/** The URI scheme Rust serves attachment images on (src-tauri/src/media.rs). */
+export const MEDIA_SCHEME = "parley-media";
 
 /** The Tauri event that carries every `CoreEvent`. */
 export const CORE_EVENT = "parley://event";
@@ -40,6 +54,14 @@ export interface Backend {
   olderMessages(threadId: ThreadId, before: PageCursor, limit: number): Promise<MessagePage>;
   saveDraft(threadId: ThreadId, text: string): Promise<void>;
   sendReply(threadId: ThreadId, text: string): Promise<MessageView>;
+  /** SMS/WhatsApp: a reply with media Twilio fetches from public links. */
+  sendReplyWithMedia(threadId: ThreadId, text: string, mediaUrls: string[]): Promise<MessageView>;
+  /** The files staged in a thread's composer and what its channel allows (limits in words). */
+  draftAttachments(threadId: ThreadId): Promise<DraftAttachments>;
+  /** Uploads one file into the thread's composer (raw bytes, not a JSON array). */
+  stageAttachment(threadId: ThreadId, file: FileUpload): Promise<StagedAttachment>;
+  /** Takes a staged file off the composer (and deletes Parley's copy). */
+  removeStagedAttachment(id: number): Promise<void>;
   /** How many replies wait, and whether Parley reaches the providers (the offline banner). */
   outboxStatus(): Promise<OutboxStatus>;
   listDrafts(): Promise<DraftView[]>;
@@ -83,9 +105,15 @@ export interface Backend {
   threadControl(threadId: ThreadId): Promise<ThreadControl>;
   /** Take, request, pass back or release control; answers who controls it afterwards. */
   handover(threadId: ThreadId, action: HandoverAction): Promise<ThreadControl>;
+  /** Whether Meta approved the account's Page for the HUMAN_AGENT tag; answers every account of the Page. */
+  setHumanAgentApproved(accountId: AccountId, approved: boolean): Promise<AccountSummary[]>;
   removeAccount(accountId: AccountId): Promise<void>;
   openLink(url: string): Promise<void>;
   openAttachment(messageId: MessageId, index: number): Promise<void>;
+  /** An email's sanitised HTML as the sandboxed frame's document; remote images only if asked. */
+  messageHtml(messageId: MessageId, loadRemote: boolean): Promise<MessageHtml>;
+  /** Where the window loads an image attachment from (the `parley-media` scheme). */
+  mediaUrl(messageId: MessageId, index: number): string;
   notificationPrefs(): Promise<NotificationPrefs>;
   setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
   /** Do not disturb for `minutes`; 0 switches it off. */
@@ -146,6 +174,25 @@ export const tauriBackend: Backend = {
     await call<null>("save_draft", { threadId, text });
   },
   sendReply: (threadId, text) => call("send_reply", { threadId, text }),
+  sendReplyWithMedia: (threadId, text, mediaUrls) => call("send_reply_with_media", { threadId, text, mediaUrls }),
+  draftAttachments: (threadId) => call("draft_attachments", { threadId }),
+  stageAttachment: async (threadId, file) => {
+    // Tauri 2's raw IPC body: the bytes travel as they are; names go percent-encoded in headers.
+    try {
+      return await invoke<StagedAttachment>("stage_attachment", file.bytes, {
+        headers: {
+          "parley-thread-id": String(threadId),
+          "parley-file-name": encodeURIComponent(file.name),
+          "parley-file-type": encodeURIComponent(file.type),
+        },
+      });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  },
+  removeStagedAttachment: async (id) => {
+    await call<null>("remove_staged_attachment", { id });
+  },
   outboxStatus: () => call("outbox_status"),
   listDrafts: () => call("list_drafts"),
   sendAnyway: async (messageId) => {
@@ -176,6 +223,7 @@ export const tauriBackend: Backend = {
   sendTemplate: (threadId, contentSid, variables) => call("send_template", { threadId, contentSid, variables }),
   threadControl: (threadId) => call("thread_control", { threadId }),
   handover: (threadId, action) => call("handover", { threadId, action }),
+  setHumanAgentApproved: (accountId, approved) => call("set_human_agent_approved", { accountId, approved }),
   removeAccount: async (accountId) => {
     await call<null>("remove_account", { accountId });
   },
@@ -185,6 +233,8 @@ export const tauriBackend: Backend = {
   openAttachment: async (messageId, index) => {
     await call<null>("open_attachment", { messageId, index });
   },
+  messageHtml: (messageId, loadRemote) => call("message_html", { messageId, loadRemote }),
+  mediaUrl: (messageId, index) => convertFileSrc(`${messageId}/${index}`, MEDIA_SCHEME),
   notificationPrefs: () => call("notification_prefs"),
   setNotificationPrefs: (prefs) => call("set_notification_prefs", { prefs }),
   pauseNotifications: (minutes) => call("pause_notifications", { minutes }),

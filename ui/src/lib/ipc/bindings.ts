@@ -35,7 +35,17 @@ remoteRef: string | null, fileName: string | null, mimeType: string | null, size
  */
 description: string | null, };
 
-export type SyncState = { "state": "connecting" } | { "state": "catchingUp" } | { "state": "live" } | { "state": "backoff", reason: string, retryAt: number, } | { "state": "authFailed", reason: string, } | { "state": "conflict", reason: string, } | { "state": "stopped" };
+export type SyncProgress = { 
+/**
+ * What is being read, in the provider's words (email: the mailbox's name).
+ */
+scope: string, 
+/**
+ * Items read so far, of `total`.
+ */
+done: number, total: number, };
+
+export type SyncState = { "state": "connecting" } | { "state": "catchingUp", progress: SyncProgress | null, } | { "state": "live" } | { "state": "backoff", reason: string, retryAt: number, } | { "state": "authFailed", reason: string, } | { "state": "conflict", reason: string, } | { "state": "stopped" };
 
 export type AccountSummary = { id: AccountId, channel: ChannelKind, 
 /**
@@ -53,7 +63,12 @@ syncRevision: number,
 /**
  * The last error the sync task met, kept until the next success.
  */
-lastError: string | null, lastSyncAt: number | null, };
+lastError: string | null, lastSyncAt: number | null, 
+/**
+ * Messenger/Instagram: whether Meta approved the Page for the HUMAN_AGENT tag (replies up
+ * to 7 days after the customer's last message); `null` for other channels.
+ */
+humanAgentApproved: boolean | null, };
 
 export type EmailSecurity = "tls" | "startTls" | "none";
 
@@ -65,7 +80,12 @@ export type ThreadSummary = { id: ThreadId, accountId: AccountId, channel: Chann
 /**
  * The newest message's text, as plain text, shortened.
  */
-snippet: string, snippetDirection: Direction, lastActivityAt: number, unreadCount: number, status: ThreadStatus, priority: number, };
+snippet: string, snippetDirection: Direction, lastActivityAt: number, unreadCount: number, status: ThreadStatus, priority: number, 
+/**
+ * Who controls a Messenger/Instagram conversation, as last learnt (the sync's conversation
+ * list, opening the thread, a handover action); `null` elsewhere or before anything is known.
+ */
+owner: ThreadOwner | null, };
 
 export type ThreadPage = { threads: Array<ThreadSummary>, 
 /**
@@ -89,7 +109,33 @@ subject: string | null,
 /**
  * Quoted history folded away from `text` (email), shown on request as plain text.
  */
-quotedText: string | null, };
+quotedText: string | null, 
+/**
+ * An email whose sanitised HTML Parley kept: `message_html` renders it.
+ */
+hasHtml: boolean, 
+/**
+ * How many remote images its HTML had (blocked until the agent loads them).
+ */
+remoteImages: number, };
+
+export type MessageHtml = { 
+/**
+ * The frame's `srcdoc`: the sanitised HTML under its own Content-Security-Policy.
+ */
+document: string, 
+/**
+ * Remote images the mail has (blocked unless loaded).
+ */
+remoteImages: number, 
+/**
+ * How many of them were loaded (when asked to).
+ */
+loadedImages: number, 
+/**
+ * Attachment indexes shown inside the HTML (`cid:` images), which need no thumbnail again.
+ */
+inlineParts: Array<number>, };
 
 export type MessagePage = { messages: Array<MessageView>, 
 /**
@@ -118,7 +164,7 @@ export type MessageTemplate = { contentSid: string, name: string, language: stri
  */
 body: string | null, variables: Array<TemplateVariable>, };
 
-export type ThreadOwner = { "owner": "parley" } | { "owner": "idle" } | { "owner": "metaInbox" } | { "owner": "otherApp", appId: string, };
+export type ThreadOwner = { "owner": "parley" } | { "owner": "idle" } | { "owner": "metaInbox" } | { "owner": "otherApp", appId: string, } | { "owner": "elsewhere" };
 
 export type ThreadControl = { owner: ThreadOwner, 
 /**
@@ -214,6 +260,26 @@ held: number,
 uncertain: number, };
 
 export type DraftView = { threadId: ThreadId, channel: ChannelKind, contactName: string, text: string, updatedAt: number, };
+
+export type StagedAttachment = { id: number, fileName: string, mimeType: string, size: number, };
+
+export type DraftAttachments = { staged: Array<StagedAttachment>, 
+/**
+ * False where files cannot be sent from this computer (Twilio: SMS, WhatsApp).
+ */
+allowed: boolean, 
+/**
+ * The channel's limits (or why files are not allowed), in words for the agent.
+ */
+note: string, 
+/**
+ * Largest single file, in bytes; `null` when only the total counts.
+ */
+maxFileBytes: number | null, 
+/**
+ * Largest total of all files of one reply, in bytes; `null` when only each file counts.
+ */
+maxTotalBytes: number | null, };
 
 export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
 

@@ -1,6 +1,6 @@
 // An in-memory, deterministic backend. Used by the unit tests and by `npm run dev`
 // in a plain browser (where no Tauri runtime exists).
-import type { Backend } from "./backend";
+import type { Backend, FileUpload } from "./backend";
 import type {
   AccountSummary,
   EmailServer,
@@ -9,6 +9,7 @@ import type {
   ContactContext,
   CoreEvent,
   DeliveryState,
+  DraftAttachments,
   DraftView,
   IdentityView,
   IpcError,
@@ -19,6 +20,7 @@ import type {
   OutboxStatus,
   PageCursor,
   SearchHit,
+  StagedAttachment,
   TextSegment,
   ThreadDetail,
   ComposerWindow,
@@ -159,6 +161,7 @@ export class MockBackend implements Backend {
       syncRevision: this.nextRevision++,
       lastError: null,
       lastSyncAt: now,
+      humanAgentApproved: null,
     };
     this.accounts.push(demo);
     for (let i = 0; i < threadCount; i++) {
@@ -198,6 +201,8 @@ export class MockBackend implements Backend {
           holdReason: null,
           subject: null,
           quotedText: null,
+          hasHtml: false,
+          remoteImages: 0,
         });
       }
       const last = messages[messages.length - 1];
@@ -215,6 +220,7 @@ export class MockBackend implements Backend {
           unreadCount: unread,
           status: "open",
           priority: 0,
+          owner: null,
         },
         messages,
         draft: null,
@@ -245,6 +251,8 @@ export class MockBackend implements Backend {
       holdReason: null,
       subject: null,
       quotedText: null,
+      hasHtml: false,
+      remoteImages: 0,
     };
     t.messages.push(msg);
     t.summary.snippet = text.slice(0, 120);
@@ -371,17 +379,77 @@ export class MockBackend implements Backend {
     this.mustThread(threadId).draft = text === "" ? null : text;
   }
 
+  // ---- composer files ------------------------------------------------------
+
+  /** Files staged per thread (the mock keeps names and sizes, not bytes). */
+  stagedFiles = new Map<number, StagedAttachment[]>();
+  #nextStagedId = 1;
+
+  async draftAttachments(threadId: number): Promise<DraftAttachments> {
+    this.record("draft_attachments", { threadId });
+    const t = this.mustThread(threadId);
+    const staged = clone(this.stagedFiles.get(threadId) ?? []);
+    switch (t.summary.channel) {
+      case "sms":
+      case "whatsapp":
+        return {
+          staged,
+          allowed: false,
+          note: "Twilio fetches media from a public https address, so files cannot be sent from this computer yet.",
+          maxFileBytes: null,
+          maxTotalBytes: null,
+        };
+      case "email":
+        return { staged, allowed: true, note: "Email: up to 25 MB for all files together.", maxFileBytes: null, maxTotalBytes: 25 * 1024 * 1024 };
+      case "telegram":
+        return { staged, allowed: true, note: "Telegram: up to 50 MB per file.", maxFileBytes: 50 * 1024 * 1024, maxTotalBytes: null };
+      default:
+        return { staged, allowed: true, note: "Messenger: up to 25 MB per file.", maxFileBytes: 25 * 1024 * 1024, maxTotalBytes: null };
+    }
+  }
+
+  async stageAttachment(threadId: number, file: FileUpload): Promise<StagedAttachment> {
+    this.record("stage_attachment", { threadId, name: file.name, type: file.type, size: file.bytes.length });
+    const rules = await this.draftAttachments(threadId);
+    if (!rules.allowed) throw err("invalidInput", rules.note);
+    if (rules.maxFileBytes !== null && file.bytes.length > rules.maxFileBytes) throw err("invalidInput", `"${file.name}" is too large.`);
+    const staged: StagedAttachment = {
+      id: this.#nextStagedId++,
+      fileName: file.name,
+      mimeType: file.type || "application/octet-stream",
+      size: file.bytes.length,
+    };
+    this.stagedFiles.set(threadId, [...(this.stagedFiles.get(threadId) ?? []), staged]);
+    return clone(staged);
+  }
+
+  async removeStagedAttachment(id: number): Promise<void> {
+    this.record("remove_staged_attachment", { id });
+    for (const [thread, files] of this.stagedFiles) {
+      if (files.some((f) => f.id === id)) this.stagedFiles.set(thread, files.filter((f) => f.id !== id));
+    }
+  }
+
   async sendReply(threadId: number, text: string) {
     this.record("send_reply", { threadId, text });
     const t = this.mustThread(threadId);
-    if (!text.trim()) throw err("invalidInput", "Type a message before sending.");
+    const files = this.stagedFiles.get(threadId) ?? [];
+    if (!text.trim() && files.length === 0) throw err("invalidInput", "Type a message before sending.");
+    this.stagedFiles.delete(threadId);
     const msg: MessageView = {
       id: this.nextMessageId++,
       threadId,
       direction: "outbound",
       authorName: "Alex (you)",
       text,
-      attachments: [],
+      attachments: files.map((f) => ({
+        kind: f.mimeType.startsWith("image/") ? "photo" : "document",
+        remoteRef: `local:${f.id}`,
+        fileName: f.fileName,
+        mimeType: f.mimeType,
+        size: f.size,
+        description: null,
+      })),
       sentAt: this.now(),
       editedAt: null,
       delivery: "queued",
@@ -389,6 +457,8 @@ export class MockBackend implements Backend {
       holdReason: null,
       subject: null,
       quotedText: null,
+      hasHtml: false,
+      remoteImages: 0,
     };
     t.messages.push(msg);
     t.draft = null;
@@ -403,6 +473,40 @@ export class MockBackend implements Backend {
       this.later(2600, () => this.setDelivery(msg.id, "delivered"));
       if (/\?$/.test(text.trim())) this.later(6000, () => this.receive(threadId, "Sure, one moment 🙂"));
     }
+    return clone(msg);
+  }
+
+  async sendReplyWithMedia(threadId: number, text: string, mediaUrls: string[]): Promise<MessageView> {
+    this.record("send_reply_with_media", { threadId, text, mediaUrls });
+    const t = this.mustThread(threadId);
+    if (t.summary.channel !== "sms" && t.summary.channel !== "whatsapp")
+      throw err("invalidInput", "Media links are for SMS and WhatsApp conversations; attach files on this channel instead.");
+    const msg: MessageView = {
+      id: this.nextMessageId++,
+      threadId,
+      direction: "outbound",
+      authorName: "Alex (you)",
+      text,
+      attachments: mediaUrls.map((url) => ({
+        kind: "other",
+        remoteRef: null,
+        fileName: url.split("/").pop() ?? null,
+        mimeType: null,
+        size: null,
+        description: url,
+      })),
+      sentAt: this.now(),
+      editedAt: null,
+      delivery: "queued",
+      deliveryNote: null,
+      holdReason: null,
+      subject: null,
+      quotedText: null,
+      hasHtml: false,
+      remoteImages: 0,
+    };
+    t.messages.push(msg);
+    queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
     return clone(msg);
   }
 
@@ -601,6 +705,7 @@ export class MockBackend implements Backend {
         syncRevision: this.nextRevision++,
         lastError: null,
         lastSyncAt: null,
+        humanAgentApproved,
       };
       this.accounts.push(acc);
       added.push(clone(acc));
@@ -630,6 +735,7 @@ export class MockBackend implements Backend {
       syncRevision: this.nextRevision++,
       lastError: null,
       lastSyncAt: null,
+      humanAgentApproved: null,
     };
     this.accounts.push(acc);
     queueMicrotask(() => this.emit({ kind: "accountsChanged" }));
@@ -656,6 +762,7 @@ export class MockBackend implements Backend {
         syncRevision: this.nextRevision++,
         lastError: null,
         lastSyncAt: null,
+        humanAgentApproved: null,
       };
       this.accounts.push(acc);
       added.push(clone(acc));
@@ -687,7 +794,9 @@ export class MockBackend implements Backend {
 
   async threadControl(threadId: number): Promise<ThreadControl> {
     this.record("thread_control", { threadId });
-    return { owner: this.owners.get(threadId) ?? { owner: "idle" }, botAppId: "1790024451123456" };
+    const owner = this.owners.get(threadId) ?? { owner: "idle" };
+    this.markOwner(threadId, owner);
+    return { owner, botAppId: "1790024451123456" };
   }
 
   async handover(threadId: number, action: HandoverAction): Promise<ThreadControl> {
@@ -701,7 +810,46 @@ export class MockBackend implements Backend {
             ? { owner: "idle" }
             : (this.owners.get(threadId) ?? { owner: "idle" });
     this.owners.set(threadId, owner);
+    this.markOwner(threadId, owner);
     return { owner, botAppId: "1790024451123456" };
+  }
+
+  /** Keeps the thread list's owner in step with the header, as the core does. */
+  private markOwner(threadId: number, owner: ThreadOwner) {
+    const t = this.threads.get(threadId);
+    if (!t || JSON.stringify(t.summary.owner) === JSON.stringify(owner)) return;
+    t.summary.owner = owner;
+    queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
+  }
+
+  /** A bot takes a thread at Meta; the next poll finds "another app" (`is_owner: false`). */
+  botTakes(threadId: number) {
+    this.owners.set(threadId, { owner: "otherApp", appId: "1790024451123456" });
+    const t = this.threads.get(threadId);
+    if (!t) return;
+    t.summary.owner = { owner: "elsewhere" };
+    queueMicrotask(() => {
+      this.emit({ kind: "messagesChanged", threadId });
+      this.emit({ kind: "threadsChanged", threadIds: [threadId] });
+    });
+  }
+
+  async setHumanAgentApproved(accountId: number, approved: boolean): Promise<AccountSummary[]> {
+    this.record("set_human_agent_approved", { accountId, approved });
+    const account = this.accounts.find((a) => a.id === accountId);
+    if (!account) throw err("notFound", "This account was removed.");
+    if (account.channel !== "messenger" && account.channel !== "instagram") {
+      throw err("invalidInput", "Only Facebook Page accounts (Messenger, Instagram) have the HUMAN_AGENT approval.");
+    }
+    const changed: AccountSummary[] = [];
+    for (const a of this.accounts) {
+      if (a.channel !== "messenger" && a.channel !== "instagram") continue;
+      a.humanAgentApproved = approved;
+      a.syncRevision = this.nextRevision++;
+      changed.push(clone(a));
+    }
+    for (const a of changed) queueMicrotask(() => this.emit({ kind: "accountChanged", account: a }));
+    return changed;
   }
 
   async addTelegramAccount(token: string) {
@@ -723,6 +871,7 @@ export class MockBackend implements Backend {
       syncRevision: this.nextRevision++,
       lastError: null,
       lastSyncAt: null,
+      humanAgentApproved: null,
     };
     this.tokens.set(id, t);
     this.accounts.push(acc);
@@ -783,6 +932,25 @@ export class MockBackend implements Backend {
   async openAttachment(messageId: number, index: number) {
     this.record("open_attachment", { messageId, index });
     this.openedAttachments.push([messageId, index]);
+  }
+
+  /** HTML of mock emails by message id (tests put some here). */
+  htmlBodies = new Map<number, { html: string; remoteImages: number }>();
+
+  async messageHtml(messageId: number, loadRemote: boolean) {
+    this.record("message_html", { messageId, loadRemote });
+    const body = this.htmlBodies.get(messageId);
+    if (!body) throw err("notFound", "That email's HTML no longer exists (it may have been removed).");
+    return {
+      document: `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body>${body.html}</body></html>`,
+      remoteImages: body.remoteImages,
+      loadedImages: loadRemote ? body.remoteImages : 0,
+      inlineParts: [],
+    };
+  }
+
+  mediaUrl(messageId: number, index: number) {
+    return `mock-media://localhost/${messageId}%2F${index}`;
   }
 
   onEvent(cb: (event: CoreEvent) => void) {

@@ -17,6 +17,9 @@ export class AccountsStore {
   twilioError = $state<IpcError | null>(null);
   removingId = $state<AccountId | null>(null);
   removeError = $state<IpcError | null>(null);
+  /** The account whose HUMAN_AGENT approval is being saved, and what went wrong last. */
+  approvalSavingId = $state<AccountId | null>(null);
+  approvalError = $state<{ accountId: AccountId; error: IpcError } | null>(null);
 
   #backend: Backend;
   #seq = 0;
@@ -168,6 +171,22 @@ export class AccountsStore {
    * was emitted later (add_telegram_account answers "connecting" while "live" is already in),
    * so a summary with an older sync revision must not overwrite a newer one.
    */
+  /** Saves whether Meta approved the account's Page for the HUMAN_AGENT tag. Returns true on success. */
+  async setHumanAgentApproved(accountId: AccountId, approved: boolean): Promise<boolean> {
+    if (this.approvalSavingId !== null) return false;
+    this.approvalSavingId = accountId;
+    this.approvalError = null;
+    try {
+      for (const account of await this.#backend.setHumanAgentApproved(accountId, approved)) this.upsert(account);
+      return true;
+    } catch (e) {
+      this.approvalError = { accountId, error: toIpcError(e) };
+      return false;
+    } finally {
+      this.approvalSavingId = null;
+    }
+  }
+
   upsert(account: AccountSummary): void {
     const i = this.accounts.findIndex((a) => a.id === account.id);
     if (i < 0) this.accounts = [...this.accounts, account];

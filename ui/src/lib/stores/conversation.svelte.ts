@@ -3,10 +3,12 @@ import { messagesChangedThread, toIpcError } from "../ipc/backend";
 import type {
   ComposerWindow,
   CoreEvent,
+  DraftAttachments,
   HandoverAction,
   IpcError,
   MessageView,
   PageCursor,
+  StagedAttachment,
   ThreadControl,
   ThreadId,
   ThreadSummary,
@@ -14,6 +16,8 @@ import type {
 
 export const DRAFT_DEBOUNCE_MS = 300;
 export const OLDER_PAGE_SIZE = 30;
+/** Twilio's `MediaUrl` limit for one message. */
+export const MAX_MEDIA_LINKS = 10;
 
 /** What the last change to `messages` was; the view uses it to decide how to scroll. */
 export type ChangeKind = "open" | "refresh" | "older" | "send";
@@ -41,6 +45,13 @@ export class ConversationStore {
   control = $state<ThreadControl | null>(null);
   controlBusy = $state(false);
   controlError = $state<IpcError | null>(null);
+  /** Files staged in the composer and what the channel allows; null until loaded. */
+  attachments = $state<DraftAttachments | null>(null);
+  /** Public media links for the next SMS/WhatsApp reply (Twilio fetches them; `MediaUrl`). */
+  mediaLinks = $state<string[]>([]);
+  /** Files being uploaded into the composer right now. */
+  attaching = $state(0);
+  attachError = $state<IpcError | null>(null);
 
   #backend: Backend;
   #draftTimer: ReturnType<typeof setTimeout> | null = null;
@@ -72,6 +83,9 @@ export class ConversationStore {
       this.historyNote = null;
       this.control = null;
       this.controlError = null;
+      this.attachments = null;
+      this.attachError = null;
+      this.mediaLinks = [];
     }
     this.loading = true;
     this.error = null;
@@ -85,6 +99,7 @@ export class ConversationStore {
       this.replyWindow = detail.replyWindow;
       this.historyNote = detail.historyNote;
       this.#changed("open");
+      void this.loadAttachments();
       if (detail.thread.channel === "messenger" || detail.thread.channel === "instagram") void this.loadControl();
     } catch (e) {
       if (seq === this.#openSeq) this.error = toIpcError(e);
@@ -111,15 +126,31 @@ export class ConversationStore {
           : this.messages.filter(
               (m) => !freshIds.has(m.id) && (m.sentAt < first.sentAt || (m.sentAt === first.sentAt && m.id < first.id)),
             );
+      const ownerBefore = JSON.stringify(this.thread?.owner ?? null);
       this.thread = detail.thread;
       this.replyWindow = detail.replyWindow;
       this.historyNote = detail.historyNote;
       this.messages = [...kept, ...fresh];
+      // A poll found that control moved (a bot took the thread): ask Meta who holds it now, so
+      // the header's handover controls agree with the thread list.
+      if (ownerBefore !== JSON.stringify(detail.thread.owner ?? null) && !this.#ownerMatchesControl(detail.thread))
+        void this.loadControl();
       if (kept.length === 0) this.older = detail.messages.older;
       this.#changed("refresh");
     } catch (e) {
       if (seq === this.#openSeq) this.error = toIpcError(e);
     }
+  }
+
+  /** Whether the header already shows what the thread list says about control. */
+  #ownerMatchesControl(thread: ThreadSummary): boolean {
+    const listed = thread.owner;
+    const shown = this.control?.owner;
+    if (!listed) return true;
+    if (!shown) return false;
+    if (listed.owner === "elsewhere") return shown.owner === "otherApp" || shown.owner === "metaInbox";
+    if (listed.owner === "parley") return shown.owner === "parley" || shown.owner === "idle";
+    return JSON.stringify(listed) === JSON.stringify(shown);
   }
 
   /** Asks Meta who controls the open thread (a bot, Meta's inbox, Parley, nobody). */
@@ -173,6 +204,103 @@ export class ConversationStore {
     }
   }
 
+  /** The composer's staged files and the channel's rule for files. */
+  async loadAttachments(): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null) return;
+    try {
+      const attachments = await this.#backend.draftAttachments(threadId);
+      if (this.threadId === threadId) this.attachments = attachments;
+    } catch (e) {
+      if (this.threadId === threadId) this.attachError = toIpcError(e);
+    }
+  }
+
+  /** Why `file` cannot go with a reply here (checked before uploading), or null. */
+  refuseFile(file: { name: string; size: number }, alsoStaged = 0): string | null {
+    const rules = this.attachments;
+    if (!rules) return null;
+    if (!rules.allowed) return rules.note;
+    const mb = (n: number) => `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
+    if (rules.maxFileBytes !== null && file.size > rules.maxFileBytes)
+      return `"${file.name}" is ${mb(file.size)}; this channel accepts up to ${mb(rules.maxFileBytes)} per file.`;
+    if (rules.maxTotalBytes !== null) {
+      const total = rules.staged.reduce((n, f) => n + f.size, 0) + alsoStaged + file.size;
+      if (total > rules.maxTotalBytes)
+        return `With "${file.name}" the files would add up to ${mb(total)}; one message carries up to ${mb(rules.maxTotalBytes)}.`;
+    }
+    return null;
+  }
+
+  /** Uploads picked files into the composer, one by one, refusing what the channel cannot carry. */
+  async attachFiles(files: File[]): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null || files.length === 0) return;
+    this.attachError = null;
+    let pending = 0;
+    for (const file of files) {
+      const refusal = this.refuseFile(file, pending);
+      if (refusal) {
+        this.attachError = { code: "invalidInput", message: refusal };
+        continue;
+      }
+      pending += file.size;
+      this.attaching += 1;
+      try {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const staged = await this.#backend.stageAttachment(threadId, { name: file.name, type: file.type, bytes });
+        if (this.threadId === threadId && this.attachments)
+          this.attachments = { ...this.attachments, staged: [...this.attachments.staged, staged] };
+      } catch (e) {
+        if (this.threadId === threadId) this.attachError = toIpcError(e);
+      } finally {
+        this.attaching -= 1;
+      }
+    }
+    if (this.threadId === threadId) void this.loadAttachments();
+  }
+
+  /** Takes a staged file off the composer. */
+  async removeAttachment(file: StagedAttachment): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null) return;
+    try {
+      await this.#backend.removeStagedAttachment(file.id);
+      if (this.threadId === threadId && this.attachments)
+        this.attachments = { ...this.attachments, staged: this.attachments.staged.filter((f) => f.id !== file.id) };
+    } catch (e) {
+      if (this.threadId === threadId) this.attachError = toIpcError(e);
+    }
+  }
+
+  /** Whether there is something to send: text or staged files. */
+  /** Adds a media link for the next reply; Rust checks it again when the reply is queued. */
+  addMediaLink(raw: string): boolean {
+    const link = raw.trim();
+    if (!/^https?:\/\/[^\s/]+/i.test(link)) {
+      this.attachError = { code: "invalidInput", message: "A media link starts with https:// and names a public address." };
+      return false;
+    }
+    if (this.mediaLinks.length >= MAX_MEDIA_LINKS) {
+      this.attachError = { code: "invalidInput", message: `Twilio sends at most ${MAX_MEDIA_LINKS} media with one message.` };
+      return false;
+    }
+    this.attachError = null;
+    if (!this.mediaLinks.includes(link)) this.mediaLinks = [...this.mediaLinks, link];
+    return true;
+  }
+
+  removeMediaLink(link: string): void {
+    this.mediaLinks = this.mediaLinks.filter((l) => l !== link);
+  }
+
+  get canSend(): boolean {
+    return (
+      (this.draft.trim() !== "" || (this.attachments?.staged.length ?? 0) > 0 || this.mediaLinks.length > 0) &&
+      this.attaching === 0
+    );
+  }
+
   /** Composer input: updates the text and saves it debounced. */
   setDraft(text: string): void {
     this.draft = text;
@@ -211,17 +339,24 @@ export class ConversationStore {
   async send(): Promise<boolean> {
     const threadId = this.threadId;
     const text = this.draft;
-    if (threadId === null || !text.trim() || this.sending) return false;
+    const links = this.mediaLinks;
+    if (threadId === null || !this.canSend || this.sending) return false;
     this.#cancelDraft();
     this.sending = true;
     this.sendError = null;
     this.draft = "";
+    this.mediaLinks = [];
     try {
-      const echo = await this.#backend.sendReply(threadId, text);
+      const echo =
+        links.length > 0
+          ? await this.#backend.sendReplyWithMedia(threadId, text, links)
+          : await this.#backend.sendReply(threadId, text);
       if (this.threadId === threadId && !this.messages.some((m) => m.id === echo.id)) {
         this.messages = [...this.messages, echo];
         this.#changed("send");
       }
+      // The staged files went with the reply.
+      if (this.threadId === threadId && this.attachments) this.attachments = { ...this.attachments, staged: [] };
       // The stored draft is now stale; clear it unless the agent already typed something new.
       if (this.#draftPending === null) {
         this.#backend.saveDraft(threadId, "").catch(() => undefined);
@@ -232,6 +367,8 @@ export class ConversationStore {
       if (this.threadId === threadId) {
         this.sendError = error;
         if (this.draft === "") this.draft = text;
+        if (this.mediaLinks.length === 0) this.mediaLinks = links;
+        void this.loadAttachments();
       }
       return false;
     } finally {
@@ -249,6 +386,9 @@ export class ConversationStore {
     this.draft = "";
     this.loading = false;
     this.error = null;
+    this.attachments = null;
+    this.attachError = null;
+    this.mediaLinks = [];
   }
 
   handleEvent(event: CoreEvent): void {

@@ -199,6 +199,39 @@ describe("sending", () => {
     expect(mock.threads.get(4)?.draft).toBeNull();
   });
 
+  it("sends SMS media links with the reply and keeps them when the send fails", async () => {
+    mock.threads.get(4)!.summary.channel = "sms";
+    const conv = new ConversationStore(mock);
+    await conv.open(4);
+    expect(conv.addMediaLink("ftp://files.example.com/menu.pdf")).toBe(false);
+    expect(conv.attachError?.message).toContain("https://");
+    expect(conv.addMediaLink(" https://cdn.example.com/menu.jpg ")).toBe(true);
+    expect(conv.attachError).toBeNull();
+    expect(conv.addMediaLink("https://cdn.example.com/menu.jpg")).toBe(true);
+    expect(conv.mediaLinks).toEqual(["https://cdn.example.com/menu.jpg"]);
+    expect(conv.canSend).toBe(true);
+    expect(await conv.send()).toBe(true);
+    expect(conv.mediaLinks).toEqual([]);
+    const call = mock.calls.find(([c]) => c === "send_reply_with_media");
+    expect(call?.[1]).toMatchObject({ threadId: 4, text: "", mediaUrls: ["https://cdn.example.com/menu.jpg"] });
+    expect(conv.messages[conv.messages.length - 1].attachments[0].description).toBe("https://cdn.example.com/menu.jpg");
+
+    // A refused send gives the links back to the composer.
+    mock.threads.get(4)!.summary.channel = "telegram";
+    conv.addMediaLink("https://cdn.example.com/a.png");
+    expect(await conv.send()).toBe(false);
+    expect(conv.sendError?.message).toContain("SMS and WhatsApp");
+    expect(conv.mediaLinks).toEqual(["https://cdn.example.com/a.png"]);
+  });
+
+  it("caps media links at Twilio's ten", async () => {
+    const conv = new ConversationStore(mock);
+    await conv.open(4);
+    for (let i = 0; i < 10; i++) expect(conv.addMediaLink(`https://cdn.example.com/${i}.jpg`)).toBe(true);
+    expect(conv.addMediaLink("https://cdn.example.com/10.jpg")).toBe(false);
+    expect(conv.attachError?.message).toContain("at most 10");
+  });
+
   it("does not send blank text", async () => {
     const conv = new ConversationStore(mock);
     await conv.open(4);
@@ -233,6 +266,30 @@ describe("sending", () => {
     expect(conv.draft).toBe("still typing");
     expect(conv.lastChange).toBe("refresh");
     conv.handleEvent({ kind: "messagesChanged", threadId: 9 });
+  });
+});
+
+describe("handover and the thread list", () => {
+  it("asks Meta again when a poll finds a bot took the open thread, and Take clears the row's mark", async () => {
+    const app = new AppState(mock, { pageSize: 50 });
+    await app.start();
+    const id = app.threads.threads.find((t) => t.channel === "messenger")!.id;
+    await app.openThread(id);
+    await settle(10);
+    expect(app.conversation.control?.owner.owner).toBe("idle");
+    mock.botTakes(id);
+    await settle(10);
+    await app.threads.reload();
+    // The header asked Meta, which named the bot; the row names it too.
+    const bot = { owner: "otherApp", appId: "1790024451123456" };
+    expect(app.conversation.control?.owner).toEqual(bot);
+    expect(app.threads.threads.find((t) => t.id === id)?.owner).toEqual(bot);
+    await app.conversation.handover("take");
+    await settle(10);
+    await app.threads.reload();
+    expect(app.conversation.control?.owner.owner).toBe("parley");
+    expect(app.threads.threads.find((t) => t.id === id)?.owner).toEqual({ owner: "parley" });
+    app.stop();
   });
 });
 
@@ -336,6 +393,28 @@ describe("AccountsStore", () => {
     expect(accounts.removeError?.code).toBe("notFound");
   });
 
+  it("saves a Page's HUMAN_AGENT approval for all its accounts and says why a refusal happened", async () => {
+    const accounts = new AccountsStore(mock);
+    await accounts.load();
+    const added = await accounts.addFacebookPage("104857600123456", "EAAtokentokentokentokentoken", true, false);
+    expect(added).toHaveLength(2);
+    const page = accounts.accounts.filter((a) => a.channel === "messenger" || a.channel === "instagram");
+    expect(page.map((a) => a.humanAgentApproved)).toEqual([false, false]);
+    const saving = accounts.setHumanAgentApproved(page[0].id, true);
+    expect(accounts.approvalSavingId).toBe(page[0].id);
+    expect(await saving).toBe(true);
+    expect(accounts.approvalSavingId).toBeNull();
+    expect(mock.calls).toContainEqual(["set_human_agent_approved", { accountId: page[0].id, approved: true }]);
+    const after = accounts.accounts.filter((a) => a.channel === "messenger" || a.channel === "instagram");
+    expect(after.map((a) => a.humanAgentApproved)).toEqual([true, true]);
+    // Telegram has no such approval: refused, with the reason kept for that row.
+    const telegram = accounts.accounts.find((a) => a.channel === "telegram")!;
+    expect(telegram.humanAgentApproved).toBeNull();
+    expect(await accounts.setHumanAgentApproved(telegram.id, true)).toBe(false);
+    expect(accounts.approvalError?.accountId).toBe(telegram.id);
+    expect(accounts.approvalError?.error.code).toBe("invalidInput");
+  });
+
   it("keeps a newer sync state when an older summary arrives late", async () => {
     const accounts = new AccountsStore(mock);
     await accounts.load();
@@ -345,7 +424,7 @@ describe("AccountsStore", () => {
       account: { ...base, sync: { state: "live" }, syncRevision: base.syncRevision + 2 },
     });
     // The answer to a command computed before that event lands afterwards.
-    accounts.upsert({ ...base, sync: { state: "catchingUp" }, syncRevision: base.syncRevision + 1 });
+    accounts.upsert({ ...base, sync: { state: "catchingUp", progress: null }, syncRevision: base.syncRevision + 1 });
     expect(accounts.accounts[0].sync.state).toBe("live");
   });
 });

@@ -1,0 +1,255 @@
+//! Replies with files through the facade, as the window uses it, against the fake Telegram:
+//! staging writes the file into the data folder and keeps it with the draft, the channel's
+//! limit is enforced before anything is written, sending splits text and file into ordered
+//! sends that the customer receives intact, the sent file opens from this computer, and
+//! removing or discarding deletes Parley's copy.
+
+use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, RawUpload};
+use parley_domain::{AttachmentKind, DeliveryState, ErrorCode, ThreadId};
+use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn outgoing_folders(data: &Path) -> usize {
+    std::fs::read_dir(data.join("outgoing"))
+        .map(|d| d.flatten().count())
+        .unwrap_or(0)
+}
+
+async fn start(dir: &Path, fake: &FakeTelegram) -> Arc<Parley> {
+    let paths = Paths {
+        data_dir: dir.join("data"),
+        config_dir: dir.join("config"),
+        log_dir: dir.join("logs"),
+    };
+    let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
+    config.telegram_api = fake.base_url();
+    config.demo = DemoMode::Off;
+    config.long_poll = Duration::from_secs(1);
+    Parley::start(config).await.expect("starts")
+}
+
+#[tokio::test]
+async fn a_file_goes_from_the_composer_to_the_customer_and_opens_from_here() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let app = start(dir.path(), &fake).await;
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    let anna = fake.customer("Anna", None, None);
+    fake.inject_text(&anna, "Can you send the invoice?")
+        .expect("inject");
+    eventually("the thread appears", Duration::from_secs(10), || async {
+        !app.list_threads(None, 10)
+            .await
+            .expect("threads")
+            .threads
+            .is_empty()
+    })
+    .await;
+    let thread = app.list_threads(None, 10).await.expect("t").threads[0].id;
+
+    let rules = app.draft_attachments(thread).await.expect("rules");
+    assert!(rules.allowed);
+    assert_eq!(rules.max_file_bytes, Some(50 * 1024 * 1024));
+    assert!(rules.note.contains("50 MB per file"), "{}", rules.note);
+
+    // Over the limit: refused with the numbers, nothing written.
+    let err = app
+        .stage_attachment(
+            thread,
+            "huge.zip".into(),
+            "application/zip".into(),
+            vec![0; 50 * 1024 * 1024 + 1],
+        )
+        .await
+        .expect_err("too large");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("50 MB"), "{}", err.message);
+    assert_eq!(outgoing_folders(&data), 0);
+
+    // The window's raw upload: name and type percent-encoded in headers.
+    let pdf: Vec<u8> = b"%PDF-1.4\r\n--x\r\n\0\xff"
+        .iter()
+        .copied()
+        .chain((0..100_000u32).map(|i| (i % 251) as u8))
+        .collect();
+    let tid = thread.0.to_string();
+    let upload = RawUpload::from_parts(Some(pdf.clone()), |h| match h {
+        "parley-thread-id" => Some(tid.as_str()),
+        "parley-file-name" => Some("Rechnung%20M%C3%A4rz.pdf"),
+        "parley-file-type" => Some("application%2Fpdf"),
+        _ => None,
+    })
+    .expect("upload");
+    let staged = app.stage_raw_attachment(upload).await.expect("staged");
+    assert_eq!(staged.file_name, "Rechnung März.pdf");
+    assert_eq!(staged.mime_type, "application/pdf");
+    assert_eq!(staged.size, pdf.len() as i64);
+    let extra = app
+        .stage_attachment(thread, "notes.txt".into(), "".into(), b"x".to_vec())
+        .await
+        .expect("staged");
+    assert_eq!(extra.mime_type, "text/plain", "guessed from the name");
+    assert_eq!(outgoing_folders(&data), 2);
+    app.remove_staged_attachment(extra.id)
+        .await
+        .expect("removed");
+    assert_eq!(outgoing_folders(&data), 1, "the removed file is deleted");
+    let rules = app.draft_attachments(thread).await.expect("rules");
+    assert_eq!(rules.staged, vec![staged.clone()]);
+
+    // A JSON body instead of raw bytes is refused with words.
+    let err = RawUpload::from_parts(None, |_| Some("1")).expect_err("not raw");
+    assert!(err.message.contains("raw body"), "{}", err.message);
+
+    app.send_reply(thread, "Here it is.".into())
+        .await
+        .expect("queued");
+    assert!(
+        app.draft_attachments(thread)
+            .await
+            .expect("rules")
+            .staged
+            .is_empty()
+    );
+    eventually("both sends arrive", Duration::from_secs(10), || async {
+        fake.sent_messages().len() == 2
+    })
+    .await;
+    let sent = fake.sent_messages();
+    assert_eq!(sent[0].text, "Here it is.", "the text first");
+    let file = sent[1].file.clone().expect("then the file");
+    assert_eq!(file.kind, "document");
+    assert_eq!(file.file_name.as_deref(), Some("Rechnung März.pdf"));
+    assert_eq!(fake.file_bytes(&file.file_id), Some(pdf.clone()));
+
+    // The thread shows the file on an outbound message, sent, and it opens from this computer.
+    eventually("both shown as sent", Duration::from_secs(10), || async {
+        let d = app.open_thread(thread).await.expect("open");
+        d.messages
+            .messages
+            .iter()
+            .filter(|m| m.delivery == DeliveryState::Sent)
+            .count()
+            == 2
+    })
+    .await;
+    let detail = app.open_thread(thread).await.expect("open");
+    let with_file = detail
+        .messages
+        .messages
+        .iter()
+        .find(|m| !m.attachments.is_empty())
+        .expect("the file's message");
+    assert_eq!(with_file.attachments[0].kind, AttachmentKind::Document);
+    assert_eq!(
+        with_file.attachments[0].file_name.as_deref(),
+        Some("Rechnung März.pdf")
+    );
+    let path = app.fetch_attachment(with_file.id, 0).await.expect("opens");
+    assert_eq!(std::fs::read(&path).expect("read"), pdf);
+    assert!(path.starts_with(&data));
+    assert!(path.to_string_lossy().ends_with(".pdf"));
+}
+
+#[tokio::test]
+async fn a_discarded_file_reply_deletes_the_file_and_staged_files_survive_a_restart() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let app = start(dir.path(), &fake).await;
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    let ben = fake.customer("Ben", None, None);
+    fake.inject_text(&ben, "hi").expect("inject");
+    eventually("the thread appears", Duration::from_secs(10), || async {
+        !app.list_threads(None, 10)
+            .await
+            .expect("threads")
+            .threads
+            .is_empty()
+    })
+    .await;
+    let thread: ThreadId = app.list_threads(None, 10).await.expect("t").threads[0].id;
+
+    // Ben blocked the bot: the file's send is refused and waits for the agent.
+    fake.block(&ben).expect("block");
+    app.stage_attachment(
+        thread,
+        "photo.png".into(),
+        "image/png".into(),
+        vec![1, 2, 3],
+    )
+    .await
+    .expect("staged");
+    let echo = app.send_reply(thread, "".into()).await.expect("queued");
+    assert!(echo.text.is_empty());
+    assert_eq!(echo.attachments.len(), 1);
+    eventually("the send failed", Duration::from_secs(10), || async {
+        app.open_thread(thread)
+            .await
+            .expect("open")
+            .messages
+            .messages
+            .iter()
+            .any(|m| m.delivery == DeliveryState::Failed)
+    })
+    .await;
+    assert_eq!(outgoing_folders(&data), 1);
+    // A file sent on its own has no text to edit.
+    let err = app
+        .edit_reply(echo.id, "a caption".into())
+        .await
+        .expect_err("no text to edit");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("no text to edit"), "{}", err.message);
+    app.discard_reply(echo.id).await.expect("discarded");
+    assert_eq!(
+        outgoing_folders(&data),
+        0,
+        "the discarded reply's file is deleted"
+    );
+
+    // A staged file outlives the app; a stray file nobody names is swept at start-up.
+    app.stage_attachment(
+        thread,
+        "later.pdf".into(),
+        "application/pdf".into(),
+        vec![9; 10],
+    )
+    .await
+    .expect("staged");
+    std::fs::create_dir_all(data.join("outgoing/stray")).expect("mkdir");
+    std::fs::write(data.join("outgoing/stray/x.bin"), b"x").expect("write");
+    drop(app);
+    let app = start(dir.path(), &fake).await;
+    let staged = app.draft_attachments(thread).await.expect("rules").staged;
+    assert_eq!(staged.len(), 1);
+    assert_eq!(staged[0].file_name, "later.pdf");
+    assert_eq!(outgoing_folders(&data), 1, "the stray file was swept");
+}

@@ -1,0 +1,225 @@
+//! Replies with files: staged files survive a reopen, queueing moves them to outbox items in the
+//! same transaction, a reply is split into ordered items where the channel sends one file per
+//! call, and discarding or unstaging says which files are no longer anyone's.
+
+use parley_domain::*;
+use parley_store::*;
+use std::path::PathBuf;
+
+fn person(id: &str) -> RemotePerson {
+    RemotePerson {
+        remote_id: id.into(),
+        display_name: format!("Customer {id}"),
+        handle: None,
+    }
+}
+
+fn setup(path: &std::path::Path) -> (Store, AccountId, ThreadId) {
+    let mut s = Store::open(path).expect("open");
+    let a = s
+        .insert_account(
+            &NewAccount {
+                channel: ChannelKind::Telegram,
+                name: "Bot".into(),
+                handle: None,
+                external_id: "1".into(),
+                is_demo: false,
+            },
+            1,
+        )
+        .expect("account");
+    let batch = IngestBatch {
+        messages: vec![IncomingMessage {
+            remote_thread_id: "c1".into(),
+            remote_id: "c1:1".into(),
+            direction: Direction::Inbound,
+            sender: person("c1"),
+            customer: person("c1"),
+            text: "hello".into(),
+            attachments: vec![],
+            sent_at: 10,
+            reply_to_remote_id: None,
+            subject: None,
+            quoted_text: None,
+        }],
+        ..Default::default()
+    };
+    s.apply_batch(a, &batch, None, 10).expect("ingest");
+    let t = s.list_threads(None, 10).expect("list").threads[0].id;
+    (s, a, t)
+}
+
+fn file(n: u32, mime: &str) -> StoredFile {
+    StoredFile {
+        key: format!("f{n}/file{n}"),
+        path: PathBuf::from(format!("/data/outgoing/f{n}/file{n}")),
+        file_name: format!("file {n}"),
+        mime_type: mime.into(),
+        size: 100 + i64::from(n),
+    }
+}
+
+#[test]
+fn staged_files_survive_a_reopen_and_leave_when_unstaged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.sqlite3");
+    let (mut s, _, t) = setup(&db);
+    let a = s.stage_file(t, &file(1, "image/png"), 20).expect("stage");
+    let b = s
+        .stage_file(t, &file(2, "application/pdf"), 21)
+        .expect("stage");
+    drop(s);
+
+    let mut s = Store::open(&db).expect("reopen");
+    let staged = s.staged_files(t).expect("staged");
+    assert_eq!(staged, vec![a.clone(), b.clone()]);
+    assert_eq!(staged[0].file_name, "file 1");
+
+    let gone = s.unstage_file(a.id).expect("unstage");
+    assert_eq!(
+        gone.key, "f1/file1",
+        "the caller is told which file to delete"
+    );
+    assert_eq!(s.staged_files(t).expect("staged"), vec![b]);
+    assert!(matches!(s.unstage_file(a.id), Err(StoreError::NotFound(_))));
+    assert_eq!(
+        s.file_keys_in_use().expect("keys"),
+        vec!["f2/file2".to_owned()]
+    );
+}
+
+#[test]
+fn one_per_file_splits_the_reply_into_ordered_items_in_one_transaction() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut s, a, t) = setup(&dir.path().join("p.sqlite3"));
+    s.save_draft(t, "Here you go", 15).expect("draft");
+    s.stage_file(t, &file(1, "image/png"), 20).expect("stage");
+    s.stage_file(t, &file(2, "application/pdf"), 21)
+        .expect("stage");
+
+    let queued = s
+        .queue_reply_with_files(t, "Here you go", "Bot", FileSplit::OnePerFile, 30)
+        .expect("queue");
+    assert_eq!(queued.len(), 3, "text, then one item per file");
+    assert_eq!(queued[0].message.text, "Here you go");
+    assert!(queued[0].message.attachments.is_empty());
+    assert_eq!(queued[1].message.text, "");
+    assert_eq!(queued[1].message.attachments[0].kind, AttachmentKind::Photo);
+    assert_eq!(
+        queued[1].message.attachments[0].remote_ref.as_deref(),
+        Some("local:f1/file1")
+    );
+    assert_eq!(
+        queued[2].message.attachments[0].kind,
+        AttachmentKind::Document
+    );
+    assert!(
+        queued
+            .windows(2)
+            .all(|w| w[0].outbox_id.0 < w[1].outbox_id.0)
+    );
+
+    // Each item carries its own file; the composer is empty again.
+    assert!(
+        s.outbox_files(queued[0].outbox_id)
+            .expect("files")
+            .is_empty()
+    );
+    assert_eq!(
+        s.outbox_files(queued[1].outbox_id).expect("files"),
+        vec![file(1, "image/png")]
+    );
+    assert_eq!(
+        s.outbox_files(queued[2].outbox_id).expect("files"),
+        vec![file(2, "application/pdf")]
+    );
+    assert!(s.staged_files(t).expect("staged").is_empty());
+    assert_eq!(s.draft(t).expect("draft"), None);
+    assert_eq!(s.thread(t).expect("t").expect("t").snippet, "📎 file 2");
+
+    // They leave in order: the file waits while the text is in flight.
+    let due = s.due_outbox(a, 40, 10).expect("due");
+    assert_eq!(due.len(), 3);
+    s.outbox_begin(due[0].id, &Recheck::default(), 40)
+        .expect("begin");
+    assert!(s.due_outbox(a, 40, 10).expect("due").is_empty());
+    s.outbox_sent(due[0].id, "c1:2", 41, 41).expect("sent");
+    assert_eq!(
+        s.due_outbox(a, 42, 10).expect("due")[0].id,
+        queued[1].outbox_id
+    );
+}
+
+#[test]
+fn all_in_one_keeps_every_file_in_one_item_and_text_is_optional() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut s, _, t) = setup(&dir.path().join("p.sqlite3"));
+    s.stage_file(t, &file(1, "image/png"), 20).expect("stage");
+    s.stage_file(t, &file(2, "text/plain"), 21).expect("stage");
+    let queued = s
+        .queue_reply_with_files(t, "  ", "Bot", FileSplit::AllInOne, 30)
+        .expect("queue");
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].message.attachments.len(), 2);
+    assert_eq!(
+        s.outbox_files(queued[0].outbox_id).expect("files"),
+        vec![file(1, "image/png"), file(2, "text/plain")]
+    );
+
+    // Nothing staged and no text: still refused.
+    assert!(matches!(
+        s.queue_reply_with_files(t, " ", "Bot", FileSplit::AllInOne, 31),
+        Err(StoreError::Invalid(_))
+    ));
+    // The plain path leaves staged files where they are.
+    s.stage_file(t, &file(3, "image/png"), 32).expect("stage");
+    let plain = s.queue_reply(t, "text only", "Bot", 33).expect("queue");
+    assert!(plain.message.attachments.is_empty());
+    assert_eq!(s.staged_files(t).expect("staged").len(), 1);
+}
+
+#[test]
+fn a_failed_queue_moves_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut s, _, t) = setup(&dir.path().join("p.sqlite3"));
+    s.stage_file(t, &file(1, "image/png"), 20).expect("stage");
+    // A thread that does not exist: the transaction is refused as a whole.
+    assert!(
+        s.queue_reply_with_files(ThreadId(999), "x", "Bot", FileSplit::OnePerFile, 30)
+            .is_err()
+    );
+    assert_eq!(s.staged_files(t).expect("staged").len(), 1);
+}
+
+#[test]
+fn discarding_a_file_item_names_its_files_and_keeps_the_draft_clean() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut s, _, t) = setup(&dir.path().join("p.sqlite3"));
+    s.stage_file(t, &file(1, "application/pdf"), 20)
+        .expect("stage");
+    let queued = s
+        .queue_reply_with_files(t, "See attached", "Bot", FileSplit::OnePerFile, 30)
+        .expect("queue");
+    let file_item = &queued[1];
+    let files = s.message_files(file_item.message.id).expect("files");
+    assert_eq!(files, vec![file(1, "application/pdf")]);
+    assert!(s.local_file("f1/file1").expect("local").is_some());
+
+    s.outbox_discard(file_item.message.id).expect("discard");
+    assert!(
+        s.message_files(file_item.message.id)
+            .expect("files")
+            .is_empty()
+    );
+    assert!(s.local_file("f1/file1").expect("local").is_none());
+    assert!(s.file_keys_in_use().expect("keys").is_empty());
+    assert_eq!(
+        s.draft(t).expect("draft"),
+        None,
+        "a file item has no text to put back"
+    );
+
+    // Discarding the text item puts its text back, as before.
+    s.outbox_discard(queued[0].message.id).expect("discard");
+    assert_eq!(s.draft(t).expect("draft").as_deref(), Some("See attached"));
+}

@@ -1,0 +1,92 @@
+//! Email HTML kept beside its message (migration 9).
+
+use parley_domain::*;
+use parley_store::*;
+
+fn inbound(id: &str) -> IncomingMessage {
+    let p = RemotePerson {
+        remote_id: "grace@customer.test".into(),
+        display_name: "Grace".into(),
+        handle: None,
+    };
+    IncomingMessage {
+        remote_thread_id: "root@customer.test".into(),
+        remote_id: id.into(),
+        direction: Direction::Inbound,
+        sender: p.clone(),
+        customer: p,
+        text: "Hello".into(),
+        attachments: vec![],
+        sent_at: 10,
+        reply_to_remote_id: None,
+        subject: Some("Order".into()),
+        quoted_text: None,
+    }
+}
+
+fn html(id: &str, text: &str) -> HtmlBody {
+    HtmlBody {
+        remote_id: id.into(),
+        html: format!("<p>{text}</p><img src=\"parley-remote:0\">"),
+        remote_images: vec!["https://img.test/a.png".into()],
+        inline_parts: vec![("logo@x".into(), 1)],
+    }
+}
+
+#[test]
+fn html_is_stored_with_its_message_once_and_goes_with_it() {
+    let mut s = Store::open_in_memory().expect("store");
+    let a = s
+        .insert_account(
+            &NewAccount {
+                channel: ChannelKind::Email,
+                name: "Shop".into(),
+                handle: None,
+                external_id: "agent@shop.test".into(),
+                is_demo: false,
+            },
+            1,
+        )
+        .expect("account");
+    let batch = IngestBatch {
+        messages: vec![inbound("m1@x"), inbound("m2@x")],
+        html_bodies: vec![
+            html("m1@x", "first"),
+            // HTML for a message not in the store is ignored, not an error.
+            html("nowhere@x", "lost"),
+        ],
+        ..Default::default()
+    };
+    s.apply_batch(a, &batch, None, 1).expect("apply");
+    // A replay with different HTML keeps the first copy.
+    let replay = IngestBatch {
+        messages: vec![inbound("m1@x")],
+        html_bodies: vec![html("m1@x", "second")],
+        ..Default::default()
+    };
+    s.apply_batch(a, &replay, None, 2).expect("replay");
+
+    let thread = s.list_threads(None, 10).expect("threads").threads[0].id;
+    let messages = s.messages(thread, None, 10).expect("messages").messages;
+    let m1 = messages
+        .iter()
+        .find(|m| m.text == "Hello" && m.has_html)
+        .expect("m1 has html");
+    assert_eq!(m1.remote_images, 1);
+    let m2 = messages.iter().find(|m| m.id != m1.id).expect("m2");
+    assert!(!m2.has_html);
+    assert_eq!(m2.remote_images, 0);
+
+    let stored = s.message_html(m1.id).expect("read").expect("stored");
+    assert!(stored.html.contains("first"), "{}", stored.html);
+    assert_eq!(
+        stored.remote_images,
+        vec!["https://img.test/a.png".to_string()]
+    );
+    assert_eq!(stored.inline_parts, vec![("logo@x".to_string(), 1)]);
+    assert!(s.message_html(m2.id).expect("read").is_none());
+
+    // Removing the account removes the messages and their HTML.
+    s.remove_account(a).expect("remove");
+    assert!(s.message_html(m1.id).expect("read").is_none());
+}

@@ -1,0 +1,207 @@
+//! Replies are filed in the thread of the message they answer when the store holds it, whatever
+//! thread the adapter proposed: the channel needs no memory across restarts.
+
+use parley_domain::*;
+use parley_store::{NewAccount, Store};
+
+fn account(s: &mut Store, external_id: &str) -> AccountId {
+    s.insert_account(
+        &NewAccount {
+            channel: ChannelKind::Email,
+            name: external_id.into(),
+            handle: None,
+            external_id: external_id.into(),
+            is_demo: false,
+        },
+        0,
+    )
+    .expect("account")
+}
+
+/// A mail whose adapter proposed its own id as the thread (what the email adapter does when it
+/// has not seen the parent since start-up).
+fn mail(id: &str, from: &str, at: Millis) -> IncomingMessage {
+    let customer = RemotePerson {
+        remote_id: from.into(),
+        display_name: from.into(),
+        handle: None,
+    };
+    IncomingMessage {
+        remote_thread_id: id.into(),
+        remote_id: id.into(),
+        direction: Direction::Inbound,
+        sender: customer.clone(),
+        customer,
+        text: format!("text of {id}"),
+        attachments: vec![],
+        sent_at: at,
+        reply_to_remote_id: None,
+        subject: Some("Order".into()),
+        quoted_text: None,
+    }
+}
+
+fn parents(id: &str, of: &[&str]) -> ReplyParents {
+    ReplyParents {
+        remote_id: id.into(),
+        parents: of.iter().map(|p| (*p).to_string()).collect(),
+    }
+}
+
+fn thread_of(s: &Store, remote_id: &str) -> ThreadId {
+    let page = s.list_threads(None, 100).expect("threads");
+    for t in page.threads {
+        let msgs = s.messages(t.id, None, 100).expect("messages").messages;
+        if msgs
+            .iter()
+            .any(|m| m.text == format!("text of {remote_id}"))
+        {
+            return t.id;
+        }
+    }
+    panic!("{remote_id} is not stored");
+}
+
+fn thread_count(s: &Store) -> usize {
+    s.list_threads(None, 100).expect("threads").threads.len()
+}
+
+#[test]
+fn a_reply_after_a_restart_joins_its_parents_thread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.sqlite3");
+    let a = {
+        let mut s = Store::open(&path).expect("open");
+        let a = account(&mut s, "agent@shop.test");
+        let other = account(&mut s, "other@shop.test");
+        s.apply_batch(
+            a,
+            &IngestBatch {
+                messages: vec![mail("root@x", "anna@x", 10)],
+                ..Default::default()
+            },
+            Some(("updates", "1")),
+            0,
+        )
+        .expect("first sync");
+        // The same Message-ID in another account must never attract this account's replies.
+        s.apply_batch(
+            other,
+            &IngestBatch {
+                messages: vec![mail("elsewhere@x", "anna@x", 10)],
+                ..Default::default()
+            },
+            None,
+            0,
+        )
+        .expect("other account");
+        a
+    };
+
+    // A restart: a new store on the same file, and an adapter that remembers nothing.
+    let mut s = Store::open(&path).expect("reopen");
+    let out = s
+        .apply_batch(
+            a,
+            &IngestBatch {
+                messages: vec![
+                    // Only In-Reply-To, to a message stored before the restart.
+                    mail("reply1@x", "anna@x", 20),
+                    // Nearest parent unknown, an older one stored: the first known one counts.
+                    mail("reply2@x", "anna@x", 30),
+                    // Its parent is earlier in this same batch.
+                    mail("reply3@x", "anna@x", 40),
+                    // Parents nowhere in this account (one only in the other account): the
+                    // adapter's proposal stands.
+                    mail("fresh@x", "ben@x", 50),
+                ],
+                reply_parents: vec![
+                    parents("reply1@x", &["root@x"]),
+                    parents("reply2@x", &["lost@x", "root@x"]),
+                    parents("reply3@x", &["reply2@x"]),
+                    parents("fresh@x", &["never-seen@x", "elsewhere@x"]),
+                ],
+                ..Default::default()
+            },
+            Some(("updates", "2")),
+            0,
+        )
+        .expect("after restart");
+    assert_eq!(out.new_messages.len(), 4);
+
+    let root = thread_of(&s, "root@x");
+    for reply in ["reply1@x", "reply2@x", "reply3@x"] {
+        assert_eq!(thread_of(&s, reply), root, "{reply}");
+    }
+    assert_ne!(thread_of(&s, "fresh@x"), root);
+    // root, fresh, and the other account's one: no thread was made for the replies.
+    assert_eq!(thread_count(&s), 3);
+    let summary = s.thread(root).expect("thread").expect("exists");
+    assert_eq!(summary.unread_count, 4);
+    assert_eq!(summary.snippet, "text of reply3@x");
+    assert_ne!(thread_of(&s, "elsewhere@x"), root);
+
+    // A replay of the batch changes nothing.
+    let again = s
+        .apply_batch(
+            a,
+            &IngestBatch {
+                messages: vec![mail("reply1@x", "anna@x", 20)],
+                reply_parents: vec![parents("reply1@x", &["root@x"])],
+                ..Default::default()
+            },
+            None,
+            0,
+        )
+        .expect("replay");
+    assert!(again.new_messages.is_empty());
+    assert_eq!(thread_count(&s), 3);
+}
+
+#[test]
+fn mail_read_in_another_client_marks_its_thread_read_unless_a_newer_one_is_unread() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, "agent@shop.test");
+    let mut reply = mail("b@x", "anna@x", 20);
+    reply.remote_thread_id = "a@x".into();
+    s.apply_batch(
+        a,
+        &IngestBatch {
+            messages: vec![mail("a@x", "anna@x", 10), reply, mail("c@x", "ben@x", 30)],
+            // Read elsewhere as they are first read: the older of a thread's two, and all of
+            // the other thread.
+            read_elsewhere: vec!["a@x".into(), "c@x".into()],
+            ..Default::default()
+        },
+        None,
+        0,
+    )
+    .expect("batch");
+    let unread = |s: &Store, id: &str| {
+        s.thread(thread_of(s, id))
+            .expect("thread")
+            .expect("exists")
+            .unread_count
+    };
+    assert_eq!(
+        unread(&s, "a@x"),
+        1,
+        "only b@x: a@x was read before Parley saw it"
+    );
+    assert_eq!(unread(&s, "c@x"), 0);
+
+    // Later the newest is read elsewhere too (a batch with no messages, only the flag).
+    let out = s
+        .apply_batch(
+            a,
+            &IngestBatch {
+                read_elsewhere: vec!["b@x".into(), "unknown@x".into()],
+                ..Default::default()
+            },
+            None,
+            0,
+        )
+        .expect("flags");
+    assert_eq!(unread(&s, "a@x"), 0);
+    assert_eq!(out.changed_threads, [thread_of(&s, "a@x")]);
+}
