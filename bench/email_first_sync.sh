@@ -57,6 +57,17 @@ try:
     count, secs = out.stdout.split(); count = int(count); secs = float(secs)
     print(out.stderr.strip().splitlines()[-1])
     print(f"parley: {count} messages in {secs:.2f} s = {count / secs:,.0f} msg/s")
+    # Split conversations left behind: threads holding a reply whose parent (In-Reply-To) is
+    # stored in another thread of the account (joined by the store's thread merge, migration 12).
+    import sqlite3
+    db = sqlite3.connect(str(work / "parley.sqlite3"))
+    threads = db.execute("SELECT COUNT(*) FROM threads").fetchone()[0]
+    split = db.execute(
+        "SELECT COUNT(DISTINCT m.thread_id) FROM messages m JOIN messages p"
+        " ON p.account_id = m.account_id AND p.remote_id = m.reply_to_remote_id"
+        " WHERE p.thread_id <> m.thread_id").fetchone()[0]
+    db.close()
+    print(f"parley: {threads} threads, {split} split from their parent's thread")
 
     (work / "mbsyncrc").write_text(f"""IMAPAccount bench
 Host 127.0.0.1

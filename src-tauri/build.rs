@@ -10,6 +10,8 @@ fn main() {
         "send_reply",
         "draft_attachments",
         "stage_attachment",
+        "stage_dropped_files",
+        "save_draft_media_links",
         "remove_staged_attachment",
         "outbox_status",
         "list_drafts",

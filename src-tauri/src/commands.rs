@@ -85,6 +85,24 @@ pub async fn stage_attachment(
     core.get()?.stage_raw_attachment(upload).await
 }
 
+/// Stages the files of the last drop from the operating system (the shell remembered their
+/// paths; the window never names a path).
+#[tauri::command]
+pub async fn stage_dropped_files(core: State<'_, Core>, thread_id: ThreadId) -> Res<DroppedFiles> {
+    core.get()?.stage_dropped_files(thread_id).await
+}
+
+#[tauri::command]
+pub async fn save_draft_media_links(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    media_urls: Vec<String>,
+) -> Res<()> {
+    core.get()?
+        .save_draft_media_links(thread_id, media_urls)
+        .await
+}
+
 #[tauri::command]
 pub async fn remove_staged_attachment(core: State<'_, Core>, id: i64) -> Res<()> {
     core.get()?.remove_staged_attachment(id).await

@@ -42,6 +42,8 @@ fn main() {
             commands::send_reply,
             commands::draft_attachments,
             commands::stage_attachment,
+            commands::stage_dropped_files,
+            commands::save_draft_media_links,
             commands::remove_staged_attachment,
             commands::outbox_status,
             commands::list_drafts,
@@ -74,10 +76,14 @@ fn main() {
             commands::message_html,
         ])
         // An open thread in a focused window does not notify, so the core follows the focus.
-        .on_window_event(move |_window, event| {
-            if let (tauri::WindowEvent::Focused(focused), Some(p)) = (event, &focus) {
-                p.set_window_focused(*focused);
+        // Files dropped on the window: the core keeps their paths for the window to stage
+        // (`stage_dropped_files`), so the webview never names a path for Rust to read.
+        .on_window_event(move |_window, event| match (event, &focus) {
+            (tauri::WindowEvent::Focused(focused), Some(p)) => p.set_window_focused(*focused),
+            (tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }), Some(p)) => {
+                p.remember_drop(paths.clone())
             }
+            _ => {}
         })
         .setup(move |app| {
             if let Some(p) = parley {

@@ -114,3 +114,39 @@ def test_files_reach_messenger_and_telegram_intact_and_show_in_the_thread(app, w
     wait_for(app, "the PDF shown as sent", lambda d: outbound_attachment_shown(d, "invoice.pdf")
              .get_attribute("data-delivery") == "sent")
     screenshot(app, "attachments-telegram")
+
+
+STAGE_DROPPED = """
+const done = arguments[arguments.length - 1];
+window.__TAURI_INTERNALS__.invoke("stage_dropped_files", { threadId: Number(arguments[0]) })
+  .then((r) => done({ ok: r }), (e) => done({ err: e }));
+"""
+
+
+def test_a_draft_of_only_files_is_listed_and_the_page_cannot_stage_a_drop_itself(app, workspace):
+    """A composer holding only a file is a draft ("1 file"). Dropping files: WebDriver cannot make
+    a real drop from the operating system (Tauri takes it before the page sees it), so the drop is
+    proven by the Rust and UI unit tests; here the window proves the other half: the page asking
+    Rust to stage a drop that never happened is refused, nothing is read."""
+    files = pathlib.Path(tempfile.mkdtemp(prefix="parley-e2e-files-"))
+    pdf = files / "quote.pdf"
+    pdf.write_bytes(PDF)
+
+    wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+    telegram = Fake(workspace.fake_url())
+    chat = telegram.customer("Edsger", "Dijkstra")
+    telegram.inject(chat, "Could you send the quote?")
+    open_thread(app, "Edsger Dijkstra")
+    attach(app, pdf)
+
+    by_testid(app, "drafts-button")[0].click()
+    row = wait_for(app, "the file-only draft", lambda d: [
+        r for r in by_testid(d, "draft-row") if "Edsger Dijkstra" in r.text and "1 file" in r.text])[0]
+    thread_id = row.get_attribute("data-thread-id")
+
+    result = app.execute_async_script(STAGE_DROPPED, thread_id)
+    assert "err" in result and "No files were dropped" in result["err"]["message"], result
+
+    row.click()
+    wait_for(app, "the file still staged", lambda d: any("quote.pdf" in t for t in texts(d, "staged-attachment")))
+    assert len(texts(app, "staged-attachment")) == 1, "nothing staged by the refused call"

@@ -128,6 +128,23 @@ def test_an_email_account_added_in_the_window_receives_through_idle_and_replies(
             for m in by_testid(d, "message")))
         time.sleep(2)  # the copy in Sent is synced too; it must not show twice
         assert texts(app, "message-text").count("It ships tomorrow.") == 1
+        assert not by_testid(app, "deleted-on-server")
+
+        # Another client deletes the customer's mail on the server (QRESYNC VANISHED while Parley
+        # waits in IDLE): the conversation keeps it, marked, and nothing else is marked.
+        imap.select("INBOX")
+        typ, found = imap.search(None, "HEADER", "Message-ID", "<order77@customer.test>")
+        assert found[0].split(), found
+        for num in found[0].split():
+            imap.store(num, "+FLAGS", "\\Deleted")
+        imap.expunge()
+        wait_for(app, "the mail marked deleted from the mailbox",
+                 lambda d: len(by_testid(d, "deleted-on-server")) == 1, timeout=20)
+        assert app.execute_script(
+            "return document.querySelector('[data-testid=deleted-on-server]')"
+            ".closest('[data-testid=message]').dataset.direction") == "inbound"
+        assert any("where is order 77" in t for t in texts(app, "message-text"))
+        assert "Deleted from the mailbox" in by_testid(app, "deleted-on-server")[0].text
         screenshot(app, "email")
     finally:
         app.quit()

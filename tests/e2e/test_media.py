@@ -96,6 +96,8 @@ def hostile_mail(port):
         "<style>body{position:fixed}</style></head>"
         "<body onload=\"parent.document.body.dataset.pwned='onload'\">"
         "<p>Hello <b>agent</b>, our <a href=\"https://shop.test/help\">help page</a>.</p>"
+        # Inline CSS: the colour is kept, the positioning and the remote background are not.
+        f"<p style=\"color: #C0392B; position: fixed; top: 0; background: url(http://127.0.0.1:{port}/bg.png)\">Total due</p>"
         "<a href=\"javascript:parent.document.body.dataset.pwned='link'\">bad</a>"
         f"<img alt=\"remote\" src=\"http://127.0.0.1:{port}/pixel.png\" onerror=\"parent.document.body.dataset.pwned='onerror'\">"
         "<img alt=\"logo\" src=\"cid:logo@evil.test\">"
@@ -207,6 +209,11 @@ def test_hostile_html_mail_renders_sanitised_and_loads_remote_images_only_on_req
             " [...d.querySelectorAll('*')].some(e => [...e.attributes].some(a => a.name.startsWith('on'))),"
             " [...d.querySelectorAll('a')].map(a => a.getAttribute('href'))]")
         assert leftovers[:2] == [0, False], leftovers
+        styled = app.execute_script(
+            FRAME + "const p = [...d.querySelectorAll('p')].find(e => e.textContent.includes('Total due'));"
+            " const c = d.defaultView.getComputedStyle(p);"
+            " return [c.color, c.position, c.backgroundImage, p.getAttribute('style')]")
+        assert styled[:3] == ["rgb(192, 57, 43)", "static", "none"], styled
         # The web link goes through Parley's opener; the javascript: one has no target at all.
         assert leftovers[2][0].startswith("parley-media://localhost/link?u=https%3A%2F%2Fshop.test%2Fhelp"), leftovers
         assert leftovers[2][1] is None, leftovers

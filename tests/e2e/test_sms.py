@@ -116,6 +116,14 @@ def test_a_media_link_goes_out_with_an_sms(app, workspace):
     field.send_keys("https://cdn.example.com/menu.jpg")
     by_testid(app, "media-link-add")[0].click()
     wait_for(app, "the staged link", lambda d: texts(d, "staged-media-link"))
+    # Kept with the draft: listed in Drafts, and back in the composer when the thread reopens.
+    by_testid(app, "drafts-button")[0].click()
+    row = wait_for(app, "the link-only draft", lambda d: [
+        r for r in by_testid(d, "draft-row") if customer in r.text and "1 media link" in r.text])[0]
+    row.click()
+    wait_for(app, "the link back in the composer", lambda d: [
+        t for t in texts(d, "staged-media-link") if "https://cdn.example.com/menu.jpg" in t])
+    assert len(texts(app, "staged-media-link")) == 1
     composer = by_testid(app, "composer")[0]
     composer.click()
     composer.send_keys("Here is our menu")

@@ -59,7 +59,7 @@ fn rule_note(kind: ChannelKind, rule: AttachmentRule) -> String {
 
 /// The name the customer sees: the agent's own file name without folders, line breaks or
 /// control characters (it goes into mail headers and multipart fields).
-fn display_name(name: &str, mime: &str) -> String {
+pub(crate) fn display_name(name: &str, mime: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
@@ -76,7 +76,7 @@ fn display_name(name: &str, mime: &str) -> String {
 }
 
 /// A MIME type as the window reported it, or one guessed from the name.
-fn mime_of(reported: &str, name: &str) -> String {
+pub(crate) fn mime_of(reported: &str, name: &str) -> String {
     let reported = reported.trim().to_ascii_lowercase();
     let valid = reported.split_once('/').is_some_and(|(a, b)| {
         !a.is_empty()
@@ -110,6 +110,64 @@ fn mime_of(reported: &str, name: &str) -> String {
         _ => "application/octet-stream",
     }
     .to_owned()
+}
+
+/// Refuses a channel that cannot carry files from this computer (Twilio: SMS, WhatsApp).
+pub(crate) fn files_allowed(kind: ChannelKind) -> Result<(), IpcError> {
+    match AttachmentRule::for_channel(kind) {
+        AttachmentRule::Unsupported { reason } => Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "{} cannot carry files from Parley: {reason}",
+                channel_name(kind)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a file of `size` bytes named `name` may join the files already staged on `kind`.
+fn check_limits(
+    kind: ChannelKind,
+    staged: &[StagedAttachment],
+    name: &str,
+    size: u64,
+) -> Result<(), IpcError> {
+    if size == 0 {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            format!("\"{name}\" is empty; there is nothing to send."),
+        ));
+    }
+    files_allowed(kind)?;
+    match AttachmentRule::for_channel(kind) {
+        AttachmentRule::OnePerFile { max_file } if size > max_file => Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "\"{name}\" is {}; {} accepts up to {} per file. Send a smaller file or a link to it.",
+                mb(size),
+                channel_name(kind),
+                mb(max_file)
+            ),
+        )),
+        AttachmentRule::AllInOne { max_total } => {
+            let before: u64 = staged.iter().map(|f| f.size.max(0) as u64).sum();
+            if before + size > max_total {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "With \"{name}\" ({}) the files would add up to {}; {} carries up to {} in one message. Send it in a separate reply or as a link.",
+                        mb(size),
+                        mb(before + size),
+                        channel_name(kind).to_lowercase(),
+                        mb(max_total)
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// How the outbox splits a reply on this rule (`None`: files are not allowed).
@@ -246,9 +304,15 @@ impl Parley {
 
     /// The files of the composer of `thread` and what its channel allows.
     pub async fn draft_attachments(&self, thread: ThreadId) -> Result<DraftAttachments, IpcError> {
-        let (target, staged) = self
+        let (target, staged, media_links) = self
             .db
-            .call(move |s| Ok((s.thread_target(thread)?, s.staged_files(thread)?)))
+            .call(move |s| {
+                Ok((
+                    s.thread_target(thread)?,
+                    s.staged_files(thread)?,
+                    s.draft_media_links(thread)?,
+                ))
+            })
             .await
             .map_err(errors::store)?;
         let target = target.ok_or_else(|| errors::not_found("conversation"))?;
@@ -264,7 +328,24 @@ impl Parley {
             note: rule_note(target.channel, rule),
             max_file_bytes: max_file,
             max_total_bytes: max_total,
+            media_links,
         })
+    }
+
+    /// Whether a file of `size` bytes may join `thread`'s staged files (before reading it).
+    pub(crate) async fn check_file_fits(
+        &self,
+        thread: ThreadId,
+        name: &str,
+        size: u64,
+    ) -> Result<(), IpcError> {
+        let (target, staged) = self
+            .db
+            .call(move |s| Ok((s.thread_target(thread)?, s.staged_files(thread)?)))
+            .await
+            .map_err(errors::store)?;
+        let target = target.ok_or_else(|| errors::not_found("conversation"))?;
+        check_limits(target.channel, &staged, name, size)
     }
 
     /// Stages a file in `thread`'s composer: checks the channel's limits, writes the bytes into
@@ -285,51 +366,7 @@ impl Parley {
         let mime = mime_of(&mime_type, &file_name);
         let name = display_name(&file_name, &mime);
         let size = bytes.len() as u64;
-        if size == 0 {
-            return Err(IpcError::new(
-                ErrorCode::InvalidInput,
-                format!("\"{name}\" is empty; there is nothing to send."),
-            ));
-        }
-        let rule = AttachmentRule::for_channel(target.channel);
-        match rule {
-            AttachmentRule::Unsupported { reason } => {
-                return Err(IpcError::new(
-                    ErrorCode::InvalidInput,
-                    format!(
-                        "{} cannot carry files from Parley: {reason}",
-                        channel_name(target.channel)
-                    ),
-                ));
-            }
-            AttachmentRule::OnePerFile { max_file } if size > max_file => {
-                return Err(IpcError::new(
-                    ErrorCode::InvalidInput,
-                    format!(
-                        "\"{name}\" is {}; {} accepts up to {} per file. Send a smaller file or a link to it.",
-                        mb(size),
-                        channel_name(target.channel),
-                        mb(max_file)
-                    ),
-                ));
-            }
-            AttachmentRule::AllInOne { max_total } => {
-                let before: u64 = staged.iter().map(|f| f.size.max(0) as u64).sum();
-                if before + size > max_total {
-                    return Err(IpcError::new(
-                        ErrorCode::InvalidInput,
-                        format!(
-                            "With \"{name}\" ({}) the files would add up to {}; {} carries up to {} in one message. Send it in a separate reply or as a link.",
-                            mb(size),
-                            mb(before + size),
-                            channel_name(target.channel).to_lowercase(),
-                            mb(max_total)
-                        ),
-                    ));
-                }
-            }
-            AttachmentRule::OnePerFile { .. } => {}
-        }
+        check_limits(target.channel, &staged, &name, size)?;
         let folder = uuid::Uuid::new_v4().simple().to_string();
         let disk_name = safe_file_name(Some(&name), Some(&mime));
         let key = format!("{folder}/{disk_name}");

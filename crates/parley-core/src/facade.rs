@@ -88,7 +88,7 @@ pub struct Parley {
     pub(crate) graph_api: String,
     /// `None`: Twilio's own hosts.
     pub(crate) twilio_api: Option<String>,
-    secrets: Arc<dyn SecretStore>,
+    pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) clock: Arc<dyn Clock>,
     long_poll: Duration,
     engine: broadcast::Sender<EngineEvent>,
@@ -103,10 +103,13 @@ pub struct Parley {
     notify: NotifyHandle,
     /// The saved notification preferences; the lock also orders their read-modify-write.
     notification_prefs: tokio::sync::Mutex<NotificationPrefs>,
+    /// The paths of the last files dropped on the window (staged once, shortly after).
+    pub(crate) drops: crate::drops::DropRegistry,
 }
 
 /// The settings key of the notification preferences (a JSON document).
-const NOTIFICATION_PREFS_KEY: &str = "notifications";
+/// Owned by the store, which moves a mute when it merges two threads.
+const NOTIFICATION_PREFS_KEY: &str = parley_store::NOTIFICATION_PREFS_KEY;
 
 const THREAD_PAGE_MAX: u32 = 200;
 const MESSAGE_PAGE: u32 = 80;
@@ -164,6 +167,7 @@ impl Parley {
             demo: tokio::sync::Mutex::new(None),
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
+            drops: Default::default(),
         });
         app.spawn_event_pump();
 
@@ -231,6 +235,10 @@ impl Parley {
                         .flatten()
                         .map(|account| CoreEvent::AccountChanged { account }),
                     EngineEvent::NewMessages { .. } => None,
+                    EngineEvent::ThreadsMerged { merges, .. } => {
+                        app.threads_merged(&merges).await;
+                        None
+                    }
                     EngineEvent::Connectivity { .. } | EngineEvent::OutboxChanged { .. } => app
                         .outbox_status()
                         .await
@@ -601,6 +609,7 @@ impl Parley {
         let (thread_summary, messages, draft, (reply_window, history_note)) =
             detail.ok_or_else(|| errors::not_found("conversation"))?;
         self.graph_focus(Some(thread_summary.account_id));
+        self.fetch_old_email_html(thread);
         self.notify.seen(thread);
         if changed {
             let _ = self.events.send(CoreEvent::ThreadsChanged {
@@ -1111,6 +1120,32 @@ impl Parley {
             return Ok(prefs);
         }
         self.save_notification_prefs(&mut current, prefs).await
+    }
+
+    /// Split email conversations the sync joined: the store moved a mute with the thread in the
+    /// batch's transaction, so the preferences are read again when a vanished thread was muted;
+    /// the window is told which thread each vanished one became.
+    async fn threads_merged(&self, merges: &[parley_store::ThreadMerge]) {
+        {
+            let mut current = self.notification_prefs.lock().await;
+            if merges
+                .iter()
+                .any(|m| current.muted_threads.contains(&m.from))
+            {
+                let prefs = load_notification_prefs(&self.db).await;
+                *current = prefs.clone();
+                self.notify.set_prefs(prefs.clone());
+                let _ = self
+                    .events
+                    .send(CoreEvent::NotificationPrefsChanged { prefs });
+            }
+        }
+        for m in merges {
+            let _ = self.events.send(CoreEvent::ThreadMerged {
+                from: m.from,
+                into: m.into,
+            });
+        }
     }
 
     /// Drops deleted conversations from the muted ones. Thread ids are reused once the newest

@@ -3,7 +3,9 @@
 
 mod attachments;
 mod demo;
+mod drops;
 mod email;
+pub mod email_html;
 mod errors;
 mod facade;
 mod graph;

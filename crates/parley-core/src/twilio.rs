@@ -460,6 +460,29 @@ impl Parley {
             .await
     }
 
+    /// Keeps the composer's media links with `thread`'s draft (SQLite, one transaction), so
+    /// they survive switching threads and a restart; each is checked as it would be on sending.
+    pub async fn save_draft_media_links(
+        &self,
+        thread: ThreadId,
+        media_urls: Vec<String>,
+    ) -> Result<(), IpcError> {
+        let urls = media_urls
+            .iter()
+            .map(|u| check_media_url(u))
+            .collect::<Result<Vec<_>, _>>()?;
+        if urls.len() > MAX_MEDIA_URLS {
+            return Err(invalid(format!(
+                "Twilio sends at most {MAX_MEDIA_URLS} media with one message; remove one first."
+            )));
+        }
+        let now = self.clock.now();
+        self.db
+            .call(move |s| s.save_draft_media_links(thread, &urls, now))
+            .await
+            .map_err(errors::store)
+    }
+
     async fn queue_with_options(
         &self,
         thread: ThreadId,

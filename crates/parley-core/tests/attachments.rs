@@ -253,3 +253,87 @@ async fn a_discarded_file_reply_deletes_the_file_and_staged_files_survive_a_rest
     assert_eq!(staged[0].file_name, "later.pdf");
     assert_eq!(outgoing_folders(&data), 1, "the stray file was swept");
 }
+
+/// A drop from the operating system: the shell remembers its paths, the window asks to stage
+/// that drop. Files are staged like uploads; folders and unreadable paths are refused by name;
+/// the drop is staged once.
+#[tokio::test]
+async fn dropped_files_are_staged_from_their_paths_once() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let app = start(dir.path(), &fake).await;
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    let anna = fake.customer("Anna", None, None);
+    fake.inject_text(&anna, "Photos please").expect("inject");
+    eventually("the thread appears", Duration::from_secs(10), || async {
+        !app.list_threads(None, 10)
+            .await
+            .expect("threads")
+            .threads
+            .is_empty()
+    })
+    .await;
+    let thread = app.list_threads(None, 10).await.expect("t").threads[0].id;
+
+    let err = app
+        .stage_dropped_files(thread)
+        .await
+        .expect_err("nothing dropped");
+    assert!(err.message.contains("Drop them"), "{}", err.message);
+
+    let files = dir.path().join("desktop");
+    std::fs::create_dir_all(files.join("Holiday photos")).expect("folder");
+    std::fs::write(files.join("plan.pdf"), b"%PDF-1.4 plan").expect("file");
+    std::fs::write(files.join("empty.txt"), b"").expect("file");
+    app.remember_drop(vec![
+        files.join("plan.pdf"),
+        files.join("Holiday photos"),
+        files.join("gone.png"),
+        files.join("empty.txt"),
+    ]);
+    let dropped = app.stage_dropped_files(thread).await.expect("staged");
+    assert_eq!(dropped.staged.len(), 1, "{dropped:?}");
+    assert_eq!(dropped.staged[0].file_name, "plan.pdf");
+    assert_eq!(dropped.staged[0].mime_type, "application/pdf");
+    assert_eq!(dropped.staged[0].size, 13);
+    assert_eq!(dropped.refused.len(), 3, "{dropped:?}");
+    assert!(
+        dropped.refused[0].contains("\"Holiday photos\" is a folder"),
+        "{:?}",
+        dropped.refused
+    );
+    assert!(
+        dropped.refused[1].contains("\"gone.png\" could not be read"),
+        "{:?}",
+        dropped.refused
+    );
+    assert!(
+        dropped.refused[2].contains("\"empty.txt\" is empty"),
+        "{:?}",
+        dropped.refused
+    );
+    // The same staging as the Attach button: a copy in the data folder, kept with the draft.
+    assert_eq!(outgoing_folders(&data), 1);
+    let rules = app.draft_attachments(thread).await.expect("rules");
+    assert_eq!(rules.staged, dropped.staged);
+    assert!(
+        app.list_drafts()
+            .await
+            .expect("drafts")
+            .iter()
+            .any(|d| d.thread_id == thread && d.files == 1 && d.text.is_empty()),
+        "a composer with only a file is a draft"
+    );
+
+    // Consumed: asking again does not stage it twice.
+    assert!(app.stage_dropped_files(thread).await.is_err());
+    assert_eq!(
+        app.draft_attachments(thread).await.expect("r").staged.len(),
+        1
+    );
+}

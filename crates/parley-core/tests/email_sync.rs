@@ -303,3 +303,67 @@ async fn a_first_sync_interrupted_by_a_restart_resumes_where_it_stopped() {
     assert_eq!(all.len(), 25);
     assert!(all.values().all(|threads| threads.len() == 1));
 }
+
+/// Newest first, one mail per page: a reply whose References list only its direct parent is
+/// stored two pages before that parent, in a thread of its own; the parent's arrival joins it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_read_before_its_parent_is_joined_when_the_parent_arrives() {
+    let Some(s) = MailServers::start() else {
+        return;
+    };
+    let mut admin = s.admin();
+    let c = format!("Alice <{CUSTOMER}>");
+    for (at, subject, id, headers, body) in [
+        (
+            "09:00",
+            "Order 7",
+            "root7@customer.test",
+            "",
+            "Order 7 is missing",
+        ),
+        (
+            "09:10",
+            "Re: Order 7",
+            "second7@customer.test",
+            "In-Reply-To: <root7@customer.test>\r\nReferences: <root7@customer.test>\r\n",
+            "Still nothing",
+        ),
+        (
+            "09:20",
+            "Re: Order 7",
+            "third7@customer.test",
+            "In-Reply-To: <second7@customer.test>\r\nReferences: <second7@customer.test>\r\n",
+            "It arrived, thanks",
+        ),
+    ] {
+        admin.append(
+            "INBOX",
+            &mail_at(
+                &format!("Mon, 2 Jun 2025 {at}:00 +0000"),
+                &c,
+                USER,
+                subject,
+                Some(id),
+                headers,
+                body,
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, account) = open_store(&dir.path().join("p.sqlite3"));
+    let ch = EmailChannel::new(paged(&s, 1));
+    assert_eq!(step(&ch, &mut store, account).await.0, 1);
+    assert_eq!(stored(&store).len(), 1, "the newest reply came first");
+    sync_all(&ch, &mut store, account).await;
+    let all = stored(&store);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(
+        all["It arrived, thanks"], all["Order 7 is missing"],
+        "{all:?}"
+    );
+    assert_eq!(all["Still nothing"], all["Order 7 is missing"], "{all:?}");
+    let threads = store.list_threads(None, 100).unwrap().threads;
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].unread_count, 3);
+    assert_eq!(threads[0].snippet, "It arrived, thanks");
+}

@@ -452,6 +452,43 @@ async fn media_links_go_out_as_media_url_and_unusable_links_are_refused() {
         .expect_err("eleven links");
     assert!(err.message.contains("at most 10"), "{}", err.message);
 
+    // The composer's links are kept with the draft, checked as on sending.
+    let err = rig
+        .app
+        .save_draft_media_links(thread.id, vec!["https://localhost/menu.jpg".into()])
+        .await
+        .expect_err("private");
+    assert!(err.message.contains("private network"), "{}", err.message);
+    rig.app
+        .save_draft_media_links(thread.id, vec!["https://cdn.example.com/menu.jpg".into()])
+        .await
+        .expect("kept");
+    let composer = rig
+        .app
+        .draft_attachments(thread.id)
+        .await
+        .expect("composer");
+    assert_eq!(
+        composer.media_links,
+        vec!["https://cdn.example.com/menu.jpg"]
+    );
+
+    // A file dropped on an SMS conversation: refused with the reason, nothing read or staged.
+    let dir = tempfile::tempdir().expect("tmp");
+    let menu = dir.path().join("menu.pdf");
+    std::fs::write(&menu, b"%PDF-1.4").expect("file");
+    rig.app.remember_drop(vec![menu]);
+    let err = rig
+        .app
+        .stage_dropped_files(thread.id)
+        .await
+        .expect_err("no files on SMS");
+    assert!(
+        err.message.contains("SMS cannot carry files"),
+        "{}",
+        err.message
+    );
+
     let echo = rig
         .app
         .send_reply_with_media(
@@ -469,6 +506,15 @@ async fn media_links_go_out_as_media_url_and_unusable_links_are_refused() {
     assert_eq!(
         echo.attachments[0].description.as_deref(),
         Some("https://cdn.example.com/menu.jpg")
+    );
+    let composer = rig
+        .app
+        .draft_attachments(thread.id)
+        .await
+        .expect("composer");
+    assert!(
+        composer.media_links.is_empty(),
+        "the links went with the reply"
     );
     eventually(
         "the reply with its media reaches Twilio",

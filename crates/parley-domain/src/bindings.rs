@@ -55,6 +55,7 @@ pub fn typescript() -> String {
         DraftView::decl(&cfg),
         StagedAttachment::decl(&cfg),
         DraftAttachments::decl(&cfg),
+        DroppedFiles::decl(&cfg),
         CoreEvent::decl(&cfg),
         ErrorCode::decl(&cfg),
         IpcError::decl(&cfg),

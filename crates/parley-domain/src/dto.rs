@@ -388,6 +388,9 @@ pub struct MessageView {
     pub has_html: bool,
     /// How many remote images its HTML had (blocked until the agent loads them).
     pub remote_images: u32,
+    /// An email expunged from the server's mailbox (by another client) after Parley read it:
+    /// kept here, shown as "Deleted from the mailbox".
+    pub deleted_on_server: bool,
 }
 
 /// An email's HTML, ready for the conversation's sandboxed frame.
@@ -607,9 +610,14 @@ pub struct DraftView {
     pub thread_id: ThreadId,
     pub channel: ChannelKind,
     pub contact_name: String,
+    /// The draft's text; empty when the composer holds only files or media links.
     pub text: String,
     #[ts(type = "number")]
     pub updated_at: Millis,
+    /// Files staged in the composer.
+    pub files: u32,
+    /// Media links (SMS, WhatsApp) kept with the draft.
+    pub media_links: u32,
 }
 
 /// A file staged in a thread's composer: written into Parley's data folder and kept with the
@@ -640,6 +648,17 @@ pub struct DraftAttachments {
     /// Largest total of all files of one reply, in bytes; `null` when only each file counts.
     #[ts(type = "number | null")]
     pub max_total_bytes: Option<i64>,
+    /// Media links (SMS, WhatsApp) kept with the draft, in the order the agent added them.
+    pub media_links: Vec<String>,
+}
+
+/// What became of the files the agent dropped on the conversation: the ones staged in the
+/// composer, and why each of the others was not (a folder, an unreadable file, too large).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DroppedFiles {
+    pub staged: Vec<StagedAttachment>,
+    pub refused: Vec<String>,
 }
 
 /// What the window shows in its title bar and banner.
@@ -665,6 +684,9 @@ pub enum CoreEvent {
         #[serde(rename = "threadId")]
         thread_id: ThreadId,
     },
+    /// An email conversation split by the first sync was joined: thread `from` is gone, its
+    /// messages, draft and replies are in `into` (a window showing `from` switches to it).
+    ThreadMerged { from: ThreadId, into: ThreadId },
     /// An account's sync state changed.
     AccountChanged { account: AccountSummary },
     /// Accounts were added or removed.

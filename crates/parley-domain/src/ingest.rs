@@ -100,6 +100,30 @@ pub struct IngestBatch {
     /// newest inbound message is among them is marked read (one with a newer unread message
     /// stays unread).
     pub read_elsewhere: Vec<String>,
+    /// Where messages of `messages` sit on the server (email: mailbox, UIDVALIDITY, UID), so a
+    /// later expunge can be traced back to them. A message found again clears its "deleted".
+    pub server_locations: Vec<ServerLocation>,
+    /// UIDs the server says are gone (email: QRESYNC `VANISHED`, or the UID SEARCH fallback).
+    /// A stored message with no location left is kept and marked deleted from the mailbox.
+    pub vanished: Vec<VanishedUids>,
+}
+
+/// One copy of a message on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLocation {
+    /// The message's `remote_id` in the same batch.
+    pub remote_id: String,
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub uid: u32,
+}
+
+/// UIDs expunged from one mailbox, as inclusive ranges (they may include UIDs that never existed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VanishedUids {
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub ranges: Vec<(u32, u32)>,
 }
 
 /// An email's HTML as Parley keeps it: already sanitised by the email channel, remote images
@@ -136,6 +160,7 @@ impl IngestBatch {
             && self.opt_outs.is_empty()
             && self.threads.is_empty()
             && self.read_elsewhere.is_empty()
+            && self.vanished.is_empty()
     }
 }
 

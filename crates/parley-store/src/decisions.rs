@@ -132,9 +132,17 @@ impl Store {
         }
         // The text is not lost: it goes back into the thread's draft (before any draft there),
         // so the agent can rework it.
-        let body: String = tx
-            .prepare_cached("SELECT body FROM outbox WHERE id = ?1")?
-            .query_row([id.0], |r| r.get(0))?;
+        let (body, options): (String, Option<String>) = tx
+            .prepare_cached("SELECT body, send_options FROM outbox WHERE id = ?1")?
+            .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let media_urls = match options {
+            Some(json) => {
+                serde_json::from_str::<SendOptions>(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("outbox send options: {e}")))?
+                    .media_urls
+            }
+            None => Vec::new(),
+        };
         let now: i64 = tx.query_row(
             "SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000",
             [],
@@ -150,6 +158,17 @@ impl Store {
                      updated_at = excluded.updated_at",
             )?
             .execute(params![item.thread_id.0, body, now])?;
+        }
+        // Its media links go back with the draft too, after any the composer holds now.
+        for url in &media_urls {
+            tx.prepare_cached(
+                "INSERT INTO draft_media_links (thread_id, position, url, updated_at)
+                 SELECT ?1, (SELECT COALESCE(MAX(position), -1) + 1 FROM draft_media_links
+                             WHERE thread_id = ?1), ?2, ?3
+                 WHERE NOT EXISTS (SELECT 1 FROM draft_media_links
+                                   WHERE thread_id = ?1 AND url = ?2)",
+            )?
+            .execute(params![item.thread_id.0, url, now])?;
         }
         // The outbox row goes with its message (ON DELETE CASCADE).
         tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?

@@ -4,7 +4,7 @@ use crate::Store;
 use crate::error::Result;
 use crate::threads::ensure_thread;
 use parley_domain::{DraftView, Millis, ThreadId};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 impl Store {
     /// Saves the composer's text; blank text deletes the draft.
@@ -45,15 +45,24 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every draft with its conversation's contact and channel, most recently edited first, for
-    /// the Drafts view. Bounded by the number of threads, which each hold at most one draft.
+    /// Every composer that holds something (text, staged files or media links) with its
+    /// conversation's contact and channel, most recently changed first, for the Drafts view.
+    /// Bounded by the number of threads, which each hold at most one composer.
     pub fn draft_list(&self, limit: u32) -> Result<Vec<DraftView>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT d.thread_id, a.channel, c.display_name, d.body, d.updated_at
-             FROM drafts d JOIN threads t ON t.id = d.thread_id
+            "WITH kept (thread_id, at) AS (
+                 SELECT thread_id, updated_at FROM drafts
+                 UNION ALL SELECT thread_id, created_at FROM staged_files
+                 UNION ALL SELECT thread_id, updated_at FROM draft_media_links),
+             latest AS (SELECT thread_id, MAX(at) AS at FROM kept GROUP BY thread_id)
+             SELECT l.thread_id, a.channel, c.display_name, COALESCE(d.body, ''), l.at,
+                    (SELECT COUNT(*) FROM staged_files f WHERE f.thread_id = l.thread_id),
+                    (SELECT COUNT(*) FROM draft_media_links m WHERE m.thread_id = l.thread_id)
+             FROM latest l JOIN threads t ON t.id = l.thread_id
                            JOIN accounts a ON a.id = t.account_id
                            JOIN contacts c ON c.id = t.contact_id
-             ORDER BY d.updated_at DESC, d.thread_id LIMIT ?1",
+                           LEFT JOIN drafts d ON d.thread_id = l.thread_id
+             ORDER BY l.at DESC, l.thread_id LIMIT ?1",
         )?;
         crate::rows::collect(&mut stmt, [i64::from(limit)], |r| {
             Ok(DraftView {
@@ -62,7 +71,46 @@ impl Store {
                 contact_name: r.get(2)?,
                 text: r.get(3)?,
                 updated_at: r.get(4)?,
+                files: r.get(5)?,
+                media_links: r.get(6)?,
             })
         })
+    }
+
+    /// Replaces the media links kept with `thread`'s draft (one transaction; none deletes them).
+    pub fn save_draft_media_links(
+        &mut self,
+        thread: ThreadId,
+        links: &[String],
+        now: Millis,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !links.is_empty() {
+            ensure_thread(&tx, thread)?;
+        }
+        tx.prepare_cached("DELETE FROM draft_media_links WHERE thread_id = ?1")?
+            .execute([thread.0])?;
+        for (position, url) in links.iter().enumerate() {
+            tx.prepare_cached(
+                "INSERT INTO draft_media_links (thread_id, position, url, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![thread.0, position as i64, url, now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The media links kept with `thread`'s draft, in the order the agent added them.
+    pub fn draft_media_links(&self, thread: ThreadId) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT url FROM draft_media_links WHERE thread_id = ?1 ORDER BY position",
+        )?;
+        let rows = stmt
+            .query_map([thread.0], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use parley_domain::{AccountId, HtmlBody, MessageId};
+use parley_domain::{AccountId, HtmlBody, MessageId, ThreadId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A message's stored HTML, as the facade renders it.
@@ -64,5 +64,72 @@ impl Store {
                 .map_err(|e| corrupt("remote images", e))?,
             inline_parts: serde_json::from_str(&inline).map_err(|e| corrupt("inline parts", e))?,
         }))
+    }
+}
+
+/// An email of a conversation that may have HTML Parley never kept: stored before HTML was kept
+/// (migration 9; it has no server location either, which mail synced since migration 11 has)
+/// and not looked at again yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlToFetch {
+    pub message_id: MessageId,
+    pub account_id: AccountId,
+    /// The Message-ID the channel finds the mail by.
+    pub remote_id: String,
+}
+
+impl Store {
+    /// The thread's emails (newest first, at most `limit`) worth fetching once for their HTML.
+    pub fn html_to_fetch(&self, thread: ThreadId, limit: u32) -> Result<Vec<HtmlToFetch>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.id, m.account_id, m.remote_id FROM messages m
+             JOIN accounts a ON a.id = m.account_id
+             WHERE m.thread_id = ?1 AND a.channel = 'email' AND m.remote_id IS NOT NULL
+               AND m.remote_id NOT LIKE 'hash:%'
+               AND NOT EXISTS (SELECT 1 FROM message_html h WHERE h.message_id = m.id)
+               AND NOT EXISTS (SELECT 1 FROM message_locations l WHERE l.message_id = m.id)
+               AND NOT EXISTS (SELECT 1 FROM email_html_checked c WHERE c.message_id = m.id)
+             ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![thread.0, limit], |r| {
+            Ok(HtmlToFetch {
+                message_id: MessageId(r.get(0)?),
+                account_id: AccountId(r.get(1)?),
+                remote_id: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Records that a mail's body was fetched again, with the HTML found (if any), in one
+    /// transaction; it is not fetched again either way. Returns whether HTML was stored.
+    pub fn store_fetched_html(
+        &mut self,
+        message: MessageId,
+        body: Option<&HtmlBody>,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let account: Option<i64> = tx
+            .query_row(
+                "SELECT account_id FROM messages WHERE id = ?1",
+                [message.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(account) = account else {
+            return Ok(false);
+        };
+        let mut stored = false;
+        if let Some(body) = body {
+            store_html(&tx, AccountId(account), body)?;
+            // `changes` counts the last statement: the INSERT OR IGNORE of the HTML.
+            stored = tx.changes() == 1;
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO email_html_checked (message_id) VALUES (?1)",
+            [message.0],
+        )?;
+        tx.commit()?;
+        Ok(stored)
     }
 }

@@ -14,7 +14,8 @@ macro_rules! message_columns {
            (SELECT o.hold_reason FROM outbox o WHERE o.message_id = m.id) END, \
          m.subject, m.quoted_text, \
          (SELECT json_array_length(h.remote_images) FROM message_html h \
-          WHERE h.message_id = m.id) AS html_remote_images"
+          WHERE h.message_id = m.id) AS html_remote_images, \
+         m.deleted_on_server_at IS NOT NULL AS deleted_on_server"
     };
 }
 macro_rules! thread_columns {
@@ -50,10 +51,12 @@ mod error;
 mod files;
 mod html;
 mod ingest;
+mod merge;
 pub mod migrations;
 mod outbox;
 mod rows;
 mod search;
+mod server_changes;
 mod settings;
 mod text;
 mod threads;
@@ -61,7 +64,8 @@ mod types;
 
 pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;
-pub use html::StoredHtml;
+pub use html::{HtmlToFetch, StoredHtml};
+pub use merge::NOTIFICATION_PREFS_KEY;
 pub use types::*;
 
 use rusqlite::Connection;

@@ -257,6 +257,10 @@ impl Store {
         if clear_draft {
             tx.prepare_cached("DELETE FROM drafts WHERE thread_id = ?1")?
                 .execute([thread.0])?;
+            // The composer's media links went with this reply (or, without any, the agent
+            // removed them before sending).
+            tx.prepare_cached("DELETE FROM draft_media_links WHERE thread_id = ?1")?
+                .execute([thread.0])?;
         }
         tx.prepare_cached(
             "UPDATE threads SET snippet = ?2, snippet_direction = 'outbound',

@@ -65,6 +65,7 @@ pub(crate) fn message_view(row: &Row<'_>) -> Result<MessageView> {
         remote_images: row
             .get::<_, Option<i64>>("html_remote_images")?
             .map_or(0, |n| u32::try_from(n).unwrap_or(0)),
+        deleted_on_server: row.get("deleted_on_server")?,
     })
 }
 

@@ -61,6 +61,16 @@ pub struct IngestOutcome {
     pub new_messages: Vec<NewMessageInfo>,
     /// Threads whose messages or summary changed, each once, in first-touched order.
     pub changed_threads: Vec<ThreadId>,
+    /// Email threads this batch joined: each `from` is gone, its content is in `into` (the
+    /// surviving thread, after every merge of the batch).
+    pub merged_threads: Vec<ThreadMerge>,
+}
+
+/// A thread merged into another (a split email conversation joined when its parent arrived).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadMerge {
+    pub from: ThreadId,
+    pub into: ThreadId,
 }
 
 /// Where an outbox item stands. Mirrors `DeliveryState` for the message it carries.

@@ -223,3 +223,84 @@ fn discarding_a_file_item_names_its_files_and_keeps_the_draft_clean() {
     s.outbox_discard(queued[0].message.id).expect("discard");
     assert_eq!(s.draft(t).expect("draft").as_deref(), Some("See attached"));
 }
+
+#[test]
+fn the_drafts_list_shows_a_composer_that_holds_only_files_or_links() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut s, _, t) = setup(&dir.path().join("p.sqlite3"));
+    assert!(s.draft_list(10).expect("list").is_empty());
+
+    s.stage_file(t, &file(1, "image/png"), 20).expect("stage");
+    s.stage_file(t, &file(2, "application/pdf"), 25)
+        .expect("stage");
+    let list = s.draft_list(10).expect("list");
+    assert_eq!(list.len(), 1, "files alone make a draft: {list:?}");
+    assert_eq!(list[0].thread_id, t);
+    assert_eq!(list[0].text, "");
+    assert_eq!((list[0].files, list[0].media_links), (2, 0));
+    assert_eq!(list[0].updated_at, 25, "the newest change dates it");
+
+    s.save_draft(t, "See attached", 30).expect("draft");
+    let list = s.draft_list(10).expect("list");
+    assert_eq!(list.len(), 1, "one row per thread");
+    assert_eq!((list[0].text.as_str(), list[0].files), ("See attached", 2));
+    assert_eq!(list[0].updated_at, 30);
+
+    // Sending takes text and files: the thread leaves the list.
+    s.queue_reply_with_files(t, "See attached", "Ann", FileSplit::AllInOne, 40)
+        .expect("queue");
+    assert!(s.draft_list(10).expect("list").is_empty());
+
+    s.save_draft_media_links(t, &["https://cdn.example.com/a.jpg".into()], 50)
+        .expect("links");
+    let list = s.draft_list(10).expect("list");
+    assert_eq!((list[0].files, list[0].media_links), (0, 1));
+}
+
+#[test]
+fn media_links_are_kept_with_the_draft_and_go_with_the_reply() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.sqlite3");
+    let (mut s, _, t) = setup(&db);
+    let links: Vec<String> = vec![
+        "https://cdn.example.com/b.jpg".into(),
+        "https://cdn.example.com/a.pdf".into(),
+    ];
+    s.save_draft_media_links(t, &links, 20).expect("links");
+    drop(s);
+
+    // They survive a restart, in the order the agent added them.
+    let mut s = Store::open(&db).expect("reopen");
+    assert_eq!(s.draft_media_links(t).expect("links"), links);
+    s.save_draft_media_links(t, &links[1..], 21)
+        .expect("replace");
+    assert_eq!(s.draft_media_links(t).expect("links"), links[1..].to_vec());
+    s.save_draft_media_links(t, &links, 22).expect("links");
+
+    // Unknown thread: refused, nothing kept.
+    assert!(s.save_draft_media_links(ThreadId(999), &links, 23).is_err());
+
+    // Queueing the reply with them clears them in the same transaction…
+    let options = SendOptions {
+        template: None,
+        media_urls: links.clone(),
+    };
+    let queued = s
+        .queue_reply_with_options(t, "Photos", "Ann", &options, 30)
+        .expect("queue");
+    assert!(s.draft_media_links(t).expect("links").is_empty());
+
+    // …and discarding the reply puts them back with its text, after links added meanwhile
+    // (a link already there is not doubled).
+    s.save_draft_media_links(t, &["https://cdn.example.com/a.pdf".into()], 31)
+        .expect("links");
+    s.outbox_discard(queued.message.id).expect("discard");
+    assert_eq!(
+        s.draft_media_links(t).expect("links"),
+        vec![
+            "https://cdn.example.com/a.pdf".to_owned(),
+            "https://cdn.example.com/b.jpg".to_owned()
+        ]
+    );
+    assert_eq!(s.draft(t).expect("draft").as_deref(), Some("Photos"));
+}

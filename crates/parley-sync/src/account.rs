@@ -14,7 +14,7 @@ use crate::outbox;
 use crate::{Backoff, Clock, Db};
 use parley_channels::{Channel, ChannelError};
 use parley_domain::{AccountId, SyncProgress, SyncState, ThreadId};
-use parley_store::NewMessageInfo;
+use parley_store::{NewMessageInfo, ThreadMerge};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast, watch};
@@ -45,6 +45,12 @@ pub enum EngineEvent {
     },
     MessagesChanged {
         thread: ThreadId,
+    },
+    /// Email threads a batch joined (a split conversation whose parent arrived): each `from`
+    /// is gone, its content is in `into`. Sent before the batch's `ThreadsChanged`.
+    ThreadsMerged {
+        account: AccountId,
+        merges: Vec<ThreadMerge>,
     },
     /// The account lost or regained its provider (see [`Connectivity`]).
     Connectivity {
@@ -299,6 +305,12 @@ impl AccountRunner {
                     )
                 })
                 .await?;
+            if !outcome.merged_threads.is_empty() {
+                let _ = self.events.send(EngineEvent::ThreadsMerged {
+                    account,
+                    merges: outcome.merged_threads,
+                });
+            }
             if !outcome.changed_threads.is_empty() {
                 for thread in &outcome.changed_threads {
                     let _ = self

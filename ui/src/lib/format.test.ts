@@ -37,6 +37,7 @@ function msg(id: number, sentAt: number): MessageView {
     quotedText: null,
     hasHtml: false,
     remoteImages: 0,
+    deletedOnServer: false,
   };
 }
 

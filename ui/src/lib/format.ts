@@ -6,6 +6,7 @@ import type {
   ChannelKind,
   ComposerWindow,
   DeliveryState,
+  DraftView,
   MessageView,
   SyncState,
   ThreadOwner,
@@ -111,6 +112,19 @@ export function groupByDay(messages: readonly MessageView[], now: number): DayGr
 }
 
 /** "512 B", "1.2 KB", "3.4 MB", "1.1 GB". */
+/** What a composer holds besides text: "2 files", "1 media link", "1 file, 2 media links"; "" when nothing. */
+export function draftExtras(draft: Pick<DraftView, "files" | "mediaLinks">): string {
+  const parts: string[] = [];
+  if (draft.files > 0) parts.push(draft.files === 1 ? "1 file" : `${draft.files} files`);
+  if (draft.mediaLinks > 0) parts.push(draft.mediaLinks === 1 ? "1 media link" : `${draft.mediaLinks} media links`);
+  return parts.join(", ");
+}
+
+/** The Drafts view's text of a draft: its text, or what it holds when it has no text ("2 files"). */
+export function draftText(draft: Pick<DraftView, "text" | "files" | "mediaLinks">): string {
+  return draft.text.trim() !== "" ? draft.text : draftExtras(draft);
+}
+
 export function formatSize(bytes: number | null | undefined): string {
   if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return "";
   if (bytes < 1024) return `${bytes} B`;

@@ -35,6 +35,12 @@ pub struct Conn {
     /// SELECT it again for every page: re-opening a large mailbox is expensive on some servers
     /// (Dovecot re-reads a Maildir's index and uid list at the first access after each SELECT).
     pub selected: Option<String>,
+    /// Without QRESYNC: mailboxes whose UIDs were compared with the cursor since this session
+    /// last SELECTed them (so after a reconnect each is compared, to find what was expunged
+    /// meanwhile).
+    pub checked_gone: Vec<String>,
+    /// Without QRESYNC: an EXPUNGE arrived for the selected mailbox since it was compared.
+    pub expunged: bool,
 }
 
 impl Debug for Conn {
@@ -284,11 +290,51 @@ pub async fn connect_imap(config: &EmailConfig) -> Result<Conn, ChannelError> {
         Ok(Err(e)) => return Err(imap_error(e)),
         Err(_) => return Err(no_answer(server, "IMAP")),
     };
+    let mut caps = caps;
+    if caps.qresync {
+        // RFC 7162 §3.2.3: QRESYNC must be enabled; then UID FETCH … (CHANGEDSINCE m VANISHED)
+        // reports expunges as VANISHED (EARLIER), and expunges while selected as VANISHED.
+        caps.qresync = config.use_qresync
+            && matches!(
+                timeout(limit, session.run_command_and_check_ok("ENABLE QRESYNC")).await,
+                Ok(Ok(()))
+            );
+    }
     Ok(Conn {
         session,
         caps,
         selected: None,
+        checked_gone: Vec::new(),
+        expunged: false,
     })
+}
+
+/// What arrived unasked (after a NOOP, during a command or IDLE): UIDs the server says vanished
+/// from the selected mailbox, and whether anything else changed there (an EXPUNGE without
+/// QRESYNC, a flag change). Drained so the next look starts clean (async-imap keeps at most 100
+/// and drops the rest, which is why nothing relies on these alone).
+pub fn drain_unsolicited(conn: &mut Conn) -> (Vec<(u32, u32)>, bool) {
+    use async_imap::types::UnsolicitedResponse as U;
+    let mut gone = Vec::new();
+    let mut changed = false;
+    while let Ok(r) = conn.session.unsolicited_responses.try_recv() {
+        match r {
+            U::Expunge(_) => {
+                changed = true;
+                conn.expunged = true;
+            }
+            U::Other(data) => match data.parsed() {
+                Response::Vanished { uids, .. } => {
+                    gone.extend(uids.iter().map(|r| (*r.start(), *r.end())));
+                    changed = true;
+                }
+                Response::Fetch(..) => changed = true,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    (gone, changed)
 }
 
 fn no_answer(server: &ServerConfig, what: &str) -> ChannelError {

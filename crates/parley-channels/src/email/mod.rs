@@ -23,12 +23,20 @@
 //! Dovecot (its first access after each SELECT re-reads a Maildir's whole uid list: ~0.8 s at
 //! 50,000 mails, BUDGETS P8).
 //!
+//! **Changes under mail already read.** With CONDSTORE, once HIGHESTMODSEQ moved past the
+//! cursor's: `UID FETCH 1:top (FLAGS …) (CHANGEDSINCE m)` for `\Seen`, plus `VANISHED` when QRESYNC
+//! is enabled, so expunges come back as `VANISHED (EARLIER)` in the same answer. Without QRESYNC,
+//! a `UID SEARCH` after each SELECT and after an announced EXPUNGE finds the UIDs that are gone.
+//! Every message's (mailbox, UIDVALIDITY, UID) travels in the batch so the store can trace an
+//! expunged UID back to its message (`IngestBatch::server_locations`, `vanished`).
+//!
 //! **Connections.** Two IMAP sessions: one for sync (SELECT, FETCH, IDLE) held between fetches,
 //! and one for sending's APPEND, downloads and look-ups, so a reply never waits for an IDLE. A
 //! session that fails is dropped; the next call reconnects (a reused session that fails is retried
 //! once at once on a fresh one, since after sleep or a server restart it is usually just stale).
 
 mod conn;
+mod css;
 mod parse;
 mod smtp;
 
@@ -46,7 +54,7 @@ use conn::{Conn, connect_imap, imap_error, is_connection_error, quote, uid_fetch
 use futures_util::TryStreamExt;
 use parley_domain::{
     AccountIdentity, Attachment, ChannelKind, Direction, IncomingMessage, IngestBatch, Millis,
-    RemotePerson,
+    RemotePerson, ServerLocation, VanishedUids,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -117,6 +125,8 @@ pub struct EmailConfig {
     pub timeout: Duration,
     /// Messages per page of the first sync and of a catch-up.
     pub page_size: u32,
+    /// Use QRESYNC where the server offers it (tests turn it off to exercise the fallback).
+    pub use_qresync: bool,
 }
 
 impl EmailConfig {
@@ -137,6 +147,7 @@ impl EmailConfig {
             extra_roots_pem: None,
             timeout: Duration::from_secs(20),
             page_size: 250,
+            use_qresync: true,
         }
     }
 }
@@ -577,7 +588,7 @@ impl EmailChannel {
         let deadline = Instant::now() + wait;
         let mut cur = cursor;
         let step_limit = (self.config.timeout * 6).max(Duration::from_secs(60));
-        let mut seen = Vec::new();
+        let mut seen = Elsewhere::default();
         let (mut raws, mut more) =
             timeout(step_limit, self.sync_step(&mut conn, &mut cur, &mut seen))
                 .await
@@ -585,8 +596,8 @@ impl EmailChannel {
         while raws.is_empty() && seen.is_empty() && !more && Instant::now() < deadline {
             let left = deadline.saturating_duration_since(Instant::now());
             if conn.caps.idle {
-                let inbox_top = cur.boxes.get(&Role::Inbox).map(|b| b.top);
-                let (c, arrived) = idle(conn, inbox_top, left, step_limit).await?;
+                let inbox = cur.boxes.get(&Role::Inbox).map(|b| (b.top, b.modseq));
+                let (c, arrived) = idle(conn, inbox, left, step_limit).await?;
                 conn = c;
                 if !arrived {
                     continue;
@@ -622,7 +633,7 @@ impl EmailChannel {
         &self,
         conn: &mut Conn,
         cur: &mut Cursor,
-        seen: &mut Vec<String>,
+        seen: &mut Elsewhere,
     ) -> Result<(Vec<RawMessage>, bool), ChannelError> {
         let mut raws = Vec::new();
         let prev = cur.boxes.get(&Role::Inbox).cloned();
@@ -669,12 +680,24 @@ impl EmailChannel {
         {
             // RFC 3501 §6.3.10: new mail in the selected mailbox is seen through NOOP.
             conn.session.noop().await.map_err(imap_error)?;
+            conn::drain_unsolicited(conn);
             let newest = newest_uid_above(&mut conn.session, p.top).await?;
+            // A selected mailbox tells no HIGHESTMODSEQ without a new SELECT; STATUS does, so
+            // flag changes and expunges are asked for only when there are some.
+            let highest_modseq = if conn.caps.condstore {
+                conn.session
+                    .status(name, "(HIGHESTMODSEQ)")
+                    .await
+                    .map_err(imap_error)?
+                    .highest_modseq
+            } else {
+                None
+            };
             return Ok(Some(BoxState {
                 uidvalidity: p.uidvalidity,
                 last: newest.unwrap_or(p.top),
                 exists: None,
-                highest_modseq: None,
+                highest_modseq,
             }));
         }
         if let Some(p) = known
@@ -698,6 +721,8 @@ impl EmailChannel {
             }
         }
         conn.selected = None;
+        conn::drain_unsolicited(conn);
+        conn.expunged = false;
         let mb = if conn.caps.condstore {
             conn.session.select_condstore(name).await
         } else {
@@ -705,6 +730,7 @@ impl EmailChannel {
         }
         .map_err(imap_error)?;
         conn.selected = Some(name.to_string());
+        conn.checked_gone.retain(|n| n != name);
         let uidnext = match mb.uid_next {
             Some(n) => n,
             None if mb.exists == 0 => 1,
@@ -728,7 +754,7 @@ impl EmailChannel {
         name: &str,
         prev: Option<BoxCursor>,
         out: &mut Vec<RawMessage>,
-        seen: &mut Vec<String>,
+        seen: &mut Elsewhere,
     ) -> Result<(BoxCursor, bool), ChannelError> {
         let page = self.config.page_size.max(1);
         let Some(state) = self.look(conn, name, prev.as_ref()).await? else {
@@ -763,6 +789,18 @@ impl EmailChannel {
             }
         };
         let mut more = false;
+        // Flags changed or mail expunged since the cursor's HIGHESTMODSEQ (asked after the new
+        // mail below, for every UID up to the old top).
+        let changes_since = match (conn.caps.condstore, bc.modseq) {
+            (true, Some(known))
+                if state.highest_modseq.is_none_or(|now| now > known)
+                    && bc.top > 0
+                    && bc.below <= 1 =>
+            {
+                Some((known, bc.top))
+            }
+            _ => None,
+        };
 
         // New mail since the last fetch, oldest first, a page at a time. An explicit upper bound
         // instead of `*`: `top+1:*` returns the last message again when nothing is new.
@@ -781,33 +819,52 @@ impl EmailChannel {
             }
             bc.top = hi;
             more |= hi < last;
-        } else if let (true, Some(known)) = (conn.caps.condstore, bc.modseq)
-            && state.highest_modseq.is_none_or(|now| now > known)
-            && bc.top > 0
-            && bc.below <= 1
-        {
+        }
+        if let Some((known, old_top)) = changes_since {
             // Flags changed on mail already read: what another client marked \Seen is marked
-            // read here. (A selected mailbox tells no HIGHESTMODSEQ without a new SELECT, so it
-            // is asked every time: an index look-up on the server.)
+            // read here. With QRESYNC the same command reports what was expunged since
+            // (`VANISHED (EARLIER)`, RFC 7162 §3.2.6) — only when HIGHESTMODSEQ is known, so the
+            // cursor moves past them and they are not reported at every fetch.
+            let vanished = conn.caps.qresync && state.highest_modseq.is_some();
+            conn::drain_unsolicited(conn);
             let changed = uid_fetch(
                 &mut conn.session,
-                &format!("1:{}", bc.top),
+                &format!("1:{old_top}"),
                 &format!(
-                    "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]) (CHANGEDSINCE {known})"
+                    "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]) (CHANGEDSINCE {known}{})",
+                    if vanished { " VANISHED" } else { "" }
                 ),
             )
             .await?;
-            let mut newest = known;
+            let mut newest = known.max(state.highest_modseq.unwrap_or(0));
             for f in &changed {
                 newest = newest.max(f.modseq.unwrap_or(0));
                 if is_seen(f)
                     && let Some(id) = f.header().and_then(header_message_id)
                 {
-                    seen.push(id);
+                    seen.seen.push(id);
                 }
+            }
+            let (gone, _) = conn::drain_unsolicited(conn);
+            if vanished {
+                seen.gone(name, uidvalidity, gone);
             }
             tracing::debug!(mailbox = name, changed = changed.len(), "flag changes");
             bc.modseq = Some(newest);
+        }
+        if !conn.caps.qresync && bc.top > 0 && bc.below <= 1 {
+            // Without QRESYNC, expunges are found by comparing the UIDs that still exist with
+            // the cursor: each time the mailbox is SELECTed (so after every reconnect), and
+            // again when the server announced an EXPUNGE in the selected mailbox.
+            let first_look = !conn.checked_gone.iter().any(|n| n == name);
+            if first_look || (conn.expunged && conn.selected.as_deref() == Some(name)) {
+                let present = uid_search(&mut conn.session, &format!("UID 1:{}", bc.top)).await?;
+                seen.gone(name, uidvalidity, missing_ranges(&present, bc.top));
+                if first_look {
+                    conn.checked_gone.push(name.to_string());
+                }
+                conn.expunged = false;
+            }
         }
 
         // The first sync's backlog, newest first. UIDs can be sparse after expunges, so keep
@@ -837,7 +894,7 @@ impl EmailChannel {
     }
 
     /// Parses, threads and maps a page of raw messages.
-    fn to_batch(&self, raws: Vec<RawMessage>, seen_elsewhere: Vec<String>) -> IngestBatch {
+    fn to_batch(&self, raws: Vec<RawMessage>, elsewhere: Elsewhere) -> IngestBatch {
         let mut parsed: Vec<(RawMessage, ParsedEmail)> = raws
             .into_iter()
             .map(|r| {
@@ -853,8 +910,15 @@ impl EmailChannel {
         let mut messages = Vec::with_capacity(parsed.len());
         let mut html_bodies = Vec::new();
         let mut reply_parents = Vec::new();
-        let mut read_elsewhere = seen_elsewhere;
+        let mut read_elsewhere = elsewhere.seen;
+        let mut server_locations = Vec::with_capacity(parsed.len());
         for (raw, p) in parsed {
+            server_locations.push(ServerLocation {
+                remote_id: p.remote_id.clone(),
+                mailbox: raw.mailbox.clone(),
+                uidvalidity: raw.uidvalidity,
+                uid: raw.uid,
+            });
             if !seen.insert(p.remote_id.clone()) {
                 continue;
             }
@@ -875,6 +939,8 @@ impl EmailChannel {
             html_bodies,
             reply_parents,
             read_elsewhere,
+            server_locations,
+            vanished: elsewhere.vanished,
             ..Default::default()
         }
     }
@@ -988,6 +1054,51 @@ impl EmailChannel {
     }
 }
 
+/// What changed on the server under mail already read, gathered over one fetch.
+#[derive(Debug, Default)]
+struct Elsewhere {
+    /// Message-IDs another client marked `\Seen`.
+    seen: Vec<String>,
+    /// UIDs expunged, per mailbox.
+    vanished: Vec<VanishedUids>,
+}
+
+impl Elsewhere {
+    fn is_empty(&self) -> bool {
+        self.seen.is_empty() && self.vanished.is_empty()
+    }
+
+    fn gone(&mut self, mailbox: &str, uidvalidity: u32, ranges: Vec<(u32, u32)>) {
+        if !ranges.is_empty() {
+            self.vanished.push(VanishedUids {
+                mailbox: mailbox.to_string(),
+                uidvalidity,
+                ranges,
+            });
+        }
+    }
+}
+
+/// The UIDs in `1..=top` absent from `present` (ascending), as inclusive ranges: what a server
+/// without QRESYNC expunged (plus UIDs that never existed, which match nothing stored).
+fn missing_ranges(present: &[u32], top: u32) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    // u64 so that the UID after u32::MAX does not wrap.
+    let mut next = 1u64;
+    for &uid in present.iter().filter(|&&u| u >= 1 && u <= top) {
+        if u64::from(uid) > next {
+            out.push((next, u64::from(uid) - 1));
+        }
+        next = next.max(u64::from(uid) + 1);
+    }
+    if next <= u64::from(top) {
+        out.push((next, u64::from(top)));
+    }
+    out.into_iter()
+        .filter_map(|(a, b)| Some((u32::try_from(a).ok()?, u32::try_from(b).ok()?)))
+        .collect()
+}
+
 /// The messages a mail answers, nearest first: In-Reply-To, then References from the newest
 /// back (the store threads the mail with the first one it holds, so this survives restarts).
 fn reply_parents_of(p: &ParsedEmail) -> Option<parley_domain::ReplyParents> {
@@ -1010,7 +1121,7 @@ fn reply_parents_of(p: &ParsedEmail) -> Option<parley_domain::ReplyParents> {
 
 /// What is kept of a message's HTML for the conversation view (stored at sync time so it shows
 /// offline); `None` without HTML or when it is too large to keep (its text rendition shows).
-fn html_body(p: &ParsedEmail) -> Option<parley_domain::HtmlBody> {
+pub fn html_body(p: &ParsedEmail) -> Option<parley_domain::HtmlBody> {
     let html = p.html.as_ref().filter(|h| h.len() <= MAX_HTML_BYTES)?;
     Some(parley_domain::HtmlBody {
         remote_id: p.remote_id.clone(),
@@ -1120,26 +1231,30 @@ async fn newest_uid_above(
 /// reported anything (or mail arrived just before IDLE began).
 async fn idle(
     mut conn: Conn,
-    inbox_top: Option<u32>,
+    inbox: Option<(u32, Option<u64>)>,
     left: Duration,
     step_limit: Duration,
 ) -> Result<(Conn, bool), ChannelError> {
     // Whether mail came in since the sync step looked: asked of INBOX as it is selected, or
     // told by selecting it.
     if conn.selected.as_deref() == Some("INBOX") {
-        if let Some(top) = inbox_top {
-            let newer = timeout(step_limit, async {
+        if let Some((top, _)) = inbox {
+            let (newer, changed) = timeout(step_limit, async {
                 conn.session.noop().await.map_err(imap_error)?;
-                newest_uid_above(&mut conn.session, top).await
+                // An expunge or flag change the NOOP reported is not reported again in IDLE.
+                let (_, changed) = conn::drain_unsolicited(&mut conn);
+                Ok::<_, ChannelError>((newest_uid_above(&mut conn.session, top).await?, changed))
             })
             .await
             .map_err(|_| stalled())??;
-            if newer.is_some() {
+            if newer.is_some() || changed {
                 return Ok((conn, true));
             }
         }
     } else {
         conn.selected = None;
+        conn::drain_unsolicited(&mut conn);
+        conn.expunged = false;
         let caps = conn.caps;
         let mb = timeout(step_limit, async {
             if caps.condstore {
@@ -1152,13 +1267,20 @@ async fn idle(
         .map_err(|_| stalled())?
         .map_err(imap_error)?;
         conn.selected = Some("INBOX".into());
-        if let (Some(next), Some(top)) = (mb.uid_next, inbox_top)
-            && next > top + 1
+        conn.checked_gone.retain(|n| n != "INBOX");
+        // New mail, or flags changed / mail expunged since the sync step looked.
+        if let Some((top, known)) = inbox
+            && (mb.uid_next.is_some_and(|next| next > top + 1)
+                || mb
+                    .highest_modseq
+                    .is_some_and(|now| known.is_some_and(|k| now > k)))
         {
             return Ok((conn, true));
         }
     }
     let caps = conn.caps;
+    let checked_gone = std::mem::take(&mut conn.checked_gone);
+    let mut expunged = conn.expunged;
     let mut handle = conn.session.idle();
     timeout(step_limit, handle.init())
         .await
@@ -1174,7 +1296,12 @@ async fn idle(
                 "The connection to the IMAP server was lost while waiting for new mail.".into(),
             ));
         }
-        Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(_))) => true,
+        Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(data))) => {
+            // Without QRESYNC an expunge arrives as EXPUNGE (with it, as VANISHED, which the
+            // sync step then asks for with CHANGEDSINCE … VANISHED).
+            expunged |= matches!(data.parsed(), async_imap::imap_proto::Response::Expunge(_));
+            true
+        }
         Ok(Ok(async_imap::extensions::idle::IdleResponse::Timeout)) | Err(_) => false,
         Ok(Err(e)) => return Err(imap_error(e)),
     };
@@ -1187,6 +1314,8 @@ async fn idle(
             session,
             caps,
             selected: Some("INBOX".into()),
+            checked_gone,
+            expunged,
         },
         arrived,
     ))
@@ -1439,3 +1568,19 @@ async fn with_attachments(
 
 /// What Parley sends in one email at most (the files together).
 pub const MAX_ATTACHMENTS_BYTES: u64 = 25 * 1024 * 1024;
+
+#[cfg(test)]
+mod gone_tests {
+    use super::missing_ranges;
+
+    #[test]
+    fn missing_ranges_are_the_gaps_up_to_the_top() {
+        assert_eq!(missing_ranges(&[], 0), []);
+        assert_eq!(missing_ranges(&[], 3), [(1, 3)]);
+        assert_eq!(missing_ranges(&[1, 2, 3], 3), []);
+        assert_eq!(missing_ranges(&[2, 5], 7), [(1, 1), (3, 4), (6, 7)]);
+        // UIDs above the top (new mail not read yet) say nothing about what vanished.
+        assert_eq!(missing_ranges(&[1, 9], 3), [(2, 3)]);
+        assert_eq!(missing_ranges(&[u32::MAX], u32::MAX), [(1, u32::MAX - 1)]);
+    }
+}

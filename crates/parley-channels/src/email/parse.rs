@@ -213,13 +213,31 @@ fn builder<'a>() -> ammonia::Builder<'a> {
     let mut builder = ammonia::Builder::default();
     builder
         .url_relative(ammonia::UrlRelative::Deny)
-        .link_rel(Some("noopener noreferrer nofollow"));
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .add_generic_attributes(["style"]);
+    for (tag, attributes) in super::css::PRESENTATIONAL {
+        builder.add_tag_attributes(tag, attributes.iter().copied());
+    }
     builder
 }
 
-/// Cleans an email's HTML for display inside the app: ammonia's allow-list (no script, style,
-/// form, iframe, event handlers or `style` attributes, so nothing runs and nothing escapes the
-/// message box), links limited to http/https/mailto and opened in a new context, relative URLs
+/// `style` and the presentational attributes, as `css` keeps them: `Some(None)` removes the
+/// attribute; `None` for any other attribute.
+fn styled(attribute: &str, value: &str) -> Option<Option<String>> {
+    if attribute == "style" {
+        return Some(super::css::clean_style(value));
+    }
+    if super::css::is_presentational(attribute) {
+        return Some(super::css::clean_presentational(attribute, value));
+    }
+    None
+}
+
+/// Cleans an email's HTML for display inside the app: ammonia's allow-list (no script, style
+/// element, form, iframe or event handlers, so nothing runs), `style` attributes reduced to the
+/// allow-listed inline CSS of `css::clean_style` (no `url()`, positioning or huge sizes, so
+/// nothing loads and nothing escapes the message box) plus checked presentational table
+/// attributes, links limited to http/https/mailto and opened in a new context, relative URLs
 /// refused (`//host/x` would load remotely), and images only from `cid:` parts: a remote image is
 /// a tracking pixel until the agent asks for it, so its `src` becomes a `parley-remote:N`
 /// placeholder (nothing loads it) and its URL is kept and counted.
@@ -231,6 +249,9 @@ pub fn sanitize_html(html: &str) -> SanitizedHtml {
     builder
         .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
         .attribute_filter(move |element, attribute, value| {
+            if let Some(kept) = styled(attribute, value) {
+                return kept.map(Into::into);
+            }
             if element == "img" && attribute == "src" {
                 let lower = value.trim_start().to_ascii_lowercase();
                 if lower.starts_with("cid:") {
@@ -330,6 +351,9 @@ pub fn render_html(
                 .collect(),
         )
         .attribute_filter(move |element, attribute, value| {
+            if let Some(kept) = styled(attribute, value) {
+                return kept.map(Into::into);
+            }
             if element == "img" && attribute == "src" {
                 return answers.get(value).map(|u| u.clone().into());
             }
@@ -593,6 +617,48 @@ mod tests {
         assert_eq!(s.blocked_images, 1);
         assert_eq!(s.remote_images, vec!["https://t.example/p.gif".to_string()]);
         assert!(s.html.contains("src=\"parley-remote:0\""), "{}", s.html);
+    }
+
+    #[test]
+    fn keeps_safe_inline_css_and_table_attributes_through_both_cleanings() {
+        let s = sanitize_html(
+            r##"<table width="600" bgcolor="#F4F4F4" cellpadding="8" style="border-collapse: collapse; position: fixed"><tr><td valign="top" style="color: #C0392B; font-weight: bold; background: url(https://t.example/bg.png)" onclick="x()">Total</td><td width="javascript:x" style="\75rl(x); color: red">1</td></tr></table><div style="position:fixed;top:0;left:0;width:100%;height:100%;z-index:99">overlay</div>"##,
+        );
+        let html = &s.html;
+        assert!(
+            html.contains(r#"style="border-collapse: collapse""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"style="color: #c0392b; font-weight: bold""#),
+            "{html}"
+        );
+        assert!(html.contains(r##"bgcolor="#f4f4f4""##), "{html}");
+        assert!(html.contains(r#"width="600""#) && html.contains(r#"cellpadding="8""#));
+        assert!(html.contains(r#"valign="top""#), "{html}");
+        for bad in [
+            "position",
+            "url",
+            "t.example",
+            "onclick",
+            "javascript",
+            "\\",
+            "z-index",
+        ] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+        // The overlay keeps only its harmless sizes, not its positioning.
+        assert!(
+            html.contains(r#"<div style="width: 100%; height: 100%">overlay"#),
+            "{html}"
+        );
+        // The second cleaning (for the frame) keeps the same styles.
+        let shown = render_html(html, &|_| None, |href| Some(href.to_string()));
+        assert!(
+            shown.contains(r#"style="color: #c0392b; font-weight: bold""#),
+            "{shown}"
+        );
+        assert!(shown.contains(r##"bgcolor="#f4f4f4""##), "{shown}");
     }
 
     #[test]

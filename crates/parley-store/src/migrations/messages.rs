@@ -70,3 +70,23 @@ CREATE TABLE message_html (
     inline_parts   TEXT    NOT NULL DEFAULT '[]'
 );
 "#;
+
+/// Where each email sits on the server (mailbox, UIDVALIDITY, UID), so an expunge (QRESYNC
+/// `VANISHED`) finds its message; when a message lost its last copy there; and which mail from
+/// before stored HTML had its body fetched again.
+pub(super) const V11: &str = r#"
+CREATE TABLE message_locations (
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    mailbox      TEXT    NOT NULL,
+    uid          INTEGER NOT NULL,
+    uidvalidity  INTEGER NOT NULL,
+    message_id   INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, mailbox, uid)
+) WITHOUT ROWID;
+CREATE INDEX message_locations_message ON message_locations (message_id);
+ALTER TABLE messages ADD COLUMN deleted_on_server_at INTEGER;
+-- Mail stored without HTML (before migration 9) whose body was fetched again once to look for it.
+CREATE TABLE email_html_checked (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE
+);
+"#;

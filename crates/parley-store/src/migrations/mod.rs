@@ -43,6 +43,12 @@ const MIGRATIONS: &[&[&str]] = &[
     &[messages::V9],
     // 10: how an outbox item goes out beyond text and files (a template, media links).
     &[outbox::V10],
+    // 11: where each email sits on the server; messages expunged there.
+    &[messages::V11],
+    // 12: unresolved email parents, so a split thread joins when its parent arrives.
+    &[threads::V12],
+    // 13: media links kept with a composer's draft (SMS, WhatsApp).
+    &[threads::V13],
 ];
 
 /// The schema version this build writes.

@@ -48,3 +48,38 @@ pub(super) const V8: &str = r#"
 ALTER TABLE threads ADD COLUMN owner TEXT;
 ALTER TABLE threads ADD COLUMN owner_app_id TEXT;
 "#;
+
+/// Media links (public https addresses Twilio fetches, `MediaUrl`) the agent added to an
+/// SMS/WhatsApp composer, kept with the draft so they survive switching threads and a restart.
+/// Cleared in the transaction that queues the reply; put back when the reply is discarded.
+pub(super) const V13: &str = r#"
+CREATE TABLE draft_media_links (
+    thread_id   INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    url         TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (thread_id, position)
+) WITHOUT ROWID;
+"#;
+
+/// Parents an email named that the account did not hold when it was stored (parent Message-ID →
+/// the thread that references it), so the parent's arrival joins the thread a newest-first sync
+/// split off (`merge.rs`). A row goes once its parent is stored. Mail stored before this version
+/// is remembered by its In-Reply-To.
+pub(super) const V12: &str = r#"
+CREATE TABLE message_parents (
+    account_id        INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    parent_remote_id  TEXT    NOT NULL,
+    thread_id         INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, parent_remote_id, thread_id)
+) WITHOUT ROWID;
+-- Child-key index: a deleted or merged thread finds its rows.
+CREATE INDEX message_parents_thread ON message_parents(thread_id);
+
+INSERT OR IGNORE INTO message_parents (account_id, parent_remote_id, thread_id)
+SELECT m.account_id, m.reply_to_remote_id, m.thread_id
+FROM messages m JOIN accounts a ON a.id = m.account_id
+WHERE a.channel = 'email' AND m.reply_to_remote_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM messages p
+                  WHERE p.account_id = m.account_id AND p.remote_id = m.reply_to_remote_id);
+"#;

@@ -4,6 +4,8 @@ const invoke = vi.fn();
 const listen = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: (...args: unknown[]) => listen(...args) }));
+const onDragDropEvent = vi.fn();
+vi.mock("@tauri-apps/api/webview", () => ({ getCurrentWebview: () => ({ onDragDropEvent }) }));
 
 const { tauriBackend, toIpcError, CORE_EVENT } = await import("./backend");
 type NotificationPrefs = import("./bindings").NotificationPrefs;
@@ -182,5 +184,38 @@ describe("messagesChangedThread", () => {
     const { messagesChangedThread } = await import("./backend");
     expect(messagesChangedThread({ kind: "messagesChanged", threadId: 4 })).toBe(4);
     expect(messagesChangedThread({ kind: "accountsChanged" })).toBeNull();
+  });
+});
+
+describe("files dragged over the window", () => {
+  it("passes on drags of files only, and asks Rust for the drop by thread, never by path", async () => {
+    let handler: (e: { payload: unknown }) => void = () => undefined;
+    onDragDropEvent.mockImplementation(async (h: typeof handler) => {
+      handler = h;
+      return () => undefined;
+    });
+    const seen: string[] = [];
+    const stop = tauriBackend.onFileDrag((d) => seen.push(d));
+    await Promise.resolve();
+    const pos = { x: 1, y: 2 };
+    handler({ payload: { type: "enter", paths: ["/home/a/x.pdf"], position: pos } });
+    handler({ payload: { type: "over", position: pos } });
+    handler({ payload: { type: "drop", paths: ["/home/a/x.pdf"], position: pos } });
+    // Text dragged from another app: no paths, nothing to attach.
+    handler({ payload: { type: "enter", paths: [], position: pos } });
+    handler({ payload: { type: "over", position: pos } });
+    handler({ payload: { type: "drop", paths: [], position: pos } });
+    expect(seen).toEqual(["enter", "over", "drop", "leave", "leave", "leave"]);
+    stop();
+    handler({ payload: { type: "enter", paths: ["/x"], position: pos } });
+    expect(seen).toHaveLength(6);
+
+    invoke.mockResolvedValue({ staged: [], refused: [] });
+    await tauriBackend.stageDroppedFiles(7);
+    await tauriBackend.saveDraftMediaLinks(7, ["https://cdn.example.com/a.jpg"]);
+    expect(invoke.mock.calls).toEqual([
+      ["stage_dropped_files", { threadId: 7 }],
+      ["save_draft_media_links", { threadId: 7, mediaUrls: ["https://cdn.example.com/a.jpg"] }],
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 // the Tauri commands in src-tauri exactly.
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AccountId,
   AccountSummary,
@@ -10,6 +11,7 @@ import type {
   CoreEvent,
   DraftAttachments,
   DraftView,
+  DroppedFiles,
   HandoverAction,
   ErrorCode,
   IpcError,
@@ -47,6 +49,9 @@ export const CORE_EVENT = "parley://event";
 
 export type Unlisten = () => void;
 
+/** Files dragged over the window from the operating system (no paths: the window never reads them). */
+export type FileDrag = "enter" | "over" | "drop" | "leave";
+
 export interface Backend {
   workspaceInfo(): Promise<WorkspaceInfo>;
   listThreads(cursor: PageCursor | null, limit: number): Promise<ThreadPage>;
@@ -62,6 +67,12 @@ export interface Backend {
   stageAttachment(threadId: ThreadId, file: FileUpload): Promise<StagedAttachment>;
   /** Takes a staged file off the composer (and deletes Parley's copy). */
   removeStagedAttachment(id: number): Promise<void>;
+  /** Stages the files of the last drop from the operating system (Rust kept their paths). */
+  stageDroppedFiles(threadId: ThreadId): Promise<DroppedFiles>;
+  /** Keeps the composer's media links (SMS, WhatsApp) with the thread's draft. */
+  saveDraftMediaLinks(threadId: ThreadId, mediaUrls: string[]): Promise<void>;
+  /** Follows files dragged over the window; the returned function stops (safe at any time). */
+  onFileDrag(cb: (drag: FileDrag) => void): Unlisten;
   /** How many replies wait, and whether Parley reaches the providers (the offline banner). */
   outboxStatus(): Promise<OutboxStatus>;
   listDrafts(): Promise<DraftView[]>;
@@ -192,6 +203,35 @@ export const tauriBackend: Backend = {
   },
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });
+  },
+  stageDroppedFiles: (threadId) => call("stage_dropped_files", { threadId }),
+  saveDraftMediaLinks: async (threadId, mediaUrls) => {
+    await call<null>("save_draft_media_links", { threadId, mediaUrls });
+  },
+  onFileDrag(cb) {
+    let stopped = false;
+    let unlisten: (() => void) | null = null;
+    let files = false;
+    // Tauri takes the OS drop (the page gets no File objects); Rust keeps the dropped paths.
+    getCurrentWebview()
+      .onDragDropEvent((e) => {
+        if (stopped) return;
+        const p = e.payload;
+        // Something that is not a file (text, a link) carries no paths: nothing to attach.
+        if (p.type === "enter" || p.type === "drop") files = p.paths.length > 0;
+        cb(files || p.type === "leave" ? p.type : "leave");
+        if (p.type === "drop" || p.type === "leave") files = false;
+      })
+      .then((u) => {
+        if (stopped) u();
+        else unlisten = u;
+      })
+      .catch((e) => console.error("parley: cannot follow dropped files", e));
+    return () => {
+      stopped = true;
+      unlisten?.();
+      unlisten = null;
+    };
   },
   outboxStatus: () => call("outbox_status"),
   listDrafts: () => call("list_drafts"),

@@ -117,7 +117,12 @@ hasHtml: boolean,
 /**
  * How many remote images its HTML had (blocked until the agent loads them).
  */
-remoteImages: number, };
+remoteImages: number, 
+/**
+ * An email expunged from the server's mailbox (by another client) after Parley read it:
+ * kept here, shown as "Deleted from the mailbox".
+ */
+deletedOnServer: boolean, };
 
 export type MessageHtml = { 
 /**
@@ -259,7 +264,19 @@ held: number,
  */
 uncertain: number, };
 
-export type DraftView = { threadId: ThreadId, channel: ChannelKind, contactName: string, text: string, updatedAt: number, };
+export type DraftView = { threadId: ThreadId, channel: ChannelKind, contactName: string, 
+/**
+ * The draft's text; empty when the composer holds only files or media links.
+ */
+text: string, updatedAt: number, 
+/**
+ * Files staged in the composer.
+ */
+files: number, 
+/**
+ * Media links (SMS, WhatsApp) kept with the draft.
+ */
+mediaLinks: number, };
 
 export type StagedAttachment = { id: number, fileName: string, mimeType: string, size: number, };
 
@@ -279,9 +296,15 @@ maxFileBytes: number | null,
 /**
  * Largest total of all files of one reply, in bytes; `null` when only each file counts.
  */
-maxTotalBytes: number | null, };
+maxTotalBytes: number | null, 
+/**
+ * Media links (SMS, WhatsApp) kept with the draft, in the order the agent added them.
+ */
+mediaLinks: Array<string>, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
+export type DroppedFiles = { staged: Array<StagedAttachment>, refused: Array<string>, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "internal";
 

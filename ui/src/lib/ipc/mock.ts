@@ -1,6 +1,6 @@
 // An in-memory, deterministic backend. Used by the unit tests and by `npm run dev`
 // in a plain browser (where no Tauri runtime exists).
-import type { Backend, FileUpload } from "./backend";
+import type { Backend, FileDrag, FileUpload } from "./backend";
 import type {
   AccountSummary,
   EmailServer,
@@ -11,6 +11,7 @@ import type {
   DeliveryState,
   DraftAttachments,
   DraftView,
+  DroppedFiles,
   IdentityView,
   IpcError,
   MessagePage,
@@ -203,6 +204,7 @@ export class MockBackend implements Backend {
           quotedText: null,
           hasHtml: false,
           remoteImages: 0,
+          deletedOnServer: false,
         });
       }
       const last = messages[messages.length - 1];
@@ -253,6 +255,7 @@ export class MockBackend implements Backend {
       quotedText: null,
       hasHtml: false,
       remoteImages: 0,
+      deletedOnServer: false,
     };
     t.messages.push(msg);
     t.summary.snippet = text.slice(0, 120);
@@ -389,6 +392,7 @@ export class MockBackend implements Backend {
     this.record("draft_attachments", { threadId });
     const t = this.mustThread(threadId);
     const staged = clone(this.stagedFiles.get(threadId) ?? []);
+    const mediaLinks = [...(this.draftLinks.get(threadId) ?? [])];
     switch (t.summary.channel) {
       case "sms":
       case "whatsapp":
@@ -398,13 +402,14 @@ export class MockBackend implements Backend {
           note: "Twilio fetches media from a public https address, so files cannot be sent from this computer yet.",
           maxFileBytes: null,
           maxTotalBytes: null,
+          mediaLinks,
         };
       case "email":
-        return { staged, allowed: true, note: "Email: up to 25 MB for all files together.", maxFileBytes: null, maxTotalBytes: 25 * 1024 * 1024 };
+        return { staged, allowed: true, note: "Email: up to 25 MB for all files together.", maxFileBytes: null, maxTotalBytes: 25 * 1024 * 1024, mediaLinks };
       case "telegram":
-        return { staged, allowed: true, note: "Telegram: up to 50 MB per file.", maxFileBytes: 50 * 1024 * 1024, maxTotalBytes: null };
+        return { staged, allowed: true, note: "Telegram: up to 50 MB per file.", maxFileBytes: 50 * 1024 * 1024, maxTotalBytes: null, mediaLinks };
       default:
-        return { staged, allowed: true, note: "Messenger: up to 25 MB per file.", maxFileBytes: 25 * 1024 * 1024, maxTotalBytes: null };
+        return { staged, allowed: true, note: "Messenger: up to 25 MB per file.", maxFileBytes: 25 * 1024 * 1024, maxTotalBytes: null, mediaLinks };
     }
   }
 
@@ -423,6 +428,58 @@ export class MockBackend implements Backend {
     return clone(staged);
   }
 
+  /** Media links kept with each thread's draft. */
+  draftLinks = new Map<number, string[]>();
+  /** The last drop from the operating system (file names; a trailing "/" marks a folder). */
+  #dropped: string[] | null = null;
+  #dragListeners = new Set<(drag: FileDrag) => void>();
+
+  /** Test helper: the operating system drops these files on the window. */
+  dropFiles(names: string[]): void {
+    for (const l of [...this.#dragListeners]) l("enter");
+    this.#dropped = names;
+    for (const l of [...this.#dragListeners]) l("drop");
+  }
+
+  /** Test helper: files dragged over the window (then left or dropped). */
+  drag(kind: FileDrag): void {
+    for (const l of [...this.#dragListeners]) l(kind);
+  }
+
+  onFileDrag(cb: (drag: FileDrag) => void) {
+    this.#dragListeners.add(cb);
+    return () => {
+      this.#dragListeners.delete(cb);
+    };
+  }
+
+  async stageDroppedFiles(threadId: number): Promise<DroppedFiles> {
+    this.record("stage_dropped_files", { threadId });
+    const names = this.#dropped;
+    this.#dropped = null;
+    if (!names) throw err("invalidInput", "No files were dropped on the window in the last 30 seconds. Drop them on the conversation again.");
+    const rules = await this.draftAttachments(threadId);
+    if (!rules.allowed) throw err("invalidInput", rules.note);
+    const out: DroppedFiles = { staged: [], refused: [] };
+    for (const name of names) {
+      if (name.endsWith("/")) {
+        out.refused.push(`"${name.slice(0, -1)}" is a folder; Parley attaches files. Drop the files inside it, or a zip of the folder.`);
+        continue;
+      }
+      out.staged.push(await this.stageAttachment(threadId, { name, type: "", bytes: new Uint8Array(8) }));
+    }
+    return out;
+  }
+
+  async saveDraftMediaLinks(threadId: number, mediaUrls: string[]): Promise<void> {
+    this.record("save_draft_media_links", { threadId, mediaUrls });
+    this.mustThread(threadId);
+    const bad = mediaUrls.find((u) => !/^https?:\/\/[^\s/]+\.[^\s/]+/i.test(u));
+    if (bad) throw err("invalidInput", `“${bad}” cannot be sent as media: it is not a public web address.`);
+    if (mediaUrls.length === 0) this.draftLinks.delete(threadId);
+    else this.draftLinks.set(threadId, [...mediaUrls]);
+  }
+
   async removeStagedAttachment(id: number): Promise<void> {
     this.record("remove_staged_attachment", { id });
     for (const [thread, files] of this.stagedFiles) {
@@ -436,6 +493,7 @@ export class MockBackend implements Backend {
     const files = this.stagedFiles.get(threadId) ?? [];
     if (!text.trim() && files.length === 0) throw err("invalidInput", "Type a message before sending.");
     this.stagedFiles.delete(threadId);
+    this.draftLinks.delete(threadId);
     const msg: MessageView = {
       id: this.nextMessageId++,
       threadId,
@@ -459,6 +517,7 @@ export class MockBackend implements Backend {
       quotedText: null,
       hasHtml: false,
       remoteImages: 0,
+      deletedOnServer: false,
     };
     t.messages.push(msg);
     t.draft = null;
@@ -504,8 +563,11 @@ export class MockBackend implements Backend {
       quotedText: null,
       hasHtml: false,
       remoteImages: 0,
+      deletedOnServer: false,
     };
     t.messages.push(msg);
+    t.draft = null;
+    this.draftLinks.delete(threadId);
     queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
     return clone(msg);
   }
@@ -550,14 +612,18 @@ export class MockBackend implements Backend {
 
   async listDrafts(): Promise<DraftView[]> {
     this.record("list_drafts", {});
+    const files = (id: number) => this.stagedFiles.get(id)?.length ?? 0;
+    const links = (id: number) => this.draftLinks.get(id)?.length ?? 0;
     return [...this.threads.values()]
-      .filter((t) => t.draft !== null)
+      .filter((t) => t.draft !== null || files(t.summary.id) > 0 || links(t.summary.id) > 0)
       .map((t) => ({
         threadId: t.summary.id,
         channel: t.summary.channel,
         contactName: t.summary.contactName,
         text: t.draft ?? "",
         updatedAt: t.summary.lastActivityAt,
+        files: files(t.summary.id),
+        mediaLinks: links(t.summary.id),
       }));
   }
 
@@ -605,8 +671,16 @@ export class MockBackend implements Backend {
 
   async discardReply(messageId: number) {
     this.record("discard_reply", { messageId });
-    const [t] = this.#reply(messageId, ["queued", "retrying", "held", "failed", "uncertain"]);
-    t.messages = t.messages.filter((m) => m.id !== messageId);
+    const [t, m] = this.#reply(messageId, ["queued", "retrying", "held", "failed", "uncertain"]);
+    t.messages = t.messages.filter((x) => x.id !== messageId);
+    // As Rust does: the text goes back into the draft (before any draft there), and so do
+    // its media links (after the composer's).
+    if (m.text.trim()) t.draft = t.draft?.trim() ? `${m.text}\n\n${t.draft}` : m.text;
+    const links = m.attachments.filter((a) => a.kind === "other" && a.remoteRef === null && a.description).map((a) => a.description ?? "");
+    if (links.length > 0) {
+      const kept = this.draftLinks.get(t.summary.id) ?? [];
+      this.draftLinks.set(t.summary.id, [...kept, ...links.filter((l) => !kept.includes(l))]);
+    }
     this.#decided(t);
   }
 

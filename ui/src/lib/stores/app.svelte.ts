@@ -1,6 +1,6 @@
 import type { Backend, Unlisten } from "../ipc/backend";
 import { messagesChangedThread, toIpcError } from "../ipc/backend";
-import type { CoreEvent, IpcError, NotificationPrefs, ThreadId, WorkspaceInfo } from "../ipc/bindings";
+import type { CoreEvent, IpcError, MessageId, NotificationPrefs, ThreadId, WorkspaceInfo } from "../ipc/bindings";
 import { focusComposer } from "../focus";
 import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
@@ -48,6 +48,7 @@ export class AppState {
   notice = $state<IpcError | null>(null);
 
   #unlisten: Unlisten | null = null;
+  #unlistenDrag: Unlisten | null = null;
   #noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(backend: Backend, opts: { pageSize?: number } = {}) {
@@ -63,6 +64,10 @@ export class AppState {
   /** Subscribes to events and loads the initial data. */
   async start(): Promise<void> {
     this.#unlisten ??= this.backend.onEvent((e) => this.handleEvent(e));
+    // Files dropped on the window go to the open conversation (only the inbox shows one).
+    this.#unlistenDrag ??= this.backend.onFileDrag((d) =>
+      this.conversation.handleFileDrag(this.view === "inbox" ? d : "leave"),
+    );
     const info = this.backend
       .workspaceInfo()
       .then((w) => (this.workspace = w))
@@ -79,6 +84,8 @@ export class AppState {
   stop(): void {
     this.#unlisten?.();
     this.#unlisten = null;
+    this.#unlistenDrag?.();
+    this.#unlistenDrag = null;
     void this.conversation.flushDraft();
   }
 
@@ -90,6 +97,7 @@ export class AppState {
     const changed = messagesChangedThread(event);
     if (changed !== null && changed === this.contact.threadId) void this.contact.load(changed, true);
     if (event.kind === "notificationPrefsChanged") this.notificationPrefs = event.prefs;
+    if (event.kind === "threadMerged") this.#threadMerged(event.from, event.into);
     if (event.kind === "openThread") {
       const compose = event.compose;
       void this.openThread(event.threadId).then(() => {
@@ -102,6 +110,28 @@ export class AppState {
         .then((w) => (this.workspace = w))
         .catch(() => undefined);
     }
+  }
+
+  /** A split email conversation was joined: whatever showed `from` shows `into` now. */
+  #threadMerged(from: ThreadId, into: ThreadId): void {
+    if (this.threads.selectedId === from) this.threads.select(into);
+    if (!this.conversation.threadMerged(from)) return;
+    this.backend.setOpenThread(into).catch(() => undefined);
+    void this.contact.load(into);
+    void this.conversation.open(into);
+  }
+
+  /**
+   * Discards a reply that has not left. Its text goes back into the thread's stored draft,
+   * before the draft there: the composer's unsaved text is saved first so it is part of that
+   * draft, and the open composer then shows the result (`messagesChanged` → refresh) and the
+   * reply's media links again.
+   */
+  async discardReply(id: MessageId): Promise<boolean> {
+    await this.conversation.flushDraft();
+    const ok = await this.outbox.discard(id);
+    if (ok) await this.conversation.reloadMediaLinks();
+    return ok;
   }
 
   async openThread(id: ThreadId): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Backend } from "../ipc/backend";
-import { messagesChangedThread, toIpcError } from "../ipc/backend";
+import { messagesChangedThread, toIpcError, type FileDrag } from "../ipc/backend";
 import type {
   ComposerWindow,
   CoreEvent,
@@ -52,11 +52,22 @@ export class ConversationStore {
   /** Files being uploaded into the composer right now. */
   attaching = $state(0);
   attachError = $state<IpcError | null>(null);
+  /** Files from the operating system are being dragged over the window (the drop highlight). */
+  dragging = $state(false);
 
   #backend: Backend;
   #draftTimer: ReturnType<typeof setTimeout> | null = null;
   #draftPending: { threadId: ThreadId; text: string } | null = null;
   #openSeq = 0;
+  /** The draft text the store holds for the open thread, as far as the window knows. */
+  #storedDraft = "";
+  /** Bumped whenever the window starts saving the draft; saves still under way. */
+  #draftEpoch = 0;
+  #saving = 0;
+  /** Bumped whenever the window saves the media links. */
+  #linksEpoch = 0;
+  /** The media-link saves, one after the other (each sends the whole list, so order matters). */
+  #linkSaves: Promise<void> = Promise.resolve();
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -96,10 +107,11 @@ export class ConversationStore {
       this.messages = detail.messages.messages;
       this.older = detail.messages.older;
       this.draft = detail.draft ?? "";
+      this.#storedDraft = this.draft;
       this.replyWindow = detail.replyWindow;
       this.historyNote = detail.historyNote;
       this.#changed("open");
-      void this.loadAttachments();
+      void this.loadAttachments(true);
       if (detail.thread.channel === "messenger" || detail.thread.channel === "instagram") void this.loadControl();
     } catch (e) {
       if (seq === this.#openSeq) this.error = toIpcError(e);
@@ -113,9 +125,12 @@ export class ConversationStore {
     const threadId = this.threadId;
     if (threadId === null) return;
     const seq = this.#openSeq;
+    const epoch = this.#draftEpoch;
     try {
       const detail = await this.#backend.openThread(threadId);
       if (seq !== this.#openSeq || this.threadId !== threadId) return;
+      // Only when no save of the window's own crossed this read is the stored draft current.
+      if (epoch === this.#draftEpoch && this.#saving === 0) this.#adoptStoredDraft(detail.draft ?? "");
       const fresh = detail.messages.messages;
       const first = fresh[0];
       const freshIds = new Set(fresh.map((m) => m.id));
@@ -140,6 +155,26 @@ export class ConversationStore {
     } catch (e) {
       if (seq === this.#openSeq) this.error = toIpcError(e);
     }
+  }
+
+  /**
+   * The stored draft changed behind the composer (a discarded reply's text went back into it,
+   * before the draft that was there). With nothing unsaved, the composer shows the stored draft
+   * as it is; while the agent is typing, their text stays and the text that arrived goes before
+   * it, in the same order as the store, and the result is saved.
+   */
+  #adoptStoredDraft(stored: string): void {
+    const known = this.#storedDraft;
+    if (stored === known) return;
+    this.#storedDraft = stored;
+    if (this.#draftPending === null) {
+      this.draft = stored;
+      return;
+    }
+    const suffix = `\n\n${known}`;
+    const added = known.trim() !== "" && stored.endsWith(suffix) ? stored.slice(0, -suffix.length) : stored;
+    if (added.trim() === "" || this.draft.startsWith(added)) return;
+    this.setDraft(this.draft.trim() === "" ? added : `${added}\n\n${this.draft}`);
   }
 
   /** Whether the header already shows what the thread list says about control. */
@@ -204,13 +239,17 @@ export class ConversationStore {
     }
   }
 
-  /** The composer's staged files and the channel's rule for files. */
-  async loadAttachments(): Promise<void> {
+  /** The composer's staged files and the channel's rule for files; `withLinks`: also the stored
+   * media links (on opening a thread, after a discard), unless the agent changed them meanwhile. */
+  async loadAttachments(withLinks = false): Promise<void> {
     const threadId = this.threadId;
     if (threadId === null) return;
+    const epoch = this.#linksEpoch;
     try {
       const attachments = await this.#backend.draftAttachments(threadId);
-      if (this.threadId === threadId) this.attachments = attachments;
+      if (this.threadId !== threadId) return;
+      this.attachments = attachments;
+      if (withLinks && epoch === this.#linksEpoch) this.mediaLinks = attachments.mediaLinks;
     } catch (e) {
       if (this.threadId === threadId) this.attachError = toIpcError(e);
     }
@@ -286,12 +325,84 @@ export class ConversationStore {
       return false;
     }
     this.attachError = null;
-    if (!this.mediaLinks.includes(link)) this.mediaLinks = [...this.mediaLinks, link];
+    if (!this.mediaLinks.includes(link)) {
+      this.mediaLinks = [...this.mediaLinks, link];
+      void this.#saveMediaLinks(link);
+    }
     return true;
   }
 
   removeMediaLink(link: string): void {
     this.mediaLinks = this.mediaLinks.filter((l) => l !== link);
+    void this.#saveMediaLinks();
+  }
+
+  /** Keeps the links with the draft in Rust; a link Rust refuses (`added`) leaves the composer. */
+  async #saveMediaLinks(added?: string): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null) return;
+    this.#linksEpoch += 1;
+    const links = this.mediaLinks;
+    const save = this.#linkSaves.then(() => this.#backend.saveDraftMediaLinks(threadId, links));
+    this.#linkSaves = save.catch(() => undefined);
+    try {
+      await save;
+    } catch (e) {
+      if (this.threadId !== threadId) return;
+      this.attachError = toIpcError(e);
+      if (added !== undefined && this.mediaLinks.includes(added)) {
+        this.mediaLinks = this.mediaLinks.filter((l) => l !== added);
+        void this.#saveMediaLinks();
+      }
+    }
+  }
+
+  /** The stored media links again (a discarded reply's links went back to the draft). */
+  reloadMediaLinks(): Promise<void> {
+    return this.loadAttachments(true);
+  }
+
+  /** Files dragged over the window: the highlight follows them; a drop is staged in the open thread. */
+  handleFileDrag(drag: FileDrag): void {
+    if (drag === "enter" || drag === "over") {
+      this.dragging = this.threadId !== null;
+      return;
+    }
+    this.dragging = false;
+    if (drag === "drop") void this.attachDropped();
+  }
+
+  /**
+   * Stages the files just dropped on the window in the open thread. Rust reads only the paths of
+   * that drop from the operating system, with the Attach button's rules; what it refuses (a
+   * folder, an unreadable or too large file) is said by name. A channel without files (SMS,
+   * WhatsApp) says why, and what to do instead.
+   */
+  async attachDropped(): Promise<void> {
+    const threadId = this.threadId;
+    if (threadId === null) return;
+    this.attachError = null;
+    const rules = this.attachments;
+    if (rules && !rules.allowed) {
+      const twilio = this.thread?.channel === "sms" || this.thread?.channel === "whatsapp";
+      this.attachError = {
+        code: "invalidInput",
+        message: twilio ? `${rules.note} Use “Media link” to send a public link to the file instead.` : rules.note,
+      };
+      return;
+    }
+    this.attaching += 1;
+    try {
+      const dropped = await this.#backend.stageDroppedFiles(threadId);
+      if (this.threadId !== threadId) return;
+      if (this.attachments) this.attachments = { ...this.attachments, staged: [...this.attachments.staged, ...dropped.staged] };
+      if (dropped.refused.length > 0) this.attachError = { code: "invalidInput", message: dropped.refused.join(" ") };
+    } catch (e) {
+      if (this.threadId === threadId) this.attachError = toIpcError(e);
+    } finally {
+      this.attaching -= 1;
+    }
+    if (this.threadId === threadId) void this.loadAttachments();
   }
 
   get canSend(): boolean {
@@ -313,7 +424,7 @@ export class ConversationStore {
     }, DRAFT_DEBOUNCE_MS);
   }
 
-  /** Saves a pending draft now (thread switch, blur, shutdown). */
+  /** Saves a pending draft now (thread switch, blur, shutdown), after the media links being saved. */
   async flushDraft(): Promise<void> {
     if (this.#draftTimer !== null) {
       clearTimeout(this.#draftTimer);
@@ -321,12 +432,32 @@ export class ConversationStore {
     }
     const pending = this.#draftPending;
     this.#draftPending = null;
-    if (!pending) return;
+    if (!pending) {
+      await this.#linkSaves;
+      return;
+    }
+    if (pending.threadId === this.threadId) this.#storedDraft = pending.text;
+    this.#draftEpoch += 1;
+    this.#saving += 1;
     try {
+      await this.#linkSaves;
       await this.#backend.saveDraft(pending.threadId, pending.text);
     } catch (e) {
       console.warn("parley: draft not saved", toIpcError(e).message);
+    } finally {
+      this.#saving -= 1;
     }
+  }
+
+
+  /**
+   * The sync joined thread `from` into another (a split email conversation): a save still
+   * pending for `from` is dropped, since the thread is gone and its saved draft is already part
+   * of the surviving thread's. True when `from` is the open thread, so the caller opens the other.
+   */
+  threadMerged(from: ThreadId): boolean {
+    if (this.#draftPending?.threadId === from) this.#cancelDraft();
+    return this.threadId === from;
   }
 
   #cancelDraft(): void {
@@ -355,8 +486,9 @@ export class ConversationStore {
         this.messages = [...this.messages, echo];
         this.#changed("send");
       }
-      // The staged files went with the reply.
+      // The staged files went with the reply, and the stored draft and links were cleared.
       if (this.threadId === threadId && this.attachments) this.attachments = { ...this.attachments, staged: [] };
+      if (this.threadId === threadId && this.#draftPending === null) this.#storedDraft = "";
       // The stored draft is now stale; clear it unless the agent already typed something new.
       if (this.#draftPending === null) {
         this.#backend.saveDraft(threadId, "").catch(() => undefined);

@@ -311,6 +311,27 @@ describe("AppState event routing", () => {
   });
 });
 
+describe("a split email conversation joined by the sync", () => {
+  it("switches the open conversation and the selection to the surviving thread", async () => {
+    const app = new AppState(mock, { pageSize: 50 });
+    await app.start();
+    await app.openThread(7);
+    app.conversation.setDraft("typed in the vanished thread");
+    app.handleEvent({ kind: "threadMerged", from: 7, into: 4 });
+    await settle(10);
+    expect(app.conversation.threadId).toBe(4);
+    expect(app.threads.selectedId).toBe(4);
+    expect(app.conversation.error).toBeNull();
+    // No save aimed at the thread that no longer exists.
+    expect(mock.calls.some(([c, a]) => c === "save_draft" && (a as { threadId: number }).threadId === 7)).toBe(false);
+    // Another thread merging away leaves the open one alone.
+    app.handleEvent({ kind: "threadMerged", from: 9, into: 3 });
+    await settle(10);
+    expect(app.conversation.threadId).toBe(4);
+    app.stop();
+  });
+});
+
 describe("muting a thread", () => {
   it("loads the muted threads at start and toggles one through the backend", async () => {
     mock.notificationPrefsValue.mutedThreads = [3];
