@@ -4,8 +4,9 @@
 //! the reply moves them to its outbox items in the same transaction (split by the channel's
 //! [`AttachmentRule`]); removing a staged file, or discarding a reply, deletes its files.
 
+use crate::conversations::safe_file_name;
 use crate::errors;
-use crate::facade::{Parley, safe_file_name};
+use crate::facade::Parley;
 use parley_channels::AttachmentRule;
 use parley_domain::*;
 use parley_store::{FileSplit, LOCAL_REF_PREFIX, StoredFile};

@@ -1,7 +1,9 @@
 //! Parley's facade: one async fn per user action. The Tauri shell forwards each command here in
 //! one line; the tests call the same functions.
 
+mod accounts;
 mod attachments;
+mod conversations;
 mod demo;
 mod drops;
 mod email;
@@ -11,6 +13,7 @@ mod facade;
 mod graph;
 pub mod links;
 pub mod media;
+mod notifications;
 pub mod notify;
 mod replies;
 mod secrets;

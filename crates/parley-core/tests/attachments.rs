@@ -6,26 +6,11 @@
 
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, RawUpload};
 use parley_domain::{AttachmentKind, DeliveryState, ErrorCode, ThreadId};
+use parley_fakes::eventually;
 use parley_fakes::{FakeTelegram, FakeTelegramConfig};
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
+use std::time::Duration;
 
 fn outgoing_folders(data: &Path) -> usize {
     std::fs::read_dir(data.join("outgoing"))

@@ -2,10 +2,10 @@
 
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
 use parley_domain::{ChannelKind, CoreEvent, DeliveryState, ErrorCode, ThreadSummary};
+use parley_fakes::eventually;
 use parley_fakes::{FakeTelegram, FakeTelegramConfig};
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct Rig {
     app: Arc<Parley>,
@@ -39,21 +39,6 @@ async fn rig(demo: DemoMode) -> Rig {
         secrets,
         dir,
     }
-}
-
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 async fn threads(app: &Parley) -> Vec<ThreadSummary> {

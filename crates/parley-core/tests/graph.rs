@@ -5,8 +5,8 @@ use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, ErrorCode, HandoverAction, HoldReason, ThreadOwner,
     ThreadSummary,
 };
+use parley_fakes::eventually;
 use parley_fakes::graph::{BOT_APP_ID, FakeGraph, FakeGraphConfig, FakePage, Platform};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -55,21 +55,6 @@ async fn rig() -> Rig {
         secrets,
         _dir: dir,
     }
-}
-
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {

@@ -5,11 +5,11 @@ use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, Direction, ErrorCode, HoldReason, TemplateVariable,
     ThreadSummary,
 };
+use parley_fakes::eventually;
 use parley_fakes::twilio::{
     FakeTwilio, FakeTwilioConfig, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER,
     TEST_TEMPLATE_SID, TEST_WHATSAPP_NUMBER,
 };
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,21 +46,6 @@ async fn rig() -> Rig {
         secrets,
         _dir: dir,
     }
-}
-
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {

@@ -209,6 +209,18 @@ fn thread_exists(conn: &Connection, thread: ThreadId) -> Result<bool> {
 /// other (a later migration's) is moved with a plain update, which fails the batch rather than
 /// lose a row should it ever collide.
 pub(crate) fn merge_threads(conn: &Connection, from: ThreadId, into: ThreadId) -> Result<()> {
+    // A reply waiting in either thread has not "seen" the other's messages by its watermark,
+    // yet every message stored before the reply was queued (a smaller id than the reply's own
+    // message) was there for the agent to read: count those as seen, so the merge alone does
+    // not hold the reply as "the customer wrote again". Messages stored after it still do.
+    conn.prepare_cached(
+        "UPDATE outbox SET seen_upto = max(seen_upto, COALESCE(
+             (SELECT MAX(m.id) FROM messages m
+              WHERE m.thread_id = CASE outbox.thread_id WHEN ?1 THEN ?2 ELSE ?1 END
+                AND m.direction = 'inbound' AND m.id < outbox.message_id), 0))
+         WHERE thread_id IN (?1, ?2)",
+    )?
+    .execute(params![from.0, into.0])?;
     let tables: Vec<String> = {
         let mut stmt = conn.prepare_cached(
             "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p

@@ -3,7 +3,7 @@
 //! the vanished thread.
 
 use parley_domain::*;
-use parley_store::{IngestOutcome, NewAccount, Store, StoredFile, ThreadMerge};
+use parley_store::{Begin, IngestOutcome, NewAccount, Recheck, Store, StoredFile, ThreadMerge};
 
 fn account(s: &mut Store, channel: ChannelKind, external_id: &str) -> AccountId {
     s.insert_account(
@@ -327,4 +327,75 @@ fn a_database_from_before_the_merge_remembers_in_reply_to() {
     let out = page(&mut s, AccountId(1), &[("p@x", "root@x", 20, &["root@x"])]);
     assert_eq!(out.merged_threads.len(), 1);
     assert_eq!(threads(&s).len(), 1);
+}
+
+#[test]
+fn a_merge_alone_does_not_hold_a_waiting_reply_but_new_mail_still_does() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, ChannelKind::Email, "agent@shop.test");
+    // The root is stored, then a reply to a missing middle mail starts its own thread.
+    page(&mut s, a, &[("root@x", "root@x", 10, &[])]);
+    page(&mut s, a, &[("reply@x", "p@x", 30, &["p@x"])]);
+    let root = thread_of(&s, "root@x");
+    let split = thread_of(&s, "reply@x");
+    // The agent answers in each thread while they are apart.
+    let in_root = s
+        .queue_reply(root, "answer in root", "Agent", 40)
+        .expect("q");
+    let in_split = s
+        .queue_reply(split, "answer in split", "Agent", 41)
+        .expect("q");
+    // The middle mail arrives (older, already read elsewhere): the threads join.
+    page(&mut s, a, &[("p@x", "root@x", 20, &["root@x"])]);
+    assert_eq!(threads(&s).len(), 1);
+    let begin = |s: &mut Store, id| s.outbox_begin(id, &Recheck::default(), 50).expect("begin");
+    // Both replies saw everything that was stored before they were queued; only the mail that
+    // arrived with the merge is new to them.
+    let held = [begin(&mut s, in_root.outbox_id)];
+    assert_eq!(
+        held,
+        [Begin::Held(root, HoldReason::CustomerWrote)],
+        "the middle mail arrived after the reply was queued"
+    );
+    s.outbox_send_anyway(in_root.message.id, 51)
+        .expect("send anyway");
+    assert_eq!(begin(&mut s, in_root.outbox_id), Begin::Send(root));
+    s.outbox_sent(in_root.outbox_id, "sent-1@shop.test", 52, 52)
+        .expect("sent");
+    assert_eq!(
+        begin(&mut s, in_split.outbox_id),
+        Begin::Held(root, HoldReason::CustomerWrote),
+        "the same mail is new to the second reply too"
+    );
+
+    // Without new mail, a merge of two threads that both existed before queueing holds nothing.
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, ChannelKind::Email, "agent@shop.test");
+    page(&mut s, a, &[("root@x", "root@x", 10, &[])]);
+    page(&mut s, a, &[("reply@x", "p@x", 30, &["p@x"])]);
+    // The agent answers the root while the reply sits apart; then the middle mail arrives as an
+    // outbound copy (from Sent), so nothing inbound arrives with it.
+    let root = thread_of(&s, "root@x");
+    let waiting = s.queue_reply(root, "answer", "Agent", 40).expect("q");
+    let mut middle = mail("p@x", "root@x", 20);
+    middle.direction = Direction::Outbound;
+    s.apply_batch(
+        a,
+        &IngestBatch {
+            messages: vec![middle],
+            reply_parents: vec![parents("p@x", &["root@x"])],
+            ..Default::default()
+        },
+        None,
+        0,
+    )
+    .expect("batch");
+    assert_eq!(threads(&s).len(), 1);
+    assert_eq!(thread_of(&s, "reply@x"), root);
+    assert_eq!(
+        s.outbox_begin(waiting.outbox_id, &Recheck::default(), 50)
+            .expect("begin"),
+        Begin::Send(root),
+        "the customer's reply was stored before the answer was queued"
+    );
 }

@@ -4,12 +4,12 @@
 use parley_channels::telegram::TelegramChannel;
 use parley_channels::{ChannelError, Reconciled};
 use parley_domain::{AccountId, ChannelKind, DeliveryState, MessageView, SyncState, ThreadId};
+use parley_fakes::eventually;
 use parley_fakes::{Customer, FakeTelegram, FakeTelegramConfig, Fault};
 use parley_store::{NewAccount, Store};
 use parley_sync::{AccountRunner, Db, EngineEvent, SyncHandle, SystemClock};
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 struct Rig {
@@ -99,21 +99,6 @@ impl Rig {
             .await
             .expect("queue");
     }
-}
-
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 async fn talk(fake: &FakeTelegram, n: usize) -> Customer {

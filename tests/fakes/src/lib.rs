@@ -13,9 +13,11 @@ mod persist;
 mod server;
 pub mod telegram;
 pub mod twilio;
+mod wait;
 
 pub use demo::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld};
 pub use telegram::{
     BotIdentity, Customer, FakeError, FakeTelegram, FakeTelegramConfig, Fault, InboundContent,
     SentFile, SentRecord,
 };
+pub use wait::eventually;
