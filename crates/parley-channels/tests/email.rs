@@ -6,7 +6,7 @@ mod email_harness;
 
 use email_harness::*;
 use parley_channels::email::*;
-use parley_channels::{Channel, ChannelError, Fetched, OutgoingMessage};
+use parley_channels::{Channel, ChannelError, Fetched, OutgoingMessage, Reconciled};
 use parley_domain::{Direction, IncomingMessage};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -640,9 +640,13 @@ async fn smtp_answers_map_to_retry_refuse_and_uncertain() {
         .unwrap_err();
     assert!(matches!(e, ChannelError::Uncertain(_)), "{e:?}");
     assert_eq!(s.sink_messages().len(), 1, "the server did act");
-    // Reconciliation looks in Sent: the copy was not appended, so find_sent says so; a send
-    // that completed is found.
+    // Reconciliation looks in Sent: only a pending copy is there (no confirmed one), so
+    // find_sent finds nothing and `sent_record` says pending; a send that completed is found.
     assert!(ch.find_sent(&id).await.unwrap().is_none());
+    assert!(matches!(
+        ch.sent_record(&id).await.unwrap(),
+        SentRecord::Pending(_)
+    ));
     let ok = ch.send(&msg("alice@customer.test")).await.unwrap();
     assert!(
         ch.find_sent(&format!("<{}>", ok.remote_id))
@@ -664,4 +668,186 @@ async fn smtp_answers_map_to_retry_refuse_and_uncertain() {
         .unwrap_err();
     assert!(matches!(e, ChannelError::Transient(_)), "{e:?}");
     assert_no_secret(&e);
+}
+
+/// Each copy of a Message-ID in Sent, as seen by a plain IMAP client: whether it carries
+/// Parley's pending keyword.
+fn sent_copies(admin: &mut Admin, id: &str) -> Vec<bool> {
+    admin.cmd("SELECT \"Sent\"");
+    let lines = admin.cmd(&format!("UID SEARCH HEADER Message-ID \"<{id}>\""));
+    let uids: Vec<String> = lines
+        .iter()
+        .find(|l| l.starts_with("* SEARCH"))
+        .map(|l| l.split_whitespace().skip(2).map(str::to_string).collect())
+        .unwrap_or_default();
+    uids.iter()
+        .map(|uid| {
+            let lines = admin.cmd(&format!("UID FETCH {uid} (FLAGS)"));
+            let line = lines.iter().find(|l| l.contains("FLAGS")).expect("flags");
+            assert!(line.contains("\\Seen"), "{line}");
+            line.contains(PENDING_KEYWORD)
+        })
+        .collect()
+}
+
+/// How many messages the SMTP sink holds with this Message-ID.
+fn delivered(s: &MailServers, id: &str) -> usize {
+    s.sink_messages()
+        .iter()
+        .filter(|(_, raw)| parse_message(raw).message_id.as_deref() == Some(id))
+        .count()
+}
+
+/// The copy in Sent is written before SMTP, marked pending, and settled by SMTP's answer, so
+/// reconciliation never reads a lost answer as "not sent" (which would send the reply twice).
+#[tokio::test(flavor = "multi_thread")]
+async fn sent_copy_written_first_makes_reconciliation_safe() {
+    let Some(s) = MailServers::start() else {
+        return;
+    };
+    let mut admin = s.admin();
+    let ch = EmailChannel::new(s.plain_config());
+    let (none, mut cursor) = sync_all(&ch, None).await;
+    assert!(none.is_empty());
+    let msg = |to: &str, id: &str| OutgoingMessage {
+        send_options: Default::default(),
+        remote_thread_id: "t@customer.test".into(),
+        customer_remote_id: to.into(),
+        text: format!("hello {id}"),
+        reply_to_remote_id: None,
+        customer_last_wrote_at: None,
+        client_message_id: Some(id.into()),
+        attachments: vec![],
+    };
+
+    // Dovecot keeps keywords in Sent.
+    let perm = admin.cmd("SELECT \"Sent\"");
+    assert!(
+        perm.iter()
+            .any(|l| l.contains("PERMANENTFLAGS") && l.contains("\\*")),
+        "{perm:?}"
+    );
+
+    // The answer after DATA is lost: uncertain; the server took it once; its copy is pending;
+    // reconciliation says unknown, never "not sent".
+    let lost = ch.new_message_id();
+    let e = ch
+        .send(&msg("drop@customer.test", &lost))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ChannelError::Uncertain(_)), "{e:?}");
+    assert_eq!(delivered(&s, &lost), 1);
+    assert_eq!(sent_copies(&mut admin, &lost), [true]);
+    assert!(matches!(
+        ch.sent_record(&lost).await.unwrap(),
+        SentRecord::Pending(_)
+    ));
+    assert_eq!(
+        ch.reconcile(&msg("drop@customer.test", &lost), 0)
+            .await
+            .unwrap(),
+        Reconciled::Unknown
+    );
+    assert_eq!(delivered(&s, &lost), 1, "nothing was sent again");
+
+    // Accepted: one copy, confirmed; reconciliation says sent.
+    let ok = ch.new_message_id();
+    let r = ch.send(&msg(CUSTOMER, &ok)).await.unwrap();
+    assert_eq!(r.remote_id, ok);
+    assert_eq!(delivered(&s, &ok), 1);
+    assert_eq!(sent_copies(&mut admin, &ok), [false]);
+    match ch.reconcile(&msg(CUSTOMER, &ok), 0).await.unwrap() {
+        Reconciled::Sent(receipt) => assert_eq!(receipt.remote_id, ok),
+        other => panic!("{other:?}"),
+    }
+
+    // Refused before DATA (451 and 550 at RCPT), or SMTP unreachable: the pending copy is gone,
+    // reconciliation proves it was not sent, and sending again delivers it once.
+    let mut down = s.plain_config();
+    down.smtp.port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let down = EmailChannel::new(down);
+    for (to, via) in [
+        ("tempfail@customer.test", &ch),
+        ("reject@customer.test", &ch),
+        (CUSTOMER, &down),
+    ] {
+        let id = ch.new_message_id();
+        let e = via.send(&msg(to, &id)).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ChannelError::Transient(_) | ChannelError::Rejected { .. }
+            ),
+            "{to}: {e:?}"
+        );
+        assert_eq!(delivered(&s, &id), 0, "{to}");
+        assert!(sent_copies(&mut admin, &id).is_empty(), "{to}");
+        assert_eq!(
+            ch.reconcile(&msg(to, &id), 0).await.unwrap(),
+            Reconciled::NotSent,
+            "{to}"
+        );
+        if to == CUSTOMER {
+            ch.send(&msg(to, &id)).await.unwrap();
+            assert_eq!(delivered(&s, &id), 1);
+            assert_eq!(sent_copies(&mut admin, &id), [false]);
+        }
+    }
+
+    // Parley stopped after writing the pending copy, before calling SMTP: unknown (safe).
+    let crashed = ch.new_message_id();
+    admin.append(
+        "Sent",
+        &mail(
+            USER,
+            CUSTOMER,
+            "Re: crash",
+            Some(&crashed),
+            "",
+            "written, never sent",
+        ),
+    );
+    admin.cmd("SELECT \"Sent\"");
+    let found = admin.cmd(&format!("UID SEARCH HEADER Message-ID \"<{crashed}>\""));
+    let uid = found
+        .iter()
+        .find(|l| l.starts_with("* SEARCH"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .expect("appended")
+        .to_string();
+    admin.cmd(&format!(
+        "UID STORE {uid} +FLAGS (\\Seen {PENDING_KEYWORD})"
+    ));
+    assert_eq!(
+        ch.reconcile(&msg(CUSTOMER, &crashed), 0).await.unwrap(),
+        Reconciled::Unknown
+    );
+    assert_eq!(delivered(&s, &crashed), 0);
+
+    // The sync shows no pending copy; the confirmed replies once each.
+    let (msgs, c) = sync_all(&ch, cursor).await;
+    cursor = c;
+    let count =
+        |msgs: &[IncomingMessage], id: &str| msgs.iter().filter(|m| m.remote_id == id).count();
+    assert_eq!(count(&msgs, &lost), 0, "a pending copy is not a message");
+    assert_eq!(count(&msgs, &crashed), 0, "a pending copy is not a message");
+    assert_eq!(count(&msgs, &ok), 1);
+    assert_eq!(
+        msgs.iter().find(|m| m.remote_id == ok).unwrap().direction,
+        Direction::Outbound
+    );
+
+    // A pending copy the sync passed over is read once its keyword is gone (as when SMTP's
+    // answer comes after the sync looked), and not again after that.
+    admin.cmd("SELECT \"Sent\"");
+    admin.cmd(&format!("UID STORE {uid} -FLAGS ({PENDING_KEYWORD})"));
+    let (msgs, c) = sync_all(&ch, cursor).await;
+    cursor = c;
+    assert_eq!(count(&msgs, &crashed), 1, "read once confirmed");
+    assert_eq!(count(&msgs, &lost), 0);
+    let (msgs, _) = sync_all(&ch, cursor).await;
+    assert_eq!(count(&msgs, &crashed), 0, "not read twice");
 }

@@ -215,6 +215,79 @@ async fn add_account_receive_and_reply_with_threading_headers() {
     assert_eq!(accounts[0].channel, ChannelKind::Email);
 }
 
+/// A reply whose SMTP answer is lost after DATA stays uncertain through the dispatcher's
+/// reconciliation passes: its pending copy in Sent says "may have been sent", so it is never
+/// queued again on its own, and the thread shows it once (the pending copy is not ingested).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_smtp_answer_stays_uncertain_and_is_not_sent_twice() {
+    let Some(s) = MailServers::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = app(&dir, secrets).await;
+    let mut admin = s.admin();
+    admin.append(
+        "INBOX",
+        &mail(
+            "Dee <drop@customer.test>",
+            USER,
+            "Refund",
+            Some("refund@customer.test"),
+            "",
+            "Where is my refund?",
+        ),
+    );
+    add(&app, &s, PASSWORD, server(s.imap_port, EmailSecurity::None))
+        .await
+        .expect("added");
+    let t = thread_of(&app, "Dee").await;
+    app.send_reply(t.id, "Refunded today.".into())
+        .await
+        .unwrap();
+    let replies = |d: &parley_domain::ThreadDetail| {
+        d.messages
+            .messages
+            .iter()
+            .filter(|m| m.text.contains("Refunded today."))
+            .map(|m| m.delivery)
+            .collect::<Vec<_>>()
+    };
+    let start = Instant::now();
+    loop {
+        let d = app.open_thread(t.id).await.unwrap();
+        if replies(&d) == [DeliveryState::Uncertain] {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            replies(&d)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(s.sink_messages().len(), 1, "the server took it once");
+    // Several dispatcher ticks (2 s each): the first reconciliation pass runs at once and finds
+    // the pending copy; the sync runs meanwhile.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let d = app.open_thread(t.id).await.unwrap();
+    assert_eq!(replies(&d), [DeliveryState::Uncertain]);
+    assert_eq!(s.sink_messages().len(), 1, "never sent a second time");
+    let raw = String::from_utf8_lossy(&s.sink_messages()[0].1).to_string();
+    let id = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("Message-ID: "))
+        .expect("Message-ID")
+        .trim()
+        .trim_matches(['<', '>'])
+        .to_string();
+    assert_eq!(
+        admin.search_header("Sent", "Message-ID", &id),
+        1,
+        "the pending copy"
+    );
+}
+
 async fn app_again(dir: &tempfile::TempDir, secrets: Arc<MemorySecrets>) -> Arc<Parley> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     app(dir, secrets).await

@@ -159,6 +159,63 @@ async fn expunged_mail_is_kept_and_marked(qresync: bool) {
     assert_eq!(stored(&*store.lock().await), got);
 }
 
+/// Replies' copies in Sent written before SMTP (pending until it answers): the sync stores no
+/// pending copy, the confirmed one once, and removing the copy of a refused send marks nothing
+/// "deleted from the mailbox" (it was never stored).
+async fn pending_sent_copies_are_not_messages(qresync: bool) {
+    let Some(s) = MailServers::start() else {
+        return;
+    };
+    let mut admin = s.admin();
+    admin.append("INBOX", &customer_mail(1));
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, account) = open_store(&dir.path().join("p.sqlite3"));
+    let ch = EmailChannel::new(config(&s, qresync));
+    for _ in 0..10 {
+        if !step(&ch, &mut store, account, Duration::ZERO).await {
+            break;
+        }
+    }
+    step(&ch, &mut store, account, Duration::ZERO).await;
+    let reply = |to: &str, text: &str| parley_channels::OutgoingMessage {
+        send_options: Default::default(),
+        remote_thread_id: "q1@customer.test".into(),
+        customer_remote_id: to.into(),
+        text: text.into(),
+        reply_to_remote_id: Some("q1@customer.test".into()),
+        customer_last_wrote_at: None,
+        client_message_id: Some(ch.new_message_id()),
+        attachments: vec![],
+    };
+    ch.send(&reply("drop@customer.test", "lost answer"))
+        .await
+        .unwrap_err();
+    ch.send(&reply("tempfail@customer.test", "refused"))
+        .await
+        .unwrap_err();
+    ch.send(&reply(CUSTOMER, "accepted")).await.unwrap();
+    for _ in 0..3 {
+        step(&ch, &mut store, account, Duration::ZERO).await;
+    }
+    let got = stored(&store);
+    assert_eq!(
+        got.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["accepted", "body 1"],
+        "{got:?}"
+    );
+    assert!(got.values().all(|(d, _)| !d), "{got:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_sent_copies_with_qresync() {
+    pending_sent_copies_are_not_messages(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_sent_copies_without_qresync() {
+    pending_sent_copies_are_not_messages(false).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn expunges_arrive_through_qresync_in_idle_and_after_a_reconnect() {
     expunged_mail_is_kept_and_marked(true).await;

@@ -30,6 +30,20 @@
 //! Every message's (mailbox, UIDVALIDITY, UID) travels in the batch so the store can trace an
 //! expunged UID back to its message (`IngestBatch::server_locations`, `vanished`).
 //!
+//! **Sending, and why Sent is written first.** A reply's exact bytes are appended to Sent with
+//! the keyword [`PENDING_KEYWORD`] *before* SMTP is called (a failed APPEND fails the send with
+//! nothing sent); SMTP accepted → the keyword is taken off that copy (and other pending copies
+//! of the same Message-ID, from an earlier attempt, are removed); refused or unreachable before
+//! the end of DATA → that copy is removed (`\Deleted` + `UID EXPUNGE` of its UID only); the
+//! answer after DATA lost (`Uncertain`) → it stays pending. So `reconcile` can tell the three
+//! apart: a confirmed copy is sent, a pending one is unknown (the agent decides), none is proven
+//! not sent. Appending only after SMTP accepted (as Parley once did) made "not in Sent" after a
+//! lost answer look like "never sent", and the customer got the reply twice. A Sent that does
+//! not keep keywords (no `\*` in PERMANENTFLAGS) gets the copy after SMTP as before, and
+//! reconciliation then answers unknown when it finds none. The sync does not ingest a pending
+//! copy (a discarded reply would show as a ghost); it keeps its UID in the cursor and reads it
+//! once the keyword is gone.
+//!
 //! **Connections.** Two IMAP sessions: one for sync (SELECT, FETCH, IDLE) held between fetches,
 //! and one for sending's APPEND, downloads and look-ups, so a reply never waits for an IDLE. A
 //! session that fails is dropped; the next call reconnects (a reused session that fails is retried
@@ -185,7 +199,15 @@ struct BoxCursor {
     total: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
     read: u32,
+    /// UIDs read while they carried [`PENDING_KEYWORD`] (a reply whose send is not settled):
+    /// not ingested, looked at again at each fetch until the keyword is gone (then read as any
+    /// mail) or the copy is (then forgotten). At most [`MAX_PENDING_UIDS`], oldest dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pending: Vec<u32>,
 }
+
+/// Pending copies a mailbox cursor keeps track of (see `BoxCursor::pending`).
+const MAX_PENDING_UIDS: usize = 64;
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
@@ -272,13 +294,29 @@ pub struct SentCopy {
     pub uid: Option<u32>,
 }
 
+/// What Sent says about a reply (see [`EmailChannel::sent_record`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentRecord {
+    /// The account has no Sent mailbox: the server cannot tell.
+    NoSentMailbox,
+    /// A copy without [`PENDING_KEYWORD`]: SMTP accepted the reply.
+    Sent(SentCopy),
+    /// Only a copy still marked pending: SMTP's answer was lost (or Parley stopped before
+    /// calling it); the server may have taken the mail.
+    Pending(SentCopy),
+    /// No copy. `proves_not_sent`: Sent keeps keywords, so Parley wrote a pending copy before
+    /// any SMTP attempt and removed it only after a refusal: SMTP never took this mail.
+    Absent { proves_not_sent: bool },
+}
+
 /// What `send_email` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentEmail {
     /// Without angle brackets; also the `remote_id` the sync will give the Sent copy.
     pub message_id: String,
     pub sent_at: Millis,
-    /// `None` when the copy could not be appended (the mail itself went out).
+    /// `None` without a Sent mailbox, or when the copy could not be confirmed or appended (the
+    /// mail itself went out).
     pub sent_copy: Option<SentCopy>,
 }
 
@@ -369,27 +407,72 @@ impl EmailChannel {
         }
     }
 
-    /// Looks for a sent message by Message-ID (with or without angle brackets) in Sent, for
-    /// reconciling a send whose answer was lost. `None`: not there, so it was not sent.
+    /// Looks for a sent message by Message-ID (with or without angle brackets) in Sent: a copy
+    /// that SMTP accepted (without [`PENDING_KEYWORD`]). `None`: no such copy; see
+    /// [`EmailChannel::sent_record`] for what that means.
     pub async fn find_sent(&self, message_id: &str) -> Result<Option<SentCopy>, ChannelError> {
+        Ok(match self.sent_record(message_id).await? {
+            SentRecord::Sent(copy) => Some(copy),
+            _ => None,
+        })
+    }
+
+    /// What Sent says about a reply Parley sent under this Message-ID (with or without angle
+    /// brackets), for reconciling a send whose answer was lost.
+    ///
+    /// The protocol that makes the answer mean something: before SMTP is called, the exact
+    /// message is appended to Sent with [`PENDING_KEYWORD`]; once SMTP accepted it the keyword
+    /// is taken off; when SMTP refused it (or was unreachable) before the end of DATA the copy
+    /// is removed (`\Deleted` + `UID EXPUNGE` of that UID). A lost answer after DATA leaves it
+    /// pending. So: a copy without the keyword → sent; only pending copies → the server may or
+    /// may not have taken it (also after a crash between the APPEND and SMTP: safe, the agent
+    /// decides); no copy at all → SMTP was never handed the mail, *provided* Sent keeps keywords
+    /// (else Parley appends only after SMTP accepted, and absence proves nothing). A pending copy
+    /// marked `\Deleted` is one Parley removed after a refusal (a server without UIDPLUS) and
+    /// counts as absent. Someone deleting the copy by hand in another client is read as absent.
+    pub async fn sent_record(&self, message_id: &str) -> Result<SentRecord, ChannelError> {
         let id = parse::clean_id(message_id).unwrap_or_default();
         self.with_ops(move |conn| {
             let id = id.clone();
             Box::pin(async move {
                 let Some(sent) = find_sent_mailbox(conn).await? else {
-                    return Ok(None);
+                    return Ok(SentRecord::NoSentMailbox);
                 };
-                let mb = conn.session.examine(&sent).await.map_err(imap_error)?;
+                // SELECT, not EXAMINE: a read-only mailbox reports no PERMANENTFLAGS.
+                let mb = conn.session.select(&sent).await.map_err(imap_error)?;
                 let uids = uid_search(
                     &mut conn.session,
                     &format!("HEADER Message-ID {}", quote(&format!("<{id}>"))),
                 )
                 .await?;
-                Ok(uids.last().map(|uid| SentCopy {
-                    mailbox: sent.clone(),
-                    uidvalidity: mb.uid_validity,
-                    uid: Some(*uid),
-                }))
+                let mut confirmed = None;
+                let mut pending = None;
+                if !uids.is_empty() {
+                    let set: Vec<String> = uids.iter().map(u32::to_string).collect();
+                    for f in uid_fetch(&mut conn.session, &set.join(","), "(UID FLAGS)").await? {
+                        let Some(uid) = f.uid.filter(|u| uids.contains(u)) else {
+                            continue;
+                        };
+                        let copy = SentCopy {
+                            mailbox: sent.clone(),
+                            uidvalidity: mb.uid_validity,
+                            uid: Some(uid),
+                        };
+                        if !is_pending(&f) {
+                            confirmed = Some(copy);
+                        } else if !is_deleted(&f) {
+                            pending = Some(copy);
+                        }
+                    }
+                }
+                conn::drain_unsolicited(conn);
+                Ok(match (confirmed, pending) {
+                    (Some(c), _) => SentRecord::Sent(c),
+                    (None, Some(p)) => SentRecord::Pending(p),
+                    (None, None) => SentRecord::Absent {
+                        proves_not_sent: keeps_pending_keyword(&mb),
+                    },
+                })
             })
         })
         .await
@@ -415,7 +498,9 @@ impl EmailChannel {
     }
 
     /// Sends a reply under a Message-ID chosen beforehand (kept in the outbox row, so a crash
-    /// or a lost answer can be reconciled with [`EmailChannel::find_sent`]).
+    /// or a lost answer can be reconciled with [`EmailChannel::sent_record`]): its copy goes to
+    /// Sent marked [`PENDING_KEYWORD`] first, then SMTP, then the copy is confirmed or removed
+    /// (see the module doc).
     pub async fn send_email_with_id(
         &self,
         message: &OutgoingMessage,
@@ -480,30 +565,81 @@ impl EmailChannel {
         })?;
         let formatted = email.formatted();
 
-        smtp::submit(&self.config, &from_addr, &[to_addr], &formatted).await?;
+        // The copy in Sent is written first, marked pending, so that "not in Sent" proves
+        // later that SMTP was never called (see `reconcile`). A failure here sends nothing.
+        let plan = {
+            let id = message_id.clone();
+            let formatted = formatted.clone();
+            self.with_ops(move |conn| {
+                let id = id.clone();
+                let formatted = formatted.clone();
+                Box::pin(async move { write_pending_copy(conn, &id, &formatted).await })
+            })
+            .await
+            .map_err(|e| match e {
+                ChannelError::Rejected { code, message } => ChannelError::Rejected {
+                    code,
+                    message: format!(
+                        "Nothing was sent: the reply could not be stored in Sent first ({message})."
+                    ),
+                },
+                other => other,
+            })?
+        };
+
+        if let Err(e) = smtp::submit(&self.config, &from_addr, &[to_addr], &formatted).await {
+            if let (SentPlan::Pending(copy), false) =
+                (&plan, matches!(e, ChannelError::Uncertain(_)))
+            {
+                // Refused or unreachable before the end of DATA: nothing went out, so the
+                // pending copy goes (only that UID). A lost answer after DATA keeps it pending.
+                let (copy, id) = (copy.clone(), message_id.clone());
+                let removed = self
+                    .with_ops(move |conn| {
+                        let (copy, id) = (copy.clone(), id.clone());
+                        Box::pin(async move { remove_pending_copy(conn, &copy, &id).await })
+                    })
+                    .await;
+                if let Err(r) = removed {
+                    tracing::warn!(error = %r, "the reply was not sent, but its pending copy stays in Sent");
+                }
+            }
+            return Err(e);
+        }
         let sent_at = now_millis();
 
-        // The mail is out; a failed copy to Sent is logged, not reported as a failed send.
-        let copy = self
-            .with_ops(move |conn| {
-                let formatted = formatted.clone();
-                Box::pin(async move {
-                    let Some(sent) = find_sent_mailbox(conn).await? else {
-                        return Ok(None);
-                    };
-                    let uid = conn::append(&mut conn.session, &sent, "\\Seen", &formatted).await?;
-                    Ok(Some(SentCopy {
-                        mailbox: sent,
-                        uidvalidity: uid.map(|(v, _)| v),
-                        uid: uid.map(|(_, u)| u),
-                    }))
+        // The mail is out; a failure to confirm or write the copy is logged, not reported as a
+        // failed send.
+        let copy = match plan {
+            SentPlan::NoSent => Ok(None),
+            SentPlan::Pending(copy) => {
+                let id = message_id.clone();
+                self.with_ops(move |conn| {
+                    let (copy, id) = (copy.clone(), id.clone());
+                    Box::pin(async move { confirm_pending_copy(conn, &copy, &id).await.map(Some) })
                 })
-            })
-            .await;
+                .await
+            }
+            SentPlan::After(sent) => {
+                self.with_ops(move |conn| {
+                    let (sent, formatted) = (sent.clone(), formatted.clone());
+                    Box::pin(async move {
+                        let uid =
+                            conn::append(&mut conn.session, &sent, "\\Seen", &formatted).await?;
+                        Ok(Some(SentCopy {
+                            mailbox: sent,
+                            uidvalidity: uid.map(|(v, _)| v),
+                            uid: uid.map(|(_, u)| u),
+                        }))
+                    })
+                })
+                .await
+            }
+        };
         let sent_copy = match copy {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(error = %e, "the reply was sent but not copied to Sent");
+                tracing::warn!(error = %e, "the reply was sent but its copy in Sent was not confirmed");
                 None
             }
         };
@@ -700,8 +836,11 @@ impl EmailChannel {
                 highest_modseq,
             }));
         }
+        // A pending copy losing its keyword changes no UIDNEXT, only HIGHESTMODSEQ: without
+        // CONDSTORE, a mailbox with pending copies to look at again is always SELECTed.
         if let Some(p) = known
             && p.below <= 1
+            && (p.pending.is_empty() || (conn.caps.condstore && p.modseq.is_some()))
         {
             let items = if conn.caps.condstore {
                 "(UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
@@ -785,6 +924,7 @@ impl EmailChannel {
                     modseq: state.highest_modseq,
                     total: state.exists.unwrap_or(0),
                     read: 0,
+                    pending: Vec::new(),
                 }
             }
         };
@@ -802,6 +942,28 @@ impl EmailChannel {
             _ => None,
         };
 
+        // Replies' copies that were pending when read: those confirmed since are read now, those
+        // removed are forgotten (they were never ingested, so their expunge touches nothing).
+        if !bc.pending.is_empty() {
+            let set: Vec<String> = bc.pending.iter().map(u32::to_string).collect();
+            let held = std::mem::take(&mut bc.pending);
+            let mut settled = Vec::new();
+            for f in uid_fetch(&mut conn.session, &set.join(","), "(UID FLAGS)").await? {
+                match f.uid.filter(|u| held.contains(u)) {
+                    Some(uid) if is_pending(&f) => bc.pending.push(uid),
+                    Some(uid) => settled.push(uid.to_string()),
+                    None => {}
+                }
+            }
+            if !settled.is_empty() {
+                for f in uid_fetch(&mut conn.session, &settled.join(","), FETCH_ITEMS).await? {
+                    if f.uid.is_some_and(|u| held.contains(&u)) {
+                        take_or_hold(&mut bc, out, RawMessage::new(name, uidvalidity, &f));
+                    }
+                }
+            }
+        }
+
         // New mail since the last fetch, oldest first, a page at a time. An explicit upper bound
         // instead of `*`: `top+1:*` returns the last message again when nothing is new.
         if last > bc.top {
@@ -814,7 +976,7 @@ impl EmailChannel {
             .await?
             {
                 if f.uid.is_some_and(|u| u > bc.top) {
-                    out.push(RawMessage::new(name, uidvalidity, &f));
+                    take_or_hold(&mut bc, out, RawMessage::new(name, uidvalidity, &f));
                 }
             }
             bc.top = hi;
@@ -876,7 +1038,7 @@ impl EmailChannel {
             let lo = hi.saturating_sub(page - 1).max(1);
             for f in uid_fetch(&mut conn.session, &format!("{lo}:{hi}"), FETCH_ITEMS).await? {
                 if f.uid.is_some_and(|u| u >= lo && u <= hi) {
-                    out.push(RawMessage::new(name, uidvalidity, &f));
+                    take_or_hold(&mut bc, out, RawMessage::new(name, uidvalidity, &f));
                     collected += 1;
                 }
             }
@@ -1175,6 +1337,8 @@ struct RawMessage {
     internal_date: Option<Millis>,
     /// `\Seen` on the server when read.
     seen: bool,
+    /// Carries [`PENDING_KEYWORD`]: a reply's copy whose send is not settled.
+    pending: bool,
     body: Vec<u8>,
 }
 
@@ -1186,8 +1350,25 @@ impl RawMessage {
             uid: f.uid.unwrap_or(0),
             internal_date: f.internal_date().map(|d| d.timestamp_millis()),
             seen: is_seen(f),
+            pending: is_pending(f),
             body: f.body().map(<[u8]>::to_vec).unwrap_or_default(),
         }
+    }
+}
+
+/// Adds a fetched message to the page, unless it is a reply's copy still marked pending: that one
+/// is not shown (a reply later discarded would stay as a ghost) and is looked at again at the
+/// next fetch (`BoxCursor::pending`).
+fn take_or_hold(bc: &mut BoxCursor, out: &mut Vec<RawMessage>, raw: RawMessage) {
+    if !raw.pending {
+        out.push(raw);
+        return;
+    }
+    if !bc.pending.contains(&raw.uid) {
+        if bc.pending.len() >= MAX_PENDING_UIDS {
+            bc.pending.remove(0);
+        }
+        bc.pending.push(raw.uid);
     }
 }
 
@@ -1355,6 +1536,188 @@ async fn find_sent_mailbox(conn: &mut Conn) -> Result<Option<String>, ChannelErr
     Ok(None)
 }
 
+/// The IMAP keyword on a reply's copy in Sent while its SMTP outcome is not known: written with
+/// the copy *before* SMTP is called, taken off once SMTP accepted the mail, the copy removed when
+/// SMTP refused it before the end of DATA. See [`EmailChannel::sent_record`].
+pub const PENDING_KEYWORD: &str = "$ParleyPending";
+
+/// Whether a mailbox keeps Parley's keyword (PERMANENTFLAGS lists `\*` or the keyword itself).
+fn keeps_pending_keyword(mb: &async_imap::types::Mailbox) -> bool {
+    use async_imap::types::Flag;
+    mb.permanent_flags.iter().any(|f| match f {
+        Flag::MayCreate => true,
+        Flag::Custom(k) => k.eq_ignore_ascii_case(PENDING_KEYWORD),
+        _ => false,
+    })
+}
+
+fn is_pending(f: &Fetch) -> bool {
+    f.flags().any(|flag| {
+        matches!(flag, async_imap::types::Flag::Custom(k) if k.eq_ignore_ascii_case(PENDING_KEYWORD))
+    })
+}
+
+fn is_deleted(f: &Fetch) -> bool {
+    f.flags()
+        .any(|flag| matches!(flag, async_imap::types::Flag::Deleted))
+}
+
+/// `UID SEARCH` for the pending copies of a Message-ID (not those already marked deleted).
+fn pending_query(id: &str) -> String {
+    format!(
+        "HEADER Message-ID {} KEYWORD {PENDING_KEYWORD} NOT DELETED",
+        quote(&format!("<{id}>"))
+    )
+}
+
+/// Where a reply's copy in Sent stands before SMTP is called.
+#[derive(Debug, Clone)]
+enum SentPlan {
+    /// The account has no Sent mailbox: no copy (reconciliation cannot tell).
+    NoSent,
+    /// Sent does not keep keywords: the copy is appended after SMTP accepted the mail, as
+    /// before (reconciliation then cannot prove a reply was not sent).
+    After(String),
+    /// The pending copy, written.
+    Pending(SentCopy),
+}
+
+/// Appends the reply's exact bytes to Sent with [`PENDING_KEYWORD`] (and `\Seen`).
+async fn write_pending_copy(
+    conn: &mut Conn,
+    id: &str,
+    formatted: &[u8],
+) -> Result<SentPlan, ChannelError> {
+    let Some(sent) = find_sent_mailbox(conn).await? else {
+        return Ok(SentPlan::NoSent);
+    };
+    // SELECT, not EXAMINE: a read-only mailbox reports no PERMANENTFLAGS.
+    let mb = conn.session.select(&sent).await.map_err(imap_error)?;
+    if !keeps_pending_keyword(&mb) {
+        return Ok(SentPlan::After(sent));
+    }
+    let appended = conn::append(
+        &mut conn.session,
+        &sent,
+        &format!("\\Seen {PENDING_KEYWORD}"),
+        formatted,
+    )
+    .await?;
+    let copy = match appended {
+        Some((v, u)) => SentCopy {
+            mailbox: sent,
+            uidvalidity: Some(v),
+            uid: Some(u),
+        },
+        // No UIDPLUS: the newest pending copy of this Message-ID is the one just written.
+        None => {
+            let uids = uid_search(&mut conn.session, &pending_query(id)).await?;
+            SentCopy {
+                mailbox: sent,
+                uidvalidity: mb.uid_validity,
+                uid: uids.last().copied(),
+            }
+        }
+    };
+    conn::drain_unsolicited(conn);
+    Ok(SentPlan::Pending(copy))
+}
+
+/// SELECTs the copy's mailbox and finds its UID again (by APPENDUID when the mailbox was not
+/// rebuilt since, else the newest pending copy of the Message-ID). Also returns every pending
+/// copy of the Message-ID.
+async fn locate_pending(
+    conn: &mut Conn,
+    copy: &SentCopy,
+    id: &str,
+) -> Result<(Option<u32>, Vec<u32>), ChannelError> {
+    let mb = conn
+        .session
+        .select(&copy.mailbox)
+        .await
+        .map_err(imap_error)?;
+    let pending = uid_search(&mut conn.session, &pending_query(id)).await?;
+    let same = copy.uidvalidity.is_none_or(|v| mb.uid_validity == Some(v));
+    let ours = copy
+        .uid
+        .filter(|u| same && pending.contains(u))
+        .or_else(|| pending.last().copied());
+    Ok((ours, pending))
+}
+
+/// `UID STORE` on a set of UIDs of the selected mailbox.
+async fn uid_store(conn: &mut Conn, uids: &[u32], query: &str) -> Result<(), ChannelError> {
+    let set: Vec<String> = uids.iter().map(u32::to_string).collect();
+    let stream = conn
+        .session
+        .uid_store(set.join(","), query)
+        .await
+        .map_err(imap_error)?;
+    let _: Vec<Fetch> = stream.try_collect().await.map_err(imap_error)?;
+    Ok(())
+}
+
+/// Marks the given UIDs of the selected mailbox `\Deleted` and, with UIDPLUS, expunges exactly
+/// those (never a plain EXPUNGE, which would also remove what others marked deleted). Without
+/// UIDPLUS they stay marked deleted; [`EmailChannel::sent_record`] ignores a pending copy so
+/// marked.
+async fn remove_uids(conn: &mut Conn, uids: &[u32]) -> Result<(), ChannelError> {
+    if uids.is_empty() {
+        return Ok(());
+    }
+    uid_store(conn, uids, "+FLAGS.SILENT (\\Deleted)").await?;
+    if conn.caps.uidplus {
+        let set: Vec<String> = uids.iter().map(u32::to_string).collect();
+        let stream = conn
+            .session
+            .uid_expunge(set.join(","))
+            .await
+            .map_err(imap_error)?;
+        let _: Vec<u32> = stream.try_collect().await.map_err(imap_error)?;
+    }
+    conn::drain_unsolicited(conn);
+    Ok(())
+}
+
+/// SMTP accepted the mail: the copy loses [`PENDING_KEYWORD`]. Other pending copies of the same
+/// Message-ID (an earlier attempt whose answer was lost, then "send again") are removed: the
+/// confirmed copy now stands for them.
+async fn confirm_pending_copy(
+    conn: &mut Conn,
+    copy: &SentCopy,
+    id: &str,
+) -> Result<SentCopy, ChannelError> {
+    let (ours, pending) = locate_pending(conn, copy, id).await?;
+    let Some(ours) = ours else {
+        return Err(ChannelError::Rejected {
+            code: 404,
+            message: "The pending copy of the reply is no longer in Sent.".into(),
+        });
+    };
+    uid_store(conn, &[ours], &format!("-FLAGS.SILENT ({PENDING_KEYWORD})")).await?;
+    let stale: Vec<u32> = pending.into_iter().filter(|u| *u != ours).collect();
+    remove_uids(conn, &stale).await?;
+    Ok(SentCopy {
+        uid: Some(ours),
+        ..copy.clone()
+    })
+}
+
+/// SMTP refused the mail (or could not be reached) before the end of DATA: nothing went out, so
+/// this attempt's pending copy is removed — that UID only; pending copies of earlier attempts
+/// (whose outcome is unknown) stay.
+async fn remove_pending_copy(
+    conn: &mut Conn,
+    copy: &SentCopy,
+    id: &str,
+) -> Result<(), ChannelError> {
+    let (ours, _) = locate_pending(conn, copy, id).await?;
+    if let Some(ours) = ours {
+        remove_uids(conn, &[ours]).await?;
+    }
+    Ok(())
+}
+
 /// Finds a message by Message-ID in INBOX, then Sent. Returns (mailbox, uid, raw bytes).
 async fn fetch_by_message_id(
     conn: &mut Conn,
@@ -1459,10 +1822,12 @@ impl Channel for EmailChannel {
         })
     }
 
-    /// Looks for the reply's Message-ID in Sent. Found: it went out. Not found: it did not
-    /// reach the server's Sent, which Parley appends to right after SMTP accepts the mail, so
-    /// the one case this misreads is a crash in the instant between the two (then the customer
-    /// may get it twice; the agent still sees it as sent once).
+    /// Looks for the reply's Message-ID in Sent ([`EmailChannel::sent_record`]): a confirmed
+    /// copy → sent; only a copy still marked [`PENDING_KEYWORD`] → unknown (the answer after
+    /// DATA was lost, or Parley stopped between writing the copy and calling SMTP — the safe
+    /// misreading: the agent decides "mark as sent" or "send again"); no copy → not sent, which
+    /// is proven because the pending copy is written before SMTP is ever called. Without a Sent
+    /// mailbox, or one that does not keep keywords, absence proves nothing → unknown.
     async fn reconcile(
         &self,
         message: &OutgoingMessage,
@@ -1474,20 +1839,17 @@ impl Channel for EmailChannel {
         let Some(id) = parse::clean_id(id) else {
             return Ok(Reconciled::Unknown);
         };
-        let has_sent = self
-            .with_ops(|conn| Box::pin(async move { find_sent_mailbox(conn).await }))
-            .await?
-            .is_some();
-        if !has_sent {
-            // No Sent mailbox to look in: the server cannot tell.
-            return Ok(Reconciled::Unknown);
-        }
-        Ok(match self.find_sent(&id).await? {
-            Some(_) => Reconciled::Sent(SendReceipt {
+        Ok(match self.sent_record(&id).await? {
+            SentRecord::Sent(_) => Reconciled::Sent(SendReceipt {
                 remote_id: id,
                 sent_at: now_millis(),
             }),
-            None => Reconciled::NotSent,
+            SentRecord::Absent {
+                proves_not_sent: true,
+            } => Reconciled::NotSent,
+            SentRecord::NoSentMailbox | SentRecord::Pending(_) | SentRecord::Absent { .. } => {
+                Reconciled::Unknown
+            }
         })
     }
 
