@@ -4,18 +4,13 @@ the mailbox added through the Accounts screen, a mail APPENDed to INBOX shown wi
 
 import email
 import imaplib
-import sys
 import time
-import pathlib
 
-import pytest
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select
 
 from conftest import by_testid, screenshot, start_app, wait_for
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "mail"))
-import servers  # noqa: E402
+from mailrig import fill, fill_email_form, mailservers, open_email_form, servers  # noqa: F401
 
 ROW_NAMED = """
 for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
@@ -41,36 +36,12 @@ def mail(subject, message_id, body, extra=""):
     ).encode()
 
 
-@pytest.fixture
-def mailservers():
-    if not pathlib.Path("/usr/sbin/dovecot").exists():
-        pytest.skip("dovecot is not installed (scripts/setup.sh --test)")
-    s = servers.MailServers().start()
-    yield s
-    s.stop()
-
-
-def fill(app, testid, value):
-    field = by_testid(app, testid)[0]
-    field.clear()
-    field.send_keys(value)
-
-
 def test_an_email_account_added_in_the_window_receives_through_idle_and_replies(workspace, mailservers):
     app = start_app(workspace)
     try:
         wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
-        by_testid(app, "accounts-button")[0].click()
-        wait_for(app, "accounts screen", lambda d: by_testid(d, "add-email-form"))
-        fill(app, "email-address", servers.USER)
-        fill(app, "email-name", "Shop Support")
-        fill(app, "email-password", servers.PASSWORD)
-        fill(app, "imap-host", "127.0.0.1")
-        Select(by_testid(app, "imap-security")[0]).select_by_value("none")
-        fill(app, "imap-port", str(mailservers.imap_port))
-        fill(app, "smtp-host", "127.0.0.1")
-        Select(by_testid(app, "smtp-security")[0]).select_by_value("none")
-        fill(app, "smtp-port", str(mailservers.smtp_port))
+        open_email_form(app)
+        fill_email_form(app, "Shop Support", mailservers.imap_port, mailservers.smtp_port)
 
         # A wrong password first: a clear refusal, nothing added.
         fill(app, "email-password", "wrong")
@@ -239,17 +210,8 @@ def test_an_email_accounts_first_sync_shows_its_progress_then_clears(workspace, 
     app = start_app(workspace)
     try:
         wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
-        by_testid(app, "accounts-button")[0].click()
-        wait_for(app, "accounts screen", lambda d: by_testid(d, "add-email-form"))
-        fill(app, "email-address", servers.USER)
-        fill(app, "email-name", "Big Mailbox")
-        fill(app, "email-password", servers.PASSWORD)
-        fill(app, "imap-host", "127.0.0.1")
-        Select(by_testid(app, "imap-security")[0]).select_by_value("none")
-        fill(app, "imap-port", str(proxy.port))
-        fill(app, "smtp-host", "127.0.0.1")
-        Select(by_testid(app, "smtp-security")[0]).select_by_value("none")
-        fill(app, "smtp-port", str(mailservers.smtp_port))
+        open_email_form(app)
+        fill_email_form(app, "Big Mailbox", proxy.port, mailservers.smtp_port)
         by_testid(app, "add-email")[0].click()
 
         # The first page (the newest 250) is stored and the second is held at the proxy, so the

@@ -12,19 +12,15 @@ import os
 import pathlib
 import stat
 import struct
-import sys
 import tempfile
 import threading
 import time
 import zlib
 
-import pytest
-from selenium.webdriver.support.ui import Select
 
 from conftest import Fake, by_testid, screenshot, start_app, wait_for
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "mail"))
-import servers  # noqa: E402
+from mailrig import fill_email_form, mailservers, open_email_form, servers  # noqa: F401
 
 ROW_NAMED = """
 for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
@@ -117,33 +113,9 @@ def hostile_mail(port):
     ).encode()
 
 
-@pytest.fixture
-def mailservers():
-    if not pathlib.Path("/usr/sbin/dovecot").exists():
-        pytest.skip("dovecot is not installed (scripts/setup.sh --test)")
-    s = servers.MailServers().start()
-    yield s
-    s.stop()
-
-
-def fill(app, testid, value):
-    field = by_testid(app, testid)[0]
-    field.clear()
-    field.send_keys(value)
-
-
 def add_mailbox(app, mailservers):
-    by_testid(app, "accounts-button")[0].click()
-    wait_for(app, "accounts screen", lambda d: by_testid(d, "add-email-form"))
-    fill(app, "email-address", servers.USER)
-    fill(app, "email-name", "Shop Support")
-    fill(app, "email-password", servers.PASSWORD)
-    fill(app, "imap-host", "127.0.0.1")
-    Select(by_testid(app, "imap-security")[0]).select_by_value("none")
-    fill(app, "imap-port", str(mailservers.imap_port))
-    fill(app, "smtp-host", "127.0.0.1")
-    Select(by_testid(app, "smtp-security")[0]).select_by_value("none")
-    fill(app, "smtp-port", str(mailservers.smtp_port))
+    open_email_form(app)
+    fill_email_form(app, "Shop Support", mailservers.imap_port, mailservers.smtp_port)
     by_testid(app, "add-email")[0].click()
     wait_for(app, "the mailbox in the list", lambda d: "Shop Support" in by_testid(d, "accounts-screen")[0].text
              or servers.USER in by_testid(d, "accounts-screen")[0].text, timeout=30)

@@ -13,6 +13,17 @@ const THREAD_PAGE_MAX: u32 = 200;
 const MESSAGE_PAGE: u32 = 80;
 
 impl Parley {
+    /// The name an agent's reply is shown under: the account's name at the provider.
+    pub(crate) async fn author_name(&self, account: AccountId) -> Result<String, IpcError> {
+        Ok(self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .map(|a| a.name)
+            .unwrap_or_else(|| "You".into()))
+    }
+
     pub async fn list_threads(
         &self,
         cursor: Option<PageCursor>,
@@ -126,13 +137,7 @@ impl Parley {
             }
         }
         let account = target.account_id;
-        let author = self
-            .db
-            .call(move |s| s.account(account))
-            .await
-            .map_err(errors::store)?
-            .map(|a| a.name)
-            .unwrap_or_else(|| "You".into());
+        let author = self.author_name(account).await?;
         let now = self.clock.now();
         let mut queued = self
             .db

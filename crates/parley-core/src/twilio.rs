@@ -490,13 +490,7 @@ impl Parley {
         text: String,
         options: SendOptions,
     ) -> Result<MessageView, IpcError> {
-        let author = self
-            .db
-            .call(move |s| s.account(account))
-            .await
-            .map_err(errors::store)?
-            .map(|a| a.name)
-            .unwrap_or_else(|| "You".into());
+        let author = self.author_name(account).await?;
         let now = self.clock.now();
         let queued = self
             .db
