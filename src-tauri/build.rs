@@ -42,6 +42,7 @@ fn main() {
         "set_open_thread",
         "open_attachment",
         "message_html",
+        "startup_probe",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

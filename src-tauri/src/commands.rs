@@ -341,3 +341,14 @@ fn os_open_error(e: &std::io::Error) -> IpcError {
         format!("The system could not open it ({e}). Is a browser or file viewer installed?"),
     )
 }
+
+/// Bench hook (`bench/startup_memory.sh`, BUDGETS P3): the window calls this once, when its
+/// first page of threads has been painted. With `PARLEY_STARTUP_PROBE` set, the time (µs since
+/// the Unix epoch) is written to that file; without it, nothing happens.
+#[tauri::command]
+pub fn startup_probe() {
+    if let Some(path) = std::env::var_os("PARLEY_STARTUP_PROBE") {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        let _ = std::fs::write(path, now.map_or(0, |d| d.as_micros()).to_string());
+    }
+}

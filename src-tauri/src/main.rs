@@ -74,6 +74,7 @@ fn main() {
             commands::set_open_thread,
             commands::open_attachment,
             commands::message_html,
+            commands::startup_probe,
         ])
         // An open thread in a focused window does not notify, so the core follows the focus.
         // Files dropped on the window: the core keeps their paths for the window to stage

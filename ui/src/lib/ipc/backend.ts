@@ -310,3 +310,13 @@ export function messagesChangedThread(event: CoreEvent): ThreadId | null {
 export function inTauri(): boolean {
   return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
 }
+
+/**
+ * Bench hook (bench/startup_memory.sh, BUDGETS P3): called once the inbox's first data is on
+ * screen, after the frame that shows it. Rust records the time only when PARLEY_STARTUP_PROBE is
+ * set; otherwise the call does nothing.
+ */
+export function reportPainted(): void {
+  if (!inTauri()) return;
+  requestAnimationFrame(() => setTimeout(() => void invoke("startup_probe").catch(() => undefined), 0));
+}
