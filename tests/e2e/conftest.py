@@ -47,21 +47,28 @@ class Workspace:
             "PARLEY_KEYRING_SERVICE": "parley-e2e",
         }
 
-    def fake_url(self, timeout=20.0) -> str:
+    def demo_url(self, service: str, timeout=20.0) -> str:
+        """The base URL of one of the demo's fakes ("telegram", "graph", "twilio"), as the app
+        wrote it to data/demo/endpoint.json."""
         path = self.root / "data/demo/endpoint.json"
         deadline = time.time() + timeout
         while time.time() < deadline:
             if path.exists():
                 try:
-                    return json.loads(path.read_text())["telegram"]
-                except (ValueError, KeyError):
+                    url = json.loads(path.read_text()).get(service)
+                    if url:
+                        return url
+                except ValueError:
                     pass
             time.sleep(0.1)
-        raise AssertionError(f"the demo never wrote {path}")
+        raise AssertionError(f"the demo wrote no {service} fake to {path}")
+
+    def fake_url(self, timeout=20.0) -> str:
+        return self.demo_url("telegram", timeout)
 
 
-class Fake:
-    """The demo's fake Telegram server, through its control API."""
+class ControlApi:
+    """A fake's HTTP /control/ API (JSON in, JSON out)."""
 
     def __init__(self, base: str):
         self.base = base.rstrip("/")
@@ -73,6 +80,10 @@ class Fake:
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read() or b"null")
+
+
+class Fake(ControlApi):
+    """The demo's fake Telegram server, through its control API."""
 
     def customer(self, first_name, last_name=None):
         return self._call("POST", "/control/customers", {"first_name": first_name, "last_name": last_name})["id"]
@@ -184,6 +195,24 @@ def wait_for(driver, what, check, timeout=20.0):
 def screenshot(driver, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+# A thread row by the customer's name shown in it (a script for `execute_script`).
+ROW_NAMED = """
+for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+  const name = row.querySelector('[data-testid="thread-name"]');
+  if (name && name.textContent === arguments[0]) return row;
+}
+return null;
+"""
+
+
+def texts(driver, testid):
+    """The text of every element with this data-testid, in document order."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
+        testid,
+    )
 
 
 def by_testid(driver, testid):

@@ -8,24 +8,9 @@ import time
 
 from selenium.webdriver.common.keys import Keys
 
-from conftest import by_testid, screenshot, start_app, wait_for
+from conftest import ROW_NAMED, by_testid, screenshot, start_app, texts, wait_for
 
 from mailrig import fill, fill_email_form, mailservers, open_email_form, servers  # noqa: F401
-
-ROW_NAMED = """
-for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
-  const name = row.querySelector('[data-testid="thread-name"]');
-  if (name && name.textContent === arguments[0]) return row;
-}
-return null;
-"""
-
-
-def texts(driver, testid):
-    return driver.execute_script(
-        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
-        testid,
-    )
 
 
 def mail(subject, message_id, body, extra=""):

@@ -18,17 +18,10 @@ import time
 import zlib
 
 
-from conftest import Fake, by_testid, screenshot, start_app, wait_for
+from conftest import ROW_NAMED, Fake, by_testid, screenshot, start_app, wait_for
 
 from mailrig import fill_email_form, mailservers, open_email_form, servers  # noqa: F401
 
-ROW_NAMED = """
-for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
-  const name = row.querySelector('[data-testid="thread-name"]');
-  if (name && name.textContent === arguments[0]) return row;
-}
-return null;
-"""
 
 FRAME = "const f = document.querySelector('[data-testid=\"email-frame\"]'); const d = f && f.contentDocument;"
 

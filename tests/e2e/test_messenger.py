@@ -1,28 +1,15 @@
 """A Facebook Page in the real window: the demo's simulated Page (the fake Graph API in-process),
 a Messenger message injected, shown with the reply-window countdown, answered, received."""
 
-import json
 import time
-import urllib.request
 
 from selenium.webdriver.common.keys import Keys
 
-from conftest import by_testid, screenshot, wait_for
+from conftest import ControlApi, ROW_NAMED, by_testid, screenshot, texts, wait_for
 
 
-class FakeGraphControl:
+class FakeGraphControl(ControlApi):
     """The demo's fake Graph API, through its /control/ API."""
-
-    def __init__(self, base: str):
-        self.base = base.rstrip("/")
-
-    def _call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read() or b"null")
 
     def customer(self, platform, name, username=None):
         return self._call("POST", "/control/customers", {"platform": platform, "name": name, "username": username})
@@ -41,34 +28,7 @@ class FakeGraphControl:
 
 
 def graph_url(workspace, timeout=20.0):
-    path = workspace.root / "data/demo/endpoint.json"
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists():
-            try:
-                url = json.loads(path.read_text()).get("graph")
-                if url:
-                    return url
-            except ValueError:
-                pass
-        time.sleep(0.1)
-    raise AssertionError(f"the demo wrote no fake Graph API to {path}")
-
-
-ROW_NAMED = """
-for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
-  const name = row.querySelector('[data-testid="thread-name"]');
-  if (name && name.textContent === arguments[0]) return row;
-}
-return null;
-"""
-
-
-def texts(driver, testid):
-    return driver.execute_script(
-        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
-        testid,
-    )
+    return workspace.demo_url("graph", timeout)
 
 
 def test_a_messenger_message_shows_the_window_countdown_and_a_reply_reaches_meta(app, workspace):

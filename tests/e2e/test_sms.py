@@ -1,31 +1,18 @@
 """SMS in the real window: the demo's simulated SMS number (the fake Twilio API in-process), a text
 injected, shown, answered; the reply reaches the fake and its delivery status follows to delivered."""
 
-import json
 import time
-import urllib.request
 
 from selenium.webdriver.common.keys import Keys
 
-from conftest import by_testid, screenshot, wait_for
+from conftest import ControlApi, ROW_NAMED, by_testid, screenshot, texts, wait_for
 
 DEMO_SMS_NUMBER = "+15005550006"
 CUSTOMER = "+14155550177"
 
 
-class FakeTwilioControl:
+class FakeTwilioControl(ControlApi):
     """The demo's fake Twilio API, through its /control/ API."""
-
-    def __init__(self, base: str):
-        self.base = base.rstrip("/")
-
-    def _call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read() or b"null")
 
     def inbound(self, sender, to, body):
         return self._call("POST", "/control/inbound", {"from": sender, "to": to, "body": body})
@@ -35,34 +22,7 @@ class FakeTwilioControl:
 
 
 def twilio_url(workspace, timeout=20.0):
-    path = workspace.root / "data/demo/endpoint.json"
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists():
-            try:
-                url = json.loads(path.read_text()).get("twilio")
-                if url:
-                    return url
-            except ValueError:
-                pass
-        time.sleep(0.1)
-    raise AssertionError(f"the demo wrote no fake Twilio API to {path}")
-
-
-ROW_NAMED = """
-for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
-  const name = row.querySelector('[data-testid="thread-name"]');
-  if (name && name.textContent === arguments[0]) return row;
-}
-return null;
-"""
-
-
-def texts(driver, testid):
-    return driver.execute_script(
-        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
-        testid,
-    )
+    return workspace.demo_url("twilio", timeout)
 
 
 def test_an_sms_appears_and_a_reply_is_delivered(app, workspace):

@@ -5,32 +5,15 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import Fake, by_testid, screenshot, start_app, wait_for
+from conftest import ROW_NAMED, Fake, by_testid, screenshot, start_app, texts, wait_for
 
 
 def rows(driver):
     return by_testid(driver, "thread-row")
 
 
-ROW_NAMED = """
-const rows = document.querySelectorAll('[data-testid="thread-row"]');
-for (const row of rows) {
-  const name = row.querySelector('[data-testid="thread-name"]');
-  if (name && name.textContent === arguments[0]) return row;
-}
-return null;
-"""
-
-
 def row_named(driver, name):
     return driver.execute_script(ROW_NAMED, name)
-
-
-def texts(driver, testid):
-    return driver.execute_script(
-        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map(e => e.textContent)",
-        testid,
-    )
 
 
 def test_demo_threads_appear_and_a_reply_reaches_the_provider(app, workspace):
