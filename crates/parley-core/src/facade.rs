@@ -445,6 +445,32 @@ impl Parley {
         self.runners.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The demo's account for `identity`'s channel: the one stored earlier, or a new one.
+    async fn demo_account(
+        &self,
+        existing: &[AccountRow],
+        identity: &AccountIdentity,
+    ) -> Result<AccountId, IpcError> {
+        if let Some(a) = existing
+            .iter()
+            .find(|a| a.is_demo && a.channel == identity.channel)
+        {
+            return Ok(a.id);
+        }
+        let now = self.clock.now();
+        let new = NewAccount {
+            channel: identity.channel,
+            name: identity.name.clone(),
+            handle: identity.handle.clone(),
+            external_id: identity.external_id.clone(),
+            is_demo: true,
+        };
+        self.db
+            .call(move |s| s.insert_account(&new, now))
+            .await
+            .map_err(errors::store)
+    }
+
     async fn start_demo(&self) -> Result<(), IpcError> {
         let runtime = DemoRuntime::start(&self.paths.data_dir).await?;
         let identity = runtime.identity();
@@ -453,26 +479,7 @@ impl Parley {
             .call(|s| s.accounts())
             .await
             .map_err(errors::store)?;
-        let account_id = match existing
-            .iter()
-            .find(|a| a.is_demo && a.channel == identity.channel)
-        {
-            Some(a) => a.id,
-            None => {
-                let now = self.clock.now();
-                let new = NewAccount {
-                    channel: identity.channel,
-                    name: identity.name.clone(),
-                    handle: identity.handle.clone(),
-                    external_id: identity.external_id.clone(),
-                    is_demo: true,
-                };
-                self.db
-                    .call(move |s| s.insert_account(&new, now))
-                    .await
-                    .map_err(errors::store)?
-            }
-        };
+        let account_id = self.demo_account(&existing, &identity).await?;
         let handle = self.runner_for(account_id, runtime.channel()).spawn();
         self.lock_runners()
             .insert(account_id, Runner::Running(handle));
@@ -513,27 +520,7 @@ impl Parley {
             self.run_graph(id, channel);
         }
         for (identity, channel) in runtime.twilio_channels() {
-            let found = existing
-                .iter()
-                .find(|a| a.is_demo && a.channel == identity.channel)
-                .map(|a| a.id);
-            let id = match found {
-                Some(id) => id,
-                None => {
-                    let now = self.clock.now();
-                    let new = NewAccount {
-                        channel: identity.channel,
-                        name: identity.name.clone(),
-                        handle: identity.handle.clone(),
-                        external_id: identity.external_id.clone(),
-                        is_demo: true,
-                    };
-                    self.db
-                        .call(move |s| s.insert_account(&new, now))
-                        .await
-                        .map_err(errors::store)?
-                }
-            };
+            let id = self.demo_account(&existing, &identity).await?;
             self.run_twilio(id, channel);
         }
         *self.demo.lock().await = Some(runtime);
