@@ -272,7 +272,23 @@ impl MailServers {
         self.start_dovecot();
     }
 
+    /// Starts the sink; a port taken between `free_port` and the sink's bind (another test
+    /// process got it first) makes it exit before READY, so it is tried again on fresh ports.
     fn start_sink(&mut self) {
+        for attempt in 1..=5 {
+            if self.try_start_sink() {
+                return;
+            }
+            let err =
+                std::fs::read_to_string(self.dir.path().join("sink.stderr")).unwrap_or_default();
+            eprintln!("the SMTP sink did not start (attempt {attempt}), trying other ports: {err}");
+            self.smtp_port = free_port();
+            self.smtps_port = free_port();
+        }
+        panic!("the SMTP sink did not start on five pairs of ports");
+    }
+
+    fn try_start_sink(&mut self) -> bool {
         let d = self.dir.path();
         let mut child = Command::new(python_with_aiosmtpd())
             .arg(mail_dir().join("smtp_sink.py"))
@@ -297,8 +313,13 @@ impl MailServers {
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "READY", "the SMTP sink did not start");
+        if line.trim() != "READY" {
+            let _ = child.kill();
+            let _ = child.wait();
+            return false;
+        }
         self.sink = Some(child);
+        true
     }
 
     pub fn stop_sink(&mut self) {
