@@ -16,6 +16,7 @@ fn main() {
     let _log_guard = setup::logging(&paths.log_dir);
     tracing::info!(data = %paths.data_dir.display(), "Parley starting");
 
+    let bus_id = setup::instance_bus_id("app.parley.desktop", &paths.data_dir);
     let mut config = setup::core_config(paths);
     let (notifier, clicks) = notifier::DesktopNotifier::start();
     config.notifier = std::sync::Arc::new(notifier);
@@ -31,7 +32,18 @@ fn main() {
     let focus = parley.clone();
 
     let media_core = parley.clone();
-    let result = media::register(tauri::Builder::default(), media_core)
+    // First: a second launch on this workspace (refused by the core's lock above) hands over to
+    // the running window, which comes forward, and exits.
+    let builder = tauri::Builder::default().plugin(
+        tauri_plugin_single_instance::Builder::new()
+            .dbus_id(bus_id)
+            .callback(|app, _args, _cwd| {
+                tracing::info!("Parley was launched again: bringing the window forward");
+                tray::raise(app);
+            })
+            .build(),
+    );
+    let result = media::register(builder, media_core)
         .manage(core)
         .invoke_handler(tauri::generate_handler![
             commands::workspace_info,

@@ -94,3 +94,45 @@ pub fn core_config(paths: Paths) -> CoreConfig {
     }
     config
 }
+
+/// The session-bus name under which the running Parley of this data folder answers a second
+/// launch (Linux; `tauri-plugin-single-instance` appends `.SingleInstance`). One name per
+/// folder, so a workspace elsewhere (`PARLEY_DATA_DIR`: tests, a second shop) is its own
+/// instance, as it has its own lock. FNV-1a of the folder's path, stable across builds.
+pub fn instance_bus_id(identifier: &str, data_dir: &Path) -> String {
+    let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let hash = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{identifier}.w{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_data_folder_has_its_own_valid_bus_name() {
+        let a = instance_bus_id(
+            "app.parley.desktop",
+            Path::new("/home/ana/.local/share/parley"),
+        );
+        let b = instance_bus_id("app.parley.desktop", Path::new("/tmp/parley-e2e-x/data"));
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            instance_bus_id(
+                "app.parley.desktop",
+                Path::new("/home/ana/.local/share/parley")
+            )
+        );
+        // A D-Bus element: letters, digits, '_' or '-', not starting with a digit.
+        let last = a.rsplit('.').next().expect("element");
+        assert!(last.starts_with('w') && last.len() == 17, "{a}");
+        assert!(last.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+    }
+}

@@ -143,17 +143,23 @@ def workspace_processes(workspace) -> list:
     return pids
 
 
-def reap(workspace, when):
+def reap(workspace, when, spare=frozenset()):
     """Makes sure nothing started for `workspace` outlives it. Ending the session does not always
     end the app: now and then (about 1 quit in 10 here) WebKitWebDriver is gone before it stopped
     the app it launched, and the app runs on, window open, event loop idle (seen with gdb). Left
     alone it goes on syncing its demo and raising notifications on the shared bus while later
     tests count theirs (a CI failure: a demo customer's photo notified during the do-not-disturb
-    test). What had to be stopped is listed in artifacts/reaped.log, with its logs beside it."""
+    test). What had to be stopped is listed in artifacts/reaped.log, with its logs beside it.
+    `spare`: processes that were running before this app started (another app on the same
+    workspace, which the test still uses)."""
+
+    def ours():
+        return [p for p in workspace_processes(workspace) if p not in spare]
+
     deadline = time.time() + 2
-    while workspace_processes(workspace) and time.time() < deadline:
+    while ours() and time.time() < deadline:
         time.sleep(0.1)
-    left = workspace_processes(workspace)
+    left = ours()
     if not left:
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -169,13 +175,13 @@ def reap(workspace, when):
     if (workspace.root / "logs").is_dir():
         shutil.copytree(workspace.root / "logs", ARTIFACTS / f"reaped-{workspace.root.name}", dirs_exist_ok=True)
     for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        for pid in workspace_processes(workspace):
+        for pid in ours():
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
         deadline = time.time() + grace
-        while workspace_processes(workspace) and time.time() < deadline:
+        while ours() and time.time() < deadline:
             time.sleep(0.1)
 
 
@@ -184,6 +190,8 @@ class App(webdriver.Remote):
 
     driver_process: subprocess.Popen
     workspace: "Workspace"
+    # The workspace's processes from before this app started: not this app's to stop.
+    spare: frozenset
 
     def quit(self):
         try:
@@ -194,7 +202,7 @@ class App(webdriver.Remote):
                 self.driver_process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.driver_process.kill()
-            reap(self.workspace, "after quit")
+            reap(self.workspace, "after quit", self.spare)
 
 
 def start_app(workspace: Workspace, extra_env=None) -> App:
@@ -202,6 +210,7 @@ def start_app(workspace: Workspace, extra_env=None) -> App:
     # whose environment points the app at this test's private folders.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     last_error = None
+    spare = frozenset(workspace_processes(workspace))
     for _attempt in range(3):
         port, native = free_ports(2)
         log = open(ARTIFACTS / "tauri-driver.log", "ab")
@@ -228,10 +237,11 @@ def start_app(workspace: Workspace, extra_env=None) -> App:
             except subprocess.TimeoutExpired:
                 process.kill()
             # The session may have failed after the app was launched: it must not live on.
-            reap(workspace, "after a failed session")
+            reap(workspace, "after a failed session", spare)
             continue
         driver.driver_process = process
         driver.workspace = workspace
+        driver.spare = spare
         driver.implicitly_wait(0)
         return driver
     raise AssertionError(f"tauri-driver could not open a session three times: {last_error!r}")

@@ -1,11 +1,23 @@
 """The real window: demo workspace, reading, replying, hostile content, restart."""
 
+import os
+import subprocess
 import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import ROW_NAMED, Fake, by_testid, screenshot, start_app, texts, wait_for
+from conftest import (
+    ROW_NAMED,
+    Fake,
+    app_binary,
+    by_testid,
+    screenshot,
+    start_app,
+    texts,
+    wait_for,
+    workspace_processes,
+)
 
 
 def rows(driver):
@@ -121,3 +133,47 @@ def test_keyboard_moves_opens_and_replies(app, workspace):
     search = wait_for(app, "search focused", lambda d: d.switch_to.active_element.get_attribute("data-testid") == "search-input" and d.switch_to.active_element)
     search.send_keys("invoice")
     wait_for(app, "search results", lambda d: len(by_testid(d, "search-result")) >= 1)
+
+
+def app_log(workspace):
+    return "".join(p.read_text(errors="replace") for p in (workspace.root / "logs").glob("parley*"))
+
+
+def test_a_second_launch_brings_the_running_window_forward_and_exits(app, workspace):
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+    fake = Fake(workspace.fake_url())
+    # Launched as a user would, from the menu or a terminal: same workspace, no WebDriver.
+    second = subprocess.run([app_binary()], env={**os.environ, **workspace.env}, timeout=60,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert second.returncode == 0
+    wait_for(app, "the running one told", lambda d: "launched again" in app_log(workspace), timeout=10)
+    apps = [p for p in workspace_processes(workspace) if os.readlink(f"/proc/{p}/exe").endswith("/parley")]
+    assert len(apps) == 1, apps
+    # One sync, one database: the running window goes on as before.
+    chat = fake.customer("Alan", "Turing")
+    fake.inject(chat, "Still there?")
+    wait_for(app, "a message after the second launch", lambda d: row_named(d, "Alan Turing"))
+    # The second one stopped at the workspace lock, before opening the database.
+    log = app_log(workspace)
+    assert log.count("Parley starting") == 2 and "Parley is already open with this workspace" in log, log
+
+
+def test_a_second_parley_that_cannot_reach_the_first_says_the_workspace_is_in_use(app, workspace):
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+    # Without the session bus the second launch cannot hand over: its window must say why it
+    # shows nothing, and it must not have touched the workspace the first one is using.
+    second = start_app(workspace, {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    try:
+        reason = wait_for(second, "the reason", lambda d: texts(d, "start-error-message"))
+        assert "already open with this workspace" in reason[0] and str(workspace.root / "data") in reason[0], reason
+        assert not rows(second)
+        # Still there later: not a notice that fades.
+        time.sleep(7)
+        assert texts(second, "start-error-message") == reason
+        screenshot(second, "already-running")
+    finally:
+        second.quit()
+    fake = Fake(workspace.fake_url())
+    chat = fake.customer("Katherine", "Johnson")
+    fake.inject(chat, "Hello?")
+    wait_for(app, "the first one still syncing", lambda d: row_named(d, "Katherine Johnson"))

@@ -3,6 +3,7 @@ use crate::errors;
 use crate::notifications::load_notification_prefs;
 use crate::notify::{self, NoNotifier, Notifier, NotifyHandle};
 use crate::secrets::SecretStore;
+use crate::workspace_lock::WorkspaceLock;
 use parley_channels::Channel;
 use parley_channels::graph::{self as graph_api, GraphChannel};
 use parley_channels::telegram::{self, TelegramChannel};
@@ -106,6 +107,8 @@ pub struct Parley {
     pub(crate) notification_prefs: tokio::sync::Mutex<NotificationPrefs>,
     /// The paths of the last files dropped on the window (staged once, shortly after).
     pub(crate) drops: crate::drops::DropRegistry,
+    /// This process's claim on the data folder, for as long as the core lives.
+    _workspace_lock: WorkspaceLock,
 }
 
 pub(crate) fn secret_key(channel: ChannelKind, external_id: &str) -> String {
@@ -116,6 +119,8 @@ impl Parley {
     /// Opens (or creates) the store, recovers interrupted sends, starts every account's sync and,
     /// with no real account, the demo workspace. Must run inside a tokio runtime.
     pub async fn start(config: CoreConfig) -> Result<Arc<Parley>, IpcError> {
+        // Before anything is read or recovered: the workspace may be another process's.
+        let workspace_lock = WorkspaceLock::acquire(&config.paths.data_dir)?;
         let db_path = config.paths.database();
         let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
             .await
@@ -162,6 +167,7 @@ impl Parley {
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
             drops: Default::default(),
+            _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();
 

@@ -18,6 +18,7 @@ pub mod notify;
 mod replies;
 mod secrets;
 mod twilio;
+mod workspace_lock;
 
 pub use attachments::{RawUpload, percent_decode};
 pub use facade::{CoreConfig, DemoMode, Parley, Paths};

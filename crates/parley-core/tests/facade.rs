@@ -434,3 +434,79 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
     app.remove_account(account).await.expect("removed");
     assert!(app.notification_prefs().await.muted_threads.is_empty());
 }
+
+#[tokio::test]
+async fn a_second_start_on_the_same_workspace_is_refused_and_touches_nothing() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = Arc::new(MemorySecrets::default());
+    let start = || {
+        let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+        config.telegram_api = fake.base_url();
+        config.demo = DemoMode::Off;
+        config.long_poll = Duration::from_secs(1);
+        Parley::start(config)
+    };
+    let first = start().await.expect("first start");
+    first
+        .add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    let c = fake.customer("Hedy", Some("Lamarr"), None);
+    fake.inject_text(&c, "one").expect("inject");
+    eventually("stored", Duration::from_secs(10), || async {
+        threads(&first).await.len() == 1
+    })
+    .await;
+
+    let refused = match start().await {
+        Ok(_) => panic!("a second Parley started on a workspace in use"),
+        Err(e) => e,
+    };
+    assert_eq!(refused.code, ErrorCode::AlreadyRunning);
+    assert!(
+        refused
+            .message
+            .contains(&dir.path().join("data").display().to_string()),
+        "{}",
+        refused.message
+    );
+
+    // The first goes on alone: a new message arrives once.
+    fake.inject_text(&c, "two").expect("inject");
+    eventually("the next message", Duration::from_secs(10), || async {
+        threads(&first)
+            .await
+            .first()
+            .is_some_and(|t| t.snippet == "two" && t.unread_count == 2)
+    })
+    .await;
+
+    // Closed, the workspace is free again, with everything in it.
+    drop(first);
+    let again = eventually_start(&start).await;
+    assert_eq!(threads(&again).await[0].snippet, "two");
+}
+
+/// Starts once the previous core has let go of the workspace (its last tasks end shortly after
+/// it is dropped).
+async fn eventually_start<F, Fut>(start: &F) -> Arc<Parley>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Arc<Parley>, parley_domain::IpcError>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match start().await {
+            Ok(app) => return app,
+            Err(e)
+                if e.code == ErrorCode::AlreadyRunning && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("start after close: {e}"),
+        }
+    }
+}

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Storage,
     /// The link is not http, https or mailto.
     UnsafeLink,
+    /// Another Parley process has this workspace open.
+    AlreadyRunning,
     Internal,
 }
 

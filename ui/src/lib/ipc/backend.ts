@@ -147,6 +147,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "keychain",
   "storage",
   "unsafeLink",
+  "alreadyRunning",
   "internal",
 ]);
 

@@ -306,7 +306,7 @@ export type DroppedFiles = { staged: Array<StagedAttachment>, refused: Array<str
 
 export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
 
-export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "internal";
+export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
 export type IpcError = { code: ErrorCode, 
 /**

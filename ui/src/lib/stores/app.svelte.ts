@@ -46,6 +46,9 @@ export class AppState {
   }
   /** A transient error for actions without their own place (open link, open attachment). */
   notice = $state<IpcError | null>(null);
+  /** Why the core did not start (another Parley has the workspace, the disk failed...): the
+   * window shows this instead of an empty inbox, for as long as it is open. */
+  startError = $state<IpcError | null>(null);
 
   #unlisten: Unlisten | null = null;
   #unlistenDrag: Unlisten | null = null;
@@ -71,7 +74,8 @@ export class AppState {
     const info = this.backend
       .workspaceInfo()
       .then((w) => (this.workspace = w))
-      .catch((e) => this.showNotice(e));
+      // `workspace_info` fails only when the core itself could not start.
+      .catch((e) => (this.startError = toIpcError(e)));
     await Promise.all([
       info,
       this.threads.loadFirst(),

@@ -449,3 +449,25 @@ describe("AccountsStore", () => {
     expect(accounts.accounts[0].sync.state).toBe("live");
   });
 });
+
+describe("a core that did not start", () => {
+  it("keeps the reason on screen instead of a notice that fades", async () => {
+    vi.useFakeTimers();
+    const reason = { code: "alreadyRunning", message: "Parley is already open with this workspace (/w)." };
+    vi.spyOn(mock, "workspaceInfo").mockRejectedValue(reason);
+    vi.spyOn(mock, "listThreads").mockRejectedValue(reason);
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    expect(app.startError).toEqual(reason);
+    expect(app.notice).toBeNull();
+    vi.advanceTimersByTime(60_000);
+    expect(app.startError).toEqual(reason);
+  });
+
+  it("is not set when the core answers", async () => {
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    expect(app.startError).toBeNull();
+    expect(app.workspace?.dataDir).toBeTruthy();
+  });
+});
