@@ -8,9 +8,10 @@
 # The peer is bench/empty-tauri: the same tauri version, features and release profile, a static
 # page, outside Parley's workspace. Both windows report "painted" the same way: the page calls
 # the `startup_probe` command after the frame that shows its content (Parley: once the first
-# page of threads, accounts and outbox are loaded, ui/src/lib/ipc/backend.ts `reportPainted`),
-# and Rust writes the wall clock (µs) to the file named by PARLEY_STARTUP_PROBE. Start-up is
-# that time minus the time taken just before `exec` of the binary, so it includes loading it.
+# page of threads, accounts and outbox are loaded, ui/src/lib/ipc/backend.ts `reportPainted`) with that
+# frame's wall-clock time (µs, the page's clock: the call can wait behind the window's other
+# first calls), and Rust writes it to the file named by PARLEY_STARTUP_PROBE. Start-up is that
+# time minus the time taken just before `exec` of the binary, so it includes loading it.
 #
 # Builds (release; Parley in /var/tmp/parley-release or $PARLEY_RELEASE_TARGET, the peer in
 # /var/tmp/parley-empty-tauri or $PARLEY_EMPTY_TARGET, the generator in

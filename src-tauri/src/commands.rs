@@ -343,12 +343,20 @@ fn os_open_error(e: &std::io::Error) -> IpcError {
 }
 
 /// Bench hook (`bench/startup_memory.sh`, BUDGETS P3): the window calls this once, when its
-/// first page of threads has been painted. With `PARLEY_STARTUP_PROBE` set, the time (µs since
-/// the Unix epoch) is written to that file; without it, nothing happens.
+/// first page of threads has been painted, with the wall-clock time of that frame
+/// (`painted_at_us`, µs since the Unix epoch, from the page's clock). With
+/// `PARLEY_STARTUP_PROBE` set, that time (or, without it, the time the call arrived) is written
+/// to that file; without it, nothing happens. The page's own time, because the call itself can
+/// wait behind the window's other first calls, which the painted frame did not.
 #[tauri::command]
-pub fn startup_probe() {
+pub fn startup_probe(painted_at_us: Option<f64>) {
+    tracing::info!("inbox painted");
     if let Some(path) = std::env::var_os("PARLEY_STARTUP_PROBE") {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-        let _ = std::fs::write(path, now.map_or(0, |d| d.as_micros()).to_string());
+        let at = match painted_at_us {
+            Some(us) if us.is_finite() && us > 0.0 => format!("{us:.0}"),
+            _ => now.map_or(0, |d| d.as_micros()).to_string(),
+        };
+        let _ = std::fs::write(path, at);
     }
 }

@@ -12,6 +12,7 @@ mod tray;
 use tauri::Emitter;
 
 fn main() {
+    let started = std::time::Instant::now();
     let paths = setup::paths();
     let _log_guard = setup::logging(&paths.log_dir);
     tracing::info!(data = %paths.data_dir.display(), "Parley starting");
@@ -24,8 +25,9 @@ fn main() {
     let core = commands::Core(tauri::async_runtime::block_on(parley_core::Parley::start(
         config,
     )));
-    if let Err(e) = &core.0 {
-        tracing::error!("Parley could not start: {}", e.message);
+    match &core.0 {
+        Ok(_) => tracing::info!(ms = started.elapsed().as_millis(), "core started"),
+        Err(e) => tracing::error!("Parley could not start: {}", e.message),
     }
     let events = core.0.as_ref().ok().map(|p| p.subscribe());
     let parley = core.0.as_ref().ok().cloned();
@@ -99,6 +101,7 @@ fn main() {
             _ => {}
         })
         .setup(move |app| {
+            tracing::info!(ms = started.elapsed().as_millis(), "window set up");
             if let Some(p) = parley {
                 let tray = tray::install(app.handle(), p.clone());
                 tray::follow_unread(app.handle().clone(), p.clone(), tray);

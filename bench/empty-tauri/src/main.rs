@@ -4,10 +4,14 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 #[tauri::command]
-fn startup_probe() {
+fn startup_probe(painted_at_us: Option<f64>) {
     if let Some(path) = std::env::var_os("PARLEY_STARTUP_PROBE") {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-        let _ = std::fs::write(path, now.map_or(0, |d| d.as_micros()).to_string());
+        let at = match painted_at_us {
+            Some(us) if us.is_finite() && us > 0.0 => format!("{us:.0}"),
+            _ => now.map_or(0, |d| d.as_micros()).to_string(),
+        };
+        let _ = std::fs::write(path, at);
     }
 }
 

@@ -319,5 +319,11 @@ export function inTauri(): boolean {
  */
 export function reportPainted(): void {
   if (!inTauri()) return;
-  requestAnimationFrame(() => setTimeout(() => void invoke("startup_probe").catch(() => undefined), 0));
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      // The frame's own time: the call may wait behind the window's first loads.
+      const paintedAtUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+      void invoke("startup_probe", { paintedAtUs }).catch(() => undefined);
+    }, 0),
+  );
 }
