@@ -17,7 +17,15 @@ fn main() {
     let _log_guard = setup::logging(&paths.log_dir);
     tracing::info!(data = %paths.data_dir.display(), "Parley starting");
 
-    let bus_id = setup::instance_bus_id("app.parley.desktop", &paths.data_dir);
+    // Created now (the core would do it), so that every start derives the same bus name.
+    if let Err(e) = std::fs::create_dir_all(&paths.data_dir) {
+        tracing::warn!(
+            "cannot create the data folder {}: {e}",
+            paths.data_dir.display()
+        );
+    }
+    let context = tauri::generate_context!();
+    let bus_id = setup::instance_bus_id(&context.config().identifier, &paths.data_dir);
     let mut config = setup::core_config(paths);
     let (notifier, clicks) = notifier::DesktopNotifier::start();
     config.notifier = std::sync::Arc::new(notifier);
@@ -129,7 +137,7 @@ fn main() {
             }
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(e) = result {
         tracing::error!("the window failed: {e}");
         eprintln!("Parley could not open its window: {e}");

@@ -98,7 +98,9 @@ pub fn core_config(paths: Paths) -> CoreConfig {
 /// The session-bus name under which the running Parley of this data folder answers a second
 /// launch (Linux; `tauri-plugin-single-instance` appends `.SingleInstance`). One name per
 /// folder, so a workspace elsewhere (`PARLEY_DATA_DIR`: tests, a second shop) is its own
-/// instance, as it has its own lock. FNV-1a of the folder's path, stable across builds.
+/// instance, as it has its own lock. FNV-1a of the folder's canonical path (so the caller
+/// creates the folder first: the first start and later ones must name the same), stable across
+/// builds.
 pub fn instance_bus_id(identifier: &str, data_dir: &Path) -> String {
     let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
     let hash = dir

@@ -135,6 +135,17 @@ def test_keyboard_moves_opens_and_replies(app, workspace):
     wait_for(app, "search results", lambda d: len(by_testid(d, "search-result")) >= 1)
 
 
+def app_processes(workspace):
+    found = []
+    for pid in workspace_processes(workspace):
+        try:
+            if os.readlink(f"/proc/{pid}/exe").endswith("/parley"):
+                found.append(pid)
+        except OSError:  # gone meanwhile
+            pass
+    return found
+
+
 def app_log(workspace):
     return "".join(p.read_text(errors="replace") for p in (workspace.root / "logs").glob("parley*"))
 
@@ -147,8 +158,7 @@ def test_a_second_launch_brings_the_running_window_forward_and_exits(app, worksp
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert second.returncode == 0
     wait_for(app, "the running one told", lambda d: "launched again" in app_log(workspace), timeout=10)
-    apps = [p for p in workspace_processes(workspace) if os.readlink(f"/proc/{p}/exe").endswith("/parley")]
-    assert len(apps) == 1, apps
+    assert len(app_processes(workspace)) == 1, app_processes(workspace)
     # One sync, one database: the running window goes on as before.
     chat = fake.customer("Alan", "Turing")
     fake.inject(chat, "Still there?")
