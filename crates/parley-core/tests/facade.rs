@@ -41,6 +41,20 @@ async fn rig(demo: DemoMode) -> Rig {
     }
 }
 
+/// Starts a core without the demo on `dir`'s workspace, syncing from `fake` (again and again:
+/// the restart tests call it more than once).
+fn start_on(
+    fake: &FakeTelegram,
+    dir: &std::path::Path,
+    secrets: &Arc<MemorySecrets>,
+) -> impl std::future::Future<Output = Result<Arc<Parley>, parley_domain::IpcError>> + use<> {
+    let mut config = CoreConfig::new(paths(dir), secrets.clone());
+    config.telegram_api = fake.base_url();
+    config.demo = DemoMode::Off;
+    config.long_poll = Duration::from_secs(1);
+    Parley::start(config)
+}
+
 async fn threads(app: &Parley) -> Vec<ThreadSummary> {
     app.list_threads(None, 50).await.expect("threads").threads
 }
@@ -264,13 +278,7 @@ async fn everything_is_still_there_after_a_restart() {
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = Arc::new(MemorySecrets::default());
-    let start = || {
-        let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-        config.telegram_api = fake.base_url();
-        config.demo = DemoMode::Off;
-        config.long_poll = Duration::from_secs(1);
-        Parley::start(config)
-    };
+    let start = || start_on(&fake, dir.path(), &secrets);
     let app = start().await.expect("first start");
     app.add_telegram_account(fake.token().into())
         .await
@@ -442,13 +450,7 @@ async fn a_second_start_on_the_same_workspace_is_refused_and_touches_nothing() {
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = Arc::new(MemorySecrets::default());
-    let start = || {
-        let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-        config.telegram_api = fake.base_url();
-        config.demo = DemoMode::Off;
-        config.long_poll = Duration::from_secs(1);
-        Parley::start(config)
-    };
+    let start = || start_on(&fake, dir.path(), &secrets);
     let first = start().await.expect("first start");
     first
         .add_telegram_account(fake.token().into())
