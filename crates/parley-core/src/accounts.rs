@@ -71,41 +71,19 @@ impl Parley {
         }
         let channel = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
         let identity = channel.validate().await.map_err(errors::channel)?;
-        let existing = self
-            .db
-            .call(|s| s.accounts())
-            .await
-            .map_err(errors::store)?;
-        if existing.iter().any(|a| {
-            !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
-        }) {
+        if self.already_added([&identity]).await?.is_some() {
             return Err(IpcError::new(
                 ErrorCode::Duplicate,
                 format!("The bot {} is already in Parley.", identity.name),
             ));
         }
         let key = secret_key(identity.channel, &identity.external_id);
-        {
-            let secrets = self.secrets.clone();
-            let (key, token) = (key.clone(), token.clone());
-            tokio::task::spawn_blocking(move || secrets.set(&key, &token))
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()))
-                .map_err(|e| {
-                    IpcError::new(
-                        ErrorCode::Keychain,
-                        format!(
-                            "The token could not be saved in the system keychain ({e}). On Linux, make sure a keyring (GNOME Keyring or KWallet) is running and unlocked, then try again."
-                        ),
-                    )
-                })?;
-        }
+        self.save_secret(&key, &token).await?;
         self.stop_demo().await?;
         let id = match self.insert_real_account(identity.channel, &identity).await {
             Ok(id) => id,
             Err(e) => {
-                let secrets = self.secrets.clone();
-                let _ = tokio::task::spawn_blocking(move || secrets.delete(&key)).await;
+                self.delete_secret(&key).await;
                 return Err(errors::store(e));
             }
         };
@@ -171,14 +149,8 @@ impl Parley {
                 .call(move |s| s.remove_account(id))
                 .await
                 .map_err(errors::store)?;
-            let secrets = self.secrets.clone();
-            let key = secret_key(row.channel, &row.external_id);
-            let deleted = tokio::task::spawn_blocking(move || secrets.delete(&key))
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()));
-            if let Err(e) = deleted {
-                tracing::warn!(%id, "could not delete the account's secret from the keychain: {e}");
-            }
+            self.delete_secret(&secret_key(row.channel, &row.external_id))
+                .await;
             self.forget_removed_threads().await;
         }
         let _ = self.events.send(CoreEvent::AccountsChanged);

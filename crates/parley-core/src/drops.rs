@@ -5,7 +5,6 @@
 //! be staged once.
 
 use crate::attachments::{display_name, mime_of};
-use crate::errors;
 use crate::facade::Parley;
 use parley_domain::*;
 use std::path::{Path, PathBuf};
@@ -65,12 +64,7 @@ impl Parley {
                     .into(),
             )
         })?;
-        let target = self
-            .db
-            .call(move |s| s.thread_target(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))?;
+        let target = self.thread_target(thread).await?;
         crate::attachments::files_allowed(target.channel)?;
         let mut out = DroppedFiles {
             staged: Vec::new(),

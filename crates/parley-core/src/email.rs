@@ -157,14 +157,7 @@ impl Parley {
         };
         let channel = Arc::new(EmailChannel::new(config_of(&settings, &password)));
         let identity = channel.validate().await.map_err(errors::channel)?;
-        let existing = self
-            .db
-            .call(|s| s.accounts())
-            .await
-            .map_err(errors::store)?;
-        if existing.iter().any(|a| {
-            !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
-        }) {
+        if self.already_added([&identity]).await?.is_some() {
             return Err(IpcError::new(
                 ErrorCode::Duplicate,
                 format!("The mailbox {address} is already in Parley."),

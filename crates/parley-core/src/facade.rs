@@ -378,6 +378,36 @@ impl Parley {
         }
     }
 
+    /// Where a reply in `thread` goes (account, channel, customer), or "not found".
+    pub(crate) async fn thread_target(
+        &self,
+        thread: ThreadId,
+    ) -> Result<parley_store::ThreadTarget, IpcError> {
+        self.db
+            .call(move |s| s.thread_target(thread))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("conversation"))
+    }
+
+    /// The first of `identities` that is already a real account in Parley (the demo's do not
+    /// count): adding it again is refused, in the caller's words.
+    pub(crate) async fn already_added<'a>(
+        &self,
+        identities: impl IntoIterator<Item = &'a AccountIdentity>,
+    ) -> Result<Option<&'a AccountIdentity>, IpcError> {
+        let existing = self
+            .db
+            .call(|s| s.accounts())
+            .await
+            .map_err(errors::store)?;
+        Ok(identities.into_iter().find(|identity| {
+            existing.iter().any(|a| {
+                !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
+            })
+        }))
+    }
+
     /// Registers a Graph adapter and spawns its sync task and outbox dispatcher.
     pub(crate) fn run_graph(&self, id: AccountId, channel: Arc<GraphChannel>) {
         self.lock_graph().insert(id, channel.clone());
@@ -451,11 +481,13 @@ impl Parley {
         self.runners.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The demo's account for `identity`'s channel: the one stored earlier, or a new one.
+    /// The demo's account for `identity`'s channel: the one stored earlier, or a new one,
+    /// stored with its `setting` (key, JSON) first.
     async fn demo_account(
         &self,
         existing: &[AccountRow],
         identity: &AccountIdentity,
+        setting: Option<(String, String)>,
     ) -> Result<AccountId, IpcError> {
         if let Some(a) = existing
             .iter()
@@ -472,7 +504,12 @@ impl Parley {
             is_demo: true,
         };
         self.db
-            .call(move |s| s.insert_account(&new, now))
+            .call(move |s| {
+                if let Some((key, json)) = setting {
+                    s.set_setting(&key, &json, now)?;
+                }
+                s.insert_account(&new, now)
+            })
             .await
             .map_err(errors::store)
     }
@@ -485,48 +522,27 @@ impl Parley {
             .call(|s| s.accounts())
             .await
             .map_err(errors::store)?;
-        let account_id = self.demo_account(&existing, &identity).await?;
+        let account_id = self.demo_account(&existing, &identity, None).await?;
         let handle = self.runner_for(account_id, runtime.channel()).spawn();
         self.lock_runners()
             .insert(account_id, Runner::Running(handle));
         for (identity, channel) in runtime.graph_channels() {
-            let found = existing
-                .iter()
-                .find(|a| a.is_demo && a.channel == identity.channel)
-                .map(|a| a.id);
-            let id = match found {
-                Some(id) => id,
-                None => {
-                    // Approved for HUMAN_AGENT, like the simulated Page, so the composer shows
-                    // that state too.
-                    let settings = crate::graph::GraphAccountSettings {
-                        page_id: channel_page_id(&identity),
-                        human_agent_approved: true,
-                    };
-                    let json = serde_json::to_string(&settings)
-                        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
-                    let key = crate::graph::settings_key(identity.channel, &identity.external_id);
-                    let now = self.clock.now();
-                    let new = NewAccount {
-                        channel: identity.channel,
-                        name: identity.name.clone(),
-                        handle: identity.handle.clone(),
-                        external_id: identity.external_id.clone(),
-                        is_demo: true,
-                    };
-                    self.db
-                        .call(move |s| {
-                            s.set_setting(&key, &json, now)?;
-                            s.insert_account(&new, now)
-                        })
-                        .await
-                        .map_err(errors::store)?
-                }
+            // Approved for HUMAN_AGENT, like the simulated Page, so the composer shows that
+            // state too.
+            let settings = crate::graph::GraphAccountSettings {
+                page_id: channel_page_id(&identity),
+                human_agent_approved: true,
             };
+            let json = serde_json::to_string(&settings)
+                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+            let key = crate::graph::settings_key(identity.channel, &identity.external_id);
+            let id = self
+                .demo_account(&existing, &identity, Some((key, json)))
+                .await?;
             self.run_graph(id, channel);
         }
         for (identity, channel) in runtime.twilio_channels() {
-            let id = self.demo_account(&existing, &identity).await?;
+            let id = self.demo_account(&existing, &identity, None).await?;
             self.run_twilio(id, channel);
         }
         *self.demo.lock().await = Some(runtime);

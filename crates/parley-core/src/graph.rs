@@ -151,24 +151,15 @@ impl Parley {
             let identity = channel.validate().await.map_err(errors::channel)?;
             validated.push((channel, identity));
         }
-        let existing = self
-            .db
-            .call(|s| s.accounts())
-            .await
-            .map_err(errors::store)?;
-        for (_, identity) in &validated {
-            if existing.iter().any(|a| {
-                !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
-            }) {
-                return Err(IpcError::new(
-                    ErrorCode::Duplicate,
-                    format!(
-                        "The {} account {} is already in Parley.",
-                        identity.channel.as_str(),
-                        identity.name
-                    ),
-                ));
-            }
+        if let Some(identity) = self.already_added(validated.iter().map(|(_, i)| i)).await? {
+            return Err(IpcError::new(
+                ErrorCode::Duplicate,
+                format!(
+                    "The {} account {} is already in Parley.",
+                    identity.channel.as_str(),
+                    identity.name
+                ),
+            ));
         }
         for (_, identity) in &validated {
             self.save_secret(
@@ -222,12 +213,7 @@ impl Parley {
 
     /// Who controls a Messenger/Instagram conversation (Meta's handover protocol).
     pub async fn thread_control(&self, thread: ThreadId) -> Result<ThreadControl, IpcError> {
-        let target = self
-            .db
-            .call(move |s| s.thread_target(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))?;
+        let target = self.thread_target(thread).await?;
         let channel = self.graph_of(target.account_id)?;
         let owner = channel
             .thread_owner(&target.customer_remote_id)
@@ -357,12 +343,7 @@ impl Parley {
         thread: ThreadId,
         action: HandoverAction,
     ) -> Result<ThreadControl, IpcError> {
-        let target = self
-            .db
-            .call(move |s| s.thread_target(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))?;
+        let target = self.thread_target(thread).await?;
         let channel = self.graph_of(target.account_id)?;
         let psid = target.customer_remote_id.as_str();
         let note = Some("Parley: a person answers in this conversation");

@@ -236,28 +236,22 @@ impl Parley {
             let identity = channel.validate().await.map_err(errors::channel)?;
             validated.push((channel, identity, list));
         }
-        let existing = self
-            .db
-            .call(|s| s.accounts())
-            .await
-            .map_err(errors::store)?;
-        for (_, identity, _) in &validated {
-            if existing.iter().any(|a| {
-                !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
-            }) {
-                return Err(IpcError::new(
-                    ErrorCode::Duplicate,
-                    format!(
-                        "The {} numbers of the Twilio account {} are already in Parley. Remove that account first to change its numbers.",
-                        if identity.channel == ChannelKind::Whatsapp {
-                            "WhatsApp"
-                        } else {
-                            "SMS"
-                        },
-                        identity.name
-                    ),
-                ));
-            }
+        if let Some(identity) = self
+            .already_added(validated.iter().map(|(_, i, _)| i))
+            .await?
+        {
+            return Err(IpcError::new(
+                ErrorCode::Duplicate,
+                format!(
+                    "The {} numbers of the Twilio account {} are already in Parley. Remove that account first to change its numbers.",
+                    if identity.channel == ChannelKind::Whatsapp {
+                        "WhatsApp"
+                    } else {
+                        "SMS"
+                    },
+                    identity.name
+                ),
+            ));
         }
         for (_, identity, list) in &validated {
             self.save_secret(
@@ -324,12 +318,7 @@ impl Parley {
         &self,
         thread: ThreadId,
     ) -> Result<Vec<MessageTemplate>, IpcError> {
-        let target = self
-            .db
-            .call(move |s| s.thread_target(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))?;
+        let target = self.thread_target(thread).await?;
         let channel = self.twilio_of(target.account_id)?;
         let templates = channel
             .approved_templates()
@@ -441,12 +430,7 @@ impl Parley {
         if urls.is_empty() && text.trim().is_empty() {
             return Err(invalid("The reply is empty."));
         }
-        let target = self
-            .db
-            .call(move |s| s.thread_target(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))?;
+        let target = self.thread_target(thread).await?;
         if !is_twilio(target.channel) {
             return Err(invalid(
                 "Media links are for SMS and WhatsApp conversations; attach files on this channel instead.",

@@ -23,11 +23,7 @@ fn paths(dir: &std::path::Path) -> Paths {
 }
 
 async fn rig(demo: DemoMode) -> Rig {
-    let fake = FakeTelegram::start(FakeTelegramConfig::default())
-        .await
-        .expect("fake");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secrets = Arc::new(MemorySecrets::default());
+    let (fake, dir, secrets) = workspace().await;
     let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
     config.telegram_api = fake.base_url();
     config.demo = demo;
@@ -39,6 +35,16 @@ async fn rig(demo: DemoMode) -> Rig {
         secrets,
         dir,
     }
+}
+
+/// A fake Telegram, an empty workspace folder and a keychain, for tests that start the core
+/// more than once on the same workspace.
+async fn workspace() -> (FakeTelegram, tempfile::TempDir, Arc<MemorySecrets>) {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    (fake, dir, Arc::new(MemorySecrets::default()))
 }
 
 /// Starts a core without the demo on `dir`'s workspace, syncing from `fake` (again and again:
@@ -273,11 +279,7 @@ async fn the_demo_runs_until_a_real_account_is_added() {
 
 #[tokio::test]
 async fn everything_is_still_there_after_a_restart() {
-    let fake = FakeTelegram::start(FakeTelegramConfig::default())
-        .await
-        .expect("fake");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secrets = Arc::new(MemorySecrets::default());
+    let (fake, dir, secrets) = workspace().await;
     let start = || start_on(&fake, dir.path(), &secrets);
     let app = start().await.expect("first start");
     app.add_telegram_account(fake.token().into())
@@ -357,11 +359,7 @@ async fn live(app: &Parley) {
 
 #[tokio::test]
 async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
-    let fake = FakeTelegram::start(FakeTelegramConfig::default())
-        .await
-        .expect("fake");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secrets = Arc::new(MemorySecrets::default());
+    let (fake, dir, secrets) = workspace().await;
     let start = |notifier: Arc<Recorder>| {
         let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
         config.telegram_api = fake.base_url();
@@ -445,11 +443,7 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
 
 #[tokio::test]
 async fn a_second_start_on_the_same_workspace_is_refused_and_touches_nothing() {
-    let fake = FakeTelegram::start(FakeTelegramConfig::default())
-        .await
-        .expect("fake");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secrets = Arc::new(MemorySecrets::default());
+    let (fake, dir, secrets) = workspace().await;
     let start = || start_on(&fake, dir.path(), &secrets);
     let first = start().await.expect("first start");
     first

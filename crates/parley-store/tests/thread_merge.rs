@@ -3,49 +3,14 @@
 //! the vanished thread.
 
 use parley_domain::*;
-use parley_store::{Begin, IngestOutcome, NewAccount, Recheck, Store, StoredFile, ThreadMerge};
+use parley_store::{Begin, IngestOutcome, Recheck, Store, StoredFile, ThreadMerge};
 
-fn account(s: &mut Store, channel: ChannelKind, external_id: &str) -> AccountId {
-    s.insert_account(
-        &NewAccount {
-            channel,
-            name: external_id.into(),
-            handle: None,
-            external_id: external_id.into(),
-            is_demo: false,
-        },
-        0,
-    )
-    .expect("account")
-}
+mod common;
+use common::{account, parents};
 
 /// A mail whose adapter proposed `thread` (the root it saw in References).
 fn mail(id: &str, thread: &str, at: Millis) -> IncomingMessage {
-    let customer = RemotePerson {
-        remote_id: "anna@x".into(),
-        display_name: "Anna".into(),
-        handle: None,
-    };
-    IncomingMessage {
-        remote_thread_id: thread.into(),
-        remote_id: id.into(),
-        direction: Direction::Inbound,
-        sender: customer.clone(),
-        customer,
-        text: format!("text of {id}"),
-        attachments: vec![],
-        sent_at: at,
-        reply_to_remote_id: None,
-        subject: Some("Order".into()),
-        quoted_text: None,
-    }
-}
-
-fn parents(id: &str, of: &[&str]) -> ReplyParents {
-    ReplyParents {
-        remote_id: id.into(),
-        parents: of.iter().map(|p| (*p).to_string()).collect(),
-    }
+    common::mail(id, thread, ("anna@x", "Anna"), at)
 }
 
 /// One page of a sync: `(id, proposed thread, time, parents)`.

@@ -2,50 +2,19 @@
 //! thread the adapter proposed: the channel needs no memory across restarts.
 
 use parley_domain::*;
-use parley_store::{NewAccount, Store};
+use parley_store::Store;
+
+mod common;
+use common::parents;
 
 fn account(s: &mut Store, external_id: &str) -> AccountId {
-    s.insert_account(
-        &NewAccount {
-            channel: ChannelKind::Email,
-            name: external_id.into(),
-            handle: None,
-            external_id: external_id.into(),
-            is_demo: false,
-        },
-        0,
-    )
-    .expect("account")
+    common::account(s, ChannelKind::Email, external_id)
 }
 
 /// A mail whose adapter proposed its own id as the thread (what the email adapter does when it
 /// has not seen the parent since start-up).
 fn mail(id: &str, from: &str, at: Millis) -> IncomingMessage {
-    let customer = RemotePerson {
-        remote_id: from.into(),
-        display_name: from.into(),
-        handle: None,
-    };
-    IncomingMessage {
-        remote_thread_id: id.into(),
-        remote_id: id.into(),
-        direction: Direction::Inbound,
-        sender: customer.clone(),
-        customer,
-        text: format!("text of {id}"),
-        attachments: vec![],
-        sent_at: at,
-        reply_to_remote_id: None,
-        subject: Some("Order".into()),
-        quoted_text: None,
-    }
-}
-
-fn parents(id: &str, of: &[&str]) -> ReplyParents {
-    ReplyParents {
-        remote_id: id.into(),
-        parents: of.iter().map(|p| (*p).to_string()).collect(),
-    }
+    common::mail(id, id, (from, from), at)
 }
 
 fn thread_of(s: &Store, remote_id: &str) -> ThreadId {
