@@ -31,20 +31,28 @@ async fn start(dir: &Path, fake: &FakeTelegram) -> Arc<Parley> {
     Parley::start(config).await.expect("starts")
 }
 
-#[tokio::test]
-async fn a_file_goes_from_the_composer_to_the_customer_and_opens_from_here() {
+/// A core with a Telegram bot on a fresh workspace, and the thread of a customer `first_name`
+/// who wrote `text`.
+async fn telegram_thread(
+    first_name: &str,
+    text: &str,
+) -> (
+    FakeTelegram,
+    tempfile::TempDir,
+    Arc<Parley>,
+    parley_fakes::Customer,
+    ThreadId,
+) {
     let fake = FakeTelegram::start(FakeTelegramConfig::default())
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
     let app = start(dir.path(), &fake).await;
     app.add_telegram_account(fake.token().into())
         .await
         .expect("added");
-    let anna = fake.customer("Anna", None, None);
-    fake.inject_text(&anna, "Can you send the invoice?")
-        .expect("inject");
+    let customer = fake.customer(first_name, None, None);
+    fake.inject_text(&customer, text).expect("inject");
     eventually("the thread appears", Duration::from_secs(10), || async {
         !app.list_threads(None, 10)
             .await
@@ -54,6 +62,14 @@ async fn a_file_goes_from_the_composer_to_the_customer_and_opens_from_here() {
     })
     .await;
     let thread = app.list_threads(None, 10).await.expect("t").threads[0].id;
+    (fake, dir, app, customer, thread)
+}
+
+#[tokio::test]
+async fn a_file_goes_from_the_composer_to_the_customer_and_opens_from_here() {
+    let (fake, dir, app, _anna, thread) =
+        telegram_thread("Anna", "Can you send the invoice?").await;
+    let data = dir.path().join("data");
 
     let rules = app.draft_attachments(thread).await.expect("rules");
     assert!(rules.allowed);
@@ -161,26 +177,8 @@ async fn a_file_goes_from_the_composer_to_the_customer_and_opens_from_here() {
 
 #[tokio::test]
 async fn a_discarded_file_reply_deletes_the_file_and_staged_files_survive_a_restart() {
-    let fake = FakeTelegram::start(FakeTelegramConfig::default())
-        .await
-        .expect("fake");
-    let dir = tempfile::tempdir().expect("tmp");
+    let (fake, dir, app, ben, thread) = telegram_thread("Ben", "hi").await;
     let data = dir.path().join("data");
-    let app = start(dir.path(), &fake).await;
-    app.add_telegram_account(fake.token().into())
-        .await
-        .expect("added");
-    let ben = fake.customer("Ben", None, None);
-    fake.inject_text(&ben, "hi").expect("inject");
-    eventually("the thread appears", Duration::from_secs(10), || async {
-        !app.list_threads(None, 10)
-            .await
-            .expect("threads")
-            .threads
-            .is_empty()
-    })
-    .await;
-    let thread: ThreadId = app.list_threads(None, 10).await.expect("t").threads[0].id;
 
     // Ben blocked the bot: the file's send is refused and waits for the agent.
     fake.block(&ben).expect("block");
@@ -244,26 +242,8 @@ async fn a_discarded_file_reply_deletes_the_file_and_staged_files_survive_a_rest
 /// the drop is staged once.
 #[tokio::test]
 async fn dropped_files_are_staged_from_their_paths_once() {
-    let fake = FakeTelegram::start(FakeTelegramConfig::default())
-        .await
-        .expect("fake");
-    let dir = tempfile::tempdir().expect("tmp");
+    let (_fake, dir, app, _anna, thread) = telegram_thread("Anna", "Photos please").await;
     let data = dir.path().join("data");
-    let app = start(dir.path(), &fake).await;
-    app.add_telegram_account(fake.token().into())
-        .await
-        .expect("added");
-    let anna = fake.customer("Anna", None, None);
-    fake.inject_text(&anna, "Photos please").expect("inject");
-    eventually("the thread appears", Duration::from_secs(10), || async {
-        !app.list_threads(None, 10)
-            .await
-            .expect("threads")
-            .threads
-            .is_empty()
-    })
-    .await;
-    let thread = app.list_threads(None, 10).await.expect("t").threads[0].id;
 
     let err = app
         .stage_dropped_files(thread)

@@ -75,6 +75,17 @@ fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
+/// A Messenger customer `name` whose last message, `text`, was sent `secs_ago` seconds ago.
+fn messenger_customer_wrote(rig: &Rig, name: &str, text: &str, secs_ago: i64) {
+    let customer = rig.fake.customer(Platform::Messenger, name, None);
+    rig.fake.inject_message(
+        &customer,
+        Some(text),
+        Vec::new(),
+        Some(unix_now() - secs_ago),
+    );
+}
+
 async fn add_page(rig: &Rig, instagram: bool, approved: bool) {
     let page = rig.fake.page_id().to_owned();
     let token = rig.fake.page_token().to_owned();
@@ -217,20 +228,8 @@ async fn past_24_hours_an_approved_page_replies_with_the_human_agent_tag_and_aft
     let rig = rig().await;
     rig.fake.approve_human_agent(true);
     add_page(&rig, false, true).await;
-    let late = rig.fake.customer(Platform::Messenger, "Late Larry", None);
-    rig.fake.inject_message(
-        &late,
-        Some("Any news?"),
-        Vec::new(),
-        Some(unix_now() - 30 * 3600),
-    );
-    let gone = rig.fake.customer(Platform::Messenger, "Gone Gina", None);
-    rig.fake.inject_message(
-        &gone,
-        Some("Thanks"),
-        Vec::new(),
-        Some(unix_now() - 9 * 24 * 3600),
-    );
+    messenger_customer_wrote(&rig, "Late Larry", "Any news?", 30 * 3600);
+    messenger_customer_wrote(&rig, "Gone Gina", "Thanks", 9 * 24 * 3600);
     let larry = thread_of(&rig.app, "Late Larry").await;
     let gina = thread_of(&rig.app, "Gone Gina").await;
 
@@ -283,13 +282,7 @@ async fn past_24_hours_an_approved_page_replies_with_the_human_agent_tag_and_aft
 async fn without_approval_past_24_hours_the_composer_says_so() {
     let rig = rig().await;
     add_page(&rig, false, false).await;
-    let late = rig.fake.customer(Platform::Messenger, "Late Lou", None);
-    rig.fake.inject_message(
-        &late,
-        Some("Hello?"),
-        Vec::new(),
-        Some(unix_now() - 30 * 3600),
-    );
+    messenger_customer_wrote(&rig, "Late Lou", "Hello?", 30 * 3600);
     let thread = thread_of(&rig.app, "Late Lou").await;
     let detail = rig.app.open_thread(thread.id).await.expect("open");
     assert!(matches!(
@@ -477,13 +470,7 @@ async fn the_thread_list_shows_who_controls_a_thread_from_polls_opening_and_hand
 async fn human_agent_approval_can_change_after_the_page_was_added() {
     let rig = rig().await;
     add_page(&rig, true, false).await;
-    let late = rig.fake.customer(Platform::Messenger, "Late Lars", None);
-    rig.fake.inject_message(
-        &late,
-        Some("Hello? Anyone?"),
-        Vec::new(),
-        Some(unix_now() - 30 * 3600),
-    );
+    messenger_customer_wrote(&rig, "Late Lars", "Hello? Anyone?", 30 * 3600);
     let thread = thread_of(&rig.app, "Late Lars").await;
     let detail = rig.app.open_thread(thread.id).await.expect("open");
     assert!(matches!(

@@ -48,6 +48,14 @@ async fn rig() -> Rig {
     }
 }
 
+/// The thread of an SMS `customer` who wrote `text` to the test number.
+async fn sms_thread(rig: &Rig, customer: &str, text: &str) -> ThreadSummary {
+    rig.fake
+        .inject_inbound(customer, TEST_SMS_NUMBER, text, Vec::new(), None)
+        .expect("inbound");
+    thread_of(&rig.app, customer).await
+}
+
 async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
@@ -162,16 +170,7 @@ async fn an_sms_arrives_a_reply_is_delivered_and_stop_holds_the_next_one() {
     let rig = rig().await;
     add(&rig, &[TEST_SMS_NUMBER]).await;
     let customer = "+14155550111";
-    rig.fake
-        .inject_inbound(
-            customer,
-            TEST_SMS_NUMBER,
-            "Where is my parcel?",
-            Vec::new(),
-            None,
-        )
-        .expect("inbound");
-    let thread = thread_of(&rig.app, customer).await;
+    let thread = sms_thread(&rig, customer, "Where is my parcel?").await;
     assert_eq!(thread.channel, ChannelKind::Sms);
     let detail = rig.app.open_thread(thread.id).await.expect("open");
     assert_eq!(detail.reply_window, ComposerWindow::Always);
@@ -233,10 +232,7 @@ async fn a_send_refused_with_21610_marks_the_contact_opted_out() {
     let rig = rig().await;
     add(&rig, &[TEST_SMS_NUMBER]).await;
     let customer = "+14155550112";
-    rig.fake
-        .inject_inbound(customer, TEST_SMS_NUMBER, "hello", Vec::new(), None)
-        .expect("inbound");
-    let thread = thread_of(&rig.app, customer).await;
+    let thread = sms_thread(&rig, customer, "hello").await;
     // Opted out at Twilio without Parley seeing the STOP (another app read it).
     rig.fake.set_opted_out(customer, TEST_SMS_NUMBER, true);
     rig.app
@@ -399,16 +395,7 @@ async fn media_links_go_out_as_media_url_and_unusable_links_are_refused() {
     let rig = rig().await;
     add(&rig, &[TEST_SMS_NUMBER]).await;
     let customer = "+14155550131";
-    rig.fake
-        .inject_inbound(
-            customer,
-            TEST_SMS_NUMBER,
-            "Photo of the menu?",
-            Vec::new(),
-            None,
-        )
-        .expect("inbound");
-    let thread = thread_of(&rig.app, customer).await;
+    let thread = sms_thread(&rig, customer, "Photo of the menu?").await;
 
     // Twilio fetches media from the public internet: links it could never fetch are refused
     // with the reason, and nothing is queued.

@@ -112,6 +112,16 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
+/// Parses the form body of a request, with the boundary from its original Content-Type header
+/// (the boundary is case-sensitive, so not a lowercased copy).
+pub fn parse_request(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<Part>, String> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    parse(content_type, body)
+}
+
 /// Parses a form body; `Err` says what is wrong in the words a server would use.
 pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
     let boundary = boundary(content_type).ok_or("multipart boundary is missing")?;

@@ -118,11 +118,7 @@ fn params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Val
         map.extend(object);
     } else if crate::multipart::is_form(&content_type) {
         // An attachment upload: JSON objects as text fields, the bytes in `filedata`.
-        let original = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let parts = crate::multipart::parse(original, body)
+        let parts = crate::multipart::parse_request(headers, body)
             .map_err(|e| GraphError::param(format!("(#100) Could not parse the form: {e}")))?;
         for part in parts {
             if part.filename.is_some() {

@@ -238,12 +238,7 @@ impl Params {
                 .map_err(|_| ApiError::new(400, "Bad Request: can't parse form data"))?;
             map.extend(pairs.into_iter().map(|(k, v)| (k, Value::String(v))));
         } else if crate::multipart::is_form(&content_type) {
-            // The original header: the boundary is case-sensitive.
-            let original = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let parts = crate::multipart::parse(original, body)
+            let parts = crate::multipart::parse_request(headers, body)
                 .map_err(|e| ApiError::new(400, format!("Bad Request: {e}")))?;
             let mut files = Vec::new();
             for part in parts {

@@ -304,13 +304,7 @@ impl State {
         reply: Option<(i64, bool)>,
         now: i64,
     ) -> Result<Message, ApiError> {
-        let chat = self
-            .chats
-            .get_mut(&chat_id)
-            .ok_or_else(ApiError::chat_not_found)?;
-        if chat.blocked {
-            return Err(ApiError::new(403, "Forbidden: bot was blocked by the user"));
-        }
+        let chat = self.writable_chat(chat_id)?;
         let reply_to = match reply {
             None => None,
             Some((id, allow_without)) => match chat.messages.iter().find(|m| m.message_id == id) {
@@ -335,9 +329,8 @@ impl State {
         message.text = Some(text.clone());
         message.reply_to_message = reply_to;
         Self::remember(chat, message.clone());
-        self.sent_total += 1;
-        self.sent.push_back(SentRecord {
-            seq: self.sent_total,
+        self.log_sent(SentRecord {
+            seq: 0,
             chat_id,
             message_id: message.message_id,
             text,
@@ -345,9 +338,6 @@ impl State {
             date: now,
             file: None,
         });
-        while self.sent.len() > SENT_LOG_CAP {
-            self.sent.pop_front();
-        }
         Ok(message)
     }
 
@@ -362,13 +352,7 @@ impl State {
         caption: Option<String>,
         now: i64,
     ) -> Result<Message, ApiError> {
-        let chat = self
-            .chats
-            .get(&chat_id)
-            .ok_or_else(ApiError::chat_not_found)?;
-        if chat.blocked {
-            return Err(ApiError::new(403, "Forbidden: bot was blocked by the user"));
-        }
+        let chat = self.writable_chat(chat_id)?;
         let mut message =
             Message::empty(chat.next_message_id, bot.clone(), chat.customer.chat(), now);
         let size = upload.bytes.len() as u64;
@@ -406,9 +390,8 @@ impl State {
             .ok_or_else(ApiError::chat_not_found)?;
         chat.next_message_id += 1;
         Self::remember(chat, message.clone());
-        self.sent_total += 1;
-        self.sent.push_back(SentRecord {
-            seq: self.sent_total,
+        self.log_sent(SentRecord {
+            seq: 0,
             chat_id,
             message_id: message.message_id,
             text: caption.unwrap_or_default(),
@@ -422,10 +405,32 @@ impl State {
                 size,
             }),
         });
+        Ok(message)
+    }
+
+    /// The chat a bot may write to: one that exists and has not blocked the bot.
+    fn writable_chat(&mut self, chat_id: i64) -> Result<&mut ChatState, ApiError> {
+        let chat = self
+            .chats
+            .get_mut(&chat_id)
+            .ok_or_else(ApiError::chat_not_found)?;
+        if chat.blocked {
+            return Err(ApiError::new(403, "Forbidden: bot was blocked by the user"));
+        }
+        Ok(chat)
+    }
+
+    /// Records a send in the log the control API serves (its `seq` is given here), keeping the
+    /// newest `SENT_LOG_CAP`.
+    fn log_sent(&mut self, record: SentRecord) {
+        self.sent_total += 1;
+        self.sent.push_back(SentRecord {
+            seq: self.sent_total,
+            ..record
+        });
         while self.sent.len() > SENT_LOG_CAP {
             self.sent.pop_front();
         }
-        Ok(message)
     }
 
     /// The bytes behind a file_id (the control API's view of what getFile serves).
