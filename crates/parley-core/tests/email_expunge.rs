@@ -7,47 +7,22 @@
 
 #[path = "../../parley-channels/tests/email_harness/mod.rs"]
 mod email_harness;
+mod email_store;
 
 use email_harness::{Admin, CUSTOMER, MailServers, USER, mail_at};
+use email_store::open_store;
 use parley_channels::Channel;
 use parley_channels::email::{EmailChannel, EmailConfig};
-use parley_domain::{AccountId, ChannelKind};
-use parley_store::{NewAccount, Store};
+use parley_domain::AccountId;
+use parley_store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
-fn open_store(path: &std::path::Path) -> (Store, AccountId) {
-    let mut store = Store::open(path).expect("store");
-    let account = store
-        .insert_account(
-            &NewAccount {
-                channel: ChannelKind::Email,
-                name: USER.into(),
-                handle: None,
-                external_id: USER.into(),
-                is_demo: false,
-            },
-            0,
-        )
-        .expect("account");
-    (store, account)
-}
-
-/// One fetch (waiting up to `wait`) stored with its cursor, as the sync task does.
+/// One fetch (waiting up to `wait`) stored with its cursor; whether more is waiting.
 async fn step(ch: &EmailChannel, store: &mut Store, account: AccountId, wait: Duration) -> bool {
-    let cursor = store.cursor(account, "updates").expect("cursor");
-    let f = ch.fetch(cursor.as_deref(), wait).await.expect("fetch");
-    store
-        .apply_batch(
-            account,
-            &f.batch,
-            f.cursor.as_deref().map(|c| ("updates", c)),
-            0,
-        )
-        .expect("apply");
-    f.more
+    email_store::step(ch, store, account, wait).await.1
 }
 
 /// Every stored message's text → (deleted from the mailbox, unread count of its thread).

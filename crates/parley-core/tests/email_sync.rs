@@ -5,35 +5,15 @@
 
 #[path = "../../parley-channels/tests/email_harness/mod.rs"]
 mod email_harness;
+mod email_store;
 
 use email_harness::{CUSTOMER, MailServers, USER, mail_at};
-use parley_channels::Channel;
+use email_store::open_store;
 use parley_channels::email::{EmailChannel, EmailConfig};
-use parley_domain::{AccountId, ChannelKind, SyncProgress, ThreadId};
-use parley_store::{NewAccount, Store};
+use parley_domain::{AccountId, SyncProgress, ThreadId};
+use parley_store::Store;
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Duration;
-
-fn open_store(path: &Path) -> (Store, AccountId) {
-    let mut store = Store::open(path).expect("store");
-    let account = match store.accounts().expect("accounts").first() {
-        Some(a) => a.id,
-        None => store
-            .insert_account(
-                &NewAccount {
-                    channel: ChannelKind::Email,
-                    name: USER.into(),
-                    handle: None,
-                    external_id: USER.into(),
-                    is_demo: false,
-                },
-                0,
-            )
-            .expect("account"),
-    };
-    (store, account)
-}
 
 /// One fetch stored with its cursor, as the sync task does. Returns (messages, more, progress).
 async fn step(
@@ -41,20 +21,7 @@ async fn step(
     store: &mut Store,
     account: AccountId,
 ) -> (usize, bool, Option<SyncProgress>) {
-    let cursor = store.cursor(account, "updates").expect("cursor");
-    let f = ch
-        .fetch(cursor.as_deref(), Duration::ZERO)
-        .await
-        .expect("fetch");
-    store
-        .apply_batch(
-            account,
-            &f.batch,
-            f.cursor.as_deref().map(|c| ("updates", c)),
-            0,
-        )
-        .expect("apply");
-    (f.batch.messages.len(), f.more, f.progress)
+    email_store::step(ch, store, account, Duration::ZERO).await
 }
 
 async fn sync_all(ch: &EmailChannel, store: &mut Store, account: AccountId) {

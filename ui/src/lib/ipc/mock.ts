@@ -487,27 +487,15 @@ export class MockBackend implements Backend {
     }
   }
 
-  async sendReply(threadId: number, text: string) {
-    this.record("send_reply", { threadId, text });
-    const t = this.mustThread(threadId);
-    const files = this.stagedFiles.get(threadId) ?? [];
-    if (!text.trim() && files.length === 0) throw err("invalidInput", "Type a message before sending.");
-    this.stagedFiles.delete(threadId);
-    this.draftLinks.delete(threadId);
+  /** An outbound message the agent just sent: queued, at the end of `t`, its draft gone. */
+  private queueOutbound(t: MockThread, text: string, attachments: MessageView["attachments"]): MessageView {
     const msg: MessageView = {
       id: this.nextMessageId++,
-      threadId,
+      threadId: t.summary.id,
       direction: "outbound",
       authorName: "Alex (you)",
       text,
-      attachments: files.map((f) => ({
-        kind: f.mimeType.startsWith("image/") ? "photo" : "document",
-        remoteRef: `local:${f.id}`,
-        fileName: f.fileName,
-        mimeType: f.mimeType,
-        size: f.size,
-        description: null,
-      })),
+      attachments,
       sentAt: this.now(),
       editedAt: null,
       delivery: "queued",
@@ -521,6 +509,24 @@ export class MockBackend implements Backend {
     };
     t.messages.push(msg);
     t.draft = null;
+    return msg;
+  }
+
+  async sendReply(threadId: number, text: string) {
+    this.record("send_reply", { threadId, text });
+    const t = this.mustThread(threadId);
+    const files = this.stagedFiles.get(threadId) ?? [];
+    if (!text.trim() && files.length === 0) throw err("invalidInput", "Type a message before sending.");
+    this.stagedFiles.delete(threadId);
+    this.draftLinks.delete(threadId);
+    const msg = this.queueOutbound(t, text, files.map((f) => ({
+      kind: f.mimeType.startsWith("image/") ? "photo" : "document",
+      remoteRef: `local:${f.id}`,
+      fileName: f.fileName,
+      mimeType: f.mimeType,
+      size: f.size,
+      description: null,
+    })));
     t.summary.snippet = text.slice(0, 120);
     t.summary.snippetDirection = "outbound";
     t.summary.lastActivityAt = msg.sentAt;
@@ -540,33 +546,14 @@ export class MockBackend implements Backend {
     const t = this.mustThread(threadId);
     if (t.summary.channel !== "sms" && t.summary.channel !== "whatsapp")
       throw err("invalidInput", "Media links are for SMS and WhatsApp conversations; attach files on this channel instead.");
-    const msg: MessageView = {
-      id: this.nextMessageId++,
-      threadId,
-      direction: "outbound",
-      authorName: "Alex (you)",
-      text,
-      attachments: mediaUrls.map((url) => ({
-        kind: "other",
-        remoteRef: null,
-        fileName: url.split("/").pop() ?? null,
-        mimeType: null,
-        size: null,
-        description: url,
-      })),
-      sentAt: this.now(),
-      editedAt: null,
-      delivery: "queued",
-      deliveryNote: null,
-      holdReason: null,
-      subject: null,
-      quotedText: null,
-      hasHtml: false,
-      remoteImages: 0,
-      deletedOnServer: false,
-    };
-    t.messages.push(msg);
-    t.draft = null;
+    const msg = this.queueOutbound(t, text, mediaUrls.map((url) => ({
+      kind: "other",
+      remoteRef: null,
+      fileName: url.split("/").pop() ?? null,
+      mimeType: null,
+      size: null,
+      description: url,
+    })));
     this.draftLinks.delete(threadId);
     queueMicrotask(() => this.emit({ kind: "threadsChanged", threadIds: [threadId] }));
     return clone(msg);
