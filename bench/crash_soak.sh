@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # R1 soak for the outbox: the crash test of crates/parley-sync/tests/crash.rs with many more
-# kill -9 cycles than CI runs. Usage: bench/crash_soak.sh [cycles, default 300]
-# Prints the cycle count and the final outbox states; any lost draft, lost reply, double send
-# or failed integrity_check fails the run.
+# kill -9 cycles than CI runs.
+#   bench/crash_soak.sh [cycles, default 300] [seed]
+# A seed replays a run's random choices (PARLEY_CRASH_SEED); without one the test picks and
+# prints it. Prints the seed, the cycle count and the final outbox states; any lost draft, lost
+# reply, double send or failed integrity_check fails the run and prints the failing reply's
+# history (each state it was seen in, by cycle) with the command that replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles="${1:-300}"
-PARLEY_CRASH_CYCLES="$cycles" cargo test -p parley-sync --test crash -- \
-  --nocapture kill_nine 2>&1 | grep -E "crash test:|panicked|test result"
+[ -n "${2:-}" ] && export PARLEY_CRASH_SEED="$2"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if PARLEY_CRASH_CYCLES="$cycles" RUST_BACKTRACE=0 cargo test -q -p parley-sync --test crash -- \
+  --nocapture kill_nine >"$log" 2>&1; then
+  grep -E "crash test:|test result" "$log"
+else
+  # The whole failure: the check, the reply's history, the seed to replay.
+  sed -n '/crash test:/,$p' "$log" | grep -v "^note: run with"
+  exit 1
+fi

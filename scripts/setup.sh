@@ -13,7 +13,10 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  gnome-keyring fonts-noto-color-emoji
+  gnome-keyring
+  # Customers write in every script: emoji, CJK, Arabic, Hebrew, Devanagari, Cyrillic, Thai…
+  # (the .deb declares the same fonts, src-tauri/tauri.conf.json).
+  fonts-noto-color-emoji fonts-noto-core fonts-noto-cjk
 )
 if [ "$want_tests" = 1 ]; then
   packages+=(xvfb webkit2gtk-driver dbus dbus-x11 dunst libnotify-bin imagemagick python3-venv)

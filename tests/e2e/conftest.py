@@ -17,8 +17,11 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Seconds any one WebDriver call may take (opening the session included) before it fails.
+SESSION_TIMEOUT = 90
 ARTIFACTS = pathlib.Path(os.environ.get("PARLEY_E2E_ARTIFACTS", ROOT / "tests/e2e/artifacts"))
 
 
@@ -143,6 +146,15 @@ def workspace_processes(workspace) -> list:
     return pids
 
 
+def alive(pid) -> bool:
+    """The process exists and has not finished exiting (a zombie has released everything)."""
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 def reap(workspace, when, spare=frozenset()):
     """Makes sure nothing started for `workspace` outlives it. Ending the session does not always
     end the app: now and then (about 1 quit in 10 here) WebKitWebDriver is gone before it stopped
@@ -153,8 +165,14 @@ def reap(workspace, when, spare=frozenset()):
     `spare`: processes that were running before this app started (another app on the same
     workspace, which the test still uses)."""
 
+    # A process is ours from the moment it is seen until it has really ended: one that is
+    # exiting may no longer show its environment while it still holds the workspace's lock.
+    seen = set()
+
     def ours():
-        return [p for p in workspace_processes(workspace) if p not in spare]
+        seen.update(p for p in workspace_processes(workspace) if p not in spare)
+        seen.intersection_update(p for p in seen if alive(p))
+        return sorted(seen)
 
     deadline = time.time() + 2
     while ours() and time.time() < deadline:
@@ -228,7 +246,11 @@ def start_app(workspace: Workspace, extra_env=None) -> App:
             options = ArgOptions()
             options.set_capability("browserName", "wry")
             options.set_capability("tauri:options", {"application": app_binary()})
-            driver = App(command_executor=f"http://127.0.0.1:{port}", options=options)
+            # A bound on every WebDriver call: an app that dies while the session is being
+            # created must fail this attempt, not hang the suite.
+            url = f"http://127.0.0.1:{port}"
+            driver = App(command_executor=url, options=options,
+                         client_config=ClientConfig(url, timeout=SESSION_TIMEOUT))
         except Exception as e:  # the driver stack failed to start, not the app under test
             last_error = e
             process.terminate()

@@ -11,18 +11,29 @@ messages are the ones injected here.
 A thread muted from the conversation header stays silent until unmuted, and with message text
 hidden a notification says only "New message".
 
-One dbus-monitor records the whole run, so each test reads only what came after it started."""
+One dbus-monitor records the whole run, so each test reads only what came after it started.
+
+Every test runs twice: with the demo's accounts going live together, and one by one in the
+reverse of their usual order (`PARLEY_DEMO_STAGGER_MS`), as on a slower machine or one where
+another account happens to be first. Either way the first start shows one summary."""
 
 import re
 import subprocess
 import time
 
+import pytest
+
 from conftest import ARTIFACTS, Fake, by_testid, start_app, wait_for
 
-QUIET = {"PARLEY_DEMO_PACE": "off"}
 LOG = ARTIFACTS / "notifications.log"
 
 
+@pytest.fixture(params=["together", "staggered"])
+def quiet(request):
+    """The app's environment: the demo's customers silent, its accounts starting at the pace
+    the parameter names."""
+    stagger = {"together": "0", "staggered": "1500"}[request.param]
+    return {"PARLEY_DEMO_PACE": "off", "PARLEY_DEMO_STAGGER_MS": stagger}
 def log_mark():
     """Where the bus log ends now: calls before it belong to earlier tests."""
     return len(LOG.read_text(errors="replace").splitlines()) if LOG.exists() else 0
@@ -78,11 +89,22 @@ def displayed():
     return int(out.stdout.strip() or "0")
 
 
+def synced_summaries(since):
+    return [(who, c) for who, c in sent_notify_calls(since) if c[2] == "Parley" and "synced" in c[3]]
+
+
 def clear_screen(app, since):
-    """Waits for the initial sync's summary, then closes every notification on screen, so that
-    `dunstctl action 0` can only reach the test's own."""
-    wait_for(app, "the initial-sync summary",
-             lambda d: [c for c in notify_calls(since) if c[2] == "Parley" and "synced" in c[3]])
+    """Waits until every account is live and the first start's summary was shown, checks that
+    it was the only one, then closes every notification on screen, so that `dunstctl action 0`
+    can only reach the test's own."""
+    wait_for(app, "every account live",
+             lambda d: by_testid(d, "sync-indicator")[0].get_attribute("data-tone") == "ok", timeout=40)
+    first = wait_for(app, "the first start's summary", lambda d: synced_summaries(since))
+    time.sleep(1.0)  # another account's summary would come within this time
+    own = [c for who, c in synced_summaries(since) if who == first[0][0]]
+    assert len(own) == 1, f"the first start showed {len(own)} summaries: {own}"
+    assert re.fullmatch(r"\d+ conversations synced from Telegram, Messenger, Instagram, SMS and WhatsApp",
+                        own[0][3]), own
     subprocess.run(["dunstctl", "close-all"], check=True, timeout=10)
     wait_for(app, "an empty screen", lambda d: displayed() == 0)
 
@@ -103,9 +125,9 @@ def conversation_title(driver):
     )
 
 
-def test_a_new_message_notifies_once_and_a_click_opens_its_thread(workspace):
+def test_a_new_message_notifies_once_and_a_click_opens_its_thread(workspace, quiet):
     mark = log_mark()
-    app = start_app(workspace, QUIET)
+    app = start_app(workspace, quiet)
     try:
         wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
         clear_screen(app, mark)
@@ -159,9 +181,9 @@ def unread_of(driver, name):
     )
 
 
-def test_mark_as_read_and_reply_from_the_notification(workspace):
+def test_mark_as_read_and_reply_from_the_notification(workspace, quiet):
     mark = log_mark()
-    app = start_app(workspace, QUIET)
+    app = start_app(workspace, quiet)
     try:
         wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
         clear_screen(app, mark)
@@ -188,9 +210,9 @@ def test_mark_as_read_and_reply_from_the_notification(workspace):
         app.quit()
 
 
-def test_do_not_disturb_silences_new_messages(workspace):
+def test_do_not_disturb_silences_new_messages(workspace, quiet):
     mark = log_mark()
-    app = start_app(workspace, QUIET)
+    app = start_app(workspace, quiet)
     try:
         wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
         clear_screen(app, mark)
@@ -253,9 +275,9 @@ def open_row(driver, name):
     wait_for(driver, f"{name}'s conversation open", lambda d: conversation_title(d) == [name])
 
 
-def test_a_muted_thread_stays_silent_until_unmuted(workspace):
+def test_a_muted_thread_stays_silent_until_unmuted(workspace, quiet):
     mark = log_mark()
-    app = start_app(workspace, QUIET)
+    app = start_app(workspace, quiet)
     try:
         wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
         clear_screen(app, mark)

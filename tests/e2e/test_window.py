@@ -4,6 +4,7 @@ import os
 import subprocess
 import time
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -187,3 +188,109 @@ def test_a_second_parley_that_cannot_reach_the_first_says_the_workspace_is_in_us
     chat = fake.customer("Katherine", "Johnson")
     fake.inject(chat, "Hello?")
     wait_for(app, "the first one still syncing", lambda d: row_named(d, "Katherine Johnson"))
+
+
+# Two different letters of each script the demo's customers write in (names and messages) or
+# that customers commonly do. Without a font for a script, WebKit draws the same empty box for
+# both letters; with one, two different glyphs.
+SCRIPT_SAMPLES = {
+    "Chinese": ("李", "伟"),
+    "Japanese": ("こ", "ん"),
+    "Arabic": ("ح", "خ"),
+    "Hebrew": ("ש", "ל"),
+    "Devanagari": ("न", "म"),
+    "Cyrillic": ("Д", "Ж"),
+    "Thai": ("ก", "ข"),
+}
+
+
+def test_every_script_customers_write_in_has_a_font(app):
+    wait_for(app, "李伟's row", lambda d: row_named(d, "李伟"))
+    drawn = app.execute_script(
+        """const font = getComputedStyle(document.querySelector('[data-testid="thread-name"]')).font;
+           const draw = (ch) => {
+             const c = document.createElement('canvas');
+             c.width = 64; c.height = 64;
+             const g = c.getContext('2d');
+             g.font = font.replace(/\\d+(\\.\\d+)?px/, '40px');
+             g.fillText(ch, 8, 48);
+             return c.toDataURL();
+           };
+           const out = {};
+           for (const [script, [a, b]] of Object.entries(arguments[0])) out[script] = draw(a) !== draw(b);
+           return out;""",
+        SCRIPT_SAMPLES,
+    )
+    missing = [script for script, differs in drawn.items() if not differs]
+    assert not missing, f"no font for {missing}: their letters render as empty boxes"
+
+
+def row_order(driver):
+    return [r.get_attribute("data-thread-id") for r in rows(driver)]
+
+
+def snippet_of(driver, name):
+    return driver.execute_script(
+        """for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
+             const n = row.querySelector('[data-testid="thread-name"]');
+             if (n && n.textContent === arguments[0])
+               return row.querySelector('[data-testid="thread-snippet"]').textContent;
+           } return null;""",
+        name,
+    )
+
+
+def test_a_row_being_clicked_stays_put_while_messages_arrive(workspace):
+    # The demo's customers stay silent: only this test's messages move rows.
+    app = start_app(workspace, {"PARLEY_DEMO_PACE": "off"})
+    try:
+        wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+        fake = Fake(workspace.fake_url())
+        pearl, quinn = fake.customer("Pearl", "Kendrick"), fake.customer("Quinn", "Abara")
+        fake.inject(pearl, "Do you ship to Norway?")
+        wait_for(app, "Pearl's row", lambda d: row_named(d, "Pearl Kendrick"))
+        fake.inject(quinn, "Is the blue one back in stock?")
+        wait_for(app, "Quinn on top, Pearl second",
+                 lambda d: [texts(d, "thread-name")[:2]] == [["Quinn Abara", "Pearl Kendrick"]])
+        before = row_order(app)
+
+        # The agent presses on Quinn's row; before the button comes up, Pearl writes again, which
+        # would move Pearl's row to the top and Quinn's down under the pointer.
+        actions = ActionChains(app)
+        actions.move_to_element(row_named(app, "Quinn Abara")).click_and_hold().perform()
+        fake.inject(pearl, "Or to Svalbard?")
+        wait_for(app, "Pearl's new message shown in her row, where it stands",
+                 lambda d: snippet_of(d, "Pearl Kendrick") == "Or to Svalbard?")
+        assert row_order(app) == before, "the list moved under the pressed pointer"
+        ActionChains(app).release().perform()
+        wait_for(app, "Quinn's conversation open", lambda d: texts(d, "conversation-title") == ["Quinn Abara"])
+
+        # Once the pointer is gone, the list catches up: Pearl's conversation moves to the top.
+        ActionChains(app).move_to_element(by_testid(app, "composer")[0]).perform()
+        wait_for(app, "Pearl on top", lambda d: texts(d, "thread-name")[:1] == ["Pearl Kendrick"])
+    finally:
+        app.quit()
+
+
+def test_the_first_screen_reads_well(app):
+    """The first minute of a new user, on the demo: the search field's placeholder whole, a
+    customer known only by a phone number gets digits, not a "+", as avatar initials."""
+    wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+    cut = app.execute_script(
+        """const input = document.querySelector('[data-testid="search-input"]');
+           const style = getComputedStyle(input);
+           const g = document.createElement('canvas').getContext('2d');
+           g.font = style.font;
+           const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+           return g.measureText(input.placeholder).width > room;""")
+    assert not cut, "the search field's placeholder is cut"
+
+    phone = wait_for(app, "an SMS customer known by number",
+                     lambda d: d.execute_script(
+                         """for (const n of document.querySelectorAll('[data-testid="thread-name"]'))
+                              if (/^\\+\\d+$/.test(n.textContent)) return n.textContent;
+                            return null;"""))
+    row_named(app, phone).click()
+    wait_for(app, "the conversation", lambda d: texts(d, "conversation-title") == [phone])
+    avatars = wait_for(app, "the avatars", lambda d: texts(d, "avatar"))
+    assert avatars and all(a == phone[-2:] for a in avatars), avatars

@@ -87,6 +87,7 @@ impl Parley {
                 return Err(errors::store(e));
             }
         };
+        self.accounts_starting(&[id]);
         let handle = self.runner_for(id, Arc::new(channel)).spawn();
         self.lock_runners().insert(id, Runner::Running(handle));
         self.announce_added(&[id])
@@ -142,9 +143,7 @@ impl Parley {
         if row.is_demo {
             self.stop_demo().await?;
         } else {
-            self.lock_runners().remove(&id);
-            self.lock_graph().remove(&id);
-            self.lock_twilio().remove(&id);
+            self.stop_runner(id);
             self.db
                 .call(move |s| s.remove_account(id))
                 .await

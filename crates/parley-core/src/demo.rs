@@ -503,3 +503,15 @@ fn demo_config() -> DemoConfig {
     }
     config
 }
+
+/// `PARLEY_DEMO_STAGGER_MS=N`: the demo's accounts start one after another, N ms apart, in the
+/// reverse of their usual order (the account that is usually live first goes live last), so
+/// tests can check what the agent sees when accounts go live in another order and pace than on
+/// the machine that wrote them. Unset or 0: all start at once.
+pub(crate) fn start_stagger() -> std::time::Duration {
+    let ms = std::env::var("PARLEY_DEMO_STAGGER_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    std::time::Duration::from_millis(ms.min(60_000))
+}

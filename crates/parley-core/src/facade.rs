@@ -54,6 +54,9 @@ pub struct CoreConfig {
     pub secrets: Arc<dyn SecretStore>,
     pub clock: Arc<dyn Clock>,
     pub demo: DemoMode,
+    /// The demo's accounts start this far apart, in the reverse of their usual order
+    /// (`PARLEY_DEMO_STAGGER_MS`; zero: all at once).
+    pub demo_stagger: Duration,
     /// How long live polls wait at the provider.
     pub long_poll: Duration,
     /// Shows notifications on the desktop (the shell's); tests keep the silent default.
@@ -70,10 +73,18 @@ impl CoreConfig {
             secrets,
             clock: Arc::new(parley_sync::SystemClock),
             demo: DemoMode::Auto,
+            demo_stagger: crate::demo::start_stagger(),
             long_poll: LONG_POLL,
             notifier: Arc::new(NoNotifier),
         }
     }
+}
+
+/// How one demo account runs: the adapter it reads through.
+enum DemoStart {
+    Telegram(Arc<dyn Channel>),
+    Graph(Arc<GraphChannel>),
+    Twilio(Arc<TwilioChannel>),
 }
 
 pub(crate) enum Runner {
@@ -102,6 +113,7 @@ pub struct Parley {
     /// The running Twilio adapters (SMS, WhatsApp, the demo's too): templates go through them.
     twilio: Mutex<HashMap<AccountId, Arc<TwilioChannel>>>,
     demo: tokio::sync::Mutex<Option<DemoRuntime>>,
+    demo_stagger: Duration,
     pub(crate) notify: NotifyHandle,
     /// The saved notification preferences; the lock also orders their read-modify-write.
     pub(crate) notification_prefs: tokio::sync::Mutex<NotificationPrefs>,
@@ -164,6 +176,7 @@ impl Parley {
             graph: Mutex::new(HashMap::new()),
             twilio: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
+            demo_stagger: config.demo_stagger,
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
             drops: Default::default(),
@@ -187,6 +200,12 @@ impl Parley {
         }
         app.forget_removed_threads().await;
         app.sweep_outgoing().await;
+        let real: Vec<AccountId> = accounts
+            .iter()
+            .filter(|a| !a.is_demo)
+            .map(|a| a.id)
+            .collect();
+        app.accounts_starting(&real);
         for account in accounts.into_iter().filter(|a| !a.is_demo) {
             app.start_account(&account).await;
         }
@@ -234,7 +253,7 @@ impl Parley {
                         .ok()
                         .flatten()
                         .map(|account| CoreEvent::AccountChanged { account }),
-                    EngineEvent::NewMessages { .. } => None,
+                    EngineEvent::NewMessages { .. } | EngineEvent::AccountsStarting { .. } => None,
                     EngineEvent::ThreadsMerged { merges, .. } => {
                         app.threads_merged(&merges).await;
                         None
@@ -322,6 +341,13 @@ impl Parley {
                 ),
             }),
         };
+        if let Runner::Idle(state) = &runner {
+            // It will not sync: say so, as a running account says its state.
+            let _ = self.engine.send(EngineEvent::State {
+                account: account.id,
+                state: state.clone(),
+            });
+        }
         self.lock_runners().insert(account.id, runner);
     }
 
@@ -514,7 +540,7 @@ impl Parley {
             .map_err(errors::store)
     }
 
-    async fn start_demo(&self) -> Result<(), IpcError> {
+    async fn start_demo(self: &Arc<Self>) -> Result<(), IpcError> {
         let runtime = DemoRuntime::start(&self.paths.data_dir).await?;
         let identity = runtime.identity();
         let existing = self
@@ -522,10 +548,11 @@ impl Parley {
             .call(|s| s.accounts())
             .await
             .map_err(errors::store)?;
+        // Every demo account is stored before the first one runs, so their first syncs are
+        // announced as one.
+        let mut starts = Vec::new();
         let account_id = self.demo_account(&existing, &identity, None).await?;
-        let handle = self.runner_for(account_id, runtime.channel()).spawn();
-        self.lock_runners()
-            .insert(account_id, Runner::Running(handle));
+        starts.push((account_id, DemoStart::Telegram(runtime.channel())));
         for (identity, channel) in runtime.graph_channels() {
             // Approved for HUMAN_AGENT, like the simulated Page, so the composer shows that
             // state too.
@@ -539,14 +566,70 @@ impl Parley {
             let id = self
                 .demo_account(&existing, &identity, Some((key, json)))
                 .await?;
-            self.run_graph(id, channel);
+            starts.push((id, DemoStart::Graph(channel)));
         }
         for (identity, channel) in runtime.twilio_channels() {
             let id = self.demo_account(&existing, &identity, None).await?;
-            self.run_twilio(id, channel);
+            starts.push((id, DemoStart::Twilio(channel)));
         }
         *self.demo.lock().await = Some(runtime);
+        let ids: Vec<AccountId> = starts.iter().map(|(id, _)| *id).collect();
+        self.accounts_starting(&ids);
+        let stagger = self.demo_stagger;
+        let last = starts.len().saturating_sub(1);
+        for (i, (id, start)) in starts.into_iter().enumerate() {
+            // Reversed: the account that is usually live first starts last.
+            let delay = stagger * u32::try_from(last - i).unwrap_or(0);
+            if delay.is_zero() {
+                self.start_demo_account(id, start);
+                continue;
+            }
+            self.lock_runners()
+                .insert(id, Runner::Idle(SyncState::Connecting));
+            let app = Arc::downgrade(self);
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let Some(app) = app.upgrade() else { return };
+                // Held while it starts, so a demo being stopped meanwhile stops this one too.
+                let demo = app.demo.lock().await;
+                if demo.is_some() {
+                    app.start_demo_account(id, start);
+                }
+            });
+        }
         Ok(())
+    }
+
+    fn start_demo_account(&self, id: AccountId, start: DemoStart) {
+        match start {
+            DemoStart::Telegram(channel) => {
+                let handle = self.runner_for(id, channel).spawn();
+                self.lock_runners().insert(id, Runner::Running(handle));
+            }
+            DemoStart::Graph(channel) => self.run_graph(id, channel),
+            DemoStart::Twilio(channel) => self.run_twilio(id, channel),
+        }
+    }
+
+    /// Stops an account's sync and outbox and forgets its adapters; listeners hear it stopped.
+    pub(crate) fn stop_runner(&self, id: AccountId) {
+        self.lock_runners().remove(&id);
+        self.lock_graph().remove(&id);
+        self.lock_twilio().remove(&id);
+        let _ = self.engine.send(EngineEvent::State {
+            account: id,
+            state: SyncState::Stopped,
+        });
+    }
+
+    /// Tells the engine's listeners that these accounts start syncing together (see
+    /// [`EngineEvent::AccountsStarting`]). Call it before the first of them runs.
+    pub(crate) fn accounts_starting(&self, accounts: &[AccountId]) {
+        if !accounts.is_empty() {
+            let _ = self.engine.send(EngineEvent::AccountsStarting {
+                accounts: accounts.to_vec(),
+            });
+        }
     }
 
     /// Stops the demo and forgets its data, once a real account exists.
@@ -558,9 +641,7 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         for a in accounts.into_iter().filter(|a| a.is_demo) {
-            self.lock_runners().remove(&a.id);
-            self.lock_graph().remove(&a.id);
-            self.lock_twilio().remove(&a.id);
+            self.stop_runner(a.id);
             let id = a.id;
             self.db
                 .call(move |s| s.remove_account(id))

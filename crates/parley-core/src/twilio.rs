@@ -271,14 +271,21 @@ impl Parley {
                 .map_err(errors::store)?;
         }
         self.stop_demo().await?;
+        // Every account is stored before the first one runs, so their first syncs are
+        // announced as one.
         let mut added = Vec::new();
+        let mut channels = Vec::new();
         for (channel, identity, _) in validated {
             let id = self
                 .insert_real_account(identity.channel, &identity)
                 .await
                 .map_err(errors::store)?;
-            self.run_twilio(id, channel);
             added.push(id);
+            channels.push(channel);
+        }
+        self.accounts_starting(&added);
+        for (id, channel) in added.iter().zip(channels) {
+            self.run_twilio(*id, channel);
         }
         self.announce_added(&added).await
     }

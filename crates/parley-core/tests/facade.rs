@@ -325,17 +325,26 @@ async fn everything_is_still_there_after_a_restart() {
 
 /// Records what would be shown on the desktop.
 #[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<parley_core::notify::Shown>>);
+struct Recorder(
+    std::sync::Mutex<Vec<parley_core::notify::Shown>>,
+    std::sync::Mutex<Vec<String>>,
+);
 
 impl parley_core::notify::Notifier for Recorder {
     fn show(&self, n: &parley_core::notify::Shown) {
         self.0.lock().expect("recorder").push(n.clone());
     }
-    fn summary(&self, _: &str, _: bool) {}
+    fn summary(&self, text: &str, _: bool) {
+        self.1.lock().expect("recorder").push(text.to_owned());
+    }
     fn close(&self, _: &str) {}
 }
 
 impl Recorder {
+    fn summaries(&self) -> Vec<String> {
+        self.1.lock().expect("recorder").clone()
+    }
+
     fn bodies(&self) -> Vec<String> {
         self.0
             .lock()
@@ -504,5 +513,39 @@ where
             }
             Err(e) => panic!("start after close: {e}"),
         }
+    }
+}
+
+/// The demo's five accounts read their history on the first start: the agent gets one summary
+/// for all of it, whether the accounts go live together or one by one in another order.
+#[tokio::test]
+async fn the_first_start_gives_one_summary_whatever_order_the_accounts_go_live_in() {
+    for stagger in [Duration::ZERO, Duration::from_millis(700)] {
+        let (fake, dir, secrets) = workspace().await;
+        let shown = Arc::new(Recorder::default());
+        let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+        config.telegram_api = fake.base_url();
+        config.long_poll = Duration::from_secs(1);
+        config.demo_stagger = stagger;
+        config.notifier = shown.clone();
+        let app = Parley::start(config).await.expect("starts");
+        let accounts = app.list_accounts().await.expect("accounts");
+        assert_eq!(accounts.len(), 5);
+        live(&app).await;
+        eventually("the summary", Duration::from_secs(10), || async {
+            !shown.summaries().is_empty()
+        })
+        .await;
+        let n = threads(&app).await.len();
+        assert!(n >= 5, "{n} demo threads");
+        assert_eq!(
+            shown.summaries(),
+            [format!(
+                "{n} conversations synced from Telegram, Messenger, Instagram, SMS and WhatsApp"
+            )],
+            "stagger {stagger:?}"
+        );
+        assert!(shown.bodies().is_empty(), "history popped a notification");
+        drop(app);
     }
 }

@@ -36,6 +36,12 @@ fn next_revision() -> u64 {
 /// What the engine tells the facade.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
+    /// These accounts are about to start syncing together (the app's start, an account added):
+    /// sent by whoever starts them, before the first of them runs, so a listener can treat
+    /// their first syncs as one (one summary notification, not one per account).
+    AccountsStarting {
+        accounts: Vec<AccountId>,
+    },
     State {
         account: AccountId,
         state: SyncState,

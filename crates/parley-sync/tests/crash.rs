@@ -6,14 +6,22 @@
 //!
 //! The harness is this same test binary re-executed with `PARLEY_CRASH_CHILD` set (so no extra
 //! binary target). `PARLEY_CRASH_CYCLES` sets the number of kills (20 by default, to keep CI
-//! short; `bench/crash_soak.sh` runs hundreds).
+//! short; `bench/crash_soak.sh` runs thousands).
+//!
+//! The oracle is complete: the fake counts every send it ever accepted, per text, so "at most
+//! once" is checked for every reply of the run, however long. Every random choice (faults, kill
+//! times, which thread, queue or not, pauses) comes from one seed, printed at the start and in
+//! a failure, and set with `PARLEY_CRASH_SEED` to replay a run (the kill lands at the same
+//! planned time; what the processes did by then may still differ a little). A failure names
+//! the reply it is about and prints its whole history: each state it was seen in, by cycle.
 
 use parley_channels::telegram::TelegramChannel;
 use parley_domain::{ChannelKind, ThreadId};
 use parley_fakes::{FakeTelegram, FakeTelegramConfig, Fault};
 use parley_store::{NewAccount, Store};
 use parley_sync::{AccountRunner, Db, SystemClock};
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,20 +46,24 @@ fn crash_child() {
     let Ok(spec) = std::env::var(CHILD_ENV) else {
         return; // Not a harness run: nothing to do.
     };
-    let mut parts = spec.splitn(5, '|');
+    let mut parts = spec.splitn(6, '|');
     let dir = PathBuf::from(parts.next().expect("dir"));
     let url = parts.next().expect("url").to_string();
     let token = parts.next().expect("token").to_string();
     let cycle: u32 = parts.next().expect("cycle").parse().expect("cycle number");
+    let seed: u64 = parts.next().expect("seed").parse().expect("seed");
     let drain = parts.next() == Some("drain");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(harness(dir, url, token, cycle, drain));
+    rt.block_on(harness(dir, url, token, cycle, seed, drain));
 }
 
-async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, drain: bool) {
+async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, seed: u64, drain: bool) {
+    // The harness's own choices: from the run's seed and the cycle, so a replay repeats them.
+    let mut rng =
+        StdRng::seed_from_u64(seed ^ u64::from(cycle).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let mut store = Store::open(&db_path(&dir)).expect("open store");
     store.recover_interrupted(0).expect("recover");
     let account = match store.accounts().expect("accounts").first() {
@@ -69,20 +81,7 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, drain: bo
             )
             .expect("account"),
     };
-    // Acting as the agent: held replies (a customer wrote meanwhile) are sent anyway, so the
-    // threads they block keep flowing. Never "send again": uncertain replies stay uncertain.
-    let held: Vec<_> = store
-        .list_threads(None, 50)
-        .expect("threads")
-        .threads
-        .iter()
-        .flat_map(|t| store.messages(t.id, None, 1000).expect("messages").messages)
-        .filter(|m| m.delivery == parley_domain::DeliveryState::Held)
-        .map(|m| m.id)
-        .collect();
-    for m in held {
-        store.outbox_send_anyway(m, 3).expect("send anyway");
-    }
+    send_held_anyway(&mut store).expect("send anyway");
     let db = Db::new(store);
     let channel = TelegramChannel::new(&url, &token)
         .expect("client")
@@ -98,7 +97,10 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, drain: bo
     }
     .spawn();
     if drain {
-        for _ in 0..1800 {
+        for _ in 0..3000 {
+            // Still the agent: a reply held while draining is sent anyway too, so every reply
+            // ends sent (or uncertain), and the final check covers them all.
+            db.call(send_held_anyway).await.expect("send anyway");
             // Done when nothing is due or in flight; replies behind a held one stay queued.
             let busy = db
                 .call(move |s| {
@@ -150,14 +152,11 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, drain: bo
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         }
-        let (pick, queue, pause) = {
-            let mut rng = rand::rng();
-            (
-                rng.random_range(0..threads.len()),
-                rng.random_bool(0.3),
-                rng.random_range(30..200),
-            )
-        };
+        let (pick, queue, pause) = (
+            rng.random_range(0..threads.len()),
+            rng.random_bool(0.3),
+            rng.random_range(30..200),
+        );
         let thread = threads[pick];
         n += 1;
         let text = format!("reply c{cycle} n{n}");
@@ -178,9 +177,35 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, drain: bo
     }
 }
 
-fn run_child(dir: &Path, fake: &FakeTelegram, cycle: u32, drain: bool) -> std::process::Child {
+/// Acting as the agent: held replies (a customer wrote meanwhile) are sent anyway, so the
+/// threads they block keep flowing. Never "send again": uncertain replies stay uncertain.
+fn send_held_anyway(store: &mut Store) -> Result<(), parley_store::StoreError> {
+    let mut held = Vec::new();
+    for t in store.list_threads(None, 50)?.threads {
+        held.extend(
+            store
+                .messages(t.id, None, 1000)?
+                .messages
+                .into_iter()
+                .filter(|m| m.delivery == parley_domain::DeliveryState::Held)
+                .map(|m| m.id),
+        );
+    }
+    for m in held {
+        store.outbox_send_anyway(m, 3)?;
+    }
+    Ok(())
+}
+
+fn run_child(
+    dir: &Path,
+    fake: &FakeTelegram,
+    cycle: u32,
+    seed: u64,
+    drain: bool,
+) -> std::process::Child {
     let spec = format!(
-        "{}|{}|{}|{cycle}|{}",
+        "{}|{}|{}|{cycle}|{seed}|{}",
         dir.display(),
         fake.base_url(),
         fake.token(),
@@ -195,6 +220,24 @@ fn run_child(dir: &Path, fake: &FakeTelegram, cycle: u32, drain: bool) -> std::p
         .expect("spawn harness")
 }
 
+/// A check that did not hold: what, and which reply (when it is about one).
+struct Failure {
+    reply: Option<String>,
+    message: String,
+}
+
+/// Returns a [`Failure`] from the enclosing function when `$cond` does not hold.
+macro_rules! check {
+    ($cond:expr, $reply:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(Failure {
+                reply: $reply,
+                message: format!($($fmt)+),
+            });
+        }
+    };
+}
+
 struct Db2 {
     drafts: HashMap<i64, String>,
     /// body → (state, resends)
@@ -203,18 +246,18 @@ struct Db2 {
     placed: HashMap<String, (i64, i64)>,
 }
 
-fn inspect(dir: &Path) -> Db2 {
+fn inspect(dir: &Path) -> Result<Db2, Failure> {
     let conn = rusqlite::Connection::open(db_path(dir)).expect("open");
-    let check: String = conn
+    let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check");
-    assert_eq!(check, "ok", "integrity_check");
+    check!(integrity == "ok", None, "integrity_check: {integrity}");
     let fk: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)
         })
         .expect("foreign_key_check");
-    assert_eq!(fk, 0, "foreign key violations");
+    check!(fk == 0, None, "{fk} foreign key violations");
     let mut drafts = HashMap::new();
     let mut stmt = conn
         .prepare("SELECT thread_id, body FROM drafts")
@@ -245,10 +288,8 @@ fn inspect(dir: &Path) -> Db2 {
     {
         let (b, s, n, t, id) = row.expect("row");
         placed.insert(b.clone(), (t, id));
-        assert!(
-            outbox.insert(b.clone(), (s, n)).is_none(),
-            "reply {b:?} queued twice"
-        );
+        let first = outbox.insert(b.clone(), (s, n)).is_none();
+        check!(first, Some(b.clone()), "reply {b:?} queued twice");
     }
     // Every outbound echo has its outbox item and vice versa (nothing half-written).
     let orphans: i64 = conn
@@ -259,12 +300,16 @@ fn inspect(dir: &Path) -> Db2 {
             |r| r.get(0),
         )
         .expect("orphans");
-    assert_eq!(orphans, 0, "outbound messages without an outbox item");
-    Db2 {
+    check!(
+        orphans == 0,
+        None,
+        "{orphans} outbound messages without an outbox item"
+    );
+    Ok(Db2 {
         drafts,
         outbox,
         placed,
-    }
+    })
 }
 
 /// The (cycle, number) a harness text was written in, for "is this one newer".
@@ -281,8 +326,9 @@ fn order(text: &str) -> (u32, u32) {
     (cycle, num('n'))
 }
 
-/// Checks the journal against the store and the fake.
-fn verify(dir: &Path, fake: &FakeTelegram, db: &Db2) -> BTreeMap<String, usize> {
+/// Checks the journal against the store, and every send the fake ever accepted against the
+/// outbox. Returns how many times each text was sent.
+fn verify(dir: &Path, fake: &FakeTelegram, db: &Db2) -> Result<BTreeMap<String, u64>, Failure> {
     let journal = std::fs::read_to_string(journal_path(dir)).unwrap_or_default();
     let mut last_draft: HashMap<i64, String> = HashMap::new();
     let mut queued = 0;
@@ -299,8 +345,9 @@ fn verify(dir: &Path, fake: &FakeTelegram, db: &Db2) -> BTreeMap<String, usize> 
             }
             "Q" => {
                 queued += 1;
-                assert!(
+                check!(
                     db.outbox.contains_key(&text),
+                    Some(text.clone()),
                     "queued reply {text:?} was lost"
                 );
             }
@@ -317,30 +364,102 @@ fn verify(dir: &Path, fake: &FakeTelegram, db: &Db2) -> BTreeMap<String, usize> 
                 .placed
                 .iter()
                 .any(|(body, (t, _))| t == thread && newer(body));
-        assert!(
+        check!(
             kept,
+            Some(text.clone()),
             "draft {text:?} of thread {thread} was lost (drafts {:?}, journal in {})",
             db.drafts,
             dir.display()
         );
     }
-    let mut sent: BTreeMap<String, usize> = BTreeMap::new();
-    for record in fake.sent_messages() {
-        *sent.entry(record.text).or_default() += 1;
-    }
+    let sent = fake.sent_counts();
     for (text, count) in &sent {
-        let (state, resends) = db
-            .outbox
-            .get(text)
-            .unwrap_or_else(|| panic!("the fake received {text:?}, which was never queued"));
-        let allowed = 1 + usize::try_from(*resends).unwrap_or(0);
-        assert!(
+        let Some((state, resends)) = db.outbox.get(text) else {
+            return Err(Failure {
+                reply: Some(text.clone()),
+                message: format!("the fake received {text:?}, which was never queued"),
+            });
+        };
+        let allowed = 1 + u64::try_from(*resends).unwrap_or(0);
+        check!(
             *count <= allowed,
+            Some(text.clone()),
             "{text:?} was sent {count} times (state {state}, {resends} resends)"
         );
     }
-    assert!(queued <= db.outbox.len());
-    sent
+    for (text, (state, _)) in &db.outbox {
+        // "sent" means the provider confirmed it: the fake must have it.
+        check!(
+            state != "sent" || sent.contains_key(text),
+            Some(text.clone()),
+            "{text:?} is marked sent but the fake never received it"
+        );
+    }
+    check!(
+        queued <= db.outbox.len(),
+        None,
+        "{queued} queued in the journal, {} in the outbox",
+        db.outbox.len()
+    );
+    Ok(sent)
+}
+
+/// Each reply's states as the checks saw them: (cycle, state, resends, times the fake had it),
+/// one entry per change.
+#[derive(Default)]
+struct History(HashMap<String, Vec<(u32, String, i64, u64)>>);
+
+impl History {
+    fn record(&mut self, cycle: u32, db: &Db2, sent: &BTreeMap<String, u64>) {
+        for (body, (state, resends)) in &db.outbox {
+            let now = (
+                cycle,
+                state.clone(),
+                *resends,
+                sent.get(body).copied().unwrap_or(0),
+            );
+            let seen = self.0.entry(body.clone()).or_default();
+            if seen
+                .last()
+                .is_none_or(|last| (&last.1, last.2, last.3) != (&now.1, now.2, now.3))
+            {
+                seen.push(now);
+            }
+        }
+    }
+
+    fn of(&self, reply: &str) -> String {
+        let (cycle, n) = order(reply);
+        let mut out = format!("  written in cycle {cycle} (its harness's reply number {n})\n");
+        for (cycle, state, resends, sent) in self.0.get(reply).map_or(&[][..], Vec::as_slice) {
+            out.push_str(&format!(
+                "  after cycle {cycle}: {state}, {resends} resends, the fake has it {sent} times\n"
+            ));
+        }
+        out
+    }
+}
+
+/// The checks after one cycle; what they saw goes into the history first, so a failure's
+/// history ends with the state that failed.
+fn check_cycle(
+    dir: &Path,
+    fake: &FakeTelegram,
+    cycle: u32,
+    history: &mut History,
+) -> Result<(Db2, BTreeMap<String, u64>), Failure> {
+    let db = inspect(dir)?;
+    history.record(cycle, &db, &fake.sent_counts());
+    let sent = verify(dir, fake, &db)?;
+    Ok((db, sent))
+}
+
+/// The run's seed: `PARLEY_CRASH_SEED`, or a new one.
+fn seed() -> u64 {
+    std::env::var("PARLEY_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| rand::rng().random())
 }
 
 #[test]
@@ -352,6 +471,8 @@ fn kill_nine_while_flushing_loses_nothing_and_sends_nothing_twice() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
+    let seed = seed();
+    eprintln!("crash test: seed {seed}, {cycles} cycles (replay with PARLEY_CRASH_SEED={seed})");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let fake = rt
         .block_on(FakeTelegram::start(FakeTelegramConfig::default()))
@@ -370,8 +491,21 @@ fn kill_nine_while_flushing_loses_nothing_and_sends_nothing_twice() {
     } else {
         tmp.path().to_path_buf()
     };
-    let mut rng = rand::rng();
-    let mut stats: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut history = History::default();
+    let fail = |history: &History, cycle: u32, f: Failure| -> ! {
+        let about = f
+            .reply
+            .as_deref()
+            .map(|r| format!("\nhistory of {r:?}:\n{}", history.of(r)))
+            .unwrap_or_default();
+        panic!(
+            "cycle {cycle}: {}{about}\nseed {seed}: replay with PARLEY_CRASH_SEED={seed} \
+             PARLEY_CRASH_CYCLES={cycles} (workspace {}, kept with PARLEY_CRASH_KEEP=1)",
+            f.message,
+            dir.display()
+        )
+    };
     for cycle in 0..cycles {
         // Some cycles also lose answers, fail sends or have customers write while replies wait.
         match rng.random_range(0..9) {
@@ -384,20 +518,25 @@ fn kill_nine_while_flushing_loses_nothing_and_sends_nothing_twice() {
             }
             _ => {}
         }
-        let mut child = run_child(dir.as_path(), &fake, cycle, false);
-        std::thread::sleep(Duration::from_millis(rng.random_range(200..1500)));
+        let kill_after = Duration::from_millis(rng.random_range(200..1500));
+        let mut child = run_child(dir.as_path(), &fake, cycle, seed, false);
+        std::thread::sleep(kill_after);
         child.kill().expect("SIGKILL"); // std sends SIGKILL on Unix.
         let status = child.wait().expect("wait");
         assert!(!status.success(), "the harness exited by itself: {status}");
-        let db = inspect(dir.as_path());
-        verify(dir.as_path(), &fake, &db);
+        if let Err(f) = check_cycle(dir.as_path(), &fake, cycle, &mut history) {
+            fail(&history, cycle, f);
+        }
     }
     // Last, a run that is not killed: everything waiting leaves, exactly once.
-    let mut child = run_child(dir.as_path(), &fake, cycles, true);
+    let mut child = run_child(dir.as_path(), &fake, cycles, seed, true);
     let status = child.wait().expect("wait");
     assert!(status.success(), "drain run failed: {status}");
-    let db = inspect(dir.as_path());
-    let sent = verify(dir.as_path(), &fake, &db);
+    let (db, sent) = match check_cycle(dir.as_path(), &fake, cycles, &mut history) {
+        Ok(checked) => checked,
+        Err(f) => fail(&history, cycles, f),
+    };
+    let mut stats: BTreeMap<String, usize> = BTreeMap::new();
     for (body, (state, _)) in &db.outbox {
         *stats.entry(state.clone()).or_default() += 1;
         let (thread, id) = db.placed[body];
@@ -405,18 +544,27 @@ fn kill_nine_while_flushing_loses_nothing_and_sends_nothing_twice() {
             let (t, i) = db.placed[b];
             s == "held" && t == thread && i < id
         });
-        match state.as_str() {
-            "sent" => assert_eq!(sent.get(body), Some(&1), "{body:?} is sent"),
-            "uncertain" => assert!(sent.get(body).copied().unwrap_or(0) <= 1),
-            "held" | "failed" => {}
-            "queued" | "retrying" if behind_held => {}
-            other => panic!("{body:?} left {other} after the drain"),
+        let times = sent.get(body).copied().unwrap_or(0);
+        let settled = match state.as_str() {
+            "sent" => times == 1,
+            "uncertain" => times <= 1,
+            "held" | "failed" => true,
+            "queued" | "retrying" => behind_held,
+            _ => false,
+        };
+        if !settled {
+            let f = Failure {
+                reply: Some(body.clone()),
+                message: format!("{body:?} left {state} after the drain, sent {times} times"),
+            };
+            fail(&history, cycles, f);
         }
     }
     eprintln!(
-        "crash test: {cycles} kill -9 cycles, {} replies queued, {} received by the fake, final states {stats:?}",
+        "crash test: seed {seed}, {cycles} kill -9 cycles, {} replies queued, {} sends received \
+         by the fake, final states {stats:?}",
         db.outbox.len(),
-        sent.values().sum::<usize>()
+        sent.values().sum::<u64>()
     );
     assert!(
         stats.get("sent").copied().unwrap_or(0) > 0,

@@ -354,6 +354,39 @@ async fn send_message_validations_and_replies() {
 }
 
 #[tokio::test]
+async fn every_send_is_counted_beyond_the_capped_log() {
+    let fake = fake().await;
+    let ada = fake.customer("Ada", None, None);
+    fake.inject_text(&ada, "hi").unwrap();
+    for i in 0..450 {
+        let (status, _) = call(
+            &fake,
+            "sendMessage",
+            json!({"chat_id": ada.id, "text": format!("reply {i}")}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    call(
+        &fake,
+        "sendMessage",
+        json!({"chat_id": ada.id, "text": "reply 0"}),
+    )
+    .await;
+    let log = fake.sent_messages();
+    assert!(log.len() < 451, "the control API's log is capped");
+    assert!(
+        !log.iter().any(|r| r.text == "reply 1"),
+        "the oldest fell out"
+    );
+    let counts = fake.sent_counts();
+    assert_eq!(counts.len(), 450);
+    assert_eq!(counts["reply 0"], 2);
+    assert_eq!(counts["reply 1"], 1);
+    assert_eq!(counts.values().sum::<u64>(), 451);
+}
+
+#[tokio::test]
 async fn files_media_and_edits() {
     let fake = fake().await;
     let kenji = fake.customer("Kenji", Some("Watanabe"), Some("kenji_w"));

@@ -163,6 +163,13 @@ describe("labels", () => {
     expect(initials("Amelia Hart")).toBe("AH");
     expect(initials("  ")).toBe("?");
     expect(initials("Zoë")).toBe("Z");
+    expect(initials("Ada (Shop)")).toBe("AS");
+    expect(initials("أحمد الخطيب")).toBe("أا");
+  });
+  it("gives a phone number its last two digits, never a lone +", () => {
+    expect(initials("+14155550101")).toBe("01");
+    expect(initials("+1 415 555 0187")).toBe("87");
+    expect(initials("+")).toBe("?");
   });
 });
 

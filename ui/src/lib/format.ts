@@ -356,13 +356,22 @@ export function linkify(text: string): TextPart[] {
   return parts;
 }
 
-/** Initials for an avatar, from a display name. */
+/**
+ * Initials for an avatar, from a display name: the first letter of the first and last words
+ * (punctuation and symbols skipped). A customer known only by a phone number gets its last two
+ * digits, which tell two such customers apart better than a "+".
+ */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return "?";
-  const first = Array.from(words[0])[0] ?? "";
-  const second = words.length > 1 ? (Array.from(words[words.length - 1])[0] ?? "") : "";
-  return (first + second).toUpperCase();
+  const letters = name
+    .trim()
+    .split(/\s+/)
+    .map((word) => Array.from(word).find((c) => /\p{L}/u.test(c)))
+    .filter((c): c is string => c !== undefined);
+  if (letters.length > 0) {
+    return (letters[0] + (letters.length > 1 ? letters[letters.length - 1] : "")).toUpperCase();
+  }
+  const digits = name.replace(/\D/g, "");
+  return digits.length > 0 ? digits.slice(-2) : "?";
 }
 
 /** "23 h 12 min", "12 min", "less than a minute". */

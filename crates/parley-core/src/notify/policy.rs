@@ -111,12 +111,32 @@ pub fn first_line(text: &str) -> String {
     }
 }
 
+/// "a", "a and b", "a, b and c".
+fn joined(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
         format!("{n} {many}")
     }
+}
+
+/// Accounts that started together (the app's start, an account added) and read their history:
+/// one summary for all of them, once none is still reading.
+#[derive(Debug, Default)]
+struct FirstSyncRound {
+    /// Accounts still connecting or catching up.
+    pending: BTreeSet<AccountId>,
+    /// Per account (in id order, the order they were added in): its name, channel and the
+    /// threads its history brought.
+    read: BTreeMap<AccountId, (String, ChannelKind, BTreeSet<ThreadId>)>,
 }
 
 #[derive(Debug, Default)]
@@ -128,8 +148,8 @@ pub struct Policy {
     waiting: HashMap<ThreadId, Waiting>,
     /// Messages held back by quiet time, per thread, for the summary when it ends.
     held: BTreeMap<ThreadId, u32>,
-    /// Threads read during each account's first sync, for the "N conversations synced" summary.
-    initial: HashMap<AccountId, (String, BTreeSet<ThreadId>)>,
+    /// The first syncs under way, for the one "N conversations synced" summary.
+    first_sync: FirstSyncRound,
     was_quiet: bool,
 }
 
@@ -258,10 +278,15 @@ impl Policy {
                 continue;
             }
             if initial {
-                self.initial
+                // Also for an account nobody announced: its history still waits for its end.
+                self.first_sync.pending.insert(source.account);
+                self.first_sync
+                    .read
                     .entry(source.account)
-                    .or_insert_with(|| (source.account_name.clone(), BTreeSet::new()))
-                    .1
+                    .or_insert_with(|| {
+                        (source.account_name.clone(), source.channel, BTreeSet::new())
+                    })
+                    .2
                     .insert(m.thread);
                 continue;
             }
@@ -321,21 +346,40 @@ impl Policy {
         })
     }
 
-    /// An account finished its first sync: one summary instead of one alert per message.
-    pub fn initial_sync_done(&mut self, account: AccountId, now: Millis) -> Vec<Command> {
-        let Some((name, threads)) = self.initial.remove(&account) else {
-            return Vec::new();
-        };
-        if threads.is_empty() || schedule::quiet(&self.prefs, now).is_some() {
+    /// These accounts start syncing together: their first syncs end in one summary.
+    pub fn accounts_starting(&mut self, accounts: &[AccountId]) {
+        self.first_sync.pending.extend(accounts.iter().copied());
+    }
+
+    /// An account stopped reading: it is live, or it cannot go on by itself for now (its
+    /// credentials were refused, it backs off, it stopped). Once no account that started with it
+    /// is still reading, one summary stands for every conversation their histories brought,
+    /// instead of one alert per message or one summary per account.
+    pub fn account_settled(&mut self, account: AccountId, now: Millis) -> Vec<Command> {
+        let round = &mut self.first_sync;
+        round.pending.remove(&account);
+        if !round.pending.is_empty() {
             return Vec::new();
         }
-        vec![Command::Summary {
-            text: format!(
-                "{name}: {} synced",
-                plural(threads.len(), "conversation", "conversations")
-            ),
-            sound: false,
-        }]
+        let read = std::mem::take(&mut round.read);
+        let threads: usize = read.values().map(|(_, _, t)| t.len()).sum();
+        if threads == 0 || schedule::quiet(&self.prefs, now).is_some() {
+            return Vec::new();
+        }
+        let conversations = plural(threads, "conversation", "conversations");
+        let text = if let [(name, _, _)] = read.values().collect::<Vec<_>>()[..] {
+            format!("{name}: {conversations} synced")
+        } else {
+            let mut channels: Vec<&str> = Vec::new();
+            for (_, channel, _) in read.values() {
+                let name = channel_name(*channel);
+                if !channels.contains(&name) {
+                    channels.push(name);
+                }
+            }
+            format!("{conversations} synced from {}", joined(&channels))
+        };
+        vec![Command::Summary { text, sound: false }]
     }
 
     /// Runs the timers: the end of quiet time and the waiting-customer re-alerts.
@@ -710,18 +754,126 @@ mod tests {
             .collect();
         assert!(p.on_messages(&source(), &history, true, T0).is_empty());
         assert_eq!(
-            p.initial_sync_done(AccountId(1), T0),
+            p.account_settled(AccountId(1), T0),
             vec![Command::Summary {
                 text: "Demo Shop: 312 conversations synced".into(),
                 sound: false
             }]
         );
-        assert!(
-            p.initial_sync_done(AccountId(1), T0).is_empty(),
-            "only once"
-        );
+        assert!(p.account_settled(AccountId(1), T0).is_empty(), "only once");
         // History does not arm re-alerts.
         assert!(p.tick(T0 + 60 * MIN).is_empty());
+    }
+
+    fn account(id: i64, channel: ChannelKind, name: &str) -> Source {
+        Source {
+            account: AccountId(id),
+            channel,
+            account_name: name.into(),
+        }
+    }
+
+    fn summaries(cmds: &[Command]) -> Vec<&str> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::Summary { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn accounts_that_start_together_give_one_summary_in_any_order() {
+        let accounts = [
+            account(1, ChannelKind::Telegram, "Demo Shop"),
+            account(2, ChannelKind::Messenger, "Demo Shop"),
+            account(3, ChannelKind::Instagram, "demo.shop"),
+            account(4, ChannelKind::Sms, "+15005550006"),
+            account(5, ChannelKind::Whatsapp, "whatsapp:+14155238886"),
+        ];
+        let ids: Vec<AccountId> = accounts.iter().map(|a| a.account).collect();
+        // Every order in which the five could read their history and go live.
+        let orders: [[usize; 5]; 4] = [
+            [0, 1, 2, 3, 4],
+            [4, 3, 2, 1, 0],
+            [2, 0, 4, 1, 3],
+            [1, 3, 0, 4, 2],
+        ];
+        for order in orders {
+            let mut p = policy();
+            p.accounts_starting(&ids);
+            let mut shown = Vec::new();
+            for (n, &i) in order.iter().enumerate() {
+                let a = &accounts[i];
+                let history = [
+                    inbound(10 * a.account.0, "C", "old"),
+                    inbound(10 * a.account.0 + 1, "D", "old"),
+                ];
+                shown.extend(p.on_messages(a, &history, true, T0));
+                let settled = p.account_settled(a.account, T0);
+                if n + 1 < order.len() {
+                    assert!(
+                        settled.is_empty(),
+                        "{order:?}: a summary before the last account: {settled:?}"
+                    );
+                }
+                shown.extend(settled);
+            }
+            assert_eq!(
+                summaries(&shown),
+                ["10 conversations synced from Telegram, Messenger, Instagram, SMS and WhatsApp"],
+                "{order:?}"
+            );
+            assert!(shows(&shown).is_empty(), "history pops nothing: {shown:?}");
+        }
+    }
+
+    #[test]
+    fn an_account_with_nothing_to_read_or_that_fails_does_not_hold_the_summary_forever() {
+        let mut p = policy();
+        p.accounts_starting(&[AccountId(1), AccountId(2), AccountId(3)]);
+        let tg = account(1, ChannelKind::Telegram, "Demo Shop");
+        p.on_messages(&tg, &[inbound(7, "Ada", "old")], true, T0);
+        assert!(
+            p.account_settled(AccountId(1), T0).is_empty(),
+            "2 and 3 are still starting"
+        );
+        // 2 was synced before (no history to read), 3's credentials are refused: both settle.
+        assert!(p.account_settled(AccountId(2), T0).is_empty());
+        assert_eq!(
+            summaries(&p.account_settled(AccountId(3), T0)),
+            ["Demo Shop: 1 conversation synced"]
+        );
+        // Going live again later (after a backoff) says nothing more.
+        assert!(p.account_settled(AccountId(1), T0 + MIN).is_empty());
+    }
+
+    #[test]
+    fn an_account_added_later_gets_its_own_summary_and_live_messages_still_notify() {
+        let mut p = policy();
+        p.accounts_starting(&[AccountId(1)]);
+        let tg = account(1, ChannelKind::Telegram, "Demo Shop");
+        p.on_messages(&tg, &[inbound(7, "Ada", "old")], true, T0);
+        assert_eq!(summaries(&p.account_settled(AccountId(1), T0)).len(), 1);
+        // A new message on the live account notifies while the added Page reads its history.
+        p.accounts_starting(&[AccountId(2), AccountId(3)]);
+        let cmds = p.on_messages(&tg, &[inbound(7, "Ada", "new")], false, T0 + 1);
+        assert_eq!(shows(&cmds).len(), 1);
+        let page = account(2, ChannelKind::Messenger, "Shop Page");
+        p.on_messages(
+            &page,
+            &[inbound(20, "Bo", "old"), inbound(21, "Cy", "old")],
+            true,
+            T0 + 2,
+        );
+        assert!(
+            p.account_settled(AccountId(2), T0 + 3).is_empty(),
+            "its Instagram is still reading"
+        );
+        assert_eq!(
+            summaries(&p.account_settled(AccountId(3), T0 + 4)),
+            ["Shop Page: 2 conversations synced"]
+        );
     }
 
     #[test]

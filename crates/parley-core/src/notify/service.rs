@@ -163,10 +163,14 @@ impl Service {
                 self.policy
                     .on_messages(&source, &incoming, initial, self.clock.now())
             }
-            EngineEvent::State {
-                account,
-                state: SyncState::Live,
-            } => self.policy.initial_sync_done(account, self.clock.now()),
+            EngineEvent::AccountsStarting { accounts } => {
+                self.policy.accounts_starting(&accounts);
+                Vec::new()
+            }
+            EngineEvent::State { account, state } => match state {
+                SyncState::Connecting | SyncState::CatchingUp { .. } => Vec::new(),
+                _ => self.policy.account_settled(account, self.clock.now()),
+            },
             _ => Vec::new(),
         }
     }

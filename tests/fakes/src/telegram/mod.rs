@@ -31,6 +31,7 @@ mod http;
 mod state;
 pub mod wire;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -475,8 +476,14 @@ impl FakeTelegram {
         self.inner.read(|s| s.bytes_of(file_id))
     }
 
+    /// The newest sends (at most a few hundred; see [`FakeTelegram::sent_counts`] for all).
     pub fn sent_messages(&self) -> Vec<SentRecord> {
         self.inner.read(|s| s.sent.iter().cloned().collect())
+    }
+
+    /// How many times each text was sent since this fake started, uncapped.
+    pub fn sent_counts(&self) -> BTreeMap<String, u64> {
+        self.inner.read(|s| s.sent_counts.clone())
     }
 
     /// Every Bot API call received (method as written by the client), oldest first.

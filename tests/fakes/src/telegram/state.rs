@@ -56,6 +56,11 @@ pub(crate) struct State {
     pub chats: BTreeMap<i64, ChatState>,
     pub sent: VecDeque<SentRecord>,
     pub sent_total: u64,
+    /// How many times each text was sent, for every send this process accepted: the complete
+    /// oracle for "sent at most once" (`sent` keeps only the newest few, for the control API).
+    /// Not persisted: it would grow the demo's state file without end.
+    #[serde(skip)]
+    pub sent_counts: BTreeMap<String, u64>,
     /// file_id -> file_unique_id: several file_ids may name the same bytes, as on Telegram.
     pub file_ids: BTreeMap<String, String>,
     pub blobs: BTreeMap<String, StoredBlob>,
@@ -79,6 +84,7 @@ impl State {
             chats: BTreeMap::new(),
             sent: VecDeque::new(),
             sent_total: 0,
+            sent_counts: BTreeMap::new(),
             file_ids: BTreeMap::new(),
             blobs: BTreeMap::new(),
             webhook_url: None,
@@ -424,6 +430,7 @@ impl State {
     /// newest `SENT_LOG_CAP`.
     fn log_sent(&mut self, record: SentRecord) {
         self.sent_total += 1;
+        *self.sent_counts.entry(record.text.clone()).or_default() += 1;
         self.sent.push_back(SentRecord {
             seq: self.sent_total,
             ..record

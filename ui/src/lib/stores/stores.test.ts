@@ -87,6 +87,70 @@ describe("ThreadsStore", () => {
     expect(mock.calls.length - before).toBe(2);
   });
 
+  it("holds its order while the pointer aims at a row, and catches up when it rests or leaves", async () => {
+    vi.useFakeTimers({ now: NOW, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const store = new ThreadsStore(mock, 20);
+    await store.loadFirst();
+    const order = () => store.threads.map((t) => t.id);
+    const before = order();
+    const aimed = store.threads[3];
+    const quiet = store.threads[10];
+
+    // The agent moves towards row 3 while a customer of row 10 writes.
+    store.pointerMoved();
+    mock.receive(quiet.id, "Still there?", NOW + 60_000);
+    await store.reload();
+    expect(order()).toEqual(before);
+    expect(store.threads[3].id).toBe(aimed.id);
+    // The row itself shows the news where it stands.
+    expect(store.threads[10].snippet).toBe("Still there?");
+    expect(store.threads[10].unreadCount).toBe(1);
+
+    // Pressed: held however long the press lasts.
+    store.pointerPressed(true);
+    vi.advanceTimersByTime(5_000);
+    expect(order()).toEqual(before);
+    store.pointerPressed(false);
+    vi.advanceTimersByTime(500);
+    expect(order()).toEqual(before);
+    store.pointerMoved();
+    vi.advanceTimersByTime(999);
+    expect(order()).toEqual(before);
+    // At rest for a moment: the new order shows.
+    vi.advanceTimersByTime(2);
+    expect(store.threads[0].id).toBe(quiet.id);
+    expect(store.holding).toBe(false);
+
+    // Leaving the list releases at once; not holding, a reload applies at once.
+    store.pointerMoved();
+    mock.receive(aimed.id, "Hello?", NOW + 120_000);
+    await store.reload();
+    expect(store.threads[0].id).toBe(quiet.id);
+    store.pointerLeft();
+    expect(store.threads[0].id).toBe(aimed.id);
+    mock.receive(before[15], "Anyone?", NOW + 180_000);
+    await store.reload();
+    expect(store.threads[0].id).toBe(before[15]);
+  });
+
+  it("keeps a thread read while held, and pages loaded while held survive the release", async () => {
+    vi.useFakeTimers({ now: NOW, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const store = new ThreadsStore(mock, 20);
+    await store.loadFirst();
+    const quiet = store.threads[10];
+    store.pointerMoved();
+    mock.receive(quiet.id, "Still there?", NOW + 60_000);
+    await store.reload();
+    store.markRead(quiet.id);
+    await store.loadMore();
+    expect(store.threads).toHaveLength(40);
+    store.pointerLeft();
+    expect(store.threads).toHaveLength(40);
+    expect(store.threads[0].id).toBe(quiet.id);
+    expect(store.threads[0].unreadCount).toBe(0);
+    expect(new Set(store.threads.map((t) => t.id)).size).toBe(40);
+  });
+
   it("moves the selection with j/k semantics", async () => {
     const store = new ThreadsStore(mock, 20);
     await store.loadFirst();

@@ -2,7 +2,21 @@ import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
 import type { CoreEvent, IpcError, PageCursor, ThreadId, ThreadSummary } from "../ipc/bindings";
 
-/** The thread list: keyset-paged, reloaded in place when threads change. */
+/**
+ * How long the list holds still after the pointer last moved over it: the time between aiming
+ * at a row and clicking it. A pointer at rest for longer lets the list move again, so new
+ * conversations still show while the pointer merely rests there.
+ */
+export const HOLD_MS = 1000;
+
+/**
+ * The thread list: keyset-paged, reloaded in place when threads change.
+ *
+ * While the agent aims at a row (the pointer moved over the list within `HOLD_MS`) or presses
+ * one, a reload does not reorder or insert rows, so the row under the pointer stays the one
+ * clicked: it updates the rows already shown in place (unread counts, snippets) and keeps the
+ * new order until the hold ends, as mail clients do.
+ */
 export class ThreadsStore {
   threads = $state<ThreadSummary[]>([]);
   next = $state<PageCursor | null>(null);
@@ -17,6 +31,11 @@ export class ThreadsStore {
   #generation = 0;
   #reloading: Promise<void> | null = null;
   #reloadAgain = false;
+  #holdUntil = 0;
+  #pressed = false;
+  #holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The newest reload, kept back while the list holds still. */
+  #pending: { threads: ThreadSummary[]; next: PageCursor | null } | null = null;
 
   constructor(backend: Backend, pageSize = 50) {
     this.#backend = backend;
@@ -40,6 +59,7 @@ export class ThreadsStore {
       if (gen !== this.#generation) return;
       this.threads = page.threads;
       this.next = page.next;
+      this.#pending = null;
       this.loaded = true;
       this.error = null;
     } catch (e) {
@@ -62,6 +82,13 @@ export class ThreadsStore {
       const seen = new Set(this.threads.map((t) => t.id));
       this.threads = [...this.threads, ...page.threads.filter((t) => !seen.has(t.id))];
       this.next = page.next;
+      const pending = this.#pending;
+      if (pending !== null) {
+        // The page continues the list shown; the held one keeps it too.
+        const held = new Set(pending.threads.map((t) => t.id));
+        pending.threads = [...pending.threads, ...page.threads.filter((t) => !held.has(t.id))];
+        pending.next = page.next;
+      }
       this.error = null;
     } catch (e) {
       if (gen === this.#generation) this.error = toIpcError(e);
@@ -107,8 +134,14 @@ export class ThreadsStore {
         cursor = next;
       }
       if (gen !== this.#generation) return;
-      this.threads = collected;
-      this.next = next;
+      if (this.holding) {
+        this.#pending = { threads: collected, next };
+        this.#updateInPlace(collected);
+      } else {
+        this.threads = collected;
+        this.next = next;
+        this.#pending = null;
+      }
       this.loaded = true;
       this.error = null;
     } catch (e) {
@@ -118,10 +151,63 @@ export class ThreadsStore {
     }
   }
 
+  /** True while the list holds its order for the pointer (see the class comment). */
+  get holding(): boolean {
+    return this.#pressed || Date.now() < this.#holdUntil;
+  }
+
+  /** The pointer moved over the list: hold its order for `HOLD_MS` from now. */
+  pointerMoved(): void {
+    this.#holdUntil = Date.now() + HOLD_MS;
+    this.#armRelease(HOLD_MS);
+  }
+
+  /** A button went down (true) or up (false) on the list: held while pressed, and a while after. */
+  pointerPressed(down: boolean): void {
+    this.#pressed = down;
+    if (!down) this.pointerMoved();
+  }
+
+  /** The pointer left the list: what was held back shows now. */
+  pointerLeft(): void {
+    this.#pressed = false;
+    this.#holdUntil = 0;
+    this.#release();
+  }
+
+  #armRelease(ms: number): void {
+    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = null;
+      if (this.holding) this.#armRelease(Math.max(1, this.#holdUntil - Date.now()));
+      else this.#release();
+    }, ms);
+  }
+
+  #release(): void {
+    if (this.#holdTimer !== null) {
+      clearTimeout(this.#holdTimer);
+      this.#holdTimer = null;
+    }
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    this.threads = pending.threads;
+    this.next = pending.next;
+  }
+
+  /** Rows already shown take their new content where they stand. */
+  #updateInPlace(fresh: ThreadSummary[]): void {
+    const byId = new Map(fresh.map((t) => [t.id, t]));
+    this.threads = this.threads.map((t) => byId.get(t.id) ?? t);
+  }
+
   /** Local, optimistic: Rust marks a thread read when it is opened. */
   markRead(id: ThreadId): void {
-    const t = this.threads.find((x) => x.id === id);
-    if (t && t.unreadCount !== 0) t.unreadCount = 0;
+    for (const list of [this.threads, this.#pending?.threads ?? []]) {
+      const t = list.find((x) => x.id === id);
+      if (t && t.unreadCount !== 0) t.unreadCount = 0;
+    }
   }
 
   select(id: ThreadId | null): void {
