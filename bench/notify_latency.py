@@ -15,9 +15,12 @@ CALL = re.compile(r"^method call time=(\d+\.\d+) .*member=Notify\b")
 STRING = re.compile(r'^\s*string "(.*)"$')
 
 
-def post(base, path, body):
+def post(endpoint, path, body):
+    """POSTs to the demo Telegram fake's control API with the run's secret."""
+    base, secret = endpoint
     req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {secret}"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read() or b"null")
 
@@ -26,7 +29,8 @@ def wait_endpoint(path, timeout=60.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            return json.loads(path.read_text())["telegram"].rstrip("/")
+            endpoint = json.loads(path.read_text())
+            return endpoint["telegram"].rstrip("/"), endpoint["control_secret"]
         except (OSError, ValueError, KeyError):
             time.sleep(0.1)
     sys.exit(f"the app's demo never wrote {path}")
@@ -64,7 +68,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=10.0)
     args = ap.parse_args()
 
-    base = wait_endpoint(args.endpoint)
+    fake = wait_endpoint(args.endpoint)
     # Let the first sync finish (its summary is on the bus) so the account is live.
     if wait_call_summary(args.bus_log, 60.0) is None:
         print("warning: no initial-sync summary seen; measuring anyway", file=sys.stderr)
@@ -74,10 +78,10 @@ def main():
     run = int(time.time())
     for i in range(args.messages):
         # A customer per message: each is a fresh notification, not an update of the last.
-        chat = post(base, "/control/customers", {"first_name": "Bench", "last_name": f"Customer {i}"})["id"]
+        chat = post(fake, "/control/customers", {"first_name": "Bench", "last_name": f"Customer {i}"})["id"]
         body = f"bench {run} message {i}"
         sent = time.time()
-        post(base, "/control/inject", {"chat_id": chat, "text": body})
+        post(fake, "/control/inject", {"chat_id": chat, "text": body})
         at = wait_call(args.bus_log, body, args.timeout)
         if at is None:
             missing += 1

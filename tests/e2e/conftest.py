@@ -59,8 +59,10 @@ class Workspace:
         while time.time() < deadline:
             if path.exists():
                 try:
-                    url = json.loads(path.read_text()).get(service)
+                    endpoint = json.loads(path.read_text())
+                    url = endpoint.get(service)
                     if url:
+                        CONTROL_SECRETS[url.rstrip("/")] = endpoint.get("control_secret")
                         return url
                 except ValueError:
                     pass
@@ -71,19 +73,32 @@ class Workspace:
         return self.demo_url("telegram", timeout)
 
 
+# The demo fakes' control API answers only to the app's per-run secret, which the app writes
+# beside their addresses in data/demo/endpoint.json: base URL -> secret, as read from there.
+CONTROL_SECRETS = {}
+
+
 class ControlApi:
-    """A fake's HTTP /control/ API (JSON in, JSON out)."""
+    """A fake's HTTP /control/ API (JSON in, JSON out), with the run's secret when it has one."""
 
     def __init__(self, base: str):
         self.base = base.rstrip("/")
 
-    def _call(self, method, path, body=None):
+    def _request(self, method, path, body=None):
+        headers = {"Content-Type": "application/json"}
+        secret = CONTROL_SECRETS.get(self.base)
+        if secret:
+            headers["Authorization"] = f"Bearer {secret}"
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read() or b"null")
+            return resp.read()
+
+    def _call(self, method, path, body=None):
+        return json.loads(self._request(method, path, body) or b"null")
+
+    def get_bytes(self, path):
+        return self._request("GET", path)
 
 
 class Fake(ControlApi):

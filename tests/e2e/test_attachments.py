@@ -109,7 +109,7 @@ def test_files_reach_messenger_and_telegram_intact_and_show_in_the_thread(app, w
     assert records[0]["text"] == "Invoice attached" and not records[0].get("file"), records
     doc = records[1]["file"]
     assert doc["kind"] == "document" and doc["file_name"] == "invoice.pdf", doc
-    assert get_bytes(f"{telegram.base}/control/file?file_id={doc['file_id']}") == PDF
+    assert telegram.get_bytes(f"/control/file?file_id={doc['file_id']}") == PDF
     wait_for(app, "the PDF in the thread", lambda d: outbound_attachment_shown(d, "invoice.pdf"))
     wait_for(app, "the PDF shown as sent", lambda d: outbound_attachment_shown(d, "invoice.pdf")
              .get_attribute("data-delivery") == "sent")

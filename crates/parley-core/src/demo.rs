@@ -58,8 +58,9 @@ pub(crate) const DEMO_SMS_NUMBER: &str = "+15005550006";
 pub(crate) const DEMO_WHATSAPP_NUMBER: &str = "+14155238886";
 
 impl DemoTwilio {
-    async fn start(dir: &Path) -> Result<Self, IpcError> {
+    async fn start(dir: &Path, control_secret: &str) -> Result<Self, IpcError> {
         let config = FakeTwilioConfig {
+            control_secret: Some(control_secret.to_owned()),
             friendly_name: "Parley Demo Shop".to_owned(),
             numbers: vec![
                 OwnedNumber::sms(DEMO_SMS_NUMBER),
@@ -219,8 +220,9 @@ pub(crate) const DEMO_PAGE_ID: &str = "100000000000042";
 const DEMO_PAGE_TOKEN: &str = "EAAParleyDemoPageToken0000000000000000ZDZD";
 
 impl DemoGraph {
-    async fn start(dir: &Path) -> Result<Self, IpcError> {
+    async fn start(dir: &Path, control_secret: &str) -> Result<Self, IpcError> {
         let config = FakeGraphConfig {
+            control_secret: Some(control_secret.to_owned()),
             pages: vec![FakePage {
                 id: DEMO_PAGE_ID.to_owned(),
                 name: "Parley Demo Shop".to_owned(),
@@ -379,6 +381,33 @@ async fn write_now_and_then(fake: Arc<FakeGraph>, gap: Option<std::time::Duratio
     }
 }
 
+/// A new random secret for the demo fakes' control API (244 random bits).
+fn control_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Writes `contents` to `path` readable by this user only (it holds the control secret).
+async fn write_private(path: &Path, contents: String) -> std::io::Result<()> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path)?;
+        // An older file keeps its mode when reopened: narrow it too.
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        std::io::Write::write_all(&mut file, contents.as_bytes())
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 fn demo_error(what: &str, e: impl std::fmt::Display) -> IpcError {
     IpcError::new(
         ErrorCode::Internal,
@@ -394,7 +423,11 @@ impl DemoRuntime {
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| demo_error("its folder", e))?;
-        let config = demo_fake_config(Some(dir.join("telegram.json")));
+        // The fakes' control API answers only to this run's secret, which only this process
+        // and whoever can read the data folder (the end-to-end tests) know.
+        let secret = control_secret();
+        let mut config = demo_fake_config(Some(dir.join("telegram.json")));
+        config.control_secret = Some(secret.clone());
         let fake = Arc::new(
             FakeTelegram::start(config)
                 .await
@@ -410,7 +443,7 @@ impl DemoRuntime {
             .await
             .map_err(|e| demo_error("the demo bot", e))?;
         // The end-to-end tests drive the simulated customers through this server's control API.
-        let graph = match DemoGraph::start(&dir).await {
+        let graph = match DemoGraph::start(&dir, &secret).await {
             Ok(g) => Some(g),
             Err(e) => {
                 // The Telegram demo still works without the simulated Page.
@@ -418,7 +451,7 @@ impl DemoRuntime {
                 None
             }
         };
-        let twilio = match DemoTwilio::start(&dir).await {
+        let twilio = match DemoTwilio::start(&dir, &secret).await {
             Ok(t) => Some(t),
             Err(e) => {
                 tracing::warn!("demo SMS number unavailable: {}", e.message);
@@ -429,8 +462,9 @@ impl DemoRuntime {
             "telegram": fake.base_url(),
             "graph": graph.as_ref().map(|g| g.fake.base_url()),
             "twilio": twilio.as_ref().map(|t| t.fake.base_url()),
+            "control_secret": secret,
         });
-        tokio::fs::write(dir.join("endpoint.json"), endpoint.to_string())
+        write_private(&dir.join("endpoint.json"), endpoint.to_string())
             .await
             .map_err(|e| demo_error("its endpoint file", e))?;
         Ok(Self {

@@ -260,7 +260,41 @@ async fn the_demo_runs_until_a_real_account_is_added() {
     .await;
     let endpoint = rig.app.demo_endpoint().await.expect("demo endpoint");
     assert!(endpoint.starts_with("http://127.0.0.1:"));
-    assert!(rig.dir.path().join("data/demo/endpoint.json").exists());
+    // The demo's fakes run inside the app: their control API (inject, read what was sent)
+    // answers only to this run's secret, kept in a file only this user can read.
+    let file = rig.dir.path().join("data/demo/endpoint.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("endpoint file")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "endpoint.json is readable by others: {mode:o}"
+        );
+    }
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    let secret = written["control_secret"]
+        .as_str()
+        .expect("a control secret");
+    assert!(secret.len() >= 32, "{secret}");
+    let sent = format!(
+        "{}/control/sent",
+        written["telegram"].as_str().expect("telegram")
+    );
+    let client = reqwest::Client::new();
+    for (auth, expected) in [(None, 401), (Some("wrong"), 401), (Some(secret), 200)] {
+        let mut request = client.get(&sent);
+        if let Some(auth) = auth {
+            request = request.bearer_auth(auth);
+        }
+        let status = request.send().await.expect("control API").status().as_u16();
+        assert_eq!(status, expected, "{auth:?}");
+    }
 
     rig.app
         .add_telegram_account(rig.fake.token().into())

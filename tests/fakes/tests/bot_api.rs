@@ -354,6 +354,86 @@ async fn send_message_validations_and_replies() {
 }
 
 #[tokio::test]
+async fn the_control_api_needs_the_secret_and_every_request_the_loopback_host() {
+    let fake = FakeTelegram::start(FakeTelegramConfig {
+        control_secret: Some("0123456789abcdef".into()),
+        ..FakeTelegramConfig::default()
+    })
+    .await
+    .unwrap();
+    let sent = format!("{}/control/sent", fake.base_url());
+    let status = |r: reqwest::Response| r.status();
+    assert_eq!(
+        status(client().get(&sent).send().await.unwrap()),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(
+            client()
+                .get(&sent)
+                .bearer_auth("0123456789abcdeX")
+                .send()
+                .await
+                .unwrap()
+        ),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(
+            client()
+                .get(&sent)
+                .bearer_auth("0123456789abcdef")
+                .send()
+                .await
+                .unwrap()
+        ),
+        StatusCode::OK
+    );
+    // The Bot API itself needs no control secret: the adapter talks to it as to Telegram.
+    let (status_ok, _) = call(&fake, "getMe", json!({})).await;
+    assert_eq!(status_ok, StatusCode::OK);
+    // A page that points a name of its own at 127.0.0.1 (DNS rebinding) sends that name as
+    // Host: refused, the Bot API and the control API alike, even with the secret.
+    let port = fake.base_url().rsplit(':').next().unwrap().to_owned();
+    for url in [fake.method_url("getMe"), sent.clone()] {
+        let response = client()
+            .get(&url)
+            .header(reqwest::header::HOST, format!("rebind.example:{port}"))
+            .bearer_auth("0123456789abcdef")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{url}");
+    }
+    let localhost = sent.replace("127.0.0.1", "localhost");
+    assert_eq!(
+        status(
+            client()
+                .get(&localhost)
+                .bearer_auth("0123456789abcdef")
+                .send()
+                .await
+                .unwrap()
+        ),
+        StatusCode::OK
+    );
+
+    // Without a secret (the tests' own fakes) the control API is open.
+    let open = fake_default_sent().await;
+    assert_eq!(open, StatusCode::OK);
+}
+
+async fn fake_default_sent() -> StatusCode {
+    let fake = fake().await;
+    client()
+        .get(format!("{}/control/sent", fake.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
 async fn every_send_is_counted_beyond_the_capped_log() {
     let fake = fake().await;
     let ada = fake.customer("Ada", None, None);

@@ -28,7 +28,15 @@ pub(super) async fn serve(
     inner: Arc<Inner>,
     shutdown: watch::Receiver<bool>,
 ) {
-    crate::server::serve(listener, router(inner), shutdown, "fake graph").await;
+    let control_secret = inner.config.control_secret.clone();
+    crate::server::serve(
+        listener,
+        router(inner),
+        shutdown,
+        "fake graph",
+        control_secret,
+    )
+    .await;
 }
 
 fn router(inner: Arc<Inner>) -> Router {

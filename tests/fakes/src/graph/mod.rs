@@ -118,6 +118,9 @@ pub struct FakeGraphConfig {
     pub app_id: String,
     /// When set, state is loaded from here on start and rewritten after every mutation.
     pub state_file: Option<PathBuf>,
+    /// When set, the `/control/` API demands `Authorization: Bearer <secret>` (the demo sets a
+    /// random one per run; see `server::Guard`).
+    pub control_secret: Option<String>,
 }
 
 /// Every permission Parley asks for.
@@ -146,6 +149,7 @@ impl Default for FakeGraphConfig {
             }],
             app_id: DEFAULT_APP_ID.to_owned(),
             state_file: None,
+            control_secret: None,
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct FakeTelegramConfig {
     pub bot: BotIdentity,
     /// When set, the whole state is loaded from here on start and rewritten after every mutation.
     pub state_file: Option<PathBuf>,
+    /// When set, the `/control/` API demands `Authorization: Bearer <secret>` (the demo sets a
+    /// random one per run; see `server::Guard`).
+    pub control_secret: Option<String>,
     /// Upper bound on how long one getUpdates may hold; `None` honours the requested timeout.
     pub long_poll_cap: Option<Duration>,
     /// Telegram forgets unconfirmed updates after 24 h; tests may shorten it.
@@ -78,6 +81,7 @@ impl Default for FakeTelegramConfig {
                 username: "parley_test_bot".to_owned(),
             },
             state_file: None,
+            control_secret: None,
             long_poll_cap: None,
             update_retention: Duration::from_secs(24 * 3600),
         }

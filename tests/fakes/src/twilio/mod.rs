@@ -134,6 +134,9 @@ pub struct FakeTwilioConfig {
     pub async_window_errors: bool,
     /// When set, state is loaded from here on start and rewritten after every mutation.
     pub state_file: Option<PathBuf>,
+    /// When set, the `/control/` API demands `Authorization: Bearer <secret>` (the demo sets a
+    /// random one per run; see `server::Guard`).
+    pub control_secret: Option<String>,
 }
 
 pub const TEST_ACCOUNT_SID: &str = "AC3f9a1c2b7d4e5f60718293a4b5c6d7e8";
@@ -168,6 +171,7 @@ impl Default for FakeTwilioConfig {
             status_step: Duration::from_millis(300),
             async_window_errors: false,
             state_file: None,
+            control_secret: None,
         }
     }
 }
