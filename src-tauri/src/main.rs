@@ -55,49 +55,15 @@ fn main() {
     );
     let result = media::register(builder, media_core)
         .manage(core)
-        .invoke_handler(tauri::generate_handler![
-            commands::workspace_info,
-            commands::list_threads,
-            commands::open_thread,
-            commands::older_messages,
-            commands::save_draft,
-            commands::send_reply,
-            commands::draft_attachments,
-            commands::stage_attachment,
-            commands::stage_dropped_files,
-            commands::save_draft_media_links,
-            commands::remove_staged_attachment,
-            commands::outbox_status,
-            commands::list_drafts,
-            commands::send_anyway,
-            commands::edit_reply,
-            commands::discard_reply,
-            commands::mark_reply_sent,
-            commands::send_reply_again,
-            commands::contact_context,
-            commands::search,
-            commands::list_accounts,
-            commands::add_telegram_account,
-            commands::add_facebook_page,
-            commands::add_email_account,
-            commands::add_twilio_account,
-            commands::message_templates,
-            commands::send_template,
-            commands::send_reply_with_media,
-            commands::thread_control,
-            commands::handover,
-            commands::set_human_agent_approved,
-            commands::remove_account,
-            commands::open_link,
-            commands::notification_prefs,
-            commands::set_notification_prefs,
-            commands::pause_notifications,
-            commands::set_thread_muted,
-            commands::set_open_thread,
-            commands::open_attachment,
-            commands::message_html,
-            commands::startup_probe,
-        ])
+        // The one list of commands (parley_domain::commands) names every handler.
+        .invoke_handler({
+            macro_rules! handlers {
+                ($($command:ident),*) => {
+                    tauri::generate_handler![$(commands::$command),*]
+                };
+            }
+            parley_domain::for_each_command!(handlers)
+        })
         // An open thread in a focused window does not notify, so the core follows the focus.
         // Files dropped on the window: the core keeps their paths for the window to stage
         // (`stage_dropped_files`), so the webview never names a path for Rust to read.

@@ -69,6 +69,7 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&crate::commands::typescript());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -5,12 +5,14 @@
 //! when the committed file is stale.
 
 pub mod bindings;
+pub mod commands;
 mod dto;
 mod error;
 mod ids;
 mod ingest;
 mod prefs;
 
+pub use commands::COMMANDS;
 pub use dto::*;
 pub use error::*;
 pub use ids::*;

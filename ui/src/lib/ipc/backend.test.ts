@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import backendSource from "./backend.ts?raw";
+import { COMMANDS } from "./bindings";
 
 const invoke = vi.fn();
 const listen = vi.fn();
@@ -26,6 +28,11 @@ describe("toIpcError", () => {
 });
 
 describe("tauriBackend", () => {
+  it("invokes every command of the one list (crates/parley-domain/src/commands.rs), and no other", () => {
+    const invoked = [...backendSource.matchAll(/\b(?:call|invoke)(?:<[^>]*>)?\(\s*"([a-z_]+)"/g)].map((m) => m[1]);
+    expect([...new Set(invoked)].sort()).toEqual([...COMMANDS].sort());
+  });
+
   it("uses the contract's command names and argument keys", async () => {
     invoke.mockResolvedValue(null);
     const c = { at: 1, id: 2 };

@@ -5,6 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AccountId,
+  Command,
   AccountSummary,
   EmailServer,
   ContactContext,
@@ -169,7 +170,8 @@ export function toIpcError(value: unknown): IpcError {
   return { code: "internal", message: "Something went wrong. Please try again." };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** Every invoke names one of the `COMMANDS` (the one list, crates/parley-domain/src/commands.rs). */
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
@@ -191,7 +193,7 @@ export const tauriBackend: Backend = {
   stageAttachment: async (threadId, file) => {
     // Tauri 2's raw IPC body: the bytes travel as they are; names go percent-encoded in headers.
     try {
-      return await invoke<StagedAttachment>("stage_attachment", file.bytes, {
+      return await invoke<StagedAttachment>("stage_attachment" satisfies Command, file.bytes, {
         headers: {
           "parley-thread-id": String(threadId),
           "parley-file-name": encodeURIComponent(file.name),

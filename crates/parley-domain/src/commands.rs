@@ -1,0 +1,104 @@
+//! The one list of the commands the window may call. Everything else follows from it:
+//! - the shell's handler list (`src-tauri/src/main.rs` expands [`for_each_command!`]);
+//! - the permissions Tauri generates, one per command (`src-tauri/build.rs` reads [`COMMANDS`]),
+//!   and the capability file, which the build checks grants exactly these;
+//! - the TypeScript `Command` type in the generated bindings, which types every `invoke` in
+//!   `ui/src/lib/ipc/backend.ts` (a UI test checks that each command is called there).
+//!
+//! A new command: its function in `parley-core`, its one-line `#[tauri::command]` in
+//! `src-tauri/src/commands.rs`, its name here, its line in the capability file, and its method in
+//! the UI's `Backend` (and the mock, which the type-check holds to the same interface).
+
+/// Calls `$callback!` with every command name, comma-separated, as identifiers.
+#[macro_export]
+macro_rules! for_each_command {
+    ($callback:ident) => {
+        $callback!(
+            workspace_info,
+            list_threads,
+            open_thread,
+            older_messages,
+            save_draft,
+            send_reply,
+            draft_attachments,
+            stage_attachment,
+            stage_dropped_files,
+            save_draft_media_links,
+            remove_staged_attachment,
+            outbox_status,
+            list_drafts,
+            send_anyway,
+            edit_reply,
+            discard_reply,
+            mark_reply_sent,
+            send_reply_again,
+            contact_context,
+            search,
+            list_accounts,
+            add_telegram_account,
+            add_facebook_page,
+            add_email_account,
+            add_twilio_account,
+            message_templates,
+            send_template,
+            send_reply_with_media,
+            thread_control,
+            handover,
+            set_human_agent_approved,
+            remove_account,
+            open_link,
+            notification_prefs,
+            set_notification_prefs,
+            pause_notifications,
+            set_thread_muted,
+            set_open_thread,
+            open_attachment,
+            message_html,
+            startup_probe
+        )
+    };
+}
+
+macro_rules! names {
+    ($($command:ident),*) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
+/// Every command's name, as the window invokes it.
+pub const COMMANDS: &[&str] = for_each_command!(names);
+
+/// The permission Tauri generates for `command` (`allow-` and the name in kebab case), as the
+/// capability file names it.
+pub fn permission(command: &str) -> String {
+    format!("allow-{}", command.replace('_', "-"))
+}
+
+/// The TypeScript declaration of the list, for the bindings.
+pub(crate) fn typescript() -> String {
+    let names: Vec<String> = COMMANDS.iter().map(|c| format!("  \"{c}\",")).collect();
+    format!(
+        "/** Every command the window may invoke (crates/parley-domain/src/commands.rs). */\n\
+         export const COMMANDS = [\n{}\n] as const;\n\n\
+         export type Command = (typeof COMMANDS)[number];",
+        names.join("\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_snake_case_and_map_to_permissions() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in COMMANDS {
+            assert!(seen.insert(c), "{c} twice");
+            assert!(
+                c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{c}"
+            );
+        }
+        assert_eq!(permission("list_threads"), "allow-list-threads");
+    }
+}
