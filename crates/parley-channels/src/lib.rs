@@ -165,6 +165,16 @@ pub trait Channel: Send + Sync + 'static {
     /// Fetches an attachment's bytes by the `remote_ref` the adapter put in its metadata.
     async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError>;
 
+    /// Whether a fetched page can be fetched again if it is lost before it reaches the disk: the
+    /// provider keeps the history and the cursor only says how far Parley read (Graph, Twilio,
+    /// IMAP). Then the store commits the page without an fsync and a power cut only makes the
+    /// sync read it again. `false` (the default, the safe side): the next fetch acknowledges
+    /// the page to the provider, which forgets it (Telegram's `getUpdates` offset), so it must
+    /// be on disk first.
+    fn pages_refetchable(&self) -> bool {
+        false
+    }
+
     /// How long after the customer's last message this channel lets a business reply. The outbox
     /// holds a reply that waited past it. Telegram, email and SMS have none (the default);
     /// Messenger/Instagram (24 h, HUMAN_AGENT tag to 7 days) and WhatsApp (24 h, then a

@@ -25,34 +25,23 @@ fn mb(bytes: u64) -> String {
     }
 }
 
-fn channel_name(kind: ChannelKind) -> &'static str {
-    match kind {
-        ChannelKind::Telegram => "Telegram",
-        ChannelKind::Messenger => "Messenger",
-        ChannelKind::Instagram => "Instagram",
-        ChannelKind::Whatsapp => "WhatsApp",
-        ChannelKind::Sms => "SMS",
-        ChannelKind::Email => "Email",
-    }
-}
-
 /// What the composer says about files on a channel, before anything is uploaded.
 fn rule_note(kind: ChannelKind, rule: AttachmentRule) -> String {
     match rule {
         AttachmentRule::OnePerFile { max_file } => format!(
             "{}: up to {} per file; each file goes as its own message after the text.",
-            channel_name(kind),
+            kind.display_name(),
             mb(max_file)
         ),
         AttachmentRule::AllInOne { max_total } => format!(
             "{}: up to {} for all files together, sent in the same message.",
-            channel_name(kind),
+            kind.display_name(),
             mb(max_total)
         ),
         AttachmentRule::Unsupported { reason } => {
             format!(
                 "{} cannot carry files from Parley: {reason}",
-                channel_name(kind)
+                kind.display_name()
             )
         }
     }
@@ -120,7 +109,7 @@ pub(crate) fn files_allowed(kind: ChannelKind) -> Result<(), IpcError> {
             ErrorCode::InvalidInput,
             format!(
                 "{} cannot carry files from Parley: {reason}",
-                channel_name(kind)
+                kind.display_name()
             ),
         )),
         _ => Ok(()),
@@ -147,7 +136,7 @@ fn check_limits(
             format!(
                 "\"{name}\" is {}; {} accepts up to {} per file. Send a smaller file or a link to it.",
                 mb(size),
-                channel_name(kind),
+                kind.display_name(),
                 mb(max_file)
             ),
         )),
@@ -160,7 +149,7 @@ fn check_limits(
                         "With \"{name}\" ({}) the files would add up to {}; {} carries up to {} in one message. Send it in a separate reply or as a link.",
                         mb(size),
                         mb(before + size),
-                        channel_name(kind).to_lowercase(),
+                        kind.display_name().to_lowercase(),
                         mb(max_total)
                     ),
                 ));

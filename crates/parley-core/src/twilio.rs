@@ -121,6 +121,10 @@ impl Channel for TwilioSync {
         self.inner.kind()
     }
 
+    fn pages_refetchable(&self) -> bool {
+        self.inner.pages_refetchable()
+    }
+
     async fn validate(&self) -> Result<AccountIdentity, ChannelError> {
         self.inner.validate().await
     }

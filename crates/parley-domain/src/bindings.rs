@@ -69,10 +69,25 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&channel_names());
+    out.push_str("\n\n");
     out.push_str(&crate::commands::typescript());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+/// Each channel's display name, so the window writes them as the notifications do.
+fn channel_names() -> String {
+    let entries: Vec<String> = ChannelKind::ALL
+        .iter()
+        .map(|c| format!("  {}: \"{}\",", c.as_str(), c.display_name()))
+        .collect();
+    format!(
+        "/** Each channel's name as people write it (`ChannelKind::display_name`). */\n\
+         export const CHANNEL_NAMES: Record<ChannelKind, string> = {{\n{}\n}};",
+        entries.join("\n")
+    )
 }
 
 #[cfg(test)]

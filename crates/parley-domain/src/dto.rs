@@ -17,6 +17,38 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    /// Every channel, in the order the UI lists them.
+    pub const ALL: [ChannelKind; 6] = [
+        ChannelKind::Telegram,
+        ChannelKind::Messenger,
+        ChannelKind::Instagram,
+        ChannelKind::Whatsapp,
+        ChannelKind::Sms,
+        ChannelKind::Email,
+    ];
+
+    /// The channel's name as people write it ("WhatsApp", "SMS"): in notifications, notes and,
+    /// through the bindings' `CHANNEL_NAMES`, the window.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "Telegram",
+            ChannelKind::Messenger => "Messenger",
+            ChannelKind::Instagram => "Instagram",
+            ChannelKind::Whatsapp => "WhatsApp",
+            ChannelKind::Sms => "SMS",
+            ChannelKind::Email => "Email",
+        }
+    }
+
+    /// Who answers for the channel, as a sentence names it ("… refused by the mail server").
+    pub fn provider_phrase(self) -> &'static str {
+        match self {
+            ChannelKind::Sms => "the SMS provider",
+            ChannelKind::Email => "the mail server",
+            other => other.display_name(),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Telegram => "telegram",

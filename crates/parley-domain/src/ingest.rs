@@ -82,6 +82,9 @@ pub struct ThreadMeta {
 /// Everything one fetch returned, applied to the store in one transaction with its cursor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IngestBatch {
+    /// The provider can hand this page again if it is lost (`Channel::pages_refetchable`): the
+    /// store commits it without an fsync. `false`, the default: durable before the next fetch.
+    pub refetchable: bool,
     pub messages: Vec<IncomingMessage>,
     pub edits: Vec<MessageEdit>,
     /// Delivery status changes of messages already stored (applied after `messages`).

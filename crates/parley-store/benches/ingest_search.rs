@@ -133,6 +133,7 @@ fn main() {
     let batches: Vec<IngestBatch> = messages
         .chunks(BATCH)
         .map(|chunk| IngestBatch {
+            refetchable: !telegram,
             messages: chunk.to_vec(),
             ..Default::default()
         })

@@ -22,16 +22,16 @@ impl Store {
         cursor: Option<(&str, &str)>,
         now: Millis,
     ) -> Result<IngestOutcome> {
-        let channel: Option<String> = self
+        let known: Option<i64> = self
             .conn
-            .prepare_cached("SELECT channel FROM accounts WHERE id = ?1")?
+            .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
             .query_row([account.0], |r| r.get(0))
             .optional()?;
-        let Some(channel) = channel else {
+        if known.is_none() {
             return Err(StoreError::NotFound("account"));
-        };
+        }
         // See ARCHITECTURE (Durability): a re-fetchable page is committed without an fsync.
-        let relaxed = !cursor_acknowledges(&channel);
+        let relaxed = batch.refetchable;
         if relaxed {
             self.conn
                 .prepare_cached("PRAGMA synchronous = NORMAL")?
@@ -114,15 +114,6 @@ impl Store {
         tx.commit()?;
         Ok(outcome)
     }
-}
-
-/// Whether the channel's sync cursor is also its acknowledgement to the provider: Telegram
-/// deletes the updates below the offset Parley asks with next, so what a batch stored must be on
-/// disk (`synchronous = FULL`) before the next fetch. Every other channel's pages can be read
-/// again (Graph and Twilio list history, IMAP re-reads by UID), so a batch lost to a power cut
-/// takes its cursor with it and the sync fetches it again: those commit with `NORMAL`.
-fn cursor_acknowledges(channel: &str) -> bool {
-    channel == ChannelKind::Telegram.as_str()
 }
 
 /// Applies what the conversation list says about control. The list only tells "this app may

@@ -298,7 +298,8 @@ impl AccountRunner {
         let moved = fetched.cursor.is_some() && fetched.cursor != cursor;
         if !fetched.batch.is_empty() || moved {
             let now = self.clock.now();
-            let batch = fetched.batch;
+            let mut batch = fetched.batch;
+            batch.refetchable = self.channel.pages_refetchable();
             let new_cursor = fetched.cursor;
             let outcome = self
                 .db

@@ -17,7 +17,7 @@ use crate::Backoff;
 use crate::account::{AccountRunner, EngineEvent, store_words};
 use crate::connectivity::Connectivity;
 use parley_channels::{ChannelError, OutgoingFile, OutgoingMessage, Reconciled};
-use parley_domain::{ChannelKind, OutboxId, ThreadId};
+use parley_domain::{OutboxId, ThreadId};
 use parley_store::{Begin, OutboxItem, Recheck, StoreError, ThreadTarget};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -95,18 +95,6 @@ fn quiet_hours_now(_target: &ThreadTarget) -> bool {
     false
 }
 
-/// The provider's name in a note for the agent.
-fn provider_name(kind: ChannelKind) -> &'static str {
-    match kind {
-        ChannelKind::Telegram => "Telegram",
-        ChannelKind::Messenger => "Messenger",
-        ChannelKind::Instagram => "Instagram",
-        ChannelKind::Whatsapp => "WhatsApp",
-        ChannelKind::Sms => "the SMS provider",
-        ChannelKind::Email => "the mail server",
-    }
-}
-
 /// Asks the provider about each uncertain reply of the account whose turn has come
 /// (`Channel::reconcile`): found → sent (merged with any copy the sync already stored); proven
 /// absent → queued again with a note (`outbox_requeue_after_check`, the only automatic way an
@@ -177,7 +165,7 @@ async fn reconcile(
             Reconciled::NotSent => {
                 let note = format!(
                     "Parley checked with {}: it never arrived; sending it now.",
-                    provider_name(runner.channel.kind())
+                    runner.channel.kind().provider_phrase()
                 );
                 runner
                     .db

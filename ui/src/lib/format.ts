@@ -11,6 +11,7 @@ import type {
   SyncState,
   ThreadOwner,
 } from "./ipc/bindings";
+import { CHANNEL_NAMES } from "./ipc/bindings";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -139,15 +140,6 @@ export function formatSize(bytes: number | null | undefined): string {
   return `${text.replace(/\.0$/, "")} ${units[i]}`;
 }
 
-const CHANNEL_LABELS: Record<ChannelKind, string> = {
-  telegram: "Telegram",
-  messenger: "Messenger",
-  instagram: "Instagram",
-  whatsapp: "WhatsApp",
-  sms: "SMS",
-  email: "Email",
-};
-
 const CHANNEL_SHORT: Record<ChannelKind, string> = {
   telegram: "TG",
   messenger: "FB",
@@ -158,7 +150,7 @@ const CHANNEL_SHORT: Record<ChannelKind, string> = {
 };
 
 export function channelLabel(kind: ChannelKind): string {
-  return CHANNEL_LABELS[kind] ?? String(kind);
+  return CHANNEL_NAMES[kind] ?? String(kind);
 }
 
 export function channelShort(kind: ChannelKind): string {

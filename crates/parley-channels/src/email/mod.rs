@@ -1750,6 +1750,11 @@ async fn fetch_by_message_id(
 
 #[async_trait]
 impl Channel for EmailChannel {
+    /// Yes: the mailbox keeps the mail: a lost page is fetched again by UID.
+    fn pages_refetchable(&self) -> bool {
+        true
+    }
+
     fn kind(&self) -> ChannelKind {
         ChannelKind::Email
     }

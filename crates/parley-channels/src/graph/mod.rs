@@ -1119,6 +1119,11 @@ impl Channel for GraphChannel {
         }
     }
 
+    /// Yes: the Conversations API lists history: a lost page is read again.
+    fn pages_refetchable(&self) -> bool {
+        true
+    }
+
     async fn validate(&self) -> Result<AccountIdentity, ChannelError> {
         *self.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
         let me = self.me().await?;

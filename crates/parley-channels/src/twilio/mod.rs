@@ -941,6 +941,11 @@ fn request_error(what: &str, e: reqwest::Error, effect: Effect) -> ChannelError 
 
 #[async_trait]
 impl Channel for TwilioChannel {
+    /// Yes: List Messages keeps history: a lost page is read again.
+    fn pages_refetchable(&self) -> bool {
+        true
+    }
+
     /// WhatsApp when every watched number is a WhatsApp sender, else SMS.
     fn kind(&self) -> ChannelKind {
         if self.whatsapp_only() {

@@ -6,9 +6,7 @@ mod policy;
 pub mod schedule;
 mod service;
 
-pub use policy::{
-    Command, Incoming, Policy, SUMMARY_KEY, Shown, Source, channel_name, first_line, thread_key,
-};
+pub use policy::{Command, Incoming, Policy, SUMMARY_KEY, Shown, Source, first_line, thread_key};
 pub use service::NotifyHandle;
 pub(crate) use service::spawn;
 

@@ -84,17 +84,6 @@ pub fn thread_key(thread: ThreadId) -> String {
 
 pub const SUMMARY_KEY: &str = "summary";
 
-pub fn channel_name(channel: ChannelKind) -> &'static str {
-    match channel {
-        ChannelKind::Telegram => "Telegram",
-        ChannelKind::Messenger => "Messenger",
-        ChannelKind::Instagram => "Instagram",
-        ChannelKind::Whatsapp => "WhatsApp",
-        ChannelKind::Sms => "SMS",
-        ChannelKind::Email => "Email",
-    }
-}
-
 /// The first non-blank line, without control characters, shortened: what a notification shows.
 pub fn first_line(text: &str) -> String {
     let line = text.lines().map(str::trim).find(|l| !l.is_empty());
@@ -330,7 +319,7 @@ impl Policy {
 
     fn shown(&self, thread: ThreadId) -> Option<Shown> {
         let g = self.groups.get(&thread)?;
-        let channel = channel_name(g.channel);
+        let channel = g.channel.display_name();
         let summary = match g.count {
             0 | 1 => format!("{} · {channel}", g.summary_name),
             n => format!("{} · {channel} ({n} new)", g.summary_name),
@@ -372,7 +361,7 @@ impl Policy {
         } else {
             let mut channels: Vec<&str> = Vec::new();
             for (_, channel, _) in read.values() {
-                let name = channel_name(*channel);
+                let name = channel.display_name();
                 if !channels.contains(&name) {
                     channels.push(name);
                 }
@@ -438,7 +427,7 @@ impl Policy {
             summary: format!(
                 "{} is waiting · {} · {minutes} min",
                 w.summary_name,
-                channel_name(w.channel)
+                w.channel.display_name()
             ),
             body: self.body(&w.body),
             count: self.groups.get(&thread).map_or(0, |g| g.count),

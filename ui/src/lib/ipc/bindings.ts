@@ -314,6 +314,16 @@ export type IpcError = { code: ErrorCode,
  */
 message: string, };
 
+/** Each channel's name as people write it (`ChannelKind::display_name`). */
+export const CHANNEL_NAMES: Record<ChannelKind, string> = {
+  telegram: "Telegram",
+  messenger: "Messenger",
+  instagram: "Instagram",
+  whatsapp: "WhatsApp",
+  sms: "SMS",
+  email: "Email",
+};
+
 /** Every command the window may invoke (crates/parley-domain/src/commands.rs). */
 export const COMMANDS = [
   "workspace_info",
