@@ -15,6 +15,41 @@
 //! stored message and the Page's approval; the outbox enforces the same rule when the reply
 //! leaves (`Channel::reply_window` gives 7 days for an approved Page, 24 h otherwise, and the
 //! adapter tags a reply past 24 h with HUMAN_AGENT itself).
+//!
+//! # Pages end to end
+//!
+//! `parley-channels/src/graph` (one adapter, a `platform`) polls the Conversations API within the
+//! per-Page budget of 2 calls/s, shared by every adapter instance of the Page (`RateBudget::shared`).
+//! The facade (`parley-core/src/graph.rs`) keeps the running `GraphChannel` of each account so that
+//! handover calls and downloads spend the same budget; it polls an account every 1 s while one of its
+//! threads is open and every 3 s otherwise (a quiet poll is one call).
+//!
+//! - **Reply window**: `ThreadDetail.replyWindow` (`ComposerWindow`) is computed from the customer's
+//!   newest stored message and the Page's approval (`graph::window_state`); the composer counts down
+//!   from it. At send time the same rule holds: `reply_window()` is 7 days for an approved Page, 24 h
+//!   otherwise (the outbox holds what is past it), and `OutgoingMessage.customer_last_wrote_at` lets
+//!   the adapter send a reply past 24 h with `MESSAGE_TAG`/`HUMAN_AGENT`. Telegram ignores the field.
+//! - **Handover**: `thread_control` (owner via `thread_owner`, compared with the token's app id from
+//!   `debug_token`) and `handover(take | request | passBack | release)`; a send refused with
+//!   10/2018300 fails with "Another app (e.g. a bot) controls this conversation; take control first".
+//!   The owner is kept per thread (`threads.owner`/`owner_app_id`, migration 8) and shown in the
+//!   thread list (`ThreadSummary.owner`, a "Bot" badge): polls ask the conversation list for
+//!   `is_owner` (no extra call; the cursor's `elsewhere` set makes only a *change* go into the batch
+//!   as `IngestBatch.threads`, stored in the batch's transaction); opening a thread and every
+//!   handover action store what `thread_owner` said (naming the app) and emit `threadsChanged`. The
+//!   list's vaguer "another app" never overwrites a named bot; "this app may answer" clears it.
+//! - **HUMAN_AGENT approval** is editable in Accounts (`set_human_agent_approved`): saved for every
+//!   account of the Page in one transaction, applied to the running adapters' `reply_window` at once,
+//!   and `messagesChanged` is emitted for threads whose customer wrote 24 h–7 days ago (the only
+//!   ones whose window moves), so an open composer recomputes.
+//! - **Instagram history**: conversations the adapter's cursor lists as partial carry
+//!   `ThreadDetail.historyNote`, shown at the top of the thread.
+//! - **Demo**: a fake Graph API runs in-process beside the Telegram one (`data/demo/graph.json`, URL in
+//!   `data/demo/endpoint.json` as `graph`), with a Page approved for HUMAN_AGENT, six seeded customers
+//!   whose last messages are 1 h to 9 days old (every window state) and a new message every 90 s.
+//!   Its customers, like the SMS/WhatsApp ones (`parley_fakes::demo::answer_{graph,twilio}_replies`),
+//!   sometimes answer the agent's replies after a few seconds. The demo Twilio account also has a
+//!   WhatsApp sender with one customer inside the 24-hour window and one outside (template picker).
 
 use crate::errors;
 use crate::facade::Parley;

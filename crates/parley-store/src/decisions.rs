@@ -1,6 +1,6 @@
 //! The agent's decisions about replies that wait: send anyway, edit, discard, and for an
 //! uncertain reply "mark as sent" or "send again". Each is one transaction that refuses a move
-//! the outbox state machine does not allow (see ARCHITECTURE.md, "The outbox"), so a decision
+//! the outbox state machine does not allow (see the module doc of `parley-sync`'s `outbox.rs`), so a decision
 //! taken on a stale screen cannot touch a reply that has moved on (e.g. one now being sent).
 
 use crate::Store;

@@ -7,11 +7,148 @@
 //!    │                    ├──▶ failed (permanent: the agent edits or discards)
 //!    │                    └──▶ uncertain (the provider may have acted: never resent blindly)
 //! ```
-//! Each arrow is one SQLite transaction in the store (ARCHITECTURE.md has the whole machine,
-//! agent decisions included). Items of one thread leave in order: when one waits to be retried
+//! Each arrow is one SQLite transaction in the store (the whole machine, with the agent's
+//! decisions, is below). Items of one thread leave in order: when one waits to be retried
 //! or is held, the later ones of that thread wait too. While the sync task sees the account
 //! offline nothing is sent; when it sees the provider again, waiting retries become due at once
 //! and the outbox flushes.
+//!
+//! # The whole machine
+//!
+//! ```text
+//!  draft ──send_reply (one tx: echo + outbox row + draft deleted)──▶ queued
+//!                                                                      │ dispatcher: re-check
+//!         ┌──────────────────── held {reason} ◀──── something changed ─┤ (same tx as the move)
+//!         │  send anyway ─▶ queued (checks waived)                     ▼
+//!         │  edit        ─▶ queued (checks waived)                  sending ──────────────▶ sent
+//!         │  discard     ─▶ (gone)                                    ├──▶ retrying ──▶ (due) ─┘ via sending
+//!         │                                                           │      transient, rate limit, bad token:
+//!         │                                                           │      backoff honouring Retry-After
+//!         │                                                           ├──▶ failed {reason}
+//!         │                                                           │      send anyway / edit ─▶ queued; discard
+//!         │                                                           └──▶ uncertain (the provider may have acted)
+//!         │                                                                  mark as sent ─▶ sent
+//!         │                                                                  send again  ─▶ queued (resends + 1)
+//!         │                                                                  discard     ─▶ (gone)
+//!  start-up: every item found in `sending` ─▶ uncertain (a crash mid-send)
+//! ```
+//!
+//! | from | to | who | store call |
+//! |---|---|---|---|
+//! | — | queued | agent sends | `queue_reply` (also deletes the draft) |
+//! | queued, retrying | sending / held | dispatcher | `outbox_begin` (re-check and move in one tx) |
+//! | sending | sent / retrying / failed / uncertain | dispatcher, after the provider answered | `outbox_sent` / `outbox_retry` / `outbox_failed` / `outbox_uncertain` |
+//! | retrying, uncertain | sent | reconciliation (a channel that can look the send up) | `outbox_sent` |
+//! | uncertain | queued | reconciliation: the provider's record proves it never arrived (counted in `requeues_after_check`, note "Parley checked with …") | `outbox_requeue_after_check` |
+//! | queued | retrying, failed | a pre-send rule that waits or refuses | `outbox_retry` / `outbox_failed` |
+//! | held, failed | queued | agent: send anyway | `outbox_send_anyway` |
+//! | queued, retrying, held, failed | queued (text changed) | agent: edit | `outbox_edit` |
+//! | queued, retrying, held, failed, uncertain | (deleted with its message) | agent: discard | `outbox_discard` |
+//! | uncertain | sent | agent: mark as sent | `outbox_mark_sent` |
+//! | uncertain | queued | agent: send again | `outbox_send_again` |
+//! | sending | uncertain | start-up | `recover_interrupted` |
+//!
+//! Every arrow is one SQLite transaction (`Store::outbox_*`, `synchronous=FULL`) that moves the outbox
+//! row and the delivery state of its message together and refuses any move not in the table, so a
+//! late or repeated call, or a decision taken on a stale screen, cannot resurrect a sent item or send
+//! one twice. **Only "send again" can send an uncertain reply a second time**; it is counted in
+//! `outbox.resends`. Nothing is ever retried from `sending`: the row is committed as `sending`
+//! *before* the provider is called, so a crash during the call leaves it `sending`, and start-up
+//! turns it `uncertain`.
+//!
+//! **Re-checks** (`outbox_begin`, in the transaction that would move the reply to `sending`), in order:
+//! the contact opted out (`contacts.opted_out`); the channel's reply window closed
+//! (`Channel::reply_window()`, default none; Messenger/Instagram/WhatsApp return their 24 h rule and
+//! the legal alternative — HUMAN_AGENT tag, template — which the note names); the thread was resolved
+//! after the reply was queued; the customer wrote again (an inbound message newer than the
+//! `seen_upto` watermark taken when queued); quiet hours (`quiet_hours_now` in the dispatcher, a hook
+//! that says false until quiet hours exist). A held reply carries `hold_reason` and a note in words.
+//! "Send anyway" and editing a held reply waive the first three and quiet hours once and move the
+//! watermark, so a further customer message holds it again.
+//!
+//! **Order and pace.** `due_outbox` holds a thread's later replies while an earlier one is sending,
+//! held, or waiting for a later retry; the dispatcher paces one send per second per chat.
+//! `outbox_sent` merges with a copy of the same message the sync may have ingested meanwhile.
+//!
+//! **Connectivity** (`parley-sync/connectivity.rs`), per account, a `watch` channel written by the
+//! sync task: *offline* after a poll fails for lack of network (`ChannelError::Transient`:
+//! connection refused, timeout, 5xx), *online* again only after a poll succeeds — detected, not
+//! guessed. A refused token or a rate limit is not offline. The dispatcher sends nothing while
+//! offline; when the account comes back it makes waiting retries due at once (`outbox_retry_now`) and
+//! flushes in order. The facade turns changes into `CoreEvent::OutboxChanged {online, waiting, held,
+//! uncertain}`; the window shows the offline banner with the count of waiting replies.
+//!
+//! **Files** (replies with attachments). The composer uploads each file once, as Tauri's raw IPC
+//! body (`stage_attachment`; thread, name and type percent-encoded in headers); Rust checks the
+//! channel's limit, writes it to `data/outgoing/<uuid>/<name>` (temporary file, fsync, rename) and
+//! records it in `staged_files` with the thread's draft (migration 7), so it survives a restart or a
+//! kill -9. `AttachmentRule::for_channel` (parley-channels, also `Channel::attachment_rule`) says how
+//! files go: **email** `AllInOne` (text and every file in one multipart/mixed message, 25 MB
+//! together); **Telegram** (50 MB per file; sendPhoto for JPEG/PNG/WebP up to 10 MB, else
+//! sendDocument) and **Messenger/Instagram** (Send API upload, 25 MB per file, same window/tag rules
+//! as text) `OnePerFile`; **Twilio** (SMS, WhatsApp) `Unsupported` (media must be at a public https
+//! URL), the attach button is disabled and says why (media links instead, below). **The rule at queue time**: `send_reply` →
+//! `queue_reply_with_files`, one transaction that moves the staged files into `outbox_files` and
+//! clears the draft; with `OnePerFile` the reply becomes several outbox items *in order* — the text
+//! (if any), then one item (own message, own outbox row) per file — so each provider call has its
+//! own exactly-once / uncertain / retry state, and `due_outbox`'s per-thread order sends them in
+//! sequence. The dispatcher hands an item's files to the adapter in `OutgoingMessage.attachments`.
+//! An outbound message names its files as `remote_ref = "local:<uuid>/<name>"`, so they open from
+//! this computer (`fetch_attachment`). Removing a staged file or discarding a reply deletes its
+//! folder; start-up sweeps folders no row names (a crash between write and record, a deleted
+//! account). Graph reconciliation answers `Unknown` for a file item (no text to match).
+//!
+//! **Dropped files.** Tauri takes a drop from the operating system before the page (the webview gets
+//! no `File`s, only drag events with paths). The webview never names a path for Rust to read: the
+//! shell's `WindowEvent::DragDrop(Drop { paths })` hands the paths to the core (`remember_drop`,
+//! `drops.rs`), which keeps only the last drop, for 30 s, to be taken once. The window sees the same
+//! drop (`onDragDropEvent`, allowed by `core:event:allow-listen`; it highlights the composer while
+//! dragging) and calls `stage_dropped_files(thread)`, which reads those paths only, with the Attach
+//! button's checks and staging (`check_limits` before reading, then `stage_attachment`); a folder, an
+//! unreadable, empty or too large file is refused by name, the others are staged. SMS/WhatsApp refuse
+//! the drop and the composer points at Media link. WebDriver cannot make a real OS drop, so the e2e
+//! only proves that the page cannot stage a drop that never happened.
+//!
+//! **Send options: templates and media links** (migration 10, `outbox.send_options`, JSON of
+//! `parley_domain::SendOptions`). Twilio cannot take a file from this computer — Programmable
+//! Messaging fetches media from a public URL (`MediaUrl`, up to 10, 5 MB in all) — so on SMS and
+//! WhatsApp the composer offers **Media link**: the agent pastes a public link, Rust refuses what
+//! Twilio could never fetch (not http(s), credentials in it, localhost or a private address) with the
+//! reason, and the reply is queued with its links (`send_reply_with_media` →
+//! `queue_reply_with_options`; the queued message shows each link as an attachment until the
+//! provider's copy replaces it). An approved WhatsApp **template** (ContentSid + variables) goes
+//! through the outbox the same way (`send_template`), so it waits out a lost network, is retried,
+//! and is reconciled like any reply instead of being sent directly. Two rules differ for a template:
+//! the window re-check does not hold it (it *is* the legal way past the window), and `due_outbox` does
+//! not keep it waiting behind a reply held for that window (a held free-form reply still waits; an
+//! ordinary reply after it still waits for it). A template keeps the agent's draft; its wording
+//! cannot be edited (discard and choose again).
+//! The composer's media links are kept with the draft (migration 13, `draft_media_links`,
+//! `save_draft_media_links` on every change), so they survive switching threads and a restart; the
+//! transaction that queues a reply with them clears them, and discarding it puts them back with its
+//! text. The Drafts view lists every composer that holds text, staged files or links ("2 files").
+//! After a discard the open composer shows the stored draft (the reply's text, then what was there):
+//! the window saves its own unsaved text first, and `refresh` adopts a changed stored draft unless a
+//! save of its own crossed the read; text typed meanwhile stays, after the reply's.
+//!
+//! **Robustness, tested**: `parley-store/tests/outbox_machine.rs` (each re-check reason; the agent's
+//! decisions; a proptest that drives random operations against a model of this table and checks that
+//! the store accepts exactly the legal moves and loses nothing); `parley-sync/tests/crash.rs`
+//! (kill -9 of a harness process while it drafts, queues and flushes against the fake Telegram,
+//! 20 cycles in CI, `bench/crash_soak.sh N` for more: `integrity_check`, no committed draft or reply
+//! lost, each reply received at most once); `tests/e2e/test_offline.py` (the real window).
+//!
+//! **Reconciliation.** The dispatcher asks `Channel::reconcile(message, queued_at)` about each
+//! uncertain reply of its account (those recovered from `sending` at start-up included), at most once
+//! a minute per reply, then less often (doubling to an hour) while the provider cannot tell: `Sent` →
+//! `outbox_sent` (never claiming a provider id another reply holds); `NotSent` → queued again with the
+//! usual re-checks; `Unknown` (Telegram, the default) → the agent decides. Email looks the
+//! reply's Message-ID up in Sent, where its copy is written *before* SMTP, marked `$ParleyPending`
+//! until SMTP accepts and removed when SMTP refuses before DATA: confirmed copy → `Sent`, pending
+//! copy → `Unknown`, no copy → `NotSent` (see "Reliable sends" in `parley-core`'s `email.rs`). Graph re-reads the
+//! conversation from the Page (same text, from the Page, created after the reply was queued, two
+//! minutes' skew); `NotSent` only when every message since then was read. A discarded reply's text
+//! goes back into the thread's draft.
 
 use crate::Backoff;
 use crate::account::{AccountRunner, EngineEvent, store_words};

@@ -1,4 +1,4 @@
-//! The outbox: replies on their way out. See ARCHITECTURE-NOTES for the state machine.
+//! The outbox: replies on their way out. The state machine: `parley-sync`'s `outbox.rs` module doc.
 
 pub(super) const V1: &str = r#"
 CREATE TABLE outbox (
