@@ -88,8 +88,7 @@ impl Parley {
             }
         };
         self.accounts_starting(&[id]);
-        let handle = self.runner_for(id, Arc::new(channel)).spawn();
-        self.lock_runners().insert(id, Runner::Running(handle));
+        self.run_channel(id, Arc::new(channel));
         self.announce_added(&[id])
             .await?
             .pop()

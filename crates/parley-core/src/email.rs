@@ -309,6 +309,7 @@ impl Parley {
                 return Err(errors::store(e));
             }
         };
+        self.accounts_starting(&[id]);
         self.run_channel(id, channel);
         self.announce_added(&[id])
             .await?

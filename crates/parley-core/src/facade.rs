@@ -602,10 +602,7 @@ impl Parley {
 
     fn start_demo_account(&self, id: AccountId, start: DemoStart) {
         match start {
-            DemoStart::Telegram(channel) => {
-                let handle = self.runner_for(id, channel).spawn();
-                self.lock_runners().insert(id, Runner::Running(handle));
-            }
+            DemoStart::Telegram(channel) => self.run_channel(id, channel),
             DemoStart::Graph(channel) => self.run_graph(id, channel),
             DemoStart::Twilio(channel) => self.run_twilio(id, channel),
         }
