@@ -253,6 +253,9 @@ def test_a_row_being_clicked_stays_put_while_messages_arrive(workspace):
         wait_for(app, "Quinn on top, Pearl second",
                  lambda d: [texts(d, "thread-name")[:2]] == [["Quinn Abara", "Pearl Kendrick"]])
         before = row_order(app)
+        # Telegram dates messages to the second: Pearl's next message must be strictly newer
+        # than Quinn's, or the two tie and Pearl's row would not move even without the hold.
+        time.sleep(1.1)
 
         # The agent presses on Quinn's row; before the button comes up, Pearl writes again, which
         # would move Pearl's row to the top and Quinn's down under the pointer.
