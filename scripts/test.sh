@@ -28,7 +28,7 @@ step "UI type-check and unit tests [$(elapsed)]"
 
 step "Building the app for the end-to-end tests [$(elapsed)]"
 cargo build -p parley-app --features custom-protocol --locked
-cargo build -p parley-fakes --bin fake-telegram --locked
+cargo build -p parley-sim --bin fake-telegram --locked
 
 step "End-to-end tests of the real window [$(elapsed)]"
 target="${CARGO_TARGET_DIR:-$root/target}"

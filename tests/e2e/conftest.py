@@ -336,7 +336,7 @@ def fake_telegram():
     """A stand-alone fake Bot API (the `fake-telegram` binary) for adding a real-looking bot."""
     binary = target_binary("fake-telegram")
     if not os.path.exists(binary):
-        pytest.exit(f"{binary} is not built (cargo build -p parley-fakes --bin fake-telegram)")
+        pytest.exit(f"{binary} is not built (cargo build -p parley-sim --bin fake-telegram)")
     process = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     info = json.loads(process.stdout.readline())
     yield info["url"], info["token"], Fake(info["url"])

@@ -6,8 +6,8 @@ use parley_channels::graph::{GraphChannel, GraphConfig, GraphPlatform};
 use parley_channels::telegram::TelegramChannel;
 use parley_channels::{AttachmentRule, Channel, ChannelError, OutgoingFile, OutgoingMessage};
 use parley_domain::{AttachmentKind, ChannelKind, Direction};
-use parley_fakes::graph::{FakeGraph, FakeGraphConfig, Platform};
-use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
+use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -6,7 +6,7 @@ use parley_channels::graph::{
 };
 use parley_channels::{Channel, ChannelError, OutgoingMessage};
 use parley_domain::{AttachmentKind, Direction, IncomingMessage};
-use parley_fakes::graph::{
+use parley_sim::graph::{
     BOT_APP_ID, FakeGraph, FakeGraphConfig, Fault, InboundAttachment, Person, Platform,
 };
 use std::collections::{HashMap, HashSet};

@@ -3,7 +3,7 @@
 use parley_channels::telegram::TelegramChannel;
 use parley_channels::{Channel, ChannelError, OutgoingMessage};
 use parley_domain::{AttachmentKind, Direction};
-use parley_fakes::{FakeTelegram, FakeTelegramConfig, Fault, InboundContent};
+use parley_sim::{FakeTelegram, FakeTelegramConfig, Fault, InboundContent};
 use std::time::{Duration, Instant};
 
 async fn fake() -> (FakeTelegram, TelegramChannel) {

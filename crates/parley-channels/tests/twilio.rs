@@ -3,7 +3,7 @@
 use parley_channels::twilio::{DeliveryUpdate, TwilioChannel, TwilioConfig, WHATSAPP_ALTERNATIVE};
 use parley_channels::{Channel, ChannelError, OutgoingMessage};
 use parley_domain::{AttachmentKind, ChannelKind, Direction, IncomingMessage, ReplyWindow};
-use parley_fakes::twilio::{
+use parley_sim::twilio::{
     FakeTwilio, FakeTwilioConfig, Fault, InboundMedia, TEST_SMS_NUMBER, TEST_TEMPLATE_SID,
     TEST_WHATSAPP_NUMBER,
 };

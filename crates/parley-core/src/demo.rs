@@ -16,13 +16,13 @@ use parley_channels::graph::{GraphChannel, GraphConfig, GraphPlatform};
 use parley_channels::telegram::TelegramChannel;
 use parley_channels::twilio::{TwilioChannel, TwilioConfig};
 use parley_domain::{AccountIdentity, ErrorCode, IpcError};
-use parley_fakes::demo::demo_fake_config;
-use parley_fakes::demo::{answer_graph_replies, answer_twilio_replies};
-use parley_fakes::graph::{
+use parley_sim::demo::demo_fake_config;
+use parley_sim::demo::{answer_graph_replies, answer_twilio_replies};
+use parley_sim::graph::{
     ALL_SCOPES, FakeGraph, FakeGraphConfig, FakePage, InstagramAccount, Platform,
 };
-use parley_fakes::twilio::{FakeTwilio, FakeTwilioConfig, OwnedNumber, Template};
-use parley_fakes::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
+use parley_sim::twilio::{FakeTwilio, FakeTwilioConfig, OwnedNumber, Template};
+use parley_sim::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

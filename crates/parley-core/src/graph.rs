@@ -47,7 +47,7 @@
 //! - **Demo**: a fake Graph API runs in-process beside the Telegram one (`data/demo/graph.json`, URL in
 //!   `data/demo/endpoint.json` as `graph`), with a Page approved for HUMAN_AGENT, six seeded customers
 //!   whose last messages are 1 h to 9 days old (every window state) and a new message every 90 s.
-//!   Its customers, like the SMS/WhatsApp ones (`parley_fakes::demo::answer_{graph,twilio}_replies`),
+//!   Its customers, like the SMS/WhatsApp ones (`parley_sim::demo::answer_{graph,twilio}_replies`),
 //!   sometimes answer the agent's replies after a few seconds. The demo Twilio account also has a
 //!   WhatsApp sender with one customer inside the 24-hour window and one outside (template picker).
 

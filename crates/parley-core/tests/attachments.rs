@@ -6,8 +6,8 @@
 
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, RawUpload};
 use parley_domain::{AttachmentKind, DeliveryState, ErrorCode, ThreadId};
-use parley_fakes::eventually;
-use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use parley_sim::eventually;
+use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +40,7 @@ async fn telegram_thread(
     FakeTelegram,
     tempfile::TempDir,
     Arc<Parley>,
-    parley_fakes::Customer,
+    parley_sim::Customer,
     ThreadId,
 ) {
     let fake = FakeTelegram::start(FakeTelegramConfig::default())

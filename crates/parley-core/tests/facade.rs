@@ -2,8 +2,8 @@
 
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
 use parley_domain::{ChannelKind, CoreEvent, DeliveryState, ErrorCode, ThreadSummary};
-use parley_fakes::eventually;
-use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use parley_sim::eventually;
+use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -5,8 +5,8 @@ use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, ErrorCode, HandoverAction, HoldReason, ThreadOwner,
     ThreadSummary,
 };
-use parley_fakes::eventually;
-use parley_fakes::graph::{BOT_APP_ID, FakeGraph, FakeGraphConfig, FakePage, Platform};
+use parley_sim::eventually;
+use parley_sim::graph::{BOT_APP_ID, FakeGraph, FakeGraphConfig, FakePage, Platform};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

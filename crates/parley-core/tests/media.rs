@@ -165,7 +165,7 @@ use parley_domain::{
     AttachmentKind, ChannelKind, Direction, HtmlBody, IncomingMessage, IngestBatch, MessageId,
     RemotePerson,
 };
-use parley_fakes::{FakeTelegram, FakeTelegramConfig, InboundContent};
+use parley_sim::{FakeTelegram, FakeTelegramConfig, InboundContent};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -5,8 +5,8 @@ use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, Direction, ErrorCode, HoldReason, TemplateVariable,
     ThreadSummary,
 };
-use parley_fakes::eventually;
-use parley_fakes::twilio::{
+use parley_sim::eventually;
+use parley_sim::twilio::{
     FakeTwilio, FakeTwilioConfig, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER,
     TEST_TEMPLATE_SID, TEST_WHATSAPP_NUMBER,
 };

@@ -17,7 +17,7 @@
 
 use parley_channels::telegram::TelegramChannel;
 use parley_domain::{ChannelKind, ThreadId};
-use parley_fakes::{FakeTelegram, FakeTelegramConfig, Fault};
+use parley_sim::{FakeTelegram, FakeTelegramConfig, Fault};
 use parley_store::{NewAccount, Store};
 use parley_sync::{AccountRunner, Db, SystemClock};
 use rand::rngs::StdRng;

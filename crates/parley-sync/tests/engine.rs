@@ -4,8 +4,8 @@
 use parley_channels::telegram::TelegramChannel;
 use parley_channels::{ChannelError, Reconciled};
 use parley_domain::{AccountId, ChannelKind, DeliveryState, MessageView, SyncState, ThreadId};
-use parley_fakes::eventually;
-use parley_fakes::{Customer, FakeTelegram, FakeTelegramConfig, Fault};
+use parley_sim::eventually;
+use parley_sim::{Customer, FakeTelegram, FakeTelegramConfig, Fault};
 use parley_store::{NewAccount, Store};
 use parley_sync::{AccountRunner, Db, EngineEvent, SyncHandle, SystemClock};
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! File uploads on the wire, as any HTTP client sends them (`multipart/form-data`): the fake Bot
 //! API's sendPhoto/sendDocument and the fake Graph Send API's `filedata`, with their limits.
 
-use parley_fakes::graph::{FakeGraph, FakeGraphConfig, Platform};
-use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
+use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

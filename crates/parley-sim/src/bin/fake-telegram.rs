@@ -1,14 +1,14 @@
 //! A stand-alone fake Telegram Bot API for end-to-end tests and for trying Parley by hand:
 //!
 //! ```text
-//! cargo run -p parley-fakes --bin fake-telegram
+//! cargo run -p parley-sim --bin fake-telegram
 //! {"url":"http://127.0.0.1:41234","token":"110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"}
 //! ```
 //! Start Parley with `PARLEY_TELEGRAM_API=<url>` and add the printed token in Accounts; drive the
 //! customers through `<url>/control/…`. Listens on 127.0.0.1 only; stops on Ctrl+C or when its
 //! standard input closes.
 
-use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use tokio::io::AsyncReadExt;
 
 #[tokio::main]

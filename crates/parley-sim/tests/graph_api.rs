@@ -1,6 +1,6 @@
 //! The fake Graph API on the wire, as a plain HTTP client sees it.
 
-use parley_fakes::graph::{
+use parley_sim::graph::{
     BOT_APP_ID, FakeGraph, FakeGraphConfig, Fault, InboundAttachment, Platform,
 };
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use parley_fakes::{FakeTelegram, FakeTelegramConfig};
+use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parley_fakes::twilio::{
+use parley_sim::twilio::{
     FakeTwilio, FakeTwilioConfig, InboundMedia, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER,
 };
 use reqwest::StatusCode;

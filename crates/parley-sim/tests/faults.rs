@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{call, client, fake};
-use parley_fakes::Fault;
+use parley_sim::Fault;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{call, update_ids};
-use parley_fakes::demo::demo_fake_config;
-use parley_fakes::{DemoConfig, DemoWorld, FakeTelegram, FakeTelegramConfig};
+use parley_sim::demo::demo_fake_config;
+use parley_sim::{DemoConfig, DemoWorld, FakeTelegram, FakeTelegramConfig};
 use serde_json::json;
 
 #[tokio::test]
@@ -230,7 +230,7 @@ fn always_answers() -> DemoConfig {
 
 #[tokio::test]
 async fn demo_page_customers_answer_the_pages_replies() {
-    use parley_fakes::graph::{FakeGraph, FakeGraphConfig, Platform};
+    use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
     let fake = Arc::new(
         FakeGraph::start(FakeGraphConfig::default())
             .await
@@ -238,7 +238,7 @@ async fn demo_page_customers_answer_the_pages_replies() {
     );
     let person = fake.customer(Platform::Messenger, "Demo Dana", None);
     let first = fake.inject_text(&person, "Do you ship to Norway?");
-    let _answers = parley_fakes::demo::answer_graph_replies(Arc::clone(&fake), always_answers());
+    let _answers = parley_sim::demo::answer_graph_replies(Arc::clone(&fake), always_answers());
     let sent = reqwest::Client::new()
         .post(format!("{}/v23.0/me/messages", fake.base_url()))
         .bearer_auth(fake.page_token())
@@ -262,7 +262,7 @@ async fn demo_page_customers_answer_the_pages_replies() {
 
 #[tokio::test]
 async fn demo_sms_and_whatsapp_customers_answer_the_shops_replies() {
-    use parley_fakes::twilio::{FakeTwilio, FakeTwilioConfig, TEST_WHATSAPP_NUMBER};
+    use parley_sim::twilio::{FakeTwilio, FakeTwilioConfig, TEST_WHATSAPP_NUMBER};
     let fake = Arc::new(
         FakeTwilio::start(FakeTwilioConfig::default())
             .await
@@ -272,7 +272,7 @@ async fn demo_sms_and_whatsapp_customers_answer_the_shops_replies() {
     let customer = "whatsapp:+447700900999";
     fake.inject_inbound(customer, &shop, "Is it in stock?", Vec::new(), None)
         .expect("inbound");
-    let _answers = parley_fakes::demo::answer_twilio_replies(Arc::clone(&fake), always_answers());
+    let _answers = parley_sim::demo::answer_twilio_replies(Arc::clone(&fake), always_answers());
     let sent = reqwest::Client::new()
         .post(format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",

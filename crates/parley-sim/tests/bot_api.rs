@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{call, client, fake, update_ids};
-use parley_fakes::{FakeTelegram, FakeTelegramConfig, InboundContent};
+use parley_sim::{FakeTelegram, FakeTelegramConfig, InboundContent};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
