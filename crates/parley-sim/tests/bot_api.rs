@@ -353,84 +353,61 @@ async fn send_message_validations_and_replies() {
     assert_eq!(sent[1].text, "Ja, natürlich!");
 }
 
+/// GETs `url` with an optional bearer secret and `Host`, and returns the status.
+async fn status_of(url: &str, secret: Option<&str>, host: Option<String>) -> StatusCode {
+    let mut request = client().get(url);
+    if let Some(secret) = secret {
+        request = request.bearer_auth(secret);
+    }
+    if let Some(host) = host {
+        request = request.header(reqwest::header::HOST, host);
+    }
+    request.send().await.unwrap().status()
+}
+
 #[tokio::test]
 async fn the_control_api_needs_the_secret_and_every_request_the_loopback_host() {
+    const SECRET: &str = "0123456789abcdef";
     let fake = FakeTelegram::start(FakeTelegramConfig {
-        control_secret: Some("0123456789abcdef".into()),
+        control_secret: Some(SECRET.into()),
         ..FakeTelegramConfig::default()
     })
     .await
     .unwrap();
     let sent = format!("{}/control/sent", fake.base_url());
-    let status = |r: reqwest::Response| r.status();
+    for (secret, expected) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some("0123456789abcdeX"), StatusCode::UNAUTHORIZED),
+        (Some(SECRET), StatusCode::OK),
+    ] {
+        assert_eq!(status_of(&sent, secret, None).await, expected, "{secret:?}");
+    }
+    // The Bot API itself needs no control secret: the adapter talks to it as to Telegram.
     assert_eq!(
-        status(client().get(&sent).send().await.unwrap()),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        status(
-            client()
-                .get(&sent)
-                .bearer_auth("0123456789abcdeX")
-                .send()
-                .await
-                .unwrap()
-        ),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        status(
-            client()
-                .get(&sent)
-                .bearer_auth("0123456789abcdef")
-                .send()
-                .await
-                .unwrap()
-        ),
+        status_of(&fake.method_url("getMe"), None, None).await,
         StatusCode::OK
     );
-    // The Bot API itself needs no control secret: the adapter talks to it as to Telegram.
-    let (status_ok, _) = call(&fake, "getMe", json!({})).await;
-    assert_eq!(status_ok, StatusCode::OK);
     // A page that points a name of its own at 127.0.0.1 (DNS rebinding) sends that name as
     // Host: refused, the Bot API and the control API alike, even with the secret.
     let port = fake.base_url().rsplit(':').next().unwrap().to_owned();
     for url in [fake.method_url("getMe"), sent.clone()] {
-        let response = client()
-            .get(&url)
-            .header(reqwest::header::HOST, format!("rebind.example:{port}"))
-            .bearer_auth("0123456789abcdef")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{url}");
+        let rebound = Some(format!("rebind.example:{port}"));
+        assert_eq!(
+            status_of(&url, Some(SECRET), rebound).await,
+            StatusCode::FORBIDDEN,
+            "{url}"
+        );
     }
     let localhost = sent.replace("127.0.0.1", "localhost");
     assert_eq!(
-        status(
-            client()
-                .get(&localhost)
-                .bearer_auth("0123456789abcdef")
-                .send()
-                .await
-                .unwrap()
-        ),
+        status_of(&localhost, Some(SECRET), None).await,
         StatusCode::OK
     );
 
     // Without a secret (the tests' own fakes) the control API is open.
-    let open = fake_default_sent().await;
-    assert_eq!(open, StatusCode::OK);
-}
-
-async fn fake_default_sent() -> StatusCode {
-    let fake = fake().await;
-    client()
-        .get(format!("{}/control/sent", fake.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .status()
+    let open = common::fake().await;
+    let open_sent = format!("{}/control/sent", open.base_url());
+    assert_eq!(status_of(&open_sent, None, None).await, StatusCode::OK);
 }
 
 #[tokio::test]
