@@ -179,7 +179,10 @@ export class ThreadsStore {
     if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
     this.#holdTimer = setTimeout(() => {
       this.#holdTimer = null;
-      if (this.holding) this.#armRelease(Math.max(1, this.#holdUntil - Date.now()));
+      // A press holds until the button comes up, which arms the timer again.
+      if (this.#pressed) return;
+      const left = this.#holdUntil - Date.now();
+      if (left > 0) this.#armRelease(left);
       else this.#release();
     }, ms);
   }
