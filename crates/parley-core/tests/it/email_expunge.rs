@@ -5,9 +5,8 @@
 //! before Parley kept HTML gets its HTML once, through `EmailChannel::body`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../parley-channels/tests/email_harness/mod.rs"]
-mod email_harness;
-mod email_store;
+use crate::email_harness;
+use crate::email_store;
 
 use email_harness::{Admin, CUSTOMER, MailServers, USER, mail_at};
 use email_store::open_store;

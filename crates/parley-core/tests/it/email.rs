@@ -1,8 +1,7 @@
 //! Email through the facade, against a real Dovecot and an SMTP sink (the adapter's harness).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../parley-channels/tests/email_harness/mod.rs"]
-mod email_harness;
+use crate::email_harness;
 
 use email_harness::{CUSTOMER, MailServers, PASSWORD, USER, mail};
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};

@@ -3,9 +3,8 @@
 //! replies threaded across a restart by the store (the adapter remembers nothing).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../parley-channels/tests/email_harness/mod.rs"]
-mod email_harness;
-mod email_store;
+use crate::email_harness;
+use crate::email_store;
 
 use email_harness::{CUSTOMER, MailServers, USER, mail_at};
 use email_store::open_store;

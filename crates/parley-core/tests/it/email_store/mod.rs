@@ -1,5 +1,5 @@
 //! The email adapter feeding a real store the way the sync task does, for the tests that run it
-//! against the mail harness (`mod email_store;`).
+//! against the mail harness (`crate::email_store`).
 
 use parley_channels::Channel;
 use parley_channels::email::EmailChannel;
@@ -17,9 +17,9 @@ pub fn open_store(path: &Path) -> (Store, AccountId) {
             .insert_account(
                 &NewAccount {
                     channel: ChannelKind::Email,
-                    name: super::email_harness::USER.into(),
+                    name: crate::email_harness::USER.into(),
                     handle: None,
-                    external_id: super::email_harness::USER.into(),
+                    external_id: crate::email_harness::USER.into(),
                     is_demo: false,
                 },
                 0,

@@ -1,0 +1,15 @@
+//! parley-core's integration tests, in one binary: one link instead of eight on 2 cores, and one
+//! place for what several of them share (the mail harness, the email store helpers).
+
+#[path = "../../../parley-channels/tests/email_harness/mod.rs"]
+mod email_harness;
+mod email_store;
+
+mod attachments;
+mod email;
+mod email_expunge;
+mod email_sync;
+mod facade;
+mod graph;
+mod media;
+mod twilio;
