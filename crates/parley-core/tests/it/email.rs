@@ -1,13 +1,12 @@
 //! Email through the facade, against a real Dovecot and an SMTP sink (the adapter's harness).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::thread_of;
 use crate::email_harness;
 
 use email_harness::{CUSTOMER, MailServers, PASSWORD, USER, mail};
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
-use parley_domain::{
-    ChannelKind, DeliveryState, EmailSecurity, EmailServer, ErrorCode, ThreadSummary,
-};
+use parley_domain::{ChannelKind, DeliveryState, EmailSecurity, EmailServer, ErrorCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,18 +47,6 @@ async fn add(
         server(s.smtp_port, EmailSecurity::None),
     )
     .await
-}
-
-async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(15) {
-        let threads = app.list_threads(None, 100).await.expect("threads").threads;
-        if let Some(t) = threads.into_iter().find(|t| t.contact_name == name) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no thread with {name}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,14 +1,14 @@
 //! Facebook Pages (Messenger, Instagram) through the facade, against the fake Graph API.
 
+use crate::common::{thread_of, unix_now};
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
 use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, ErrorCode, HandoverAction, HoldReason, ThreadOwner,
-    ThreadSummary,
 };
 use parley_sim::eventually;
 use parley_sim::graph::{BOT_APP_ID, FakeGraph, FakeGraphConfig, FakePage, Platform};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 struct Rig {
     app: Arc<Parley>,
@@ -55,24 +55,6 @@ async fn rig() -> Rig {
         secrets,
         _dir: dir,
     }
-}
-
-async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(15) {
-        let threads = app.list_threads(None, 100).await.expect("threads").threads;
-        if let Some(t) = threads.into_iter().find(|t| t.contact_name == name) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for the thread of {name}");
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
 /// A Messenger customer `name` whose last message, `text`, was sent `secs_ago` seconds ago.

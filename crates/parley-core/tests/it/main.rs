@@ -1,6 +1,7 @@
 //! parley-core's integration tests, in one binary: one link instead of eight on 2 cores, and one
 //! place for what several of them share (the mail harness, the email store helpers).
 
+mod common;
 #[path = "../../../parley-channels/tests/email_harness/mod.rs"]
 mod email_harness;
 mod email_store;

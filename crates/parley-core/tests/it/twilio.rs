@@ -1,5 +1,6 @@
 //! SMS and WhatsApp through Twilio, via the facade, against the fake Twilio API.
 
+use crate::common::{thread_of, unix_now};
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
 use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, Direction, ErrorCode, HoldReason, TemplateVariable,
@@ -11,7 +12,7 @@ use parley_sim::twilio::{
     TEST_TEMPLATE_SID, TEST_WHATSAPP_NUMBER,
 };
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 struct Rig {
     app: Arc<Parley>,
@@ -54,24 +55,6 @@ async fn sms_thread(rig: &Rig, customer: &str, text: &str) -> ThreadSummary {
         .inject_inbound(customer, TEST_SMS_NUMBER, text, Vec::new(), None)
         .expect("inbound");
     thread_of(&rig.app, customer).await
-}
-
-async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        let threads = app.list_threads(None, 100).await.expect("threads").threads;
-        if let Some(t) = threads.into_iter().find(|t| t.contact_name == name) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for the thread of {name}");
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
 async fn add(rig: &Rig, numbers: &[&str]) {
