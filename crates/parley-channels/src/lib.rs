@@ -175,6 +175,14 @@ pub trait Channel: Send + Sync + 'static {
         false
     }
 
+    /// Whether a send refused with this [`ChannelError::Rejected`] `code` means the customer
+    /// opted out of messages (Twilio's 21610 after a STOP). The outbox then records the opt-out
+    /// in the same transaction that fails the reply, so later replies are held before they
+    /// leave. No other channel has such a refusal (the default).
+    fn refusal_means_opted_out(&self, _code: i64) -> bool {
+        false
+    }
+
     /// How long after the customer's last message this channel lets a business reply. The outbox
     /// holds a reply that waited past it. Telegram, email and SMS have none (the default);
     /// Messenger/Instagram (24 h, HUMAN_AGENT tag to 7 days) and WhatsApp (24 h, then a

@@ -444,12 +444,7 @@ impl Parley {
     /// Registers a Twilio adapter and spawns its sync task and outbox dispatcher.
     pub(crate) fn run_twilio(&self, id: AccountId, channel: Arc<TwilioChannel>) {
         self.lock_twilio().insert(id, channel.clone());
-        let sync = crate::twilio::TwilioSync {
-            inner: channel,
-            db: self.db.clone(),
-            account: id,
-        };
-        let handle = self.runner_for(id, Arc::new(sync)).spawn();
+        let handle = self.runner_for(id, channel).spawn();
         self.lock_runners().insert(id, Runner::Running(handle));
     }
 

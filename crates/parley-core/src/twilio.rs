@@ -10,19 +10,15 @@
 //! [`TwilioAccountSettings`]): the watched numbers, written before the account row.
 //!
 //! **Opt-out.** An inbound STOP sets `contacts.opted_out` in the batch that stores it (the
-//! adapter reports it), START clears it; a send refused with 21610 sets it too (see
-//! [`TwilioSync`]). The outbox holds replies to an opted-out contact.
+//! adapter reports it), START clears it; a send refused with 21610 sets it too (the
+//! outbox records it with the failed reply, see `Channel::refusal_means_opted_out`). The outbox holds replies to an opted-out contact.
 
 use crate::errors;
 use crate::facade::Parley;
-use async_trait::async_trait;
+use parley_channels::Channel;
 use parley_channels::twilio::{TwilioChannel, TwilioConfig, WHATSAPP_WINDOW};
-use parley_channels::{
-    Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt,
-};
 use parley_domain::*;
 use parley_store::Store;
-use parley_sync::Db;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,9 +26,6 @@ use std::time::Duration;
 
 /// Time between polls of a live Twilio account (two List calls per watched number).
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Twilio's code for "the recipient opted out (STOP)".
-const OPTED_OUT_CODE: i64 = 21610;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -105,75 +98,6 @@ pub(crate) fn normalise_number(raw: &str) -> Result<String, String> {
 
 fn invalid(message: impl Into<String>) -> IpcError {
     IpcError::new(ErrorCode::InvalidInput, message)
-}
-
-/// The Twilio adapter as the sync engine and the outbox use it: a send refused because the
-/// customer opted out (21610) marks the contact opted out, so the outbox holds later replies.
-pub(crate) struct TwilioSync {
-    pub inner: Arc<TwilioChannel>,
-    pub db: Db,
-    pub account: AccountId,
-}
-
-#[async_trait]
-impl Channel for TwilioSync {
-    fn kind(&self) -> ChannelKind {
-        self.inner.kind()
-    }
-
-    fn pages_refetchable(&self) -> bool {
-        self.inner.pages_refetchable()
-    }
-
-    async fn validate(&self) -> Result<AccountIdentity, ChannelError> {
-        self.inner.validate().await
-    }
-
-    async fn fetch(&self, cursor: Option<&str>, wait: Duration) -> Result<Fetched, ChannelError> {
-        self.inner.fetch(cursor, wait).await
-    }
-
-    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ChannelError> {
-        let result = self.inner.send(message).await;
-        if let Err(ChannelError::Rejected { code, .. }) = &result
-            && *code == OPTED_OUT_CODE
-        {
-            let (account, remote) = (self.account, message.remote_thread_id.clone());
-            let marked = self
-                .db
-                .call(move |s| {
-                    let batch = IngestBatch {
-                        opt_outs: vec![OptOutChange {
-                            remote_thread_id: remote,
-                            opted_out: true,
-                        }],
-                        ..IngestBatch::default()
-                    };
-                    s.apply_batch(account, &batch, None, 0)
-                })
-                .await;
-            if let Err(e) = marked {
-                tracing::warn!("twilio: could not record an opt-out: {e}");
-            }
-        }
-        result
-    }
-
-    async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {
-        self.inner.download(remote_ref).await
-    }
-
-    fn reply_window(&self) -> ReplyWindow {
-        self.inner.reply_window()
-    }
-
-    async fn reconcile(
-        &self,
-        message: &OutgoingMessage,
-        queued_at: Millis,
-    ) -> Result<Reconciled, ChannelError> {
-        self.inner.reconcile(message, queued_at).await
-    }
 }
 
 impl Parley {

@@ -489,6 +489,27 @@ impl Store {
     /// A permanent failure, shown to the agent with `note`. Also allowed before sending, for a
     /// pre-send check that refuses (opted out, window closed).
     pub fn outbox_failed(&mut self, id: OutboxId, note: &str, now: Millis) -> Result<ThreadId> {
+        self.fail_outbox_item(id, note, false, now)
+    }
+
+    /// The provider refused the reply because the customer opted out: fails it and marks the
+    /// contact opted out, in one transaction, so the outbox holds every later reply.
+    pub fn outbox_failed_opted_out(
+        &mut self,
+        id: OutboxId,
+        note: &str,
+        now: Millis,
+    ) -> Result<ThreadId> {
+        self.fail_outbox_item(id, note, true, now)
+    }
+
+    fn fail_outbox_item(
+        &mut self,
+        id: OutboxId,
+        note: &str,
+        opted_out: bool,
+        now: Millis,
+    ) -> Result<ThreadId> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -512,6 +533,13 @@ impl Store {
             Some(note),
             now,
         )?;
+        if opted_out {
+            tx.prepare_cached(
+                "UPDATE contacts SET opted_out = 1
+                 WHERE id = (SELECT contact_id FROM threads WHERE id = ?1)",
+            )?
+            .execute([item.thread_id.0])?;
+        }
         tx.commit()?;
         Ok(item.thread_id)
     }

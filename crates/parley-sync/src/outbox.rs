@@ -437,10 +437,17 @@ async fn flush(
                     .call(move |s| s.outbox_uncertain(id, &note, now))
                     .await?;
             }
-            Err(ChannelError::Rejected { message, .. }) => {
+            Err(ChannelError::Rejected { code, message }) => {
+                let opted_out = runner.channel.refusal_means_opted_out(code);
                 runner
                     .db
-                    .call(move |s| s.outbox_failed(id, &message, now))
+                    .call(move |s| {
+                        if opted_out {
+                            s.outbox_failed_opted_out(id, &message, now)
+                        } else {
+                            s.outbox_failed(id, &message, now)
+                        }
+                    })
                     .await?;
             }
             Err(e) => {

@@ -200,7 +200,7 @@ impl DeliveryUpdate {
 /// Why Twilio could not deliver a message, in words for the agent.
 pub fn failure_words(code: Option<i64>) -> String {
     match code {
-        Some(21610) => "The customer opted out of messages from this number (they texted STOP). Parley will not send to them until they text START.".to_owned(),
+        Some(wire::OPTED_OUT_CODE) => "The customer opted out of messages from this number (they texted STOP). Parley will not send to them until they text START.".to_owned(),
         Some(63016) => "Outside WhatsApp's 24-hour window: only an approved template can reach this customer now.".to_owned(),
         Some(21211) => "Twilio says this is not a valid phone number.".to_owned(),
         Some(30003) => "The customer's phone is unreachable (switched off or out of coverage).".to_owned(),
@@ -944,6 +944,10 @@ impl Channel for TwilioChannel {
     /// Yes: List Messages keeps history: a lost page is read again.
     fn pages_refetchable(&self) -> bool {
         true
+    }
+
+    fn refusal_means_opted_out(&self, code: i64) -> bool {
+        code == wire::OPTED_OUT_CODE
     }
 
     /// WhatsApp when every watched number is a WhatsApp sender, else SMS.

@@ -270,6 +270,8 @@ pub(super) fn extension(content_type: &str) -> &'static str {
 /// The default wait when Twilio says 429 without a Retry-After (it documents none).
 const DEFAULT_RATE_WAIT: Duration = Duration::from_secs(2);
 
+/// Twilio's code for "the recipient opted out (STOP)".
+pub(super) const OPTED_OUT_CODE: i64 = 21610;
 pub(super) const OPTED_OUT: &str = "The customer opted out (STOP) of messages from this number, so Twilio will not deliver to them until they text START. Parley will not send again.";
 pub(super) const WINDOW_CLOSED: &str = "The WhatsApp 24-hour window is closed: the customer last wrote more than 24 hours ago. Use an approved template, or wait for the customer to write again.";
 
@@ -303,7 +305,7 @@ pub(super) fn map_error(
                 ),
             }
         }
-        (Some(21610), _) => rejected(21610, OPTED_OUT.into()),
+        (Some(OPTED_OUT_CODE), _) => rejected(OPTED_OUT_CODE, OPTED_OUT.into()),
         (Some(63016), _) => rejected(63016, WINDOW_CLOSED.into()),
         (Some(21211), _) => rejected(
             21211,
