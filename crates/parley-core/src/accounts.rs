@@ -1,18 +1,16 @@
-//! Accounts: what the Accounts screen lists, adding a Telegram bot, and removing an account
-//! (the other channels add theirs in their own modules through `insert_real_account`).
+//! Accounts: what the Accounts screen lists, storing an account a provider has confirmed
+//! (each provider adds its own in `providers/`), and removing an account.
 
+use crate::adapter::Runner;
 use crate::errors;
-use crate::facade::{Parley, Runner, secret_key};
-use parley_channels::Channel;
-use parley_channels::telegram::{self, TelegramChannel};
+use crate::facade::{Parley, secret_key};
 use parley_domain::*;
 use parley_store::{AccountRow, NewAccount};
-use std::sync::Arc;
 
 impl Parley {
     /// The account's sync state and its revision (0 for accounts that are not running).
     fn state_of(&self, account: AccountId) -> (u64, SyncState) {
-        match self.lock_runners().get(&account) {
+        match self.lock_live().get(&account).map(|l| &l.runner) {
             Some(Runner::Running(h)) => h.snapshot(),
             Some(Runner::Idle(state)) => (0, state.clone()),
             None => (0, SyncState::Stopped),
@@ -21,7 +19,7 @@ impl Parley {
 
     fn summary(&self, row: AccountRow) -> AccountSummary {
         let (sync_revision, sync) = self.state_of(row.id);
-        AccountSummary {
+        let mut summary = AccountSummary {
             sync,
             sync_revision,
             id: row.id,
@@ -31,12 +29,13 @@ impl Parley {
             is_demo: row.is_demo,
             last_error: row.last_error,
             last_sync_at: row.last_sync_at,
-            // The running adapter holds the Page setting (the facade keeps it in step).
-            human_agent_approved: self
-                .lock_graph()
-                .get(&row.id)
-                .map(|c| c.human_agent_approved()),
+            human_agent_approved: None,
+        };
+        // What only the provider knows (a Page's approval, which its running adapter holds).
+        if let Some(adapter) = self.adapter(row.id) {
+            adapter.hooks().describe(&mut summary);
         }
+        summary
     }
 
     pub(crate) async fn account_summary(
@@ -58,41 +57,6 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         Ok(rows.into_iter().map(|r| self.summary(r)).collect())
-    }
-
-    /// Validates a bot token with Telegram, keeps it in the keychain, and starts syncing.
-    pub async fn add_telegram_account(&self, token: String) -> Result<AccountSummary, IpcError> {
-        let token = token.trim().to_string();
-        if !telegram::token_looks_valid(&token) {
-            return Err(IpcError::new(
-                ErrorCode::InvalidInput,
-                "That does not look like a bot token. A token looks like 123456789:AAH4… and comes from @BotFather in Telegram.",
-            ));
-        }
-        let channel = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
-        let identity = channel.validate().await.map_err(errors::channel)?;
-        if self.already_added([&identity]).await?.is_some() {
-            return Err(IpcError::new(
-                ErrorCode::Duplicate,
-                format!("The bot {} is already in Parley.", identity.name),
-            ));
-        }
-        let key = secret_key(identity.channel, &identity.external_id);
-        self.save_secret(&key, &token).await?;
-        self.stop_demo().await?;
-        let id = match self.insert_real_account(identity.channel, &identity).await {
-            Ok(id) => id,
-            Err(e) => {
-                self.delete_secret(&key).await;
-                return Err(errors::store(e));
-            }
-        };
-        self.accounts_starting(&[id]);
-        self.run_channel(id, Arc::new(channel));
-        self.announce_added(&[id])
-            .await?
-            .pop()
-            .ok_or_else(|| errors::not_found("account"))
     }
 
     /// Stores a real account the provider has just confirmed (the caller starts its sync).

@@ -4,9 +4,9 @@
 //! the reply moves them to its outbox items in the same transaction (split by the channel's
 //! [`AttachmentRule`]); removing a staged file, or discarding a reply, deletes its files.
 
-use crate::conversations::safe_file_name;
 use crate::errors;
 use crate::facade::Parley;
+use crate::files::{display_name, mime_of, safe_file_name};
 use parley_channels::AttachmentRule;
 use parley_domain::*;
 use parley_store::{FileSplit, LOCAL_REF_PREFIX, StoredFile};
@@ -45,43 +45,6 @@ fn rule_note(kind: ChannelKind, rule: AttachmentRule) -> String {
             )
         }
     }
-}
-
-/// The name the customer sees: the agent's own file name without folders, line breaks or
-/// control characters (it goes into mail headers and multipart fields).
-pub(crate) fn display_name(name: &str, mime: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect::<String>()
-        .trim()
-        .to_owned();
-    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
-        safe_file_name(None, Some(mime))
-    } else {
-        cleaned
-    }
-}
-
-/// A MIME type as the window reported it, or one guessed from the name.
-pub(crate) fn mime_of(reported: &str, name: &str) -> String {
-    let reported = reported.trim().to_ascii_lowercase();
-    let valid = reported.split_once('/').is_some_and(|(a, b)| {
-        !a.is_empty()
-            && !b.is_empty()
-            && reported
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"/.+-_".contains(&c))
-    });
-    if valid {
-        return reported;
-    }
-    mime_guess::from_path(name)
-        .first_or_octet_stream()
-        .essence_str()
-        .to_owned()
 }
 
 /// Refuses a channel that cannot carry files from this computer (Twilio: SMS, WhatsApp).

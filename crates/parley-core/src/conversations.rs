@@ -3,7 +3,8 @@
 
 use crate::errors;
 use crate::facade::Parley;
-use parley_channels::telegram;
+use crate::files::safe_file_name;
+use crate::providers;
 use parley_domain::*;
 use std::path::PathBuf;
 
@@ -46,15 +47,20 @@ impl Parley {
                 let summary = s.thread(thread)?;
                 let messages = s.messages(thread, None, MESSAGE_PAGE)?;
                 let draft = s.draft(thread)?;
-                let extras = crate::graph::thread_extras(s, thread, now)?;
+                let extras = match s.thread_target(thread)? {
+                    Some(target) => {
+                        providers::provider(target.channel).thread_extras(s, &target, now)?
+                    }
+                    None => (ComposerWindow::Always, None),
+                };
                 Ok((changed, summary.map(|t| (t, messages, draft, extras))))
             })
             .await
             .map_err(errors::store)?;
         let (thread_summary, messages, draft, (reply_window, history_note)) =
             detail.ok_or_else(|| errors::not_found("conversation"))?;
-        self.graph_focus(Some(thread_summary.account_id));
-        self.fetch_old_email_html(thread);
+        self.focus(Some(thread_summary.account_id));
+        providers::provider(thread_summary.channel).thread_opened(self, thread);
         self.notify.seen(thread);
         if changed {
             let _ = self.events.send(CoreEvent::ThreadsChanged {
@@ -124,18 +130,7 @@ impl Parley {
                 ),
             ));
         }
-        if target.channel == ChannelKind::Telegram {
-            let chars = text.chars().count();
-            if chars > telegram::MAX_TEXT_CHARS {
-                return Err(IpcError::new(
-                    ErrorCode::InvalidInput,
-                    format!(
-                        "Telegram messages are limited to {} characters; this reply has {chars}. Shorten it or send it in parts.",
-                        telegram::MAX_TEXT_CHARS
-                    ),
-                ));
-            }
-        }
+        providers::provider(target.channel).check_reply(&text)?;
         let account = target.account_id;
         let author = self.author_name(account).await?;
         let now = self.clock.now();
@@ -238,59 +233,5 @@ impl Parley {
             )
         })?;
         Ok(path)
-    }
-}
-
-/// A file name safe on every OS, derived from an untrusted one.
-pub(crate) fn safe_file_name(name: Option<&str>, mime: Option<&str>) -> String {
-    let cleaned: String = name
-        .unwrap_or("")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect::<String>()
-        .trim_matches('.')
-        .chars()
-        .take(80)
-        .collect();
-    if !cleaned.is_empty() {
-        return cleaned;
-    }
-    let ext = match mime {
-        Some("image/jpeg") => "jpg",
-        Some("image/png") => "png",
-        Some("image/webp") => "webp",
-        Some("audio/ogg") => "ogg",
-        Some("video/mp4") => "mp4",
-        Some("application/pdf") => "pdf",
-        _ => "bin",
-    };
-    format!("attachment.{ext}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_file_name;
-
-    #[test]
-    fn file_names_from_customers_are_tamed() {
-        assert_eq!(
-            safe_file_name(Some("../../etc/passwd"), None),
-            "_.._etc_passwd"
-        );
-        assert_eq!(
-            safe_file_name(Some("invoice 12.pdf"), None),
-            "invoice_12.pdf"
-        );
-        assert_eq!(safe_file_name(None, Some("image/jpeg")), "attachment.jpg");
-        assert_eq!(
-            safe_file_name(Some("..."), Some("application/pdf")),
-            "attachment.pdf"
-        );
     }
 }

@@ -25,6 +25,7 @@ use parley_sim::twilio::{FakeTwilio, FakeTwilioConfig, OwnedNumber, Template};
 use parley_sim::{DEMO_BOT_TOKEN, DemoConfig, DemoHandle, DemoWorld, FakeTelegram};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) struct DemoRuntime {
     dir: PathBuf,
@@ -220,7 +221,11 @@ pub(crate) const DEMO_PAGE_ID: &str = "100000000000042";
 const DEMO_PAGE_TOKEN: &str = "EAAParleyDemoPageToken0000000000000000ZDZD";
 
 impl DemoGraph {
-    async fn start(dir: &Path, control_secret: &str) -> Result<Self, IpcError> {
+    async fn start(
+        dir: &Path,
+        control_secret: &str,
+        poll_interval: Duration,
+    ) -> Result<Self, IpcError> {
         let config = FakeGraphConfig {
             control_secret: Some(control_secret.to_owned()),
             pages: vec![FakePage {
@@ -252,7 +257,7 @@ impl DemoGraph {
             let mut cfg = GraphConfig::new(DEMO_PAGE_ID, DEMO_PAGE_TOKEN, platform)
                 .with_api_base(&fake.base_url());
             cfg.human_agent_approved = true;
-            cfg.poll_interval = crate::graph::POLL_IDLE;
+            cfg.poll_interval = poll_interval;
             let channel =
                 Arc::new(GraphChannel::new(cfg).map_err(|e| demo_error("the Graph adapter", e))?);
             let identity = channel
@@ -418,7 +423,7 @@ fn demo_error(what: &str, e: impl std::fmt::Display) -> IpcError {
 }
 
 impl DemoRuntime {
-    pub(crate) async fn start(data_dir: &Path) -> Result<Self, IpcError> {
+    pub(crate) async fn start(data_dir: &Path, graph_poll: Duration) -> Result<Self, IpcError> {
         let dir = data_dir.join("demo");
         tokio::fs::create_dir_all(&dir)
             .await
@@ -443,7 +448,7 @@ impl DemoRuntime {
             .await
             .map_err(|e| demo_error("the demo bot", e))?;
         // The end-to-end tests drive the simulated customers through this server's control API.
-        let graph = match DemoGraph::start(&dir, &secret).await {
+        let graph = match DemoGraph::start(&dir, &secret, graph_poll).await {
             Ok(g) => Some(g),
             Err(e) => {
                 // The Telegram demo still works without the simulated Page.
@@ -482,7 +487,7 @@ impl DemoRuntime {
         self.identity.clone()
     }
 
-    pub(crate) fn channel(&self) -> Arc<dyn Channel> {
+    pub(crate) fn channel(&self) -> Arc<TelegramChannel> {
         self.channel.clone()
     }
 

@@ -4,36 +4,10 @@
 //! ([`Parley::stage_dropped_files`]). Only the last drop is kept, for a short while, and it can
 //! be staged once.
 
-use crate::attachments::{display_name, mime_of};
 use crate::facade::Parley;
+use crate::files::{display_name, mime_of};
 use parley_domain::*;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-/// How long a drop waits for the window to stage it.
-pub const DROP_LIFETIME_MS: Millis = 30_000;
-
-/// The paths of the last drop from the operating system, and when it happened.
-#[derive(Debug, Default)]
-pub struct DropRegistry {
-    last: Mutex<Option<(Vec<PathBuf>, Millis)>>,
-}
-
-impl DropRegistry {
-    /// Keeps `paths` as the last drop, in place of any earlier one.
-    pub fn remember(&self, paths: Vec<PathBuf>, now: Millis) {
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        *last = (!paths.is_empty()).then_some((paths, now));
-    }
-
-    /// The last drop, once: `None` when there was none, it was taken, or it is older than
-    /// [`DROP_LIFETIME_MS`].
-    pub fn take(&self, now: Millis) -> Option<Vec<PathBuf>> {
-        let taken = self.last.lock().unwrap_or_else(|e| e.into_inner()).take()?;
-        let (paths, at) = taken;
-        (now >= at && now - at <= DROP_LIFETIME_MS).then_some(paths)
-    }
-}
 
 /// The name to show for a dropped path (tamed like an uploaded file's).
 fn shown_name(path: &Path) -> String {
@@ -117,6 +91,7 @@ impl Parley {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::{DROP_LIFETIME_MS, DropRegistry};
 
     fn paths(names: &[&str]) -> Vec<PathBuf> {
         names.iter().map(PathBuf::from).collect()

@@ -5,7 +5,6 @@ use crate::errors;
 use crate::facade::Parley;
 use crate::notify;
 use parley_domain::*;
-use parley_sync::Db;
 
 /// The settings key of the notification preferences (a JSON document). Owned by the store,
 /// which moves a mute when it merges two threads.
@@ -102,7 +101,7 @@ impl Parley {
                 .iter()
                 .any(|m| current.muted_threads.contains(&m.from))
             {
-                let prefs = load_notification_prefs(&self.db).await;
+                let prefs = notify::load_prefs(&self.db).await;
                 *current = prefs.clone();
                 self.notify.set_prefs(prefs.clone());
                 let _ = self
@@ -181,7 +180,7 @@ impl Parley {
         self.notify.open_thread(thread);
         if thread.is_none() {
             // No thread open: every Page polls at the idle pace (open_thread speeds one up).
-            self.graph_focus(None);
+            self.focus(None);
         }
     }
 
@@ -226,21 +225,5 @@ impl Parley {
             .call(|s| s.unread_total())
             .await
             .map_err(errors::store)
-    }
-}
-
-/// The saved preferences, or the defaults when none are saved or they cannot be read (a broken
-/// document must not stop notifications altogether).
-pub(crate) async fn load_notification_prefs(db: &Db) -> NotificationPrefs {
-    match db.call(|s| s.setting(NOTIFICATION_PREFS_KEY)).await {
-        Ok(Some(json)) => serde_json::from_str(&json).unwrap_or_else(|e| {
-            tracing::warn!("notification preferences unreadable, using defaults: {e}");
-            NotificationPrefs::default()
-        }),
-        Ok(None) => NotificationPrefs::default(),
-        Err(e) => {
-            tracing::warn!("notification preferences could not be read: {e}");
-            NotificationPrefs::default()
-        }
     }
 }

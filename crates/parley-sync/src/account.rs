@@ -9,122 +9,18 @@
 //! ```
 //! A cursor is written only in the transaction that stores the messages it covers.
 
-use crate::connectivity::{Connectivity, ConnectivityTx, means_offline};
-use crate::outbox;
-use crate::{Backoff, Clock, Db};
-use parley_channels::{Channel, ChannelError};
-use parley_domain::{AccountId, SyncProgress, SyncState, ThreadId};
-use parley_store::{NewMessageInfo, ThreadMerge};
-use std::sync::Arc;
+use crate::Backoff;
+use crate::connectivity::{ConnectivityTx, means_offline};
+use crate::runner::{AccountRunner, EngineEvent, next_revision, store_words};
+use parley_channels::ChannelError;
+use parley_domain::{SyncProgress, SyncState};
 use std::time::Duration;
-use tokio::sync::{Notify, broadcast, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::watch;
 
-/// How long a live long poll may wait at the provider.
-pub const LONG_POLL: Duration = Duration::from_secs(25);
 /// The cursor key this task keeps in `sync_cursors`.
 pub const CURSOR_KEY: &str = "updates";
 /// A conflict (another poller) does not clear by itself quickly; don't hammer.
 const CONFLICT_WAIT: Duration = Duration::from_secs(15);
-
-static STATE_REVISION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-fn next_revision() -> u64 {
-    STATE_REVISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-/// What the engine tells the facade.
-#[derive(Debug, Clone)]
-pub enum EngineEvent {
-    /// These accounts are about to start syncing together (the app's start, an account added):
-    /// sent by whoever starts them, before the first of them runs, so a listener can treat
-    /// their first syncs as one (one summary notification, not one per account).
-    AccountsStarting {
-        accounts: Vec<AccountId>,
-    },
-    State {
-        account: AccountId,
-        state: SyncState,
-    },
-    ThreadsChanged {
-        threads: Vec<ThreadId>,
-    },
-    MessagesChanged {
-        thread: ThreadId,
-    },
-    /// Email threads a batch joined (a split conversation whose parent arrived): each `from`
-    /// is gone, its content is in `into`. Sent before the batch's `ThreadsChanged`.
-    ThreadsMerged {
-        account: AccountId,
-        merges: Vec<ThreadMerge>,
-    },
-    /// The account lost or regained its provider (see [`Connectivity`]).
-    Connectivity {
-        account: AccountId,
-        connectivity: Connectivity,
-    },
-    /// An outbox item of this account moved (queued, sent, held...): recount the banner.
-    OutboxChanged {
-        account: AccountId,
-    },
-    /// Messages that were not in the store before. `initial` is true while a new account reads
-    /// its history, so notifications can summarise instead of popping once per message.
-    NewMessages {
-        account: AccountId,
-        messages: Vec<NewMessageInfo>,
-        initial: bool,
-    },
-}
-
-/// Everything a per-account task needs.
-#[derive(Clone)]
-pub struct AccountRunner {
-    pub account: AccountId,
-    pub channel: Arc<dyn Channel>,
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub events: broadcast::Sender<EngineEvent>,
-    /// How long a live poll waits at the provider; [`LONG_POLL`] except in tests.
-    pub long_poll: Duration,
-}
-
-/// The running tasks of one account; dropping it stops them.
-pub struct SyncHandle {
-    sync: JoinHandle<()>,
-    outbox: JoinHandle<()>,
-    wake_outbox: Arc<Notify>,
-    state: watch::Receiver<(u64, SyncState)>,
-    connectivity: watch::Receiver<Connectivity>,
-}
-
-impl SyncHandle {
-    pub fn state(&self) -> SyncState {
-        self.state.borrow().1.clone()
-    }
-
-    /// The state with its revision, which grows with every state change of every account in
-    /// this process, so the window can tell a stale summary (an answer computed before an event
-    /// it already applied) from a newer one.
-    pub fn snapshot(&self) -> (u64, SyncState) {
-        self.state.borrow().clone()
-    }
-
-    pub fn connectivity(&self) -> Connectivity {
-        *self.connectivity.borrow()
-    }
-
-    /// A reply was queued: look at the outbox now rather than at the next tick.
-    pub fn wake_outbox(&self) {
-        self.wake_outbox.notify_one();
-    }
-}
-
-impl Drop for SyncHandle {
-    fn drop(&mut self) {
-        self.sync.abort();
-        self.outbox.abort();
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -134,22 +30,6 @@ enum Phase {
 }
 
 impl AccountRunner {
-    /// Starts the sync task and the outbox dispatcher.
-    pub fn spawn(self) -> SyncHandle {
-        let (state_tx, state_rx) = watch::channel((next_revision(), SyncState::Connecting));
-        let (online_tx, online_rx) = ConnectivityTx::new();
-        let wake = Arc::new(Notify::new());
-        let outbox = tokio::spawn(outbox::run(self.clone(), wake.clone(), online_rx.clone()));
-        let sync = tokio::spawn(self.run(state_tx, online_tx));
-        SyncHandle {
-            sync,
-            outbox,
-            wake_outbox: wake,
-            state: state_rx,
-            connectivity: online_rx,
-        }
-    }
-
     fn publish(&self, tx: &watch::Sender<(u64, SyncState)>, state: SyncState) {
         if tx.borrow().1 != state {
             tx.send_replace((next_revision(), state.clone()));
@@ -183,7 +63,7 @@ impl AccountRunner {
         }
     }
 
-    async fn run(self, state: watch::Sender<(u64, SyncState)>, online: ConnectivityTx) {
+    pub(crate) async fn run(self, state: watch::Sender<(u64, SyncState)>, online: ConnectivityTx) {
         let account = self.account;
         let mut backoff = Backoff::default();
         let mut phase = Phase::Connecting;
@@ -353,17 +233,6 @@ enum PollError {
     Channel(#[from] ChannelError),
     #[error("{}", store_words(.0))]
     Store(#[from] parley_store::StoreError),
-}
-
-/// What the agent should read when the local database refuses a write.
-pub(crate) fn store_words(e: &parley_store::StoreError) -> String {
-    if e.is_disk_full() {
-        "The disk is full, so Parley cannot save new messages. Free some space: nothing is lost \
-         and syncing resumes by itself."
-            .into()
-    } else {
-        format!("Parley could not save to its local database ({e}); it will try again.")
-    }
 }
 
 impl PollError {

@@ -6,10 +6,14 @@ mod backoff;
 mod clock;
 mod connectivity;
 mod db;
+mod handle;
 mod outbox;
+mod runner;
 
-pub use account::{AccountRunner, CURSOR_KEY, EngineEvent, LONG_POLL, SyncHandle};
+pub use account::CURSOR_KEY;
 pub use backoff::Backoff;
 pub use clock::{Clock, SystemClock};
 pub use connectivity::Connectivity;
 pub use db::Db;
+pub use handle::SyncHandle;
+pub use runner::{AccountRunner, EngineEvent, LONG_POLL};

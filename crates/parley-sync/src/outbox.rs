@@ -151,8 +151,8 @@
 //! goes back into the thread's draft.
 
 use crate::Backoff;
-use crate::account::{AccountRunner, EngineEvent, store_words};
 use crate::connectivity::Connectivity;
+use crate::runner::{AccountRunner, EngineEvent, store_words};
 use parley_channels::{ChannelError, OutgoingFile, OutgoingMessage, Reconciled};
 use parley_domain::{OutboxId, ThreadId};
 use parley_store::{Begin, OutboxItem, Recheck, StoreError, ThreadTarget};

@@ -8,7 +8,7 @@ mod service;
 
 pub use policy::{Command, Incoming, Policy, SUMMARY_KEY, Shown, Source, first_line, thread_key};
 pub use service::NotifyHandle;
-pub(crate) use service::spawn;
+pub(crate) use service::{load_prefs, spawn};
 
 /// Shows notifications on the desktop. Calls must return quickly: the service calls them from
 /// its task, so an implementation hands slow OS calls to a thread of its own.

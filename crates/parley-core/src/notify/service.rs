@@ -201,3 +201,22 @@ impl Service {
         }
     }
 }
+
+/// The saved preferences, or the defaults when none are saved or they cannot be read (a broken
+/// document must not stop notifications altogether).
+pub(crate) async fn load_prefs(db: &parley_sync::Db) -> NotificationPrefs {
+    match db
+        .call(|s| s.setting(parley_store::NOTIFICATION_PREFS_KEY))
+        .await
+    {
+        Ok(Some(json)) => serde_json::from_str(&json).unwrap_or_else(|e| {
+            tracing::warn!("notification preferences unreadable, using defaults: {e}");
+            NotificationPrefs::default()
+        }),
+        Ok(None) => NotificationPrefs::default(),
+        Err(e) => {
+            tracing::warn!("notification preferences could not be read: {e}");
+            NotificationPrefs::default()
+        }
+    }
+}

@@ -55,7 +55,7 @@ async fn fetch_in_background(
         .map_err(|e| e.to_string())??
         .ok_or("no password in the keychain")?;
     let channel = db
-        .call(move |s| crate::email::channel_for(s, &row, &password))
+        .call(move |s| super::settings::channel_for(s, &row, &password))
         .await
         .map_err(|e| e.to_string())?
         .ok_or("no server settings")?;

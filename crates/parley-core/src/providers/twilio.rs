@@ -13,12 +13,15 @@
 //! adapter reports it), START clears it; a send refused with 21610 sets it too (the
 //! outbox records it with the failed reply, see `Channel::refusal_means_opted_out`). The outbox holds replies to an opted-out contact.
 
+use crate::adapter::{Adapter, AdapterHooks};
 use crate::errors;
 use crate::facade::Parley;
+use crate::provider::Provider;
+use async_trait::async_trait;
 use parley_channels::Channel;
 use parley_channels::twilio::{TwilioChannel, TwilioConfig, WHATSAPP_WINDOW};
 use parley_domain::*;
-use parley_store::Store;
+use parley_store::{AccountRow, Store, ThreadTarget};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,6 +102,50 @@ pub(crate) fn normalise_number(raw: &str) -> Result<String, String> {
 fn invalid(message: impl Into<String>) -> IpcError {
     IpcError::new(ErrorCode::InvalidInput, message)
 }
+
+pub(crate) struct Twilio;
+
+#[async_trait]
+impl Provider for Twilio {
+    /// Builds the adapter of a stored SMS/WhatsApp account from its settings.
+    async fn build(
+        &self,
+        app: &Parley,
+        account: &AccountRow,
+        token: &str,
+    ) -> Result<Adapter, IpcError> {
+        let (channel, external) = (account.channel, account.external_id.clone());
+        let settings = app
+            .db
+            .call(move |s| read_settings(s, channel, &external))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::AuthFailed,
+                    "Parley lost which numbers of this Twilio account to watch. Remove the account and add it again.",
+                )
+            })?;
+        let channel = app.twilio_channel(&account.external_id, token, &settings.numbers)?;
+        Ok(Adapter::new(channel))
+    }
+
+    fn calls_need_running_adapter(&self) -> Option<&'static str> {
+        Some("This Twilio account is not running (see Accounts for why).")
+    }
+
+    fn thread_extras(
+        &self,
+        _s: &Store,
+        target: &ThreadTarget,
+        now: Millis,
+    ) -> parley_store::Result<(ComposerWindow, Option<String>)> {
+        let window = composer_window(target.channel, target.last_inbound_at, now);
+        Ok((window, None))
+    }
+}
+
+impl AdapterHooks for TwilioChannel {}
 
 impl Parley {
     /// A Twilio adapter for some numbers of one account, pointed at the configured API base.
@@ -213,37 +260,14 @@ impl Parley {
         }
         self.accounts_starting(&added);
         for (id, channel) in added.iter().zip(channels) {
-            self.run_twilio(*id, channel);
+            self.run(*id, Adapter::new(channel));
         }
         self.announce_added(&added).await
     }
 
-    /// Builds the adapter of a stored SMS/WhatsApp account from its settings.
-    pub(crate) async fn start_twilio_account(
-        &self,
-        account: &parley_store::AccountRow,
-        token: &str,
-    ) -> Result<(), IpcError> {
-        let (channel, external) = (account.channel, account.external_id.clone());
-        let settings = self
-            .db
-            .call(move |s| read_settings(s, channel, &external))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| {
-                IpcError::new(
-                    ErrorCode::AuthFailed,
-                    "Parley lost which numbers of this Twilio account to watch. Remove the account and add it again.",
-                )
-            })?;
-        let channel = self.twilio_channel(&account.external_id, token, &settings.numbers)?;
-        self.run_twilio(account.id, channel);
-        Ok(())
-    }
-
     /// The running Twilio adapter of an SMS/WhatsApp account.
     fn twilio_of(&self, account: AccountId) -> Result<Arc<TwilioChannel>, IpcError> {
-        self.lock_twilio().get(&account).cloned().ok_or_else(|| {
+        self.adapter_of::<TwilioChannel>(account).ok_or_else(|| {
             invalid("This conversation is not on a Twilio number that Parley is syncing right now (see Accounts).")
         })
     }

@@ -138,44 +138,20 @@
 //!   sanitised HTML stored (`email_html_checked`, migration 11, so it is read only once;
 //!   unreachable → tried at the next open; `parley-core/src/email_html.rs`).
 
+pub mod html;
+mod settings;
+
+use crate::adapter::{Adapter, AdapterHooks};
 use crate::errors;
 use crate::facade::{Parley, secret_key};
+use crate::provider::Provider;
+use async_trait::async_trait;
 use parley_channels::Channel;
-use parley_channels::email::{EmailChannel, EmailConfig, EmailSecret, Security, ServerConfig};
+use parley_channels::email::{EmailChannel, Security, ServerConfig};
 use parley_domain::*;
-use parley_store::{AccountRow, Store};
-use serde::{Deserialize, Serialize};
+use parley_store::AccountRow;
+use settings::{EmailAccountSettings, channel_for, config_of, password_kind, settings_key};
 use std::sync::Arc;
-
-/// What an email account keeps in the settings table (never the password).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct EmailAccountSettings {
-    pub address: String,
-    pub display_name: Option<String>,
-    pub username: String,
-    pub imap: ServerConfig,
-    pub smtp: ServerConfig,
-    /// How the secret authenticates: "password" today; room for "oauth2".
-    #[serde(default = "password_kind")]
-    pub auth: String,
-}
-
-fn password_kind() -> String {
-    "password".into()
-}
-
-pub(crate) fn settings_key(address: &str) -> String {
-    format!("email:{address}")
-}
-
-pub(crate) fn read_settings(
-    s: &Store,
-    address: &str,
-) -> parley_store::Result<Option<EmailAccountSettings>> {
-    Ok(s.setting(&settings_key(address))?
-        .and_then(|json| serde_json::from_str(&json).ok()))
-}
 
 fn invalid(message: impl Into<String>) -> IpcError {
     IpcError::new(ErrorCode::InvalidInput, message)
@@ -209,34 +185,37 @@ fn server(which: &str, s: &EmailServer) -> Result<ServerConfig, IpcError> {
     })
 }
 
-/// Extra CA certificates to trust (a company CA; the tests' own CA), from
-/// `PARLEY_EMAIL_EXTRA_CA` (a PEM file). Verification itself is never disabled.
-fn extra_roots() -> Option<String> {
-    let path = std::env::var_os("PARLEY_EMAIL_EXTRA_CA")?;
-    std::fs::read_to_string(path).ok()
+pub(crate) struct Email;
+
+#[async_trait]
+impl Provider for Email {
+    async fn build(
+        &self,
+        app: &Parley,
+        account: &AccountRow,
+        password: &str,
+    ) -> Result<Adapter, IpcError> {
+        let (row, password) = (account.clone(), password.to_owned());
+        let built = app
+            .db
+            .call(move |s| channel_for(s, &row, &password))
+            .await
+            .map_err(errors::store)?;
+        let channel = built.ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::AuthFailed,
+                "Parley lost the server settings of this mailbox. Remove the account and add it again.",
+            )
+        })?;
+        Ok(Adapter::new(Arc::new(channel)))
+    }
+
+    fn thread_opened(&self, app: &Parley, thread: ThreadId) {
+        app.fetch_old_email_html(thread);
+    }
 }
 
-pub(crate) fn config_of(settings: &EmailAccountSettings, password: &str) -> EmailConfig {
-    let mut cfg = EmailConfig::new(
-        &settings.address,
-        &settings.username,
-        EmailSecret::Password(password.to_owned()),
-        settings.imap.clone(),
-        settings.smtp.clone(),
-    );
-    cfg.display_name = settings.display_name.clone();
-    cfg.extra_roots_pem = extra_roots();
-    cfg
-}
-
-/// The email channel of a stored account, from its settings and keychain password.
-pub(crate) fn channel_for(
-    s: &Store,
-    row: &AccountRow,
-    password: &str,
-) -> parley_store::Result<Option<EmailChannel>> {
-    Ok(read_settings(s, &row.external_id)?.map(|st| EmailChannel::new(config_of(&st, password))))
-}
+impl AdapterHooks for EmailChannel {}
 
 impl Parley {
     /// Logs in to the IMAP and the SMTP server (each failure says which server and what is
@@ -310,7 +289,7 @@ impl Parley {
             }
         };
         self.accounts_starting(&[id]);
-        self.run_channel(id, channel);
+        self.run(id, Adapter::new(channel));
         self.announce_added(&[id])
             .await?
             .pop()

@@ -20,7 +20,7 @@
 //!
 //! `parley-channels/src/graph` (one adapter, a `platform`) polls the Conversations API within the
 //! per-Page budget of 2 calls/s, shared by every adapter instance of the Page (`RateBudget::shared`).
-//! The facade (`parley-core/src/graph.rs`) keeps the running `GraphChannel` of each account so that
+//! The facade (`parley-core/src/providers/graph.rs`) keeps the running `GraphChannel` of each account so that
 //! handover calls and downloads spend the same budget; it polls an account every 1 s while one of its
 //! threads is open and every 3 s otherwise (a quiet poll is one call).
 //!
@@ -51,15 +51,18 @@
 //!   sometimes answer the agent's replies after a few seconds. The demo Twilio account also has a
 //!   WhatsApp sender with one customer inside the 24-hour window and one outside (template picker).
 
+use crate::adapter::{Adapter, AdapterHooks};
 use crate::errors;
 use crate::facade::Parley;
+use crate::provider::Provider;
+use async_trait::async_trait;
 use parley_channels::Channel;
 use parley_channels::graph::{
     GraphChannel, GraphConfig, GraphPlatform, INSTAGRAM_INBOX_APP_ID, PAGE_INBOX_APP_ID,
     WindowState, partial_history_threads, window_state,
 };
 use parley_domain::*;
-use parley_store::Store;
+use parley_store::{AccountRow, Store, ThreadTarget};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,6 +138,90 @@ pub(crate) fn composer_window(
 
 fn invalid(message: impl Into<String>) -> IpcError {
     IpcError::new(ErrorCode::InvalidInput, message)
+}
+
+pub(crate) struct Graph;
+
+#[async_trait]
+impl Provider for Graph {
+    /// Builds the Graph adapter of a stored Messenger/Instagram account from its settings.
+    async fn build(
+        &self,
+        app: &Parley,
+        account: &AccountRow,
+        token: &str,
+    ) -> Result<Adapter, IpcError> {
+        let Some(platform) = platform_of(account.channel) else {
+            return Err(errors::not_found("account"));
+        };
+        let (channel, external) = (account.channel, account.external_id.clone());
+        let settings = app
+            .db
+            .call(move |s| read_settings(s, channel, &external))
+            .await
+            .map_err(errors::store)?;
+        let settings = match (settings, account.channel) {
+            (Some(s), _) => s,
+            // A Messenger account's external id is its Page id.
+            (None, ChannelKind::Messenger) => GraphAccountSettings {
+                page_id: account.external_id.clone(),
+                human_agent_approved: false,
+            },
+            (None, _) => {
+                return Err(IpcError::new(
+                    ErrorCode::AuthFailed,
+                    "Parley lost which Facebook Page this Instagram account belongs to. Remove the account and add the Page again.",
+                ));
+            }
+        };
+        let channel = app.graph_channel(
+            &settings.page_id,
+            token,
+            platform,
+            settings.human_agent_approved,
+        )?;
+        Ok(Adapter::new(channel))
+    }
+
+    fn calls_need_running_adapter(&self) -> Option<&'static str> {
+        Some("This Facebook Page account is not running (see Accounts for why).")
+    }
+
+    /// The window from the customer's newest message and the Page's approval; Instagram
+    /// conversations whose older messages Meta hides say so.
+    fn thread_extras(
+        &self,
+        s: &Store,
+        target: &ThreadTarget,
+        now: Millis,
+    ) -> parley_store::Result<(ComposerWindow, Option<String>)> {
+        let approved = match s.account(target.account_id)? {
+            Some(a) => {
+                read_settings(s, a.channel, &a.external_id)?.is_some_and(|g| g.human_agent_approved)
+            }
+            None => false,
+        };
+        let window = composer_window(target.channel, target.last_inbound_at, approved, now);
+        let note = if target.channel == ChannelKind::Instagram {
+            s.cursor(target.account_id, parley_sync::CURSOR_KEY)?
+                .filter(|c| partial_history_threads(c).contains(&target.remote_thread_id))
+                .map(|_| INSTAGRAM_HISTORY_NOTE.to_owned())
+        } else {
+            None
+        };
+        Ok((window, note))
+    }
+}
+
+impl AdapterHooks for GraphChannel {
+    fn describe(&self, summary: &mut AccountSummary) {
+        summary.human_agent_approved = Some(self.human_agent_approved());
+    }
+
+    /// Polls faster while the agent has one of the account's conversations open.
+    fn set_focused(&self, focused: bool) {
+        self.set_poll_interval(if focused { POLL_OPEN } else { POLL_IDLE });
+    }
 }
 
 impl Parley {
@@ -230,27 +317,16 @@ impl Parley {
         }
         self.accounts_starting(&added);
         for (id, channel) in added.iter().zip(channels) {
-            self.run_graph(*id, channel);
+            self.run(*id, Adapter::new(channel));
         }
         self.announce_added(&added).await
     }
 
     /// The running Graph adapter of a Messenger/Instagram account.
     fn graph_of(&self, account: AccountId) -> Result<Arc<GraphChannel>, IpcError> {
-        self.lock_graph().get(&account).cloned().ok_or_else(|| {
+        self.adapter_of::<GraphChannel>(account).ok_or_else(|| {
             invalid("This conversation is not on a Facebook Page that Parley is syncing right now.")
         })
-    }
-
-    /// Polls faster for the account whose thread the agent has open, slower for the others.
-    pub(crate) fn graph_focus(&self, account: Option<AccountId>) {
-        for (id, channel) in self.lock_graph().iter() {
-            channel.set_poll_interval(if Some(*id) == account {
-                POLL_OPEN
-            } else {
-                POLL_IDLE
-            });
-        }
     }
 
     /// Who controls a Messenger/Instagram conversation (Meta's handover protocol).
@@ -349,7 +425,7 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         for id in &accounts {
-            if let Some(channel) = self.lock_graph().get(id) {
+            if let Some(channel) = self.adapter_of::<GraphChannel>(*id) {
                 channel.set_human_agent_approved(approved);
             }
         }
@@ -427,36 +503,6 @@ impl Parley {
             .map_err(errors::store)?;
         Ok(settings.map_or(row.external_id, |s| s.page_id))
     }
-}
-
-/// The window state and the history note for a thread, read in the store call of `open_thread`.
-pub(crate) fn thread_extras(
-    s: &Store,
-    thread: ThreadId,
-    now: Millis,
-) -> parley_store::Result<(ComposerWindow, Option<String>)> {
-    let Some(target) = s.thread_target(thread)? else {
-        return Ok((ComposerWindow::Always, None));
-    };
-    if platform_of(target.channel).is_none() {
-        let window = crate::twilio::composer_window(target.channel, target.last_inbound_at, now);
-        return Ok((window, None));
-    }
-    let approved = match s.account(target.account_id)? {
-        Some(a) => {
-            read_settings(s, a.channel, &a.external_id)?.is_some_and(|g| g.human_agent_approved)
-        }
-        None => false,
-    };
-    let window = composer_window(target.channel, target.last_inbound_at, approved, now);
-    let note = if target.channel == ChannelKind::Instagram {
-        s.cursor(target.account_id, parley_sync::CURSOR_KEY)?
-            .filter(|c| partial_history_threads(c).contains(&target.remote_thread_id))
-            .map(|_| INSTAGRAM_HISTORY_NOTE.to_owned())
-    } else {
-        None
-    };
-    Ok((window, note))
 }
 
 #[cfg(test)]

@@ -1,0 +1,50 @@
+//! What each provider tells the generic code: how to build a stored account's adapter, whether
+//! calls besides the sync must go through the running adapter, its composer window, and its
+//! limits on a reply. `providers/mod.rs` maps each channel to its provider.
+
+use crate::adapter::Adapter;
+use crate::facade::Parley;
+use async_trait::async_trait;
+use parley_domain::{ComposerWindow, IpcError, Millis, ThreadId};
+use parley_store::{AccountRow, Store, ThreadTarget};
+
+#[async_trait]
+pub(crate) trait Provider: Send + Sync {
+    /// The adapter of a stored account, from its row, its settings and its secret (kept in the
+    /// keychain under `secret_key(channel, external id)`). An error with code `AuthFailed`,
+    /// `Storage`, `NotFound` or `InvalidInput` stops the account until the agent acts; any other
+    /// is shown as a wait.
+    async fn build(
+        &self,
+        app: &Parley,
+        account: &AccountRow,
+        secret: &str,
+    ) -> Result<Adapter, IpcError>;
+
+    /// `Some(why)`: downloads and other calls go through the running adapter (it holds a rate
+    /// budget shared with the sync), and `why` is what the agent reads when it is not running.
+    /// `None` (the default): such calls build an adapter of their own.
+    fn calls_need_running_adapter(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The composer's window for a thread and a note to show at its top, read in the store
+    /// call that opens the thread.
+    fn thread_extras(
+        &self,
+        _s: &Store,
+        _target: &ThreadTarget,
+        _now: Millis,
+    ) -> parley_store::Result<(ComposerWindow, Option<String>)> {
+        Ok((ComposerWindow::Always, None))
+    }
+
+    /// The agent opened one of this provider's conversations (email fetches the HTML of mail
+    /// stored before Parley kept it). Must return at once: slow work goes to a task.
+    fn thread_opened(&self, _app: &Parley, _thread: ThreadId) {}
+
+    /// Refuses a reply the channel cannot carry (too long, ...) before it is queued.
+    fn check_reply(&self, _text: &str) -> Result<(), IpcError> {
+        Ok(())
+    }
+}
