@@ -2,6 +2,7 @@
 // removing them, and their sync state.
 import type { AccountSummary, EmailServer } from "../bindings";
 import type { MockBackend } from "./index";
+import { newAccount } from "./records";
 import { clone, err } from "./state";
 
 export async function listAccounts(mock: MockBackend): Promise<AccountSummary[]> {
@@ -18,18 +19,7 @@ export async function addTelegramAccount(mock: MockBackend, token: string): Prom
   if (t.includes("rejected")) throw err("authFailed", "Telegram rejected this token. Check it in @BotFather and try again.");
   if ([...mock.tokens.values()].includes(t)) throw err("duplicate", "This bot is already connected.");
   const id = mock.nextAccountId++;
-  const acc: AccountSummary = {
-    id,
-    channel: "telegram",
-    name: `Support Bot ${id}`,
-    handle: `@support_${id}_bot`,
-    isDemo: false,
-    sync: { state: "connecting" },
-    syncRevision: mock.nextRevision++,
-    lastError: null,
-    lastSyncAt: null,
-    humanAgentApproved: null,
-  };
+  const acc = newAccount(mock, { id, channel: "telegram", name: `Support Bot ${id}`, handle: `@support_${id}_bot` });
   mock.tokens.set(id, t);
   mock.accounts.push(acc);
   queueMicrotask(() => mock.emit({ kind: "accountsChanged" }));
@@ -50,18 +40,13 @@ export async function addFacebookPage(
   const added: AccountSummary[] = [];
   for (const channel of includeInstagram ? (["messenger", "instagram"] as const) : (["messenger"] as const)) {
     const id = mock.nextAccountId++;
-    const acc: AccountSummary = {
+    const acc = newAccount(mock, {
       id,
       channel,
       name: channel === "messenger" ? `Page ${pageId.trim()}` : "page.on.instagram",
       handle: channel === "instagram" ? "page.on.instagram" : null,
-      isDemo: false,
-      sync: { state: "connecting" },
-      syncRevision: mock.nextRevision++,
-      lastError: null,
-      lastSyncAt: null,
       humanAgentApproved,
-    };
+    });
     mock.accounts.push(acc);
     added.push(clone(acc));
   }
@@ -81,18 +66,12 @@ export async function addEmailAccount(
   mock.record("add_email_account", { address, displayName, username, password: "***", imap, smtp });
   if (!/^[^@\s]+@[^@\s]+$/.test(address.trim())) throw err("invalidInput", "Enter the full email address.");
   if (password !== "secret") throw err("authFailed", "The IMAP server refused the password.");
-  const acc: AccountSummary = {
+  const acc = newAccount(mock, {
     id: mock.nextAccountId++,
     channel: "email",
     name: displayName?.trim() || address.trim(),
     handle: address.trim(),
-    isDemo: false,
-    sync: { state: "connecting" },
-    syncRevision: mock.nextRevision++,
-    lastError: null,
-    lastSyncAt: null,
-    humanAgentApproved: null,
-  };
+  });
   mock.accounts.push(acc);
   queueMicrotask(() => mock.emit({ kind: "accountsChanged" }));
   return clone(acc);
@@ -113,18 +92,7 @@ export async function addTwilioAccount(
   for (const channel of ["sms", "whatsapp"] as const) {
     const mine = list.filter((n) => n.startsWith("whatsapp:") === (channel === "whatsapp"));
     if (mine.length === 0) continue;
-    const acc: AccountSummary = {
-      id: mock.nextAccountId++,
-      channel,
-      name: "Twilio",
-      handle: mine.join(", "),
-      isDemo: false,
-      sync: { state: "connecting" },
-      syncRevision: mock.nextRevision++,
-      lastError: null,
-      lastSyncAt: null,
-      humanAgentApproved: null,
-    };
+    const acc = newAccount(mock, { id: mock.nextAccountId++, channel, name: "Twilio", handle: mine.join(", ") });
     mock.accounts.push(acc);
     added.push(clone(acc));
   }

@@ -1,6 +1,7 @@
 // The demo workspace the mock backend starts with: one demo Telegram bot and its conversations,
 // deterministic (a seeded PRNG), spread over every channel.
-import type { AccountSummary, Attachment, ChannelKind, MessageTemplate, MessageView, NotificationPrefs } from "../bindings";
+import type { Attachment, ChannelKind, MessageTemplate, MessageView, NotificationPrefs } from "../bindings";
+import { newAccount, newMessage } from "./records";
 import type { MockContact, MockState } from "./state";
 
 const NAMES = [
@@ -89,18 +90,15 @@ function rng(seed: number): () => number {
 export function seedDemo(mock: MockState, threadCount: number, perThread: number): void {
   const rand = rng(7);
   const now = mock.now();
-  const demo: AccountSummary = {
+  const demo = newAccount(mock, {
     id: mock.nextAccountId++,
     channel: "telegram",
     name: "Parley Demo",
     handle: "@parley_demo_bot",
     isDemo: true,
     sync: { state: "live" },
-    syncRevision: mock.nextRevision++,
-    lastError: null,
     lastSyncAt: now,
-    humanAgentApproved: null,
-  };
+  });
   mock.accounts.push(demo);
   for (let i = 0; i < threadCount; i++) {
     const id = i + 1;
@@ -125,24 +123,17 @@ export function seedDemo(mock: MockState, threadCount: number, perThread: number
       if (inbound && text.startsWith("Here is the photo")) {
         attachments.push({ kind: "photo", remoteRef: `file-${id}-${m}`, fileName: "box.jpg", mimeType: "image/jpeg", size: 248_320, description: null });
       }
-      messages.push({
-        id: mock.nextMessageId++,
-        threadId: id,
-        direction: inbound ? "inbound" : "outbound",
-        authorName: inbound ? name : "Alex (you)",
-        text,
-        attachments,
-        sentAt,
-        editedAt: null,
-        delivery: inbound ? "received" : m === count - 1 ? "delivered" : "read",
-        deliveryNote: null,
-        holdReason: null,
-        subject: null,
-        quotedText: null,
-        hasHtml: false,
-        remoteImages: 0,
-        deletedOnServer: false,
-      });
+      messages.push(
+        newMessage(mock, {
+          threadId: id,
+          direction: inbound ? "inbound" : "outbound",
+          authorName: inbound ? name : "Alex (you)",
+          text,
+          attachments,
+          sentAt,
+          delivery: inbound ? "received" : m === count - 1 ? "delivered" : "read",
+        }),
+      );
     }
     const last = messages[messages.length - 1];
     const unread = last.direction === "inbound" && i < 6 ? 1 + (i % 3) : 0;

@@ -3,6 +3,7 @@
 import type { DeliveryState, DraftView, MessageTemplate, MessageView, OutboxStatus, TemplateVariable } from "../bindings";
 import { TEMPLATES } from "./fixtures";
 import type { MockBackend } from "./index";
+import { newMessage } from "./records";
 import { type MockThread, clone, err } from "./state";
 
 /** An outbound message the agent just sent: queued, at the end of `t`, its draft gone. */
@@ -12,24 +13,15 @@ function queueOutbound(
   text: string,
   attachments: MessageView["attachments"],
 ): MessageView {
-  const msg: MessageView = {
-    id: mock.nextMessageId++,
+  const msg = newMessage(mock, {
     threadId: t.summary.id,
     direction: "outbound",
     authorName: "Alex (you)",
     text,
     attachments,
     sentAt: mock.now(),
-    editedAt: null,
     delivery: "queued",
-    deliveryNote: null,
-    holdReason: null,
-    subject: null,
-    quotedText: null,
-    hasHtml: false,
-    remoteImages: 0,
-    deletedOnServer: false,
-  };
+  });
   t.messages.push(msg);
   t.draft = null;
   return msg;

@@ -14,6 +14,7 @@ import type {
   WorkspaceInfo,
 } from "../bindings";
 import type { MockBackend } from "./index";
+import { newMessage } from "./records";
 import { before, clone, err } from "./state";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
@@ -117,24 +118,15 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
 /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
 export function receive(mock: MockBackend, threadId: number, text: string, at = mock.now()): MessageView {
   const t = mock.mustThread(threadId);
-  const msg: MessageView = {
-    id: mock.nextMessageId++,
+  const msg = newMessage(mock, {
     threadId,
     direction: "inbound",
     authorName: t.summary.contactName,
     text,
     attachments: [],
     sentAt: at,
-    editedAt: null,
     delivery: "received",
-    deliveryNote: null,
-    holdReason: null,
-    subject: null,
-    quotedText: null,
-    hasHtml: false,
-    remoteImages: 0,
-    deletedOnServer: false,
-  };
+  });
   t.messages.push(msg);
   t.summary.snippet = text.slice(0, 120);
   t.summary.snippetDirection = "inbound";
