@@ -186,6 +186,15 @@ describe("tauriBackend", () => {
   });
 });
 
+describe("the mock backend", () => {
+  it("answers every command of the one list the Backend carries, and records no other", () => {
+    const parts = import.meta.glob<string>("./mock/*.ts", { query: "?raw", import: "default", eager: true });
+    const recorded = Object.values(parts).flatMap((src) => [...src.matchAll(/\brecord\(\s*"([a-z_]+)"/g)].map((m) => m[1]));
+    // `startup_probe` is the bench hook (reportPainted), not a Backend method.
+    expect([...new Set(recorded)].sort()).toEqual(COMMANDS.filter((c) => c !== "startup_probe").sort());
+  });
+});
+
 describe("messagesChangedThread", () => {
   it("reads the thread id in either spelling", async () => {
     const { messagesChangedThread } = await import("./backend");

@@ -1,0 +1,102 @@
+// An in-memory, deterministic backend. Used by the unit tests and by `npm run dev`
+// in a plain browser (where no Tauri runtime exists).
+//
+// The workspace and its plumbing are in state.ts, the demo data in fixtures.ts. Each command is
+// answered by the part of its area: a function of the mock, bound to it here, so the parts call
+// each other through the mock as the window does (and see what a test spies on).
+import type { Backend } from "../backend";
+import * as accounts from "./accounts";
+import * as attachments from "./attachments";
+import * as handover from "./handover";
+import * as media from "./media";
+import * as notifications from "./notifications";
+import * as outbox from "./outbox";
+import * as search from "./search";
+import { MockState, type MockOptions } from "./state";
+import * as threads from "./threads";
+
+export type { MockOptions } from "./state";
+
+export class MockBackend extends MockState implements Backend {
+  // ---- threads and messages -------------------------------------------------
+
+  workspaceInfo = threads.workspaceInfo.bind(null, this);
+  listThreads = threads.listThreads.bind(null, this);
+  openThread = threads.openThread.bind(null, this);
+  olderMessages = threads.olderMessages.bind(null, this);
+  saveDraft = threads.saveDraft.bind(null, this);
+  contactContext = threads.contactContext.bind(null, this);
+  /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
+  receive = threads.receive.bind(null, this);
+  /** Test helper: a message's delivery moves on. */
+  setDelivery = threads.setDelivery.bind(null, this);
+
+  // ---- composer files and media links -----------------------------------------
+
+  draftAttachments = attachments.draftAttachments.bind(null, this);
+  stageAttachment = attachments.stageAttachment.bind(null, this);
+  removeStagedAttachment = attachments.removeStagedAttachment.bind(null, this);
+  onFileDrag = attachments.onFileDrag.bind(null, this);
+  stageDroppedFiles = attachments.stageDroppedFiles.bind(null, this);
+  saveDraftMediaLinks = attachments.saveDraftMediaLinks.bind(null, this);
+  /** Test helper: the operating system drops these files on the window. */
+  dropFiles = attachments.dropFiles.bind(null, this);
+  /** Test helper: files dragged over the window (then left or dropped). */
+  drag = attachments.drag.bind(null, this);
+
+  // ---- sending and the outbox -------------------------------------------------
+
+  sendReply = outbox.sendReply.bind(null, this);
+  sendReplyWithMedia = outbox.sendReplyWithMedia.bind(null, this);
+  messageTemplates = outbox.messageTemplates.bind(null, this);
+  sendTemplate = outbox.sendTemplate.bind(null, this);
+  outboxStatus = outbox.outboxStatus.bind(null, this);
+  listDrafts = outbox.listDrafts.bind(null, this);
+  sendAnyway = outbox.sendAnyway.bind(null, this);
+  editReply = outbox.editReply.bind(null, this);
+  discardReply = outbox.discardReply.bind(null, this);
+  markReplySent = outbox.markReplySent.bind(null, this);
+  sendReplyAgain = outbox.sendReplyAgain.bind(null, this);
+  emitOutbox = outbox.emitOutbox.bind(null, this);
+  /** Test helper: lose or regain the network. Back online, queued replies are sent. */
+  setOnline = outbox.setOnline.bind(null, this);
+
+  // ---- accounts ---------------------------------------------------------------
+
+  listAccounts = accounts.listAccounts.bind(null, this);
+  addTelegramAccount = accounts.addTelegramAccount.bind(null, this);
+  addFacebookPage = accounts.addFacebookPage.bind(null, this);
+  addEmailAccount = accounts.addEmailAccount.bind(null, this);
+  addTwilioAccount = accounts.addTwilioAccount.bind(null, this);
+  setHumanAgentApproved = accounts.setHumanAgentApproved.bind(null, this);
+  removeAccount = accounts.removeAccount.bind(null, this);
+  /** Test helper: an account's sync moves on, as the core reports it. */
+  setSync = accounts.setSync.bind(null, this);
+
+  // ---- handover (Messenger, Instagram) ----------------------------------------
+
+  threadControl = handover.threadControl.bind(null, this);
+  handover = handover.handover.bind(null, this);
+  /** Test helper: a bot takes a thread at Meta; the next poll finds "another app". */
+  botTakes = handover.botTakes.bind(null, this);
+
+  // ---- notifications ----------------------------------------------------------
+
+  notificationPrefs = notifications.notificationPrefs.bind(null, this);
+  setNotificationPrefs = notifications.setNotificationPrefs.bind(null, this);
+  pauseNotifications = notifications.pauseNotifications.bind(null, this);
+  setThreadMuted = notifications.setThreadMuted.bind(null, this);
+  setOpenThread = notifications.setOpenThread.bind(null, this);
+
+  // ---- search, links and media ------------------------------------------------
+
+  search = search.search.bind(null, this);
+  openLink = media.openLink.bind(null, this);
+  openAttachment = media.openAttachment.bind(null, this);
+  messageHtml = media.messageHtml.bind(null, this);
+  mediaUrl = media.mediaUrl;
+}
+
+export function createMockBackend(opts: MockOptions = {}): MockBackend {
+  return new MockBackend(opts);
+}

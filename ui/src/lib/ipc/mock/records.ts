@@ -1,0 +1,48 @@
+// New messages and accounts as the core makes them: the mock's one place for their defaults.
+import type { AccountSummary, MessageView } from "../bindings";
+import type { MockState } from "./state";
+
+/** A new message with the next id; what it does not say is as for a plain text message. */
+export function newMessage(
+  mock: MockState,
+  m: Pick<MessageView, "threadId" | "direction" | "authorName" | "text" | "attachments" | "sentAt" | "delivery">,
+): MessageView {
+  return {
+    id: mock.nextMessageId++,
+    threadId: m.threadId,
+    direction: m.direction,
+    authorName: m.authorName,
+    text: m.text,
+    attachments: m.attachments,
+    sentAt: m.sentAt,
+    editedAt: null,
+    delivery: m.delivery,
+    deliveryNote: null,
+    holdReason: null,
+    subject: null,
+    quotedText: null,
+    hasHtml: false,
+    remoteImages: 0,
+    deletedOnServer: false,
+  };
+}
+
+/** An account at its next sync revision; unless said otherwise, just added: connecting, not the demo. */
+export function newAccount(
+  mock: MockState,
+  a: Pick<AccountSummary, "id" | "channel" | "name" | "handle"> &
+    Partial<Pick<AccountSummary, "isDemo" | "sync" | "lastSyncAt" | "humanAgentApproved">>,
+): AccountSummary {
+  return {
+    id: a.id,
+    channel: a.channel,
+    name: a.name,
+    handle: a.handle,
+    isDemo: a.isDemo ?? false,
+    sync: a.sync ?? { state: "connecting" },
+    syncRevision: mock.nextRevision++,
+    lastError: null,
+    lastSyncAt: a.lastSyncAt ?? null,
+    humanAgentApproved: a.humanAgentApproved ?? null,
+  };
+}

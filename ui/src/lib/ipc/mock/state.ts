@@ -1,0 +1,123 @@
+// The mock backend's in-memory workspace and the plumbing its parts share: events, timers, the
+// call log and errors shaped as Rust's.
+import type { FileDrag } from "../backend";
+import type {
+  AccountSummary,
+  Command,
+  CoreEvent,
+  IpcError,
+  MessageView,
+  NotificationPrefs,
+  PageCursor,
+  StagedAttachment,
+  ThreadOwner,
+  ThreadSummary,
+} from "../bindings";
+import { defaultNotificationPrefs, seedDemo } from "./fixtures";
+
+export type MockOptions = {
+  /** Clock used for timestamps; defaults to Date.now. */
+  now?: () => number;
+  /** Number of sample threads (default 40). */
+  threadCount?: number;
+  /** Messages per sample thread (default 6; thread 1 gets 4x as many to exercise paging). */
+  messagesPerThread?: number;
+  /** Simulate delivery progress, sync states and occasional inbound messages with timers. */
+  simulate?: boolean;
+  isDemo?: boolean;
+};
+
+export type MockContact = { id: number; name: string; handle: string | null; remoteId: string; firstSeenAt: number };
+export type MockThread = { summary: ThreadSummary; messages: MessageView[]; draft: string | null };
+
+export function err(code: IpcError["code"], message: string): IpcError {
+  return { code, message };
+}
+
+export function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+export function before(a: { at: number; id: number }, c: PageCursor): boolean {
+  return a.at < c.at || (a.at === c.at && a.id < c.id);
+}
+
+export class MockState {
+  readonly now: () => number;
+  readonly simulate: boolean;
+  isDemo: boolean;
+  accounts: AccountSummary[] = [];
+  contacts = new Map<number, MockContact>();
+  threads = new Map<number, MockThread>();
+  /** Calls recorded for tests: [command, args]. */
+  calls: Array<[string, unknown]> = [];
+  openedLinks: string[] = [];
+  openedAttachments: Array<[number, number]> = [];
+  /** What the window last reported as open (notifications skip it). */
+  openThreadReported: number | null = null;
+  owners = new Map<number, ThreadOwner>();
+  notificationPrefsValue: NotificationPrefs = defaultNotificationPrefs();
+  /** Files staged per thread (the mock keeps names and sizes, not bytes). */
+  stagedFiles = new Map<number, StagedAttachment[]>();
+  /** Media links kept with each thread's draft. */
+  draftLinks = new Map<number, string[]>();
+  /** False simulates a lost network: replies stay queued. */
+  online = true;
+  /** HTML of mock emails by message id (tests put some here). */
+  htmlBodies = new Map<number, { html: string; remoteImages: number }>();
+
+  // What the parts keep for themselves (ids, listeners, timers), not for tests.
+  listeners = new Set<(e: CoreEvent) => void>();
+  dragListeners = new Set<(drag: FileDrag) => void>();
+  /** The last drop from the operating system (file names; a trailing "/" marks a folder). */
+  dropped: string[] | null = null;
+  nextMessageId = 1;
+  nextAccountId = 1;
+  nextRevision = 1;
+  nextStagedId = 1;
+  tokens = new Map<number, string>();
+  timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(opts: MockOptions = {}) {
+    this.now = opts.now ?? (() => Date.now());
+    this.simulate = opts.simulate ?? false;
+    this.isDemo = opts.isDemo ?? true;
+    seedDemo(this, opts.threadCount ?? 40, opts.messagesPerThread ?? 6);
+  }
+
+  emit(event: CoreEvent): void {
+    for (const l of [...this.listeners]) l(event);
+  }
+
+  onEvent(cb: (event: CoreEvent) => void) {
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.listeners.clear();
+  }
+
+  later(ms: number, fn: () => void) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  mustThread(id: number): MockThread {
+    const t = this.threads.get(id);
+    if (!t) throw err("notFound", "This conversation no longer exists.");
+    return t;
+  }
+
+  /** Every call names one of the `COMMANDS`, as the real backend's do. */
+  record(cmd: Command, args: unknown) {
+    this.calls.push([cmd, clone(args ?? null)]);
+  }
+}

@@ -1,0 +1,156 @@
+// Threads and their messages: the list, opening a thread, older pages, the draft's text, the
+// contact; and the test helpers that make messages arrive or change.
+import type {
+  ComposerWindow,
+  ContactContext,
+  DeliveryState,
+  IdentityView,
+  MessagePage,
+  MessageView,
+  PageCursor,
+  ThreadDetail,
+  ThreadPage,
+  ThreadSummary,
+  WorkspaceInfo,
+} from "../bindings";
+import type { MockBackend } from "./index";
+import { newMessage } from "./records";
+import { before, clone, err } from "./state";
+
+function sorted(mock: MockBackend): ThreadSummary[] {
+  return [...mock.threads.values()]
+    .map((t) => t.summary)
+    .sort((a, b) => b.lastActivityAt - a.lastActivityAt || b.id - a.id);
+}
+
+/** The newest `limit` of `messages`, and the cursor of what precedes them. */
+function page(messages: MessageView[], limit: number): MessagePage {
+  const slice = messages.slice(Math.max(0, messages.length - limit));
+  const first = slice[0];
+  const hasOlder = messages.length > slice.length;
+  return {
+    messages: clone(slice),
+    older: hasOlder && first ? { at: first.sentAt, id: first.id } : null,
+  };
+}
+
+export async function workspaceInfo(mock: MockBackend): Promise<WorkspaceInfo> {
+  mock.record("workspace_info", {});
+  return { isDemo: mock.isDemo, dataDir: "/home/demo/.local/share/parley" };
+}
+
+export async function listThreads(mock: MockBackend, cursor: PageCursor | null, limit: number): Promise<ThreadPage> {
+  mock.record("list_threads", { cursor, limit });
+  const all = sorted(mock);
+  const rest = cursor ? all.filter((t) => before({ at: t.lastActivityAt, id: t.id }, cursor)) : all;
+  const threads = rest.slice(0, Math.max(0, limit));
+  const last = threads[threads.length - 1];
+  const next = rest.length > threads.length && last ? { at: last.lastActivityAt, id: last.id } : null;
+  return { threads: clone(threads), next };
+}
+
+export async function openThread(mock: MockBackend, threadId: number): Promise<ThreadDetail> {
+  mock.record("open_thread", { threadId });
+  const t = mock.mustThread(threadId);
+  const wasUnread = t.summary.unreadCount > 0;
+  t.summary.unreadCount = 0;
+  if (wasUnread) queueMicrotask(() => mock.emit({ kind: "threadsChanged", threadIds: [threadId] }));
+  const lastInbound = t.messages.filter((m) => m.direction === "inbound").at(-1)?.sentAt ?? null;
+  const replyWindow: ComposerWindow =
+    t.summary.channel === "telegram"
+      ? { state: "always" }
+      : lastInbound === null
+        ? { state: "closed", closedAt: null }
+        : { state: "open", closesAt: lastInbound + 24 * 3_600_000 };
+  const historyNote =
+    t.summary.channel === "instagram" ? "Instagram only shares the newest 20 messages of a conversation." : null;
+  return {
+    thread: clone(t.summary),
+    messages: page(t.messages, 30),
+    draft: t.draft,
+    replyWindow,
+    historyNote,
+  };
+}
+
+export async function olderMessages(
+  mock: MockBackend,
+  threadId: number,
+  beforeCursor: PageCursor,
+  limit: number,
+): Promise<MessagePage> {
+  mock.record("older_messages", { threadId, before: beforeCursor, limit });
+  const t = mock.mustThread(threadId);
+  const older = t.messages.filter((m) => before({ at: m.sentAt, id: m.id }, beforeCursor));
+  return page(older, limit);
+}
+
+export async function saveDraft(mock: MockBackend, threadId: number, text: string): Promise<void> {
+  mock.record("save_draft", { threadId, text });
+  mock.mustThread(threadId).draft = text === "" ? null : text;
+}
+
+export async function contactContext(mock: MockBackend, threadId: number): Promise<ContactContext> {
+  mock.record("contact_context", { threadId });
+  const t = mock.mustThread(threadId);
+  const c = mock.contacts.get(t.summary.contactId);
+  if (!c) throw err("notFound", "Contact not found.");
+  const account = mock.accounts.find((a) => a.id === t.summary.accountId);
+  const identity: IdentityView = {
+    id: c.id,
+    channel: t.summary.channel,
+    accountName: account?.name ?? "Unknown account",
+    remoteId: c.remoteId,
+    handle: c.handle,
+    displayName: c.name,
+  };
+  const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
+  return {
+    contactId: c.id,
+    displayName: c.name,
+    identities: [identity],
+    firstSeenAt: c.firstSeenAt,
+    threadCount: threads.length,
+    messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
+  };
+}
+
+/** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
+export function receive(mock: MockBackend, threadId: number, text: string, at = mock.now()): MessageView {
+  const t = mock.mustThread(threadId);
+  const msg = newMessage(mock, {
+    threadId,
+    direction: "inbound",
+    authorName: t.summary.contactName,
+    text,
+    attachments: [],
+    sentAt: at,
+    delivery: "received",
+  });
+  t.messages.push(msg);
+  t.summary.snippet = text.slice(0, 120);
+  t.summary.snippetDirection = "inbound";
+  t.summary.lastActivityAt = at;
+  t.summary.unreadCount += 1;
+  mock.emit({ kind: "messagesChanged", threadId: threadId });
+  mock.emit({ kind: "threadsChanged", threadIds: [threadId] });
+  return clone(msg);
+}
+
+/** Test helper: a message's delivery moves on. */
+export function setDelivery(
+  mock: MockBackend,
+  messageId: number,
+  delivery: DeliveryState,
+  note: string | null = null,
+): void {
+  for (const t of mock.threads.values()) {
+    const m = t.messages.find((x) => x.id === messageId);
+    if (m) {
+      m.delivery = delivery;
+      m.deliveryNote = note;
+      mock.emit({ kind: "messagesChanged", threadId: t.summary.id });
+      return;
+    }
+  }
+}
