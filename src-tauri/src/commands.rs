@@ -32,6 +32,65 @@ pub async fn list_threads(
 }
 
 #[tauri::command]
+pub async fn list_view(
+    core: State<'_, Core>,
+    view: ThreadView,
+    cursor: Option<PageCursor>,
+    limit: u32,
+) -> Res<ThreadPage> {
+    core.get()?.list_view(view, cursor, limit).await
+}
+
+#[tauri::command]
+pub async fn view_counts(core: State<'_, Core>) -> Res<ViewCounts> {
+    core.get()?.view_counts().await
+}
+
+#[tauri::command]
+pub async fn change_threads(
+    core: State<'_, Core>,
+    thread_ids: Vec<ThreadId>,
+    change: ThreadChange,
+) -> Res<ChangeOutcome> {
+    core.get()?.change_threads(thread_ids, change).await
+}
+
+#[tauri::command]
+pub async fn undo_change(core: State<'_, Core>, before: Vec<ThreadState>) -> Res<()> {
+    core.get()?.undo_change(before).await
+}
+
+#[tauri::command]
+pub async fn list_labels(core: State<'_, Core>) -> Res<Vec<Label>> {
+    core.get()?.list_labels().await
+}
+
+#[tauri::command]
+pub async fn create_label(core: State<'_, Core>, name: String, color: String) -> Res<Label> {
+    core.get()?.create_label(name, color).await
+}
+
+#[tauri::command]
+pub async fn update_label(
+    core: State<'_, Core>,
+    label_id: LabelId,
+    name: String,
+    color: String,
+) -> Res<Label> {
+    core.get()?.update_label(label_id, name, color).await
+}
+
+#[tauri::command]
+pub async fn delete_label(core: State<'_, Core>, label_id: LabelId) -> Res<()> {
+    core.get()?.delete_label(label_id).await
+}
+
+#[tauri::command]
+pub fn snooze_choices(core: State<'_, Core>) -> Res<Vec<SnoozeChoice>> {
+    Ok(core.get()?.snooze_choices())
+}
+
+#[tauri::command]
 pub async fn open_thread(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadDetail> {
     core.get()?.open_thread(thread_id).await
 }

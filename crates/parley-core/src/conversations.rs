@@ -53,11 +53,15 @@ impl Parley {
                     }
                     None => (ComposerWindow::Always, None),
                 };
-                Ok((changed, summary.map(|t| (t, messages, draft, extras))))
+                let events = s.thread_events(thread)?;
+                Ok((
+                    changed,
+                    summary.map(|t| (t, messages, draft, extras, events)),
+                ))
             })
             .await
             .map_err(errors::store)?;
-        let (thread_summary, messages, draft, (reply_window, history_note)) =
+        let (thread_summary, messages, draft, (reply_window, history_note), events) =
             detail.ok_or_else(|| errors::not_found("conversation"))?;
         self.focus(Some(thread_summary.account_id));
         providers::provider(thread_summary.channel).thread_opened(self, thread);
@@ -73,6 +77,7 @@ impl Parley {
             draft,
             reply_window,
             history_note,
+            events,
         })
     }
 

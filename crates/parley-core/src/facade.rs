@@ -96,6 +96,8 @@ pub struct Parley {
     /// adapter as the sync, so they share its rate budget).
     live: Mutex<HashMap<AccountId, Live>>,
     pub(crate) demo: tokio::sync::Mutex<Option<DemoRuntime>>,
+    /// Wakes the snooze task when a snooze was set, moved or undone.
+    pub(crate) snooze_wake: Arc<tokio::sync::Notify>,
     pub(crate) demo_stagger: Duration,
     pub(crate) notify: NotifyHandle,
     /// The saved notification preferences; the lock also orders their read-modify-write.
@@ -157,6 +159,7 @@ impl Parley {
             events,
             live: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
+            snooze_wake: Arc::new(tokio::sync::Notify::new()),
             demo_stagger: config.demo_stagger,
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
@@ -164,6 +167,8 @@ impl Parley {
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();
+        // Conversations whose snooze ended while Parley was closed wake first, in order.
+        app.spawn_snooze_waker();
 
         let accounts = app.db.call(|s| s.accounts()).await.map_err(errors::store)?;
         let has_real = accounts.iter().any(|a| !a.is_demo);
@@ -234,7 +239,9 @@ impl Parley {
                         .ok()
                         .flatten()
                         .map(|account| CoreEvent::AccountChanged { account }),
-                    EngineEvent::NewMessages { .. } | EngineEvent::AccountsStarting { .. } => None,
+                    EngineEvent::NewMessages { .. }
+                    | EngineEvent::AccountsStarting { .. }
+                    | EngineEvent::SnoozesEnded { .. } => None,
                     EngineEvent::ThreadsMerged { merges, .. } => {
                         app.threads_merged(&merges).await;
                         None

@@ -6,6 +6,7 @@ mod adapter;
 mod attachments;
 mod conversations;
 mod demo;
+mod demo_workflow;
 mod drops;
 mod errors;
 mod facade;
@@ -19,6 +20,7 @@ mod provider;
 mod providers;
 mod replies;
 mod secrets;
+mod workflow;
 mod workspace_lock;
 
 pub use attachments::{RawUpload, percent_decode};
@@ -27,3 +29,4 @@ pub use parley_sync::{EngineEvent, SystemClock};
 /// Old mail's HTML, fetched again (the tests drive it directly).
 pub use providers::email::html as email_html;
 pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};
+pub use workflow::snooze_choices;

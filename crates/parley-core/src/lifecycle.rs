@@ -171,6 +171,7 @@ impl Parley {
             starts.push((id, Adapter::new(channel)));
         }
         *self.demo.lock().await = Some(runtime);
+        self.spawn_demo_workflow();
         let ids: Vec<AccountId> = starts.iter().map(|(id, _)| *id).collect();
         self.accounts_starting(&ids);
         let stagger = self.demo_stagger;

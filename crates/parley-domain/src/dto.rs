@@ -1,108 +1,10 @@
 //! Domain values and the DTOs the UI receives. Field names are camelCase on the wire.
 
 use crate::ids::*;
+pub use crate::kinds::{ChannelKind, ThreadStatus};
+use crate::workflow::ThreadEvent;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-
-/// A messaging channel Parley speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum ChannelKind {
-    Telegram,
-    Messenger,
-    Instagram,
-    Whatsapp,
-    Sms,
-    Email,
-}
-
-impl ChannelKind {
-    /// Every channel, in the order the UI lists them.
-    pub const ALL: [ChannelKind; 6] = [
-        ChannelKind::Telegram,
-        ChannelKind::Messenger,
-        ChannelKind::Instagram,
-        ChannelKind::Whatsapp,
-        ChannelKind::Sms,
-        ChannelKind::Email,
-    ];
-
-    /// The channel's name as people write it ("WhatsApp", "SMS"): in notifications, notes and,
-    /// through the bindings' `CHANNEL_NAMES`, the window.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            ChannelKind::Telegram => "Telegram",
-            ChannelKind::Messenger => "Messenger",
-            ChannelKind::Instagram => "Instagram",
-            ChannelKind::Whatsapp => "WhatsApp",
-            ChannelKind::Sms => "SMS",
-            ChannelKind::Email => "Email",
-        }
-    }
-
-    /// Who answers for the channel, as a sentence names it ("… refused by the mail server").
-    pub fn provider_phrase(self) -> &'static str {
-        match self {
-            ChannelKind::Sms => "the SMS provider",
-            ChannelKind::Email => "the mail server",
-            other => other.display_name(),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::Telegram => "telegram",
-            ChannelKind::Messenger => "messenger",
-            ChannelKind::Instagram => "instagram",
-            ChannelKind::Whatsapp => "whatsapp",
-            ChannelKind::Sms => "sms",
-            ChannelKind::Email => "email",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "telegram" => ChannelKind::Telegram,
-            "messenger" => ChannelKind::Messenger,
-            "instagram" => ChannelKind::Instagram,
-            "whatsapp" => ChannelKind::Whatsapp,
-            "sms" => ChannelKind::Sms,
-            "email" => ChannelKind::Email,
-            _ => return None,
-        })
-    }
-}
-
-/// Where a conversation stands for the team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum ThreadStatus {
-    Open,
-    Pending,
-    Snoozed,
-    Resolved,
-}
-
-impl ThreadStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ThreadStatus::Open => "open",
-            ThreadStatus::Pending => "pending",
-            ThreadStatus::Snoozed => "snoozed",
-            ThreadStatus::Resolved => "resolved",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "open" => ThreadStatus::Open,
-            "pending" => ThreadStatus::Pending,
-            "snoozed" => ThreadStatus::Snoozed,
-            "resolved" => ThreadStatus::Resolved,
-            _ => return None,
-        })
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -384,6 +286,14 @@ pub struct ThreadSummary {
     /// Who controls a Messenger/Instagram conversation, as last learnt (the sync's conversation
     /// list, opening the thread, a handover action); `null` elsewhere or before anything is known.
     pub owner: Option<ThreadOwner>,
+    /// When a snoozed conversation wakes.
+    #[ts(type = "number | null")]
+    pub snoozed_until: Option<Millis>,
+    /// Since when the customer waits for an answer (their oldest message after the last reply);
+    /// `null` when the last word was the business's.
+    #[ts(type = "number | null")]
+    pub waiting_since: Option<Millis>,
+    pub labels: Vec<LabelId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -459,6 +369,9 @@ pub struct ThreadDetail {
     /// Said at the top of the thread when the provider does not expose older history
     /// (Instagram: the newest 20 messages only); `None` otherwise.
     pub history_note: Option<String>,
+    /// Status changes (resolved, snoozed, reopened by the customer...), oldest first; the window
+    /// shows each between the messages of its time.
+    pub events: Vec<ThreadEvent>,
 }
 
 /// What the composer says about the channel's reply window for one thread. The outbox enforces
@@ -723,6 +636,8 @@ pub enum CoreEvent {
     AccountChanged { account: AccountSummary },
     /// Accounts were added or removed.
     AccountsChanged,
+    /// Labels were created, renamed, recoloured or deleted.
+    LabelsChanged,
     /// Connectivity or the number of waiting replies changed.
     OutboxChanged { status: OutboxStatus },
     /// A notification was clicked: bring this thread up (with the composer focused for `reply`).

@@ -41,6 +41,10 @@ id_type!(
     /// An item waiting in, or gone through, the outbox.
     OutboxId
 );
+id_type!(
+    /// A label the agents put on conversations.
+    LabelId
+);
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in Parley's store and DTOs uses it.
 pub type Millis = i64;

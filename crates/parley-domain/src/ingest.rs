@@ -1,7 +1,8 @@
 //! What a channel adapter hands to the store: provider-neutral, not sent to the UI.
 
-use crate::dto::{Attachment, ChannelKind, Direction};
+use crate::dto::{Attachment, Direction};
 use crate::ids::Millis;
+use crate::kinds::ChannelKind;
 
 /// A person on the provider's side, as the provider names them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,9 @@ mod dto;
 mod error;
 mod ids;
 mod ingest;
+mod kinds;
 mod prefs;
+mod workflow;
 
 pub use commands::COMMANDS;
 pub use dto::*;
@@ -18,3 +20,4 @@ pub use error::*;
 pub use ids::*;
 pub use ingest::*;
 pub use prefs::*;
+pub use workflow::*;

@@ -1,7 +1,7 @@
 //! Notification preferences, as the window edits them and the store keeps them (as JSON).
 
-use crate::dto::ChannelKind;
 use crate::ids::*;
+use crate::kinds::ChannelKind;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

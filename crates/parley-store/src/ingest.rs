@@ -442,10 +442,33 @@ fn ingest_messages(
     {
         // `>=`: on a tie the later-stored message (higher id) is the newer in (sent_at, id)
         // order. An inbound message that becomes the newest one reopens the conversation.
+        // A customer's message that reopens a resolved, pending or snoozed conversation says
+        // so in it (read before the update below changes the status), never before the change
+        // it undoes (a provider's clock may be coarser or behind Parley's).
+        let mut reopening = conn.prepare_cached(
+            "SELECT status, (SELECT MAX(at) FROM thread_events WHERE thread_id = ?1)
+             FROM threads WHERE id = ?1 AND status <> 'open' AND ?2 >= last_activity_at",
+        )?;
+        for c in &changes {
+            let Some(at) = c.reopen_at else { continue };
+            let found: Option<(String, Option<Millis>)> = reopening
+                .query_row(params![c.thread.0, at], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((from, last_event)) = found {
+                let from = crate::rows::status(&from)?;
+                crate::workflow::record_event(
+                    conn,
+                    c.thread,
+                    at.max(last_event.unwrap_or(at)),
+                    &ThreadEventKind::ReopenedByCustomer { from },
+                )?;
+            }
+        }
         let mut update = conn.prepare_cached(
             "UPDATE threads SET
                  unread_count = unread_count + ?2,
                  status = CASE WHEN ?3 >= last_activity_at THEN 'open' ELSE status END,
+                 snoozed_until = CASE WHEN ?3 >= last_activity_at THEN NULL ELSE snoozed_until END,
                  snippet = CASE WHEN ?4 >= last_activity_at THEN ?5 ELSE snippet END,
                  snippet_direction = CASE WHEN ?4 >= last_activity_at THEN ?6
                                           ELSE snippet_direction END,
@@ -462,6 +485,7 @@ fn ingest_messages(
                 snippet(&staged[c.newest].text, &m.attachments),
                 m.direction.as_str(),
             ])?;
+            crate::workflow::refresh_waiting(conn, c.thread)?;
             touch(&mut outcome.changed_threads, c.thread);
         }
     }

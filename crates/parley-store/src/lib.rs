@@ -22,7 +22,8 @@ macro_rules! thread_columns {
     () => {
         "t.id, t.account_id, a.channel, t.contact_id, c.display_name, t.snippet, \
          t.snippet_direction, t.last_activity_at, t.unread_count, t.status, t.priority, \
-         t.owner, t.owner_app_id"
+         t.owner, t.owner_app_id, t.snoozed_until, t.waiting_since, \
+         (SELECT group_concat(tl.label_id) FROM thread_labels tl WHERE tl.thread_id = t.id)"
     };
 }
 macro_rules! thread_from {
@@ -61,12 +62,15 @@ mod settings;
 mod text;
 mod threads;
 mod types;
+mod views;
+mod workflow;
 
 pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;
 pub use html::{HtmlToFetch, StoredHtml};
 pub use merge::NOTIFICATION_PREFS_KEY;
 pub use types::*;
+pub use workflow::WokenThread;
 
 use rusqlite::Connection;
 use std::path::Path;

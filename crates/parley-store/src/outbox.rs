@@ -268,6 +268,7 @@ impl Store {
              WHERE id = ?1 AND last_activity_at <= ?3",
         )?
         .execute(params![thread.0, head, now])?;
+        crate::workflow::refresh_waiting(&tx, thread)?;
         tx.commit()?;
         Ok(queued)
     }

@@ -83,7 +83,27 @@ pub(crate) fn thread_summary(row: &Row<'_>) -> Result<ThreadSummary> {
         status: status(&row.get::<_, String>(9)?)?,
         priority: row.get(10)?,
         owner: thread_owner(row.get(11)?, row.get(12)?)?,
+        snoozed_until: row.get(13)?,
+        waiting_since: row.get(14)?,
+        labels: label_ids(row.get(15)?)?,
     })
+}
+
+/// A `group_concat` of label ids, in id order.
+pub(crate) fn label_ids(joined: Option<String>) -> Result<Vec<LabelId>> {
+    let mut ids = Vec::new();
+    for part in joined
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.is_empty())
+    {
+        ids.push(LabelId(
+            part.parse().map_err(|_| corrupt("thread label", part))?,
+        ));
+    }
+    ids.sort();
+    Ok(ids)
 }
 
 /// The `threads.owner` / `owner_app_id` columns as a [`ThreadOwner`].

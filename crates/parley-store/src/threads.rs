@@ -263,7 +263,7 @@ pub(crate) fn refresh_thread_head(conn: &Connection, thread: ThreadId) -> Result
          WHERE id = ?1",
     )?
     .execute(params![thread.0, line, direction, sent_at])?;
-    Ok(())
+    crate::workflow::refresh_waiting(conn, thread)
 }
 
 #[cfg(test)]

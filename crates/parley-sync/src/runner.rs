@@ -54,6 +54,11 @@ pub enum EngineEvent {
     OutboxChanged {
         account: AccountId,
     },
+    /// Snoozed conversations woke (their time came, or came while Parley was closed), in the
+    /// order they were due: the notifications say so.
+    SnoozesEnded {
+        woken: Vec<parley_store::WokenThread>,
+    },
     /// Messages that were not in the store before. `initial` is true while a new account reads
     /// its history, so notifications can summarise instead of popping once per message.
     NewMessages {

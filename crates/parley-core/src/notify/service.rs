@@ -4,7 +4,7 @@
 
 use super::Notifier;
 use super::policy::{Command, Incoming, Policy, Source};
-use parley_domain::{AccountId, ChannelKind, NotificationPrefs, SyncState, ThreadId};
+use parley_domain::{AccountId, ChannelKind, Direction, NotificationPrefs, SyncState, ThreadId};
 use parley_sync::{Clock, Db, EngineEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -162,6 +162,27 @@ impl Service {
                     .collect();
                 self.policy
                     .on_messages(&source, &incoming, initial, self.clock.now())
+            }
+            EngineEvent::SnoozesEnded { woken } => {
+                let mut commands = Vec::new();
+                for w in woken {
+                    let Some(source) = self.source(w.account).await else {
+                        continue;
+                    };
+                    let incoming = [Incoming {
+                        thread: w.thread,
+                        direction: Direction::Inbound,
+                        contact_name: w.contact_name,
+                        text: format!("Snooze ended · {}", w.snippet),
+                    }];
+                    commands.extend(self.policy.on_messages(
+                        &source,
+                        &incoming,
+                        false,
+                        self.clock.now(),
+                    ));
+                }
+                commands
             }
             EngineEvent::AccountsStarting { accounts } => {
                 self.policy.accounts_starting(&accounts);

@@ -584,3 +584,78 @@ async fn the_first_start_gives_one_summary_whatever_order_the_accounts_go_live_i
         drop(app);
     }
 }
+
+#[tokio::test]
+async fn a_snooze_wakes_with_a_notification_and_a_customer_reopens_a_resolved_thread() {
+    use parley_domain::{ThreadChange, ThreadEventKind, ThreadStatus, ThreadView};
+    let (fake, dir, secrets) = workspace().await;
+    let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+    config.telegram_api = fake.base_url();
+    config.demo = DemoMode::Off;
+    config.long_poll = Duration::from_secs(1);
+    let shown = Arc::new(Recorder::default());
+    config.notifier = shown.clone();
+    let app = Parley::start(config).await.expect("starts");
+    app.set_window_focused(false);
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    live(&app).await;
+    let c = fake.customer("Ada", Some("Lovelace"), None);
+    fake.inject_text(&c, "where is my parcel?").expect("inject");
+    eventually("the message notified", Duration::from_secs(10), || async {
+        shown.bodies().len() == 1
+    })
+    .await;
+    let thread = threads(&app).await[0].id;
+
+    // Snoozed for a moment: out of Open, into Snoozed, then back with a notification.
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+        + 1_500;
+    let out = app
+        .change_threads(vec![thread], ThreadChange::Snooze { until })
+        .await
+        .expect("snoozed");
+    assert!(out.applied);
+    let counts = app.view_counts().await.expect("counts");
+    assert_eq!((counts.open, counts.snoozed), (0, 1));
+    let snoozed = app
+        .list_view(ThreadView::Snoozed, None, 50)
+        .await
+        .expect("view");
+    assert_eq!(snoozed.threads[0].snoozed_until, Some(until));
+    eventually("the snooze ended", Duration::from_secs(10), || async {
+        shown.bodies().len() == 2
+    })
+    .await;
+    assert_eq!(shown.bodies()[1], "Snooze ended · where is my parcel?");
+    let detail = app.open_thread(thread).await.expect("open");
+    assert_eq!(detail.thread.status, ThreadStatus::Open);
+    assert!(matches!(
+        detail.events.last().map(|e| &e.event),
+        Some(ThreadEventKind::Woke)
+    ));
+
+    // Resolved, then the customer writes: open again, and the thread says why.
+    app.change_threads(vec![thread], ThreadChange::Resolve { send_queued: None })
+        .await
+        .expect("resolved");
+    assert_eq!(app.view_counts().await.expect("counts").resolved, 1);
+    fake.inject_text(&c, "one more thing").expect("inject");
+    eventually(
+        "reopened by the customer",
+        Duration::from_secs(10),
+        || async { app.view_counts().await.expect("counts").open == 1 },
+    )
+    .await;
+    let detail = app.open_thread(thread).await.expect("open");
+    assert!(matches!(
+        detail.events.last().map(|e| &e.event),
+        Some(ThreadEventKind::ReopenedByCustomer {
+            from: ThreadStatus::Resolved
+        })
+    ));
+}

@@ -49,6 +49,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[threads::V12],
     // 13: media links kept with a composer's draft (SMS, WhatsApp).
     &[threads::V13],
+    // 14: the workflow: snooze, waiting time, status history, the views' indexes.
+    &[threads::V14],
 ];
 
 /// The schema version this build writes.

@@ -83,3 +83,35 @@ WHERE a.channel = 'email' AND m.reply_to_remote_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM messages p
                   WHERE p.account_id = m.account_id AND p.remote_id = m.reply_to_remote_id);
 "#;
+
+/// The workflow: when a snoozed thread wakes, since when its customer waits for an answer, its
+/// status history (shown in the thread), label colours, and the indexes the inbox's views walk.
+pub(super) const V14: &str = r#"
+ALTER TABLE threads ADD COLUMN snoozed_until INTEGER;
+ALTER TABLE threads ADD COLUMN waiting_since INTEGER;
+UPDATE threads SET waiting_since = (
+    SELECT MIN(m.sent_at) FROM messages m
+     WHERE m.thread_id = threads.id AND m.direction = 'inbound'
+       AND m.sent_at > COALESCE((SELECT MAX(o.sent_at) FROM messages o
+                                  WHERE o.thread_id = threads.id AND o.direction = 'outbound'),
+                                -9223372036854775808));
+CREATE INDEX threads_status_activity ON threads(status, last_activity_at DESC, id DESC);
+CREATE INDEX threads_account_status ON threads(account_id, status, last_activity_at DESC, id DESC);
+CREATE INDEX threads_snoozed ON threads(status, snoozed_until, id) WHERE snoozed_until IS NOT NULL;
+CREATE INDEX threads_waiting ON threads(status, waiting_since, id) WHERE waiting_since IS NOT NULL;
+CREATE INDEX threads_unread ON threads(last_activity_at DESC, id DESC) WHERE unread_count > 0;
+
+ALTER TABLE labels ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+UPDATE labels SET color = '#6b7280' WHERE color IS NULL;
+
+CREATE TABLE thread_events (
+    id         INTEGER PRIMARY KEY,
+    thread_id  INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    -- resolved, pending, snoozed, reopened, reopenedByCustomer, woke
+    kind       TEXT    NOT NULL,
+    -- snoozed: the wake time; reopenedByCustomer: the status it left
+    detail     TEXT
+);
+CREATE INDEX thread_events_thread ON thread_events(thread_id, at);
+"#;

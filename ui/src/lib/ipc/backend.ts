@@ -14,7 +14,15 @@ import type {
   DraftView,
   DroppedFiles,
   HandoverAction,
+  ChangeOutcome,
   ErrorCode,
+  Label,
+  LabelId,
+  SnoozeChoice,
+  ThreadChange,
+  ThreadState,
+  ThreadView,
+  ViewCounts,
   IpcError,
   MessageHtml,
   MessageId,
@@ -56,6 +64,24 @@ export type FileDrag = "enter" | "over" | "drop" | "leave";
 export interface Backend {
   workspaceInfo(): Promise<WorkspaceInfo>;
   listThreads(cursor: PageCursor | null, limit: number): Promise<ThreadPage>;
+  /** One page of an inbox view (Open, Waiting longest, a label...), keyset-paged by `next`. */
+  listView(view: ThreadView, cursor: PageCursor | null, limit: number): Promise<ThreadPage>;
+  /** How many conversations each view holds (the sidebar's counts). */
+  viewCounts(): Promise<ViewCounts>;
+  /**
+   * Resolves, snoozes, labels... one or many conversations in one step. `applied: false` (a
+   * resolve with replies still queued) asks the agent whether to send or hold them.
+   */
+  changeThreads(threadIds: ThreadId[], change: ThreadChange): Promise<ChangeOutcome>;
+  /** Undo: puts conversations back as a change's `before` recorded them. */
+  undoChange(before: ThreadState[]): Promise<void>;
+  listLabels(): Promise<Label[]>;
+  createLabel(name: string, color: string): Promise<Label>;
+  updateLabel(labelId: LabelId, name: string, color: string): Promise<Label>;
+  /** Deletes a label and takes it off every conversation. */
+  deleteLabel(labelId: LabelId): Promise<void>;
+  /** The snooze menu's quick choices, computed in the agent's time zone. */
+  snoozeChoices(): Promise<SnoozeChoice[]>;
   openThread(threadId: ThreadId): Promise<ThreadDetail>;
   olderMessages(threadId: ThreadId, before: PageCursor, limit: number): Promise<MessagePage>;
   saveDraft(threadId: ThreadId, text: string): Promise<void>;
@@ -182,6 +208,19 @@ async function call<T>(command: Command, args?: Record<string, unknown>): Promis
 export const tauriBackend: Backend = {
   workspaceInfo: () => call("workspace_info"),
   listThreads: (cursor, limit) => call("list_threads", { cursor, limit }),
+  listView: (view, cursor, limit) => call("list_view", { view, cursor, limit }),
+  viewCounts: () => call("view_counts"),
+  changeThreads: (threadIds, change) => call("change_threads", { threadIds, change }),
+  undoChange: async (before) => {
+    await call<null>("undo_change", { before });
+  },
+  listLabels: () => call("list_labels"),
+  createLabel: (name, color) => call("create_label", { name, color }),
+  updateLabel: (labelId, name, color) => call("update_label", { labelId, name, color }),
+  deleteLabel: async (labelId) => {
+    await call<null>("delete_label", { labelId });
+  },
+  snoozeChoices: () => call("snooze_choices"),
   openThread: (threadId) => call("open_thread", { threadId }),
   olderMessages: (threadId, before, limit) => call("older_messages", { threadId, before, limit }),
   saveDraft: async (threadId, text) => {

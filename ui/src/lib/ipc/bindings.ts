@@ -13,6 +13,8 @@ export type MessageId = number;
 
 export type OutboxId = number;
 
+export type LabelId = number;
+
 export type ChannelKind = "telegram" | "messenger" | "instagram" | "whatsapp" | "sms" | "email";
 
 export type ThreadStatus = "open" | "pending" | "snoozed" | "resolved";
@@ -85,7 +87,16 @@ snippet: string, snippetDirection: Direction, lastActivityAt: number, unreadCoun
  * Who controls a Messenger/Instagram conversation, as last learnt (the sync's conversation
  * list, opening the thread, a handover action); `null` elsewhere or before anything is known.
  */
-owner: ThreadOwner | null, };
+owner: ThreadOwner | null, 
+/**
+ * When a snoozed conversation wakes.
+ */
+snoozedUntil: number | null, 
+/**
+ * Since when the customer waits for an answer (their oldest message after the last reply);
+ * `null` when the last word was the business's.
+ */
+waitingSince: number | null, labels: Array<LabelId>, };
 
 export type ThreadPage = { threads: Array<ThreadSummary>, 
 /**
@@ -157,7 +168,56 @@ replyWindow: ComposerWindow,
  * Said at the top of the thread when the provider does not expose older history
  * (Instagram: the newest 20 messages only); `None` otherwise.
  */
-historyNote: string | null, };
+historyNote: string | null, 
+/**
+ * Status changes (resolved, snoozed, reopened by the customer...), oldest first; the window
+ * shows each between the messages of its time.
+ */
+events: Array<ThreadEvent>, };
+
+export type ThreadView = { "kind": "open" } | { "kind": "waiting" } | { "kind": "unread" } | { "kind": "pending" } | { "kind": "snoozed" } | { "kind": "resolved" } | { "kind": "channel", channel: ChannelKind, } | { "kind": "account", account: AccountId, } | { "kind": "label", label: LabelId, };
+
+export type ChannelCount = { channel: ChannelKind, count: number, };
+
+export type AccountCount = { account: AccountId, count: number, };
+
+export type LabelCount = { label: LabelId, count: number, };
+
+export type ViewCounts = { open: number, waiting: number, unread: number, pending: number, snoozed: number, resolved: number, channels: Array<ChannelCount>, accounts: Array<AccountCount>, labels: Array<LabelCount>, };
+
+export type Label = { id: LabelId, name: string, 
+/**
+ * A CSS hex colour, `#rrggbb`.
+ */
+color: string, threadCount: number, };
+
+export type ThreadChange = { "kind": "resolve", sendQueued: boolean | null, } | { "kind": "reopen" } | { "kind": "pending" } | { "kind": "snooze", until: number, } | { "kind": "setPriority", priority: number, } | { "kind": "addLabel", label: LabelId, } | { "kind": "removeLabel", label: LabelId, } | { "kind": "markRead" } | { "kind": "markUnread" };
+
+export type ThreadState = { threadId: ThreadId, status: ThreadStatus, snoozedUntil: number | null, priority: number, labels: Array<LabelId>, unreadCount: number, 
+/**
+ * The newest status event the conversation had (Undo removes the ones the change added).
+ */
+eventsUpto: number, };
+
+export type ChangeOutcome = { applied: boolean, before: Array<ThreadState>, 
+/**
+ * Replies still waiting in the outbox in these conversations (asked about when resolving).
+ */
+queuedReplies: number, };
+
+export type ThreadEventKind = { "kind": "resolved" } | { "kind": "pending" } | { "kind": "snoozed", until: number, } | { "kind": "reopened" } | { "kind": "reopenedByCustomer", from: ThreadStatus, } | { "kind": "woke" };
+
+export type ThreadEvent = { at: number, event: ThreadEventKind, };
+
+export type SnoozeChoice = { 
+/**
+ * "In 1 hour", "This evening", "Tomorrow", "Next Monday".
+ */
+label: string, 
+/**
+ * The wake time as the agent reads it ("18:00", "Tue 09:00").
+ */
+when: string, until: number, };
 
 export type ComposerWindow = { "state": "always" } | { "state": "open", closesAt: number, } | { "state": "humanAgentOnly", closesAt: number, } | { "state": "humanAgentNotApproved", closedAt: number, } | { "state": "closed", closedAt: number | null, } | { "state": "templatesOnly", closedAt: number | null, };
 
@@ -304,7 +364,7 @@ mediaLinks: Array<string>, };
 
 export type DroppedFiles = { staged: Array<StagedAttachment>, refused: Array<string>, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
@@ -328,6 +388,15 @@ export const CHANNEL_NAMES: Record<ChannelKind, string> = {
 export const COMMANDS = [
   "workspace_info",
   "list_threads",
+  "list_view",
+  "view_counts",
+  "change_threads",
+  "undo_change",
+  "list_labels",
+  "create_label",
+  "update_label",
+  "delete_label",
+  "snooze_choices",
   "open_thread",
   "older_messages",
   "save_draft",

@@ -1,7 +1,7 @@
 // The demo workspace the mock backend starts with: one demo Telegram bot and its conversations,
 // deterministic (a seeded PRNG), spread over every channel.
 import type { Attachment, ChannelKind, MessageTemplate, MessageView, NotificationPrefs } from "../bindings";
-import { newAccount, newMessage } from "./records";
+import { newAccount, newMessage, refreshWaiting } from "./records";
 import type { MockContact, MockState } from "./state";
 
 const NAMES = [
@@ -37,6 +37,13 @@ const OUTBOUND = [
 ];
 
 const CHANNELS: ChannelKind[] = ["telegram", "telegram", "whatsapp", "instagram", "messenger", "email", "sms"];
+
+/** The labels the demo starts with (none applied: the mock's threads stay as tests expect). */
+const LABELS: Array<[string, string]> = [
+  ["Billing", "#d97706"],
+  ["Shipping", "#2563eb"],
+  ["VIP", "#7c3aed"],
+];
 
 /** The approved templates every thread offers (WhatsApp past the 24-hour window). */
 export const TEMPLATES: MessageTemplate[] = [
@@ -151,9 +158,15 @@ export function seedDemo(mock: MockState, threadCount: number, perThread: number
         status: "open",
         priority: 0,
         owner: null,
+        snoozedUntil: null,
+        waitingSince: null,
+        labels: [],
       },
       messages,
       draft: null,
+      events: [],
     });
+    refreshWaiting(mock.threads.get(id)!);
   }
+  for (const [name, color] of LABELS) mock.labels.push({ id: mock.nextLabelId++, name, color });
 }

@@ -14,6 +14,7 @@ import * as outbox from "./outbox";
 import * as search from "./search";
 import { MockState, type MockOptions } from "./state";
 import * as threads from "./threads";
+import * as workflow from "./workflow";
 
 export type { MockOptions } from "./state";
 
@@ -30,6 +31,20 @@ export class MockBackend extends MockState implements Backend {
   receive = threads.receive.bind(null, this);
   /** Test helper: a message's delivery moves on. */
   setDelivery = threads.setDelivery.bind(null, this);
+
+  // ---- workflow: statuses, views, labels --------------------------------------
+
+  listView = workflow.listView.bind(null, this);
+  viewCounts = workflow.viewCounts.bind(null, this);
+  changeThreads = workflow.changeThreads.bind(null, this);
+  undoChange = workflow.undoChange.bind(null, this);
+  listLabels = workflow.listLabels.bind(null, this);
+  createLabel = workflow.createLabel.bind(null, this);
+  updateLabel = workflow.updateLabel.bind(null, this);
+  deleteLabel = workflow.deleteLabel.bind(null, this);
+  snoozeChoices = workflow.snoozeChoices.bind(null, this);
+  /** Test helper: time passed; the snoozes that ended wake. */
+  wakeSnoozed = workflow.wakeSnoozed.bind(null, this);
 
   // ---- composer files and media links -----------------------------------------
 

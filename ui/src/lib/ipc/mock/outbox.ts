@@ -24,6 +24,7 @@ function queueOutbound(
   });
   t.messages.push(msg);
   t.draft = null;
+  t.summary.waitingSince = null;
   return msg;
 }
 

@@ -1,6 +1,6 @@
 // New messages and accounts as the core makes them: the mock's one place for their defaults.
 import type { AccountSummary, MessageView } from "../bindings";
-import type { MockState } from "./state";
+import type { MockState, MockThread } from "./state";
 
 /** A new message with the next id; what it does not say is as for a plain text message. */
 export function newMessage(
@@ -45,4 +45,12 @@ export function newAccount(
     lastSyncAt: a.lastSyncAt ?? null,
     humanAgentApproved: a.humanAgentApproved ?? null,
   };
+}
+
+/** Since when the customer waits: their oldest message after the business's last one. */
+export function refreshWaiting(t: MockThread): void {
+  let lastOut = -Infinity;
+  for (const m of t.messages) if (m.direction === "outbound") lastOut = Math.max(lastOut, m.sentAt);
+  const waiting = t.messages.filter((m) => m.direction === "inbound" && m.sentAt > lastOut);
+  t.summary.waitingSince = waiting.length ? Math.min(...waiting.map((m) => m.sentAt)) : null;
 }

@@ -9,7 +9,9 @@ import type {
   MessageView,
   NotificationPrefs,
   PageCursor,
+  Label,
   StagedAttachment,
+  ThreadEvent,
   ThreadOwner,
   ThreadSummary,
 } from "../bindings";
@@ -28,7 +30,9 @@ export type MockOptions = {
 };
 
 export type MockContact = { id: number; name: string; handle: string | null; remoteId: string; firstSeenAt: number };
-export type MockThread = { summary: ThreadSummary; messages: MessageView[]; draft: string | null };
+/** A status event with its id, as `thread_events` keeps it (Undo removes those past a change). */
+export type MockEvent = ThreadEvent & { id: number };
+export type MockThread = { summary: ThreadSummary; messages: MessageView[]; draft: string | null; events: MockEvent[] };
 
 export function err(code: IpcError["code"], message: string): IpcError {
   return { code, message };
@@ -63,6 +67,8 @@ export class MockState {
   draftLinks = new Map<number, string[]>();
   /** False simulates a lost network: replies stay queued. */
   online = true;
+  /** Labels (their counts are computed when listed). */
+  labels: Array<Omit<Label, "threadCount">> = [];
   /** HTML of mock emails by message id (tests put some here). */
   htmlBodies = new Map<number, { html: string; remoteImages: number }>();
 
@@ -75,6 +81,8 @@ export class MockState {
   nextAccountId = 1;
   nextRevision = 1;
   nextStagedId = 1;
+  nextLabelId = 1;
+  nextEventId = 1;
   tokens = new Map<number, string>();
   timers = new Set<ReturnType<typeof setTimeout>>();
 

@@ -14,8 +14,9 @@ import type {
   WorkspaceInfo,
 } from "../bindings";
 import type { MockBackend } from "./index";
-import { newMessage } from "./records";
+import { newMessage, refreshWaiting } from "./records";
 import { before, clone, err } from "./state";
+import { reopenByCustomer } from "./workflow";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
   return [...mock.threads.values()]
@@ -70,6 +71,7 @@ export async function openThread(mock: MockBackend, threadId: number): Promise<T
     draft: t.draft,
     replyWindow,
     historyNote,
+    events: t.events.map(({ at, event }) => ({ at, event })),
   };
 }
 
@@ -132,6 +134,8 @@ export function receive(mock: MockBackend, threadId: number, text: string, at = 
   t.summary.snippetDirection = "inbound";
   t.summary.lastActivityAt = at;
   t.summary.unreadCount += 1;
+  reopenByCustomer(mock, t, at);
+  refreshWaiting(t);
   mock.emit({ kind: "messagesChanged", threadId: threadId });
   mock.emit({ kind: "threadsChanged", threadIds: [threadId] });
   return clone(msg);

@@ -1,0 +1,162 @@
+//! The demo's workflow, so a new user meets it: a few labels, some conversations resolved, one
+//! pending, one snoozed until tomorrow morning, some labelled and prioritised. Applied once per
+//! demo workspace (a setting remembers it), as the simulated customers' conversations arrive
+//! through the first syncs — through the same calls the window makes.
+//!
+//! The customers named here are the demo's own (parley-sim's `demo_script`, the seeded Graph
+//! and Twilio customers); none of them is one an end-to-end test looks for in the Open view.
+
+use crate::facade::Parley;
+use parley_domain::{ErrorCode, LabelId, PRIORITY_URGENT, ThreadChange, ThreadId};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+const SEEDED_KEY: &str = "demo.workflowSeeded";
+
+/// How long the first syncs may take to bring the named conversations.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+const LABELS: &[(&str, &str)] = &[
+    ("Shipping", "#2563eb"),
+    ("Billing", "#d97706"),
+    ("Returns", "#dc2626"),
+    ("VIP", "#7c3aed"),
+];
+
+/// What happens to whose conversation.
+enum Step {
+    Resolve,
+    Pending,
+    /// Until the snooze menu's "Tomorrow" (09:00 in the agent's zone).
+    SnoozeTomorrow,
+    Label(&'static str),
+    Priority(i64),
+}
+
+const PLAN: &[(&str, &[Step])] = &[
+    ("María García", &[Step::Label("Shipping")]),
+    (
+        "Olusegun Adebayo",
+        &[
+            Step::Label("Returns"),
+            Step::Label("Shipping"),
+            Step::Priority(3),
+        ],
+    ),
+    ("Anna Müller", &[Step::Pending, Step::Label("Billing")]),
+    ("Sophie Martin", &[Step::Resolve]),
+    ("Tomás Novák", &[Step::Resolve, Step::Label("Shipping")]),
+    ("Kenji Watanabe", &[Step::SnoozeTomorrow]),
+    (
+        "Isabella Rossi",
+        &[Step::Label("VIP"), Step::Priority(PRIORITY_URGENT)],
+    ),
+    (
+        "Priya Natarajan",
+        &[Step::Label("Billing"), Step::Priority(2)],
+    ),
+];
+
+impl Parley {
+    /// Seeds the demo's workflow once, in the background, as its conversations arrive.
+    pub(crate) fn spawn_demo_workflow(self: &Arc<Self>) {
+        let app: Weak<Parley> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + PATIENCE;
+            loop {
+                let Some(app) = app.upgrade() else { return };
+                match app
+                    .seed_demo_workflow(tokio::time::Instant::now() >= deadline)
+                    .await
+                {
+                    Ok(true) => return,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!("demo workflow: {}", e.message);
+                        return;
+                    }
+                }
+                drop(app);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+    }
+
+    /// Applies the plan when every named conversation is there (or `last_try`, to those that
+    /// are); answers whether it is done.
+    async fn seed_demo_workflow(&self, last_try: bool) -> Result<bool, parley_domain::IpcError> {
+        if self.demo.lock().await.is_none() {
+            return Ok(true);
+        }
+        let seeded = self
+            .db
+            .call(|s| s.setting(SEEDED_KEY))
+            .await
+            .map_err(crate::errors::store)?;
+        if seeded.is_some() {
+            return Ok(true);
+        }
+        let page = self.list_threads(None, 200).await?;
+        let by_name: HashMap<&str, ThreadId> = page
+            .threads
+            .iter()
+            .map(|t| (t.contact_name.as_str(), t.id))
+            .collect();
+        let found = PLAN
+            .iter()
+            .filter(|(name, _)| by_name.contains_key(name))
+            .count();
+        if found < PLAN.len() && !last_try {
+            return Ok(false);
+        }
+        let mut labels: HashMap<&str, LabelId> = HashMap::new();
+        for (name, color) in LABELS {
+            let id = match self.create_label((*name).into(), (*color).into()).await {
+                Ok(l) => l.id,
+                Err(e) if e.code == ErrorCode::Duplicate => self
+                    .list_labels()
+                    .await?
+                    .into_iter()
+                    .find(|l| l.name.eq_ignore_ascii_case(name))
+                    .map(|l| l.id)
+                    .ok_or(e)?,
+                Err(e) => return Err(e),
+            };
+            labels.insert(name, id);
+        }
+        let tomorrow = self
+            .snooze_choices()
+            .into_iter()
+            .find(|c| c.label == "Tomorrow")
+            .map(|c| c.until);
+        for (name, steps) in PLAN {
+            let Some(&thread) = by_name.get(name) else {
+                continue;
+            };
+            for step in *steps {
+                let change = match step {
+                    Step::Resolve => ThreadChange::Resolve {
+                        send_queued: Some(true),
+                    },
+                    Step::Pending => ThreadChange::Pending,
+                    Step::SnoozeTomorrow => match tomorrow {
+                        Some(until) => ThreadChange::Snooze { until },
+                        None => continue,
+                    },
+                    Step::Label(l) => ThreadChange::AddLabel { label: labels[l] },
+                    Step::Priority(priority) => ThreadChange::SetPriority {
+                        priority: *priority,
+                    },
+                };
+                self.change_threads(vec![thread], change).await?;
+            }
+        }
+        let now = self.clock.now();
+        self.db
+            .call(move |s| s.set_setting(SEEDED_KEY, "true", now))
+            .await
+            .map_err(crate::errors::store)?;
+        Ok(true)
+    }
+}
