@@ -2,18 +2,11 @@
 //! model-based property test (random operations against a model of the machine: every move
 //! the store allows is legal, every move it refuses is illegal, and no reply is lost).
 
+use crate::common::person;
 use parley_domain::*;
 use parley_store::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-
-fn person(id: &str) -> RemotePerson {
-    RemotePerson {
-        remote_id: id.into(),
-        display_name: format!("Customer {id}"),
-        handle: None,
-    }
-}
 
 fn inbound(chat: &str, id: &str, text: &str, at: Millis) -> IncomingMessage {
     IncomingMessage {

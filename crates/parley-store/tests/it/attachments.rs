@@ -2,17 +2,10 @@
 //! same transaction, a reply is split into ordered items where the channel sends one file per
 //! call, and discarding or unstaging says which files are no longer anyone's.
 
+use crate::common::person;
 use parley_domain::*;
 use parley_store::*;
 use std::path::PathBuf;
-
-fn person(id: &str) -> RemotePerson {
-    RemotePerson {
-        remote_id: id.into(),
-        display_name: format!("Customer {id}"),
-        handle: None,
-    }
-}
 
 fn setup(path: &std::path::Path) -> (Store, AccountId, ThreadId) {
     let mut s = Store::open(path).expect("open");

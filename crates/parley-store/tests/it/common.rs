@@ -1,9 +1,16 @@
-//! Builders shared by the store's email threading tests (`mod common;` in each file; a file
-//! uses only some of them).
-#![allow(dead_code)]
+//! Builders the store's tests share.
 
 use parley_domain::*;
 use parley_store::{NewAccount, Store};
+
+/// A customer `id`, called "Customer {id}".
+pub fn person(id: &str) -> RemotePerson {
+    RemotePerson {
+        remote_id: id.into(),
+        display_name: format!("Customer {id}"),
+        handle: None,
+    }
+}
 
 pub fn account(s: &mut Store, channel: ChannelKind, external_id: &str) -> AccountId {
     s.insert_account(
@@ -48,4 +55,19 @@ pub fn parents(id: &str, of: &[&str]) -> ReplyParents {
         remote_id: id.into(),
         parents: of.iter().map(|p| (*p).to_string()).collect(),
     }
+}
+
+/// The thread holding the mail `remote_id` (its text is "text of {remote_id}", as [`mail`] writes).
+pub fn thread_of(s: &Store, remote_id: &str) -> ThreadId {
+    let page = s.list_threads(None, 100).expect("threads");
+    for t in page.threads {
+        let msgs = s.messages(t.id, None, 100).expect("messages").messages;
+        if msgs
+            .iter()
+            .any(|m| m.text == format!("text of {remote_id}"))
+        {
+            return t.id;
+        }
+    }
+    panic!("{remote_id} is not stored");
 }
