@@ -12,6 +12,21 @@ pub fn person(id: &str) -> RemotePerson {
     }
 }
 
+/// The Telegram bot "Bot" (external id 1) the outbox and file tests reply from.
+pub fn bot_account(s: &mut Store) -> AccountId {
+    s.insert_account(
+        &NewAccount {
+            channel: ChannelKind::Telegram,
+            name: "Bot".into(),
+            handle: None,
+            external_id: "1".into(),
+            is_demo: false,
+        },
+        1,
+    )
+    .expect("account")
+}
+
 pub fn account(s: &mut Store, channel: ChannelKind, external_id: &str) -> AccountId {
     s.insert_account(
         &NewAccount {
@@ -24,6 +39,24 @@ pub fn account(s: &mut Store, channel: ChannelKind, external_id: &str) -> Accoun
         0,
     )
     .expect("account")
+}
+
+/// An inbound message from customer `cust` ([`person`]) in thread `chat`.
+pub fn inbound(chat: &str, id: &str, cust: &str, text: &str, at: Millis) -> IncomingMessage {
+    let p = person(cust);
+    IncomingMessage {
+        remote_thread_id: chat.into(),
+        remote_id: id.into(),
+        direction: Direction::Inbound,
+        sender: p.clone(),
+        customer: p,
+        text: text.into(),
+        attachments: vec![],
+        sent_at: at,
+        reply_to_remote_id: None,
+        subject: None,
+        quoted_text: None,
+    }
 }
 
 /// An inbound mail `id` from `customer` (address, name), filed by its adapter in `thread`; its
