@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# R1 soak for the outbox: the crash test of crates/parley-sync/tests/crash.rs with many more
+# R1 soak for the outbox: the crash test of crates/parley-sync/tests/it/crash.rs with many more
 # kill -9 cycles than CI runs.
 #   bench/crash_soak.sh [cycles, default 300] [seed]
 # A seed replays a run's random choices (PARLEY_CRASH_SEED); without one the test picks and
@@ -12,8 +12,8 @@ cycles="${1:-300}"
 [ -n "${2:-}" ] && export PARLEY_CRASH_SEED="$2"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-if PARLEY_CRASH_CYCLES="$cycles" RUST_BACKTRACE=0 cargo test -q -p parley-sync --test crash -- \
-  --nocapture kill_nine >"$log" 2>&1; then
+if PARLEY_CRASH_CYCLES="$cycles" RUST_BACKTRACE=0 cargo test -q -p parley-sync --test it -- \
+  --nocapture crash::kill_nine >"$log" 2>&1; then
   grep -E "crash test:|test result" "$log"
 else
   # The whole failure: the check, the reply's history, the seed to replay.

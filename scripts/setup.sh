@@ -20,7 +20,7 @@ packages=(
 )
 if [ "$want_tests" = 1 ]; then
   packages+=(xvfb webkit2gtk-driver dbus dbus-x11 dunst libnotify-bin imagemagick python3-venv)
-  # Real mail servers for the email channel tests (crates/parley-channels/tests/email*.rs).
+  # Real mail servers for the email channel tests (crates/parley-channels/tests/it/email*.rs).
   packages+=(dovecot-imapd python3-aiosmtpd openssl)
 fi
 missing=()

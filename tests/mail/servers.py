@@ -1,6 +1,6 @@
 """Dovecot + the SMTP sink for the end-to-end tests and the benchmark, in Python.
 
-The same set-up as the Rust harness (crates/parley-channels/tests/email_harness/mod.rs): one
+The same set-up as the Rust harness (crates/parley-channels/tests/it/email_harness.rs): one
 temporary directory, tests/mail/dovecot.conf.in filled in, a throw-away CA made with openssl,
 free ports on 127.0.0.1, mail stored as a non-root user (`parleymail`, created if missing) when
 run as root. `MailServers().start()`; `.stop()` removes everything.

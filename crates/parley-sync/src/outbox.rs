@@ -131,12 +131,13 @@
 //! the window saves its own unsaved text first, and `refresh` adopts a changed stored draft unless a
 //! save of its own crossed the read; text typed meanwhile stays, after the reply's.
 //!
-//! **Robustness, tested**: `parley-store/tests/outbox_machine.rs` (each re-check reason; the agent's
-//! decisions; a proptest that drives random operations against a model of this table and checks that
-//! the store accepts exactly the legal moves and loses nothing); `parley-sync/tests/crash.rs`
-//! (kill -9 of a harness process while it drafts, queues and flushes against the fake Telegram,
-//! 20 cycles in CI, `bench/crash_soak.sh N` for more: `integrity_check`, no committed draft or reply
-//! lost, each reply received at most once); `tests/e2e/test_offline.py` (the real window).
+//! **Robustness, tested**: `parley-store/tests/it/outbox_machine.rs` (each re-check reason; the
+//! agent's decisions; a proptest that drives random operations against a model of this table and
+//! checks that the store accepts exactly the legal moves and loses nothing);
+//! `parley-sync/tests/it/crash.rs` (kill -9 of a harness process while it drafts, queues and
+//! flushes against the fake Telegram, 20 cycles in CI, `bench/crash_soak.sh N` for more:
+//! `integrity_check`, no committed draft or reply lost, each reply received at most once);
+//! `tests/e2e/test_offline.py` (the real window).
 //!
 //! **Reconciliation.** The dispatcher asks `Channel::reconcile(message, queued_at)` about each
 //! uncertain reply of its account (those recovered from `sending` at start-up included), at most once

@@ -2,7 +2,7 @@
 //! place for what several of them share (the mail harness, the email store helpers).
 
 mod common;
-#[path = "../../../parley-channels/tests/email_harness/mod.rs"]
+#[path = "../../../parley-channels/tests/it/email_harness.rs"]
 mod email_harness;
 mod email_store;
 

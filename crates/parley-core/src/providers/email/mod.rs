@@ -90,10 +90,10 @@
 //!   gone, where it merges with the outbox's message by Message-ID as before; a removed pending copy
 //!   was never stored, so its expunge marks nothing "deleted from the mailbox". Someone deleting the
 //!   copy from Sent by hand in another client is read as "not sent". Tested:
-//!   `parley-channels/tests/email.rs` (each SMTP outcome against Dovecot + the sink),
-//!   `parley-core/tests/email.rs` (a lost answer stays uncertain through the dispatcher and is
-//!   delivered once), `parley-core/tests/email_expunge.rs` (pending copies are not messages, with
-//!   and without QRESYNC). In-Reply-To/References come from the
+//!   `parley-channels/tests/it/email.rs` (each SMTP outcome against Dovecot + the sink),
+//!   `parley-core/tests/it/email.rs` (a lost answer stays uncertain through the dispatcher and is
+//!   delivered once), `parley-core/tests/it/email_expunge.rs` (pending copies are not messages,
+//!   with and without QRESYNC). In-Reply-To/References come from the
 //!   thread (the adapter's thread index, else the server).
 //! - **Display**: `messages.subject` and `messages.quoted_text` (migration 5). The conversation
 //!   shows the subject, the text with quoted history folded, and "Show quoted text".
@@ -129,7 +129,7 @@
 //!   handler validates the URL again (`validate_link`), opens it with the system and answers 204, so
 //!   the frame stays on the mail (the window restores the `srcdoc` should it ever not).
 //!   "Show plain text" switches to the text rendition. Tested: `parse.rs` unit tests (placeholders cannot be forged, cid/remote resolution, styles kept through both cleanings), `css.rs` unit tests (hostile CSS: `url(javascript:)`, `expression()`, escapes, comments, overlays, huge values; kept styles),
-//!   `parley-store/tests/html.rs`, `parley-core/tests/media.rs` (fetcher against a local server:
+//!   `parley-store/tests/it/html.rs`, `parley-core/tests/it/media.rs` (fetcher against a local server:
 //!   image, non-image, oversize, redirect to 169.254.169.254, local names), `tests/e2e/test_media.py`
 //!   (a hostile mail in Dovecot: no script runs, its inline colour is kept and its `position: fixed` and remote background are not, 0 requests before "Load images", ≥ 1 after). Mail
 //!   synced before migration 9 shows its text rendition until its conversation is opened while the

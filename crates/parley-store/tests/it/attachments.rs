@@ -2,46 +2,16 @@
 //! same transaction, a reply is split into ordered items where the channel sends one file per
 //! call, and discarding or unstaging says which files are no longer anyone's.
 
+use crate::common::{bot_account, inbound};
 use parley_domain::*;
 use parley_store::*;
 use std::path::PathBuf;
 
-fn person(id: &str) -> RemotePerson {
-    RemotePerson {
-        remote_id: id.into(),
-        display_name: format!("Customer {id}"),
-        handle: None,
-    }
-}
-
 fn setup(path: &std::path::Path) -> (Store, AccountId, ThreadId) {
     let mut s = Store::open(path).expect("open");
-    let a = s
-        .insert_account(
-            &NewAccount {
-                channel: ChannelKind::Telegram,
-                name: "Bot".into(),
-                handle: None,
-                external_id: "1".into(),
-                is_demo: false,
-            },
-            1,
-        )
-        .expect("account");
+    let a = bot_account(&mut s);
     let batch = IngestBatch {
-        messages: vec![IncomingMessage {
-            remote_thread_id: "c1".into(),
-            remote_id: "c1:1".into(),
-            direction: Direction::Inbound,
-            sender: person("c1"),
-            customer: person("c1"),
-            text: "hello".into(),
-            attachments: vec![],
-            sent_at: 10,
-            reply_to_remote_id: None,
-            subject: None,
-            quoted_text: None,
-        }],
+        messages: vec![inbound("c1", "c1:1", "c1", "hello", 10)],
         ..Default::default()
     };
     s.apply_batch(a, &batch, None, 10).expect("ingest");

@@ -1,10 +1,8 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{call, client, fake};
+use crate::common::{call, client, fake};
 use parley_sim::Fault;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

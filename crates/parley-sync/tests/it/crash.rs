@@ -212,7 +212,12 @@ fn run_child(
         if drain { "drain" } else { "run" }
     );
     Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash::crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, spec)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

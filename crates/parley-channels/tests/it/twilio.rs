@@ -8,18 +8,13 @@ use parley_sim::twilio::{
     TEST_WHATSAPP_NUMBER,
 };
 use std::collections::{BTreeMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::common::now;
 
 const DAY: i64 = 86_400;
 const ANNA: &str = "+14155550101";
 const WA_ANNA: &str = "whatsapp:+14155550101";
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
 
 fn wa_number() -> String {
     format!("whatsapp:{TEST_WHATSAPP_NUMBER}")

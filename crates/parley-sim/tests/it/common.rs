@@ -1,6 +1,7 @@
-#![allow(dead_code)]
+//! Helpers the simulator's tests share: a fake Bot API, an HTTP client, a Bot API call, the
+//! clock.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use reqwest::StatusCode;
@@ -39,4 +40,12 @@ pub fn update_ids(envelope: &Value) -> Vec<i64> {
         .iter()
         .map(|u| u["update_id"].as_i64().expect("update_id"))
         .collect()
+}
+
+/// Now, in Unix seconds (what the fakes take for message times).
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
 }

@@ -5,14 +5,9 @@ use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
+use crate::common::now;
 
 /// A form as curl would build it: text fields, then one file.
 fn form(fields: &[(&str, &str)], file: (&str, &str, &str, &[u8])) -> (String, Vec<u8>) {

@@ -2,38 +2,15 @@
 //! model-based property test (random operations against a model of the machine: every move
 //! the store allows is legal, every move it refuses is illegal, and no reply is lost).
 
+use crate::common::{bot_account, inbound};
 use parley_domain::*;
 use parley_store::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-fn person(id: &str) -> RemotePerson {
-    RemotePerson {
-        remote_id: id.into(),
-        display_name: format!("Customer {id}"),
-        handle: None,
-    }
-}
-
-fn inbound(chat: &str, id: &str, text: &str, at: Millis) -> IncomingMessage {
-    IncomingMessage {
-        remote_thread_id: chat.into(),
-        remote_id: id.into(),
-        direction: Direction::Inbound,
-        sender: person(chat),
-        customer: person(chat),
-        text: text.into(),
-        attachments: vec![],
-        sent_at: at,
-        reply_to_remote_id: None,
-        subject: None,
-        quoted_text: None,
-    }
-}
-
 fn write(s: &mut Store, a: AccountId, chat: &str, id: &str, at: Millis) {
     let batch = IngestBatch {
-        messages: vec![inbound(chat, id, "hello", at)],
+        messages: vec![inbound(chat, id, chat, "hello", at)],
         edits: vec![],
         ..Default::default()
     };
@@ -43,18 +20,7 @@ fn write(s: &mut Store, a: AccountId, chat: &str, id: &str, at: Millis) {
 /// A store with one account and `chats` threads, each opened by one customer message.
 fn setup(chats: usize) -> (Store, AccountId, Vec<ThreadId>) {
     let mut s = Store::open_in_memory().expect("open");
-    let a = s
-        .insert_account(
-            &NewAccount {
-                channel: ChannelKind::Telegram,
-                name: "Bot".into(),
-                handle: None,
-                external_id: "1".into(),
-                is_demo: false,
-            },
-            1,
-        )
-        .expect("account");
+    let a = bot_account(&mut s);
     let mut threads = Vec::new();
     for c in 0..chats {
         let chat = format!("c{c}");

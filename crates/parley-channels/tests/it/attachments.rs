@@ -9,17 +9,12 @@ use parley_domain::{AttachmentKind, ChannelKind, Direction};
 use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::common::now;
 
 const HOUR: i64 = 3600;
 const MB: u64 = 1024 * 1024;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
 
 /// Bytes that would break a careless multipart encoder: CR LF, dashes, NUL, high bytes.
 fn tricky_bytes(n: usize) -> Vec<u8> {

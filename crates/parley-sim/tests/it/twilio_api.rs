@@ -1,7 +1,9 @@
 //! The fake Twilio API on the wire: auth, list envelope and paging, DateSent filters, send rules,
 //! media, the control API, faults and the state file.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::common::now;
 
 use parley_sim::twilio::{
     FakeTwilio, FakeTwilioConfig, InboundMedia, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER,
@@ -11,13 +13,6 @@ use serde_json::{Value, json};
 
 const DAY: i64 = 86_400;
 const ANNA: &str = "+14155550101";
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()

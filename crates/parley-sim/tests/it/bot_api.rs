@@ -1,10 +1,9 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common;
 use common::{call, client, fake, update_ids};
 use parley_sim::{FakeTelegram, FakeTelegramConfig, InboundContent};
 use reqwest::StatusCode;

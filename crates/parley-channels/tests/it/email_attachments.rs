@@ -3,9 +3,7 @@
 //! non-ASCII names encoded), the bytes intact at the sink, and the same copy in Sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod email_harness;
-
-use email_harness::*;
+use crate::email_harness::*;
 use mail_parser::{MessageParser, MimeHeaders};
 use parley_channels::email::*;
 use parley_channels::{Channel, ChannelError, OutgoingFile, OutgoingMessage};

@@ -1,10 +1,8 @@
 //! The email channel against a real Dovecot and a real SMTP server (aiosmtpd), started by the
-//! harness on 127.0.0.1 (see email_harness/ and tests/mail/).
+//! harness on 127.0.0.1 (see email_harness.rs and tests/mail/).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod email_harness;
-
-use email_harness::*;
+use crate::email_harness::*;
 use parley_channels::email::*;
 use parley_channels::{Channel, ChannelError, Fetched, OutgoingMessage, Reconciled};
 use parley_domain::{Direction, IncomingMessage};

@@ -5,8 +5,8 @@
 use parley_domain::*;
 use parley_store::{Begin, IngestOutcome, Recheck, Store, StoredFile, ThreadMerge};
 
-mod common;
-use common::{account, parents};
+use crate::common;
+use common::{account, parents, thread_of};
 
 /// A mail whose adapter proposed `thread` (the root it saw in References).
 fn mail(id: &str, thread: &str, at: Millis) -> IncomingMessage {
@@ -37,19 +37,6 @@ fn page(s: &mut Store, a: AccountId, mails: &[(&str, &str, Millis, &[&str])]) ->
 
 fn threads(s: &Store) -> Vec<ThreadSummary> {
     s.list_threads(None, 100).expect("threads").threads
-}
-
-fn thread_of(s: &Store, remote_id: &str) -> ThreadId {
-    for t in threads(s) {
-        let msgs = s.messages(t.id, None, 100).expect("messages").messages;
-        if msgs
-            .iter()
-            .any(|m| m.text == format!("text of {remote_id}"))
-        {
-            return t.id;
-        }
-    }
-    panic!("{remote_id} is not stored");
 }
 
 fn texts(s: &Store, t: ThreadId) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! The store's integration tests, on in-memory or temporary databases only.
 
+use crate::common::inbound;
 use parley_domain::*;
 use parley_store::*;
 use proptest::prelude::*;
@@ -24,24 +25,6 @@ fn person(id: &str, name: &str) -> RemotePerson {
         remote_id: id.into(),
         display_name: name.into(),
         handle: None,
-    }
-}
-
-/// An inbound message from customer `cust` in thread `chat`.
-fn inbound(chat: &str, id: &str, cust: &str, text: &str, at: Millis) -> IncomingMessage {
-    let p = person(cust, &format!("Customer {cust}"));
-    IncomingMessage {
-        remote_thread_id: chat.into(),
-        remote_id: id.into(),
-        direction: Direction::Inbound,
-        sender: p.clone(),
-        customer: p,
-        text: text.into(),
-        attachments: vec![],
-        sent_at: at,
-        reply_to_remote_id: None,
-        subject: None,
-        quoted_text: None,
     }
 }
 

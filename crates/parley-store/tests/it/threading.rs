@@ -4,8 +4,8 @@
 use parley_domain::*;
 use parley_store::Store;
 
-mod common;
-use common::parents;
+use crate::common;
+use common::{parents, thread_of};
 
 fn account(s: &mut Store, external_id: &str) -> AccountId {
     common::account(s, ChannelKind::Email, external_id)
@@ -15,20 +15,6 @@ fn account(s: &mut Store, external_id: &str) -> AccountId {
 /// has not seen the parent since start-up).
 fn mail(id: &str, from: &str, at: Millis) -> IncomingMessage {
     common::mail(id, id, (from, from), at)
-}
-
-fn thread_of(s: &Store, remote_id: &str) -> ThreadId {
-    let page = s.list_threads(None, 100).expect("threads");
-    for t in page.threads {
-        let msgs = s.messages(t.id, None, 100).expect("messages").messages;
-        if msgs
-            .iter()
-            .any(|m| m.text == format!("text of {remote_id}"))
-        {
-            return t.id;
-        }
-    }
-    panic!("{remote_id} is not stored");
 }
 
 fn thread_count(s: &Store) -> usize {

@@ -2,9 +2,7 @@
 //! hostile HTML. Nothing may crash; text has no markup; the kept HTML is safe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod email_harness;
-
-use email_harness::*;
+use crate::email_harness::*;
 use parley_channels::Channel;
 use parley_channels::email::*;
 use parley_domain::AttachmentKind;

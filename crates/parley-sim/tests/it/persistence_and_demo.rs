@@ -1,11 +1,9 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{call, update_ids};
+use crate::common::{call, update_ids};
 use parley_sim::demo::demo_fake_config;
 use parley_sim::{DemoConfig, DemoWorld, FakeTelegram, FakeTelegramConfig};
 use serde_json::json;

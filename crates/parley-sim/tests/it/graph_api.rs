@@ -5,21 +5,8 @@ use parley_sim::graph::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client builds")
-}
+use crate::common::{client, now};
 
 async fn get(url: &str) -> (StatusCode, Value) {
     let r = client().get(url).send().await.expect("request");

@@ -10,16 +10,11 @@ use parley_sim::graph::{
     BOT_APP_ID, FakeGraph, FakeGraphConfig, Fault, InboundAttachment, Person, Platform,
 };
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+
+use crate::common::now;
 
 const HOUR: i64 = 3600;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
 
 async fn fake() -> FakeGraph {
     FakeGraph::start(FakeGraphConfig::default())
