@@ -5,6 +5,7 @@
 //! when the committed file is stale.
 
 pub mod bindings;
+mod clock;
 pub mod commands;
 mod dto;
 mod error;
@@ -14,6 +15,7 @@ mod kinds;
 mod prefs;
 mod workflow;
 
+pub use clock::{Clock, SystemClock};
 pub use commands::COMMANDS;
 pub use dto::*;
 pub use error::*;

@@ -3,7 +3,6 @@
 
 mod account;
 mod backoff;
-mod clock;
 mod connectivity;
 mod db;
 mod handle;
@@ -12,8 +11,9 @@ mod runner;
 
 pub use account::CURSOR_KEY;
 pub use backoff::Backoff;
-pub use clock::{Clock, SystemClock};
 pub use connectivity::Connectivity;
 pub use db::Db;
 pub use handle::SyncHandle;
+/// The clock lives in parley-domain, so the channel adapters below this crate read the same one.
+pub use parley_domain::{Clock, SystemClock};
 pub use runner::{AccountRunner, EngineEvent, LONG_POLL};

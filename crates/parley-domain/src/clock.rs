@@ -1,4 +1,4 @@
-use parley_domain::Millis;
+use crate::Millis;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Wall-clock time, injected so reply windows, retries and quiet hours can be tested.
