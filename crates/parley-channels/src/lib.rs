@@ -7,6 +7,7 @@
 pub mod email;
 mod error;
 pub mod graph;
+mod http;
 mod multipart;
 pub mod telegram;
 pub mod twilio;

@@ -23,6 +23,7 @@ mod wire;
 
 pub use budget::RateBudget;
 
+use crate::http::{self, Effect, Provider};
 use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
 use async_trait::async_trait;
 use parley_domain::{
@@ -36,7 +37,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
-use wire::Effect;
+
+const API: Provider = Provider("Facebook");
 
 /// Where the real Graph API lives; tests and the demo point the adapter elsewhere.
 pub const DEFAULT_API_BASE: &str = "https://graph.facebook.com";
@@ -294,13 +296,7 @@ impl std::fmt::Debug for GraphChannel {
 
 impl GraphChannel {
     pub fn new(cfg: GraphConfig) -> Result<Self, ChannelError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("Parley/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                ChannelError::Transient(format!("could not set up HTTP: {}", e.without_url()))
-            })?;
+        let http = http::client()?;
         let budget = RateBudget::shared(
             &format!("{}|{}", cfg.api_base, cfg.page_id),
             cfg.budget_calls,
@@ -403,18 +399,13 @@ impl GraphChannel {
             Payload::None => {}
             Payload::Json(body) => request = request.json(body),
             Payload::Form(content_type, bytes) => {
-                // An upload takes longer than a text: allow for a slow uplink.
-                let extra = Duration::from_secs(bytes.len() as u64 / (256 * 1024));
                 request = request
-                    .timeout(self.cfg.call_timeout + extra)
+                    .timeout(http::upload_timeout(self.cfg.call_timeout, bytes.len()))
                     .header(reqwest::header::CONTENT_TYPE, content_type)
                     .body(bytes);
             }
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| request_error(what, e, effect))?;
+        let response = API.send(request, what, effect).await?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -430,19 +421,9 @@ impl GraphChannel {
         if let Some(p) = usage.percent {
             self.budget.note_usage(p);
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| request_error(what, e, effect))?;
+        let bytes = API.body(response, what, effect).await?;
         if status == 200 {
-            return serde_json::from_slice(&bytes).map_err(|e| match effect {
-                Effect::Read => ChannelError::Malformed(format!(
-                    "Facebook's answer to {what} could not be read ({e})"
-                )),
-                Effect::Write => ChannelError::Uncertain(format!(
-                    "Facebook's answer to {what} could not be read ({e}). The message may have been sent; Parley will not send it again by itself."
-                )),
-            });
+            return API.json(&bytes, what, effect);
         }
         Err(wire::map_error(status, &bytes, usage, what, effect))
     }
@@ -475,7 +456,7 @@ impl GraphChannel {
                 "the Page lookup",
             )
             .await?;
-        decode(v, "the Page lookup")
+        API.decode(v, "the Page lookup", Effect::Read)
     }
 
     async fn me(&self) -> Result<Me, ChannelError> {
@@ -538,7 +519,7 @@ impl GraphChannel {
             Err(ChannelError::Rejected { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let token: wire::DebugToken = decode(v, "the token check")?;
+        let token: wire::DebugToken = API.decode(v, "the token check", Effect::Read)?;
         if !token.data.is_valid {
             return Err(ChannelError::Unauthorized(
                 "Facebook says this Page access token is no longer valid. Generate a new Page access token and enter it again.".into(),
@@ -601,7 +582,8 @@ impl GraphChannel {
                 )
                 .await?;
             calls += 1;
-            let page: wire::Page<wire::Conversation> = decode(v, "the conversation list")?;
+            let page: wire::Page<wire::Conversation> =
+                API.decode(v, "the conversation list", Effect::Read)?;
             if walk.after.is_none() {
                 walk.mark = page
                     .data
@@ -722,7 +704,7 @@ impl GraphChannel {
             };
             let v = self.get(&url, &[], "a conversation's messages").await?;
             calls += 1;
-            current = Some(decode(v, "a conversation's messages")?);
+            current = Some(API.decode(v, "a conversation's messages", Effect::Read)?);
         }
         if instagram && !hit_known && seen >= INSTAGRAM_HISTORY_LIMIT {
             // Older messages exist (or may) but Meta will not show them: say so, not an error.
@@ -781,11 +763,7 @@ impl GraphChannel {
                 Effect::Write,
             )
             .await?;
-        let sent: wire::SendResult = serde_json::from_value(v).map_err(|e| {
-            ChannelError::Uncertain(format!(
-                "Facebook's answer to the message could not be read ({e}). It may have been sent; Parley will not send it again by itself."
-            ))
-        })?;
+        let sent: wire::SendResult = API.decode(v, "the message", Effect::Write)?;
         Ok(SendReceipt {
             remote_id: sent.message_id,
             // The Send API gives no time; the fetch later brings Meta's created_time.
@@ -852,11 +830,7 @@ impl GraphChannel {
                 Effect::Write,
             )
             .await?;
-        let sent: wire::SendResult = serde_json::from_value(v).map_err(|e| {
-            ChannelError::Uncertain(format!(
-                "Facebook's answer to the attachment could not be read ({e}). It may have been sent; Parley will not send it again by itself."
-            ))
-        })?;
+        let sent: wire::SendResult = API.decode(v, "the attachment", Effect::Write)?;
         Ok(SendReceipt {
             remote_id: sent.message_id,
             sent_at: now_millis(),
@@ -901,7 +875,8 @@ impl GraphChannel {
                 "a conversation's messages",
             )
             .await?;
-        let mut page: wire::Page<wire::Message> = decode(v, "a conversation's messages")?;
+        let mut page: wire::Page<wire::Message> =
+            API.decode(v, "a conversation's messages", Effect::Read)?;
         let mut found: Option<SendReceipt> = None;
         let mut seen = 0;
         for _ in 0..RECONCILE_PAGES {
@@ -933,7 +908,7 @@ impl GraphChannel {
                 return Ok(found.map_or(Reconciled::NotSent, Reconciled::Sent));
             };
             let v = self.get(&url, &[], "a conversation's messages").await?;
-            page = decode(v, "a conversation's messages")?;
+            page = API.decode(v, "a conversation's messages", Effect::Read)?;
         }
         Ok(found.map_or(Reconciled::Unknown, Reconciled::Sent))
     }
@@ -1087,29 +1062,6 @@ fn normalise_text(text: &str) -> String {
     text.replace("\r\n", "\n").trim().to_owned()
 }
 
-fn decode<T: serde::de::DeserializeOwned>(v: Value, what: &str) -> Result<T, ChannelError> {
-    serde_json::from_value(v).map_err(|e| {
-        ChannelError::Malformed(format!(
-            "Facebook's answer to {what} had an unexpected shape ({e})"
-        ))
-    })
-}
-
-fn request_error(what: &str, e: reqwest::Error, effect: Effect) -> ChannelError {
-    let e = e.without_url();
-    if e.is_connect() || e.is_builder() {
-        return ChannelError::Transient(format!(
-            "Could not reach Facebook ({what}): {e}. Check the network connection."
-        ));
-    }
-    match effect {
-        Effect::Read => ChannelError::Transient(format!("Facebook did not answer {what}: {e}")),
-        Effect::Write => ChannelError::Uncertain(format!(
-            "The connection to Facebook broke before it confirmed the message ({e}). It may have been sent; Parley will not send it again by itself."
-        )),
-    }
-}
-
 #[async_trait]
 impl Channel for GraphChannel {
     fn kind(&self) -> ChannelKind {
@@ -1224,7 +1176,7 @@ impl Channel for GraphChannel {
                 "the attachment lookup",
             )
             .await?;
-        let m: wire::Message = decode(v, "the attachment lookup")?;
+        let m: wire::Message = API.decode(v, "the attachment lookup", Effect::Read)?;
         let attachments = m.attachments.map(|p| p.data).unwrap_or_default();
         let found = attachments.iter().enumerate().find(|(i, a)| {
             a.id.as_deref() == Some(attachment_id) || format!("#{i}") == attachment_id
@@ -1245,25 +1197,8 @@ impl Channel for GraphChannel {
             });
         };
         // Meta's CDN links are signed; the Page token is not sent there.
-        let response = self
-            .http
-            .get(url)
-            .timeout(Duration::from_secs(120))
-            .send()
-            .await
-            .map_err(|e| request_error("the file download", e, Effect::Read))?;
-        if !response.status().is_success() {
-            return Err(ChannelError::Transient(format!(
-                "Facebook answered {} to the file download.",
-                response.status()
-            )));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| request_error("the file download", e, Effect::Read))?;
         Ok(Downloaded {
-            bytes: bytes.to_vec(),
+            bytes: API.download(&self.http, url).await?,
             file_name: a.name.clone(),
         })
     }

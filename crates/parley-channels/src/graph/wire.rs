@@ -1,6 +1,7 @@
 //! Graph's JSON, its error envelope, and the mapping to Parley's types. Private to the adapter.
 
 use crate::ChannelError;
+use crate::http::Effect;
 use parley_domain::{Attachment, AttachmentKind, Direction, IncomingMessage, Millis, RemotePerson};
 use serde::Deserialize;
 use serde_json::Value;
@@ -218,14 +219,6 @@ fn parse_iso(s: &str) -> Option<Millis> {
 }
 
 // ---- errors ----
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Effect {
-    /// Reading: a lost answer changes nothing at Meta.
-    Read,
-    /// Sending: a lost answer may hide a message that did go out.
-    Write,
-}
 
 /// Usage reported in `X-App-Usage` / `X-Business-Use-Case-Usage`: the highest percentage and the
 /// wait Meta estimates before access returns.

@@ -8,12 +8,15 @@
 
 mod wire;
 
+use crate::http::{self, Effect, Provider};
 use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt};
 use async_trait::async_trait;
 use parley_domain::{AccountIdentity, ChannelKind};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+const API: Provider = Provider("Telegram");
 
 /// Where the real Bot API lives; tests and the demo point the adapter elsewhere.
 pub const DEFAULT_API_BASE: &str = "https://api.telegram.org";
@@ -66,25 +69,10 @@ pub fn token_looks_valid(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Effect {
-    /// Reading: a lost answer changes nothing at Telegram.
-    Read,
-    /// Writing: a lost answer may hide a message that did go out.
-    Write,
-}
-
 impl TelegramChannel {
     pub fn new(api_base: &str, token: &str) -> Result<Self, ChannelError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("Parley/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                ChannelError::Transient(format!("could not set up HTTP: {}", e.without_url()))
-            })?;
         Ok(Self {
-            http,
+            http: http::client()?,
             api_base: api_base.trim_end_matches('/').to_string(),
             token: token.to_string(),
             call_timeout: CALL_TIMEOUT,
@@ -107,22 +95,15 @@ impl TelegramChannel {
     ) -> Result<T, ChannelError> {
         let (content_type, body) = form.finish();
         let url = format!("{}/bot{}/{}", self.api_base, self.token, method);
-        // An upload takes longer than a text: allow for a slow uplink.
-        let timeout = self.call_timeout + Duration::from_secs(body.len() as u64 / (256 * 1024));
-        let response = self
+        let request = self
             .http
             .post(url)
-            .timeout(timeout)
+            .timeout(http::upload_timeout(self.call_timeout, body.len()))
             .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| request_error(method, e, Effect::Write))?;
+            .body(body);
+        let response = API.send(request, method, Effect::Write).await?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| request_error(method, e, Effect::Write))?;
+        let body = API.body(response, method, Effect::Write).await?;
         if status.as_u16() == 413 {
             return Err(ChannelError::Rejected {
                 code: 413,
@@ -130,12 +111,7 @@ impl TelegramChannel {
                     .into(),
             });
         }
-        wire::decode::<T>(method, status.as_u16(), &body).map_err(|e| match e {
-            ChannelError::Malformed(m) => ChannelError::Uncertain(format!(
-                "{m}. The file may have been sent; Parley will not send it again by itself."
-            )),
-            e => e,
-        })
+        wire::decode::<T>(method, status.as_u16(), &body, Effect::Write)
     }
 
     /// One file: sendPhoto for a photo Telegram will show inline (JPEG, PNG or WebP up to
@@ -182,42 +158,11 @@ impl TelegramChannel {
         effect: Effect,
     ) -> Result<T, ChannelError> {
         let url = format!("{}/bot{}/{}", self.api_base, self.token, method);
-        let response = self
-            .http
-            .post(url)
-            .timeout(timeout)
-            .json(params)
-            .send()
-            .await
-            .map_err(|e| request_error(method, e, effect))?;
+        let request = self.http.post(url).timeout(timeout).json(params);
+        let response = API.send(request, method, effect).await?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| request_error(method, e, effect))?;
-        wire::decode::<T>(method, status.as_u16(), &body).map_err(|e| match (e, effect) {
-            // Telegram acted (200) but we cannot read what it said.
-            (ChannelError::Malformed(m), Effect::Write) => ChannelError::Uncertain(format!(
-                "{m}. The message may have been sent; Parley will not send it again by itself."
-            )),
-            (e, _) => e,
-        })
-    }
-}
-
-fn request_error(method: &str, e: reqwest::Error, effect: Effect) -> ChannelError {
-    let e = e.without_url();
-    if e.is_connect() || e.is_builder() {
-        return ChannelError::Transient(format!(
-            "Could not reach Telegram ({method}): {e}. Check the network connection."
-        ));
-    }
-    match effect {
-        Effect::Read => ChannelError::Transient(format!("Telegram did not answer {method}: {e}")),
-        Effect::Write => ChannelError::Uncertain(format!(
-            "The connection to Telegram broke before it confirmed the message ({e}). It may have \
-             been sent; Parley will not send it again by itself."
-        )),
+        let body = API.body(response, method, effect).await?;
+        wire::decode::<T>(method, status.as_u16(), &body, effect)
     }
 }
 
@@ -325,27 +270,8 @@ impl Channel for TelegramChannel {
             });
         };
         let url = format!("{}/file/bot{}/{}", self.api_base, self.token, path);
-        let response = self
-            .http
-            .get(url)
-            .timeout(Duration::from_secs(120))
-            .send()
-            .await
-            .map_err(|e| request_error("file download", e, Effect::Read))?;
-        if !response.status().is_success() {
-            return Err(ChannelError::Transient(format!(
-                "Telegram answered {} to the file download.",
-                response.status()
-            )));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| request_error("file download", e, Effect::Read))?;
+        let bytes = API.download(&self.http, &url).await?;
         let file_name = path.rsplit('/').next().map(str::to_string);
-        Ok(Downloaded {
-            bytes: bytes.to_vec(),
-            file_name,
-        })
+        Ok(Downloaded { bytes, file_name })
     }
 }

@@ -1,6 +1,8 @@
 //! Telegram's JSON, and its mapping to Parley's provider-neutral types. Private to the adapter.
 
+use super::API;
 use crate::ChannelError;
+use crate::http::Effect;
 use parley_domain::{
     Attachment, AttachmentKind, Direction, IncomingMessage, IngestBatch, MessageEdit, RemotePerson,
 };
@@ -155,11 +157,13 @@ pub(super) fn message_id_of(remote_id: &str) -> Option<i64> {
     remote_id.rsplit_once(':').and_then(|(_, m)| m.parse().ok())
 }
 
-/// Reads an answer, mapping Telegram's documented failures to [`ChannelError`].
+/// Reads an answer, mapping Telegram's documented failures to [`ChannelError`]. An unreadable
+/// answer of 200 (Telegram acted) is uncertain for a write.
 pub(super) fn decode<T: DeserializeOwned>(
     method: &str,
     status: u16,
     body: &[u8],
+    effect: Effect,
 ) -> Result<T, ChannelError> {
     let envelope: Envelope<T> = match serde_json::from_slice(body) {
         Ok(e) => e,
@@ -169,18 +173,16 @@ pub(super) fn decode<T: DeserializeOwned>(
                     "Telegram is having trouble (HTTP {status} on {method}); Parley will try again."
                 ))
             } else if status == 200 {
-                ChannelError::Malformed(format!(
-                    "Telegram's answer to {method} could not be read ({err})"
-                ))
+                API.unreadable(method, effect, format_args!("could not be read ({err})"))
             } else {
                 status_error(method, status, None, None)
             });
         }
     };
     if envelope.ok {
-        return envelope.result.ok_or_else(|| {
-            ChannelError::Malformed(format!("Telegram's answer to {method} had no result"))
-        });
+        return envelope
+            .result
+            .ok_or_else(|| API.unreadable(method, effect, "had no result"));
     }
     let code = envelope.error_code.unwrap_or(i64::from(status));
     let retry = envelope.parameters.and_then(|p| p.retry_after);
@@ -514,25 +516,32 @@ mod tests {
             "getMe",
             401,
             br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+            Effect::Read,
         )
         .expect_err("401");
         assert!(matches!(e, ChannelError::Unauthorized(_)));
         let e = decode::<User>(
             "getUpdates",
             429,
-            br#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}"#,
+            br#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}"#, Effect::Read
         )
         .expect_err("429");
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
-        let e = decode::<User>("getUpdates", 502, b"<html>Bad Gateway</html>").expect_err("502");
+        let e = decode::<User>("getUpdates", 502, b"<html>Bad Gateway</html>", Effect::Read)
+            .expect_err("502");
         assert!(matches!(e, ChannelError::Transient(_)));
-        let e = decode::<User>("getMe", 200, br#"{"ok":true,"result":{"id":1,"#)
-            .expect_err("truncated");
+        let e = decode::<User>(
+            "getMe",
+            200,
+            br#"{"ok":true,"result":{"id":1,"#,
+            Effect::Read,
+        )
+        .expect_err("truncated");
         assert!(matches!(e, ChannelError::Malformed(_)));
         let e = decode::<User>(
             "sendMessage",
             403,
-            br#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+            br#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#, Effect::Write
         )
         .expect_err("403");
         assert!(e.to_string().contains("blocked"));

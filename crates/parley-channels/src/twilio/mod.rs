@@ -23,6 +23,7 @@
 
 mod wire;
 
+use crate::http::{self, Effect, Provider};
 use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
 use async_trait::async_trait;
 use parley_domain::{
@@ -35,7 +36,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
-use wire::Effect;
+
+const API: Provider = Provider("Twilio");
 
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
 pub const DEFAULT_MESSAGING_BASE: &str = "https://messaging.twilio.com";
@@ -331,15 +333,8 @@ impl std::fmt::Debug for TwilioChannel {
 
 impl TwilioChannel {
     pub fn new(cfg: TwilioConfig) -> Result<Self, ChannelError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("Parley/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                ChannelError::Transient(format!("could not set up HTTP: {}", e.without_url()))
-            })?;
         Ok(Self {
-            http,
+            http: http::client()?,
             cfg,
             last_poll: Mutex::new(None),
             routes: Mutex::new(HashMap::new()),
@@ -394,14 +389,7 @@ impl TwilioChannel {
             .call_bytes(method, url, query, form, what, effect)
             .await?
             .0;
-        serde_json::from_slice(&bytes).map_err(|e| match effect {
-            Effect::Read => {
-                ChannelError::Malformed(format!("Twilio's answer to {what} could not be read ({e})"))
-            }
-            Effect::Write => ChannelError::Uncertain(format!(
-                "Twilio's answer to {what} could not be read ({e}). The message may have been sent; Parley will not send it again by itself."
-            )),
-        })
+        API.json(&bytes, what, effect)
     }
 
     async fn call_bytes(
@@ -427,10 +415,7 @@ impl TwilioChannel {
         if let Some(form) = form {
             request = request.form(form);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| request_error(what, e, effect))?;
+        let response = API.send(request, what, effect).await?;
         let status = response.status().as_u16();
         let header = |name: reqwest::header::HeaderName| {
             response
@@ -443,12 +428,9 @@ impl TwilioChannel {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let content_type = header(reqwest::header::CONTENT_TYPE);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| request_error(what, e, effect))?;
+        let bytes = API.body(response, what, effect).await?;
         if (200..300).contains(&status) {
-            return Ok((bytes.to_vec(), content_type));
+            return Ok((bytes, content_type));
         }
         Err(wire::map_error(status, &bytes, retry_after, what, effect))
     }
@@ -488,7 +470,7 @@ impl TwilioChannel {
                         .await?
                 }
             };
-            let page: wire::MessageList = decode(v, "the message list")?;
+            let page: wire::MessageList = API.decode(v, "the message list", Effect::Read)?;
             let reached = stop_before.is_some_and(|since| {
                 page.messages
                     .last()
@@ -520,7 +502,7 @@ impl TwilioChannel {
                 |u| self.absolute(u),
             );
         let v = self.get(&url, &[], "the media list").await?;
-        let list: wire::MediaList = decode(v, "the media list")?;
+        let list: wire::MediaList = API.decode(v, "the media list", Effect::Read)?;
         Ok(list
             .media_list
             .iter()
@@ -750,11 +732,7 @@ impl TwilioChannel {
             )
             .await?;
         form.clear();
-        let m: wire::Message = serde_json::from_value(v).map_err(|e| {
-            ChannelError::Uncertain(format!(
-                "Twilio's answer to the message could not be read ({e}). It may have been sent; Parley will not send it again by itself."
-            ))
-        })?;
+        let m: wire::Message = API.decode(v, "the message", Effect::Write)?;
         Ok(SendReceipt {
             remote_id: m.sid.clone(),
             sent_at: m.time().unwrap_or_else(now_millis),
@@ -822,7 +800,7 @@ impl TwilioChannel {
         let mut query = vec![("PageSize", "100".to_owned())];
         for _ in 0..MAX_PAGES {
             let v = self.get(&url, &query, "the template list").await?;
-            let list: wire::ContentList = decode(v, "the template list")?;
+            let list: wire::ContentList = API.decode(v, "the template list", Effect::Read)?;
             for c in list.contents {
                 let approved = c
                     .approval_requests
@@ -916,29 +894,6 @@ impl TwilioChannel {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(v: Value, what: &str) -> Result<T, ChannelError> {
-    serde_json::from_value(v).map_err(|e| {
-        ChannelError::Malformed(format!(
-            "Twilio's answer to {what} had an unexpected shape ({e})"
-        ))
-    })
-}
-
-fn request_error(what: &str, e: reqwest::Error, effect: Effect) -> ChannelError {
-    let e = e.without_url();
-    if e.is_connect() || e.is_builder() {
-        return ChannelError::Transient(format!(
-            "Could not reach Twilio ({what}): {e}. Check the network connection."
-        ));
-    }
-    match effect {
-        Effect::Read => ChannelError::Transient(format!("Twilio did not answer {what}: {e}")),
-        Effect::Write => ChannelError::Uncertain(format!(
-            "The connection to Twilio broke before it confirmed the message ({e}). It may have been sent; Parley will not send it again by itself."
-        )),
-    }
-}
-
 #[async_trait]
 impl Channel for TwilioChannel {
     /// Yes: List Messages keeps history: a lost page is read again.
@@ -978,7 +933,7 @@ impl Channel for TwilioChannel {
                 "the account lookup",
             )
             .await?;
-        let account: wire::Account = decode(v, "the account lookup")?;
+        let account: wire::Account = API.decode(v, "the account lookup", Effect::Read)?;
         if let Some(status) = account.status.as_deref()
             && status != "active"
         {
@@ -1012,7 +967,8 @@ impl Channel for TwilioChannel {
                             .await?
                     }
                 };
-                let page: wire::NumberList = decode(v, "the phone number list")?;
+                let page: wire::NumberList =
+                    API.decode(v, "the phone number list", Effect::Read)?;
                 owned.extend(page.incoming_phone_numbers);
                 match page.next_page_uri {
                     Some(uri) => next = Some(uri),
@@ -1044,7 +1000,8 @@ impl Channel for TwilioChannel {
                 .await;
             match senders {
                 Ok(v) => {
-                    let list: wire::SenderList = decode(v, "the WhatsApp sender list")?;
+                    let list: wire::SenderList =
+                        API.decode(v, "the WhatsApp sender list", Effect::Read)?;
                     for n in wa {
                         match list.senders.iter().find(|s| &s.sender_id == n) {
                             None => problems.push(format!(

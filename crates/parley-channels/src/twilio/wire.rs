@@ -1,16 +1,11 @@
 //! Twilio's JSON, its error body, dates, and the mapping to Parley's types. Private to the adapter.
 
 use crate::ChannelError;
+use crate::http::Effect;
 use parley_domain::{AttachmentKind, Millis};
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Effect {
-    Read,
-    Write,
-}
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Account {
