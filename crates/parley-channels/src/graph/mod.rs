@@ -27,15 +27,15 @@ use crate::http::{self, Effect, Provider};
 use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
 use async_trait::async_trait;
 use parley_domain::{
-    AccountIdentity, ChannelKind, IncomingMessage, IngestBatch, Millis, RemotePerson, ReplyWindow,
-    ThreadControlFact, ThreadMeta,
+    AccountIdentity, ChannelKind, Clock, IncomingMessage, IngestBatch, Millis, RemotePerson,
+    ReplyWindow, SystemClock, ThreadControlFact, ThreadMeta,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::time::Instant;
 
 const API: Provider = Provider("Facebook");
@@ -151,12 +151,6 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn now_millis() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// How to reach one Page.
 #[derive(Clone)]
 pub struct GraphConfig {
@@ -173,6 +167,8 @@ pub struct GraphConfig {
     /// The per-Page budget: calls per window.
     pub budget_calls: usize,
     pub budget_window: Duration,
+    /// Where the adapter reads the time (the reply window, a sent reply's time).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for GraphConfig {
@@ -199,11 +195,17 @@ impl GraphConfig {
             call_timeout: CALL_TIMEOUT,
             budget_calls: 2,
             budget_window: Duration::from_secs(1) + budget::GUARD,
+            clock: Arc::new(SystemClock),
         }
     }
 
     pub fn with_api_base(mut self, base: &str) -> Self {
         self.api_base = base.trim_end_matches('/').to_owned();
+        self
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 }
@@ -767,7 +769,7 @@ impl GraphChannel {
         Ok(SendReceipt {
             remote_id: sent.message_id,
             // The Send API gives no time; the fetch later brings Meta's created_time.
-            sent_at: now_millis(),
+            sent_at: self.cfg.clock.now(),
         })
     }
 
@@ -833,7 +835,7 @@ impl GraphChannel {
         let sent: wire::SendResult = API.decode(v, "the attachment", Effect::Write)?;
         Ok(SendReceipt {
             remote_id: sent.message_id,
-            sent_at: now_millis(),
+            sent_at: self.cfg.clock.now(),
         })
     }
 
@@ -1152,7 +1154,7 @@ impl Channel for GraphChannel {
         // HUMAN_AGENT tag (up to 7 days). Otherwise a plain reply: inside the window it is the
         // right one, and outside (only after the agent chose "send anyway") Meta's refusal says why.
         let tag = message.customer_last_wrote_at.and_then(|last| {
-            match window_state(last, now_millis(), self.human_agent_approved()) {
+            match window_state(last, self.cfg.clock.now(), self.human_agent_approved()) {
                 WindowState::HumanAgentOnly { .. } => Some(MessageTag::HumanAgent),
                 _ => None,
             }
@@ -1231,6 +1233,50 @@ impl Channel for GraphChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A clock that says what the test tells it.
+    struct At(Millis);
+
+    impl Clock for At {
+        fn now(&self) -> Millis {
+            self.0
+        }
+    }
+
+    #[tokio::test]
+    async fn the_reply_window_and_the_receipt_read_the_injected_clock() {
+        use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
+        let fake = FakeGraph::start(FakeGraphConfig::default())
+            .await
+            .expect("fake starts");
+        fake.approve_human_agent(true);
+        let person = fake.customer(Platform::Messenger, "Ana", None);
+        let conv = fake.inject_text(&person, "hello").conversation_id;
+        let wrote_at = SystemClock.now();
+        // A day and an hour later by the injected clock: only a person's tagged reply may go.
+        let later = wrote_at + 25 * 3_600_000;
+        let mut cfg = GraphConfig::new(fake.page_id(), fake.page_token(), GraphPlatform::Messenger)
+            .with_api_base(&fake.base_url())
+            .with_clock(Arc::new(At(later)));
+        cfg.human_agent_approved = true;
+        let ch = GraphChannel::new(cfg).expect("client");
+        let receipt = ch
+            .send(&OutgoingMessage {
+                remote_thread_id: conv,
+                customer_remote_id: person.id.clone(),
+                text: "a person answers".into(),
+                customer_last_wrote_at: Some(wrote_at),
+                ..OutgoingMessage::default()
+            })
+            .await
+            .expect("sent");
+        assert_eq!(receipt.sent_at, later);
+        let sent = fake.sent_messages();
+        assert_eq!(
+            sent.last().and_then(|s| s.tag.as_deref()),
+            Some("HUMAN_AGENT")
+        );
+    }
 
     #[test]
     fn window_states() {

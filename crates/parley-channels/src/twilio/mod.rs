@@ -27,14 +27,14 @@ use crate::http::{self, Effect, Provider};
 use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
 use async_trait::async_trait;
 use parley_domain::{
-    AccountIdentity, Attachment, ChannelKind, DeliveryState, Direction, IncomingMessage,
-    IngestBatch, Millis, OptOutChange, RemotePerson, ReplyWindow,
+    AccountIdentity, Attachment, ChannelKind, Clock, DeliveryState, Direction, IncomingMessage,
+    IngestBatch, Millis, OptOutChange, RemotePerson, ReplyWindow, SystemClock,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::time::Instant;
 
 const API: Provider = Provider("Twilio");
@@ -71,12 +71,6 @@ pub fn opt_out_keyword(body: &str) -> Option<bool> {
     } else {
         None
     }
-}
-
-fn now_millis() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn millis(d: Duration) -> i64 {
@@ -123,6 +117,8 @@ pub struct TwilioConfig {
     /// How far back the first sync reads.
     pub initial_history: Duration,
     pub call_timeout: Duration,
+    /// Where the adapter reads the time (how far back a poll asks, a sent reply's fallback time).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for TwilioConfig {
@@ -149,6 +145,7 @@ impl TwilioConfig {
             page_size: 100,
             initial_history: Duration::from_secs(14 * 24 * 3600),
             call_timeout: CALL_TIMEOUT,
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -158,6 +155,11 @@ impl TwilioConfig {
         self.api_base.clone_from(&base);
         self.messaging_base.clone_from(&base);
         self.content_base = base;
+        self
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 }
@@ -569,7 +571,7 @@ impl TwilioChannel {
             .last_poll
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-        let since = cur.since_day(now_millis(), self.cfg.initial_history);
+        let since = cur.since_day(self.cfg.clock.now(), self.cfg.initial_history);
         let day = wire::day_string(since);
         let mut found: Vec<wire::Message> = Vec::new();
         for number in &self.cfg.numbers {
@@ -735,7 +737,7 @@ impl TwilioChannel {
         let m: wire::Message = API.decode(v, "the message", Effect::Write)?;
         Ok(SendReceipt {
             remote_id: m.sid.clone(),
-            sent_at: m.time().unwrap_or_else(now_millis),
+            sent_at: m.time().unwrap_or_else(|| self.cfg.clock.now()),
         })
     }
 

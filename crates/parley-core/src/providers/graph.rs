@@ -233,7 +233,9 @@ impl Parley {
         platform: GraphPlatform,
         human_agent_approved: bool,
     ) -> Result<Arc<GraphChannel>, IpcError> {
-        let mut cfg = GraphConfig::new(page_id, token, platform).with_api_base(&self.graph_api);
+        let mut cfg = GraphConfig::new(page_id, token, platform)
+            .with_api_base(&self.graph_api)
+            .with_clock(self.clock.clone());
         cfg.human_agent_approved = human_agent_approved;
         cfg.poll_interval = POLL_IDLE;
         Ok(Arc::new(GraphChannel::new(cfg).map_err(errors::channel)?))

@@ -156,7 +156,8 @@ impl Parley {
         numbers: &[String],
     ) -> Result<Arc<TwilioChannel>, IpcError> {
         let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
-        let mut cfg = TwilioConfig::new(account_sid, auth_token, &numbers);
+        let mut cfg =
+            TwilioConfig::new(account_sid, auth_token, &numbers).with_clock(self.clock.clone());
         if let Some(base) = &self.twilio_api {
             cfg = cfg.with_base(base);
         }
