@@ -1,6 +1,11 @@
 //! A `multipart/form-data` body (RFC 7578) for the providers' file uploads (Telegram's
 //! sendPhoto/sendDocument, Meta's Send API with `filedata`). Small enough to write out instead of
 //! pulling in another HTTP feature: text fields, then one file part.
+//!
+//! Kept instead of reqwest's `multipart::Form` (0.12), which escapes a `"` in a file name with a
+//! backslash and copies a line break into the part's header unencoded, where browsers and the
+//! providers expect the percent-encoding done here (`%22`, `%0D`, `%0A`), and which does not
+//! expose the body's length that the upload timeout is measured from.
 
 use uuid::Uuid;
 
