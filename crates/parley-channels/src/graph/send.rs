@@ -5,7 +5,7 @@ use super::api::Payload;
 use super::window::{MessageTag, WindowState, window_state};
 use super::{API, GraphChannel, MAX_ATTACHMENT_BYTES, MAX_TEXT_CHARS, wire};
 use crate::http::Effect;
-use crate::{ChannelError, OutgoingMessage, SendReceipt};
+use crate::{ChannelError, OutgoingFile, OutgoingMessage, SendReceipt};
 use serde_json::json;
 
 impl GraphChannel {
@@ -59,22 +59,7 @@ impl GraphChannel {
             body["messaging_type"] = json!("MESSAGE_TAG");
             body["tag"] = json!("HUMAN_AGENT");
         }
-        let v = self
-            .call(
-                reqwest::Method::POST,
-                &format!("{}/messages", self.cfg.page_id),
-                &[],
-                Some(&body),
-                "the message",
-                Effect::Write,
-            )
-            .await?;
-        let sent: wire::SendResult = API.decode(v, "the message", Effect::Write)?;
-        Ok(SendReceipt {
-            remote_id: sent.message_id,
-            // The Send API gives no time; the fetch later brings Meta's created_time.
-            sent_at: self.cfg.clock.now(),
-        })
+        self.post_message(Payload::Json(&body), "the message").await
     }
 
     /// One file through the Send API's upload: a `multipart/form-data` POST with `recipient`,
@@ -83,27 +68,15 @@ impl GraphChannel {
     async fn send_file(
         &self,
         message: &OutgoingMessage,
-        file: &crate::OutgoingFile,
+        file: &OutgoingFile,
         tag: Option<MessageTag>,
     ) -> Result<SendReceipt, ChannelError> {
         if file.size > MAX_ATTACHMENT_BYTES {
-            return Err(ChannelError::Rejected {
-                code: 100,
-                message: format!(
-                    "\"{}\" is larger than the 25 MB Messenger and Instagram accept. Send a smaller file or a link to it.",
-                    file.file_name
-                ),
-            });
+            return Err(too_large(file));
         }
         let bytes = file.read().await?;
         if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
-            return Err(ChannelError::Rejected {
-                code: 100,
-                message: format!(
-                    "\"{}\" is larger than the 25 MB Messenger and Instagram accept. Send a smaller file or a link to it.",
-                    file.file_name
-                ),
-            });
+            return Err(too_large(file));
         }
         let kind = match file.mime_type.split('/').next().unwrap_or("") {
             "image" => "image",
@@ -126,19 +99,30 @@ impl GraphChannel {
             .text("message", &attachment)
             .file("filedata", &file.file_name, &file.mime_type, &bytes)
             .finish();
+        self.post_message(Payload::Form(content_type, body), "the attachment")
+            .await
+    }
+
+    /// One POST to the Send API; the receipt carries the message id it answers with.
+    async fn post_message(
+        &self,
+        body: Payload<'_>,
+        what: &str,
+    ) -> Result<SendReceipt, ChannelError> {
         let v = self
             .call_with(
                 reqwest::Method::POST,
                 &format!("{}/messages", self.cfg.page_id),
                 &[],
-                Payload::Form(content_type, body),
-                "the attachment",
+                body,
+                what,
                 Effect::Write,
             )
             .await?;
-        let sent: wire::SendResult = API.decode(v, "the attachment", Effect::Write)?;
+        let sent: wire::SendResult = API.decode(v, what, Effect::Write)?;
         Ok(SendReceipt {
             remote_id: sent.message_id,
+            // The Send API gives no time; the fetch later brings Meta's created_time.
             sent_at: self.cfg.clock.now(),
         })
     }
@@ -151,6 +135,17 @@ impl GraphChannel {
         tag: MessageTag,
     ) -> Result<SendReceipt, ChannelError> {
         self.send_inner(message, Some(tag)).await
+    }
+}
+
+/// A file over the Send API's limit, refused before (by its stated size) or after reading it.
+fn too_large(file: &OutgoingFile) -> ChannelError {
+    ChannelError::Rejected {
+        code: 100,
+        message: format!(
+            "\"{}\" is larger than the 25 MB Messenger and Instagram accept. Send a smaller file or a link to it.",
+            file.file_name
+        ),
     }
 }
 
