@@ -4,6 +4,7 @@
 //! provider-neutral [`IngestBatch`] and the small types below. The sync engine knows no provider by
 //! name: it holds an `Arc<dyn Channel>`.
 
+mod cursor;
 pub mod email;
 mod error;
 pub mod graph;

@@ -36,19 +36,11 @@ pub(super) struct Cursor {
 
 impl Cursor {
     pub(super) fn parse(text: Option<&str>) -> Cursor {
-        match text.map(serde_json::from_str::<Cursor>) {
-            Some(Ok(c)) => c,
-            Some(Err(e)) => {
-                // An unreadable cursor only costs a full re-read; upserts make it harmless.
-                tracing::warn!(error = %e, "graph: unreadable cursor, starting over");
-                Cursor::default()
-            }
-            None => Cursor::default(),
-        }
+        crate::cursor::parse(text, "graph")
     }
 
     pub(super) fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::cursor::to_json(self)
     }
 
     pub(super) fn prune(&mut self) {

@@ -28,19 +28,11 @@ pub(super) struct Cursor {
 
 impl Cursor {
     pub(super) fn parse(text: Option<&str>) -> Cursor {
-        match text.map(serde_json::from_str::<Cursor>) {
-            Some(Ok(c)) => c,
-            Some(Err(e)) => {
-                // An unreadable cursor only costs a re-read; upserts make it harmless.
-                tracing::warn!(error = %e, "twilio: unreadable cursor, starting over");
-                Cursor::default()
-            }
-            None => Cursor::default(),
-        }
+        crate::cursor::parse(text, "twilio")
     }
 
     pub(super) fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::cursor::to_json(self)
     }
 
     /// The first day the next poll asks for: the newest day seen minus one, for messages that
