@@ -82,26 +82,6 @@ fn params(header: &str) -> Vec<(String, String)> {
     out
 }
 
-fn percent_decode(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
-}
-
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if from > haystack.len() {
         return None;
@@ -168,7 +148,9 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
                             // charset'language'percent-encoded
                             let encoded = v.splitn(3, '\'').nth(2).unwrap_or(&v).to_owned();
                             filename_ext = Some(
-                                String::from_utf8_lossy(&percent_decode(&encoded)).into_owned(),
+                                percent_encoding::percent_decode_str(&encoded)
+                                    .decode_utf8_lossy()
+                                    .into_owned(),
                             );
                         }
                         _ => {}

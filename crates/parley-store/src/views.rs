@@ -133,71 +133,57 @@ impl Store {
         Ok(ThreadPage { threads, next })
     }
 
-    /// How many conversations each view holds.
+    /// How many conversations each view holds: read from the counts the triggers keep
+    /// (migration 15), so it costs the same at any size.
     pub fn view_counts(&self) -> Result<ViewCounts> {
         let mut counts = ViewCounts::default();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT status, COUNT(*) FROM threads GROUP BY status")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let n: i64 = r.get(1)?;
-                match rows::status(&r.get::<_, String>(0)?)? {
-                    ThreadStatus::Open => counts.open = n,
-                    ThreadStatus::Pending => counts.pending = n,
-                    ThreadStatus::Snoozed => counts.snoozed = n,
-                    ThreadStatus::Resolved => counts.resolved = n,
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.key, v.n, a.channel FROM view_counts v
+               LEFT JOIN accounts a ON v.key GLOB 'a:*' AND a.id = CAST(substr(v.key, 3) AS INTEGER)
+             WHERE v.n <> 0 ORDER BY v.key",
+        )?;
+        let mut rows = stmt.query([])?;
+        let id = |key: &str| -> Result<i64> {
+            key[2..]
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("view count {key:?}")))
+        };
+        while let Some(r) = rows.next()? {
+            let (key, n): (String, i64) = (r.get(0)?, r.get(1)?);
+            match key.as_str() {
+                "open" => counts.open = n,
+                "pending" => counts.pending = n,
+                "snoozed" => counts.snoozed = n,
+                "resolved" => counts.resolved = n,
+                "unread" => counts.unread = n,
+                "waiting" => counts.waiting = n,
+                k if k.starts_with("a:") => {
+                    // An account removed meanwhile has no channel (and no conversations).
+                    let Some(channel) = r.get::<_, Option<String>>(2)? else {
+                        continue;
+                    };
+                    let channel = rows::channel(&channel)?;
+                    counts.accounts.push(AccountCount {
+                        account: AccountId(id(k)?),
+                        count: n,
+                    });
+                    match counts.channels.iter_mut().find(|c| c.channel == channel) {
+                        Some(c) => c.count += n,
+                        None => counts.channels.push(ChannelCount { channel, count: n }),
+                    }
                 }
+                k if k.starts_with("l:") => counts.labels.push(LabelCount {
+                    label: LabelId(id(k)?),
+                    count: n,
+                }),
+                _ => return Err(StoreError::Corrupt(format!("view count {key:?}"))),
             }
         }
-        counts.unread = self
-            .conn
-            .prepare_cached("SELECT COUNT(*) FROM threads WHERE unread_count > 0")?
-            .query_row([], |r| r.get(0))?;
-        counts.waiting = self
-            .conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM threads WHERE status = 'open' AND waiting_since IS NOT NULL",
-            )?
-            .query_row([], |r| r.get(0))?;
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT a.id, a.channel, COUNT(t.id) FROM accounts a
-                   JOIN threads t ON t.account_id = a.id AND t.status = 'open'
-                 GROUP BY a.id ORDER BY a.id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let (account, channel, n) = (
-                    AccountId(r.get(0)?),
-                    rows::channel(&r.get::<_, String>(1)?)?,
-                    r.get::<_, i64>(2)?,
-                );
-                counts.accounts.push(AccountCount { account, count: n });
-                match counts.channels.iter_mut().find(|c| c.channel == channel) {
-                    Some(c) => c.count += n,
-                    None => counts.channels.push(ChannelCount { channel, count: n }),
-                }
-            }
-            counts
-                .channels
-                .sort_by_key(|c| ChannelKind::ALL.iter().position(|k| *k == c.channel));
-        }
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT tl.label_id, COUNT(*) FROM thread_labels tl
-                   JOIN threads t ON t.id = tl.thread_id AND t.status = 'open'
-                 GROUP BY tl.label_id ORDER BY tl.label_id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                counts.labels.push(LabelCount {
-                    label: LabelId(r.get(0)?),
-                    count: r.get(1)?,
-                });
-            }
-        }
+        counts.accounts.sort_by_key(|a| a.account.0);
+        counts.labels.sort_by_key(|l| l.label.0);
+        counts
+            .channels
+            .sort_by_key(|c| ChannelKind::ALL.iter().position(|k| *k == c.channel));
         Ok(counts)
     }
 }

@@ -422,6 +422,7 @@ impl World {
         }
         let open = |m: &M| m.status == ThreadStatus::Open;
         let count = |f: &dyn Fn(&M) -> bool| self.model.iter().filter(|m| f(m)).count() as i64;
+        same_counts(&self.s);
         let c = self.s.view_counts().expect("store");
         assert_eq!(c.open, count(&open));
         assert_eq!(c.pending, count(&|m| m.status == ThreadStatus::Pending));
@@ -769,4 +770,115 @@ fn views_walk_their_indexes() {
         assert!(plan.contains("USING INDEX threads_"), "{view:?}: {plan}");
         assert!(!plan.contains("TEMP B-TREE"), "{view:?}: {plan}");
     }
+}
+
+/// The counts as a scan finds them (what migration 15's triggers must keep).
+fn recounted(s: &Store) -> ViewCounts {
+    let mut counts = ViewCounts::default();
+    let n = |sql: &str| -> i64 { s.conn.query_row(sql, [], |r| r.get(0)).expect("count") };
+    counts.open = n("SELECT COUNT(*) FROM threads WHERE status = 'open'");
+    counts.pending = n("SELECT COUNT(*) FROM threads WHERE status = 'pending'");
+    counts.snoozed = n("SELECT COUNT(*) FROM threads WHERE status = 'snoozed'");
+    counts.resolved = n("SELECT COUNT(*) FROM threads WHERE status = 'resolved'");
+    counts.unread = n("SELECT COUNT(*) FROM threads WHERE unread_count > 0");
+    counts.waiting =
+        n("SELECT COUNT(*) FROM threads WHERE status = 'open' AND waiting_since IS NOT NULL");
+    let mut stmt = s
+        .conn
+        .prepare(
+            "SELECT account_id, COUNT(*) FROM threads WHERE status = 'open'
+             GROUP BY account_id ORDER BY account_id",
+        )
+        .expect("prepare");
+    counts.accounts = stmt
+        .query_map([], |r| {
+            Ok(AccountCount {
+                account: AccountId(r.get(0)?),
+                count: r.get(1)?,
+            })
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    let mut stmt = s
+        .conn
+        .prepare(
+            "SELECT tl.label_id, COUNT(*) FROM thread_labels tl
+               JOIN threads t ON t.id = tl.thread_id AND t.status = 'open'
+             GROUP BY tl.label_id ORDER BY tl.label_id",
+        )
+        .expect("prepare");
+    counts.labels = stmt
+        .query_map([], |r| {
+            Ok(LabelCount {
+                label: LabelId(r.get(0)?),
+                count: r.get(1)?,
+            })
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    counts
+}
+
+fn same_counts(s: &Store) {
+    let mut kept = s.view_counts().expect("counts");
+    kept.channels.clear();
+    assert_eq!(kept, recounted(s));
+}
+
+#[test]
+fn counts_stay_right_when_conversations_accounts_and_labels_go() {
+    let mut s = Store::open_in_memory().expect("open");
+    let shop = add_account(&mut s, ChannelKind::Telegram, "shop");
+    let sms = add_account(&mut s, ChannelKind::Sms, "+15550100");
+    let vip = s.create_label("VIP", "#7c3aed", 0).expect("label");
+    let mut all = Vec::new();
+    for i in 0..6 {
+        let a = if i % 2 == 0 { shop } else { sms };
+        all.push(write(&mut s, a, &format!("c{i}"), &format!("m{i}"), 10 + i));
+    }
+    s.change_threads(&all, &ThreadChange::AddLabel { label: vip.id }, 20)
+        .expect("label");
+    s.change_threads(&all[..2], &ThreadChange::Resolve { send_queued: None }, 21)
+        .expect("resolve");
+    s.queue_reply(all[3], "on it", "Agent", 22).expect("reply");
+    same_counts(&s);
+    let before = s.view_counts().expect("counts");
+    assert_eq!((before.open, before.resolved, before.waiting), (4, 2, 3));
+    assert_eq!(
+        before.labels,
+        [LabelCount {
+            label: vip.id,
+            count: 4
+        }]
+    );
+    assert_eq!(
+        before.channels,
+        [
+            ChannelCount {
+                channel: ChannelKind::Telegram,
+                count: 2
+            },
+            ChannelCount {
+                channel: ChannelKind::Sms,
+                count: 2
+            }
+        ]
+    );
+
+    // A conversation deleted (an email thread merged into another does this).
+    s.conn
+        .execute("DELETE FROM threads WHERE id = ?1", [all[2].0])
+        .expect("delete");
+    same_counts(&s);
+    // A whole account removed: its conversations and their labels go with it.
+    s.remove_account(sms).expect("remove");
+    same_counts(&s);
+    let after = s.view_counts().expect("counts");
+    assert_eq!(after.open, 1);
+    assert_eq!(after.accounts.len(), 1);
+    s.delete_label(vip.id).expect("delete label");
+    same_counts(&s);
+    assert!(s.view_counts().expect("counts").labels.is_empty());
 }

@@ -51,6 +51,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[threads::V13],
     // 14: the workflow: snooze, waiting time, status history, the views' indexes.
     &[threads::V14],
+    // 15: the views' counts, kept by triggers.
+    &[threads::V15],
 ];
 
 /// The schema version this build writes.

@@ -115,3 +115,82 @@ CREATE TABLE thread_events (
 );
 CREATE INDEX thread_events_thread ON thread_events(thread_id, at);
 "#;
+
+/// The views' counts, kept by triggers so asking costs the same at 100 threads as at 100k: one
+/// row per count — a status (`open`, `pending`, `snoozed`, `resolved`), `unread`, `waiting`
+/// (open and the customer waits), `a:<account>` (the account's open conversations),
+/// `l:<label>` (open conversations carrying the label). Each trigger takes a row's old
+/// contribution away and adds its new one, in the writer's transaction.
+pub(super) const V15: &str = r#"
+CREATE TABLE view_counts (
+    key  TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER threads_count_insert AFTER INSERT ON threads BEGIN
+    INSERT INTO view_counts (key, n) SELECT k, 1 FROM (
+            SELECT NEW.status AS k
+            UNION ALL SELECT 'unread' WHERE NEW.unread_count > 0
+            UNION ALL SELECT 'waiting' WHERE NEW.status = 'open' AND NEW.waiting_since IS NOT NULL
+            UNION ALL SELECT 'a:' || NEW.account_id WHERE NEW.status = 'open') WHERE true
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+
+-- A conversation's labels go first, while it is still there to say whether it was open.
+CREATE TRIGGER threads_count_delete_labels BEFORE DELETE ON threads BEGIN
+    DELETE FROM thread_labels WHERE thread_id = OLD.id;
+END;
+
+CREATE TRIGGER threads_count_delete AFTER DELETE ON threads BEGIN
+    UPDATE view_counts SET n = n - 1 WHERE key IN (
+        SELECT OLD.status
+        UNION ALL SELECT 'unread' WHERE OLD.unread_count > 0
+        UNION ALL SELECT 'waiting' WHERE OLD.status = 'open' AND OLD.waiting_since IS NOT NULL
+        UNION ALL SELECT 'a:' || OLD.account_id WHERE OLD.status = 'open');
+END;
+
+CREATE TRIGGER threads_count_update
+AFTER UPDATE OF status, unread_count, waiting_since, account_id ON threads BEGIN
+    UPDATE view_counts SET n = n - 1 WHERE key IN (
+        SELECT OLD.status
+        UNION ALL SELECT 'unread' WHERE OLD.unread_count > 0
+        UNION ALL SELECT 'waiting' WHERE OLD.status = 'open' AND OLD.waiting_since IS NOT NULL
+        UNION ALL SELECT 'a:' || OLD.account_id WHERE OLD.status = 'open'
+        UNION ALL SELECT 'l:' || label_id FROM thread_labels
+                   WHERE thread_id = OLD.id AND OLD.status = 'open');
+    INSERT INTO view_counts (key, n) SELECT k, 1 FROM (
+            SELECT NEW.status AS k
+            UNION ALL SELECT 'unread' WHERE NEW.unread_count > 0
+            UNION ALL SELECT 'waiting' WHERE NEW.status = 'open' AND NEW.waiting_since IS NOT NULL
+            UNION ALL SELECT 'a:' || NEW.account_id WHERE NEW.status = 'open'
+            UNION ALL SELECT 'l:' || label_id FROM thread_labels
+                       WHERE thread_id = NEW.id AND NEW.status = 'open') WHERE true
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER thread_labels_count_insert AFTER INSERT ON thread_labels
+WHEN (SELECT status FROM threads WHERE id = NEW.thread_id) = 'open' BEGIN
+    INSERT INTO view_counts (key, n) VALUES ('l:' || NEW.label_id, 1)
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER thread_labels_count_delete AFTER DELETE ON thread_labels
+WHEN (SELECT status FROM threads WHERE id = OLD.thread_id) = 'open' BEGIN
+    UPDATE view_counts SET n = n - 1 WHERE key = 'l:' || OLD.label_id;
+END;
+
+CREATE TRIGGER labels_count_delete AFTER DELETE ON labels BEGIN
+    DELETE FROM view_counts WHERE key = 'l:' || OLD.id;
+END;
+
+INSERT INTO view_counts (key, n)
+    SELECT status, COUNT(*) FROM threads GROUP BY status
+    UNION ALL SELECT 'unread', COUNT(*) FROM threads WHERE unread_count > 0
+    UNION ALL SELECT 'waiting', COUNT(*) FROM threads
+               WHERE status = 'open' AND waiting_since IS NOT NULL
+    UNION ALL SELECT 'a:' || account_id, COUNT(*) FROM threads WHERE status = 'open'
+               GROUP BY account_id
+    UNION ALL SELECT 'l:' || tl.label_id, COUNT(*) FROM thread_labels tl
+               JOIN threads t ON t.id = tl.thread_id AND t.status = 'open'
+               GROUP BY tl.label_id;
+"#;
