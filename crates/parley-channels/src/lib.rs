@@ -11,6 +11,7 @@ pub mod graph;
 mod http;
 mod multipart;
 pub mod telegram;
+mod time;
 pub mod twilio;
 
 pub use error::ChannelError;

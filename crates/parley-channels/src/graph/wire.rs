@@ -158,23 +158,13 @@ struct GraphErrorBody {
 
 // ---- time ----
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Graph times: ISO 8601 with `+0000` (also `Z`, `+00:00`, other offsets), or Unix seconds as a
 /// number or a string (the Instagram-Login host).
 pub(super) fn parse_time(v: &Value) -> Option<Millis> {
     match v {
-        Value::Number(n) => n.as_i64().map(|s| s * 1000),
+        Value::Number(n) => n.as_i64().map(crate::time::millis_from_secs),
         Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() => {
-            s.parse::<i64>().ok().map(|s| s * 1000)
+            s.parse::<i64>().ok().map(crate::time::millis_from_secs)
         }
         Value::String(s) => parse_iso(s),
         _ => None,
@@ -214,8 +204,8 @@ fn parse_iso(s: &str) -> Option<Millis> {
             sign * (oh * 3600 + om * 60)
         }
     };
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset_secs;
-    Some(secs * 1000 + millis)
+    let at = crate::time::millis_from_civil((y, mo, d), h * 3600 + mi * 60 + se, offset_secs)?;
+    Some(at + millis)
 }
 
 // ---- errors ----
@@ -458,6 +448,16 @@ mod tests {
         assert_eq!(parse_time(&json!(1_700_000_000)), Some(1_700_000_000_000));
         assert_eq!(parse_time(&json!("1700000000")), Some(1_700_000_000_000));
         assert_eq!(parse_time(&json!("yesterday")), None);
+    }
+
+    #[test]
+    fn hostile_times_neither_overflow_nor_wrap() {
+        let max = crate::time::MAX_SECS * 1000;
+        assert_eq!(parse_time(&json!(i64::MAX)), Some(max));
+        assert_eq!(parse_time(&json!("9223372036854775807")), Some(max));
+        assert_eq!(parse_time(&json!(i64::MIN)), Some(0));
+        assert_eq!(parse_time(&json!("1969-12-31T23:59:59Z")), None);
+        assert_eq!(parse_time(&json!("2023-11-14T22:13:20+9999")), None);
     }
 
     #[test]

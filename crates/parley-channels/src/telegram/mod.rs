@@ -233,7 +233,7 @@ impl Channel for TelegramChannel {
             let sent = self.send_file(&chat_id, file).await?;
             return Ok(SendReceipt {
                 remote_id: wire::remote_id(sent.chat.id, sent.message_id),
-                sent_at: sent.date * 1000,
+                sent_at: crate::time::millis_from_secs(sent.date),
             });
         }
         let mut params = json!({ "chat_id": chat_id, "text": message.text });
@@ -250,7 +250,7 @@ impl Channel for TelegramChannel {
             .await?;
         Ok(SendReceipt {
             remote_id: wire::remote_id(sent.chat.id, sent.message_id),
-            sent_at: sent.date * 1000,
+            sent_at: crate::time::millis_from_secs(sent.date),
         })
     }
 

@@ -252,7 +252,7 @@ pub(super) fn to_batch(updates: Vec<Update>) -> IngestBatch {
                 batch.messages.push(incoming);
             }
         } else if let Some(m) = update.edited_message {
-            let edited_at = m.edit_date.unwrap_or(m.date) * 1000;
+            let edited_at = crate::time::millis_from_secs(m.edit_date.unwrap_or(m.date));
             batch.edits.push(MessageEdit {
                 remote_id: remote_id(m.chat.id, m.message_id),
                 text: m.text.or(m.caption).unwrap_or_default(),
@@ -322,7 +322,7 @@ fn incoming(m: Message) -> Option<IncomingMessage> {
         customer,
         text,
         attachments,
-        sent_at: m.date * 1000,
+        sent_at: crate::time::millis_from_secs(m.date),
         reply_to_remote_id: m
             .reply_to_message
             .as_ref()
@@ -470,6 +470,24 @@ mod tests {
 
     fn updates(json: &str) -> Vec<Update> {
         serde_json::from_str(json).expect("valid updates")
+    }
+
+    #[test]
+    fn hostile_dates_neither_overflow_nor_wrap() {
+        let batch = to_batch(updates(
+            r#"[
+            {"update_id": 1, "message": {"message_id": 1, "from": {"id": 42, "is_bot": false, "first_name": "A"},
+              "chat": {"id": 42, "type": "private"}, "date": 9223372036854775807, "text": "far"}},
+            {"update_id": 2, "message": {"message_id": 2, "from": {"id": 42, "is_bot": false, "first_name": "A"},
+              "chat": {"id": 42, "type": "private"}, "date": -9223372036854775808, "text": "before"}},
+            {"update_id": 3, "edited_message": {"message_id": 1, "chat": {"id": 42, "type": "private"},
+              "date": 1, "edit_date": 9223372036854775807, "text": "far!"}}
+        ]"#,
+        ));
+        let max = crate::time::MAX_SECS * 1000;
+        assert_eq!(batch.messages[0].sent_at, max);
+        assert_eq!(batch.messages[1].sent_at, 0);
+        assert_eq!(batch.edits[0].edited_at, max);
     }
 
     #[test]

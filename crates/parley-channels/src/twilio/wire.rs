@@ -210,18 +210,7 @@ pub(super) fn parse_rfc2822(text: &str) -> Option<Millis> {
     if !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
         return None;
     }
-    let days = days_from_civil(y, m, d);
-    Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) - offset_min * 60) * 1000)
-}
-
-pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::time::millis_from_civil((y, m, d), hh * 3600 + mm * 60 + ss, offset_min * 60)
 }
 
 /// The GMT day of a time, as `YYYY-MM-DD` (DateSent's format).
@@ -357,6 +346,12 @@ mod tests {
             Some(1_700_000_000_000)
         );
         assert_eq!(parse_rfc2822("yesterday"), None);
+        // Hostile dates neither overflow nor wrap.
+        assert_eq!(
+            parse_rfc2822("Tue, 14 Nov 922337203685477580 22:13:20 +0000"),
+            None
+        );
+        assert_eq!(parse_rfc2822("Tue, 14 Nov 2023 22:13:20 -9959"), None);
         assert_eq!(day_string(1_700_000_000_000), "2023-11-14");
     }
 
