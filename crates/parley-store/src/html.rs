@@ -15,24 +15,19 @@ pub struct StoredHtml {
     pub inline_parts: Vec<(String, usize)>,
 }
 
-/// Stores the HTML of a message of the batch (by its remote id). A replay keeps the first copy;
-/// HTML for a message that is not stored (an adapter bug) is ignored.
-pub(crate) fn store_html(conn: &Connection, account: AccountId, body: &HtmlBody) -> Result<()> {
+/// Stores the HTML of one stored message; a message keeps its first copy. Ingest calls it only
+/// for rows its batch inserted: a mail reusing a Message-ID Parley already holds (a customer
+/// quoting the agent's own reply's id) must not change what that message shows.
+pub(crate) fn store_html(conn: &Connection, message: MessageId, body: &HtmlBody) -> Result<()> {
     let remote_images = serde_json::to_string(&body.remote_images)
         .map_err(|e| StoreError::Invalid(format!("remote images cannot be stored: {e}")))?;
     let inline_parts = serde_json::to_string(&body.inline_parts)
         .map_err(|e| StoreError::Invalid(format!("inline parts cannot be stored: {e}")))?;
     conn.prepare_cached(
         "INSERT OR IGNORE INTO message_html (message_id, html, remote_images, inline_parts)
-         SELECT id, ?3, ?4, ?5 FROM messages WHERE account_id = ?1 AND remote_id = ?2",
+         VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![
-        account.0,
-        body.remote_id,
-        body.html,
-        remote_images,
-        inline_parts
-    ])?;
+    .execute(params![message.0, body.html, remote_images, inline_parts])?;
     Ok(())
 }
 
@@ -109,19 +104,17 @@ impl Store {
         body: Option<&HtmlBody>,
     ) -> Result<bool> {
         let tx = self.conn.transaction()?;
-        let account: Option<i64> = tx
-            .query_row(
-                "SELECT account_id FROM messages WHERE id = ?1",
-                [message.0],
-                |r| r.get(0),
-            )
+        let exists: Option<i64> = tx
+            .query_row("SELECT 1 FROM messages WHERE id = ?1", [message.0], |r| {
+                r.get(0)
+            })
             .optional()?;
-        let Some(account) = account else {
+        if exists.is_none() {
             return Ok(false);
-        };
+        }
         let mut stored = false;
         if let Some(body) = body {
-            store_html(&tx, AccountId(account), body)?;
+            store_html(&tx, message, body)?;
             // `changes` counts the last statement: the INSERT OR IGNORE of the HTML.
             stored = tx.changes() == 1;
         }

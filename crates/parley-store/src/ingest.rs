@@ -59,7 +59,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
 
         let mut outcome = IngestOutcome::default();
-        ingest_messages(
+        let inserted = ingest_messages(
             &tx,
             account,
             &batch.messages,
@@ -78,8 +78,11 @@ impl Store {
                 touch(&mut outcome.changed_threads, thread);
             }
         }
+        // Only to rows this batch inserted (not to a message already held under that id).
         for h in &batch.html_bodies {
-            crate::html::store_html(&tx, account, h)?;
+            if let Some(&message) = inserted.get(h.remote_id.as_str()) {
+                crate::html::store_html(&tx, message, h)?;
+            }
         }
         for thread in crate::server_changes::apply_server_changes(&tx, account, batch, now)? {
             touch(&mut outcome.changed_threads, thread);
@@ -245,9 +248,10 @@ fn ingest_messages(
     reply_parents: &[ReplyParents],
     read_elsewhere: &[String],
     outcome: &mut IngestOutcome,
-) -> Result<()> {
+) -> Result<HashMap<String, MessageId>> {
+    let mut inserted_ids = HashMap::new();
     if messages.is_empty() {
-        return Ok(());
+        return Ok(inserted_ids);
     }
     // Read in another client before Parley saw them: not counted as unread.
     let already_read: HashSet<&str> = read_elsewhere.iter().map(String::as_str).collect();
@@ -381,6 +385,7 @@ fn ingest_messages(
                 StoreError::Invalid(format!("stored an unstaged message {remote_id:?}"))
             })?;
             inserted[i] = Some(MessageId(id));
+            inserted_ids.insert(remote_id, MessageId(id));
         }
     }
     conn.prepare_cached("DELETE FROM temp.ingest_staged")?
@@ -495,7 +500,7 @@ fn ingest_messages(
     for (contact, at) in first_seen {
         seen.execute(params![contact.0, at])?;
     }
-    Ok(())
+    Ok(inserted_ids)
 }
 
 /// The rows of the batch being applied; per connection, emptied before and after each use.

@@ -90,3 +90,62 @@ fn html_is_stored_with_its_message_once_and_goes_with_it() {
     s.remove_account(a).expect("remove");
     assert!(s.message_html(m1.id).expect("read").is_none());
 }
+
+#[test]
+fn a_mail_reusing_a_held_message_id_does_not_change_what_that_message_shows() {
+    let mut s = Store::open_in_memory().expect("store");
+    let a = s
+        .insert_account(
+            &NewAccount {
+                channel: ChannelKind::Email,
+                name: "Shop".into(),
+                handle: None,
+                external_id: "agent@shop.test".into(),
+                is_demo: false,
+            },
+            1,
+        )
+        .expect("account");
+    // The agent's reply, found in Sent: plain text, its Message-ID known to the customer.
+    let agent = RemotePerson {
+        remote_id: "agent@shop.test".into(),
+        display_name: "Shop".into(),
+        handle: None,
+    };
+    let reply = IncomingMessage {
+        direction: Direction::Outbound,
+        sender: agent,
+        text: "Your refund is on its way".into(),
+        remote_id: "reply-1@shop.test".into(),
+        ..inbound("reply-1@shop.test")
+    };
+    s.apply_batch(
+        a,
+        &IngestBatch {
+            messages: vec![reply],
+            ..Default::default()
+        },
+        None,
+        1,
+    )
+    .expect("reply");
+    // A customer sends a mail with the same Message-ID and HTML of their own.
+    let forged = IngestBatch {
+        messages: vec![IncomingMessage {
+            text: "We never refund".into(),
+            ..inbound("reply-1@shop.test")
+        }],
+        html_bodies: vec![html("reply-1@shop.test", "We never refund")],
+        ..Default::default()
+    };
+    s.apply_batch(a, &forged, None, 2).expect("forged");
+    let thread = s.list_threads(None, 10).expect("threads").threads[0].id;
+    let messages = s.messages(thread, None, 10).expect("messages").messages;
+    let reply = messages
+        .iter()
+        .find(|m| m.direction == Direction::Outbound)
+        .expect("the agent's reply");
+    assert_eq!(reply.text, "Your refund is on its way");
+    assert!(!reply.has_html, "the reply took the forged HTML");
+    assert!(s.message_html(reply.id).expect("read").is_none());
+}
