@@ -78,18 +78,25 @@ pub(crate) fn record_event(
     Ok(())
 }
 
-/// Recomputes since when the customer waits: their oldest message after the business's last
-/// one, or NULL when the business had the last word.
+/// Since when the customer waits: their oldest message after the business's last one. Two
+/// index seeks (the business's last message on `messages_thread_outbound`, then the first
+/// inbound one after it on `messages_thread_time`), whatever the conversation's length: ingest
+/// runs it for every conversation a batch touches.
+pub(crate) const WAITING_SINCE: &str = "
+    SELECT m.sent_at FROM messages m
+     WHERE m.thread_id = ?1 AND m.direction = 'inbound'
+       AND m.sent_at > COALESCE((SELECT o.sent_at FROM messages o
+                                  WHERE o.thread_id = ?1 AND o.direction = 'outbound'
+                                  ORDER BY o.sent_at DESC LIMIT 1),
+                                -9223372036854775808)
+     ORDER BY m.sent_at LIMIT 1";
+
+/// Recomputes since when the customer waits ([`WAITING_SINCE`]), or NULL when the business had
+/// the last word.
 pub(crate) fn refresh_waiting(conn: &Connection, thread: ThreadId) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE threads SET waiting_since = (
-             SELECT MIN(m.sent_at) FROM messages m
-              WHERE m.thread_id = ?1 AND m.direction = 'inbound'
-                AND m.sent_at > COALESCE((SELECT MAX(o.sent_at) FROM messages o
-                                           WHERE o.thread_id = ?1 AND o.direction = 'outbound'),
-                                         -9223372036854775808))
-         WHERE id = ?1",
-    )?
+    conn.prepare_cached(&format!(
+        "UPDATE threads SET waiting_since = ({WAITING_SINCE}) WHERE id = ?1"
+    ))?
     .execute([thread.0])?;
     Ok(())
 }

@@ -882,3 +882,30 @@ fn counts_stay_right_when_conversations_accounts_and_labels_go() {
     same_counts(&s);
     assert!(s.view_counts().expect("counts").labels.is_empty());
 }
+
+#[test]
+fn the_waiting_time_is_two_seeks_whatever_the_conversation_length() {
+    let s = Store::open_in_memory().expect("open");
+    let mut stmt = s
+        .conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            crate::workflow::WAITING_SINCE
+        ))
+        .expect("prepare");
+    let plan = stmt
+        .query_map([1], |r| r.get::<_, String>(3))
+        .expect("query")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("plan")
+        .join(" | ");
+    assert!(
+        plan.contains("INDEX messages_thread_outbound (thread_id=?)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("USING INDEX messages_thread_time (thread_id=? AND sent_at>?)"),
+        "{plan}"
+    );
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+}

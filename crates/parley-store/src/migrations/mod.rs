@@ -51,7 +51,7 @@ const MIGRATIONS: &[&[&str]] = &[
     &[threads::V13],
     // 14: the workflow: snooze, waiting time, status history, the views' indexes.
     &[threads::V14],
-    // 15: the views' counts, kept by triggers.
+    // 15: the views' counts, kept by triggers; the index the waiting time seeks.
     &[threads::V15],
 ];
 
