@@ -106,11 +106,7 @@ impl Parley {
         if row.is_demo {
             self.stop_demo().await?;
         } else {
-            self.stop_runner(id);
-            self.db
-                .call(move |s| s.remove_account(id))
-                .await
-                .map_err(errors::store)?;
+            self.forget_account(&row).await?;
             self.delete_secret(&secret_key(row.channel, &row.external_id))
                 .await;
             self.forget_removed_threads().await;

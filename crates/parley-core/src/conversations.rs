@@ -209,10 +209,22 @@ impl Parley {
             attachment.file_name.as_deref(),
             attachment.mime_type.as_deref(),
         );
-        let path = self
-            .paths
-            .attachments()
-            .join(format!("{}-{}-{}", message, index, name));
+        let account = msg.account_id;
+        let account = self
+            .db
+            .call(move |s| s.account(account))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("account"))?;
+        let dir = crate::files::account_files(
+            &self.paths.attachments(),
+            account.channel,
+            &account.external_id,
+        );
+        // A message without a provider id (none should carry a remote file) keys by its row,
+        // still inside its account's folder.
+        let message_key = msg.remote_id.unwrap_or_else(|| format!("row {message}"));
+        let path = crate::files::attachment_file(&dir, &message_key, index, &remote_ref, &name);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(path);
         }
@@ -221,7 +233,6 @@ impl Parley {
             .download(&remote_ref)
             .await
             .map_err(errors::channel)?;
-        let dir = self.paths.attachments();
         let tmp = path.with_extension("part");
         let write = async {
             tokio::fs::create_dir_all(&dir).await?;

@@ -175,17 +175,14 @@ impl Parley {
         if has_real {
             // A demo left behind by a crash while adding the first real account.
             for a in accounts.iter().filter(|a| a.is_demo) {
-                let id = a.id;
-                app.db
-                    .call(move |s| s.remove_account(id))
-                    .await
-                    .map_err(errors::store)?;
+                app.forget_account(a).await?;
             }
         } else if config.demo == DemoMode::Auto {
             app.start_demo().await?;
         }
         app.forget_removed_threads().await;
         app.sweep_outgoing().await;
+        sweep_unkeyed_attachments(&app.paths.attachments()).await;
         let real: Vec<AccountId> = accounts
             .iter()
             .filter(|a| !a.is_demo)
@@ -433,17 +430,34 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         for a in accounts.into_iter().filter(|a| a.is_demo) {
-            self.stop_runner(a.id);
-            let id = a.id;
-            self.db
-                .call(move |s| s.remove_account(id))
-                .await
-                .map_err(errors::store)?;
+            self.forget_account(&a).await?;
         }
         if let Some(runtime) = runtime {
             runtime.discard().await;
         }
         self.forget_removed_threads().await;
+        Ok(())
+    }
+
+    /// Stops an account and removes it with everything Parley holds of it: its rows (one
+    /// transaction in the store) and its downloaded attachments.
+    pub(crate) async fn forget_account(
+        &self,
+        row: &parley_store::AccountRow,
+    ) -> Result<(), IpcError> {
+        self.stop_runner(row.id);
+        let id = row.id;
+        self.db
+            .call(move |s| s.remove_account(id))
+            .await
+            .map_err(errors::store)?;
+        let dir =
+            crate::files::account_files(&self.paths.attachments(), row.channel, &row.external_id);
+        if let Err(e) = tokio::fs::remove_dir_all(&dir).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!("the removed account's files in {} stay: {e}", dir.display());
+        }
         Ok(())
     }
 
@@ -457,5 +471,21 @@ impl Parley {
     /// The demo's fake Telegram server, when the demo runs (the end-to-end tests drive it).
     pub async fn demo_endpoint(&self) -> Option<String> {
         self.demo.lock().await.as_ref().map(|d| d.base_url())
+    }
+}
+
+/// Deletes downloads kept before attachments were filed per account (named by a message's row
+/// id, which SQLite reuses): they may belong to a removed account. Each is fetched again, into
+/// its account's folder, when opened.
+async fn sweep_unkeyed_attachments(dir: &std::path::Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        if entry.file_type().await.is_ok_and(|t| t.is_file())
+            && let Err(e) = tokio::fs::remove_file(entry.path()).await
+        {
+            tracing::warn!("an old download stays in {}: {e}", dir.display());
+        }
     }
 }

@@ -2,8 +2,9 @@
 //! MIME type from what the window reported, and the registry of the last files dropped on the
 //! window (see `drops.rs`).
 
-use parley_domain::Millis;
-use std::path::PathBuf;
+use parley_domain::{ChannelKind, Millis};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// How long a drop waits for the window to stage it.
@@ -29,6 +30,45 @@ impl DropRegistry {
         let (paths, at) = taken;
         (now >= at && now - at <= DROP_LIFETIME_MS).then_some(paths)
     }
+}
+
+/// 16 hex digits of the SHA-256 of `parts`, each ended by a NUL (so no two lists agree).
+fn key(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The folder of one account's downloaded attachments, inside `attachments`: named by what the
+/// provider calls the account, never by a row id (SQLite reuses those after a delete, and a new
+/// account must never be shown a removed one's file). Deleted with the account.
+pub(crate) fn account_files(
+    attachments: &Path,
+    channel: ChannelKind,
+    external_id: &str,
+) -> PathBuf {
+    attachments.join(key(&[channel.as_str(), external_id]))
+}
+
+/// A downloaded attachment's file in its account's folder: named by the message's provider id,
+/// the part and the provider's reference to the file, then the safe name the agent sees.
+pub(crate) fn attachment_file(
+    account_dir: &Path,
+    message_remote_id: &str,
+    index: usize,
+    remote_ref: &str,
+    name: &str,
+) -> PathBuf {
+    account_dir.join(format!(
+        "{}-{name}",
+        key(&[message_remote_id, &index.to_string(), remote_ref])
+    ))
 }
 
 /// The name the customer sees: the agent's own file name without folders, line breaks or

@@ -341,3 +341,71 @@ async fn stored_email_html_becomes_a_frame_document() {
     let err = app.message_html(MessageId(message.0 + 100), false).await;
     assert!(err.is_err(), "a message without HTML");
 }
+
+#[tokio::test]
+async fn a_removed_accounts_files_go_with_it_and_never_reach_the_next_account() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let first = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let app = start(dir.path(), Some(&first)).await;
+    let file = |text: &str| InboundContent::Document {
+        file_name: "invoice.txt".into(),
+        mime_type: "text/plain".into(),
+        bytes: text.as_bytes().to_vec(),
+    };
+    let opened = |app: Arc<Parley>| async move {
+        let start = Instant::now();
+        loop {
+            let page = app.list_threads(None, 10).await.expect("threads");
+            if let Some(t) = page.threads.first() {
+                let detail = app.open_thread(t.id).await.expect("open");
+                if let Some(m) = detail.messages.messages.first() {
+                    let path = app.fetch_attachment(m.id, 0).await.expect("downloaded");
+                    return (m.id, path);
+                }
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "no message");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    app.add_telegram_account(first.token().into())
+        .await
+        .expect("added");
+    let anna = first.customer("Anna", None, None);
+    first
+        .inject_message(&anna, file("Anna's invoice"))
+        .expect("file");
+    let (first_id, first_path) = opened(app.clone()).await;
+    assert_eq!(
+        std::fs::read_to_string(&first_path).expect("read"),
+        "Anna's invoice"
+    );
+    let account = app.list_accounts().await.expect("accounts")[0].id;
+    app.remove_account(account).await.expect("removed");
+    assert!(!first_path.exists(), "the removed account's file stayed");
+
+    // Another business's bot: its first message takes the row id SQLite freed.
+    let second = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    drop(app);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let app = start(dir.path(), Some(&second)).await;
+    app.add_telegram_account(second.token().into())
+        .await
+        .expect("added");
+    let bob = second.customer("Bob", None, None);
+    second
+        .inject_message(&bob, file("Bob's invoice"))
+        .expect("file");
+    let (second_id, second_path) = opened(app.clone()).await;
+    assert_eq!(
+        second_id, first_id,
+        "the row id is reused (what the test is about)"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&second_path).expect("read"),
+        "Bob's invoice"
+    );
+}
