@@ -37,8 +37,13 @@ pub fn paths() -> Paths {
 /// Logs to a daily-rotated file (a week kept) in the log folder, and to stderr.
 pub fn logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The HTTP stack stays at info whatever PARLEY_LOG says: its debug lines hold tokens.
+    let spec = std::env::var("PARLEY_LOG").ok();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(parley_core::logging::log_filter(spec.as_deref()))
+            .unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(parley_core::logging::log_filter(None))
+            });
     let file = std::fs::create_dir_all(dir).ok().and_then(|()| {
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)

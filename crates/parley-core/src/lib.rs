@@ -13,6 +13,7 @@ mod facade;
 mod files;
 mod lifecycle;
 pub mod links;
+pub mod logging;
 pub mod media;
 mod notifications;
 pub mod notify;
