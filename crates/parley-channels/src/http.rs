@@ -10,6 +10,9 @@
 //! - An answer that cannot be read is `Malformed` for a read (retried) and `Uncertain` for a write
 //!   (the provider may have acted).
 //! - reqwest errors lose their URL (Telegram's token is in it).
+//! - Bodies are read as a stream within a cap ([`MAX_ANSWER_BYTES`] for an API answer,
+//!   [`MAX_DOWNLOAD_BYTES`] for a file), refused early when the announced length is over it, so
+//!   a broken or hostile server cannot fill memory.
 //!
 //! The parameters are the provider's name, as the agent knows it, and the effect. What stays in
 //! each provider's folder, because the providers differ: which answers count as success and how
@@ -36,8 +39,13 @@ pub(crate) enum Effect {
     Write,
 }
 
+/// An API answer at most (the largest pages Parley asks for are well under 1 MB).
+pub(crate) const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+/// One downloaded attachment at most (Telegram lets bots fetch 20 MB, Meta sends 25 MB).
+pub(crate) const MAX_DOWNLOAD_BYTES: usize = 100 * 1024 * 1024;
+
 /// How long an attachment download may take.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The HTTP client every REST adapter uses.
 pub(crate) fn client() -> Result<reqwest::Client, ChannelError> {
@@ -71,18 +79,53 @@ impl Provider {
             .map_err(|e| self.transport_error(what, e, effect))
     }
 
-    /// Reads the whole body of an answer; a failure is mapped by [`Self::transport_error`].
+    /// Reads the body of an answer, at most [`MAX_ANSWER_BYTES`]; a failure is mapped by
+    /// [`Self::transport_error`], a larger body is unreadable.
     pub(crate) async fn body(
         self,
         response: reqwest::Response,
         what: &str,
         effect: Effect,
     ) -> Result<Vec<u8>, ChannelError> {
-        let bytes = response
-            .bytes()
+        self.body_within(response, what, effect, MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| self.transport_error(what, e, effect))?;
-        Ok(bytes.into())
+    }
+
+    /// Reads a body chunk by chunk, refusing it once it is over `max` bytes (at once when its
+    /// announced length is).
+    pub(crate) async fn body_within(
+        self,
+        mut response: reqwest::Response,
+        what: &str,
+        effect: Effect,
+        max: usize,
+    ) -> Result<Vec<u8>, ChannelError> {
+        let too_large = || {
+            self.unreadable(
+                what,
+                effect,
+                format_args!(
+                    "was larger than Parley accepts ({} MB)",
+                    max / (1024 * 1024)
+                ),
+            )
+        };
+        let announced = response.content_length().unwrap_or(0);
+        if announced > max as u64 {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(what, e, effect))?
+        {
+            if body.len() + chunk.len() > max {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// A request that failed on the way: see the module doc.
@@ -163,7 +206,8 @@ impl Provider {
                 response.status()
             )));
         }
-        self.body(response, WHAT, Effect::Read).await
+        self.body_within(response, WHAT, Effect::Read, MAX_DOWNLOAD_BYTES)
+            .await
     }
 }
 
@@ -187,6 +231,72 @@ mod tests {
             matches!(shape, Err(ChannelError::Uncertain(_))),
             "{shape:?}"
         );
+    }
+
+    /// Answers every connection with `head` and then `len` bytes of `x` (or fewer, if the
+    /// client stops reading).
+    async fn serve(head: &'static str, len: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 2048];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let chunk = vec![b'x'; 64 * 1024];
+                    let mut left = len;
+                    while left > 0 {
+                        let n = left.min(chunk.len());
+                        if sock.write_all(&chunk[..n]).await.is_err() {
+                            return;
+                        }
+                        left -= n;
+                    }
+                });
+            }
+        });
+        base
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_within_their_cap() {
+        let api = Provider("Twilio");
+        let http = client().expect("client");
+        // An announced length over the cap is refused before reading.
+        let base = serve(
+            "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n",
+            5_000_000,
+        )
+        .await;
+        let response = http.get(&base).send().await.expect("answer");
+        let err = api
+            .body_within(response, "the page", Effect::Read, 1_000_000)
+            .await
+            .expect_err("too large");
+        assert!(
+            matches!(&err, ChannelError::Malformed(m) if m.contains("larger than")),
+            "{err:?}"
+        );
+        // A body with no length (until the connection closes) stops at the cap.
+        let base = serve("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", 3_000_000).await;
+        let response = http.get(&base).send().await.expect("answer");
+        let err = api
+            .body_within(response, "the page", Effect::Write, 1_000_000)
+            .await
+            .expect_err("too large");
+        assert!(matches!(err, ChannelError::Uncertain(_)), "{err:?}");
+        // Within the cap, the whole body.
+        let base = serve("HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n", 70_000).await;
+        let response = http.get(&base).send().await.expect("answer");
+        let body = api
+            .body_within(response, "the page", Effect::Read, 1_000_000)
+            .await
+            .expect("read");
+        assert_eq!(body.len(), 70_000);
     }
 
     #[test]

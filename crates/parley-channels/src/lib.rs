@@ -10,6 +10,7 @@ mod error;
 pub mod graph;
 mod http;
 mod multipart;
+pub mod net;
 pub mod telegram;
 mod time;
 pub mod twilio;

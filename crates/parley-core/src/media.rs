@@ -14,9 +14,10 @@ use crate::errors;
 use crate::facade::Parley;
 use base64::Engine;
 use parley_channels::email::{ImageSource, render_html};
+use parley_channels::net::UrlRefused;
 use parley_domain::{ErrorCode, IpcError, MessageHtml, MessageId};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
@@ -305,29 +306,13 @@ impl RemoteImages {
     }
 
     fn client(&self) -> Result<reqwest::Client, RemoteImageError> {
-        let allowed = self.allowed;
-        reqwest::Client::builder()
-            .no_proxy()
-            .referer(false)
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(5)))
-            .user_agent("Parley")
-            .dns_resolver(Arc::new(CheckedResolver { allowed }))
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= 5 {
-                    return attempt.error("too many redirects");
-                }
-                match check_url(attempt.url(), allowed) {
-                    Ok(()) => attempt.follow(),
-                    Err(e) => attempt.error(e),
-                }
-            }))
-            .build()
+        parley_channels::net::checked_client(self.allowed, self.timeout)
             .map_err(|e| RemoteImageError::Network(e.without_url().to_string()))
     }
 
     /// Each URL's image as a `data:` URI, or `None` where it could not be loaded; four at a time,
-    /// stopping once [`MAX_REMOTE_TOTAL_BYTES`] are inlined.
+    /// each within what is left of [`MAX_REMOTE_TOTAL_BYTES`], and no more downloads once an
+    /// image did not fit in it.
     pub async fn fetch_all(&self, urls: &[String]) -> Vec<Option<String>> {
         let Ok(client) = self.client() else {
             return vec![None; urls.len()];
@@ -335,13 +320,20 @@ impl RemoteImages {
         let mut out = vec![None; urls.len()];
         let mut total = 0usize;
         for (chunk_no, chunk) in urls.chunks(4).enumerate() {
+            let left = MAX_REMOTE_TOTAL_BYTES.saturating_sub(total);
+            if left == 0 {
+                tracing::info!("remote images: total limit reached");
+                break;
+            }
             let mut set = tokio::task::JoinSet::new();
             for (i, url) in chunk.iter().enumerate() {
-                let (this, client, url) = (self.clone(), client.clone(), url.clone());
+                let this = self.clone().with_max_bytes(self.max_bytes.min(left));
+                let (client, url) = (client.clone(), url.clone());
                 set.spawn(async move { (i, this.fetch_with(&client, &url).await) });
             }
             let mut results = set.join_all().await;
             results.sort_by_key(|(i, _)| *i);
+            let mut full = false;
             for (i, result) in results {
                 match result {
                     Ok((kind, bytes)) if total + bytes.len() <= MAX_REMOTE_TOTAL_BYTES => {
@@ -352,9 +344,14 @@ impl RemoteImages {
                             base64::engine::general_purpose::STANDARD.encode(&bytes)
                         ));
                     }
-                    Ok(_) => tracing::info!("remote images: total limit reached"),
+                    Ok(_) => full = true,
+                    Err(RemoteImageError::TooLarge) if left < self.max_bytes => full = true,
                     Err(e) => tracing::info!("a remote image was not loaded: {e}"),
                 }
+            }
+            if full {
+                tracing::info!("remote images: total limit reached");
+                break;
             }
         }
         out
@@ -372,16 +369,20 @@ impl RemoteImages {
         raw: &str,
     ) -> Result<(ImageType, Vec<u8>), RemoteImageError> {
         let url = url::Url::parse(raw.trim()).map_err(|_| RemoteImageError::Scheme)?;
-        check_url(&url, self.allowed)?;
+        parley_channels::net::check_url(&url, self.allowed).map_err(|r| match r {
+            UrlRefused::Scheme => RemoteImageError::Scheme,
+            UrlRefused::Address => RemoteImageError::Refused,
+        })?;
         let network = |e: reqwest::Error| {
             // A redirect or a resolution the address rule stopped is a refusal, not a failure.
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
             while let Some(err) = source {
-                if let Some(own) = err.downcast_ref::<RemoteImageError>() {
-                    return own.clone();
-                }
-                if err.to_string().contains(LOCAL_ONLY) {
+                let said = err.to_string();
+                if said.contains(parley_channels::net::LOCAL_ONLY) {
                     return RemoteImageError::Refused;
+                }
+                if said.contains(parley_channels::net::NOT_HTTP) {
+                    return RemoteImageError::Scheme;
                 }
                 source = err.source();
             }
@@ -417,78 +418,7 @@ impl RemoteImages {
     }
 }
 
-/// Scheme and, for an IP-literal host, the address (names are checked when resolved).
-fn check_url(url: &url::Url, allowed: fn(IpAddr) -> bool) -> Result<(), RemoteImageError> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(RemoteImageError::Scheme);
-    }
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) if !allowed(IpAddr::V4(ip)) => Err(RemoteImageError::Refused),
-        Some(url::Host::Ipv6(ip)) if !allowed(IpAddr::V6(ip)) => Err(RemoteImageError::Refused),
-        Some(_) => Ok(()),
-        None => Err(RemoteImageError::Scheme),
-    }
-}
-
-const LOCAL_ONLY: &str = "the name resolves only to local or private addresses";
-
-/// Resolves with the system and drops every address the rule refuses; none left is an error,
-/// so a name pointing at 127.0.0.1 or 169.254.169.254 is never connected to.
-struct CheckedResolver {
-    allowed: fn(IpAddr) -> bool,
-}
-
-impl reqwest::dns::Resolve for CheckedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allowed = self.allowed;
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| allowed(a.ip()))
-                .collect();
-            if addrs.is_empty() {
-                return Err(LOCAL_ONLY.into());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// A globally routable unicast address: not loopback, private, link-local, shared (CGNAT),
-/// documentation, benchmarking, multicast, broadcast, unspecified or reserved.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xC0) == 64)
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
-                || (o[0] == 198 && (o[1] & 0xFE) == 18)
-                || o[0] >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xFE00) == 0xFC00
-                || (s[0] & 0xFFC0) == 0xFE80
-                || (s[0] == 0x2001 && s[1] == 0x0DB8)
-                || (s[0] == 0x64 && s[1] == 0xFF9B))
-        }
-    }
-}
+pub use parley_channels::net::is_public;
 
 #[cfg(test)]
 mod tests {
@@ -546,32 +476,6 @@ mod tests {
         }
         assert_eq!(parse_link_request("/12/0", Some("u=https://x.test")), None);
         assert_eq!(parse_link_request(LINK_PATH, None), None);
-    }
-
-    #[test]
-    fn public_addresses() {
-        for bad in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "255.255.255.255",
-            "224.0.0.1",
-            "::1",
-            "::",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(!is_public(bad.parse().expect("ip")), "{bad}");
-        }
-        for good in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
-            assert!(is_public(good.parse().expect("ip")), "{good}");
-        }
     }
 
     #[test]

@@ -1,9 +1,39 @@
 //! Attachments, fetched on demand: the message is read again for a fresh link (Meta's links
-//! expire), and the file comes from Meta's CDN without the token.
+//! expire), and the file comes from Meta's CDN without the token. The link is the provider's
+//! word, not Parley's: unless it is on the API's own origin (a simulator), it must be a public
+//! https address, checked again on every resolution and redirect (`net`), so a link to
+//! 127.0.0.1 or the cloud metadata address is never fetched.
 
 use super::{API, GraphChannel, wire};
 use crate::http::Effect;
+use crate::net;
 use crate::{ChannelError, Downloaded};
+
+/// Where an attachment link may be fetched from.
+#[derive(Debug, PartialEq, Eq)]
+enum Link {
+    /// The API's own origin (the simulator serves files there).
+    Api,
+    /// A public https address, fetched with the address rule.
+    Public,
+}
+
+fn link_kind(api_base: &str, link: &str) -> Result<Link, ChannelError> {
+    let refused = || ChannelError::Rejected {
+        code: 100,
+        message: "Facebook's link to this attachment is not a public https address, so Parley \
+                  does not download it."
+            .into(),
+    };
+    let url = url::Url::parse(link).map_err(|_| refused())?;
+    if url::Url::parse(api_base).is_ok_and(|own| own.origin() == url.origin()) {
+        return Ok(Link::Api);
+    }
+    if url.scheme() != "https" || net::check_url(&url, net::is_public).is_err() {
+        return Err(refused());
+    }
+    Ok(Link::Public)
+}
 
 impl GraphChannel {
     /// [`Channel::download`](crate::Channel::download).
@@ -37,19 +67,61 @@ impl GraphChannel {
                 message: "Facebook no longer has this attachment.".into(),
             });
         };
-        let Some(url) = a
-            .url()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        else {
+        let Some(url) = a.url() else {
             return Err(ChannelError::Rejected {
                 code: 100,
                 message: "Facebook gave no link to download this attachment.".into(),
             });
         };
         // Meta's CDN links are signed; the Page token is not sent there.
+        let bytes = match link_kind(&self.cfg.api_base, url)? {
+            Link::Api => API.download(&self.http, url).await?,
+            Link::Public => {
+                let checked = net::checked_client(net::is_public, crate::http::DOWNLOAD_TIMEOUT)
+                    .map_err(|e| {
+                        ChannelError::Transient(format!(
+                            "could not set up HTTP: {}",
+                            e.without_url()
+                        ))
+                    })?;
+                API.download(&checked, url).await?
+            }
+        };
         Ok(Downloaded {
-            bytes: API.download(&self.http, url).await?,
+            bytes,
             file_name: a.name.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_links_must_be_public_https_unless_on_the_apis_origin() {
+        let api = "https://graph.facebook.com/v21.0";
+        assert_eq!(
+            link_kind(api, "https://scontent.xx.fbcdn.net/v/t1/123.jpg?oh=x&oe=y").ok(),
+            Some(Link::Public)
+        );
+        let fake = "http://127.0.0.1:4000/v21.0";
+        assert_eq!(
+            link_kind(fake, "http://127.0.0.1:4000/cdn/1/a.png").ok(),
+            Some(Link::Api)
+        );
+        for bad in [
+            "http://scontent.xx.fbcdn.net/a.jpg",
+            "https://169.254.169.254/latest/meta-data",
+            "https://127.0.0.1/a.png",
+            "https://[::1]/a.png",
+            "https://[::ffff:10.0.0.1]/a.png",
+            "https://10.0.0.7/a.png",
+            "file:///etc/passwd",
+            "http://127.0.0.1:4001/cdn/1/a.png",
+            "not a link",
+        ] {
+            assert!(link_kind(fake, bad).is_err(), "{bad}");
+        }
     }
 }

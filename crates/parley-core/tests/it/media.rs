@@ -49,6 +49,11 @@ async fn server() -> (String, Hits) {
                         Vec::new(),
                     ),
                     "/hop" => ("302 Found\r\nLocation: /img.png".into(), Vec::new()),
+                    p if p.starts_with("/huge-") => {
+                        let mut b = PNG.to_vec();
+                        b.resize(4_500_000, 0);
+                        ("200 OK\r\nContent-Type: image/png".into(), b)
+                    }
                     _ => ("404 Not Found".into(), Vec::new()),
                 };
                 let head = format!(
@@ -66,6 +71,26 @@ async fn server() -> (String, Hits) {
 
 fn loopback_only() -> RemoteImages {
     RemoteImages::new(|ip| ip.is_loopback())
+}
+
+#[tokio::test]
+async fn no_more_is_downloaded_once_the_messages_images_fill_their_budget() {
+    let (base, hits) = server().await;
+    // Twelve images of 4.5 MB: four fit in the 20 MB of a message, the fifth does not.
+    let urls: Vec<String> = (0..12).map(|i| format!("{base}/huge-{i}.png")).collect();
+    let loaded = loopback_only().fetch_all(&urls).await;
+    assert_eq!(loaded.iter().filter(|l| l.is_some()).count(), 4);
+    let fetched: usize = hits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p.starts_with("/huge-"))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        fetched <= 8,
+        "{fetched} images downloaded for a 20 MB budget"
+    );
 }
 
 #[tokio::test]
