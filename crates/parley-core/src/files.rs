@@ -77,7 +77,7 @@ pub(crate) fn display_name(name: &str, mime: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !parley_domain::text::is_bidi_control(*c))
         .take(200)
         .collect::<String>()
         .trim()

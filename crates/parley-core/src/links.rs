@@ -17,12 +17,29 @@ pub fn validate_link(raw: &str) -> Result<Url, IpcError> {
     })?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
-        "mailto" => Ok(url),
+        "mailto" => Ok(plain_mailto(url)),
         other => Err(IpcError::new(
             ErrorCode::UnsafeLink,
             format!("Parley only opens web and e-mail links; this one is a \"{other}:\" link."),
         )),
     }
+}
+
+/// A mail link keeps its recipients and only the `to`, `cc`, `subject` and `body` fields: a
+/// mail program would otherwise attach a local file (`attach=`, `attachment=`) or add hidden
+/// recipients on a customer's say.
+fn plain_mailto(mut url: Url) -> Url {
+    const KEPT: &[&str] = &["to", "cc", "subject", "body"];
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| KEPT.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.set_query(None);
+    if !kept.is_empty() {
+        url.query_pairs_mut().extend_pairs(kept);
+    }
+    url
 }
 
 /// Whether a downloaded attachment may be handed to the OS to open: documents and media only,
@@ -47,6 +64,19 @@ mod tests {
         assert!(validate_link("https://example.com/a?b=c").is_ok());
         assert!(validate_link(" http://example.com ").is_ok());
         assert!(validate_link("mailto:anna@example.com").is_ok());
+        let mail = |raw: &str| validate_link(raw).expect(raw).to_string();
+        assert_eq!(
+            mail("mailto:anna@example.com?subject=Order%2042&attach=/home/me/.ssh/id_rsa&body=Hi"),
+            "mailto:anna@example.com?subject=Order+42&body=Hi"
+        );
+        assert_eq!(
+            mail("mailto:a@example.com?ATTACHMENT=C:%5Csecret.pdf&Bcc=spy@example.net"),
+            "mailto:a@example.com"
+        );
+        assert_eq!(
+            mail("mailto:a@example.com?cc=b@example.com"),
+            "mailto:a@example.com?cc=b%40example.com"
+        );
         for bad in [
             "javascript:alert(1)",
             "JAVASCRIPT:alert(1)",

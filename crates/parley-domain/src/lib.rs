@@ -13,6 +13,7 @@ mod ids;
 mod ingest;
 mod kinds;
 mod prefs;
+pub mod text;
 mod workflow;
 
 pub use clock::{Clock, SystemClock};

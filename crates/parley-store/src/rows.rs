@@ -33,8 +33,19 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} {value:?}"))
 }
 
+/// A message's attachments; a file name is read without direction controls, so it shows (and
+/// saves) as what it is (`parley_domain::text`).
 pub(crate) fn attachments_from_json(json: &str) -> Result<Vec<Attachment>> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("attachments: {e}")))
+    let mut attachments: Vec<Attachment> =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("attachments: {e}")))?;
+    for a in &mut attachments {
+        if let Some(name) = &a.file_name
+            && name.chars().any(parley_domain::text::is_bidi_control)
+        {
+            a.file_name = Some(parley_domain::text::without_bidi_controls(name).into_owned());
+        }
+    }
+    Ok(attachments)
 }
 
 pub(crate) fn attachments_to_json(attachments: &[Attachment]) -> Result<String> {

@@ -274,3 +274,29 @@ fn media_links_are_kept_with_the_draft_and_go_with_the_reply() {
     );
     assert_eq!(s.draft(t).expect("draft").as_deref(), Some("Photos"));
 }
+
+#[test]
+fn a_file_name_with_direction_controls_reads_as_what_it_is() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = bot_account(&mut s);
+    let mut m = inbound("c1", "c1:1", "c1", "", 10);
+    m.attachments = vec![Attachment {
+        kind: AttachmentKind::Document,
+        remote_ref: Some("file-1".into()),
+        file_name: Some("invoice\u{202E}fdp.exe".into()),
+        mime_type: Some("application/pdf".into()),
+        size: Some(10),
+        description: None,
+    }];
+    let batch = IngestBatch {
+        messages: vec![m],
+        ..Default::default()
+    };
+    s.apply_batch(a, &batch, None, 10).expect("ingest");
+    let t = s.list_threads(None, 10).expect("list").threads[0].id;
+    let shown = s.messages(t, None, 10).expect("messages").messages;
+    assert_eq!(
+        shown[0].attachments[0].file_name.as_deref(),
+        Some("invoicefdp.exe")
+    );
+}
