@@ -226,7 +226,17 @@ def test_every_script_customers_write_in_has_a_font(app):
 
 
 def row_order(driver):
-    return [r.get_attribute("data-thread-id") for r in rows(driver)]
+    # Read in one go: a row element can be re-rendered between finding it and reading it.
+    return driver.execute_script(
+        """return [...document.querySelectorAll('[data-testid="thread-row"]')]
+                  .map((r) => r.getAttribute('data-thread-id'));""")
+
+
+def demo_workflow_seeded(workspace):
+    """The demo resolves, snoozes and labels some of its conversations once its first syncs
+    brought them (crates/parley-core/src/demo_workflow.rs), which moves rows; it logs when done."""
+    return any("demo: workflow seeded" in f.read_text(errors="replace")
+               for f in (workspace.root / "logs").glob("parley*.log"))
 
 
 def snippet_of(driver, name):
@@ -245,6 +255,7 @@ def test_a_row_being_clicked_stays_put_while_messages_arrive(workspace):
     app = start_app(workspace, {"PARLEY_DEMO_PACE": "off"})
     try:
         wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
+        wait_for(app, "the demo's own changes done", lambda d: demo_workflow_seeded(workspace), timeout=100)
         fake = Fake(workspace.fake_url())
         pearl, quinn = fake.customer("Pearl", "Kendrick"), fake.customer("Quinn", "Abara")
         fake.inject(pearl, "Do you ship to Norway?")

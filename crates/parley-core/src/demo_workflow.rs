@@ -157,6 +157,11 @@ impl Parley {
             .call(move |s| s.set_setting(SEEDED_KEY, "true", now))
             .await
             .map_err(crate::errors::store)?;
+        // The end-to-end tests wait for this line before they watch the list's order.
+        tracing::info!(
+            "demo: workflow seeded ({found} of {} conversations)",
+            PLAN.len()
+        );
         Ok(true)
     }
 }

@@ -110,7 +110,24 @@ pub struct IngestBatch {
     /// UIDs the server says are gone (email: QRESYNC `VANISHED`, or the UID SEARCH fallback).
     /// A stored message with no location left is kept and marked deleted from the mailbox.
     pub vanished: Vec<VanishedUids>,
+    /// Warnings the adapter attaches to inbound messages of `messages` it has reason to doubt
+    /// (shown on the message; only a message this batch stores gets one).
+    pub warnings: Vec<MessageWarning>,
 }
+
+/// A warning on an inbound message, for the agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageWarning {
+    /// The message's `remote_id` in the same batch.
+    pub remote_id: String,
+    pub text: String,
+}
+
+/// Email: a mail found in the Inbox that claims to be from the account's own address. If the
+/// same mail later turns up in Sent, it was the business's own (a copy to itself) and the store
+/// turns it into an outgoing message.
+pub const OWN_ADDRESS_IN_INBOX: &str = "This mail arrived in your Inbox but claims to come from \
+     your own address. It may not be from you: check before trusting it.";
 
 /// One copy of a message on the server.
 #[derive(Debug, Clone, PartialEq, Eq)]

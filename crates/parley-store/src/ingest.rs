@@ -59,14 +59,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
 
         let mut outcome = IngestOutcome::default();
-        let inserted = ingest_messages(
-            &tx,
-            account,
-            &batch.messages,
-            &batch.reply_parents,
-            &batch.read_elsewhere,
-            &mut outcome,
-        )?;
+        let inserted = ingest_messages(&tx, account, batch, &mut outcome)?;
         crate::merge::join_split_threads(&tx, account, batch, &mut outcome)?;
         for e in &batch.edits {
             if let Some(thread) = apply_edit(&tx, account, e)? {
@@ -244,11 +237,11 @@ struct ThreadChange {
 fn ingest_messages(
     conn: &Connection,
     account: AccountId,
-    messages: &[IncomingMessage],
-    reply_parents: &[ReplyParents],
-    read_elsewhere: &[String],
+    batch: &IngestBatch,
     outcome: &mut IngestOutcome,
 ) -> Result<HashMap<String, MessageId>> {
+    let (messages, reply_parents, read_elsewhere) =
+        (&batch.messages, &batch.reply_parents, &batch.read_elsewhere);
     let mut inserted_ids = HashMap::new();
     if messages.is_empty() {
         return Ok(inserted_ids);
@@ -269,6 +262,15 @@ fn ingest_messages(
     // Each contact's name as stored now (a rename by one identity shows for all of them).
     let mut contact_names: HashMap<ContactId, String> = HashMap::new();
     let mut threads_by_remote: HashMap<&str, ThreadId> = HashMap::new();
+    // Each thread's customer (id, name), to tell a message written by someone else.
+    let mut owners: HashMap<ThreadId, (ContactId, String)> = HashMap::new();
+    // A warning per staged message: the adapter's, or "written by someone else".
+    let mut warnings: Vec<Option<String>> = vec![None; messages.len()];
+    let adapter_warnings: HashMap<&str, &str> = batch
+        .warnings
+        .iter()
+        .map(|w| (w.remote_id.as_str(), w.text.as_str()))
+        .collect();
     {
         let mut stage = conn.prepare_cached(
             "INSERT INTO temp.ingest_staged (seq, thread_id, remote_id, direction, author_name,
@@ -325,6 +327,39 @@ fn ingest_messages(
                 },
             };
             batch_threads.entry(m.remote_id.as_str()).or_insert(thread);
+            if m.direction == Direction::Inbound {
+                let owner = match owners.get(&thread) {
+                    Some(o) => o.clone(),
+                    None => {
+                        let o: (i64, String) = conn
+                            .prepare_cached(
+                                "SELECT t.contact_id, c.display_name FROM threads t
+                                 JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+                            )?
+                            .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                        let o = (ContactId(o.0), o.1);
+                        owners.insert(thread, o.clone());
+                        o
+                    }
+                };
+                // Someone other than the conversation's customer answered in it (a reply
+                // threaded by its References): it stays, but never silently.
+                let stranger = (owner.0 != contact).then(|| {
+                    format!(
+                        "Written by {} ({}), not by {}, whose conversation this is.",
+                        person_name(&m.sender),
+                        m.sender.remote_id,
+                        owner.1
+                    )
+                });
+                let said = adapter_warnings
+                    .get(m.remote_id.as_str())
+                    .map(|w| (*w).to_owned());
+                warnings[seq] = match (said, stranger) {
+                    (Some(a), Some(b)) => Some(format!("{a} {b}")),
+                    (a, b) => a.or(b),
+                };
+            }
             let attachments = if m.attachments.is_empty() {
                 Cow::Borrowed("[]")
             } else {
@@ -390,6 +425,46 @@ fn ingest_messages(
     }
     conn.prepare_cached("DELETE FROM temp.ingest_staged")?
         .execute([])?;
+    for (warning, id) in warnings.iter().zip(&inserted) {
+        if let (Some(text), Some(id)) = (warning, id) {
+            conn.prepare_cached("UPDATE messages SET delivery_note = ?2 WHERE id = ?1")?
+                .execute(params![id.0, text])?;
+        }
+    }
+    // A mail stored from the Inbox as claiming the account's own address, found again as the
+    // business's own (in Sent): it was theirs after all.
+    for (m, id) in messages.iter().zip(&inserted) {
+        if id.is_some() || m.direction != Direction::Outbound {
+            continue;
+        }
+        let confirmed: Option<i64> = conn
+            .prepare_cached(
+                "UPDATE messages SET direction = 'outbound', delivery = 'sent',
+                                     delivery_note = NULL, author_name = ?3
+                 WHERE account_id = ?1 AND remote_id = ?2 AND direction = 'inbound'
+                   AND delivery_note = ?4
+                 RETURNING thread_id",
+            )?
+            .query_row(
+                params![
+                    account.0,
+                    m.remote_id,
+                    person_name(&m.sender),
+                    OWN_ADDRESS_IN_INBOX
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(thread) = confirmed {
+            let thread = ThreadId(thread);
+            conn.prepare_cached(
+                "UPDATE threads SET unread_count = max(unread_count - 1, 0) WHERE id = ?1",
+            )?
+            .execute([thread.0])?;
+            crate::threads::refresh_thread_head(conn, thread)?;
+            touch(&mut outcome.changed_threads, thread);
+        }
+    }
 
     // Pass 3. Applied one by one, message j moved the summary when its `sent_at` was at least
     // the thread's `last_activity_at` then, i.e. at least both the stored value L and every

@@ -8,7 +8,8 @@ use super::{
     EmailAddress, EmailChannel, ParsedEmail, normalise_subject, now_millis, parse_message,
 };
 use parley_domain::{
-    Attachment, Direction, IncomingMessage, IngestBatch, Millis, RemotePerson, ServerLocation,
+    Attachment, Direction, IncomingMessage, IngestBatch, MessageWarning, Millis,
+    OWN_ADDRESS_IN_INBOX, RemotePerson, ServerLocation,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::PoisonError;
@@ -69,8 +70,9 @@ impl EmailChannel {
             })
             .collect();
         let me = self.config.address.clone();
-        // Oldest first, so a parent seen in the same page is threaded before its replies.
-        parsed.sort_by_key(|(r, p)| sent_at(p, r));
+        // Oldest first, so a parent seen in the same page is threaded before its replies; of
+        // two copies of one mail, the one in Sent first (it is the business's own).
+        parsed.sort_by_key(|(r, p)| (sent_at(p, r), in_inbox(r)));
         let mut index = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
         let mut seen = HashSet::new();
         let mut messages = Vec::with_capacity(parsed.len());
@@ -78,6 +80,7 @@ impl EmailChannel {
         let mut reply_parents = Vec::new();
         let mut read_elsewhere = elsewhere.seen;
         let mut server_locations = Vec::with_capacity(parsed.len());
+        let mut warnings = Vec::new();
         for (raw, p) in parsed {
             server_locations.push(ServerLocation {
                 remote_id: p.remote_id.clone(),
@@ -88,7 +91,16 @@ impl EmailChannel {
             if !seen.insert(p.remote_id.clone()) {
                 continue;
             }
-            messages.push(self.to_incoming(&raw, &p, &me, &mut index));
+            let incoming = self.to_incoming(&raw, &p, &me, &mut index);
+            if incoming.direction == Direction::Inbound
+                && p.from.as_ref().is_some_and(|f| f.address == me)
+            {
+                warnings.push(MessageWarning {
+                    remote_id: p.remote_id.clone(),
+                    text: OWN_ADDRESS_IN_INBOX.to_owned(),
+                });
+            }
+            messages.push(incoming);
             html_bodies.extend(html_body(&p));
             reply_parents.extend(reply_parents_of(&p));
             if raw.seen
@@ -107,6 +119,7 @@ impl EmailChannel {
             read_elsewhere,
             server_locations,
             vanished: elsewhere.vanished,
+            warnings,
             ..Default::default()
         }
     }
@@ -118,17 +131,27 @@ impl EmailChannel {
         me: &str,
         index: &mut ThreadIndex,
     ) -> IncomingMessage {
-        let from_me = p.from.as_ref().is_some_and(|f| f.address == me);
+        // Direction comes from where the mail was found, not from its From header (anyone can
+        // write the shop's address there): Sent holds the business's mail, INBOX the world's.
+        let from_me = !in_inbox(raw);
+        let claims_me = p.from.as_ref().is_some_and(|f| f.address == me);
         let direction = if from_me {
             Direction::Outbound
         } else {
             Direction::Inbound
         };
-        let customer_addr = if from_me {
+        let other_party = || {
             p.to.iter()
                 .chain(p.cc.iter())
                 .find(|a| a.address != me)
                 .cloned()
+        };
+        let customer_addr = if from_me {
+            other_party()
+        } else if claims_me {
+            // In INBOX under the shop's own name: the conversation is with whoever it went to
+            // (a copy to itself goes with its customer), else with the sender it claims.
+            other_party().or_else(|| p.from.clone())
         } else {
             p.from.clone()
         };
@@ -145,7 +168,7 @@ impl EmailChannel {
                 handle: None,
             }
         } else {
-            customer.clone()
+            person(p.from.as_ref())
         };
 
         let (norm_subject, is_reply) = normalise_subject(&p.subject);
@@ -218,6 +241,11 @@ impl EmailChannel {
             quoted_text: p.quoted.clone().filter(|q| !q.trim().is_empty()),
         }
     }
+}
+
+/// Whether a mail was found in INBOX (else in Sent, the only other mailbox synced).
+fn in_inbox(raw: &RawMessage) -> bool {
+    raw.mailbox.eq_ignore_ascii_case("INBOX")
 }
 
 /// The messages a mail answers, nearest first: In-Reply-To, then References from the newest

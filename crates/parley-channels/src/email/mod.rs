@@ -9,6 +9,14 @@
 //! In-Reply-To, then References newest first) and the store files it in the thread of the first
 //! parent it holds, so a reply to mail read before a restart threads without the in-memory index.
 //!
+//! **Direction** comes from where a mail was found, never from its From header (anyone can put
+//! the shop's address there): Sent holds the business's mail, INBOX the world's. A mail in INBOX
+//! that claims the account's own address is inbound, filed with whoever it went to, and carries
+//! a warning (`OWN_ADDRESS_IN_INBOX`); if the same Message-ID later turns up in Sent (a copy the
+//! shop sent itself), the store turns it into the outgoing message it was. Of two copies in one
+//! page, the one in Sent is taken. A reply from someone other than the conversation's customer
+//! is filed where its References point, and the store marks who wrote it.
+//!
 //! **Cursor** (JSON): per mailbox role (`inbox`, `sent`) its name, UIDVALIDITY, `top` (every
 //! UID ≤ top that existed when the sync started has been read, and every UID in `top+1..` is
 //! new), `below` (the first sync walks down from UIDNEXT: UIDs < below are still to be read,
@@ -120,7 +128,7 @@ pub enum EmailSecret {
 /// One mailbox. Built from the account row plus the keychain secret.
 #[derive(Clone)]
 pub struct EmailConfig {
-    /// The account's own address: mail From it is outbound.
+    /// The account's own address (what its replies are sent from).
     pub address: String,
     pub display_name: Option<String>,
     /// Login for both servers (usually the address).

@@ -849,3 +849,73 @@ async fn sent_copy_written_first_makes_reconciliation_safe() {
     let (msgs, _) = sync_all(&ch, cursor).await;
     assert_eq!(count(&msgs, &crashed), 0, "not read twice");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn direction_comes_from_the_mailbox_not_from_the_from_header() {
+    let Some(s) = MailServers::start() else {
+        return;
+    };
+    let mut admin = s.admin();
+    let shop = format!("Shop <{USER}>");
+    let alice = "Alice Customer <alice@customer.test>";
+    // Anyone can write the shop's address in From: delivered to INBOX, it is not the shop's.
+    admin.append(
+        "INBOX",
+        &mail_at(
+            "Mon, 2 Jun 2025 09:00:00 +0000",
+            &shop,
+            alice,
+            "Refund approved",
+            Some("forged@evil.test"),
+            "",
+            "We refund everything, no questions asked.",
+        ),
+    );
+    // The shop's real mail is in Sent.
+    admin.append(
+        "Sent",
+        &mail_at(
+            "Mon, 2 Jun 2025 09:05:00 +0000",
+            &shop,
+            alice,
+            "Your order",
+            Some("real@shop.test"),
+            "",
+            "It ships today.",
+        ),
+    );
+    let ch = EmailChannel::new(s.plain_config());
+    let mut cursor: Option<String> = None;
+    let (mut msgs, mut warnings) = (Vec::new(), Vec::new());
+    for _ in 0..100 {
+        let f = ch.fetch(cursor.as_deref(), Duration::ZERO).await.unwrap();
+        msgs.extend(f.batch.messages);
+        warnings.extend(f.batch.warnings);
+        if f.cursor.is_some() {
+            cursor = f.cursor;
+        }
+        if !f.more {
+            break;
+        }
+    }
+    let forged = msgs
+        .iter()
+        .find(|m| m.remote_id == "forged@evil.test")
+        .expect("the forged mail");
+    assert_eq!(forged.direction, Direction::Inbound);
+    assert_eq!(forged.customer.remote_id, "alice@customer.test");
+    assert_eq!(forged.sender.remote_id, USER, "it says who it claims to be");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.remote_id == "forged@evil.test"
+                && w.text == parley_domain::OWN_ADDRESS_IN_INBOX),
+        "{warnings:?}"
+    );
+    let real = msgs
+        .iter()
+        .find(|m| m.remote_id == "real@shop.test")
+        .expect("the shop's mail");
+    assert_eq!(real.direction, Direction::Outbound);
+    assert!(!warnings.iter().any(|w| w.remote_id == "real@shop.test"));
+}

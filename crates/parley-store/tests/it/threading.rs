@@ -160,3 +160,111 @@ fn mail_read_in_another_client_marks_its_thread_read_unless_a_newer_one_is_unrea
     assert_eq!(unread(&s, "a@x"), 0);
     assert_eq!(out.changed_threads, [thread_of(&s, "a@x")]);
 }
+
+/// The stored message whose text [`mail`] wrote for `id`.
+fn stored(s: &Store, id: &str) -> MessageView {
+    let t = thread_of(s, id);
+    s.messages(t, None, 100)
+        .expect("messages")
+        .messages
+        .into_iter()
+        .find(|m| m.text == format!("text of {id}"))
+        .expect("stored")
+}
+
+#[test]
+fn a_strangers_reply_in_a_customers_thread_says_who_wrote_it() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, "agent@shop.test");
+    let first = IngestBatch {
+        messages: vec![mail("root@x", "anna@customer.test", 10)],
+        ..Default::default()
+    };
+    s.apply_batch(a, &first, None, 10).expect("root");
+    // Someone else answers Anna's mail (References name it): filed there, but never silently.
+    let reply = IngestBatch {
+        messages: vec![
+            mail("eve1@x", "eve@elsewhere.test", 20),
+            mail("anna2@x", "anna@customer.test", 30),
+        ],
+        reply_parents: vec![
+            parents("eve1@x", &["root@x"]),
+            parents("anna2@x", &["root@x"]),
+        ],
+        ..Default::default()
+    };
+    s.apply_batch(a, &reply, None, 20).expect("replies");
+    assert_eq!(thread_of(&s, "eve1@x"), thread_of(&s, "root@x"));
+    let note = stored(&s, "eve1@x").delivery_note.expect("a note");
+    assert!(
+        note.contains("eve@elsewhere.test") && note.contains("anna@customer.test"),
+        "{note}"
+    );
+    assert_eq!(
+        stored(&s, "anna2@x").delivery_note,
+        None,
+        "the customer's own"
+    );
+    assert_eq!(stored(&s, "root@x").delivery_note, None);
+}
+
+#[test]
+fn a_mail_claiming_the_shops_address_is_doubted_until_it_turns_up_in_sent() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, "agent@shop.test");
+    // Found in INBOX under the shop's address: inbound, with the adapter's warning.
+    let inbox = IngestBatch {
+        messages: vec![common::mail(
+            "copy@x",
+            "copy@x",
+            ("anna@customer.test", "Anna"),
+            10,
+        )],
+        warnings: vec![MessageWarning {
+            remote_id: "copy@x".into(),
+            text: OWN_ADDRESS_IN_INBOX.into(),
+        }],
+        ..Default::default()
+    };
+    s.apply_batch(a, &inbox, None, 10).expect("inbox");
+    let doubted = stored(&s, "copy@x");
+    assert_eq!(doubted.direction, Direction::Inbound);
+    assert_eq!(doubted.delivery_note.as_deref(), Some(OWN_ADDRESS_IN_INBOX));
+    // A replay of the same warning does not touch another message.
+    s.apply_batch(a, &inbox, None, 11).expect("replay");
+    // The same mail in Sent: it was the shop's own.
+    let mut sent = common::mail("copy@x", "copy@x", ("anna@customer.test", "Anna"), 10);
+    sent.direction = Direction::Outbound;
+    sent.sender = RemotePerson {
+        remote_id: "agent@shop.test".into(),
+        display_name: "Shop".into(),
+        handle: None,
+    };
+    let sent = IngestBatch {
+        messages: vec![sent],
+        ..Default::default()
+    };
+    s.apply_batch(a, &sent, None, 12).expect("sent");
+    let confirmed = stored(&s, "copy@x");
+    assert_eq!(confirmed.direction, Direction::Outbound);
+    assert_eq!(confirmed.delivery_note, None);
+    assert_eq!(confirmed.author_name, "Shop");
+    let thread = s
+        .thread(thread_of(&s, "copy@x"))
+        .expect("read")
+        .expect("thread");
+    assert_eq!(thread.unread_count, 0);
+    assert_eq!(thread.waiting_since, None, "the shop had the last word");
+    // A warning goes with the message its batch stores; a replay leaves it as it is.
+    let late = IngestBatch {
+        messages: vec![mail("root@x", "anna@customer.test", 5)],
+        warnings: vec![MessageWarning {
+            remote_id: "root@x".into(),
+            text: "late".into(),
+        }],
+        ..Default::default()
+    };
+    s.apply_batch(a, &late, None, 13).expect("first");
+    s.apply_batch(a, &late, None, 14).expect("replay");
+    assert_eq!(stored(&s, "root@x").delivery_note.as_deref(), Some("late"));
+}
