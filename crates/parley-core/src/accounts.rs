@@ -97,12 +97,7 @@ impl Parley {
     /// Stops an account, deletes its conversations from this computer and its secret from the
     /// keychain.
     pub async fn remove_account(&self, id: AccountId) -> Result<(), IpcError> {
-        let row = self
-            .db
-            .call(move |s| s.account(id))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("account"))?;
+        let row = self.account_row(id).await?;
         if row.is_demo {
             self.stop_demo().await?;
         } else {

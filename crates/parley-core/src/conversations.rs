@@ -210,12 +210,7 @@ impl Parley {
             attachment.mime_type.as_deref(),
         );
         let account = msg.account_id;
-        let account = self
-            .db
-            .call(move |s| s.account(account))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("account"))?;
+        let account = self.account_row(account).await?;
         let dir = crate::files::account_files(
             &self.paths.attachments(),
             account.channel,

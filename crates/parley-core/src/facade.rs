@@ -439,6 +439,18 @@ impl Parley {
         Ok(())
     }
 
+    /// An account's row; a missing one is "not found".
+    pub(crate) async fn account_row(
+        &self,
+        id: AccountId,
+    ) -> Result<parley_store::AccountRow, IpcError> {
+        self.db
+            .call(move |s| s.account(id))
+            .await
+            .map_err(errors::store)?
+            .ok_or_else(|| errors::not_found("account"))
+    }
+
     /// Stops an account and removes it with everything Parley holds of it: its rows (one
     /// transaction in the store) and its downloaded attachments.
     pub(crate) async fn forget_account(

@@ -75,12 +75,7 @@ impl Parley {
         &self,
         account: AccountId,
     ) -> Result<Arc<dyn Channel>, IpcError> {
-        let row = self
-            .db
-            .call(move |s| s.account(account))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("account"))?;
+        let row = self.account_row(account).await?;
         let provider = providers::provider(row.channel);
         let needs_running = provider.calls_need_running_adapter();
         if (row.is_demo || needs_running.is_some())

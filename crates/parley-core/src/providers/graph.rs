@@ -381,12 +381,7 @@ impl Parley {
         account: AccountId,
         approved: bool,
     ) -> Result<Vec<AccountSummary>, IpcError> {
-        let row = self
-            .db
-            .call(move |s| s.account(account))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("account"))?;
+        let row = self.account_row(account).await?;
         if platform_of(row.channel).is_none() {
             return Err(invalid(
                 "Only Facebook Page accounts (Messenger, Instagram) have the HUMAN_AGENT approval.",
@@ -491,12 +486,7 @@ impl Parley {
     }
 
     async fn page_id_of(&self, account: AccountId) -> Result<String, IpcError> {
-        let row = self
-            .db
-            .call(move |s| s.account(account))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("account"))?;
+        let row = self.account_row(account).await?;
         let (channel, external) = (row.channel, row.external_id.clone());
         let settings = self
             .db

@@ -36,18 +36,7 @@ fn html(id: &str, text: &str) -> HtmlBody {
 #[test]
 fn html_is_stored_with_its_message_once_and_goes_with_it() {
     let mut s = Store::open_in_memory().expect("store");
-    let a = s
-        .insert_account(
-            &NewAccount {
-                channel: ChannelKind::Email,
-                name: "Shop".into(),
-                handle: None,
-                external_id: "agent@shop.test".into(),
-                is_demo: false,
-            },
-            1,
-        )
-        .expect("account");
+    let a = crate::common::account(&mut s, ChannelKind::Email, "agent@shop.test");
     let batch = IngestBatch {
         messages: vec![inbound("m1@x"), inbound("m2@x")],
         html_bodies: vec![
@@ -94,18 +83,7 @@ fn html_is_stored_with_its_message_once_and_goes_with_it() {
 #[test]
 fn a_mail_reusing_a_held_message_id_does_not_change_what_that_message_shows() {
     let mut s = Store::open_in_memory().expect("store");
-    let a = s
-        .insert_account(
-            &NewAccount {
-                channel: ChannelKind::Email,
-                name: "Shop".into(),
-                handle: None,
-                external_id: "agent@shop.test".into(),
-                is_demo: false,
-            },
-            1,
-        )
-        .expect("account");
+    let a = crate::common::account(&mut s, ChannelKind::Email, "agent@shop.test");
     // The agent's reply, found in Sent: plain text, its Message-ID known to the customer.
     let agent = RemotePerson {
         remote_id: "agent@shop.test".into(),
