@@ -128,7 +128,17 @@ export async function removeAccount(mock: MockBackend, accountId: number): Promi
   if (i < 0) throw err("notFound", "This account was already removed.");
   mock.accounts.splice(i, 1);
   mock.tokens.delete(accountId);
-  queueMicrotask(() => mock.emit({ kind: "accountsChanged" }));
+  // As the store does: the account's conversations, messages and drafts go with it.
+  const gone = [...mock.threads.values()].filter((t) => t.summary.accountId === accountId).map((t) => t.summary.id);
+  for (const id of gone) {
+    mock.threads.delete(id);
+    mock.stagedFiles.delete(id);
+    mock.draftLinks.delete(id);
+  }
+  queueMicrotask(() => {
+    mock.emit({ kind: "accountsChanged" });
+    mock.emit({ kind: "threadsChanged", threadIds: gone });
+  });
 }
 
 /** Test helper: an account's sync moves on, as the core reports it. */
