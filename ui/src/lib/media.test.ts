@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Attachment } from "./ipc/bindings";
-import { frameHeight, isInlineImage, remoteImagesNote, retryUrl } from "./media";
+import { asksBeforeOpening, frameHeight, isInlineImage, remoteImagesNote, retryUrl } from "./media";
 
 const a = (over: Partial<Attachment>): Attachment => ({
   kind: "photo",
@@ -42,5 +42,14 @@ describe("frame and bar", () => {
   it("asks again with a new URL", () => {
     expect(retryUrl("parley-media://localhost/1%2F0", 0)).toBe("parley-media://localhost/1%2F0");
     expect(retryUrl("parley-media://localhost/1%2F0", 2)).toBe("parley-media://localhost/1%2F0?retry=2");
+  });
+});
+
+describe("asksBeforeOpening", () => {
+  it("asks for Office and rich-text files, not for pictures, PDFs or names without a type", () => {
+    for (const name of ["invoice.docx", "Q3.XLSM", "notes.rtf", "deck.pptx", "sheet.ods", " report.doc "])
+      expect(asksBeforeOpening(name), name).toBe(true);
+    for (const name of ["photo.jpg", "invoice.pdf", "docx", "readme.txt", "", null])
+      expect(asksBeforeOpening(name), String(name)).toBe(false);
   });
 });

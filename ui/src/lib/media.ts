@@ -13,6 +13,15 @@ export function isInlineImage(a: Attachment): boolean {
   return a.kind === "photo";
 }
 
+/** Office and rich-text files can carry macros or links that run when opened. */
+const ASK_FIRST = ["doc", "docx", "docm", "dot", "dotm", "xls", "xlsx", "xlsm", "xlsb", "ppt", "pptx", "pptm", "rtf", "odt", "ods", "odp"];
+
+/** Whether opening an attachment asks the agent first (by its name's extension). */
+export function asksBeforeOpening(fileName: string | null): boolean {
+  const ext = fileName?.trim().toLowerCase().split(".").at(-1);
+  return !!ext && fileName!.includes(".") && ASK_FIRST.includes(ext);
+}
+
 /** The image URL for a given retry (a new URL makes the webview ask Rust again). */
 export function retryUrl(src: string, attempt: number): string {
   return attempt === 0 ? src : `${src}${src.includes("?") ? "&" : "?"}retry=${attempt}`;
