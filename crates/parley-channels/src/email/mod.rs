@@ -25,6 +25,10 @@
 //! it free of duplicates). INBOX's first sync runs before Sent's; `total`/`read` count it for
 //! the progress a fetch reports ("Syncing INBOX — 12,400 of 50,000").
 //!
+//! **Budget.** A page reads at most `page_bytes` of mail (RFC822.SIZE is asked first); the rest
+//! of its UID range waits for the next page and the cursor moves only over what was read. A
+//! mail over `whole_mail_max` is read as its header and the first `large_body` bytes of its body.
+//!
 //! **Selecting.** The sync session keeps its mailbox selected between fetches: new mail in it is
 //! seen with NOOP + `UID SEARCH UID top+1:*`, a mailbox that is not selected is asked with STATUS
 //! and SELECTed only when it changed. Re-selecting per page made the first sync quadratic on
@@ -143,6 +147,12 @@ pub struct EmailConfig {
     pub timeout: Duration,
     /// Messages per page of the first sync and of a catch-up.
     pub page_size: u32,
+    /// Bytes of mail (by RFC822.SIZE) one page reads at most; the rest waits for the next.
+    pub page_bytes: u64,
+    /// A mail over this size is read as its header and the start of its body (`large_body`
+    /// bytes); its attachments open on demand.
+    pub whole_mail_max: u32,
+    pub large_body: u32,
     /// Use QRESYNC where the server offers it (tests turn it off to exercise the fallback).
     pub use_qresync: bool,
 }
@@ -165,6 +175,9 @@ impl EmailConfig {
             extra_roots_pem: None,
             timeout: Duration::from_secs(20),
             page_size: 250,
+            page_bytes: 32 * 1024 * 1024,
+            whole_mail_max: 16 * 1024 * 1024,
+            large_body: 1024 * 1024,
             use_qresync: true,
         }
     }

@@ -19,6 +19,79 @@ use tokio::time::{Instant, timeout};
 /// Without IDLE, how often a waiting fetch looks for new mail.
 const POLL_INTERVAL: Duration = Duration::from_secs(30);
 const FETCH_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])";
+/// The budget of one page: how much mail it reads (by RFC822.SIZE, asked first; what does not
+/// fit waits for the next page, and the cursor moves only over what was read, so a mailbox of
+/// large mails is read a few at a time instead of exhausting memory at every start), and how a
+/// mail too large to read whole is read (its header and the start of its body: the text a
+/// conversation shows; its attachments open on demand from the server).
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    page_bytes: u64,
+    whole_mail_max: u32,
+    large_body: u32,
+}
+
+impl Budget {
+    /// The mails of `sizes` (in the order to read them) that fit in one page: those read
+    /// whole, those too large to read whole, and how many of `sizes` the page covers (at least
+    /// one, so a page always moves on).
+    fn split(self, sizes: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>, usize) {
+        let (mut whole, mut large, mut used) = (Vec::new(), Vec::new(), 0u64);
+        for (i, &(uid, size)) in sizes.iter().enumerate() {
+            let too_large = size > self.whole_mail_max;
+            let cost = u64::from(if too_large { self.large_body } else { size });
+            if i > 0 && used + cost > self.page_bytes {
+                return (whole, large, i);
+            }
+            used += cost;
+            if too_large {
+                large.push(uid);
+            } else {
+                whole.push(uid);
+            }
+        }
+        (whole, large, sizes.len())
+    }
+}
+
+/// Each existing UID of `set` with its size, in ascending UID order.
+async fn sizes_of(conn: &mut Conn, set: &str) -> Result<Vec<(u32, u32)>, ChannelError> {
+    let mut sizes: Vec<(u32, u32)> = uid_fetch(&mut conn.session, set, "(UID RFC822.SIZE)")
+        .await?
+        .iter()
+        .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0))))
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup_by_key(|s| s.0);
+    Ok(sizes)
+}
+
+/// Reads the mails of `whole` and `large` (see [`Budget::split`]), in no particular order.
+async fn read_mails(
+    conn: &mut Conn,
+    budget: Budget,
+    whole: &[u32],
+    large: &[u32],
+) -> Result<Vec<async_imap::types::Fetch>, ChannelError> {
+    let join = |uids: &[u32]| {
+        uids.iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut fetched = Vec::new();
+    if !whole.is_empty() {
+        fetched.extend(uid_fetch(&mut conn.session, &join(whole), FETCH_ITEMS).await?);
+    }
+    if !large.is_empty() {
+        let items = format!(
+            "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER] BODY.PEEK[TEXT]<0.{}>)",
+            budget.large_body
+        );
+        fetched.extend(uid_fetch(&mut conn.session, &join(large), &items).await?);
+    }
+    Ok(fetched)
+}
 
 impl EmailChannel {
     /// A fetch on the held sync session (connected if there is none), reconnecting once when a
@@ -243,6 +316,11 @@ impl EmailChannel {
         seen: &mut Elsewhere,
     ) -> Result<(BoxCursor, bool), ChannelError> {
         let page = self.config.page_size.max(1);
+        let budget = Budget {
+            page_bytes: self.config.page_bytes,
+            whole_mail_max: self.config.whole_mail_max,
+            large_body: self.config.large_body.max(1),
+        };
         let Some(state) = self.look(conn, name, prev.as_ref()).await? else {
             // Nothing new, and nothing left of a first sync (`look` checks both).
             let unchanged = prev.ok_or_else(|| {
@@ -315,19 +393,27 @@ impl EmailChannel {
         // instead of `*`: `top+1:*` returns the last message again when nothing is new.
         if last > bc.top {
             let hi = last.min(bc.top.saturating_add(page));
-            for f in uid_fetch(
-                &mut conn.session,
-                &format!("{}:{hi}", bc.top + 1),
-                FETCH_ITEMS,
-            )
-            .await?
-            {
-                if f.uid.is_some_and(|u| u > bc.top) {
+            let sizes: Vec<(u32, u32)> = sizes_of(conn, &format!("{}:{hi}", bc.top + 1))
+                .await?
+                .into_iter()
+                .filter(|(u, _)| *u > bc.top && *u <= hi)
+                .collect();
+            let (whole, large, covered) = budget.split(&sizes);
+            let mut fetched = read_mails(conn, budget, &whole, &large).await?;
+            fetched.sort_by_key(|f| f.uid);
+            for f in fetched {
+                if f.uid.is_some_and(|u| u > bc.top && u <= hi) {
                     take_or_hold(&mut bc, out, RawMessage::new(name, uidvalidity, &f));
                 }
             }
-            bc.top = hi;
-            more |= hi < last;
+            // Up to the last mail read when the budget cut the range short.
+            let read_to = if covered < sizes.len() {
+                sizes[covered - 1].0
+            } else {
+                hi
+            };
+            bc.top = read_to;
+            more |= read_to < last;
         }
         if let Some((known, old_top)) = changes_since {
             // Flags changed on mail already read: what another client marked \Seen is marked
@@ -383,14 +469,27 @@ impl EmailChannel {
         while bc.below > 1 && collected < page as usize && ranges < 8 {
             let hi = bc.below - 1;
             let lo = hi.saturating_sub(page - 1).max(1);
-            for f in uid_fetch(&mut conn.session, &format!("{lo}:{hi}"), FETCH_ITEMS).await? {
+            // Newest first: the budget keeps the newest of the range, the rest waits.
+            let mut sizes: Vec<(u32, u32)> = sizes_of(conn, &format!("{lo}:{hi}"))
+                .await?
+                .into_iter()
+                .filter(|(u, _)| *u >= lo && *u <= hi)
+                .collect();
+            sizes.reverse();
+            let (whole, large, covered) = budget.split(&sizes);
+            for f in read_mails(conn, budget, &whole, &large).await? {
                 if f.uid.is_some_and(|u| u >= lo && u <= hi) {
                     take_or_hold(&mut bc, out, RawMessage::new(name, uidvalidity, &f));
                     collected += 1;
                 }
             }
-            bc.below = lo;
             ranges += 1;
+            if covered < sizes.len() {
+                // The page is full: the next one starts below the oldest mail read.
+                bc.below = sizes[covered - 1].0;
+                break;
+            }
+            bc.below = lo;
         }
         bc.read = bc
             .read
@@ -487,7 +586,12 @@ impl RawMessage {
             internal_date: f.internal_date().map(|d| d.timestamp_millis()),
             seen: is_seen(f),
             pending: is_pending(f),
-            body: f.body().map(<[u8]>::to_vec).unwrap_or_default(),
+            body: match (f.body(), f.header(), f.text()) {
+                (Some(body), _, _) => body.to_vec(),
+                // A large mail read as its header and the start of its body.
+                (None, Some(header), text) => [header, text.unwrap_or_default()].concat(),
+                _ => Vec::new(),
+            },
         }
     }
 }

@@ -919,3 +919,105 @@ async fn direction_comes_from_the_mailbox_not_from_the_from_header() {
     assert_eq!(real.direction, Direction::Outbound);
     assert!(!warnings.iter().any(|w| w.remote_id == "real@shop.test"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_mail_is_read_within_a_byte_budget_and_the_cursor_moves_on() {
+    let Some(s) = MailServers::start() else {
+        return;
+    };
+    let mut admin = s.admin();
+    let c = "Alice Customer <alice@customer.test>";
+    let filler = |n: usize| "0123456789abcdef\n".repeat(n / 17);
+    // Five mails of ~40 KB and one of ~300 KB, with a budget of 100 KB a page and mails over
+    // 200 KB read as their start only.
+    for i in 0..5 {
+        admin.append(
+            "INBOX",
+            &mail_at(
+                &format!("Mon, 2 Jun 2025 09:0{i}:00 +0000"),
+                c,
+                USER,
+                &format!("Photo {i}"),
+                Some(&format!("m{i}@customer.test")),
+                "",
+                &format!("Mail number {i}.\n{}", filler(40_000)),
+            ),
+        );
+    }
+    admin.append(
+        "INBOX",
+        &mail_at(
+            "Mon, 2 Jun 2025 09:30:00 +0000",
+            c,
+            USER,
+            "The whole catalogue",
+            Some("huge@customer.test"),
+            "",
+            &format!("Here is everything we have.\n{}", filler(300_000)),
+        ),
+    );
+    let mut config = s.plain_config();
+    config.page_bytes = 100_000;
+    config.whole_mail_max = 200_000;
+    config.large_body = 8_000;
+    let ch = EmailChannel::new(config);
+    let mut cursor: Option<String> = None;
+    let (mut msgs, mut pages) = (Vec::new(), 0);
+    for _ in 0..50 {
+        let f = ch.fetch(cursor.as_deref(), Duration::ZERO).await.unwrap();
+        pages += 1;
+        let read: usize = f.batch.messages.iter().map(|m| m.text.len()).sum();
+        assert!(read <= 100_000 + 8_000, "a page read {read} bytes of text");
+        msgs.extend(f.batch.messages);
+        if f.cursor.is_some() {
+            cursor = f.cursor;
+        }
+        if !f.more {
+            break;
+        }
+    }
+    assert!(
+        pages >= 3,
+        "the budget split the mailbox into pages ({pages})"
+    );
+    let mut ids: Vec<&str> = msgs.iter().map(|m| m.remote_id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "huge@customer.test",
+            "m0@customer.test",
+            "m1@customer.test",
+            "m2@customer.test",
+            "m3@customer.test",
+            "m4@customer.test"
+        ],
+        "every mail read once"
+    );
+    let huge = msgs
+        .iter()
+        .find(|m| m.remote_id == "huge@customer.test")
+        .expect("the large mail");
+    assert!(
+        huge.text.starts_with("Here is everything we have."),
+        "{}",
+        &huge.text[..60]
+    );
+    assert!(huge.text.len() < 20_000, "only its start was read");
+    // New mail after the first sync goes through the same budget.
+    admin.append(
+        "INBOX",
+        &mail_at(
+            "Mon, 2 Jun 2025 10:00:00 +0000",
+            c,
+            USER,
+            "One more",
+            Some("late@customer.test"),
+            "",
+            "Still there?",
+        ),
+    );
+    let f = ch.fetch(cursor.as_deref(), Duration::ZERO).await.unwrap();
+    assert_eq!(f.batch.messages.len(), 1);
+    assert_eq!(f.batch.messages[0].text, "Still there?");
+}
