@@ -208,6 +208,45 @@ pub async fn contact_context(core: State<'_, Core>, thread_id: ThreadId) -> Res<
 }
 
 #[tauri::command]
+pub async fn add_note(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    body: String,
+) -> Res<ContactNote> {
+    core.get()?.add_note(contact_id, body).await
+}
+
+#[tauri::command]
+pub async fn update_note(core: State<'_, Core>, note_id: NoteId, body: String) -> Res<ContactNote> {
+    core.get()?.update_note(note_id, body).await
+}
+
+#[tauri::command]
+pub async fn delete_note(core: State<'_, Core>, note_id: NoteId) -> Res<()> {
+    core.get()?.delete_note(note_id).await
+}
+
+#[tauri::command]
+pub async fn set_contact_attribute(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    attribute: ContactAttribute,
+) -> Res<Vec<ContactAttribute>> {
+    core.get()?
+        .set_contact_attribute(contact_id, attribute)
+        .await
+}
+
+#[tauri::command]
+pub async fn remove_contact_attribute(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    key: String,
+) -> Res<Vec<ContactAttribute>> {
+    core.get()?.remove_contact_attribute(contact_id, key).await
+}
+
+#[tauri::command]
 pub async fn search(core: State<'_, Core>, query: String, limit: u32) -> Res<Vec<SearchHit>> {
     core.get()?.search(query, limit).await
 }

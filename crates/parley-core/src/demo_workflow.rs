@@ -1,13 +1,15 @@
-//! The demo's workflow, so a new user meets it: a few labels, some conversations resolved, one
-//! pending, one snoozed until tomorrow morning, some labelled and prioritised. Applied once per
-//! demo workspace (a setting remembers it), as the simulated customers' conversations arrive
+//! The demo's workflow and customer context, so a new user meets them: a few labels, some
+//! conversations resolved, one pending, one snoozed until tomorrow morning, some labelled and
+//! prioritised, notes and details on two customers. Applied once per demo workspace (a setting remembers it), as the simulated customers' conversations arrive
 //! through the first syncs — through the same calls the window makes.
 //!
 //! The customers named here are the demo's own (parley-sim's `demo_script`, the seeded Graph
 //! and Twilio customers); none of them is one an end-to-end test looks for in the Open view.
 
 use crate::facade::Parley;
-use parley_domain::{ErrorCode, LabelId, PRIORITY_URGENT, ThreadChange, ThreadId};
+use parley_domain::{
+    AttributeKind, ContactAttribute, ErrorCode, LabelId, PRIORITY_URGENT, ThreadChange, ThreadId,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -32,16 +34,30 @@ enum Step {
     SnoozeTomorrow,
     Label(&'static str),
     Priority(i64),
+    /// A private note on the customer.
+    Note(&'static str),
+    /// A detail the business knows about the customer.
+    Detail(&'static str, AttributeKind, &'static str),
 }
 
 const PLAN: &[(&str, &[Step])] = &[
-    ("María García", &[Step::Label("Shipping")]),
+    (
+        "María García",
+        &[
+            Step::Label("Shipping"),
+            Step::Detail("Order", AttributeKind::Text, "#4821 — linen tote bag"),
+            Step::Detail("Customer since", AttributeKind::Date, "2023-05-12"),
+            Step::Note("Ordered twice before. Offer express shipping if this one is late."),
+        ],
+    ),
     (
         "Olusegun Adebayo",
         &[
             Step::Label("Returns"),
             Step::Label("Shipping"),
             Step::Priority(3),
+            Step::Detail("Lifetime spend", AttributeKind::Number, "412.50"),
+            Step::Note("Box arrived crushed: ask for a photo, then send a replacement."),
         ],
     ),
     ("Anna Müller", &[Step::Pending, Step::Label("Billing")]),
@@ -135,7 +151,22 @@ impl Parley {
                 continue;
             };
             for step in *steps {
+                let contact = || async { self.contact_context(thread).await.map(|c| c.contact_id) };
                 let change = match step {
+                    Step::Note(body) => {
+                        self.add_note(contact().await?, (*body).into()).await?;
+                        continue;
+                    }
+                    Step::Detail(key, kind, value) => {
+                        let attribute = ContactAttribute {
+                            key: (*key).into(),
+                            kind: *kind,
+                            value: (*value).into(),
+                        };
+                        self.set_contact_attribute(contact().await?, attribute)
+                            .await?;
+                        continue;
+                    }
                     Step::Resolve => ThreadChange::Resolve {
                         send_queued: Some(true),
                     },

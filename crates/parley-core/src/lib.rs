@@ -15,6 +15,7 @@ mod lifecycle;
 pub mod links;
 pub mod logging;
 pub mod media;
+mod notes;
 mod notifications;
 pub mod notify;
 mod provider;

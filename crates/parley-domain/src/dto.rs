@@ -504,6 +504,68 @@ pub struct ContactContext {
     pub thread_count: i64,
     #[ts(type = "number")]
     pub message_count: i64,
+    /// Private notes, newest first (never sent to the customer).
+    pub notes: Vec<ContactNote>,
+    /// What the business knows about the customer, by key.
+    pub attributes: Vec<ContactAttribute>,
+}
+
+/// A private note on a contact: for the agents, never sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactNote {
+    pub id: NoteId,
+    pub body: String,
+    /// Who wrote it (the agent's name on this computer).
+    pub author: String,
+    #[ts(type = "number")]
+    pub created_at: Millis,
+    /// When it was last edited, if ever.
+    #[ts(type = "number | null")]
+    pub updated_at: Option<Millis>,
+}
+
+/// What kind of value a contact attribute holds (checked when set, shown accordingly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttributeKind {
+    Text,
+    /// A decimal number.
+    Number,
+    /// A calendar day, `YYYY-MM-DD`.
+    Date,
+    /// An http(s) link (opened through Rust like any link).
+    Link,
+}
+
+impl AttributeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttributeKind::Text => "text",
+            AttributeKind::Number => "number",
+            AttributeKind::Date => "date",
+            AttributeKind::Link => "link",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AttributeKind> {
+        Some(match s {
+            "text" => AttributeKind::Text,
+            "number" => AttributeKind::Number,
+            "date" => AttributeKind::Date,
+            "link" => AttributeKind::Link,
+            _ => return None,
+        })
+    }
+}
+
+/// One thing the business knows about a customer ("Customer since" = 2021-03-04).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactAttribute {
+    pub key: String,
+    pub kind: AttributeKind,
+    pub value: String,
 }
 
 /// A piece of a search snippet; `hit` pieces matched the query. Rendered as text, never as HTML.

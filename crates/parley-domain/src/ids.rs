@@ -45,6 +45,10 @@ id_type!(
     /// A label the agents put on conversations.
     LabelId
 );
+id_type!(
+    /// A private note on a contact.
+    NoteId
+);
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in Parley's store and DTOs uses it.
 pub type Millis = i64;

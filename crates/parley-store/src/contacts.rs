@@ -70,13 +70,16 @@ impl Store {
                  FROM threads t WHERE t.contact_id = ?1",
             )?
             .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let contact = ContactId(contact_id);
         Ok(Some(ContactContext {
-            contact_id: ContactId(contact_id),
+            contact_id: contact,
             display_name,
             identities,
             first_seen_at,
             thread_count,
             message_count,
+            notes: self.contact_notes(contact)?,
+            attributes: self.contact_attributes(contact)?,
         }))
     }
 }

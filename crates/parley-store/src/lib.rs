@@ -54,6 +54,7 @@ mod html;
 mod ingest;
 mod merge;
 pub mod migrations;
+mod notes;
 mod outbox;
 mod rows;
 mod search;

@@ -29,3 +29,19 @@ CREATE TABLE notes (
 );
 CREATE INDEX notes_contact ON notes(contact_id);
 "#;
+
+/// Notes say who wrote them and when they were edited; contacts get typed attributes (text,
+/// number, date, link), one value per key.
+pub(super) const V16: &str = r#"
+ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT '';
+ALTER TABLE notes ADD COLUMN updated_at INTEGER;
+
+CREATE TABLE contact_attributes (
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    key         TEXT    NOT NULL COLLATE NOCASE,
+    kind        TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (contact_id, key)
+) WITHOUT ROWID;
+"#;

@@ -53,6 +53,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[threads::V14],
     // 15: the views' counts, kept by triggers; the index the waiting time seeks.
     &[threads::V15],
+    // 16: notes with their author and edits; typed attributes of contacts.
+    &[contacts::V16],
 ];
 
 /// The schema version this build writes.

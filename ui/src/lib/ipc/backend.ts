@@ -8,7 +8,11 @@ import type {
   Command,
   AccountSummary,
   EmailServer,
+  ContactAttribute,
   ContactContext,
+  ContactId,
+  ContactNote,
+  NoteId,
   CoreEvent,
   DraftAttachments,
   DraftView,
@@ -114,6 +118,13 @@ export interface Backend {
   /** An uncertain reply: the agent chooses to send it again. */
   sendReplyAgain(messageId: MessageId): Promise<void>;
   contactContext(threadId: ThreadId): Promise<ContactContext>;
+  /** A private note on the customer (never sent); its author is the agent on this computer. */
+  addNote(contactId: ContactId, body: string): Promise<ContactNote>;
+  updateNote(noteId: NoteId, body: string): Promise<ContactNote>;
+  deleteNote(noteId: NoteId): Promise<void>;
+  /** Adds or replaces one attribute (checked against its kind); answers them all. */
+  setContactAttribute(contactId: ContactId, attribute: ContactAttribute): Promise<ContactAttribute[]>;
+  removeContactAttribute(contactId: ContactId, key: string): Promise<ContactAttribute[]>;
   search(query: string, limit: number): Promise<SearchHit[]>;
   listAccounts(): Promise<AccountSummary[]>;
   addTelegramAccount(token: string): Promise<AccountSummary>;
@@ -293,6 +304,13 @@ export const tauriBackend: Backend = {
     await call<null>("send_reply_again", { messageId });
   },
   contactContext: (threadId) => call("contact_context", { threadId }),
+  addNote: (contactId, body) => call("add_note", { contactId, body }),
+  updateNote: (noteId, body) => call("update_note", { noteId, body }),
+  deleteNote: async (noteId) => {
+    await call<null>("delete_note", { noteId });
+  },
+  setContactAttribute: (contactId, attribute) => call("set_contact_attribute", { contactId, attribute }),
+  removeContactAttribute: (contactId, key) => call("remove_contact_attribute", { contactId, key }),
   search: (query, limit) => call("search", { query, limit }),
   listAccounts: () => call("list_accounts"),
   addTelegramAccount: (token) => call("add_telegram_account", { token }),

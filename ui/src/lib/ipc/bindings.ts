@@ -15,6 +15,8 @@ export type OutboxId = number;
 
 export type LabelId = number;
 
+export type NoteId = number;
+
 export type ChannelKind = "telegram" | "messenger" | "instagram" | "whatsapp" | "sms" | "email";
 
 export type ThreadStatus = "open" | "pending" | "snoozed" | "resolved";
@@ -250,7 +252,29 @@ remoteId: string,
  */
 handle: string | null, displayName: string, };
 
-export type ContactContext = { contactId: ContactId, displayName: string, identities: Array<IdentityView>, firstSeenAt: number, threadCount: number, messageCount: number, };
+export type ContactNote = { id: NoteId, body: string, 
+/**
+ * Who wrote it (the agent's name on this computer).
+ */
+author: string, createdAt: number, 
+/**
+ * When it was last edited, if ever.
+ */
+updatedAt: number | null, };
+
+export type AttributeKind = "text" | "number" | "date" | "link";
+
+export type ContactAttribute = { key: string, kind: AttributeKind, value: string, };
+
+export type ContactContext = { contactId: ContactId, displayName: string, identities: Array<IdentityView>, firstSeenAt: number, threadCount: number, messageCount: number, 
+/**
+ * Private notes, newest first (never sent to the customer).
+ */
+notes: Array<ContactNote>, 
+/**
+ * What the business knows about the customer, by key.
+ */
+attributes: Array<ContactAttribute>, };
 
 export type TextSegment = { text: string, hit: boolean, };
 
@@ -414,6 +438,11 @@ export const COMMANDS = [
   "mark_reply_sent",
   "send_reply_again",
   "contact_context",
+  "add_note",
+  "update_note",
+  "delete_note",
+  "set_contact_attribute",
+  "remove_contact_attribute",
   "search",
   "list_accounts",
   "add_telegram_account",

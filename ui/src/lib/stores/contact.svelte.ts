@@ -1,6 +1,6 @@
 import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
-import type { ContactContext, IpcError, ThreadId } from "../ipc/bindings";
+import type { ContactAttribute, ContactContext, IpcError, NoteId, ThreadId } from "../ipc/bindings";
 
 /** The customer pane for the open thread. */
 export class ContactStore {
@@ -8,6 +8,8 @@ export class ContactStore {
   context = $state<ContactContext | null>(null);
   loading = $state(false);
   error = $state<IpcError | null>(null);
+  /** What the last note or attribute change met (shown beside the form), or null. */
+  editError = $state<IpcError | null>(null);
 
   #backend: Backend;
   #seq = 0;
@@ -31,6 +33,57 @@ export class ContactStore {
     } finally {
       if (seq === this.#seq) this.loading = false;
     }
+  }
+
+  /** Runs a change of the open customer's notes or attributes; true when it was saved. */
+  async #edit(change: (ctx: ContactContext) => Promise<void>): Promise<boolean> {
+    const ctx = this.context;
+    if (!ctx) return false;
+    try {
+      await change(ctx);
+      this.editError = null;
+      return true;
+    } catch (e) {
+      this.editError = toIpcError(e);
+      return false;
+    }
+  }
+
+  addNote(body: string): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const note = await this.#backend.addNote(ctx.contactId, body);
+      if (this.context?.contactId === ctx.contactId) this.context.notes = [note, ...this.context.notes];
+    });
+  }
+
+  updateNote(noteId: NoteId, body: string): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const note = await this.#backend.updateNote(noteId, body);
+      if (this.context?.contactId === ctx.contactId)
+        this.context.notes = this.context.notes.map((n) => (n.id === noteId ? note : n));
+    });
+  }
+
+  deleteNote(noteId: NoteId): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      await this.#backend.deleteNote(noteId);
+      if (this.context?.contactId === ctx.contactId)
+        this.context.notes = this.context.notes.filter((n) => n.id !== noteId);
+    });
+  }
+
+  setAttribute(attribute: ContactAttribute): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const all = await this.#backend.setContactAttribute(ctx.contactId, attribute);
+      if (this.context?.contactId === ctx.contactId) this.context.attributes = all;
+    });
+  }
+
+  removeAttribute(key: string): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const all = await this.#backend.removeContactAttribute(ctx.contactId, key);
+      if (this.context?.contactId === ctx.contactId) this.context.attributes = all;
+    });
   }
 
   clear(): void {

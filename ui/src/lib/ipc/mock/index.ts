@@ -27,6 +27,11 @@ export class MockBackend extends MockState implements Backend {
   olderMessages = threads.olderMessages.bind(null, this);
   saveDraft = threads.saveDraft.bind(null, this);
   contactContext = threads.contactContext.bind(null, this);
+  addNote = threads.addNote.bind(null, this);
+  updateNote = threads.updateNote.bind(null, this);
+  deleteNote = threads.deleteNote.bind(null, this);
+  setContactAttribute = threads.setContactAttribute.bind(null, this);
+  removeContactAttribute = threads.removeContactAttribute.bind(null, this);
   /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
   receive = threads.receive.bind(null, this);
   /** Test helper: a message's delivery moves on. */

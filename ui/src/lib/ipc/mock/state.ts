@@ -4,6 +4,8 @@ import type { FileDrag } from "../backend";
 import type {
   AccountSummary,
   Command,
+  ContactAttribute,
+  ContactNote,
   CoreEvent,
   IpcError,
   MessageView,
@@ -29,7 +31,15 @@ export type MockOptions = {
   isDemo?: boolean;
 };
 
-export type MockContact = { id: number; name: string; handle: string | null; remoteId: string; firstSeenAt: number };
+export type MockContact = {
+  id: number;
+  name: string;
+  handle: string | null;
+  remoteId: string;
+  firstSeenAt: number;
+  notes?: ContactNote[];
+  attributes?: ContactAttribute[];
+};
 /** A status event with its id, as `thread_events` keeps it (Undo removes those past a change). */
 export type MockEvent = ThreadEvent & { id: number };
 export type MockThread = { summary: ThreadSummary; messages: MessageView[]; draft: string | null; events: MockEvent[] };
@@ -82,6 +92,7 @@ export class MockState {
   nextRevision = 1;
   nextStagedId = 1;
   nextLabelId = 1;
+  nextNoteId = 1;
   nextEventId = 1;
   tokens = new Map<number, string>();
   timers = new Set<ReturnType<typeof setTimeout>>();

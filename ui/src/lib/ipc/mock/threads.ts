@@ -2,7 +2,9 @@
 // contact; and the test helpers that make messages arrive or change.
 import type {
   ComposerWindow,
+  ContactAttribute,
   ContactContext,
+  ContactNote,
   DeliveryState,
   IdentityView,
   MessagePage,
@@ -114,6 +116,8 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
     firstSeenAt: c.firstSeenAt,
     threadCount: threads.length,
     messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
+    notes: clone(c.notes ?? []),
+    attributes: clone(c.attributes ?? []),
   };
 }
 
@@ -157,4 +161,78 @@ export function setDelivery(
       return;
     }
   }
+}
+
+function mustContact(mock: MockBackend, contactId: number) {
+  const c = mock.contacts.get(contactId);
+  if (!c) throw err("notFound", "This customer no longer exists.");
+  return c;
+}
+
+function noteBody(body: string): string {
+  const b = body.trim();
+  if (!b || b.length > 10_000) throw err("invalidInput", "Not saved: a note is 1 to 10000 characters.");
+  return b;
+}
+
+export async function addNote(mock: MockBackend, contactId: number, body: string): Promise<ContactNote> {
+  mock.record("add_note", { contactId, body });
+  const c = mustContact(mock, contactId);
+  const note: ContactNote = { id: mock.nextNoteId++, body: noteBody(body), author: "Alex", createdAt: mock.now(), updatedAt: null };
+  c.notes = [note, ...(c.notes ?? [])];
+  return clone(note);
+}
+
+function findNote(mock: MockBackend, noteId: number) {
+  for (const c of mock.contacts.values()) {
+    const note = c.notes?.find((n) => n.id === noteId);
+    if (note) return { c, note };
+  }
+  throw err("notFound", "This note no longer exists.");
+}
+
+export async function updateNote(mock: MockBackend, noteId: number, body: string): Promise<ContactNote> {
+  mock.record("update_note", { noteId, body });
+  const { note } = findNote(mock, noteId);
+  note.body = noteBody(body);
+  note.updatedAt = mock.now();
+  return clone(note);
+}
+
+export async function deleteNote(mock: MockBackend, noteId: number): Promise<void> {
+  mock.record("delete_note", { noteId });
+  const { c } = findNote(mock, noteId);
+  c.notes = (c.notes ?? []).filter((n) => n.id !== noteId);
+}
+
+export async function setContactAttribute(
+  mock: MockBackend,
+  contactId: number,
+  attribute: ContactAttribute,
+): Promise<ContactAttribute[]> {
+  mock.record("set_contact_attribute", { contactId, attribute });
+  const c = mustContact(mock, contactId);
+  const key = attribute.key.trim();
+  const value = attribute.value.trim();
+  if (!key || key.length > 40) throw err("invalidInput", "Not saved: an attribute's name is 1 to 40 characters.");
+  const ok =
+    value !== "" &&
+    (attribute.kind !== "number" || Number.isFinite(Number(value))) &&
+    (attribute.kind !== "date" || /^\d{4}-\d{2}-\d{2}$/.test(value)) &&
+    (attribute.kind !== "link" || /^https?:\/\/\S+$/i.test(value));
+  if (!ok) throw err("invalidInput", `Not saved: "${value}" is not a ${attribute.kind}.`);
+  const rest = (c.attributes ?? []).filter((a) => a.key.toLowerCase() !== key.toLowerCase());
+  c.attributes = [...rest, { key, kind: attribute.kind, value }].sort((a, b) =>
+    a.key.localeCompare(b.key, undefined, { sensitivity: "base" }),
+  );
+  return clone(c.attributes);
+}
+
+export async function removeContactAttribute(mock: MockBackend, contactId: number, key: string): Promise<ContactAttribute[]> {
+  mock.record("remove_contact_attribute", { contactId, key });
+  const c = mustContact(mock, contactId);
+  const before = c.attributes ?? [];
+  c.attributes = before.filter((a) => a.key.toLowerCase() !== key.trim().toLowerCase());
+  if (c.attributes.length === before.length) throw err("notFound", "This attribute no longer exists.");
+  return clone(c.attributes);
 }

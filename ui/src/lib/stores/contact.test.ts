@@ -1,0 +1,45 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createMockBackend, type MockBackend } from "../ipc/mock";
+import { ContactStore } from "./contact.svelte";
+
+const NOW = new Date(2024, 2, 14, 15, 30).getTime();
+
+let mock: MockBackend;
+beforeEach(() => {
+  mock = createMockBackend({ now: () => NOW, threadCount: 5 });
+});
+afterEach(() => mock.dispose());
+
+describe("the customer's notes and details", () => {
+  it("adds, edits and deletes notes, newest first, and keeps them for the next visit", async () => {
+    const store = new ContactStore(mock);
+    await store.load(1);
+    expect(await store.addNote("  Prefers email  ")).toBe(true);
+    expect(await store.addNote("VIP since 2021")).toBe(true);
+    expect(store.context?.notes.map((n) => n.body)).toEqual(["VIP since 2021", "Prefers email"]);
+    const first = store.context!.notes[1];
+    expect(await store.updateNote(first.id, "Prefers email, never calls")).toBe(true);
+    expect(store.context?.notes[1].updatedAt).toBe(NOW);
+    expect(await store.addNote("   ")).toBe(false);
+    expect(store.editError?.code).toBe("invalidInput");
+    expect(await store.deleteNote(store.context!.notes[0].id)).toBe(true);
+    expect(store.editError).toBeNull();
+
+    const again = new ContactStore(mock);
+    await again.load(1);
+    expect(again.context?.notes.map((n) => n.body)).toEqual(["Prefers email, never calls"]);
+  });
+
+  it("sets typed details, refuses what is not of its kind, replaces by name and removes", async () => {
+    const store = new ContactStore(mock);
+    await store.load(2);
+    expect(await store.setAttribute({ key: "Order total", kind: "number", value: "129.90" })).toBe(true);
+    expect(await store.setAttribute({ key: "Profile", kind: "link", value: "javascript:alert(1)" })).toBe(false);
+    expect(store.editError?.code).toBe("invalidInput");
+    expect(await store.setAttribute({ key: "order TOTAL", kind: "number", value: "200" })).toBe(true);
+    expect(store.context?.attributes).toEqual([{ key: "order TOTAL", kind: "number", value: "200" }]);
+    expect(await store.removeAttribute("Order Total")).toBe(true);
+    expect(store.context?.attributes).toEqual([]);
+    expect(mock.calls.filter(([c]) => c === "set_contact_attribute")).toHaveLength(3);
+  });
+});
