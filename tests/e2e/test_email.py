@@ -107,8 +107,9 @@ def test_an_email_account_added_in_the_window_receives_through_idle_and_replies(
 
 
 class HoldingProxy:
-    """A TCP relay in front of Dovecot that lets the first `UID FETCH` through and holds the next
-    one until `release()`: the first sync then rests, deterministically, after its first page."""
+    """A TCP relay in front of Dovecot that lets the first page's mail through and holds the next
+    page's (a `UID FETCH` of whole bodies, `BODY.PEEK[]`; the sizes a page asks first pass) until
+    `release()`: the first sync then rests, deterministically, after its first page."""
 
     def __init__(self, upstream_port):
         import socket
@@ -156,7 +157,8 @@ class HoldingProxy:
                 buf += data
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
-                    if b" UID FETCH " in line.upper():
+                    upper = line.upper()
+                    if b" UID FETCH " in upper and b"BODY.PEEK[]" in upper:
                         with self.lock:
                             self.fetches += 1
                             hold = self.fetches >= 2
