@@ -5,6 +5,7 @@ display, the bus, a notification daemon, a bus monitor and tauri-driver on 127.0
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +24,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Seconds any one WebDriver call may take (opening the session included) before it fails.
 SESSION_TIMEOUT = 90
 ARTIFACTS = pathlib.Path(os.environ.get("PARLEY_E2E_ARTIFACTS", ROOT / "tests/e2e/artifacts"))
+# What run.sh's dbus-monitor saw of the notification daemon's interface, for the whole run.
+LOG = ARTIFACTS / "notifications.log"
 
 
 def app_binary() -> str:
@@ -363,3 +366,39 @@ def app(workspace):
         driver.quit()
     except Exception:
         pass
+
+
+# ---- native notifications, as the bus saw them ----
+
+def log_mark():
+    """Where the bus log ends now: calls before it belong to earlier tests."""
+    return len(LOG.read_text(errors="replace").splitlines()) if LOG.exists() else 0
+
+
+def notify_calls(since=0, sender=None):
+    """Every Notify method call in the bus log after line `since` (from one bus connection when
+    `sender` is given), as (app_name, replaces_id, summary, body)."""
+    return [call for who, call in sent_notify_calls(since) if sender is None or who == sender]
+
+
+def sent_notify_calls(since=0):
+    """Every Notify method call after line `since` as (sender, call): the sender is the unique bus
+    name (":1.42") of the connection that made it, that is of one app process."""
+    if not LOG.exists():
+        return []
+    calls = []
+    lines = LOG.read_text(errors="replace").splitlines()[since:]
+    for i, line in enumerate(lines):
+        if "member=Notify" in line and "method call" in line:
+            sender = re.search(r"\bsender=(\S+)", line)
+            # Notify(app_name s, replaces_id u, app_icon s, summary s, body s, actions as, ...)
+            args = []
+            for nxt in lines[i + 1:i + 8]:
+                m = re.match(r'\s*(string|uint32) (?:"(.*)"|(\d+))$', nxt)
+                if m:
+                    args.append(m.group(2) if m.group(1) == "string" else int(m.group(3)))
+                if len(args) == 5:
+                    break
+            if len(args) == 5:
+                calls.append((sender and sender.group(1), (args[0], args[1], args[3], args[4])))
+    return calls
