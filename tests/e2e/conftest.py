@@ -307,6 +307,33 @@ def screenshot(driver, name):
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
+def ipc(driver, command, args=None):
+    """Calls a command of the app through its real IPC, from the page, as the window does."""
+    out = driver.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+           window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+             .then((ok) => done({ ok: ok === undefined ? null : ok }),
+                   (err) => done({ err: String((err && err.message) || err) }));""",
+        command,
+        args or {},
+    )
+    if "err" in out:
+        raise AssertionError(f"{command} failed: {out['err']}")
+    return out["ok"]
+
+
+def wait_seeded(app):
+    """Every demo account live and the demo's own workflow applied (crates/parley-core/src/
+    demo_workflow.rs: it resolves, snoozes and labels some of its conversations as they arrive,
+    which moves the Open view; its last step is Priya's priority). A test that watches the
+    Open view's order or counts waits for this first."""
+    wait_for(app, "every account live",
+             lambda d: by_testid(d, "sync-indicator")[0].get_attribute("data-tone") == "ok", timeout=60)
+    wait_for(app, "the demo's workflow seeded", lambda d: any(
+        t["contactName"] == "Priya Natarajan" and t["priority"] == 2
+        for t in ipc(d, "list_threads", {"cursor": None, "limit": 200})["threads"]), timeout=100)
+
+
 # A thread row by the customer's name shown in it (a script for `execute_script`).
 ROW_NAMED = """
 for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {

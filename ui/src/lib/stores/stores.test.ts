@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Backend } from "../ipc/backend";
 import { createMockBackend, type MockBackend } from "../ipc/mock";
 import { AccountsStore } from "./accounts.svelte";
@@ -6,24 +6,12 @@ import { AppState } from "./app.svelte";
 import { ConversationStore, DRAFT_DEBOUNCE_MS } from "./conversation.svelte";
 import { SearchStore, SEARCH_DEBOUNCE_MS } from "./search.svelte";
 import { HOLD_MS, ThreadsStore } from "./threads.svelte";
+import { mockPerTest, settle } from "./test-support";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
 
-/** Lets queued promises and microtasks (mock events) run. */
-async function settle(rounds = 5) {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((r) => queueMicrotask(r));
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
-
 let mock: MockBackend;
-beforeEach(() => {
-  mock = createMockBackend({ now: () => NOW, threadCount: 45 });
-});
-afterEach(() => {
-  mock.dispose();
-  vi.useRealTimers();
-});
+mockPerTest({ now: () => NOW, threadCount: 45 }, (m) => (mock = m));
 
 describe("mockBackend", () => {
   it("pages threads newest first without overlap", async () => {

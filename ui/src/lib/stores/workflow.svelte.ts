@@ -105,7 +105,10 @@ export class Workflow {
     return this.apply(ids, { kind: "markRead" }, (n) => `Marked ${n} read`);
   }
 
+  /** Marks unread; the open conversation among them closes (showing it would read it again). */
   markUnread(ids: ThreadId[]): Promise<boolean> {
+    const open = this.#host.openConversation();
+    if (open !== null && ids.includes(open)) this.#host.closeConversation();
     return this.apply(ids, { kind: "markUnread" }, (n) => `Marked ${n} unread`);
   }
 

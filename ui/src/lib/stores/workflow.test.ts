@@ -1,23 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { appCommands, commandForKey, keyName } from "../commands";
 import { fuzzyMatch, fuzzyRank, highlight } from "../fuzzy";
 import type { ThreadSummary, ThreadView } from "../ipc/bindings";
-import { createMockBackend, type MockBackend } from "../ipc/mock";
+import type { MockBackend } from "../ipc/mock";
 import { placeChanged } from "../views";
 import { AppState } from "./app.svelte";
 import { COUNTS_DEBOUNCE_MS } from "./counts.svelte";
 import { ThreadsStore } from "./threads.svelte";
 import { UNDO_MS } from "./workflow.svelte";
+import { mockPerTest, settle } from "./test-support";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
 const HOUR = 3_600_000;
-
-/** Lets queued promises and microtasks (mock events) run. */
-async function settle(rounds = 10) {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((r) => queueMicrotask(r));
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
 
 /** The first `n` rows of a view as a fresh read gives them (what the list must equal). */
 async function truth(mock: MockBackend, view: ThreadView, n: number): Promise<number[]> {
@@ -30,13 +24,7 @@ const ids = (rows: readonly ThreadSummary[]) => rows.map((t) => t.id);
 const calls = (mock: MockBackend, name: string) => mock.calls.filter(([c]) => c === name);
 
 let mock: MockBackend;
-beforeEach(() => {
-  mock = createMockBackend({ now: () => NOW, threadCount: 45 });
-});
-afterEach(() => {
-  mock.dispose();
-  vi.useRealTimers();
-});
+mockPerTest({ now: () => NOW, threadCount: 45 }, (m) => (mock = m));
 
 describe("placing changed conversations", () => {
   it("drops one that left the view, inserts one that entered at its place, moves and updates others", async () => {
@@ -165,7 +153,7 @@ describe("bulk selection", () => {
     // e resolves the three checked rows in one call.
     const before = mock.calls.length;
     commandForKey(cmds, "e")!.run();
-    await settle();
+    await settle(10);
     await t.applyChanged([]);
     const changes = calls(mock, "change_threads").filter((_, i, all) => mock.calls.indexOf(all[i]) >= before);
     expect(changes).toEqual([["change_threads", { threadIds: [r1, r2, r3], change: { kind: "resolve", sendQueued: null } }]]);
@@ -176,7 +164,7 @@ describe("bulk selection", () => {
 
     // Undo puts the three back, in one call, and the rows return to their places.
     commandForKey(cmds, "z")!.run();
-    await settle();
+    await settle(10);
     await t.applyChanged([]);
     expect(calls(mock, "undo_change")).toHaveLength(1);
     for (const id of [r1, r2, r3]) expect(mock.threads.get(id)!.summary.status).toBe("open");
@@ -219,9 +207,9 @@ describe("resolving and undoing", () => {
     const open = app.counts.counts!.open;
 
     commandForKey(appCommands(app), "e")!.run();
-    await settle();
+    await settle(10);
     await app.threads.applyChanged([]);
-    await settle();
+    await settle(10);
     expect(mock.threads.get(first)!.summary.status).toBe("resolved");
     expect(app.threads.selectedId).toBe(second);
     expect(app.conversation.threadId).toBe(second);
@@ -231,7 +219,7 @@ describe("resolving and undoing", () => {
     expect(app.workflow.toast?.text).toMatch(/^Resolved /);
 
     expect(await app.workflow.undo()).toBe(true);
-    await settle();
+    await settle(10);
     expect(mock.threads.get(first)!.summary.status).toBe("open");
     expect(ids(app.threads.threads)[0]).toBe(first);
     expect(app.threads.selectedId).toBe(first);
@@ -257,6 +245,24 @@ describe("resolving and undoing", () => {
   });
 });
 
+describe("marking the open conversation unread", () => {
+  it("closes it, so that showing it does not read it again", async () => {
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    const id = app.threads.threads[4].id;
+    await app.openThread(id);
+    expect(mock.threads.get(id)!.summary.unreadCount).toBe(0);
+    commandForKey(appCommands(app), "Shift+U")!.run();
+    await settle(10);
+    await app.threads.applyChanged([]);
+    await settle(10);
+    expect(app.conversation.threadId).toBeNull();
+    expect(mock.threads.get(id)!.summary.unreadCount).toBe(1);
+    expect(app.threads.threads.find((t) => t.id === id)?.unreadCount).toBe(1);
+    app.stop();
+  });
+});
+
 describe("resolving with a reply still queued", () => {
   async function withQueued() {
     const app = new AppState(mock, { pageSize: 20 });
@@ -270,7 +276,7 @@ describe("resolving with a reply still queued", () => {
   it("asks, and holds the reply when told to", async () => {
     const { app, id } = await withQueued();
     const done = app.workflow.resolve([id]);
-    await settle();
+    await settle(10);
     expect(app.workflow.question).toEqual({ queued: 1, conversations: 1 });
     expect(mock.threads.get(id)!.summary.status).toBe("open");
     app.workflow.answer(false);
@@ -288,13 +294,13 @@ describe("resolving with a reply still queued", () => {
   it("sends it when told to, and changes nothing when cancelled", async () => {
     const { app, id } = await withQueued();
     let done = app.workflow.resolve([id]);
-    await settle();
+    await settle(10);
     app.workflow.answer(null);
     expect(await done).toBe(false);
     expect(mock.threads.get(id)!.summary.status).toBe("open");
     expect(app.workflow.toast).toBeNull();
     done = app.workflow.resolve([id]);
-    await settle();
+    await settle(10);
     app.workflow.answer(true);
     expect(await done).toBe(true);
     expect(calls(mock, "change_threads").at(-1)?.[1]).toEqual({ threadIds: [id], change: { kind: "resolve", sendQueued: true } });
@@ -344,7 +350,7 @@ describe("views", () => {
     await app.workflow.toggleLabel([a], label);
     await app.workflow.toggleLabel([b, c], label);
     mock.receive(a, "Thanks!", NOW + 1000);
-    await settle();
+    await settle(10);
     expect(calls(mock, "view_counts")).toHaveLength(counted);
     await vi.advanceTimersByTimeAsync(COUNTS_DEBOUNCE_MS + 1);
     expect(calls(mock, "view_counts")).toHaveLength(counted + 1);
@@ -366,7 +372,7 @@ describe("views that lose what they list", () => {
     const unread = ids(app.threads.threads);
     expect(unread.length).toBeGreaterThan(2);
     await app.openThread(unread[1]);
-    await settle();
+    await settle(10);
     await app.threads.applyChanged([]);
     expect(mock.threads.get(unread[1])!.summary.unreadCount).toBe(0);
     expect(ids(app.threads.threads)).toEqual(unread);
@@ -383,11 +389,42 @@ describe("views that lose what they list", () => {
     const vip = app.labels.labels.find((l) => l.name === "VIP")!;
     await app.showView({ kind: "label", label: vip.id });
     expect(await app.labels.remove(vip.id)).toBe(true);
-    await settle();
+    await settle(10);
     await app.threads.applyChanged([]);
-    await settle();
+    await settle(10);
     expect(app.threads.view).toEqual({ kind: "open" });
     expect(app.threads.threads.length).toBeGreaterThan(0);
+    app.stop();
+  });
+});
+
+describe("the labels manager", () => {
+  it("creates, renames, recolours and deletes labels, saying why a change was refused", async () => {
+    const app = new AppState(mock, { pageSize: 20 });
+    await app.start();
+    const labels = app.labels;
+    const color = labels.nextColor();
+    expect(labels.labels.map((l) => l.color)).not.toContain(color);
+    const refunds = await labels.create("  Refunds ", color);
+    expect(refunds).toMatchObject({ name: "Refunds", color, threadCount: 0 });
+    expect(labels.labels.map((l) => l.name)).toEqual(["Billing", "Refunds", "Shipping", "VIP"]);
+    expect(await labels.create("vip", "#000000")).toBeNull();
+    expect(labels.error?.code).toBe("duplicate");
+    expect(await labels.update(refunds!.id, "Refund", "red")).toBeNull();
+    expect(labels.error?.code).toBe("invalidInput");
+    expect(await labels.update(refunds!.id, "Returns", "#dc2626")).toMatchObject({ name: "Returns", color: "#dc2626" });
+    expect(labels.error).toBeNull();
+    const [a, b] = ids(app.threads.threads);
+    await app.workflow.toggleLabel([a, b], refunds!.id);
+    await labels.load();
+    expect(labels.byId.get(refunds!.id)?.threadCount).toBe(2);
+    // The label in the rows; deleting it takes it off them.
+    expect(app.threads.threads.find((t) => t.id === a)?.labels).toContain(refunds!.id);
+    expect(await labels.remove(refunds!.id)).toBe(true);
+    await settle(10);
+    await app.threads.applyChanged([]);
+    expect(app.threads.threads.find((t) => t.id === a)?.labels).not.toContain(refunds!.id);
+    expect(labels.byId.has(refunds!.id)).toBe(false);
     app.stop();
   });
 });
@@ -429,7 +466,7 @@ describe("the command palette", () => {
     const [best] = fuzzyRank(cmds, "resol", (c) => c.title);
     expect(best.item.id).toBe("resolve");
     best.item.run();
-    await settle();
+    await settle(10);
     expect(calls(mock, "change_threads")).toEqual([["change_threads", { threadIds: [id], change: { kind: "resolve", sendQueued: null } }]]);
     expect(mock.threads.get(id)!.summary.status).toBe("resolved");
 
@@ -439,7 +476,7 @@ describe("the command palette", () => {
     expect(app.overlay).toEqual({ kind: "snooze", ids: [other] });
     app.overlay = null;
     fuzzyRank(cmds, "go snoozed", (c) => c.title)[0].item.run();
-    await settle();
+    await settle(10);
     expect(app.threads.view).toEqual({ kind: "snoozed" });
     app.stop();
   });
