@@ -42,6 +42,14 @@ pub async fn list_view(
 }
 
 #[tauri::command]
+pub async fn thread_summaries(
+    core: State<'_, Core>,
+    thread_ids: Vec<ThreadId>,
+) -> Res<Vec<ThreadSummary>> {
+    core.get()?.thread_summaries(thread_ids).await
+}
+
+#[tauri::command]
 pub async fn view_counts(core: State<'_, Core>) -> Res<ViewCounts> {
     core.get()?.view_counts().await
 }

@@ -5,6 +5,7 @@ display, the bus, a notification daemon, a bus monitor and tauri-driver on 127.0
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +24,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Seconds any one WebDriver call may take (opening the session included) before it fails.
 SESSION_TIMEOUT = 90
 ARTIFACTS = pathlib.Path(os.environ.get("PARLEY_E2E_ARTIFACTS", ROOT / "tests/e2e/artifacts"))
+# What run.sh's dbus-monitor saw of the notification daemon's interface, for the whole run.
+LOG = ARTIFACTS / "notifications.log"
 
 
 def app_binary() -> str:
@@ -304,6 +307,33 @@ def screenshot(driver, name):
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
+def ipc(driver, command, args=None):
+    """Calls a command of the app through its real IPC, from the page, as the window does."""
+    out = driver.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+           window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+             .then((ok) => done({ ok: ok === undefined ? null : ok }),
+                   (err) => done({ err: String((err && err.message) || err) }));""",
+        command,
+        args or {},
+    )
+    if "err" in out:
+        raise AssertionError(f"{command} failed: {out['err']}")
+    return out["ok"]
+
+
+def wait_seeded(app):
+    """Every demo account live and the demo's own workflow applied (crates/parley-core/src/
+    demo_workflow.rs: it resolves, snoozes and labels some of its conversations as they arrive,
+    which moves the Open view; its last step is Priya's priority). A test that watches the
+    Open view's order or counts waits for this first."""
+    wait_for(app, "every account live",
+             lambda d: by_testid(d, "sync-indicator")[0].get_attribute("data-tone") == "ok", timeout=60)
+    wait_for(app, "the demo's workflow seeded", lambda d: any(
+        t["contactName"] == "Priya Natarajan" and t["priority"] == 2
+        for t in ipc(d, "list_threads", {"cursor": None, "limit": 200})["threads"]), timeout=100)
+
+
 # A thread row by the customer's name shown in it (a script for `execute_script`).
 ROW_NAMED = """
 for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
@@ -363,3 +393,39 @@ def app(workspace):
         driver.quit()
     except Exception:
         pass
+
+
+# ---- native notifications, as the bus saw them ----
+
+def log_mark():
+    """Where the bus log ends now: calls before it belong to earlier tests."""
+    return len(LOG.read_text(errors="replace").splitlines()) if LOG.exists() else 0
+
+
+def notify_calls(since=0, sender=None):
+    """Every Notify method call in the bus log after line `since` (from one bus connection when
+    `sender` is given), as (app_name, replaces_id, summary, body)."""
+    return [call for who, call in sent_notify_calls(since) if sender is None or who == sender]
+
+
+def sent_notify_calls(since=0):
+    """Every Notify method call after line `since` as (sender, call): the sender is the unique bus
+    name (":1.42") of the connection that made it, that is of one app process."""
+    if not LOG.exists():
+        return []
+    calls = []
+    lines = LOG.read_text(errors="replace").splitlines()[since:]
+    for i, line in enumerate(lines):
+        if "member=Notify" in line and "method call" in line:
+            sender = re.search(r"\bsender=(\S+)", line)
+            # Notify(app_name s, replaces_id u, app_icon s, summary s, body s, actions as, ...)
+            args = []
+            for nxt in lines[i + 1:i + 8]:
+                m = re.match(r'\s*(string|uint32) (?:"(.*)"|(\d+))$', nxt)
+                if m:
+                    args.append(m.group(2) if m.group(1) == "string" else int(m.group(3)))
+                if len(args) == 5:
+                    break
+            if len(args) == 5:
+                calls.append((sender and sender.group(1), (args[0], args[1], args[3], args[4])))
+    return calls

@@ -23,10 +23,7 @@ import time
 
 import pytest
 
-from conftest import ARTIFACTS, Fake, by_testid, start_app, wait_for
-
-LOG = ARTIFACTS / "notifications.log"
-
+from conftest import ARTIFACTS, Fake, by_testid, log_mark, notify_calls, sent_notify_calls, start_app, wait_for
 
 @pytest.fixture(params=["together", "staggered"])
 def quiet(request):
@@ -34,38 +31,6 @@ def quiet(request):
     the parameter names."""
     stagger = {"together": "0", "staggered": "1500"}[request.param]
     return {"PARLEY_DEMO_PACE": "off", "PARLEY_DEMO_STAGGER_MS": stagger}
-def log_mark():
-    """Where the bus log ends now: calls before it belong to earlier tests."""
-    return len(LOG.read_text(errors="replace").splitlines()) if LOG.exists() else 0
-
-
-def notify_calls(since=0, sender=None):
-    """Every Notify method call in the bus log after line `since` (from one bus connection when
-    `sender` is given), as (app_name, replaces_id, summary, body)."""
-    return [call for who, call in sent_notify_calls(since) if sender is None or who == sender]
-
-
-def sent_notify_calls(since=0):
-    """Every Notify method call after line `since` as (sender, call): the sender is the unique bus
-    name (":1.42") of the connection that made it, that is of one app process."""
-    if not LOG.exists():
-        return []
-    calls = []
-    lines = LOG.read_text(errors="replace").splitlines()[since:]
-    for i, line in enumerate(lines):
-        if "member=Notify" in line and "method call" in line:
-            sender = re.search(r"\bsender=(\S+)", line)
-            # Notify(app_name s, replaces_id u, app_icon s, summary s, body s, actions as, ...)
-            args = []
-            for nxt in lines[i + 1:i + 8]:
-                m = re.match(r'\s*(string|uint32) (?:"(.*)"|(\d+))$', nxt)
-                if m:
-                    args.append(m.group(2) if m.group(1) == "string" else int(m.group(3)))
-                if len(args) == 5:
-                    break
-            if len(args) == 5:
-                calls.append((sender and sender.group(1), (args[0], args[1], args[3], args[4])))
-    return calls
 
 
 def calls_for(name, since):

@@ -82,6 +82,18 @@ impl Parley {
             .map_err(errors::store)
     }
 
+    /// These conversations as they are now (those that still exist), in the order asked: what
+    /// the window re-reads after `threadsChanged` to place the changed rows in its list.
+    pub async fn thread_summaries(
+        &self,
+        threads: Vec<ThreadId>,
+    ) -> Result<Vec<ThreadSummary>, IpcError> {
+        self.db
+            .call(move |s| s.thread_summaries(&threads))
+            .await
+            .map_err(errors::store)
+    }
+
     /// How many conversations each view holds.
     pub async fn view_counts(&self) -> Result<ViewCounts, IpcError> {
         self.db

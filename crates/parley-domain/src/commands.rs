@@ -17,6 +17,7 @@ macro_rules! for_each_command {
             workspace_info,
             list_threads,
             list_view,
+            thread_summaries,
             view_counts,
             change_threads,
             undo_change,

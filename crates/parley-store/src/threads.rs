@@ -72,6 +72,28 @@ impl Store {
         rows::first(&mut stmt, [id.0], rows::thread_summary)
     }
 
+    /// The summaries of `ids` as they are now, in the order asked (each once); threads that no
+    /// longer exist are left out. The window re-reads the threads a change touched with it
+    /// instead of refetching every page of its list.
+    pub fn thread_summaries(&self, ids: &[ThreadId]) -> Result<Vec<ThreadSummary>> {
+        if ids.len() > MAX_PAGE as usize {
+            return Err(StoreError::Invalid(format!(
+                "{} threads asked at once, more than {MAX_PAGE}",
+                ids.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if seen.insert(id)
+                && let Some(summary) = self.thread(id)?
+            {
+                out.push(summary);
+            }
+        }
+        Ok(out)
+    }
+
     /// Where a reply into this thread goes.
     pub fn thread_target(&self, id: ThreadId) -> Result<Option<ThreadTarget>> {
         let mut stmt = self.conn.prepare_cached(

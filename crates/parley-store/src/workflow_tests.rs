@@ -608,6 +608,43 @@ fn labels_are_named_once_coloured_and_leave_every_conversation_when_deleted() {
 }
 
 #[test]
+fn thread_summaries_are_the_threads_as_they_are_now_in_the_order_asked() {
+    let mut s = Store::open_in_memory().expect("store");
+    let a = add_account(&mut s, ChannelKind::Telegram, "shop");
+    let t1 = write(&mut s, a, "1", "1", 10);
+    let t2 = write(&mut s, a, "2", "2", 11);
+    let t3 = write(&mut s, a, "3", "3", 12);
+    let vip = s.create_label("VIP", "#7c3aed", 5).expect("store");
+    s.change_threads(&[t2], &ThreadChange::AddLabel { label: vip.id }, 20)
+        .expect("store");
+    s.change_threads(&[t3], &ThreadChange::Snooze { until: 5_000 }, 20)
+        .expect("store");
+    let missing = ThreadId(t3.0 + 1000);
+    let got = s
+        .thread_summaries(&[t3, missing, t2, t3, t1])
+        .expect("store");
+    assert_eq!(
+        got.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [t3, t2, t1],
+        "in the order asked, each once, the missing one left out"
+    );
+    assert_eq!(got[0].status, ThreadStatus::Snoozed);
+    assert_eq!(got[0].snoozed_until, Some(5_000));
+    assert_eq!(got[1].labels, [vip.id]);
+    // The same rows a view lists.
+    let listed = s.list_view(ThreadView::Open, None, 10).expect("store");
+    assert_eq!(
+        listed.threads,
+        s.thread_summaries(&[t2, t1]).expect("store")
+    );
+    assert!(s.thread_summaries(&[]).expect("store").is_empty());
+    assert!(matches!(
+        s.thread_summaries(&vec![t1; 1001]),
+        Err(crate::StoreError::Invalid(_))
+    ));
+}
+
+#[test]
 fn resolving_with_a_queued_reply_asks_and_then_sends_or_holds_it() {
     let mut s = Store::open_in_memory().expect("store");
     let a = add_account(&mut s, ChannelKind::Telegram, "shop");

@@ -19,6 +19,13 @@ export function focusList(): void {
   list?.focus({ preventScroll: true });
 }
 
+/** Brings the labels manager (on the settings screen) into view and its first field into focus. */
+export function focusLabelSettings(): void {
+  const section = byTestId("labels-settings");
+  section?.scrollIntoView({ block: "start" });
+  section?.querySelector<HTMLElement>("input")?.focus({ preventScroll: true });
+}
+
 /** True when keyboard input belongs to a text field rather than to the shortcuts. */
 export function isTextField(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;

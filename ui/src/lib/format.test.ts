@@ -16,6 +16,12 @@ import {
   syncLabel,
   syncSummary,
   channelLabel,
+  eventText,
+  formatWaited,
+  formatWake,
+  fromLocalInput,
+  timeline,
+  toLocalInput,
 } from "./format";
 
 const at = (y: number, mo: number, d: number, h = 12, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime();
@@ -73,13 +79,14 @@ describe("day labels and grouping", () => {
   it("splits groups at local midnight", () => {
     const groups = groupByDay(
       [msg(1, at(2024, 3, 13, 23, 50)), msg(2, at(2024, 3, 13, 23, 59)), msg(3, at(2024, 3, 14, 0, 1)), msg(4, at(2024, 3, 14, 9))],
+      (m) => m.sentAt,
       now,
     );
     expect(groups.map((g) => g.label)).toEqual(["Yesterday", "Today"]);
-    expect(groups.map((g) => g.messages.map((m) => m.id))).toEqual([[1, 2], [3, 4]]);
+    expect(groups.map((g) => g.items.map((m) => m.id))).toEqual([[1, 2], [3, 4]]);
   });
   it("returns no groups for no messages", () => {
-    expect(groupByDay([], now)).toEqual([]);
+    expect(groupByDay([], (m: MessageView) => m.sentAt, now)).toEqual([]);
   });
   it("formats time of day with leading zeros", () => {
     expect(formatTime(at(2024, 3, 14, 7, 5))).toBe("07:05");
@@ -242,5 +249,49 @@ describe("ownerBadge", () => {
     expect(bot?.title).toContain("1790024451123456");
     expect(ownerBadge({ owner: "elsewhere" })?.label).toBe("Bot");
     expect(ownerBadge({ owner: "metaInbox" })?.title).toContain("Meta's inbox");
+  });
+});
+
+describe("the status history between messages", () => {
+  const now = at(2024, 3, 14, 16);
+  it("interleaves events with the messages of their time, by day", () => {
+    const events = [
+      { at: at(2024, 3, 13, 10), event: { kind: "resolved" as const } },
+      { at: at(2024, 3, 14, 9), event: { kind: "reopenedByCustomer" as const, from: "resolved" as const } },
+      { at: at(2024, 3, 14, 14, 2), event: { kind: "snoozed" as const, until: at(2024, 3, 19, 9) } },
+    ];
+    const msgs = [msg(1, at(2024, 3, 13, 9)), msg(2, at(2024, 3, 14, 9)), msg(3, at(2024, 3, 14, 12))];
+    const groups = timeline(msgs, events, true, now);
+    expect(groups.map((g) => g.label)).toEqual(["Yesterday", "Today"]);
+    expect(groups.map((g) => g.items.map((i) => (i.kind === "message" ? `m${i.message.id}` : i.event.event.kind)))).toEqual([
+      ["m1", "resolved"],
+      ["m2", "reopenedByCustomer", "m3", "snoozed"],
+    ]);
+    // Older messages not loaded yet: events before the first loaded one wait for them.
+    const partial = timeline(msgs.slice(1), events, false, now);
+    expect(partial.flatMap((g) => g.items).filter((i) => i.kind === "event")).toHaveLength(2);
+  });
+
+  it("says what happened, when, and until when", () => {
+    expect(eventText({ at: at(2024, 3, 14, 14, 2), event: { kind: "resolved" } }, now)).toBe("Resolved by you · 14:02");
+    expect(eventText({ at: at(2024, 3, 14, 9), event: { kind: "reopenedByCustomer", from: "snoozed" } }, now)).toBe(
+      "Reopened — the customer wrote while it was snoozed · 09:00",
+    );
+    expect(eventText({ at: at(2024, 3, 14, 14, 2), event: { kind: "snoozed", until: at(2024, 3, 19, 9) } }, now)).toBe(
+      "Snoozed until Tue 09:00 · 14:02",
+    );
+    expect(eventText({ at: at(2024, 3, 14, 9), event: { kind: "woke" } }, now)).toBe("Woke from snooze · 09:00");
+    expect(formatWake(at(2024, 3, 14, 18), now)).toBe("today 18:00");
+    expect(formatWake(at(2024, 3, 15, 9), now)).toBe("tomorrow 09:00");
+    expect(formatWake(at(2024, 4, 2, 9), now)).toBe("2 Apr 09:00");
+    expect(formatWaited(12 * 60_000)).toBe("12 min");
+    expect(formatWaited(26 * 3_600_000)).toBe("1 d 2 h");
+  });
+
+  it("reads and writes datetime-local values in the computer's zone", () => {
+    const t = at(2024, 3, 14, 9, 5);
+    expect(toLocalInput(t)).toBe("2024-03-14T09:05");
+    expect(fromLocalInput("2024-03-14T09:05")).toBe(t);
+    expect(fromLocalInput("")).toBeNull();
   });
 });

@@ -9,7 +9,9 @@ import type {
   DraftView,
   MessageView,
   SyncState,
+  ThreadEvent,
   ThreadOwner,
+  ThreadStatus,
 } from "./ipc/bindings";
 import { CHANNEL_NAMES } from "./ipc/bindings";
 
@@ -98,18 +100,117 @@ export function dayKey(ms: number): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
 }
 
-export type DayGroup = { key: string; label: string; messages: MessageView[] };
+export type DayGroup<T> = { key: string; label: string; items: T[] };
 
-/** Groups messages (already oldest first) by local calendar day. */
-export function groupByDay(messages: readonly MessageView[], now: number): DayGroup[] {
-  const groups: DayGroup[] = [];
-  for (const m of messages) {
-    const key = dayKey(m.sentAt);
+/** Groups items (already oldest first) by the local calendar day of `at(item)`. */
+export function groupByDay<T>(items: readonly T[], at: (item: T) => number, now: number): DayGroup<T>[] {
+  const groups: DayGroup<T>[] = [];
+  for (const item of items) {
+    const ms = at(item);
+    const key = dayKey(ms);
     const last = groups[groups.length - 1];
-    if (last && last.key === key) last.messages.push(m);
-    else groups.push({ key, label: dayLabel(m.sentAt, now), messages: [m] });
+    if (last && last.key === key) last.items.push(item);
+    else groups.push({ key, label: dayLabel(ms, now), items: [item] });
   }
   return groups;
+}
+
+/** One line of a conversation: a message, or a status change between messages. */
+export type TimelineItem =
+  | { kind: "message"; key: string; at: number; message: MessageView }
+  | { kind: "event"; key: string; at: number; event: ThreadEvent };
+
+/**
+ * The messages with the status events of their time between them, oldest first, by day. With
+ * older messages not loaded (`complete` false), events before the first loaded message wait
+ * until those messages are.
+ */
+export function timeline(
+  messages: readonly MessageView[],
+  events: readonly ThreadEvent[],
+  complete: boolean,
+  now: number,
+): DayGroup<TimelineItem>[] {
+  const from = complete ? -Infinity : (messages[0]?.sentAt ?? Infinity);
+  const items: TimelineItem[] = messages.map((m) => ({ kind: "message", key: `m${m.id}`, at: m.sentAt, message: m }));
+  events.forEach((event, i) => {
+    if (event.at >= from) items.push({ kind: "event", key: `e${i}-${event.at}`, at: event.at, event });
+  });
+  // Stable: at the same instant, the message comes first (the customer wrote, then it reopened).
+  items.sort((a, b) => a.at - b.at || (a.kind === b.kind ? 0 : a.kind === "message" ? -1 : 1));
+  return groupByDay(items, (i) => i.at, now);
+}
+
+/** "Tue 09:00" within the coming week, "Today 18:00"/"Tomorrow 09:00" when that close, else "12 Mar 09:00". */
+export function formatWake(ms: number, now: number): string {
+  const days = daysBetween(now, ms);
+  const d = new Date(ms);
+  if (days === 0) return `today ${formatTime(ms)}`;
+  if (days === 1) return `tomorrow ${formatTime(ms)}`;
+  if (days > 1 && days < 7) return `${WEEKDAYS[d.getDay()]} ${formatTime(ms)}`;
+  const year = d.getFullYear() === new Date(now).getFullYear() ? "" : ` ${d.getFullYear()}`;
+  return `${d.getDate()} ${MONTHS[d.getMonth()]}${year} ${formatTime(ms)}`;
+}
+
+/** How long a customer has waited: "12 min", "3 h 5 min", "2 d 4 h". */
+export function formatWaited(ms: number): string {
+  if (ms < MINUTE) return "under a minute";
+  const days = Math.floor(ms / (24 * HOUR));
+  if (days === 0) return formatLeft(ms);
+  const hours = Math.floor((ms % (24 * HOUR)) / HOUR);
+  return hours === 0 ? `${days} d` : `${days} d ${hours} h`;
+}
+
+const STATUS_FROM: Record<ThreadStatus, string> = {
+  open: "open",
+  pending: "pending",
+  snoozed: "snoozed",
+  resolved: "resolved",
+};
+
+/** A status event as the conversation shows it: "Resolved by you · 14:02". */
+export function eventText(e: ThreadEvent, now: number): string {
+  const time = formatTime(e.at);
+  const ev = e.event;
+  switch (ev.kind) {
+    case "resolved":
+      return `Resolved by you · ${time}`;
+    case "pending":
+      return `Marked pending by you · ${time}`;
+    case "snoozed":
+      return `Snoozed until ${formatWake(ev.until, now)} · ${time}`;
+    case "reopened":
+      return `Reopened by you · ${time}`;
+    case "reopenedByCustomer":
+      return `Reopened — the customer wrote while it was ${STATUS_FROM[ev.from]} · ${time}`;
+    case "woke":
+      return `Woke from snooze · ${time}`;
+  }
+}
+
+/** Priorities as the agent picks them, lowest first (0 none … 4 urgent). */
+export const PRIORITIES: ReadonlyArray<{ value: number; name: string }> = [
+  { value: 0, name: "No priority" },
+  { value: 1, name: "Low" },
+  { value: 2, name: "Normal" },
+  { value: 3, name: "High" },
+  { value: 4, name: "Urgent" },
+];
+
+export function priorityName(p: number): string {
+  return PRIORITIES.find((x) => x.value === p)?.name ?? "No priority";
+}
+
+export const STATUS_NAMES: Record<ThreadStatus, string> = {
+  open: "Open",
+  pending: "Pending",
+  snoozed: "Snoozed",
+  resolved: "Resolved",
+};
+
+/** A label's colour when it is `#rrggbb` (Rust checks it; this keeps anything else out of CSS). */
+export function labelColor(color: string): string {
+  return /^#[0-9a-fA-F]{6}$/.test(color) ? color : "#7a8292";
 }
 
 /** "512 B", "1.2 KB", "3.4 MB", "1.1 GB". */
@@ -434,4 +535,18 @@ export function ownerBadge(owner: ThreadOwner | null): { label: string; title: s
     default:
       return null;
   }
+}
+
+/** An instant as an `<input type="datetime-local">` value, in the computer's zone ("2024-03-14T09:05"). */
+export function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** The instant a `datetime-local` value names in the computer's zone; null when it is not one. */
+export function fromLocalInput(value: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!m) return null;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  return Number.isNaN(d.getTime()) ? null : d.getTime();
 }

@@ -11,6 +11,7 @@ vi.mock("@tauri-apps/api/webview", () => ({ getCurrentWebview: () => ({ onDragDr
 
 const { tauriBackend, toIpcError, CORE_EVENT } = await import("./backend");
 type NotificationPrefs = import("./bindings").NotificationPrefs;
+type ThreadState = import("./bindings").ThreadState;
 
 beforeEach(() => {
   invoke.mockReset();
@@ -63,6 +64,29 @@ describe("tauriBackend", () => {
       ["remove_account", { accountId: 4 }],
       ["open_link", { url: "https://x.y" }],
       ["open_attachment", { messageId: 5, index: 0 }],
+    ]);
+  });
+
+  it("uses the contract's names for the workflow commands", async () => {
+    invoke.mockResolvedValue(null);
+    const before: ThreadState[] = [
+      { threadId: 3, status: "open", snoozedUntil: null, priority: 0, labels: [], unreadCount: 0, eventsUpto: 0 },
+    ];
+    await tauriBackend.listView({ kind: "label", label: 2 }, null, 50);
+    await tauriBackend.threadSummaries([3, 4]);
+    await tauriBackend.viewCounts();
+    await tauriBackend.changeThreads([3, 4], { kind: "snooze", until: 99 });
+    await tauriBackend.undoChange([...before]);
+    await tauriBackend.updateLabel(2, "VIP", "#7c3aed");
+    await tauriBackend.deleteLabel(2);
+    expect(invoke.mock.calls).toEqual([
+      ["list_view", { view: { kind: "label", label: 2 }, cursor: null, limit: 50 }],
+      ["thread_summaries", { threadIds: [3, 4] }],
+      ["view_counts", undefined],
+      ["change_threads", { threadIds: [3, 4], change: { kind: "snooze", until: 99 } }],
+      ["undo_change", { before: [...before] }],
+      ["update_label", { labelId: 2, name: "VIP", color: "#7c3aed" }],
+      ["delete_label", { labelId: 2 }],
     ]);
   });
 

@@ -42,6 +42,7 @@ import type {
   ThreadDetail,
   ThreadId,
   ThreadPage,
+  ThreadSummary,
   TemplateVariable,
   WorkspaceInfo,
 } from "./bindings";
@@ -70,6 +71,11 @@ export interface Backend {
   listThreads(cursor: PageCursor | null, limit: number): Promise<ThreadPage>;
   /** One page of an inbox view (Open, Waiting longest, a label...), keyset-paged by `next`. */
   listView(view: ThreadView, cursor: PageCursor | null, limit: number): Promise<ThreadPage>;
+  /**
+   * These conversations as they are now, in the order asked (each once; gone ones left out):
+   * the list re-reads what `threadsChanged` names instead of refetching its pages.
+   */
+  threadSummaries(threadIds: ThreadId[]): Promise<ThreadSummary[]>;
   /** How many conversations each view holds (the sidebar's counts). */
   viewCounts(): Promise<ViewCounts>;
   /**
@@ -220,6 +226,7 @@ export const tauriBackend: Backend = {
   workspaceInfo: () => call("workspace_info"),
   listThreads: (cursor, limit) => call("list_threads", { cursor, limit }),
   listView: (view, cursor, limit) => call("list_view", { view, cursor, limit }),
+  threadSummaries: (threadIds) => call("thread_summaries", { threadIds }),
   viewCounts: () => call("view_counts"),
   changeThreads: (threadIds, change) => call("change_threads", { threadIds, change }),
   undoChange: async (before) => {

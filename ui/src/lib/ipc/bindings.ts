@@ -413,6 +413,7 @@ export const COMMANDS = [
   "workspace_info",
   "list_threads",
   "list_view",
+  "thread_summaries",
   "view_counts",
   "change_threads",
   "undo_change",

@@ -1,16 +1,37 @@
 import type { Backend, Unlisten } from "../ipc/backend";
 import { messagesChangedThread, toIpcError } from "../ipc/backend";
-import type { CoreEvent, IpcError, MessageId, NotificationPrefs, ThreadId, WorkspaceInfo } from "../ipc/bindings";
-import { focusComposer } from "../focus";
+import type {
+  CoreEvent,
+  IpcError,
+  MessageId,
+  NotificationPrefs,
+  ThreadId,
+  ThreadSummary,
+  ThreadView,
+  WorkspaceInfo,
+} from "../ipc/bindings";
+import { focusComposer, focusLabelSettings } from "../focus";
+import { OPEN_VIEW } from "../views";
 import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { ContactStore } from "./contact.svelte";
 import { ConversationStore } from "./conversation.svelte";
+import { CountsStore } from "./counts.svelte";
+import { LabelsStore } from "./labels.svelte";
 import { OutboxStore } from "./outbox.svelte";
 import { SearchStore } from "./search.svelte";
 import { ThreadsStore } from "./threads.svelte";
+import { Workflow } from "./workflow.svelte";
 
 export type View = "inbox" | "accounts" | "drafts";
+
+/** What shows over the window and takes the keyboard while it does. */
+export type Overlay =
+  | { kind: "palette" }
+  | { kind: "keys" }
+  | { kind: "snooze"; ids: ThreadId[] }
+  | { kind: "priority"; ids: ThreadId[] }
+  | { kind: "labels"; ids: ThreadId[] };
 
 /** Wires the stores together and routes core events to them. */
 export class AppState {
@@ -21,7 +42,12 @@ export class AppState {
   readonly accounts: AccountsStore;
   readonly search: SearchStore;
   readonly outbox: OutboxStore;
+  readonly labels: LabelsStore;
+  readonly counts: CountsStore;
+  readonly workflow: Workflow;
   readonly clock = new Clock();
+  /** The palette, the keyboard map or a workflow menu, when one is open. */
+  overlay = $state<Overlay | null>(null);
 
   workspace = $state<WorkspaceInfo | null>(null);
   #view = $state<View>("inbox");
@@ -62,6 +88,61 @@ export class AppState {
     this.accounts = new AccountsStore(backend);
     this.search = new SearchStore(backend);
     this.outbox = new OutboxStore(backend);
+    this.labels = new LabelsStore(backend);
+    this.counts = new CountsStore(backend);
+    this.workflow = new Workflow(backend, {
+      threads: this.threads,
+      labels: this.labels,
+      openConversation: () => (this.#view === "inbox" ? this.conversation.threadId : null),
+      summary: (id) => this.summary(id),
+      openThread: (id) => this.openThread(id),
+      closeConversation: () => this.closeConversation(),
+      showNotice: (e) => this.showNotice(e),
+      now: () => this.clock.now,
+    });
+  }
+
+  /** A conversation as the list or the open conversation shows it. */
+  summary(id: ThreadId): ThreadSummary | undefined {
+    const row = this.threads.threads.find((t) => t.id === id);
+    if (row) return row;
+    const open = this.conversation.thread;
+    return open?.id === id ? open : undefined;
+  }
+
+  /** No conversation on screen any more (the last one of the view was resolved, say). */
+  closeConversation(): void {
+    this.conversation.close();
+    this.threads.openId = null;
+    this.contact.clear();
+    this.reportOpenThread();
+  }
+
+  /** Shows a view of the inbox in the thread list (the inbox itself, if settings showed). */
+  async showView(view: ThreadView): Promise<void> {
+    if (this.view !== "inbox") this.view = "inbox";
+    if (this.search.active) this.search.clear();
+    await this.threads.setView(view);
+  }
+
+  /** Puts the keyboard in the open conversation's composer. */
+  startReply(): void {
+    if (this.conversation.threadId === null) return;
+    if (this.view !== "inbox") this.view = "inbox";
+    requestAnimationFrame(focusComposer);
+  }
+
+  /** The settings screen, at its labels manager. */
+  showLabelSettings(): void {
+    this.view = "accounts";
+    void this.labels.load();
+    requestAnimationFrame(focusLabelSettings);
+  }
+
+  /** Opens a workflow menu for what the keyboard targets (nothing without a conversation). */
+  openMenu(kind: "snooze" | "priority" | "labels", ids = this.workflow.targets()): void {
+    if (ids.length === 0) return;
+    this.overlay = { kind, ids };
   }
 
   /** Subscribes to events and loads the initial data. */
@@ -79,6 +160,8 @@ export class AppState {
     await Promise.all([
       info,
       this.threads.loadFirst(),
+      this.counts.load(),
+      this.labels.load(),
       this.accounts.load(),
       this.outbox.load(),
       this.loadNotificationPrefs(),
@@ -90,11 +173,15 @@ export class AppState {
     this.#unlisten = null;
     this.#unlistenDrag?.();
     this.#unlistenDrag = null;
+    this.counts.stop();
+    this.workflow.dismiss();
     void this.conversation.flushDraft();
   }
 
   handleEvent(event: CoreEvent): void {
     this.threads.handleEvent(event);
+    this.counts.handleEvent(event);
+    if (event.kind === "labelsChanged") void this.#labelsChanged();
     this.conversation.handleEvent(event);
     this.accounts.handleEvent(event);
     this.outbox.handleEvent(event);
@@ -114,6 +201,13 @@ export class AppState {
         .then((w) => (this.workspace = w))
         .catch(() => undefined);
     }
+  }
+
+  /** Labels were added, renamed or deleted: a deleted one's view is gone, so Open shows instead. */
+  async #labelsChanged(): Promise<void> {
+    await this.labels.load();
+    const v = this.threads.view;
+    if (v.kind === "label" && this.labels.loaded && !this.labels.byId.has(v.label)) await this.threads.setView(OPEN_VIEW);
   }
 
   /** A split email conversation was joined: whatever showed `from` shows `into` now. */
@@ -141,6 +235,7 @@ export class AppState {
   async openThread(id: ThreadId): Promise<void> {
     this.view = "inbox";
     this.threads.select(id);
+    this.threads.openId = id;
     this.threads.markRead(id);
     const contact = this.contact.load(id);
     this.backend.setOpenThread(id).catch(() => undefined);

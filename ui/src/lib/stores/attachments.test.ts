@@ -3,14 +3,9 @@ import { createMockBackend, type MockBackend } from "../ipc/mock";
 import type { Backend } from "../ipc/backend";
 import type { ChannelKind } from "../ipc/bindings";
 import { ConversationStore } from "./conversation.svelte";
+import { settle } from "./test-support";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
-
-async function settle(rounds = 5) {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((r) => queueMicrotask(r));
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
 
 /** A picked file of any size without allocating it. */
 function fakeFile(name: string, size: number, type = ""): File {

@@ -7,14 +7,9 @@ import type { ChannelKind } from "../ipc/bindings";
 import { draftText } from "../format";
 import { AppState } from "./app.svelte";
 import { ConversationStore } from "./conversation.svelte";
+import { settle } from "./test-support";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
-
-async function settle(rounds = 5) {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((r) => queueMicrotask(r));
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
 
 let mock: MockBackend;
 beforeEach(() => {

@@ -70,6 +70,10 @@ export class ConversationStore {
   get historyNote() {
     return this.#thread.historyNote;
   }
+  /** Status changes, oldest first, shown between the messages of their time. */
+  get events() {
+    return this.#thread.events;
+  }
 
   // ---- the composer ---------------------------------------------------------
 

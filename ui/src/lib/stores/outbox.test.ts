@@ -1,14 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMockBackend, type MockBackend } from "../ipc/mock";
 import { AppState } from "./app.svelte";
+import { settle } from "./test-support";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
-
-async function settle(rounds = 5) {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((r) => queueMicrotask(r));
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
 
 let mock: MockBackend;
 beforeEach(() => {

@@ -1,29 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Backend } from "../ipc/backend";
 import { createMockBackend, type MockBackend } from "../ipc/mock";
 import { AccountsStore } from "./accounts.svelte";
 import { AppState } from "./app.svelte";
 import { ConversationStore, DRAFT_DEBOUNCE_MS } from "./conversation.svelte";
 import { SearchStore, SEARCH_DEBOUNCE_MS } from "./search.svelte";
-import { ThreadsStore } from "./threads.svelte";
+import { HOLD_MS, ThreadsStore } from "./threads.svelte";
+import { mockPerTest, settle } from "./test-support";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
 
-/** Lets queued promises and microtasks (mock events) run. */
-async function settle(rounds = 5) {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((r) => queueMicrotask(r));
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
-
 let mock: MockBackend;
-beforeEach(() => {
-  mock = createMockBackend({ now: () => NOW, threadCount: 45 });
-});
-afterEach(() => {
-  mock.dispose();
-  vi.useRealTimers();
-});
+mockPerTest({ now: () => NOW, threadCount: 45 }, (m) => (mock = m));
 
 describe("mockBackend", () => {
   it("pages threads newest first without overlap", async () => {
@@ -59,32 +47,43 @@ describe("ThreadsStore", () => {
     expect(store.threads).toHaveLength(45);
   });
 
-  it("reloads the loaded range on threadsChanged so changed threads move to the top", async () => {
+  it("places a conversation a change names at the top, re-reading only it", async () => {
     const store = new ThreadsStore(mock, 20);
     await store.loadFirst();
     await store.loadMore();
     expect(store.threads).toHaveLength(40);
     const quiet = store.threads[35];
     mock.receive(quiet.id, "Hello again?", NOW + 60_000);
+    const before = mock.calls.length;
     store.handleEvent({ kind: "threadsChanged", threadIds: [quiet.id] });
-    await store.reload();
+    await store.applyChanged([]);
     expect(store.threads).toHaveLength(40);
     expect(store.threads[0].id).toBe(quiet.id);
     expect(store.threads[0].unreadCount).toBe(1);
     expect(store.threads[0].snippet).toBe("Hello again?");
     expect(new Set(store.threads.map((t) => t.id)).size).toBe(40);
+    expect(mock.calls.slice(before)).toEqual([["thread_summaries", { threadIds: [quiet.id] }]]);
   });
 
-  it("coalesces concurrent reloads", async () => {
+  it("reloads the loaded range when an event names no conversation, coalescing calls", async () => {
     const store = new ThreadsStore(mock, 20);
     await store.loadFirst();
+    await store.loadMore();
     const before = mock.calls.length;
+    // Calls that arrive before the reload starts make one; one arriving during it, one more.
     const a = store.reload();
     const b = store.reload();
+    store.handleEvent({ kind: "threadsChanged", threadIds: [] });
+    await a;
+    await b;
+    expect(mock.calls.slice(before).map(([c]) => c)).toEqual(["list_view"]);
+    expect(mock.calls[mock.calls.length - 1][1]).toMatchObject({ view: { kind: "open" }, cursor: null, limit: 40 });
     const c = store.reload();
-    await Promise.all([a, b, c]);
-    // One reload running plus one follow-up for the calls that arrived meanwhile.
-    expect(mock.calls.length - before).toBe(2);
+    await Promise.resolve();
+    const d = store.reload();
+    await Promise.all([c, d]);
+    expect(mock.calls.length - before).toBe(3);
+    expect(store.threads).toHaveLength(40);
   });
 
   it("holds its order while the pointer aims at a row, and catches up when it rests or leaves", async () => {
@@ -99,7 +98,7 @@ describe("ThreadsStore", () => {
     // The agent moves towards row 3 while a customer of row 10 writes.
     store.pointerMoved();
     mock.receive(quiet.id, "Still there?", NOW + 60_000);
-    await store.reload();
+    await store.applyChanged([quiet.id]);
     expect(order()).toEqual(before);
     expect(store.threads[3].id).toBe(aimed.id);
     // The row itself shows the news where it stands.
@@ -124,13 +123,24 @@ describe("ThreadsStore", () => {
     // Leaving the list releases at once; not holding, a reload applies at once.
     store.pointerMoved();
     mock.receive(aimed.id, "Hello?", NOW + 120_000);
-    await store.reload();
+    await store.applyChanged([aimed.id]);
     expect(store.threads[0].id).toBe(quiet.id);
     store.pointerLeft();
     expect(store.threads[0].id).toBe(aimed.id);
     mock.receive(before[15], "Anyone?", NOW + 180_000);
-    await store.reload();
+    await store.applyChanged([before[15]]);
     expect(store.threads[0].id).toBe(before[15]);
+    // A change the agent made from the keyboard shows at once, hold or not; what comes next
+    // while the hold lasts still waits for its end.
+    store.pointerMoved();
+    mock.receive(before[16], "Hi?", NOW + 240_000);
+    await store.applyChanged([before[16]], { now: true });
+    expect(store.threads[0].id).toBe(before[16]);
+    mock.receive(before[17], "Hello?", NOW + 300_000);
+    await store.applyChanged([before[17]]);
+    expect(store.threads[0].id).toBe(before[16]);
+    vi.advanceTimersByTime(HOLD_MS + 1);
+    expect(store.threads[0].id).toBe(before[17]);
   });
 
   it("keeps a thread read while held, and pages loaded while held survive the release", async () => {
@@ -140,7 +150,7 @@ describe("ThreadsStore", () => {
     const quiet = store.threads[10];
     store.pointerMoved();
     mock.receive(quiet.id, "Still there?", NOW + 60_000);
-    await store.reload();
+    await store.applyChanged([quiet.id]);
     store.markRead(quiet.id);
     await store.loadMore();
     expect(store.threads).toHaveLength(40);
@@ -176,7 +186,7 @@ describe("opening a thread", () => {
     expect(app.contact.context?.displayName).toBe(unread!.contactName);
     await settle();
     // After the threadsChanged the backend emitted, the list still says read.
-    await app.threads.reload();
+    await app.threads.applyChanged([]);
     expect(app.threads.threads.find((t) => t.id === id)?.unreadCount).toBe(0);
     app.stop();
   });
@@ -343,14 +353,14 @@ describe("handover and the thread list", () => {
     expect(app.conversation.control?.owner.owner).toBe("idle");
     mock.botTakes(id);
     await settle(10);
-    await app.threads.reload();
+    await app.threads.applyChanged([]);
     // The header asked Meta, which named the bot; the row names it too.
     const bot = { owner: "otherApp", appId: "1790024451123456" };
     expect(app.conversation.control?.owner).toEqual(bot);
     expect(app.threads.threads.find((t) => t.id === id)?.owner).toEqual(bot);
     await app.conversation.handover("take");
     await settle(10);
-    await app.threads.reload();
+    await app.threads.applyChanged([]);
     expect(app.conversation.control?.owner.owner).toBe("parley");
     expect(app.threads.threads.find((t) => t.id === id)?.owner).toEqual({ owner: "parley" });
     app.stop();
@@ -365,7 +375,7 @@ describe("AppState event routing", () => {
     const before = app.conversation.messages.length;
     mock.receive(7, "Any news?", NOW + 1000);
     await settle(10);
-    await app.threads.reload();
+    await app.threads.applyChanged([]);
     expect(app.conversation.messages.length).toBe(before + 1);
     expect(app.threads.threads[0].id).toBe(7);
     mock.setSync(1, { state: "backoff", reason: "timeout", retryAt: NOW + 12_000 }, "Telegram timed out");

@@ -40,6 +40,7 @@ export class MockBackend extends MockState implements Backend {
   // ---- workflow: statuses, views, labels --------------------------------------
 
   listView = workflow.listView.bind(null, this);
+  threadSummaries = workflow.threadSummaries.bind(null, this);
   viewCounts = workflow.viewCounts.bind(null, this);
   changeThreads = workflow.changeThreads.bind(null, this);
   undoChange = workflow.undoChange.bind(null, this);

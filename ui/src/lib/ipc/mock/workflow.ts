@@ -25,6 +25,12 @@ export function recordEvent(mock: MockBackend, t: MockThread, at: number, event:
   t.events.push({ id: mock.nextEventId++, at, event });
 }
 
+/** As Rust's `threads_changed`: each conversation's window shows its status history, and the lists move. */
+function threadsChanged(mock: MockBackend, ids: number[]): void {
+  for (const threadId of ids) mock.emit({ kind: "messagesChanged", threadId });
+  mock.emit({ kind: "threadsChanged", threadIds: [...ids] });
+}
+
 /** A customer wrote: a resolved, pending or snoozed conversation opens again and says so. */
 export function reopenByCustomer(mock: MockBackend, t: MockThread, at: number): void {
   const from = t.summary.status;
@@ -80,6 +86,12 @@ export async function listView(
   const last = threads[threads.length - 1];
   const next = rest.length > threads.length && last ? { at: w.key(last), id: last.id } : null;
   return { threads: clone(threads), next };
+}
+
+export async function threadSummaries(mock: MockBackend, threadIds: number[]): Promise<ThreadSummary[]> {
+  mock.record("thread_summaries", { threadIds });
+  const ids = [...new Set(threadIds)];
+  return clone(ids.flatMap((id) => mock.threads.get(id)?.summary ?? []));
 }
 
 export async function viewCounts(mock: MockBackend): Promise<ViewCounts> {
@@ -185,7 +197,7 @@ export async function changeThreads(mock: MockBackend, threadIds: number[], chan
         break;
     }
   }
-  queueMicrotask(() => mock.emit({ kind: "threadsChanged", threadIds: [...threadIds] }));
+  queueMicrotask(() => threadsChanged(mock, threadIds));
   return { applied: true, before, queuedReplies: queued };
 }
 
@@ -205,7 +217,7 @@ export async function undoChange(mock: MockBackend, before: ThreadState[]): Prom
     t.events = t.events.filter((e) => e.id <= b.eventsUpto);
     restored.push(b.threadId);
   }
-  if (restored.length) queueMicrotask(() => mock.emit({ kind: "threadsChanged", threadIds: restored }));
+  if (restored.length) queueMicrotask(() => threadsChanged(mock, restored));
 }
 
 function withCount(mock: MockBackend, l: Omit<Label, "threadCount">): Label {
@@ -305,6 +317,6 @@ export function wakeSnoozed(mock: MockBackend): number[] {
     recordEvent(mock, t, at, { kind: "woke" });
   }
   const ids = due.map((t) => t.summary.id);
-  if (ids.length) mock.emit({ kind: "threadsChanged", threadIds: ids });
+  if (ids.length) threadsChanged(mock, ids);
   return ids;
 }

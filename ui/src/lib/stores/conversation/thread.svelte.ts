@@ -6,6 +6,7 @@ import type {
   MessageView,
   PageCursor,
   ThreadDetail,
+  ThreadEvent,
   ThreadId,
   ThreadSummary,
 } from "../../ipc/bindings";
@@ -31,6 +32,8 @@ export class OpenThread {
   replyWindow = $state<ComposerWindow>({ state: "always" });
   /** Said at the top when the provider hides older history (Instagram). */
   historyNote = $state<string | null>(null);
+  /** Status changes (resolved, snoozed, reopened...), oldest first, shown between the messages. */
+  events = $state<ThreadEvent[]>([]);
 
   #backend: Backend;
   #openSeq = 0;
@@ -58,6 +61,7 @@ export class OpenThread {
       this.older = null;
       this.replyWindow = { state: "always" };
       this.historyNote = null;
+      this.events = [];
     }
     this.loading = true;
     this.error = null;
@@ -69,6 +73,7 @@ export class OpenThread {
       this.older = detail.messages.older;
       this.replyWindow = detail.replyWindow;
       this.historyNote = detail.historyNote;
+      this.events = detail.events;
       this.#changed("open");
       opened(detail);
     } catch (e) {
@@ -103,6 +108,7 @@ export class OpenThread {
       this.thread = detail.thread;
       this.replyWindow = detail.replyWindow;
       this.historyNote = detail.historyNote;
+      this.events = detail.events;
       this.messages = [...kept, ...page];
       if (kept.length === 0) this.older = detail.messages.older;
       this.#changed("refresh");
@@ -145,6 +151,7 @@ export class OpenThread {
     this.thread = null;
     this.messages = [];
     this.older = null;
+    this.events = [];
     this.loading = false;
     this.error = null;
   }
