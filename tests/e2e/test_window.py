@@ -17,6 +17,7 @@ from conftest import (
     start_app,
     texts,
     wait_for,
+    wait_seeded,
     workspace_processes,
 )
 
@@ -236,13 +237,6 @@ def row_order(driver):
                   .map((r) => r.getAttribute('data-thread-id'));""")
 
 
-def demo_workflow_seeded(workspace):
-    """The demo resolves, snoozes and labels some of its conversations once its first syncs
-    brought them (crates/parley-core/src/demo_workflow.rs), which moves rows; it logs when done."""
-    return any("demo: workflow seeded" in f.read_text(errors="replace")
-               for f in (workspace.root / "logs").glob("parley*.log"))
-
-
 def snippet_of(driver, name):
     return driver.execute_script(
         """for (const row of document.querySelectorAll('[data-testid="thread-row"]')) {
@@ -259,7 +253,7 @@ def test_a_row_being_clicked_stays_put_while_messages_arrive(workspace):
     app = start_app(workspace, {"PARLEY_DEMO_PACE": "off"})
     try:
         wait_for(app, "demo threads", lambda d: len(rows(d)) >= 5)
-        wait_for(app, "the demo's own changes done", lambda d: demo_workflow_seeded(workspace), timeout=100)
+        wait_seeded(app)
         fake = Fake(workspace.fake_url())
         pearl, quinn = fake.customer("Pearl", "Kendrick"), fake.customer("Quinn", "Abara")
         fake.inject(pearl, "Do you ship to Norway?")

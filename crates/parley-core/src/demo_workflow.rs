@@ -1,10 +1,12 @@
 //! The demo's workflow and customer context, so a new user meets them: a few labels, some
 //! conversations resolved, one pending, one snoozed until tomorrow morning, some labelled and
-//! prioritised, notes and details on two customers. Applied once per demo workspace (a setting remembers it), as the simulated customers' conversations arrive
-//! through the first syncs — through the same calls the window makes.
+//! prioritised, notes and details on two customers. Applied once per demo workspace (a setting
+//! remembers it), as the seeded conversations arrive through the first syncs — through the same
+//! calls the window makes.
 //!
-//! The customers named here are the demo's own (parley-sim's `demo_script`, the seeded Graph
-//! and Twilio customers); none of them is one an end-to-end test looks for in the Open view.
+//! The customers named here are all from the demo's seeded Telegram history (parley-sim's
+//! `demo_script::HISTORY`, there from the first sync even with the simulated customers silent);
+//! none of them is one an end-to-end test looks for in the Open view.
 
 use crate::facade::Parley;
 use parley_domain::{
@@ -65,7 +67,7 @@ const PLAN: &[(&str, &[Step])] = &[
     ("Tomás Novák", &[Step::Resolve, Step::Label("Shipping")]),
     ("Kenji Watanabe", &[Step::SnoozeTomorrow]),
     (
-        "Isabella Rossi",
+        "Chloé Dubois",
         &[Step::Label("VIP"), Step::Priority(PRIORITY_URGENT)],
     ),
     (
@@ -188,7 +190,6 @@ impl Parley {
             .call(move |s| s.set_setting(SEEDED_KEY, "true", now))
             .await
             .map_err(crate::errors::store)?;
-        // The end-to-end tests wait for this line before they watch the list's order.
         tracing::info!(
             "demo: workflow seeded ({found} of {} conversations)",
             PLAN.len()
