@@ -59,6 +59,7 @@ pub fn typescript() -> String {
         ContactNote::decl(&cfg),
         AttributeKind::decl(&cfg),
         ContactAttribute::decl(&cfg),
+        ContactConversation::decl(&cfg),
         ContactContext::decl(&cfg),
         TextSegment::decl(&cfg),
         SearchHit::decl(&cfg),

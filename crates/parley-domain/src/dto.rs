@@ -508,6 +508,26 @@ pub struct ContactContext {
     pub notes: Vec<ContactNote>,
     /// What the business knows about the customer, by key.
     pub attributes: Vec<ContactAttribute>,
+    /// Every conversation with the customer on every channel, newest first (at most
+    /// [`CONTACT_CONVERSATIONS_MAX`]).
+    pub conversations: Vec<ContactConversation>,
+}
+
+/// How many of a customer's conversations the pane lists.
+pub const CONTACT_CONVERSATIONS_MAX: u32 = 50;
+
+/// One of a customer's conversations, as the context pane lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactConversation {
+    pub thread_id: ThreadId,
+    pub channel: ChannelKind,
+    pub account_name: String,
+    pub status: ThreadStatus,
+    pub snippet: String,
+    pub snippet_direction: Direction,
+    #[ts(type = "number")]
+    pub last_activity_at: Millis,
 }
 
 /// A private note on a contact: for the agents, never sent.

@@ -80,6 +80,33 @@ impl Store {
             message_count,
             notes: self.contact_notes(contact)?,
             attributes: self.contact_attributes(contact)?,
+            conversations: self.contact_conversations(contact)?,
         }))
+    }
+
+    /// Every conversation with a contact on every account, newest first.
+    pub fn contact_conversations(&self, contact: ContactId) -> Result<Vec<ContactConversation>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, a.channel, a.name, t.status, t.snippet, t.snippet_direction,
+                    t.last_activity_at
+             FROM threads t JOIN accounts a ON a.id = t.account_id
+             WHERE t.contact_id = ?1
+             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?2",
+        )?;
+        rows::collect(
+            &mut stmt,
+            rusqlite::params![contact.0, CONTACT_CONVERSATIONS_MAX],
+            |r| {
+                Ok(ContactConversation {
+                    thread_id: ThreadId(r.get(0)?),
+                    channel: rows::channel(&r.get::<_, String>(1)?)?,
+                    account_name: r.get(2)?,
+                    status: rows::status(&r.get::<_, String>(3)?)?,
+                    snippet: r.get(4)?,
+                    snippet_direction: rows::direction(&r.get::<_, String>(5)?)?,
+                    last_activity_at: r.get(6)?,
+                })
+            },
+        )
     }
 }

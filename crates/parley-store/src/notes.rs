@@ -353,4 +353,64 @@ mod tests {
             ["Customer since", "Shop profile"]
         );
     }
+
+    #[test]
+    fn the_pane_lists_every_conversation_of_the_customer_newest_first() {
+        let mut s = Store::open_in_memory().expect("open");
+        let a = s
+            .insert_account(
+                &NewAccount {
+                    channel: ChannelKind::Email,
+                    name: "Shop mail".into(),
+                    handle: None,
+                    external_id: "agent@shop.test".into(),
+                    is_demo: false,
+                },
+                0,
+            )
+            .expect("account");
+        let anna = RemotePerson {
+            remote_id: "anna@customer.test".into(),
+            display_name: "Anna".into(),
+            handle: None,
+        };
+        let mail = |id: &str, at: Millis| IncomingMessage {
+            remote_thread_id: id.into(),
+            remote_id: id.into(),
+            direction: Direction::Inbound,
+            sender: anna.clone(),
+            customer: anna.clone(),
+            text: format!("about {id}"),
+            attachments: vec![],
+            sent_at: at,
+            reply_to_remote_id: None,
+            subject: None,
+            quoted_text: None,
+        };
+        let thread = |s: &mut Store, id: &str, at: Millis| {
+            let batch = IngestBatch {
+                messages: vec![mail(id, at)],
+                ..Default::default()
+            };
+            s.apply_batch(a, &batch, None, at)
+                .expect("ingest")
+                .changed_threads[0]
+        };
+        let older = thread(&mut s, "invoice@x", 10);
+        let newer = thread(&mut s, "refund@x", 20);
+        s.change_threads(&[older], &ThreadChange::Resolve { send_queued: None }, 30)
+            .expect("resolve");
+        let ctx = s.contact_context(older).expect("read").expect("contact");
+        assert_eq!(
+            ctx.conversations
+                .iter()
+                .map(|c| (c.thread_id, c.status, c.snippet.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (newer, ThreadStatus::Open, "about refund@x"),
+                (older, ThreadStatus::Resolved, "about invoice@x")
+            ]
+        );
+        assert_eq!(ctx.conversations[0].account_name, "Shop mail");
+    }
 }

@@ -266,6 +266,8 @@ export type AttributeKind = "text" | "number" | "date" | "link";
 
 export type ContactAttribute = { key: string, kind: AttributeKind, value: string, };
 
+export type ContactConversation = { threadId: ThreadId, channel: ChannelKind, accountName: string, status: ThreadStatus, snippet: string, snippetDirection: Direction, lastActivityAt: number, };
+
 export type ContactContext = { contactId: ContactId, displayName: string, identities: Array<IdentityView>, firstSeenAt: number, threadCount: number, messageCount: number, 
 /**
  * Private notes, newest first (never sent to the customer).
@@ -274,7 +276,12 @@ notes: Array<ContactNote>,
 /**
  * What the business knows about the customer, by key.
  */
-attributes: Array<ContactAttribute>, };
+attributes: Array<ContactAttribute>, 
+/**
+ * Every conversation with the customer on every channel, newest first (at most
+ * [`CONTACT_CONVERSATIONS_MAX`]).
+ */
+conversations: Array<ContactConversation>, };
 
 export type TextSegment = { text: string, hit: boolean, };
 

@@ -43,3 +43,15 @@ describe("the customer's notes and details", () => {
     expect(mock.calls.filter(([c]) => c === "set_contact_attribute")).toHaveLength(3);
   });
 });
+
+describe("the customer's conversations", () => {
+  it("are listed newest first with their status", async () => {
+    await mock.changeThreads([1], { kind: "resolve", sendQueued: true });
+    const store = new ContactStore(mock);
+    await store.load(1);
+    const listed = store.context!.conversations;
+    expect(listed.map((c) => c.threadId)).toEqual([1]);
+    expect(listed[0].status).toBe("resolved");
+    expect(listed[0].accountName).toBe("Parley Demo");
+  });
+});

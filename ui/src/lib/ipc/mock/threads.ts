@@ -118,6 +118,19 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
     messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
     notes: clone(c.notes ?? []),
     attributes: clone(c.attributes ?? []),
+    conversations: threads
+      .map((x) => x.summary)
+      .sort((a, b) => b.lastActivityAt - a.lastActivityAt || b.id - a.id)
+      .slice(0, 50)
+      .map((s) => ({
+        threadId: s.id,
+        channel: s.channel,
+        accountName: mock.accounts.find((a) => a.id === s.accountId)?.name ?? "Unknown account",
+        status: s.status,
+        snippet: s.snippet,
+        snippetDirection: s.snippetDirection,
+        lastActivityAt: s.lastActivityAt,
+      })),
   };
 }
 
