@@ -797,47 +797,17 @@ fn apply_edit(conn: &Connection, account: AccountId, e: &MessageEdit) -> Result<
 #[cfg(test)]
 mod tests {
     use super::{IDENTITY_LOOKUP, THREAD_LOOKUP};
-    use crate::{NewAccount, Store};
+    use crate::Store;
     use parley_domain::*;
     use rusqlite::StatementStatus;
 
     fn setup() -> (Store, AccountId) {
         let mut s = Store::open_in_memory().expect("open");
-        let account = s
-            .insert_account(
-                &NewAccount {
-                    channel: ChannelKind::Telegram,
-                    name: "Shop".into(),
-                    handle: None,
-                    external_id: "shop".into(),
-                    is_demo: false,
-                },
-                0,
-            )
-            .expect("account");
+        let account = crate::test_support::account(&mut s, ChannelKind::Telegram, "shop");
         (s, account)
     }
 
-    fn message(chat: &str, id: &str, text: &str, at: Millis) -> IncomingMessage {
-        let customer = RemotePerson {
-            remote_id: format!("u{chat}"),
-            display_name: format!("Customer {chat}"),
-            handle: None,
-        };
-        IncomingMessage {
-            remote_thread_id: chat.into(),
-            remote_id: id.into(),
-            direction: Direction::Inbound,
-            sender: customer.clone(),
-            customer,
-            text: text.into(),
-            attachments: vec![],
-            sent_at: at,
-            reply_to_remote_id: None,
-            subject: None,
-            quoted_text: None,
-        }
-    }
+    use crate::test_support::inbound as message;
 
     fn found(s: &Store, q: &str) -> Vec<MessageId> {
         let mut ids: Vec<MessageId> = s
@@ -931,18 +901,7 @@ mod tests {
     #[test]
     fn a_removed_accounts_messages_are_not_found() {
         let (mut s, a) = setup();
-        let b = s
-            .insert_account(
-                &NewAccount {
-                    channel: ChannelKind::Telegram,
-                    name: "Other".into(),
-                    handle: None,
-                    external_id: "other".into(),
-                    is_demo: false,
-                },
-                0,
-            )
-            .expect("b");
+        let b = crate::test_support::account(&mut s, ChannelKind::Telegram, "other");
         let batch = |text: &str| IngestBatch {
             messages: vec![message("1", "1:1", text, 10)],
             edits: vec![],

@@ -60,6 +60,8 @@ mod rows;
 mod search;
 mod server_changes;
 mod settings;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod threads;
 mod types;

@@ -215,46 +215,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NewAccount;
 
     fn contact(s: &mut Store) -> ContactId {
-        let a = s
-            .insert_account(
-                &NewAccount {
-                    channel: ChannelKind::Telegram,
-                    name: "Shop".into(),
-                    handle: None,
-                    external_id: "shop".into(),
-                    is_demo: false,
-                },
-                0,
-            )
-            .expect("account");
-        let anna = RemotePerson {
-            remote_id: "42".into(),
-            display_name: "Anna".into(),
-            handle: None,
-        };
-        let batch = IngestBatch {
-            messages: vec![IncomingMessage {
-                remote_thread_id: "42".into(),
-                remote_id: "42:1".into(),
-                direction: Direction::Inbound,
-                sender: anna.clone(),
-                customer: anna,
-                text: "hi".into(),
-                attachments: vec![],
-                sent_at: 1,
-                reply_to_remote_id: None,
-                subject: None,
-                quoted_text: None,
-            }],
-            ..Default::default()
-        };
-        let thread = s
-            .apply_batch(a, &batch, None, 1)
-            .expect("ingest")
-            .changed_threads[0];
+        let a = crate::test_support::account(s, ChannelKind::Telegram, "shop");
+        let thread = crate::test_support::write(s, a, "42", "42:1", 1);
         s.contact_context(thread)
             .expect("context")
             .expect("contact")
@@ -357,18 +321,7 @@ mod tests {
     #[test]
     fn the_pane_lists_every_conversation_of_the_customer_newest_first() {
         let mut s = Store::open_in_memory().expect("open");
-        let a = s
-            .insert_account(
-                &NewAccount {
-                    channel: ChannelKind::Email,
-                    name: "Shop mail".into(),
-                    handle: None,
-                    external_id: "agent@shop.test".into(),
-                    is_demo: false,
-                },
-                0,
-            )
-            .expect("account");
+        let a = crate::test_support::account(&mut s, ChannelKind::Email, "Shop mail");
         let anna = RemotePerson {
             remote_id: "anna@customer.test".into(),
             display_name: "Anna".into(),

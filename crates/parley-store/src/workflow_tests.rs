@@ -4,58 +4,12 @@
 //! a model does not show well: labels, the queued-reply question, wake-ups across a restart,
 //! and the views' query plans.
 
-use crate::{NewAccount, Store};
+use crate::Store;
 use parley_domain::*;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn person(chat: &str) -> RemotePerson {
-    RemotePerson {
-        remote_id: format!("u{chat}"),
-        display_name: format!("Customer {chat}"),
-        handle: None,
-    }
-}
-
-fn inbound(chat: &str, id: &str, at: Millis) -> IncomingMessage {
-    IncomingMessage {
-        remote_thread_id: chat.into(),
-        remote_id: id.into(),
-        direction: Direction::Inbound,
-        sender: person(chat),
-        customer: person(chat),
-        text: format!("message {id}"),
-        attachments: vec![],
-        sent_at: at,
-        reply_to_remote_id: None,
-        subject: None,
-        quoted_text: None,
-    }
-}
-
-fn add_account(s: &mut Store, channel: ChannelKind, external: &str) -> AccountId {
-    s.insert_account(
-        &NewAccount {
-            channel,
-            name: external.into(),
-            handle: None,
-            external_id: external.into(),
-            is_demo: false,
-        },
-        0,
-    )
-    .expect("account")
-}
-
-/// The customer of `chat` writes at `at`; answers their conversation.
-fn write(s: &mut Store, a: AccountId, chat: &str, id: &str, at: Millis) -> ThreadId {
-    let batch = IngestBatch {
-        messages: vec![inbound(chat, id, at)],
-        ..Default::default()
-    };
-    let out = s.apply_batch(a, &batch, None, at).expect("ingest");
-    out.changed_threads[0]
-}
+use crate::test_support::{account as add_account, write};
 
 const THREADS: usize = 4;
 const LABELS: usize = 3;
