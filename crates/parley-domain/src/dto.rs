@@ -489,6 +489,9 @@ pub struct IdentityView {
     /// A handle such as @username, when the provider gives one.
     pub handle: Option<String>,
     pub display_name: String,
+    /// The customer asked not to be messaged on this identity (STOP, or the provider refused
+    /// a reply for it); the outbox holds replies to it.
+    pub opted_out: bool,
 }
 
 /// The customer pane beside a thread.

@@ -49,6 +49,10 @@ id_type!(
     /// A private note on a contact.
     NoteId
 );
+id_type!(
+    /// A merge of two contacts or a split of an identity out of one, as recorded (to undo it).
+    ContactChangeId
+);
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in Parley's store and DTOs uses it.
 pub type Millis = i64;

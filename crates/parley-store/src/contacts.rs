@@ -7,24 +7,25 @@ use parley_domain::*;
 use rusqlite::OptionalExtension;
 
 impl Store {
-    /// Records that the contact behind `thread` opted out of messages (or back in). The outbox
+    /// Records that the customer opted out of messages on the channel identity of `thread` (or
+    /// back in): a customer who texted STOP may still be answered on Messenger. The outbox
     /// holds replies to an opted-out contact before they leave.
     pub fn set_opted_out(&mut self, thread: ThreadId, opted_out: bool) -> Result<()> {
         self.conn
             .prepare_cached(
-                "UPDATE contacts SET opted_out = ?2
-                 WHERE id = (SELECT contact_id FROM threads WHERE id = ?1)",
+                "UPDATE identities SET opted_out = ?2
+                 WHERE id = (SELECT identity_id FROM threads WHERE id = ?1)",
             )?
             .execute(rusqlite::params![thread.0, opted_out])?;
         Ok(())
     }
 
-    /// Whether the contact behind `thread` opted out of messages.
+    /// Whether the customer opted out of messages on the identity of `thread`.
     pub fn opted_out(&self, thread: ThreadId) -> Result<bool> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT c.opted_out FROM threads t JOIN contacts c ON c.id = t.contact_id
+                "SELECT i.opted_out FROM threads t JOIN identities i ON i.id = t.identity_id
                  WHERE t.id = ?1",
             )?
             .query_row([thread.0], |r| r.get(0))
@@ -34,10 +35,15 @@ impl Store {
 
     /// The contact behind a thread, with every identity they have across accounts.
     pub fn contact_context(&self, thread: ThreadId) -> Result<Option<ContactContext>> {
+        // First seen: the earliest of the contact and of every contact merged into it.
         let contact: Option<(i64, String, Millis)> = self
             .conn
             .prepare_cached(
-                "SELECT c.id, c.display_name, c.first_seen_at
+                "WITH RECURSIVE family(id) AS (
+                    SELECT contact_id FROM threads WHERE id = ?1
+                    UNION SELECT c.id FROM contacts c JOIN family f ON c.merged_into = f.id)
+                 SELECT c.id, c.display_name,
+                        (SELECT min(first_seen_at) FROM contacts WHERE id IN family)
                  FROM threads t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
             )?
             .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -47,7 +53,7 @@ impl Store {
         };
         let identities = {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name
+                "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name, i.opted_out
                  FROM identities i JOIN accounts a ON a.id = i.account_id
                  WHERE i.contact_id = ?1 ORDER BY i.id",
             )?;
@@ -59,6 +65,7 @@ impl Store {
                     remote_id: r.get(3)?,
                     handle: r.get(4)?,
                     display_name: r.get(5)?,
+                    opted_out: r.get(6)?,
                 })
             })?
         };

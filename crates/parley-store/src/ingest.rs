@@ -87,8 +87,8 @@ impl Store {
         }
         for o in &batch.opt_outs {
             tx.prepare_cached(
-                "UPDATE contacts SET opted_out = ?3
-                 WHERE id = (SELECT contact_id FROM threads
+                "UPDATE identities SET opted_out = ?3
+                 WHERE id = (SELECT identity_id FROM threads
                              WHERE account_id = ?1 AND remote_thread_id = ?2)",
             )?
             .execute(params![account.0, o.remote_thread_id, o.opted_out])?;

@@ -45,6 +45,7 @@ macro_rules! outbox_columns {
 
 mod accounts;
 mod client_ids;
+mod contact_merge;
 mod contacts;
 mod decisions;
 mod drafts;

@@ -536,8 +536,8 @@ impl Store {
         )?;
         if opted_out {
             tx.prepare_cached(
-                "UPDATE contacts SET opted_out = 1
-                 WHERE id = (SELECT contact_id FROM threads WHERE id = ?1)",
+                "UPDATE identities SET opted_out = 1
+                 WHERE id = (SELECT identity_id FROM threads WHERE id = ?1)",
             )?
             .execute([item.thread_id.0])?;
         }
@@ -702,14 +702,14 @@ fn recheck(
         Option<String>,
     ) = tx
         .prepare_cached(
-            "SELECT t.status, c.opted_out, o.checks_waived, o.queued_resolved, o.seen_upto,
+            "SELECT t.status, i.opted_out, o.checks_waived, o.queued_resolved, o.seen_upto,
                     (SELECT COALESCE(MAX(m.id), 0) FROM messages m
                       WHERE m.thread_id = t.id AND m.direction = 'inbound'),
                     (SELECT MAX(m.sent_at) FROM messages m
                       WHERE m.thread_id = t.id AND m.direction = 'inbound'),
                     o.send_options
              FROM outbox o JOIN threads t ON t.id = o.thread_id
-                           JOIN contacts c ON c.id = t.contact_id
+                           JOIN identities i ON i.id = t.identity_id
              WHERE o.id = ?1",
         )?
         .query_row([id.0], |r| {

@@ -57,7 +57,7 @@
 //! turns it `uncertain`.
 //!
 //! **Re-checks** (`outbox_begin`, in the transaction that would move the reply to `sending`), in order:
-//! the contact opted out (`contacts.opted_out`); the channel's reply window closed
+//! the customer opted out on that identity (`identities.opted_out`); the channel's reply window closed
 //! (`Channel::reply_window()`, default none; Messenger/Instagram/WhatsApp return their 24 h rule and
 //! the legal alternative — HUMAN_AGENT tag, template — which the note names); the thread was resolved
 //! after the reply was queued; the customer wrote again (an inbound message newer than the

@@ -9,7 +9,7 @@
 //! **Per-account settings** (settings table, key `twilio:{channel}:{AC}`, JSON
 //! [`TwilioAccountSettings`]): the watched numbers, written before the account row.
 //!
-//! **Opt-out.** An inbound STOP sets `contacts.opted_out` in the batch that stores it (the
+//! **Opt-out.** An inbound STOP sets `identities.opted_out` in the batch that stores it (the
 //! adapter reports it), START clears it; a send refused with 21610 sets it too (the
 //! outbox records it with the failed reply, see `Channel::refusal_means_opted_out`). The outbox holds replies to an opted-out contact.
 

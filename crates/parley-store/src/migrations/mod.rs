@@ -55,6 +55,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[threads::V15],
     // 16: notes with their author and edits; typed attributes of contacts.
     &[contacts::V16],
+    // 17: opt-out per identity; contacts merged into one another, with an audit to undo.
+    &[contacts::V17],
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,8 @@ export type LabelId = number;
 
 export type NoteId = number;
 
+export type ContactChangeId = number;
+
 export type ChannelKind = "telegram" | "messenger" | "instagram" | "whatsapp" | "sms" | "email";
 
 export type ThreadStatus = "open" | "pending" | "snoozed" | "resolved";
@@ -250,7 +252,12 @@ remoteId: string,
 /**
  * A handle such as @username, when the provider gives one.
  */
-handle: string | null, displayName: string, };
+handle: string | null, displayName: string, 
+/**
+ * The customer asked not to be messaged on this identity (STOP, or the provider refused
+ * a reply for it); the outbox holds replies to it.
+ */
+optedOut: boolean, };
 
 export type ContactNote = { id: NoteId, body: string, 
 /**
@@ -282,6 +289,44 @@ attributes: Array<ContactAttribute>,
  * [`CONTACT_CONVERSATIONS_MAX`]).
  */
 conversations: Array<ContactConversation>, };
+
+export type MergeChoice = { survivor: ContactId, absorbed: ContactId, 
+/**
+ * `survivor` or `absorbed`.
+ */
+nameFrom: ContactId, 
+/**
+ * `survivor` or `absorbed`.
+ */
+attributesFrom: ContactId, };
+
+export type MergeSide = { contactId: ContactId, displayName: string, 
+/**
+ * Each identity's channel, in the order they were first seen.
+ */
+channels: Array<ChannelKind>, identityCount: number, conversationCount: number, noteCount: number, attributes: Array<ContactAttribute>, lastActivityAt: number | null, };
+
+export type MergePreview = { a: MergeSide, b: MergeSide, conflictingKeys: Array<string>, };
+
+export type ContactChangeKind = "merge" | "split";
+
+export type ContactChange = { id: ContactChangeId, kind: ContactChangeKind, 
+/**
+ * The contact that stayed (merge) or the one the identity left (split).
+ */
+contactId: ContactId, 
+/**
+ * The contact merged away, or the one the split created.
+ */
+otherId: ContactId, 
+/**
+ * The identity a split moved.
+ */
+identityId: IdentityId | null, 
+/**
+ * What happened, for the agent ("Merged Ana García into Ana Garcia").
+ */
+summary: string, undone: boolean, };
 
 export type TextSegment = { text: string, hit: boolean, };
 

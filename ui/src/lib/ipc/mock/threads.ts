@@ -107,6 +107,7 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
     remoteId: c.remoteId,
     handle: c.handle,
     displayName: c.name,
+    optedOut: false,
   };
   const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
   return {

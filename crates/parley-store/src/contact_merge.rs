@@ -1,0 +1,740 @@
+//! One customer, several identities: merging two contacts, splitting an identity back out, and
+//! undoing either, each in one transaction that records exactly what it moved.
+//!
+//! **Merge** (absorbed → survivor): the absorbed contact's identities, conversations (with
+//! everything that hangs off a conversation — messages, FTS rows, drafts, outbox items, mutes,
+//! labels — since those point at the thread, not the contact) and notes move to the survivor.
+//! Attributes only the absorbed contact has are copied; where both have a key, the side the
+//! agent chose wins. The survivor takes the chosen name. A contact's own `first_seen_at` never
+//! changes: the pane shows the earliest of it and of the contacts merged into it, so no order
+//! of merges and undos can leave it stale. The
+//! absorbed row itself stays, hidden (`merged_into`), with its own name and attributes, so
+//! undoing the merge gives it back exactly. `contact_changes.detail` names every identity,
+//! thread and note that moved and every attribute value the merge overwrote.
+//!
+//! **Undo of a merge** moves back the identities it brought that are still on the survivor, the
+//! conversations of those identities (including ones that arrived since), and the notes it
+//! brought; it restores the survivor's name and the attributes it overwrote
+//! when they still hold what the merge wrote (an agent's later edit wins). Undoing an undone
+//! merge applies it again with the same choices.
+//!
+//! **Split** moves one identity and its conversations to a new contact (named as the identity);
+//! notes and attributes stay with the person they were written about. When the identity is the
+//! last one a merge brought that is still here, the split is that merge's undo instead, so the
+//! absorbed contact comes back with its name, attributes and notes. **Undo of a split** moves the
+//! identity back and hides the split-off contact (anything agents added to it moves along).
+//!
+//! A merged-away contact cannot take part in a merge, and a change can be undone only while
+//! its survivor is itself not merged away (undo the later merge first).
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::rows;
+use parley_domain::*;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+
+/// An attribute row as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct AttributeRow {
+    key: String,
+    kind: String,
+    value: String,
+    updated_at: Millis,
+}
+
+/// What an undo of a merge did not restore because agents had changed it since.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Left {
+    name: bool,
+    keys: Vec<String>,
+}
+
+/// `contact_changes.detail`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+enum Detail {
+    #[serde(rename_all = "camelCase")]
+    Merge {
+        name_from_absorbed: bool,
+        attributes_from_absorbed: bool,
+        survivor_name_before: String,
+        survivor_name_after: String,
+        identities: Vec<i64>,
+        threads: Vec<i64>,
+        notes: Vec<i64>,
+        /// Each attribute the merge wrote on the survivor, with the row it replaced.
+        attributes: Vec<(AttributeRow, Option<AttributeRow>)>,
+        /// What undos left as agents had changed it since the merge; applying the merge again
+        /// leaves those alone too (and so does every later undo), so redo is the exact
+        /// inverse of undo.
+        #[serde(default)]
+        left_on_undo: Left,
+    },
+    #[serde(rename_all = "camelCase")]
+    Split { identity: i64, threads: Vec<i64> },
+}
+
+impl Detail {
+    fn kind(&self) -> ContactChangeKind {
+        match self {
+            Detail::Merge { .. } => ContactChangeKind::Merge,
+            Detail::Split { .. } => ContactChangeKind::Split,
+        }
+    }
+}
+
+fn kind_str(kind: ContactChangeKind) -> &'static str {
+    match kind {
+        ContactChangeKind::Merge => "merge",
+        ContactChangeKind::Split => "split",
+    }
+}
+
+/// The name of a contact that can take part in a merge: present and not merged away.
+fn live_contact(conn: &Connection, id: ContactId) -> Result<String> {
+    let row: Option<(String, Option<i64>)> = conn
+        .prepare_cached("SELECT display_name, merged_into FROM contacts WHERE id = ?1")?
+        .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match row {
+        None => Err(StoreError::NotFound("contact")),
+        Some((_, Some(_))) => Err(StoreError::Invalid(
+            "this customer was merged into another one; open that one instead".into(),
+        )),
+        Some((name, None)) => Ok(name),
+    }
+}
+
+fn ids(conn: &Connection, sql: &str, id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let out = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+fn attribute_rows(conn: &Connection, contact: i64) -> Result<Vec<AttributeRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, kind, value, updated_at FROM contact_attributes
+         WHERE contact_id = ?1 ORDER BY key",
+    )?;
+    let out = stmt
+        .query_map([contact], |r| {
+            Ok(AttributeRow {
+                key: r.get(0)?,
+                kind: r.get(1)?,
+                value: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+fn attribute_row(conn: &Connection, contact: i64, key: &str) -> Result<Option<AttributeRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT key, kind, value, updated_at FROM contact_attributes
+             WHERE contact_id = ?1 AND key = ?2",
+        )?
+        .query_row(params![contact, key], |r| {
+            Ok(AttributeRow {
+                key: r.get(0)?,
+                kind: r.get(1)?,
+                value: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+fn put_attribute(conn: &Connection, contact: i64, row: &AttributeRow) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO contact_attributes (contact_id, key, kind, value, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (contact_id, key) DO UPDATE
+            SET key = excluded.key, kind = excluded.kind, value = excluded.value,
+                updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        contact,
+        row.key,
+        row.kind,
+        row.value,
+        row.updated_at
+    ])?;
+    Ok(())
+}
+
+/// Moves the rows named by `ids` (a JSON array) of `table` from one contact to another; only
+/// rows still on `from` move.
+fn move_rows(conn: &Connection, table: &str, ids: &[i64], from: i64, to: i64) -> Result<usize> {
+    let json = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let sql = format!(
+        "UPDATE {table} SET contact_id = ?3
+         WHERE contact_id = ?2 AND id IN (SELECT value FROM json_each(?1))"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .execute(params![json, from, to])?)
+}
+
+/// Applies a merge inside `tx`; answers what it did.
+fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<Detail> {
+    let (a, b) = (choice.survivor, choice.absorbed);
+    if a == b {
+        return Err(StoreError::Invalid(
+            "a customer cannot be merged with themselves".into(),
+        ));
+    }
+    for side in [choice.name_from, choice.attributes_from] {
+        if side != a && side != b {
+            return Err(StoreError::Invalid(
+                "the name and the attributes must come from one of the two customers".into(),
+            ));
+        }
+    }
+    let a_name = live_contact(conn, a)?;
+    let b_name = live_contact(conn, b)?;
+    let identities = ids(
+        conn,
+        "SELECT id FROM identities WHERE contact_id = ?1 ORDER BY id",
+        b.0,
+    )?;
+    let threads = ids(
+        conn,
+        "SELECT id FROM threads WHERE contact_id = ?1 ORDER BY id",
+        b.0,
+    )?;
+    let notes = ids(
+        conn,
+        "SELECT id FROM notes WHERE contact_id = ?1 ORDER BY id",
+        b.0,
+    )?;
+    for table in ["identities", "threads", "notes"] {
+        conn.prepare_cached(&format!(
+            "UPDATE {table} SET contact_id = ?1 WHERE contact_id = ?2"
+        ))?
+        .execute(params![a.0, b.0])?;
+    }
+    let attributes_from_absorbed = choice.attributes_from == b;
+    let mut attributes = Vec::new();
+    for row in attribute_rows(conn, b.0)? {
+        if left.keys.iter().any(|k| k.eq_ignore_ascii_case(&row.key)) {
+            continue;
+        }
+        let before = attribute_row(conn, a.0, &row.key)?;
+        let write = match &before {
+            None => true,
+            Some(old) => {
+                attributes_from_absorbed && (old.kind != row.kind || old.value != row.value)
+            }
+        };
+        if write {
+            put_attribute(conn, a.0, &row)?;
+            attributes.push((row, before));
+        }
+    }
+    // Applied again after an undo that left the name as agents had changed it: the name stays
+    // theirs, now and in any later undo.
+    let name_from_absorbed = choice.name_from == b && !left.name;
+    let name_after = if name_from_absorbed {
+        b_name
+    } else {
+        a_name.clone()
+    };
+    conn.prepare_cached("UPDATE contacts SET display_name = ?2 WHERE id = ?1")?
+        .execute(params![a.0, name_after])?;
+    conn.prepare_cached("UPDATE contacts SET merged_into = ?1 WHERE id = ?2")?
+        .execute(params![a.0, b.0])?;
+    Ok(Detail::Merge {
+        name_from_absorbed,
+        attributes_from_absorbed,
+        survivor_name_before: a_name,
+        survivor_name_after: name_after,
+        identities,
+        threads,
+        notes,
+        attributes,
+        left_on_undo: left.clone(),
+    })
+}
+
+/// Undoes a merge inside `tx`; answers what it left as agents changed it since.
+fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) -> Result<Left> {
+    let Detail::Merge {
+        survivor_name_before,
+        survivor_name_after,
+        identities,
+        notes,
+        attributes,
+        left_on_undo,
+        ..
+    } = detail
+    else {
+        return Err(StoreError::Corrupt("a merge recorded as a split".into()));
+    };
+    let still_here: Vec<i64> = {
+        let json =
+            serde_json::to_string(identities).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM identities WHERE contact_id = ?2
+               AND id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        )?;
+        stmt.query_map(params![json, survivor], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    if still_here.is_empty() && !identities.is_empty() {
+        return Err(StoreError::Invalid(
+            "none of the identities this merge brought are with this customer any more".into(),
+        ));
+    }
+    move_rows(conn, "identities", &still_here, survivor, absorbed)?;
+    {
+        let json =
+            serde_json::to_string(&still_here).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        conn.prepare_cached(
+            "UPDATE threads SET contact_id = ?2
+             WHERE contact_id = ?3 AND identity_id IN (SELECT value FROM json_each(?1))",
+        )?
+        .execute(params![json, absorbed, survivor])?;
+    }
+    move_rows(conn, "notes", notes, survivor, absorbed)?;
+    // What an earlier undo left to the agents stays theirs.
+    let mut left = left_on_undo.clone();
+    for (written, before) in attributes {
+        let now = attribute_row(conn, survivor, &written.key)?;
+        let untouched = now
+            .as_ref()
+            .is_some_and(|n| n.kind == written.kind && n.value == written.value);
+        if !untouched {
+            left.keys.push(written.key.clone());
+            continue;
+        }
+        match before {
+            Some(old) => put_attribute(conn, survivor, old)?,
+            None => {
+                conn.prepare_cached(
+                    "DELETE FROM contact_attributes WHERE contact_id = ?1 AND key = ?2",
+                )?
+                .execute(params![survivor, written.key])?;
+            }
+        }
+    }
+    left.name |= conn
+        .prepare_cached(
+            "UPDATE contacts SET display_name = ?3 WHERE id = ?1 AND display_name = ?2",
+        )?
+        .execute(params![survivor, survivor_name_after, survivor_name_before])?
+        == 0;
+    conn.prepare_cached("UPDATE contacts SET merged_into = NULL WHERE id = ?1")?
+        .execute([absorbed])?;
+    Ok(left)
+}
+
+/// Marks a merge undone, remembering what its undo left alone.
+fn mark_undone(
+    conn: &Connection,
+    id: i64,
+    mut detail: Detail,
+    left: Left,
+    now: Millis,
+) -> Result<()> {
+    if let Detail::Merge { left_on_undo, .. } = &mut detail {
+        *left_on_undo = left;
+    }
+    let json = serde_json::to_string(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.prepare_cached("UPDATE contact_changes SET undone_at = ?2, detail = ?3 WHERE id = ?1")?
+        .execute(params![id, now, json])?;
+    Ok(())
+}
+
+struct ChangeRow {
+    id: i64,
+    contact: Option<i64>,
+    other: Option<i64>,
+    undone: bool,
+    detail: Detail,
+}
+
+fn load_change(conn: &Connection, id: ContactChangeId) -> Result<ChangeRow> {
+    let row: Option<(ChangeRow, String)> = conn
+        .prepare_cached(
+            "SELECT id, contact_id, other_id, undone_at IS NOT NULL, detail
+             FROM contact_changes WHERE id = ?1",
+        )?
+        .query_row([id.0], |r| {
+            let row = ChangeRow {
+                id: r.get(0)?,
+                contact: r.get(1)?,
+                other: r.get(2)?,
+                undone: r.get(3)?,
+                // Parsed below, where a parse error can become a store error.
+                detail: Detail::Split {
+                    identity: 0,
+                    threads: vec![],
+                },
+            };
+            Ok((row, r.get(4)?))
+        })
+        .optional()?;
+    let (mut row, json) = row.ok_or(StoreError::NotFound("change"))?;
+    row.detail = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("contact change: {e}")))?;
+    Ok(row)
+}
+
+fn record(conn: &Connection, a: i64, b: i64, detail: &Detail, now: Millis) -> Result<i64> {
+    let json = serde_json::to_string(detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO contact_changes (kind, contact_id, other_id, at, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        )?
+        .query_row(params![kind_str(detail.kind()), a, b, now, json], |r| {
+            r.get(0)
+        })?)
+}
+
+fn name_of(conn: &Connection, id: i64) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT display_name FROM contacts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+fn describe(conn: &Connection, change: &ChangeRow) -> Result<ContactChange> {
+    let (Some(contact), Some(other)) = (change.contact, change.other) else {
+        return Err(StoreError::Invalid(
+            "one of the customers of this change was removed with its account".into(),
+        ));
+    };
+    let (contact_name, other_name) = (name_of(conn, contact)?, name_of(conn, other)?);
+    let (identity_id, summary) = match &change.detail {
+        Detail::Merge { .. } if change.undone => (
+            None,
+            format!("Separated {other_name} from {contact_name} again"),
+        ),
+        Detail::Merge { .. } => (None, format!("Merged {other_name} into {contact_name}")),
+        Detail::Split { identity, .. } if change.undone => (
+            Some(IdentityId(*identity)),
+            format!("Moved the identity back to {contact_name}"),
+        ),
+        Detail::Split { identity, .. } => (
+            Some(IdentityId(*identity)),
+            format!("Moved {other_name} out of {contact_name} as a customer of their own"),
+        ),
+    };
+    Ok(ContactChange {
+        id: ContactChangeId(change.id),
+        kind: change.detail.kind(),
+        contact_id: ContactId(contact),
+        other_id: ContactId(other),
+        identity_id,
+        summary,
+        undone: change.undone,
+    })
+}
+
+/// The survivor of a change must itself be live for its undo to find what moved.
+fn require_live(conn: &Connection, contact: i64) -> Result<()> {
+    live_contact(conn, ContactId(contact))
+        .map(|_| ())
+        .map_err(|e| match e {
+            StoreError::Invalid(_) => StoreError::Invalid(
+                "this customer was merged into another one since; undo that merge first".into(),
+            ),
+            other => other,
+        })
+}
+
+impl Store {
+    /// Merges `choice.absorbed` into `choice.survivor` in one transaction.
+    pub fn merge_contacts(&mut self, choice: &MergeChoice, now: Millis) -> Result<ContactChange> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let detail = apply_merge(&tx, choice, &Left::default())?;
+        let id = record(&tx, choice.survivor.0, choice.absorbed.0, &detail, now)?;
+        let change = describe(&tx, &load_change(&tx, ContactChangeId(id))?)?;
+        tx.commit()?;
+        Ok(change)
+    }
+
+    /// Moves `identity` (and its conversations) out of its contact; see the module doc.
+    pub fn split_identity(&mut self, identity: IdentityId, now: Millis) -> Result<ContactChange> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<(i64, String)> = tx
+            .prepare_cached("SELECT contact_id, display_name FROM identities WHERE id = ?1")?
+            .query_row([identity.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (contact, identity_name) = found.ok_or(StoreError::NotFound("identity"))?;
+        live_contact(&tx, ContactId(contact))?;
+        let count: i64 = tx
+            .prepare_cached("SELECT count(*) FROM identities WHERE contact_id = ?1")?
+            .query_row([contact], |r| r.get(0))?;
+        if count < 2 {
+            return Err(StoreError::Invalid(
+                "this is the customer's only identity; there is nothing to separate it from".into(),
+            ));
+        }
+        // The last identity of a live merge still here: the split is that merge's undo.
+        let merges: Vec<(i64, i64, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, other_id, detail FROM contact_changes
+                 WHERE contact_id = ?1 AND kind = 'merge' AND undone_at IS NULL
+                   AND other_id IS NOT NULL ORDER BY id DESC",
+            )?;
+            stmt.query_map([contact], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for (id, absorbed, json) in merges {
+            let detail: Detail = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("contact change: {e}")))?;
+            let Detail::Merge { identities, .. } = &detail else {
+                continue;
+            };
+            if !identities.contains(&identity.0) {
+                continue;
+            }
+            let here = identities
+                .iter()
+                .map(|i| {
+                    tx.prepare_cached("SELECT contact_id FROM identities WHERE id = ?1")?
+                        .query_row([i], |r| r.get::<_, i64>(0))
+                        .optional()
+                })
+                .filter(|c| matches!(c, Ok(Some(c)) if *c == contact))
+                .count();
+            if here == 1 {
+                let left = undo_merge(&tx, contact, absorbed, &detail)?;
+                mark_undone(&tx, id, detail, left, now)?;
+                let change = describe(&tx, &load_change(&tx, ContactChangeId(id))?)?;
+                tx.commit()?;
+                return Ok(change);
+            }
+        }
+        let threads = ids(
+            &tx,
+            "SELECT id FROM threads WHERE identity_id = ?1 ORDER BY id",
+            identity.0,
+        )?;
+        let first_seen: Millis = tx
+            .prepare_cached(
+                "SELECT coalesce(
+                    (SELECT min(m.sent_at) FROM messages m JOIN threads t ON t.id = m.thread_id
+                      WHERE t.identity_id = ?1),
+                    (SELECT first_seen_at FROM contacts WHERE id = ?2))",
+            )?
+            .query_row(params![identity.0, contact], |r| r.get(0))?;
+        let new: i64 = tx
+            .prepare_cached(
+                "INSERT INTO contacts (display_name, first_seen_at) VALUES (?1, ?2) RETURNING id",
+            )?
+            .query_row(params![identity_name, first_seen], |r| r.get(0))?;
+        tx.prepare_cached("UPDATE identities SET contact_id = ?2 WHERE id = ?1")?
+            .execute(params![identity.0, new])?;
+        tx.prepare_cached("UPDATE threads SET contact_id = ?2 WHERE identity_id = ?1")?
+            .execute(params![identity.0, new])?;
+        let detail = Detail::Split {
+            identity: identity.0,
+            threads,
+        };
+        let id = record(&tx, contact, new, &detail, now)?;
+        let change = describe(&tx, &load_change(&tx, ContactChangeId(id))?)?;
+        tx.commit()?;
+        Ok(change)
+    }
+
+    /// Undoes a merge or a split (and re-applies an undone merge), in one transaction.
+    pub fn undo_contact_change(
+        &mut self,
+        id: ContactChangeId,
+        now: Millis,
+    ) -> Result<ContactChange> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let change = load_change(&tx, id)?;
+        let (Some(contact), Some(other)) = (change.contact, change.other) else {
+            return Err(StoreError::Invalid(
+                "one of the customers of this change was removed with its account".into(),
+            ));
+        };
+        match (&change.detail, change.undone) {
+            (Detail::Merge { .. }, false) => {
+                require_live(&tx, contact)?;
+                let merged_into: Option<i64> = tx
+                    .prepare_cached("SELECT merged_into FROM contacts WHERE id = ?1")?
+                    .query_row([other], |r| r.get(0))?;
+                if merged_into != Some(contact) {
+                    return Err(StoreError::Corrupt(
+                        "a merge whose contact is not merged".into(),
+                    ));
+                }
+                let left = undo_merge(&tx, contact, other, &change.detail)?;
+                mark_undone(&tx, id.0, change.detail.clone(), left, now)?;
+            }
+            (
+                Detail::Merge {
+                    name_from_absorbed,
+                    attributes_from_absorbed,
+                    left_on_undo,
+                    ..
+                },
+                true,
+            ) => {
+                let side =
+                    |from_absorbed: bool| ContactId(if from_absorbed { other } else { contact });
+                let detail = apply_merge(
+                    &tx,
+                    &MergeChoice {
+                        survivor: ContactId(contact),
+                        absorbed: ContactId(other),
+                        name_from: side(*name_from_absorbed),
+                        attributes_from: side(*attributes_from_absorbed),
+                    },
+                    left_on_undo,
+                )?;
+                let json = serde_json::to_string(&detail)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.prepare_cached(
+                    "UPDATE contact_changes SET undone_at = NULL, at = ?2, detail = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id.0, now, json])?;
+            }
+            (Detail::Split { identity, .. }, false) => {
+                require_live(&tx, contact)?;
+                let on: Option<i64> = tx
+                    .prepare_cached("SELECT contact_id FROM identities WHERE id = ?1")?
+                    .query_row([identity], |r| r.get(0))
+                    .optional()?;
+                if on != Some(other) {
+                    return Err(StoreError::Invalid(
+                        "that identity has moved since; separate it again from where it is now"
+                            .into(),
+                    ));
+                }
+                let others: i64 = tx
+                    .prepare_cached("SELECT count(*) FROM identities WHERE contact_id = ?1")?
+                    .query_row([other], |r| r.get(0))?;
+                if others > 1 {
+                    return Err(StoreError::Invalid(
+                        "the separated customer was merged with someone since; undo that first"
+                            .into(),
+                    ));
+                }
+                for table in ["identities", "threads", "notes"] {
+                    tx.prepare_cached(&format!(
+                        "UPDATE {table} SET contact_id = ?1 WHERE contact_id = ?2"
+                    ))?
+                    .execute(params![contact, other])?;
+                }
+                for row in attribute_rows(&tx, other)? {
+                    if attribute_row(&tx, contact, &row.key)?.is_none() {
+                        put_attribute(&tx, contact, &row)?;
+                    }
+                }
+                tx.prepare_cached("UPDATE contacts SET merged_into = ?1 WHERE id = ?2")?
+                    .execute(params![contact, other])?;
+                tx.prepare_cached("UPDATE contact_changes SET undone_at = ?2 WHERE id = ?1")?
+                    .execute(params![id.0, now])?;
+            }
+            (Detail::Split { .. }, true) => {
+                return Err(StoreError::Invalid(
+                    "this separation was already undone".into(),
+                ));
+            }
+        }
+        let out = describe(&tx, &load_change(&tx, id)?)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Both contacts as the merge dialog shows them, with the attribute keys they disagree on.
+    pub fn merge_preview(&self, a: ContactId, b: ContactId) -> Result<MergePreview> {
+        let a_side = self.merge_side(a)?;
+        let b_side = self.merge_side(b)?;
+        let conflicting_keys = a_side
+            .attributes
+            .iter()
+            .filter(|x| {
+                b_side.attributes.iter().any(|y| {
+                    y.key.to_lowercase() == x.key.to_lowercase()
+                        && (y.value != x.value || y.kind != x.kind)
+                })
+            })
+            .map(|x| x.key.clone())
+            .collect();
+        Ok(MergePreview {
+            a: a_side,
+            b: b_side,
+            conflicting_keys,
+        })
+    }
+
+    fn merge_side(&self, contact: ContactId) -> Result<MergeSide> {
+        let display_name = live_contact(&self.conn, contact)?;
+        let channels = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT a.channel FROM identities i JOIN accounts a ON a.id = i.account_id
+                 WHERE i.contact_id = ?1 ORDER BY i.id",
+            )?;
+            rows::collect(&mut stmt, [contact.0], |r| {
+                rows::channel(&r.get::<_, String>(0)?)
+            })?
+        };
+        let (conversation_count, last_activity_at): (u32, Option<Millis>) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), max(last_activity_at) FROM threads WHERE contact_id = ?1",
+            )?
+            .query_row([contact.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let note_count: u32 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM notes WHERE contact_id = ?1")?
+            .query_row([contact.0], |r| r.get(0))?;
+        Ok(MergeSide {
+            contact_id: contact,
+            display_name,
+            identity_count: channels.len() as u32,
+            channels,
+            conversation_count,
+            note_count,
+            attributes: self.contact_attributes(contact)?,
+            last_activity_at,
+        })
+    }
+
+    /// Records that the agent said these two are not the same person.
+    pub fn dismiss_merge_suggestion(
+        &mut self,
+        a: ContactId,
+        b: ContactId,
+        now: Millis,
+    ) -> Result<()> {
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO merge_dismissals (a, b, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (a, b) DO NOTHING",
+            )?
+            .execute(params![lo.0, hi.0, now])?;
+        Ok(())
+    }
+
+    /// Every pair the agents dismissed, `(lower, higher)`.
+    pub fn merge_dismissals(&self) -> Result<Vec<(ContactId, ContactId)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT a, b FROM merge_dismissals")?;
+        rows::collect(&mut stmt, [], |r| {
+            Ok((ContactId(r.get(0)?), ContactId(r.get(1)?)))
+        })
+    }
+}
