@@ -255,6 +255,38 @@ pub async fn remove_contact_attribute(
 }
 
 #[tauri::command]
+pub async fn merge_preview(core: State<'_, Core>, a: ContactId, b: ContactId) -> Res<MergePreview> {
+    core.get()?.merge_preview(a, b).await
+}
+
+#[tauri::command]
+pub async fn merge_contacts(core: State<'_, Core>, choice: MergeChoice) -> Res<ContactChange> {
+    core.get()?.merge_contacts(choice).await
+}
+
+#[tauri::command]
+pub async fn split_identity(core: State<'_, Core>, identity_id: IdentityId) -> Res<ContactChange> {
+    core.get()?.split_identity(identity_id).await
+}
+
+#[tauri::command]
+pub async fn undo_contact_change(
+    core: State<'_, Core>,
+    change_id: ContactChangeId,
+) -> Res<ContactChange> {
+    core.get()?.undo_contact_change(change_id).await
+}
+
+#[tauri::command]
+pub async fn dismiss_merge_suggestion(
+    core: State<'_, Core>,
+    a: ContactId,
+    b: ContactId,
+) -> Res<()> {
+    core.get()?.dismiss_merge_suggestion(a, b).await
+}
+
+#[tauri::command]
 pub async fn search(core: State<'_, Core>, query: String, limit: u32) -> Res<Vec<SearchHit>> {
     core.get()?.search(query, limit).await
 }

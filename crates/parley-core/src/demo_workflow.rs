@@ -1,8 +1,9 @@
 //! The demo's workflow and customer context, so a new user meets them: a few labels, some
 //! conversations resolved, one pending, one snoozed until tomorrow morning, some labelled and
-//! prioritised, notes and details on two customers. Applied once per demo workspace (a setting
-//! remembers it), as the seeded conversations arrive through the first syncs — through the same
-//! calls the window makes.
+//! prioritised, notes and details on two customers (María García's phone is the number that
+//! texted the demo SMS line, so Parley suggests merging the two). Applied once per demo workspace
+//! (a setting remembers it), as the seeded conversations arrive through the first syncs — through
+//! the same calls the window makes.
 //!
 //! The customers named here are all from the demo's seeded Telegram history (parley-sim's
 //! `demo_script::HISTORY`, there from the first sync even with the simulated customers silent);
@@ -49,6 +50,9 @@ const PLAN: &[(&str, &[Step])] = &[
             Step::Label("Shipping"),
             Step::Detail("Order", AttributeKind::Text, "#4821 — linen tote bag"),
             Step::Detail("Customer since", AttributeKind::Date, "2023-05-12"),
+            // The number that texted the demo's SMS line about the same order: Parley suggests
+            // merging the two (same phone), so a new user meets a customer on two channels.
+            Step::Detail("Phone", AttributeKind::Text, "+1 415 555 0101"),
             Step::Note("Ordered twice before. Offer express shipping if this one is late."),
         ],
     ),

@@ -4,6 +4,7 @@
 mod accounts;
 mod adapter;
 mod attachments;
+mod contact_merge;
 mod conversations;
 mod demo;
 mod demo_workflow;

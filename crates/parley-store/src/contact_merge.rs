@@ -738,3 +738,16 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The conversations of these contacts (a merge or split renames them in the inbox).
+    pub fn threads_of_contacts(&self, contacts: &[ContactId]) -> Result<Vec<ThreadId>> {
+        let json = serde_json::to_string(&contacts.iter().map(|c| c.0).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM threads WHERE contact_id IN (SELECT value FROM json_each(?1))
+             ORDER BY id",
+        )?;
+        rows::collect(&mut stmt, [json], |r| Ok(ThreadId(r.get(0)?)))
+    }
+}

@@ -9,7 +9,12 @@ import type {
   AccountSummary,
   EmailServer,
   ContactAttribute,
+  ContactChange,
+  ContactChangeId,
   ContactContext,
+  IdentityId,
+  MergeChoice,
+  MergePreview,
   ContactId,
   ContactNote,
   NoteId,
@@ -131,6 +136,16 @@ export interface Backend {
   /** Adds or replaces one attribute (checked against its kind); answers them all. */
   setContactAttribute(contactId: ContactId, attribute: ContactAttribute): Promise<ContactAttribute[]>;
   removeContactAttribute(contactId: ContactId, key: string): Promise<ContactAttribute[]>;
+  /** Both customers as the merge dialog shows them, with the attributes they disagree on. */
+  mergePreview(a: ContactId, b: ContactId): Promise<MergePreview>;
+  /** Merges `choice.absorbed` into `choice.survivor`; the answer names the change for Undo. */
+  mergeContacts(choice: MergeChoice): Promise<ContactChange>;
+  /** Moves one identity (and its conversations) out of its customer. */
+  splitIdentity(identityId: IdentityId): Promise<ContactChange>;
+  /** Undoes a merge or split (an undone merge is applied again). */
+  undoContactChange(changeId: ContactChangeId): Promise<ContactChange>;
+  /** These two are not the same person: never suggest them again. */
+  dismissMergeSuggestion(a: ContactId, b: ContactId): Promise<void>;
   search(query: string, limit: number): Promise<SearchHit[]>;
   listAccounts(): Promise<AccountSummary[]>;
   addTelegramAccount(token: string): Promise<AccountSummary>;
@@ -318,6 +333,13 @@ export const tauriBackend: Backend = {
   },
   setContactAttribute: (contactId, attribute) => call("set_contact_attribute", { contactId, attribute }),
   removeContactAttribute: (contactId, key) => call("remove_contact_attribute", { contactId, key }),
+  mergePreview: (a, b) => call("merge_preview", { a, b }),
+  mergeContacts: (choice) => call("merge_contacts", { choice }),
+  splitIdentity: (identityId) => call("split_identity", { identityId }),
+  undoContactChange: (changeId) => call("undo_contact_change", { changeId }),
+  dismissMergeSuggestion: async (a, b) => {
+    await call<null>("dismiss_merge_suggestion", { a, b });
+  },
   search: (query, limit) => call("search", { query, limit }),
   listAccounts: () => call("list_accounts"),
   addTelegramAccount: (token) => call("add_telegram_account", { token }),

@@ -18,6 +18,7 @@ import { ContactStore } from "./contact.svelte";
 import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
 import { LabelsStore } from "./labels.svelte";
+import { MergeStore } from "./merge.svelte";
 import { OutboxStore } from "./outbox.svelte";
 import { SearchStore } from "./search.svelte";
 import { ThreadsStore } from "./threads.svelte";
@@ -45,6 +46,7 @@ export class AppState {
   readonly labels: LabelsStore;
   readonly counts: CountsStore;
   readonly workflow: Workflow;
+  readonly merge: MergeStore;
   readonly clock = new Clock();
   /** The palette, the keyboard map or a workflow menu, when one is open. */
   overlay = $state<Overlay | null>(null);
@@ -99,6 +101,14 @@ export class AppState {
       closeConversation: () => this.closeConversation(),
       showNotice: (e) => this.showNotice(e),
       now: () => this.clock.now,
+    });
+    this.merge = new MergeStore(backend, {
+      contactsChanged: async () => {
+        const open = this.contact.threadId;
+        if (open !== null) await this.contact.load(open, true);
+      },
+      offerUndo: (text, run) => this.workflow.offerUndo(text, run),
+      showNotice: (e) => this.showNotice(e),
     });
   }
 

@@ -30,6 +30,8 @@ export type UndoToast = {
   selected: ThreadId | null;
   open: ThreadId | null;
   seq: number;
+  /** Undo of something other than conversation states (a merge of customers, say). */
+  run?: () => Promise<void>;
 };
 
 /** The question a resolve asks when replies still wait in the outbox. */
@@ -173,6 +175,10 @@ export class Workflow {
     if (toast === null) return false;
     this.dismiss();
     try {
+      if (toast.run) {
+        await toast.run();
+        return true;
+      }
       await this.#backend.undoChange(toast.before);
       const ids = toast.before.map((s) => s.threadId);
       const threads = this.#host.threads;
@@ -184,6 +190,11 @@ export class Workflow {
       this.#host.showNotice(e);
       return false;
     }
+  }
+
+  /** Offers Undo for a change made elsewhere (the toast, `z`); `run` undoes it. */
+  offerUndo(text: string, run: () => Promise<void>): void {
+    this.#showToast({ text, before: [], selected: null, open: null, run });
   }
 
   dismiss(): void {

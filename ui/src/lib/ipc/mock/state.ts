@@ -39,10 +39,19 @@ export type MockContact = {
   firstSeenAt: number;
   notes?: ContactNote[];
   attributes?: ContactAttribute[];
+  /** Merged into that contact (hidden; its identity and conversations are there). */
+  mergedInto?: number;
 };
 /** A status event with its id, as `thread_events` keeps it (Undo removes those past a change). */
 export type MockEvent = ThreadEvent & { id: number };
-export type MockThread = { summary: ThreadSummary; messages: MessageView[]; draft: string | null; events: MockEvent[] };
+export type MockThread = {
+  summary: ThreadSummary;
+  messages: MessageView[];
+  draft: string | null;
+  events: MockEvent[];
+  /** The identity the conversation is with: each mock contact starts with one, of its own id. */
+  identity?: number;
+};
 
 export function err(code: IpcError["code"], message: string): IpcError {
   return { code, message };

@@ -99,21 +99,27 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
   const t = mock.mustThread(threadId);
   const c = mock.contacts.get(t.summary.contactId);
   if (!c) throw err("notFound", "Contact not found.");
-  const account = mock.accounts.find((a) => a.id === t.summary.accountId);
-  const identity: IdentityView = {
-    id: c.id,
-    channel: t.summary.channel,
-    accountName: account?.name ?? "Unknown account",
-    remoteId: c.remoteId,
-    handle: c.handle,
-    displayName: c.name,
-    optedOut: false,
-  };
   const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
+  // One identity per original mock contact among the customer's conversations.
+  const identities: IdentityView[] = [];
+  for (const x of threads.slice().sort((p, q) => (p.identity ?? p.summary.contactId) - (q.identity ?? q.summary.contactId))) {
+    const id = x.identity ?? x.summary.contactId;
+    if (identities.some((i) => i.id === id)) continue;
+    const who = mock.contacts.get(id) ?? c;
+    identities.push({
+      id,
+      channel: x.summary.channel,
+      accountName: mock.accounts.find((a) => a.id === x.summary.accountId)?.name ?? "Unknown account",
+      remoteId: who.remoteId,
+      handle: who.handle,
+      displayName: who.name,
+      optedOut: false,
+    });
+  }
   return {
     contactId: c.id,
     displayName: c.name,
-    identities: [identity],
+    identities,
     firstSeenAt: c.firstSeenAt,
     threadCount: threads.length,
     messageCount: threads.reduce((n, x) => n + x.messages.length, 0),

@@ -1,0 +1,121 @@
+import type { Backend } from "../ipc/backend";
+import { toIpcError } from "../ipc/backend";
+import type { ContactChange, ContactId, IdentityId, IpcError, MergePreview } from "../ipc/bindings";
+
+/** What the merge store needs of the rest of the window. */
+export interface MergeHost {
+  /** A merge or split happened (or was undone), or a suggestion was dismissed: the pane shows
+   * the customer anew (the core tells the thread list itself). */
+  contactsChanged(): Promise<void>;
+  offerUndo(text: string, run: () => Promise<void>): void;
+  showNotice(e: unknown): void;
+}
+
+/** The merge dialog: both customers, and the agent's choices so far. */
+export type MergeDialog = {
+  preview: MergePreview;
+  /** The customer who stays (the one whose conversation is open when the dialog opened). */
+  survivor: ContactId;
+  nameFrom: ContactId;
+  attributesFrom: ContactId;
+  /** Why Parley suggested the pair, when it did ("Same email ana@…"). */
+  reason: string | null;
+  busy: boolean;
+  error: IpcError | null;
+};
+
+/**
+ * One customer, several identities: the merge dialog, separating an identity, and Undo for both
+ * (through the workflow's toast). The store checks and records everything; this keeps the choices.
+ */
+export class MergeStore {
+  dialog = $state<MergeDialog | null>(null);
+
+  #backend: Backend;
+  #host: MergeHost;
+
+  constructor(backend: Backend, host: MergeHost) {
+    this.#backend = backend;
+    this.#host = host;
+  }
+
+  /** Opens the dialog for `a` (who stays) and `b`. */
+  async open(a: ContactId, b: ContactId, reason: string | null = null): Promise<void> {
+    try {
+      const preview = await this.#backend.mergePreview(a, b);
+      this.dialog = { preview, survivor: a, nameFrom: a, attributesFrom: a, reason, busy: false, error: null };
+    } catch (e) {
+      this.#host.showNotice(e);
+    }
+  }
+
+  /** The agent picks whose name, or whose disagreeing attributes, the customer keeps. */
+  choose(pick: { nameFrom?: ContactId; attributesFrom?: ContactId }): void {
+    const d = this.dialog;
+    if (!d) return;
+    if (pick.nameFrom !== undefined) d.nameFrom = pick.nameFrom;
+    if (pick.attributesFrom !== undefined) d.attributesFrom = pick.attributesFrom;
+  }
+
+  close(): void {
+    this.dialog = null;
+  }
+
+  /** The other customer of the dialog. */
+  absorbed(d: MergeDialog): ContactId {
+    return d.preview.a.contactId === d.survivor ? d.preview.b.contactId : d.preview.a.contactId;
+  }
+
+  async confirm(): Promise<boolean> {
+    const d = this.dialog;
+    if (!d || d.busy) return false;
+    d.busy = true;
+    try {
+      const change = await this.#backend.mergeContacts({
+        survivor: d.survivor,
+        absorbed: this.absorbed(d),
+        nameFrom: d.nameFrom,
+        attributesFrom: d.attributesFrom,
+      });
+      this.dialog = null;
+      await this.#done(change);
+      return true;
+    } catch (e) {
+      d.error = toIpcError(e);
+      d.busy = false;
+      return false;
+    }
+  }
+
+  /** "Not the same person": never suggested again. */
+  async notSamePerson(): Promise<void> {
+    const d = this.dialog;
+    if (!d) return;
+    try {
+      await this.#backend.dismissMergeSuggestion(d.preview.a.contactId, d.preview.b.contactId);
+      this.dialog = null;
+      await this.#host.contactsChanged();
+    } catch (e) {
+      d.error = toIpcError(e);
+    }
+  }
+
+  /** Moves one identity and its conversations out of its customer. */
+  async separate(identity: IdentityId): Promise<boolean> {
+    try {
+      await this.#done(await this.#backend.splitIdentity(identity));
+      return true;
+    } catch (e) {
+      this.#host.showNotice(e);
+      return false;
+    }
+  }
+
+  async #done(change: ContactChange): Promise<void> {
+    await this.#host.contactsChanged();
+    this.#host.offerUndo(change.summary, async () => {
+      await this.#backend.undoContactChange(change.id);
+      await this.#host.contactsChanged();
+    });
+  }
+}
