@@ -102,6 +102,7 @@ export function appCommands(app: AppState): AppCommand[] {
   add({ id: "drafts", title: "Show drafts", group: "Window", keys: [], run: () => void app.showDrafts() });
   add({ id: "settings", title: "Accounts and settings", group: "Window", keys: [], run: () => (app.view = "accounts") });
   add({ id: "manage-labels", title: "Manage labels", group: "Window", keys: [], run: () => app.showLabelSettings() });
+  add({ id: "merges", title: "Review suggested merges of customers", group: "Window", keys: [], run: () => (app.overlay = { kind: "merges" }) });
   return cmds;
 }
 

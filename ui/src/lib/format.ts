@@ -7,6 +7,7 @@ import type {
   ComposerWindow,
   DeliveryState,
   DraftView,
+  MergeReason,
   MessageView,
   SyncState,
   ThreadEvent,
@@ -549,4 +550,25 @@ export function fromLocalInput(value: string): number | null {
   if (!m) return null;
   const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
   return Number.isNaN(d.getTime()) ? null : d.getTime();
+}
+
+/** Why Parley thinks two customers are one, in the agent's words ("same phone +14155550101"). */
+export function mergeReasonText(r: MergeReason): string {
+  switch (r.kind) {
+    case "sameEmail":
+      return `same email ${r.email}`;
+    case "samePhone":
+      return `same phone ${r.phone}`;
+    case "sameUser":
+      return `same ${channelLabel(r.channel)} user`;
+    case "sameHandle":
+      return `same ${channelLabel(r.channel)} username @${r.handle}`;
+    case "similarName":
+      return r.a === r.b ? `same name ${r.a}` : `similar names ${r.a} and ${r.b}`;
+  }
+}
+
+/** All the reasons of a suggestion, strongest first. */
+export function mergeReasonsText(reasons: readonly MergeReason[]): string {
+  return reasons.map(mergeReasonText).join("; ");
 }

@@ -15,6 +15,7 @@ import type {
   IdentityId,
   MergeChoice,
   MergePreview,
+  MergeSuggestion,
   ContactId,
   ContactNote,
   NoteId,
@@ -144,6 +145,8 @@ export interface Backend {
   splitIdentity(identityId: IdentityId): Promise<ContactChange>;
   /** Undoes a merge or split (an undone merge is applied again). */
   undoContactChange(changeId: ContactChangeId): Promise<ContactChange>;
+  /** Who might be the same person: those naming `contactId`, or all (null), strongest first. */
+  mergeSuggestions(contactId: ContactId | null, limit: number): Promise<MergeSuggestion[]>;
   /** These two are not the same person: never suggest them again. */
   dismissMergeSuggestion(a: ContactId, b: ContactId): Promise<void>;
   search(query: string, limit: number): Promise<SearchHit[]>;
@@ -334,6 +337,7 @@ export const tauriBackend: Backend = {
   setContactAttribute: (contactId, attribute) => call("set_contact_attribute", { contactId, attribute }),
   removeContactAttribute: (contactId, key) => call("remove_contact_attribute", { contactId, key }),
   mergePreview: (a, b) => call("merge_preview", { a, b }),
+  mergeSuggestions: (contactId, limit) => call("merge_suggestions", { contactId, limit }),
   mergeContacts: (choice) => call("merge_contacts", { choice }),
   splitIdentity: (identityId) => call("split_identity", { identityId }),
   undoContactChange: (changeId) => call("undo_contact_change", { changeId }),

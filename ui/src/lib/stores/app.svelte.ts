@@ -30,6 +30,7 @@ export type View = "inbox" | "accounts" | "drafts";
 export type Overlay =
   | { kind: "palette" }
   | { kind: "keys" }
+  | { kind: "merges" }
   | { kind: "snooze"; ids: ThreadId[] }
   | { kind: "priority"; ids: ThreadId[] }
   | { kind: "labels"; ids: ThreadId[] };

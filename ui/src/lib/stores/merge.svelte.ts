@@ -1,11 +1,12 @@
 import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
-import type { ContactChange, ContactId, IdentityId, IpcError, MergePreview } from "../ipc/bindings";
+import type { ContactChange, ContactId, IdentityId, IpcError, MergePreview, MergeSuggestion } from "../ipc/bindings";
+import { mergeReasonsText } from "../format";
 
 /** What the merge store needs of the rest of the window. */
 export interface MergeHost {
-  /** A merge or split happened (or was undone), or a suggestion was dismissed: the pane shows
-   * the customer anew (the core tells the thread list itself). */
+  /** A merge or split happened (or was undone): the pane shows the customer anew (the core
+   * tells the thread list itself). */
   contactsChanged(): Promise<void>;
   offerUndo(text: string, run: () => Promise<void>): void;
   showNotice(e: unknown): void;
@@ -30,6 +31,12 @@ export type MergeDialog = {
  */
 export class MergeStore {
   dialog = $state<MergeDialog | null>(null);
+  /** Who the open customer might also be, strongest first. */
+  forContact = $state<MergeSuggestion[]>([]);
+  /** Every waiting suggestion (the review list), once asked for. */
+  all = $state<MergeSuggestion[] | null>(null);
+  #forContactId: ContactId | null = null;
+  #seq = 0;
 
   #backend: Backend;
   #host: MergeHost;
@@ -37,6 +44,51 @@ export class MergeStore {
   constructor(backend: Backend, host: MergeHost) {
     this.#backend = backend;
     this.#host = host;
+  }
+
+  /** Loads the suggestions that name `contact` (the customer pane's). */
+  async loadFor(contact: ContactId | null): Promise<void> {
+    const seq = ++this.#seq;
+    this.#forContactId = contact;
+    if (contact === null) {
+      this.forContact = [];
+      return;
+    }
+    try {
+      const found = await this.#backend.mergeSuggestions(contact, 5);
+      if (seq === this.#seq) this.forContact = found;
+    } catch {
+      // A suggestion is a nicety: the pane works without it.
+      if (seq === this.#seq) this.forContact = [];
+    }
+  }
+
+  /** Loads the review list of every waiting suggestion. */
+  async loadAll(): Promise<void> {
+    try {
+      this.all = await this.#backend.mergeSuggestions(null, 200);
+    } catch (e) {
+      this.#host.showNotice(e);
+    }
+  }
+
+  /** Opens the dialog for a suggestion; `keep` (one of its two) stays. */
+  review(s: MergeSuggestion, keep: ContactId = s.a): Promise<void> {
+    return this.open(keep, keep === s.a ? s.b : s.a, mergeReasonsText(s.reasons));
+  }
+
+  /** Dismisses a suggestion straight from the list. */
+  async dismiss(s: MergeSuggestion): Promise<void> {
+    try {
+      await this.#backend.dismissMergeSuggestion(s.a, s.b);
+      await this.#refresh();
+    } catch (e) {
+      this.#host.showNotice(e);
+    }
+  }
+
+  async #refresh(): Promise<void> {
+    await Promise.all([this.loadFor(this.#forContactId), this.all !== null ? this.loadAll() : Promise.resolve()]);
   }
 
   /** Opens the dialog for `a` (who stays) and `b`. */
@@ -94,7 +146,7 @@ export class MergeStore {
     try {
       await this.#backend.dismissMergeSuggestion(d.preview.a.contactId, d.preview.b.contactId);
       this.dialog = null;
-      await this.#host.contactsChanged();
+      await this.#refresh();
     } catch (e) {
       d.error = toIpcError(e);
     }
@@ -113,9 +165,11 @@ export class MergeStore {
 
   async #done(change: ContactChange): Promise<void> {
     await this.#host.contactsChanged();
+    await this.#refresh();
     this.#host.offerUndo(change.summary, async () => {
       await this.#backend.undoContactChange(change.id);
       await this.#host.contactsChanged();
+      await this.#refresh();
     });
   }
 }

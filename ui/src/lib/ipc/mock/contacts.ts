@@ -7,7 +7,9 @@ import type {
   ContactNote,
   MergeChoice,
   MergePreview,
+  MergeReason,
   MergeSide,
+  MergeSuggestion,
 } from "../bindings";
 import type { MockBackend } from "./index";
 import { clone, err, type MockContact } from "./state";
@@ -218,4 +220,45 @@ export async function dismissMergeSuggestion(mock: MockBackend, a: number, b: nu
 /** Whether the agent said these two are not the same person. */
 export function isDismissed(mock: MockBackend, a: number, b: number): boolean {
   return dismissed.get(mock)?.has(`${Math.min(a, b)}:${Math.max(a, b)}`) ?? false;
+}
+
+/** A plain form of a name or an address for comparing (case and accents aside). */
+function plain(s: string): string {
+  return s
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}@+.]/gu, "");
+}
+
+/**
+ * The mock's suggestions: two live customers on different channels with the same name (accents
+ * and case aside), or one whose phone/email detail is the other's id. The real engine is
+ * parley-core's `suggest`.
+ */
+export async function mergeSuggestions(mock: MockBackend, contactId: number | null, limit: number): Promise<MergeSuggestion[]> {
+  mock.record("merge_suggestions", { contactId, limit });
+  const people = [...mock.contacts.values()].filter((c) => c.mergedInto === undefined && threadsOf(mock, c.id).length > 0);
+  const out: MergeSuggestion[] = [];
+  for (let i = 0; i < people.length; i++) {
+    for (let j = i + 1; j < people.length; j++) {
+      const [p, q] = people[i].id < people[j].id ? [people[i], people[j]] : [people[j], people[i]];
+      if (contactId !== null && p.id !== contactId && q.id !== contactId) continue;
+      if (isDismissed(mock, p.id, q.id)) continue;
+      const pc = side(mock, p.id).channels;
+      const qc = side(mock, q.id).channels;
+      const reasons: MergeReason[] = [];
+      const detail = (a: MockContact, b: MockContact) =>
+        (a.attributes ?? []).find((x) => /phone|email|e-mail/i.test(x.key) && plain(x.value) === plain(b.remoteId));
+      const byDetail = detail(p, q) ?? detail(q, p);
+      if (byDetail) {
+        const value = plain(byDetail.value);
+        reasons.push(value.includes("@") ? { kind: "sameEmail", email: value } : { kind: "samePhone", phone: value });
+      }
+      if (plain(p.name) === plain(q.name) && !pc.some((c) => qc.includes(c))) reasons.push({ kind: "similarName", a: p.name, b: q.name });
+      if (reasons.length === 0) continue;
+      out.push({ a: p.id, b: q.id, aName: p.name, bName: q.name, aChannels: pc, bChannels: qc, reasons, score: byDetail ? 95 : 70 });
+    }
+  }
+  return out.sort((x, y) => y.score - x.score).slice(0, limit);
 }

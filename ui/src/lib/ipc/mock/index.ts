@@ -34,6 +34,7 @@ export class MockBackend extends MockState implements Backend {
   setContactAttribute = threads.setContactAttribute.bind(null, this);
   removeContactAttribute = threads.removeContactAttribute.bind(null, this);
   mergePreview = contacts.mergePreview.bind(null, this);
+  mergeSuggestions = contacts.mergeSuggestions.bind(null, this);
   mergeContacts = contacts.mergeContacts.bind(null, this);
   splitIdentity = contacts.splitIdentity.bind(null, this);
   undoContactChange = contacts.undoContactChange.bind(null, this);
