@@ -61,6 +61,8 @@ pub fn typescript() -> String {
         ContactAttribute::decl(&cfg),
         ContactConversation::decl(&cfg),
         ContactContext::decl(&cfg),
+        MergeReason::decl(&cfg),
+        MergeSuggestion::decl(&cfg),
         TextSegment::decl(&cfg),
         SearchHit::decl(&cfg),
         WorkspaceInfo::decl(&cfg),
