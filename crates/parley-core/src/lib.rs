@@ -23,6 +23,7 @@ mod provider;
 mod providers;
 mod replies;
 mod secrets;
+pub mod suggest;
 mod workflow;
 mod workspace_lock;
 

@@ -67,6 +67,8 @@ pub fn typescript() -> String {
         MergePreview::decl(&cfg),
         ContactChangeKind::decl(&cfg),
         ContactChange::decl(&cfg),
+        MergeReason::decl(&cfg),
+        MergeSuggestion::decl(&cfg),
         TextSegment::decl(&cfg),
         SearchHit::decl(&cfg),
         WorkspaceInfo::decl(&cfg),

@@ -328,6 +328,26 @@ identityId: IdentityId | null,
  */
 summary: string, undone: boolean, };
 
+export type MergeReason = { "kind": "sameUser", channel: ChannelKind, id: string, } | { "kind": "sameEmail", email: string, } | { "kind": "samePhone", phone: string, } | { "kind": "sameHandle", channel: ChannelKind, handle: string, } | { "kind": "similarName", a: string, b: string, };
+
+export type MergeSuggestion = { 
+/**
+ * The lower contact id of the pair (`a < b`); a dismissed pair is stored as `(a, b)`.
+ */
+a: ContactId, b: ContactId, aName: string, bName: string, 
+/**
+ * The channels each contact is reachable on, in `ChannelKind::ALL` order.
+ */
+aChannels: Array<ChannelKind>, bChannels: Array<ChannelKind>, 
+/**
+ * Why, strongest first; never empty.
+ */
+reasons: Array<MergeReason>, 
+/**
+ * How sure Parley is, in percent (1..=100); the list is sorted by it.
+ */
+score: number, };
+
 export type TextSegment = { text: string, hit: boolean, };
 
 export type SearchHit = { threadId: ThreadId, messageId: MessageId, channel: ChannelKind, contactName: string, direction: Direction, snippet: Array<TextSegment>, sentAt: number, };
