@@ -751,3 +751,87 @@ impl Store {
         rows::collect(&mut stmt, [json], |r| Ok(ThreadId(r.get(0)?)))
     }
 }
+
+impl Store {
+    /// Every live customer with what the suggestion engine compares: identities, attributes,
+    /// first and last activity. Three set queries, assembled here.
+    pub fn merge_candidates(&self) -> Result<Vec<MergeCandidate>> {
+        let mut out: Vec<MergeCandidate> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT c.id, c.display_name, c.first_seen_at,
+                        coalesce((SELECT max(t.last_activity_at) FROM threads t
+                                  WHERE t.contact_id = c.id), c.first_seen_at)
+                 FROM contacts c WHERE c.merged_into IS NULL ORDER BY c.id",
+            )?;
+            rows::collect(&mut stmt, [], |r| {
+                Ok(MergeCandidate {
+                    contact: ContactId(r.get(0)?),
+                    display_name: r.get(1)?,
+                    identities: Vec::new(),
+                    attributes: Vec::new(),
+                    first_activity_at: r.get(2)?,
+                    last_activity_at: r.get(3)?,
+                })
+            })?
+        };
+        let index: std::collections::HashMap<i64, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.contact.0, i))
+            .collect();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT i.contact_id, i.account_id, a.channel, i.remote_id, i.handle, i.display_name
+                 FROM identities i JOIN accounts a ON a.id = i.account_id ORDER BY i.id",
+            )?;
+            let mut rows_ = stmt.query([])?;
+            while let Some(r) = rows_.next()? {
+                let Some(&at) = index.get(&r.get::<_, i64>(0)?) else {
+                    continue;
+                };
+                out[at].identities.push(CandidateIdentity {
+                    account: AccountId(r.get(1)?),
+                    channel: rows::channel(&r.get::<_, String>(2)?)?,
+                    remote_id: r.get(3)?,
+                    handle: r.get(4)?,
+                    display_name: r.get(5)?,
+                });
+            }
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT contact_id, key, value FROM contact_attributes")?;
+            let mut rows_ = stmt.query([])?;
+            while let Some(r) = rows_.next()? {
+                if let Some(&at) = index.get(&r.get::<_, i64>(0)?) {
+                    out[at].attributes.push((r.get(1)?, r.get(2)?));
+                }
+            }
+        }
+        // A contact with no identity left (its accounts removed) has no one to be merged with.
+        out.retain(|c| !c.identities.is_empty());
+        Ok(out)
+    }
+
+    /// Changes whenever what the suggestions are computed from may have changed (identities,
+    /// names, attributes, merges, dismissals, activity), so they can be kept between asks.
+    pub fn merge_inputs_revision(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT json_array(
+                    (SELECT max(id) FROM identities), (SELECT count(*) FROM identities),
+                    (SELECT total(length(display_name)) FROM contacts),
+                    (SELECT max(id) FROM contacts),
+                    (SELECT count(*) FROM contacts WHERE merged_into IS NULL),
+                    (SELECT max(at) FROM contact_changes),
+                    (SELECT max(undone_at) FROM contact_changes),
+                    (SELECT count(*) FROM merge_dismissals),
+                    (SELECT count(*) FROM contact_attributes),
+                    (SELECT max(updated_at) FROM contact_attributes),
+                    (SELECT max(last_activity_at) FROM threads))",
+            )?
+            .query_row([], |r| r.get(0))?)
+    }
+}
