@@ -855,6 +855,62 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn phone_shaped_strings_are_safe(
+        s in "(whatsapp:|tel:)?[+]?[0-9 ().#*/-]{0,24}",
+        region in prop::sample::select(vec!["US", "GB", "DE", "FR", "IN", "BR", "JP", "NG", "AQ"]),
+    ) {
+        if let Some(e164) = normalize_phone(&s, Some(region)) {
+            prop_assert!(e164.starts_with('+'));
+            prop_assert!(e164[1..].bytes().all(|b| b.is_ascii_digit()));
+            // The normal form is a fixed point.
+            prop_assert_eq!(normalize_phone(&e164, None), Some(e164.clone()));
+        }
+    }
+}
+
+#[test]
+fn several_shared_keys_are_listed_strongest_first_in_a_fixed_order() {
+    let two = || {
+        [
+            attrs(
+                cand(
+                    1,
+                    "Ann Lee",
+                    vec![ident(10, Email, "ann@x.example", "Ann Lee")],
+                ),
+                &[("email", "ann@y.example"), ("phone", "+4915123456789")],
+            ),
+            attrs(
+                cand(
+                    2,
+                    "Ann Lee",
+                    vec![ident(11, Email, "ann@y.example", "Ann Lee")],
+                ),
+                &[("email", "ann@x.example"), ("phone", "0049 151 23456789")],
+            ),
+        ]
+    };
+    let got = suggest(&two(), &none(), 10);
+    assert_eq!(got.len(), 1);
+    let kinds: Vec<&str> = got[0]
+        .reasons
+        .iter()
+        .map(|r| match r {
+            MergeReason::SameEmail { .. } => "email",
+            MergeReason::SamePhone { .. } => "phone",
+            MergeReason::SimilarName { .. } => "name",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["email", "email", "phone", "name"]);
+    assert_eq!(got[0].score, 100);
+    for _ in 0..5 {
+        assert_eq!(suggest(&two(), &none(), 10), got);
+    }
+}
+
 // ---- scale ------------------------------------------------------------------------------------
 
 /// A tiny deterministic generator (no dependency for tests).
