@@ -260,6 +260,15 @@ pub async fn merge_preview(core: State<'_, Core>, a: ContactId, b: ContactId) ->
 }
 
 #[tauri::command]
+pub async fn merge_suggestions(
+    core: State<'_, Core>,
+    contact_id: Option<ContactId>,
+    limit: u32,
+) -> Res<Vec<MergeSuggestion>> {
+    core.get()?.merge_suggestions(contact_id, limit).await
+}
+
+#[tauri::command]
 pub async fn merge_contacts(core: State<'_, Core>, choice: MergeChoice) -> Res<ContactChange> {
     core.get()?.merge_contacts(choice).await
 }

@@ -6,8 +6,18 @@ use crate::errors;
 use crate::facade::Parley;
 use parley_domain::{
     ContactChange, ContactChangeId, ContactId, CoreEvent, ErrorCode, IdentityId, IpcError,
-    MergeChoice, MergePreview,
+    MergeChoice, MergePreview, MergeSuggestion,
 };
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// How many suggestions are kept (the review list shows them surest first).
+const SUGGESTIONS_KEPT: usize = 500;
+
+/// The suggestions last computed and the revision of the store's inputs they were computed
+/// from: the pane asks on every customer it shows, the engine runs only when something changed.
+#[derive(Default)]
+pub(crate) struct SuggestionCache(Mutex<Option<(String, Arc<Vec<MergeSuggestion>>)>>);
 
 fn merge_error(e: parley_store::StoreError) -> IpcError {
     match e {
@@ -70,6 +80,55 @@ impl Parley {
             .map_err(merge_error)?;
         self.contacts_changed(&change).await;
         Ok(change)
+    }
+
+    /// Who might be the same person, surest first: the pairs naming `contact`, or all of them.
+    /// Parley never merges on its own; the agent reviews each.
+    pub async fn merge_suggestions(
+        &self,
+        contact: Option<ContactId>,
+        limit: u32,
+    ) -> Result<Vec<MergeSuggestion>, IpcError> {
+        let all = self.all_suggestions().await?;
+        Ok(all
+            .iter()
+            .filter(|s| contact.is_none_or(|c| s.a == c || s.b == c))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn all_suggestions(&self) -> Result<Arc<Vec<MergeSuggestion>>, IpcError> {
+        let revision = self
+            .db
+            .call(|s| s.merge_inputs_revision())
+            .await
+            .map_err(errors::store)?;
+        if let Some((seen, list)) = self.suggestions.0.lock().expect("cache").as_ref()
+            && *seen == revision
+        {
+            return Ok(list.clone());
+        }
+        let (candidates, dismissed) = self
+            .db
+            .call(|s| Ok((s.merge_candidates()?, s.merge_dismissals()?)))
+            .await
+            .map_err(errors::store)?;
+        // The engine runs beside the store, not holding it.
+        let list = tokio::task::spawn_blocking(move || {
+            let dismissed: HashSet<(ContactId, ContactId)> = dismissed.into_iter().collect();
+            crate::suggest::suggest(&candidates, &dismissed, SUGGESTIONS_KEPT)
+        })
+        .await
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Internal,
+                format!("Could not compare customers: {e}."),
+            )
+        })?;
+        let list = Arc::new(list);
+        *self.suggestions.0.lock().expect("cache") = Some((revision, list.clone()));
+        Ok(list)
     }
 
     /// The agent says these two are not the same person: never suggested again.

@@ -104,6 +104,8 @@ pub struct Parley {
     pub(crate) notification_prefs: tokio::sync::Mutex<NotificationPrefs>,
     /// The paths of the last files dropped on the window (staged once, shortly after).
     pub(crate) drops: crate::files::DropRegistry,
+    /// The merge suggestions last computed, with the revision of their inputs.
+    pub(crate) suggestions: crate::contact_merge::SuggestionCache,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -164,6 +166,7 @@ impl Parley {
             notify,
             notification_prefs: tokio::sync::Mutex::new(prefs),
             drops: Default::default(),
+            suggestions: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();

@@ -49,6 +49,7 @@ macro_rules! for_each_command {
             set_contact_attribute,
             remove_contact_attribute,
             merge_preview,
+            merge_suggestions,
             merge_contacts,
             split_identity,
             undo_contact_change,

@@ -659,3 +659,145 @@ async fn a_snooze_wakes_with_a_notification_and_a_customer_reopens_a_resolved_th
         })
     ));
 }
+
+#[tokio::test]
+async fn a_suggested_merge_is_reviewed_merged_undone_and_dismissed() {
+    use parley_domain::{AttributeKind, ContactAttribute, MergeChoice, MergeReason};
+    let rig = rig(DemoMode::Off).await;
+    rig.app
+        .add_telegram_account(rig.fake.token().into())
+        .await
+        .expect("added");
+    let anna = rig.fake.customer("Anna", Some("Müller"), Some("anna_m"));
+    let work = rig.fake.customer("A.", Some("Müller (work)"), None);
+    let other = rig.fake.customer("Kofi", Some("Mensah"), None);
+    for (who, text) in [
+        (&anna, "Wo ist meine Bestellung?"),
+        (&work, "Invoice please"),
+        (&other, "Hi"),
+    ] {
+        rig.fake.inject_text(who, text).expect("inject");
+    }
+    eventually("three threads", Duration::from_secs(10), || async {
+        threads(&rig.app).await.len() == 3
+    })
+    .await;
+    let contact = |name: &'static str| {
+        let app = rig.app.clone();
+        async move {
+            let all = app.list_threads(None, 50).await.expect("threads").threads;
+            let t = all
+                .into_iter()
+                .find(|t| t.contact_name == name)
+                .expect(name);
+            (t.id, t.contact_id)
+        }
+    };
+    let (anna_thread, anna_id) = contact("Anna Müller").await;
+    let (_, work_id) = contact("A. Müller (work)").await;
+    let (_, kofi_id) = contact("Kofi Mensah").await;
+    assert!(
+        rig.app
+            .merge_suggestions(None, 10)
+            .await
+            .expect("none yet")
+            .is_empty()
+    );
+
+    // The same phone, written two ways, on both: a strong suggestion; Kofi has another number.
+    for (c, phone) in [
+        (anna_id, "+49 151 23456789"),
+        (work_id, "0049 1512 3456789"),
+        (kofi_id, "+233 20 123 4567"),
+    ] {
+        rig.app
+            .set_contact_attribute(
+                c,
+                ContactAttribute {
+                    key: "Phone".into(),
+                    kind: AttributeKind::Text,
+                    value: phone.into(),
+                },
+            )
+            .await
+            .expect("phone");
+    }
+    let found = rig
+        .app
+        .merge_suggestions(Some(anna_id), 5)
+        .await
+        .expect("suggestions");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].a, found[0].b),
+        (anna_id.min(work_id), anna_id.max(work_id))
+    );
+    assert_eq!(
+        found[0].reasons[0],
+        MergeReason::SamePhone {
+            phone: "+4915123456789".into()
+        }
+    );
+    assert!(
+        rig.app
+            .merge_suggestions(Some(kofi_id), 5)
+            .await
+            .expect("kofi")
+            .is_empty()
+    );
+
+    let mut events = rig.app.subscribe();
+    let change = rig
+        .app
+        .merge_contacts(MergeChoice {
+            survivor: anna_id,
+            absorbed: work_id,
+            name_from: anna_id,
+            attributes_from: anna_id,
+        })
+        .await
+        .expect("merge");
+    let ctx = rig.app.contact_context(anna_thread).await.expect("pane");
+    assert_eq!(ctx.conversations.len(), 2);
+    assert_eq!(ctx.identities.len(), 2);
+    assert!(
+        matches!(events.try_recv(), Ok(CoreEvent::ThreadsChanged { thread_ids }) if thread_ids.len() == 2)
+    );
+    assert_eq!(
+        threads(&rig.app)
+            .await
+            .iter()
+            .filter(|t| t.contact_name == "Anna Müller")
+            .count(),
+        2,
+        "both rows show the merged customer's name"
+    );
+    assert!(
+        rig.app
+            .merge_suggestions(None, 10)
+            .await
+            .expect("merged")
+            .is_empty()
+    );
+
+    rig.app.undo_contact_change(change.id).await.expect("undo");
+    assert_eq!(
+        rig.app
+            .merge_suggestions(None, 10)
+            .await
+            .expect("back")
+            .len(),
+        1
+    );
+    rig.app
+        .dismiss_merge_suggestion(work_id, anna_id)
+        .await
+        .expect("dismiss");
+    assert!(
+        rig.app
+            .merge_suggestions(None, 10)
+            .await
+            .expect("dismissed")
+            .is_empty()
+    );
+}

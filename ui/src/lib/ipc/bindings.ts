@@ -517,6 +517,7 @@ export const COMMANDS = [
   "set_contact_attribute",
   "remove_contact_attribute",
   "merge_preview",
+  "merge_suggestions",
   "merge_contacts",
   "split_identity",
   "undo_contact_change",
