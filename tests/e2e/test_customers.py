@@ -1,0 +1,75 @@
+"""One customer, one dialogue, in the real window: the demo's María García wrote on Telegram and
+texted the SMS line from the number in her details, so Parley suggests merging the two. The agent
+reviews the suggestion, merges, sees both channels in the pane, undoes and merges again, writes a
+note, and finds it all after a restart."""
+
+from conftest import (
+    ROW_NAMED,
+    by_testid,
+    screenshot,
+    start_app,
+    texts,
+    wait_for,
+)
+
+QUIET = {"PARLEY_DEMO_PACE": "off"}
+MARIA = "María García"
+SMS_NUMBER = "+14155550101"
+
+
+def open_maria(driver):
+    row = wait_for(driver, "María's conversation", lambda d: d.execute_script(ROW_NAMED, MARIA), timeout=60)
+    row.click()
+    wait_for(driver, "her pane", lambda d: MARIA in texts(d, "contact-name"))
+
+
+def identities(driver):
+    return texts(driver, "contact-identity")
+
+
+def test_a_suggested_merge_joins_two_channels_and_survives_a_restart(workspace):
+    app = start_app(workspace, QUIET)
+    try:
+        open_maria(app)
+        # The demo gives her the phone that texted the SMS line: Parley suggests, never merges.
+        suggestion = wait_for(app, "the suggested merge", lambda d: [
+            s for s in by_testid(d, "merge-suggestion") if SMS_NUMBER in s.text], timeout=90)[0]
+        assert len(identities(app)) == 1
+        assert "same phone" in suggestion.text
+        suggestion.find_element("css selector", '[data-testid="merge-suggestion-review"]').click()
+        dialog = wait_for(app, "the merge dialog", lambda d: by_testid(d, "merge-dialog"))[0]
+        assert SMS_NUMBER in dialog.text and MARIA in dialog.text
+        assert "same phone" in texts(app, "merge-reason")[0]
+        by_testid(app, "merge-confirm")[0].click()
+
+        wait_for(app, "both identities in the pane", lambda d: len(identities(d)) == 2)
+        shown = " ".join(identities(app))
+        assert "Telegram" in shown and "SMS" in shown, shown
+        assert len(by_testid(app, "contact-conversation")) == 2
+        assert texts(app, "contact-name") == [MARIA], "her name was kept"
+        assert not by_testid(app, "merge-suggestion")
+        screenshot(app, "customer-merged")
+
+        # Undo separates them again; the suggestion comes back; merge again from it.
+        wait_for(app, "the undo toast", lambda d: by_testid(d, "undo-button"))[0].click()
+        wait_for(app, "one identity again", lambda d: len(identities(d)) == 1)
+        wait_for(app, "the suggestion again", lambda d: by_testid(d, "merge-suggestion"))
+        by_testid(app, "merge-suggestion-review")[0].click()
+        wait_for(app, "the merge dialog", lambda d: by_testid(d, "merge-confirm"))[0].click()
+        wait_for(app, "merged again", lambda d: len(identities(d)) == 2)
+
+        note = "Same person as the SMS number — prefers texts after 6 pm."
+        by_testid(app, "note-input")[0].send_keys(note)
+        by_testid(app, "note-save")[0].click()
+        wait_for(app, "the note", lambda d: any(note in t for t in texts(d, "contact-note")))
+    finally:
+        app.quit()
+
+    again = start_app(workspace, QUIET)
+    try:
+        open_maria(again)
+        wait_for(again, "still one customer on two channels", lambda d: len(identities(d)) == 2)
+        wait_for(again, "the note after restart", lambda d: any(note in t for t in texts(d, "contact-note")))
+        assert not by_testid(again, "merge-suggestion")
+    finally:
+        again.quit()
