@@ -7,6 +7,7 @@
 pub mod bindings;
 mod clock;
 pub mod commands;
+mod contacts;
 mod dto;
 mod error;
 mod ids;
@@ -18,6 +19,7 @@ mod workflow;
 
 pub use clock::{Clock, SystemClock};
 pub use commands::COMMANDS;
+pub use contacts::*;
 pub use dto::*;
 pub use error::*;
 pub use ids::*;

@@ -34,17 +34,33 @@ impl Store {
 
     /// The contact behind a thread, with every identity they have across accounts.
     pub fn contact_context(&self, thread: ThreadId) -> Result<Option<ContactContext>> {
-        let contact: Option<(i64, String, Millis)> = self
+        let contact: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM threads WHERE id = ?1")?
+            .query_row([thread.0], |r| r.get(0))
+            .optional()?;
+        match contact {
+            Some(contact) => self.contact_by_id(ContactId(contact)),
+            None => Ok(None),
+        }
+    }
+
+    /// A contact with every identity they have across accounts, their notes, attributes,
+    /// conversations and marks (the context pane, and the Contacts screen's detail).
+    pub fn contact_by_id(&self, contact: ContactId) -> Result<Option<ContactContext>> {
+        let found: Option<(String, Millis, bool, bool)> = self
             .conn
             .prepare_cached(
-                "SELECT c.id, c.display_name, c.first_seen_at
-                 FROM threads t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+                "SELECT display_name, first_seen_at, vip, blocked FROM contacts WHERE id = ?1",
             )?
-            .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([contact.0], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
-        let Some((contact_id, display_name, first_seen_at)) = contact else {
+        let Some((display_name, first_seen_at, vip, blocked)) = found else {
             return Ok(None);
         };
+        let contact_id = contact.0;
         let identities = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name
@@ -70,7 +86,6 @@ impl Store {
                  FROM threads t WHERE t.contact_id = ?1",
             )?
             .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let contact = ContactId(contact_id);
         Ok(Some(ContactContext {
             contact_id: contact,
             display_name,
@@ -81,6 +96,8 @@ impl Store {
             notes: self.contact_notes(contact)?,
             attributes: self.contact_attributes(contact)?,
             conversations: self.contact_conversations(contact)?,
+            vip,
+            blocked,
         }))
     }
 

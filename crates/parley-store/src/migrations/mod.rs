@@ -55,6 +55,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[threads::V15],
     // 16: notes with their author and edits; typed attributes of contacts.
     &[contacts::V16],
+    // 17: the Contacts screen (search, last contact) and the VIP / Blocked marks; blocked
+    // customers' conversations leave the views' counts.
+    &[contacts::V17, threads::V17],
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@
 mod common;
 
 mod attachments;
+mod contacts;
 mod html;
 mod outbox_machine;
 mod server_changes;
