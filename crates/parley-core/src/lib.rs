@@ -4,6 +4,7 @@
 mod accounts;
 mod adapter;
 mod attachments;
+mod contacts;
 mod conversations;
 mod demo;
 mod demo_workflow;
