@@ -10,7 +10,12 @@ import type {
   EmailServer,
   ContactAttribute,
   ContactContext,
+  ContactCursor,
   ContactId,
+  ContactMarks,
+  ContactMarksChange,
+  ContactPage,
+  ContactSort,
   ContactNote,
   NoteId,
   CoreEvent,
@@ -131,6 +136,12 @@ export interface Backend {
   /** Adds or replaces one attribute (checked against its kind); answers them all. */
   setContactAttribute(contactId: ContactId, attribute: ContactAttribute): Promise<ContactAttribute[]>;
   removeContactAttribute(contactId: ContactId, key: string): Promise<ContactAttribute[]>;
+  /** One page of the Contacts screen: who `query` finds (blank: everyone), in `sort`'s order. */
+  listContacts(query: string, sort: ContactSort, cursor: ContactCursor | null, limit: number): Promise<ContactPage>;
+  /** A customer as the context pane shows them, by id. */
+  contactById(contactId: ContactId): Promise<ContactContext>;
+  /** Sets or clears VIP / Blocked (`null` leaves one as it is); answers both as they now stand. */
+  setContactMarks(contactId: ContactId, change: ContactMarksChange): Promise<ContactMarks>;
   search(query: string, limit: number): Promise<SearchHit[]>;
   listAccounts(): Promise<AccountSummary[]>;
   addTelegramAccount(token: string): Promise<AccountSummary>;
@@ -311,6 +322,9 @@ export const tauriBackend: Backend = {
     await call<null>("send_reply_again", { messageId });
   },
   contactContext: (threadId) => call("contact_context", { threadId }),
+  listContacts: (query, sort, cursor, limit) => call("list_contacts", { query, sort, cursor, limit }),
+  contactById: (contactId) => call("contact_by_id", { contactId }),
+  setContactMarks: (contactId, change) => call("set_contact_marks", { contactId, change }),
   addNote: (contactId, body) => call("add_note", { contactId, body }),
   updateNote: (noteId, body) => call("update_note", { noteId, body }),
   deleteNote: async (noteId) => {

@@ -7,6 +7,7 @@
 import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
+import * as contacts from "./contacts";
 import * as handover from "./handover";
 import * as media from "./media";
 import * as notifications from "./notifications";
@@ -32,6 +33,9 @@ export class MockBackend extends MockState implements Backend {
   deleteNote = threads.deleteNote.bind(null, this);
   setContactAttribute = threads.setContactAttribute.bind(null, this);
   removeContactAttribute = threads.removeContactAttribute.bind(null, this);
+  listContacts = contacts.listContacts.bind(null, this);
+  contactById = contacts.contactById.bind(null, this);
+  setContactMarks = contacts.setContactMarks.bind(null, this);
   /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
   receive = threads.receive.bind(null, this);
   /** Test helper: a message's delivery moves on. */

@@ -17,7 +17,7 @@ import type {
 } from "../bindings";
 import type { MockBackend } from "./index";
 import { newMessage, refreshWaiting } from "./records";
-import { before, clone, err } from "./state";
+import { before, clone, err, type MockContact } from "./state";
 import { reopenByCustomer } from "./workflow";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
@@ -99,17 +99,25 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
   const t = mock.mustThread(threadId);
   const c = mock.contacts.get(t.summary.contactId);
   if (!c) throw err("notFound", "Contact not found.");
-  const account = mock.accounts.find((a) => a.id === t.summary.accountId);
+  return contextOf(mock, c);
+}
+
+/** A customer as the pane shows them (their identity is that of their first conversation). */
+export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
+  const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
+  const first = threads[0]?.summary;
+  const account = mock.accounts.find((a) => a.id === first?.accountId);
   const identity: IdentityView = {
     id: c.id,
-    channel: t.summary.channel,
+    channel: first?.channel ?? "telegram",
     accountName: account?.name ?? "Unknown account",
     remoteId: c.remoteId,
     handle: c.handle,
     displayName: c.name,
   };
-  const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
   return {
+    vip: c.vip,
+    blocked: c.blocked,
     contactId: c.id,
     displayName: c.name,
     identities: [identity],
