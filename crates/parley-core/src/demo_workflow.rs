@@ -10,7 +10,8 @@
 
 use crate::facade::Parley;
 use parley_domain::{
-    AttributeKind, ContactAttribute, ContactMarksChange, ErrorCode, LabelId, PRIORITY_URGENT, ThreadChange, ThreadId,
+    AttributeKind, ContactAttribute, ContactMarksChange, ErrorCode, LabelId, PRIORITY_URGENT,
+    ThreadChange, ThreadId,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -70,7 +71,11 @@ const PLAN: &[(&str, &[Step])] = &[
     ("Kenji Watanabe", &[Step::SnoozeTomorrow]),
     (
         "Chloé Dubois",
-        &[Step::Label("VIP"), Step::Vip, Step::Priority(PRIORITY_URGENT)],
+        &[
+            Step::Label("VIP"),
+            Step::Vip,
+            Step::Priority(PRIORITY_URGENT),
+        ],
     ),
     (
         "Priya Natarajan",
