@@ -544,7 +544,7 @@ mod tests {
             blocked: true,
             ..inbound(7, "Spammer", "Buy now")
         };
-        let cmds = p.on_messages(&source(), &[blocked.clone()], false, T0);
+        let cmds = p.on_messages(&source(), std::slice::from_ref(&blocked), false, T0);
         assert!(cmds.is_empty(), "{cmds:?}");
         // Not during the first sync's summary either, and no re-alert later.
         assert!(p.on_messages(&source(), &[blocked], true, T0).is_empty());
