@@ -216,6 +216,31 @@ pub async fn contact_context(core: State<'_, Core>, thread_id: ThreadId) -> Res<
 }
 
 #[tauri::command]
+pub async fn list_contacts(
+    core: State<'_, Core>,
+    query: String,
+    sort: ContactSort,
+    cursor: Option<ContactCursor>,
+    limit: u32,
+) -> Res<ContactPage> {
+    core.get()?.list_contacts(query, sort, cursor, limit).await
+}
+
+#[tauri::command]
+pub async fn contact_by_id(core: State<'_, Core>, contact_id: ContactId) -> Res<ContactContext> {
+    core.get()?.contact_by_id(contact_id).await
+}
+
+#[tauri::command]
+pub async fn set_contact_marks(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    change: ContactMarksChange,
+) -> Res<ContactMarks> {
+    core.get()?.set_contact_marks(contact_id, change).await
+}
+
+#[tauri::command]
 pub async fn add_note(
     core: State<'_, Core>,
     contact_id: ContactId,

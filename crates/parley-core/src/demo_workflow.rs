@@ -1,9 +1,9 @@
 //! The demo's workflow and customer context, so a new user meets them: a few labels, some
 //! conversations resolved, one pending, one snoozed until tomorrow morning, some labelled and
-//! prioritised, notes and details on two customers (María García's phone is the number that
-//! texted the demo SMS line, so Parley suggests merging the two). Applied once per demo workspace
-//! (a setting remembers it), as the seeded conversations arrive through the first syncs — through
-//! the same calls the window makes.
+//! prioritised, notes and details on two customers, one customer marked VIP (María García's
+//! phone is the number that texted the demo SMS line, so Parley suggests merging the two).
+//! Applied once per demo workspace (a setting remembers it), as the seeded conversations arrive
+//! through the first syncs — through the same calls the window makes.
 //!
 //! The customers named here are all from the demo's seeded Telegram history (parley-sim's
 //! `demo_script::HISTORY`, there from the first sync even with the simulated customers silent);
@@ -11,7 +11,8 @@
 
 use crate::facade::Parley;
 use parley_domain::{
-    AttributeKind, ContactAttribute, ErrorCode, LabelId, PRIORITY_URGENT, ThreadChange, ThreadId,
+    AttributeKind, ContactAttribute, ContactMarksChange, ErrorCode, LabelId, PRIORITY_URGENT,
+    ThreadChange, ThreadId,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -41,6 +42,8 @@ enum Step {
     Note(&'static str),
     /// A detail the business knows about the customer.
     Detail(&'static str, AttributeKind, &'static str),
+    /// The customer is marked VIP (a mark in their rows and the pane).
+    Vip,
 }
 
 const PLAN: &[(&str, &[Step])] = &[
@@ -72,7 +75,11 @@ const PLAN: &[(&str, &[Step])] = &[
     ("Kenji Watanabe", &[Step::SnoozeTomorrow]),
     (
         "Chloé Dubois",
-        &[Step::Label("VIP"), Step::Priority(PRIORITY_URGENT)],
+        &[
+            Step::Label("VIP"),
+            Step::Vip,
+            Step::Priority(PRIORITY_URGENT),
+        ],
     ),
     (
         "Priya Natarajan",
@@ -171,6 +178,14 @@ impl Parley {
                         };
                         self.set_contact_attribute(contact().await?, attribute)
                             .await?;
+                        continue;
+                    }
+                    Step::Vip => {
+                        let change = ContactMarksChange {
+                            vip: Some(true),
+                            blocked: None,
+                        };
+                        self.set_contact_marks(contact().await?, change).await?;
                         continue;
                     }
                     Step::Resolve => ThreadChange::Resolve {

@@ -5,6 +5,7 @@ mod accounts;
 mod adapter;
 mod attachments;
 mod contact_merge;
+mod contacts;
 mod conversations;
 mod demo;
 mod demo_workflow;

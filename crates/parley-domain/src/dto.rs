@@ -294,6 +294,11 @@ pub struct ThreadSummary {
     #[ts(type = "number | null")]
     pub waiting_since: Option<Millis>,
     pub labels: Vec<LabelId>,
+    /// The customer is marked VIP (a mark in the row).
+    pub vip: bool,
+    /// The customer is blocked: the conversation is in no inbox view (it is seen only when
+    /// opened from the Contacts screen, search or Drafts).
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -514,6 +519,9 @@ pub struct ContactContext {
     /// Every conversation with the customer on every channel, newest first (at most
     /// [`CONTACT_CONVERSATIONS_MAX`]).
     pub conversations: Vec<ContactConversation>,
+    /// The agents' marks (`contacts.rs`).
+    pub vip: bool,
+    pub blocked: bool,
 }
 
 /// How many of a customer's conversations the pane lists.

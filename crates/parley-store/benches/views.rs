@@ -10,13 +10,17 @@
 //!   (budget with the window's paint: ≤ 50 ms);
 //! - counts: `view_counts` as the window calls it after a new message, p50/p95, measured right
 //!   after a customer's message reopened a resolved conversation (budget ≤ 5 ms of store time).
+//! - the Contacts screen (contacts are half the conversations: 400k messages give 20k): the first
+//!   page of 50 by last contact and by name, with no query, a common one, a phone number typed
+//!   with spaces, an attribute's value and one that matches nobody (a walk of every contact);
+//!   and blocking then unblocking a customer (the count triggers).
 //!
 //! The workflow state is a worked inbox's: most conversations resolved, some open, pending and
 //! snoozed, one in ten labelled, some prioritised.
 
 use parley_domain::{
-    ChannelKind, Direction, IncomingMessage, IngestBatch, LabelId, PageCursor, ThreadChange,
-    ThreadId, ThreadView,
+    AttributeKind, ChannelKind, ContactAttribute, ContactMarksChange, ContactSort, Direction,
+    IncomingMessage, IngestBatch, LabelId, PageCursor, ThreadChange, ThreadId, ThreadView,
 };
 use parley_store::{NewAccount, Store};
 use std::time::{Duration, Instant};
@@ -220,5 +224,111 @@ fn main() {
         counts.pending,
         counts.snoozed,
         counts.resolved
+    );
+
+    contacts(&mut store, &all, now);
+}
+
+/// The Contacts screen's search and orders, and what a block costs.
+fn contacts(store: &mut Store, threads: &[ThreadId], now: i64) {
+    // One customer in ten has a phone number and a plan on record.
+    let mut people: Vec<parley_domain::ContactId> = threads
+        .iter()
+        .map(|t| {
+            store
+                .thread(*t)
+                .expect("thread")
+                .expect("thread")
+                .contact_id
+        })
+        .collect();
+    people.sort();
+    people.dedup();
+    let started = Instant::now();
+    for (i, c) in people.iter().enumerate().step_by(10) {
+        for (key, value) in [
+            (
+                "Phone",
+                format!("+1 (555) {:03}-{:04}", i / 10_000, i % 10_000),
+            ),
+            (
+                "Plan",
+                if i % 20 == 0 {
+                    "Enterprise gold"
+                } else {
+                    "Basic"
+                }
+                .to_owned(),
+            ),
+        ] {
+            let attribute = ContactAttribute {
+                key: key.into(),
+                kind: AttributeKind::Text,
+                value,
+            };
+            store
+                .set_contact_attribute(*c, &attribute, now)
+                .expect("attribute");
+        }
+    }
+    eprintln!(
+        "details on {} contacts in {:.1} s",
+        people.len().div_ceil(10),
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "contacts, {} of them (first page of 50: by last contact | by name)",
+        people.len()
+    );
+    let queries = [
+        ("everyone", String::new()),
+        ("common", "customer 1".to_owned()),
+        ("phone", {
+            let i = people.len() / 2 / 10 * 10;
+            format!("555 {:03} {:04}", i / 10_000, i % 10_000)
+        }),
+        ("attribute", "enterprise".to_owned()),
+        ("nobody", "zzz-nobody".to_owned()),
+    ];
+    let mut worst = Duration::ZERO;
+    for (name, query) in &queries {
+        let found = store
+            .list_contacts(query, ContactSort::LastContact, None, 50)
+            .expect("contacts")
+            .contacts
+            .len();
+        let (l50, l95) = timed(ROUNDS, |_| {
+            store
+                .list_contacts(query, ContactSort::LastContact, None, 50)
+                .expect("contacts")
+        });
+        let (n50, n95) = timed(ROUNDS, |_| {
+            store
+                .list_contacts(query, ContactSort::Name, None, 50)
+                .expect("contacts")
+        });
+        worst = worst.max(l95).max(n95);
+        println!(
+            "  {name:<10} {found:>3} rows  p50 {} p95 {}  |  p50 {} p95 {}",
+            ms(l50),
+            ms(l95),
+            ms(n50),
+            ms(n95)
+        );
+    }
+    println!("  worst p95 of a page: {}", ms(worst));
+    // Every customer has two conversations.
+    let who = people[people.len() / 3];
+    let (b50, b95) = timed(ROUNDS, |i| {
+        let change = ContactMarksChange {
+            vip: None,
+            blocked: Some(i % 2 == 0),
+        };
+        store.set_contact_marks(who, change).expect("marks")
+    });
+    println!(
+        "block / unblock a customer: p50 {} p95 {}",
+        ms(b50),
+        ms(b95)
     );
 }

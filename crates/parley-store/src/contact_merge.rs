@@ -5,7 +5,8 @@
 //! everything that hangs off a conversation — messages, FTS rows, drafts, outbox items, mutes,
 //! labels — since those point at the thread, not the contact) and notes move to the survivor.
 //! Attributes only the absorbed contact has are copied; where both have a key, the side the
-//! agent chose wins. The survivor takes the chosen name. A contact's own `first_seen_at` never
+//! agent chose wins. The survivor takes the chosen name, and is VIP if either was (Blocked stays
+//! the survivor's own: merging a blocked contact must not hide a real customer). A contact's own `first_seen_at` never
 //! changes: the pane shows the earliest of it and of the contacts merged into it, so no order
 //! of merges and undos can leave it stale. The
 //! absorbed row itself stays, hidden (`merged_into`), with its own name and attributes, so
@@ -49,6 +50,9 @@ struct AttributeRow {
 struct Left {
     name: bool,
     keys: Vec<String>,
+    /// The VIP mark the merge brought was taken off by an agent.
+    #[serde(default)]
+    vip: bool,
 }
 
 /// `contact_changes.detail`.
@@ -71,6 +75,9 @@ enum Detail {
         /// inverse of undo.
         #[serde(default)]
         left_on_undo: Left,
+        /// The survivor became VIP because the absorbed contact was.
+        #[serde(default)]
+        vip_from_absorbed: bool,
     },
     #[serde(rename_all = "camelCase")]
     Split { identity: i64, threads: Vec<i64> },
@@ -249,6 +256,16 @@ fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<D
         .execute(params![a.0, name_after])?;
     conn.prepare_cached("UPDATE contacts SET merged_into = ?1 WHERE id = ?2")?
         .execute(params![a.0, b.0])?;
+    // A VIP stays one whichever side they were on; Blocked is the survivor's own (merging a
+    // blocked contact must not hide a real customer's conversations).
+    let vip_from_absorbed = !left.vip
+        && conn
+            .prepare_cached(
+                "UPDATE contacts SET vip = 1 WHERE id = ?1 AND vip = 0
+               AND (SELECT vip FROM contacts WHERE id = ?2) <> 0",
+            )?
+            .execute(params![a.0, b.0])?
+            > 0;
     Ok(Detail::Merge {
         name_from_absorbed,
         attributes_from_absorbed,
@@ -259,6 +276,7 @@ fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<D
         notes,
         attributes,
         left_on_undo: left.clone(),
+        vip_from_absorbed,
     })
 }
 
@@ -271,6 +289,7 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
         notes,
         attributes,
         left_on_undo,
+        vip_from_absorbed,
         ..
     } = detail
     else {
@@ -313,8 +332,30 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
             left.keys.push(written.key.clone());
             continue;
         }
-        match before {
-            Some(old) => put_attribute(conn, survivor, old)?,
+        // What the survivor had before; when it had nothing, what another contact still
+        // merged into it has (a later merge skipped the key because the values were equal).
+        let restore = match before {
+            Some(old) => Some(old.clone()),
+            None => conn
+                .prepare_cached(
+                    "WITH RECURSIVE family(id) AS (
+                        SELECT id FROM contacts WHERE merged_into = ?1 AND id <> ?2
+                        UNION SELECT c.id FROM contacts c JOIN family f ON c.merged_into = f.id)
+                     SELECT key, kind, value, updated_at FROM contact_attributes
+                     WHERE contact_id IN family AND key = ?3 ORDER BY updated_at DESC LIMIT 1",
+                )?
+                .query_row(params![survivor, absorbed, written.key], |r| {
+                    Ok(AttributeRow {
+                        key: r.get(0)?,
+                        kind: r.get(1)?,
+                        value: r.get(2)?,
+                        updated_at: r.get(3)?,
+                    })
+                })
+                .optional()?,
+        };
+        match restore {
+            Some(row) => put_attribute(conn, survivor, &row)?,
             None => {
                 conn.prepare_cached(
                     "DELETE FROM contact_attributes WHERE contact_id = ?1 AND key = ?2",
@@ -329,6 +370,12 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
         )?
         .execute(params![survivor, survivor_name_after, survivor_name_before])?
         == 0;
+    if *vip_from_absorbed {
+        left.vip |= conn
+            .prepare_cached("UPDATE contacts SET vip = 0 WHERE id = ?1 AND vip <> 0")?
+            .execute([survivor])?
+            == 0;
+    }
     conn.prepare_cached("UPDATE contacts SET merged_into = NULL WHERE id = ?1")?
         .execute([absorbed])?;
     Ok(left)

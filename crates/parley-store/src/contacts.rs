@@ -35,22 +35,38 @@ impl Store {
 
     /// The contact behind a thread, with every identity they have across accounts.
     pub fn contact_context(&self, thread: ThreadId) -> Result<Option<ContactContext>> {
+        let contact: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM threads WHERE id = ?1")?
+            .query_row([thread.0], |r| r.get(0))
+            .optional()?;
+        match contact {
+            Some(contact) => self.contact_by_id(ContactId(contact)),
+            None => Ok(None),
+        }
+    }
+
+    /// A contact with every identity they have across accounts, their notes, attributes,
+    /// conversations and marks (the context pane, and the Contacts screen's detail).
+    pub fn contact_by_id(&self, contact: ContactId) -> Result<Option<ContactContext>> {
         // First seen: the earliest of the contact and of every contact merged into it.
-        let contact: Option<(i64, String, Millis)> = self
+        let found: Option<(String, Millis, bool, bool)> = self
             .conn
             .prepare_cached(
                 "WITH RECURSIVE family(id) AS (
-                    SELECT contact_id FROM threads WHERE id = ?1
-                    UNION SELECT c.id FROM contacts c JOIN family f ON c.merged_into = f.id)
-                 SELECT c.id, c.display_name,
-                        (SELECT min(first_seen_at) FROM contacts WHERE id IN family)
-                 FROM threads t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+                    SELECT ?1 UNION SELECT c.id FROM contacts c JOIN family f ON c.merged_into = f.id)
+                 SELECT display_name, (SELECT min(first_seen_at) FROM contacts WHERE id IN family),
+                        vip, blocked
+                 FROM contacts WHERE id = ?1",
             )?
-            .query_row([thread.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([contact.0], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
-        let Some((contact_id, display_name, first_seen_at)) = contact else {
+        let Some((display_name, first_seen_at, vip, blocked)) = found else {
             return Ok(None);
         };
+        let contact_id = contact.0;
         let identities = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name, i.opted_out
@@ -77,7 +93,6 @@ impl Store {
                  FROM threads t WHERE t.contact_id = ?1",
             )?
             .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let contact = ContactId(contact_id);
         Ok(Some(ContactContext {
             contact_id: contact,
             display_name,
@@ -88,6 +103,8 @@ impl Store {
             notes: self.contact_notes(contact)?,
             attributes: self.contact_attributes(contact)?,
             conversations: self.contact_conversations(contact)?,
+            vip,
+            blocked,
         }))
     }
 

@@ -23,7 +23,8 @@ macro_rules! thread_columns {
         "t.id, t.account_id, a.channel, t.contact_id, c.display_name, t.snippet, \
          t.snippet_direction, t.last_activity_at, t.unread_count, t.status, t.priority, \
          t.owner, t.owner_app_id, t.snoozed_until, t.waiting_since, \
-         (SELECT group_concat(tl.label_id) FROM thread_labels tl WHERE tl.thread_id = t.id)"
+         (SELECT group_concat(tl.label_id) FROM thread_labels tl WHERE tl.thread_id = t.id), \
+         c.vip, c.blocked"
     };
 }
 macro_rules! thread_from {
@@ -48,6 +49,7 @@ mod client_ids;
 mod contact_merge;
 mod contacts;
 mod decisions;
+mod directory;
 mod drafts;
 mod error;
 mod files;
@@ -69,6 +71,7 @@ mod types;
 mod views;
 mod workflow;
 
+pub use directory::search_patterns;
 pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;
 pub use html::{HtmlToFetch, StoredHtml};

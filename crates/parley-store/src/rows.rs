@@ -97,6 +97,8 @@ pub(crate) fn thread_summary(row: &Row<'_>) -> Result<ThreadSummary> {
         snoozed_until: row.get(13)?,
         waiting_since: row.get(14)?,
         labels: label_ids(row.get(15)?)?,
+        vip: row.get(16)?,
+        blocked: row.get(17)?,
     })
 }
 

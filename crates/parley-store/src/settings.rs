@@ -40,11 +40,15 @@ impl Store {
         Ok(())
     }
 
-    /// Unread messages across every thread (the tray and the dock badge).
+    /// Unread messages across every thread but blocked customers' (the tray and the dock badge).
     pub fn unread_total(&self) -> Result<i64> {
         Ok(self
             .conn
-            .prepare_cached("SELECT COALESCE(SUM(unread_count), 0) FROM threads")?
+            .prepare_cached(
+                "SELECT COALESCE(SUM(t.unread_count), 0) FROM threads t
+                 WHERE t.unread_count > 0
+                   AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id AND c.blocked)",
+            )?
             .query_row([], |r| r.get(0))?)
     }
 }

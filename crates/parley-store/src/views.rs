@@ -1,5 +1,7 @@
 //! The inbox's views: which conversations each lists, in which order, a page at a time (keyset
-//! on the view's own sort key and the id, never OFFSET), and how many each holds.
+//! on the view's own sort key and the id, never OFFSET), and how many each holds. A blocked
+//! customer's conversations are in none of them (the module doc of
+//! `parley-domain/src/contacts.rs` says what Blocked means).
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -81,7 +83,7 @@ pub(crate) fn page_sql(view: ThreadView, after: bool) -> String {
             thread_columns!(),
             " FROM ",
             thread_from!(),
-            " WHERE {}"
+            " WHERE {} AND c.blocked = 0"
         ),
         w.filter
     );

@@ -100,6 +100,8 @@ export function appCommands(app: AppState): AppCommand[] {
   add({ id: "palette", title: "Command palette", group: "Window", keys: ["Ctrl+K"], run: () => (app.overlay = { kind: "palette" }) });
   add({ id: "keys", title: "Keyboard shortcuts", group: "Window", keys: ["?"], run: () => (app.overlay = { kind: "keys" }) });
   add({ id: "drafts", title: "Show drafts", group: "Window", keys: [], run: () => void app.showDrafts() });
+  add({ id: "contacts", title: "Contacts", group: "Window", keys: [], run: () => void app.showContacts() });
+  add({ id: "find-contact", title: "Find contact…", group: "Window", keys: [], run: () => void app.showContacts(true) });
   add({ id: "settings", title: "Accounts and settings", group: "Window", keys: [], run: () => (app.view = "accounts") });
   add({ id: "manage-labels", title: "Manage labels", group: "Window", keys: [], run: () => app.showLabelSettings() });
   add({ id: "merges", title: "Review suggested merges of customers", group: "Window", keys: [], run: () => (app.overlay = { kind: "merges" }) });

@@ -10,6 +10,12 @@ export function focusSearch(): void {
   el?.select();
 }
 
+export function focusContactSearch(): void {
+  const el = byTestId("contacts-search") as HTMLInputElement | null;
+  el?.focus();
+  el?.select();
+}
+
 export function focusComposer(): void {
   byTestId("composer")?.focus();
 }

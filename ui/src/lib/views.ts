@@ -36,6 +36,8 @@ export function sameView(a: ThreadView, b: ThreadView): boolean {
 
 /** Whether the view lists this conversation (the store's filter of the view). */
 export function inView(view: ThreadView, t: ThreadSummary): boolean {
+  // A blocked customer's conversations are in no view (they open from Contacts or search).
+  if (t.blocked) return false;
   const open = t.status === "open";
   switch (view.kind) {
     case "open":

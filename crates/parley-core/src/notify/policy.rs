@@ -49,6 +49,9 @@ pub struct Incoming {
     pub direction: Direction,
     pub contact_name: String,
     pub text: String,
+    /// The customer is blocked: their messages are kept but never notify, nor count as waiting
+    /// for a re-alert.
+    pub blocked: bool,
 }
 
 /// The account a batch of messages came from.
@@ -263,7 +266,7 @@ impl Policy {
                 touched.retain(|t| *t != m.thread);
                 continue;
             }
-            if !self.allowed(source, m.thread) {
+            if m.blocked || !self.allowed(source, m.thread) {
                 continue;
             }
             if initial {
@@ -480,6 +483,7 @@ mod tests {
             direction: Direction::Inbound,
             contact_name: name.into(),
             text: text.into(),
+            blocked: false,
         }
     }
 
@@ -489,6 +493,7 @@ mod tests {
             direction: Direction::Outbound,
             contact_name: "Ada".into(),
             text: "On it".into(),
+            blocked: false,
         }
     }
 
@@ -530,6 +535,38 @@ mod tests {
                 sound: true,
             })]
         );
+    }
+
+    #[test]
+    fn a_blocked_customer_never_notifies_nor_waits_for_a_re_alert() {
+        let mut p = policy();
+        let blocked = Incoming {
+            blocked: true,
+            ..inbound(7, "Spammer", "Buy now")
+        };
+        let cmds = p.on_messages(&source(), std::slice::from_ref(&blocked), false, T0);
+        assert!(cmds.is_empty(), "{cmds:?}");
+        // Not during the first sync's summary either, and no re-alert later.
+        assert!(p.on_messages(&source(), &[blocked], true, T0).is_empty());
+        assert!(p.tick(T0 + 600 * MIN).is_empty());
+        assert!(p.account_settled(AccountId(1), T0 + 601 * MIN).is_empty());
+        assert_eq!(p.next_deadline(T0 + 601 * MIN), None);
+        // Someone else in the same batch still notifies.
+        let cmds = p.on_messages(
+            &source(),
+            &[
+                Incoming {
+                    blocked: true,
+                    ..inbound(7, "Spammer", "again")
+                },
+                inbound(8, "Ada", "Hello"),
+            ],
+            false,
+            T0 + 602 * MIN,
+        );
+        let shown = shows(&cmds);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].thread, ThreadId(8));
     }
 
     #[test]

@@ -49,6 +49,10 @@ impl NotifyHandle {
     pub(crate) fn replied(&self, thread: ThreadId) {
         self.send(Control::Replied(thread));
     }
+    /// The customer was blocked: what shows for the thread goes, and nothing re-alerts.
+    pub(crate) fn blocked(&self, thread: ThreadId) {
+        self.send(Control::Replied(thread));
+    }
 }
 
 struct Service {
@@ -141,6 +145,18 @@ impl Service {
         })
     }
 
+    /// Those of `threads` whose customer is blocked. When the store cannot say, none are:
+    /// a notification too many beats a customer never heard.
+    async fn blocked(&self, threads: Vec<ThreadId>) -> Vec<ThreadId> {
+        match self.db.call(move |s| s.blocked_threads(&threads)).await {
+            Ok(blocked) => blocked,
+            Err(e) => {
+                tracing::warn!("notifications could not read the blocked customers: {e}");
+                Vec::new()
+            }
+        }
+    }
+
     async fn on_engine(&mut self, event: EngineEvent) -> Vec<Command> {
         match event {
             EngineEvent::NewMessages {
@@ -151,6 +167,9 @@ impl Service {
                 let Some(source) = self.source(account).await else {
                     return Vec::new();
                 };
+                let blocked = self
+                    .blocked(messages.iter().map(|m| m.thread_id).collect())
+                    .await;
                 let incoming: Vec<Incoming> = messages
                     .into_iter()
                     .map(|m| Incoming {
@@ -158,6 +177,7 @@ impl Service {
                         direction: m.direction,
                         contact_name: m.contact_name,
                         text: m.text,
+                        blocked: blocked.contains(&m.thread_id),
                     })
                     .collect();
                 self.policy
@@ -165,6 +185,7 @@ impl Service {
             }
             EngineEvent::SnoozesEnded { woken } => {
                 let mut commands = Vec::new();
+                let blocked = self.blocked(woken.iter().map(|w| w.thread).collect()).await;
                 for w in woken {
                     let Some(source) = self.source(w.account).await else {
                         continue;
@@ -174,6 +195,7 @@ impl Service {
                         direction: Direction::Inbound,
                         contact_name: w.contact_name,
                         text: format!("Snooze ended · {}", w.snippet),
+                        blocked: blocked.contains(&w.thread),
                     }];
                     commands.extend(self.policy.on_messages(
                         &source,

@@ -258,6 +258,25 @@ async fn the_demo_runs_until_a_real_account_is_added() {
         || async { threads(&rig.app).await.len() >= 5 },
     )
     .await;
+    // The demo's workflow marks one customer VIP, seen on their conversation and on the
+    // Contacts screen.
+    eventually(
+        "the demo's VIP customer",
+        Duration::from_secs(30),
+        || async {
+            threads(&rig.app)
+                .await
+                .iter()
+                .any(|t| t.contact_name == "Chloé Dubois" && t.vip)
+        },
+    )
+    .await;
+    let vip = rig
+        .app
+        .list_contacts("chloé".into(), parley_domain::ContactSort::Name, None, 10)
+        .await
+        .expect("contacts");
+    assert!(vip.contacts.iter().any(|c| c.vip), "{vip:?}");
     let endpoint = rig.app.demo_endpoint().await.expect("demo endpoint");
     assert!(endpoint.starts_with("http://127.0.0.1:"));
     // The demo's fakes run inside the app: their control API (inject, read what was sent)
@@ -482,6 +501,117 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
     let account = app.list_accounts().await.expect("accounts")[0].id;
     app.remove_account(account).await.expect("removed");
     assert!(app.notification_prefs().await.muted_threads.is_empty());
+}
+
+#[tokio::test]
+async fn a_blocked_customer_is_kept_but_hidden_and_never_notifies() {
+    use parley_domain::{ContactMarks, ContactMarksChange, ContactSort, ThreadView};
+    let (fake, dir, secrets) = workspace().await;
+    let shown = Arc::new(Recorder::default());
+    let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
+    config.telegram_api = fake.base_url();
+    config.demo = DemoMode::Off;
+    config.long_poll = Duration::from_secs(1);
+    config.notifier = shown.clone();
+    let app = Parley::start(config).await.expect("starts");
+    app.set_window_focused(false);
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    live(&app).await;
+    let c = fake.customer("Mallory", Some("Spam"), Some("mallory_spam"));
+    fake.inject_text(&c, "first").expect("inject");
+    eventually(
+        "the first notification",
+        Duration::from_secs(10),
+        || async { shown.bodies() == ["first"] },
+    )
+    .await;
+    let thread = threads(&app).await[0].clone();
+
+    // Found on the Contacts screen by handle, then blocked there.
+    let page = app
+        .list_contacts("@mallory".into(), ContactSort::LastContact, None, 20)
+        .await
+        .expect("contacts");
+    assert_eq!(page.contacts.len(), 1);
+    let contact = page.contacts[0].id;
+    assert_eq!(contact, thread.contact_id);
+    let mut events = app.subscribe();
+    let marks = app
+        .set_contact_marks(
+            contact,
+            ContactMarksChange {
+                vip: None,
+                blocked: Some(true),
+            },
+        )
+        .await
+        .expect("blocked");
+    assert_eq!(
+        marks,
+        ContactMarks {
+            vip: false,
+            blocked: true
+        }
+    );
+    // The window is told to re-read the customer's conversations.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(CoreEvent::ThreadsChanged { thread_ids }) = events.recv().await
+                && thread_ids == vec![thread.id]
+            {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("threadsChanged for the customer's conversations");
+    let open = app
+        .list_view(ThreadView::Open, None, 50)
+        .await
+        .expect("open view");
+    assert!(open.threads.is_empty(), "a blocked conversation is listed");
+    assert_eq!(app.view_counts().await.expect("counts").open, 0);
+
+    fake.inject_text(&c, "blocked one").expect("inject");
+    eventually(
+        "the blocked customer's message stored",
+        Duration::from_secs(10),
+        || async { threads(&app).await[0].snippet == "blocked one" },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(shown.bodies(), ["first"], "a blocked customer notified");
+    assert_eq!(app.view_counts().await.expect("counts").unread, 0);
+    assert_eq!(app.unread_total().await.expect("unread"), 0);
+    let pane = app.contact_by_id(contact).await.expect("contact");
+    assert!(pane.blocked);
+    assert_eq!(pane.conversations.len(), 1);
+
+    // Unblocked, they are back in the inbox and their next message notifies.
+    app.set_contact_marks(
+        contact,
+        ContactMarksChange {
+            vip: None,
+            blocked: Some(false),
+        },
+    )
+    .await
+    .expect("unblocked");
+    assert_eq!(app.view_counts().await.expect("counts").open, 1);
+    fake.inject_text(&c, "heard again").expect("inject");
+    eventually(
+        "the notification after unblocking",
+        Duration::from_secs(10),
+        || async { shown.bodies() == ["first", "heard again"] },
+    )
+    .await;
+    let missing = app
+        .contact_by_id(parley_domain::ContactId(contact.0 + 1000))
+        .await
+        .expect_err("no such contact");
+    assert_eq!(missing.code, ErrorCode::NotFound);
 }
 
 #[tokio::test]

@@ -84,3 +84,118 @@ CREATE TABLE merge_dismissals (
     PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 "#;
+
+/// The Contacts screen and the VIP / Blocked marks.
+///
+/// - `vip`, `blocked`: the agents' marks. A blocked customer's messages are still synced and
+///   stored, but their conversations count in no view (the count triggers, `threads::V18`) and
+///   are listed in none (`views.rs`), and they never notify.
+/// - `last_contact_at`: the newest activity of any of the contact's conversations (their first
+///   sighting when they have none), kept by triggers on `threads`, so the screen sorts by it
+///   through an index.
+/// - `search_text`: everything the screen's search matches, kept by triggers on `contacts`,
+///   `identities` and `contact_attributes`: the name, each identity's handle, remote id (an email
+///   address, a phone number, a user id) and name, and each attribute's value — in SQLite's
+///   `lower()` (ASCII only), one per line — and the handles, remote ids and values again with
+///   the separators of a phone number (space, `-`, `(`, `)`, `+`, `.`) taken out, so digits typed
+///   in any layout find the number. One row read per contact, whatever it has.
+pub(super) const V18: &str = r#"
+ALTER TABLE contacts ADD COLUMN vip INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN last_contact_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+
+UPDATE contacts SET last_contact_at = max(first_seen_at,
+    COALESCE((SELECT MAX(t.last_activity_at) FROM threads t WHERE t.contact_id = contacts.id),
+             first_seen_at));
+
+CREATE INDEX contacts_last_contact ON contacts(last_contact_at DESC, id DESC);
+CREATE INDEX contacts_name ON contacts(display_name COLLATE NOCASE, id);
+
+-- What the search matches for each contact (see above); the triggers copy it into `search_text`.
+CREATE VIEW contact_search_text AS
+SELECT c.id AS id,
+       lower(c.display_name)
+       || COALESCE(char(10) || (SELECT group_concat(
+              lower(COALESCE(i.handle, '')) || char(10) || lower(i.remote_id) || char(10)
+              || lower(i.display_name) || char(10)
+              || replace(replace(replace(replace(replace(replace(COALESCE(i.handle, ''), ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') || char(10)
+              || replace(replace(replace(replace(replace(replace(i.remote_id, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), char(10))
+            FROM identities i WHERE i.contact_id = c.id), '')
+       || COALESCE(char(10) || (SELECT group_concat(
+              lower(a.value) || char(10)
+              || replace(replace(replace(replace(replace(replace(a.value, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), char(10))
+            FROM contact_attributes a WHERE a.contact_id = c.id), '') AS s
+FROM contacts c;
+
+CREATE TRIGGER contacts_last_contact_insert AFTER INSERT ON threads BEGIN
+    UPDATE contacts SET last_contact_at = NEW.last_activity_at
+     WHERE id = NEW.contact_id AND last_contact_at < NEW.last_activity_at;
+END;
+
+CREATE TRIGGER contacts_last_contact_update
+AFTER UPDATE OF last_activity_at, contact_id ON threads
+WHEN NEW.last_activity_at <> OLD.last_activity_at OR NEW.contact_id <> OLD.contact_id BEGIN
+    UPDATE contacts SET last_contact_at = NEW.last_activity_at
+     WHERE id = NEW.contact_id AND last_contact_at < NEW.last_activity_at;
+    -- A conversation moved to another contact: the one it left looks at what it still has.
+    UPDATE contacts SET last_contact_at = max(first_seen_at,
+        COALESCE((SELECT MAX(t.last_activity_at) FROM threads t WHERE t.contact_id = contacts.id),
+                 first_seen_at))
+     WHERE id = OLD.contact_id AND NEW.contact_id <> OLD.contact_id;
+END;
+
+CREATE TRIGGER contacts_last_contact_delete AFTER DELETE ON threads BEGIN
+    UPDATE contacts SET last_contact_at = max(first_seen_at,
+        COALESCE((SELECT MAX(t.last_activity_at) FROM threads t WHERE t.contact_id = contacts.id),
+                 first_seen_at))
+     WHERE id = OLD.contact_id AND last_contact_at <= OLD.last_activity_at;
+END;
+
+CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+    UPDATE contacts SET search_text = lower(NEW.display_name),
+                        last_contact_at = max(last_contact_at, NEW.first_seen_at)
+     WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER contacts_search_rename AFTER UPDATE OF display_name ON contacts
+WHEN NEW.display_name IS NOT OLD.display_name BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = NEW.id)
+     WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER contacts_search_identity_insert AFTER INSERT ON identities BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = NEW.contact_id)
+     WHERE id = NEW.contact_id;
+END;
+
+CREATE TRIGGER contacts_search_identity_update
+AFTER UPDATE OF contact_id, remote_id, handle, display_name ON identities
+WHEN NEW.contact_id IS NOT OLD.contact_id OR NEW.remote_id IS NOT OLD.remote_id
+  OR NEW.handle IS NOT OLD.handle OR NEW.display_name IS NOT OLD.display_name BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = contacts.id)
+     WHERE id IN (NEW.contact_id, OLD.contact_id);
+END;
+
+CREATE TRIGGER contacts_search_identity_delete AFTER DELETE ON identities BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = OLD.contact_id)
+     WHERE id = OLD.contact_id;
+END;
+
+CREATE TRIGGER contacts_search_attribute_insert AFTER INSERT ON contact_attributes BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = NEW.contact_id)
+     WHERE id = NEW.contact_id;
+END;
+
+CREATE TRIGGER contacts_search_attribute_update AFTER UPDATE ON contact_attributes BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = contacts.id)
+     WHERE id IN (NEW.contact_id, OLD.contact_id);
+END;
+
+CREATE TRIGGER contacts_search_attribute_delete AFTER DELETE ON contact_attributes BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = OLD.contact_id)
+     WHERE id = OLD.contact_id;
+END;
+
+UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = contacts.id);
+"#;

@@ -57,6 +57,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[contacts::V16],
     // 17: opt-out per identity; contacts merged into one another, with an audit to undo.
     &[contacts::V17],
+    // 18: the Contacts screen (search, last contact) and the VIP / Blocked marks; blocked
+    // customers' conversations leave the views' counts.
+    &[contacts::V18, threads::V18],
 ];
 
 /// The schema version this build writes.

@@ -197,3 +197,89 @@ INSERT INTO view_counts (key, n)
                JOIN threads t ON t.id = tl.thread_id AND t.status = 'open'
                GROUP BY tl.label_id;
 "#;
+
+/// A blocked customer's conversations count in no view: migration 15's triggers again, each
+/// taking a conversation into account only while its contact is not blocked (and following a
+/// conversation moved to another contact), and a trigger on `contacts` that takes all of a
+/// contact's conversations out of the counts when it is blocked and puts them back when it is
+/// unblocked. Nothing is blocked yet, so the counts stand as they are.
+pub(super) const V18: &str = r#"
+DROP TRIGGER threads_count_insert;
+DROP TRIGGER threads_count_delete;
+DROP TRIGGER threads_count_update;
+DROP TRIGGER thread_labels_count_insert;
+DROP TRIGGER thread_labels_count_delete;
+
+CREATE TRIGGER threads_count_insert AFTER INSERT ON threads
+WHEN NOT EXISTS (SELECT 1 FROM contacts WHERE id = NEW.contact_id AND blocked <> 0) BEGIN
+    INSERT INTO view_counts (key, n) SELECT k, 1 FROM (
+            SELECT NEW.status AS k
+            UNION ALL SELECT 'unread' WHERE NEW.unread_count > 0
+            UNION ALL SELECT 'waiting' WHERE NEW.status = 'open' AND NEW.waiting_since IS NOT NULL
+            UNION ALL SELECT 'a:' || NEW.account_id WHERE NEW.status = 'open') WHERE true
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER threads_count_delete AFTER DELETE ON threads
+WHEN NOT EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id AND blocked <> 0) BEGIN
+    UPDATE view_counts SET n = n - 1 WHERE key IN (
+        SELECT OLD.status
+        UNION ALL SELECT 'unread' WHERE OLD.unread_count > 0
+        UNION ALL SELECT 'waiting' WHERE OLD.status = 'open' AND OLD.waiting_since IS NOT NULL
+        UNION ALL SELECT 'a:' || OLD.account_id WHERE OLD.status = 'open');
+END;
+
+CREATE TRIGGER threads_count_update
+AFTER UPDATE OF status, unread_count, waiting_since, account_id, contact_id ON threads BEGIN
+    UPDATE view_counts SET n = n - 1 WHERE key IN (
+        SELECT OLD.status
+        UNION ALL SELECT 'unread' WHERE OLD.unread_count > 0
+        UNION ALL SELECT 'waiting' WHERE OLD.status = 'open' AND OLD.waiting_since IS NOT NULL
+        UNION ALL SELECT 'a:' || OLD.account_id WHERE OLD.status = 'open'
+        UNION ALL SELECT 'l:' || label_id FROM thread_labels
+                   WHERE thread_id = OLD.id AND OLD.status = 'open')
+      AND NOT EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id AND blocked <> 0);
+    INSERT INTO view_counts (key, n) SELECT k, 1 FROM (
+            SELECT NEW.status AS k
+            UNION ALL SELECT 'unread' WHERE NEW.unread_count > 0
+            UNION ALL SELECT 'waiting' WHERE NEW.status = 'open' AND NEW.waiting_since IS NOT NULL
+            UNION ALL SELECT 'a:' || NEW.account_id WHERE NEW.status = 'open'
+            UNION ALL SELECT 'l:' || label_id FROM thread_labels
+                       WHERE thread_id = NEW.id AND NEW.status = 'open')
+        WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE id = NEW.contact_id AND blocked <> 0)
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER thread_labels_count_insert AFTER INSERT ON thread_labels
+WHEN (SELECT t.status = 'open' AND c.blocked = 0 FROM threads t JOIN contacts c ON c.id = t.contact_id
+       WHERE t.id = NEW.thread_id) BEGIN
+    INSERT INTO view_counts (key, n) VALUES ('l:' || NEW.label_id, 1)
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER thread_labels_count_delete AFTER DELETE ON thread_labels
+WHEN (SELECT t.status = 'open' AND c.blocked = 0 FROM threads t JOIN contacts c ON c.id = t.contact_id
+       WHERE t.id = OLD.thread_id) BEGIN
+    UPDATE view_counts SET n = n - 1 WHERE key = 'l:' || OLD.label_id;
+END;
+
+-- Blocking takes every count the contact's conversations hold away; unblocking gives it back.
+CREATE TRIGGER contacts_blocked_count AFTER UPDATE OF blocked ON contacts
+WHEN (NEW.blocked <> 0) <> (OLD.blocked <> 0) BEGIN
+    INSERT INTO view_counts (key, n)
+    SELECT k, CASE WHEN NEW.blocked <> 0 THEN -COUNT(*) ELSE COUNT(*) END FROM (
+            SELECT t.status AS k FROM threads t WHERE t.contact_id = NEW.id
+            UNION ALL SELECT 'unread' FROM threads t
+                       WHERE t.contact_id = NEW.id AND t.unread_count > 0
+            UNION ALL SELECT 'waiting' FROM threads t
+                       WHERE t.contact_id = NEW.id AND t.status = 'open'
+                         AND t.waiting_since IS NOT NULL
+            UNION ALL SELECT 'a:' || t.account_id FROM threads t
+                       WHERE t.contact_id = NEW.id AND t.status = 'open'
+            UNION ALL SELECT 'l:' || tl.label_id FROM threads t
+                       JOIN thread_labels tl ON tl.thread_id = t.id
+                       WHERE t.contact_id = NEW.id AND t.status = 'open')
+        WHERE true GROUP BY k
+        ON CONFLICT (key) DO UPDATE SET n = n + excluded.n;
+END;
+"#;

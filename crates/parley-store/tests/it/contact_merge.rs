@@ -439,6 +439,11 @@ enum Op {
         key: u8,
         value: u8,
     },
+    Marks {
+        thread: usize,
+        vip: bool,
+        blocked: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -450,6 +455,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize).prop_map(|thread| Op::Note { thread }),
         2 => (0..4usize, 0..3u8, 0..3u8)
             .prop_map(|(thread, key, value)| Op::Attribute { thread, key, value }),
+        1 => (0..4usize, any::<bool>(), any::<bool>())
+            .prop_map(|(thread, vip, blocked)| Op::Marks { thread, vip, blocked }),
     ]
 }
 
@@ -494,6 +501,12 @@ proptest! {
                 Op::Note { thread } => {
                     let c = contact_of(&s, threads[thread]);
                     s.add_note(c, &format!("note {step}"), "Kim", now).expect("store call");
+                    None
+                }
+                Op::Marks { thread, vip, blocked } => {
+                    let c = contact_of(&s, threads[thread]);
+                    let change = ContactMarksChange { vip: Some(vip), blocked: Some(blocked) };
+                    s.set_contact_marks(c, change).expect("marks");
                     None
                 }
                 Op::Attribute { thread, key, value } => {

@@ -6,6 +6,7 @@ mod common;
 
 mod attachments;
 mod contact_merge;
+mod contacts;
 mod html;
 mod outbox_machine;
 mod server_changes;

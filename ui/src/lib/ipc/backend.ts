@@ -16,7 +16,12 @@ import type {
   MergeChoice,
   MergePreview,
   MergeSuggestion,
+  ContactCursor,
   ContactId,
+  ContactMarks,
+  ContactMarksChange,
+  ContactPage,
+  ContactSort,
   ContactNote,
   NoteId,
   CoreEvent,
@@ -149,6 +154,12 @@ export interface Backend {
   mergeSuggestions(contactId: ContactId | null, limit: number): Promise<MergeSuggestion[]>;
   /** These two are not the same person: never suggest them again. */
   dismissMergeSuggestion(a: ContactId, b: ContactId): Promise<void>;
+  /** One page of the Contacts screen: who `query` finds (blank: everyone), in `sort`'s order. */
+  listContacts(query: string, sort: ContactSort, cursor: ContactCursor | null, limit: number): Promise<ContactPage>;
+  /** A customer as the context pane shows them, by id. */
+  contactById(contactId: ContactId): Promise<ContactContext>;
+  /** Sets or clears VIP / Blocked (`null` leaves one as it is); answers both as they now stand. */
+  setContactMarks(contactId: ContactId, change: ContactMarksChange): Promise<ContactMarks>;
   search(query: string, limit: number): Promise<SearchHit[]>;
   listAccounts(): Promise<AccountSummary[]>;
   addTelegramAccount(token: string): Promise<AccountSummary>;
@@ -329,6 +340,9 @@ export const tauriBackend: Backend = {
     await call<null>("send_reply_again", { messageId });
   },
   contactContext: (threadId) => call("contact_context", { threadId }),
+  listContacts: (query, sort, cursor, limit) => call("list_contacts", { query, sort, cursor, limit }),
+  contactById: (contactId) => call("contact_by_id", { contactId }),
+  setContactMarks: (contactId, change) => call("set_contact_marks", { contactId, change }),
   addNote: (contactId, body) => call("add_note", { contactId, body }),
   updateNote: (noteId, body) => call("update_note", { noteId, body }),
   deleteNote: async (noteId) => {

@@ -100,7 +100,16 @@ snoozedUntil: number | null,
  * Since when the customer waits for an answer (their oldest message after the last reply);
  * `null` when the last word was the business's.
  */
-waitingSince: number | null, labels: Array<LabelId>, };
+waitingSince: number | null, labels: Array<LabelId>, 
+/**
+ * The customer is marked VIP (a mark in the row).
+ */
+vip: boolean, 
+/**
+ * The customer is blocked: the conversation is in no inbox view (it is seen only when
+ * opened from the Contacts screen, search or Drafts).
+ */
+blocked: boolean, };
 
 export type ThreadPage = { threads: Array<ThreadSummary>, 
 /**
@@ -288,7 +297,11 @@ attributes: Array<ContactAttribute>,
  * Every conversation with the customer on every channel, newest first (at most
  * [`CONTACT_CONVERSATIONS_MAX`]).
  */
-conversations: Array<ContactConversation>, };
+conversations: Array<ContactConversation>, 
+/**
+ * The agents' marks (`contacts.rs`).
+ */
+vip: boolean, blocked: boolean, };
 
 export type MergeChoice = { survivor: ContactId, absorbed: ContactId, 
 /**
@@ -347,6 +360,35 @@ reasons: Array<MergeReason>,
  * How sure Parley is, in percent (1..=100); the list is sorted by it.
  */
 score: number, };
+
+export type ContactSort = "lastContact" | "name";
+
+export type ContactCursor = { lastContactAt: number, name: string, id: ContactId, };
+
+export type ContactRow = { id: ContactId, displayName: string, 
+/**
+ * The channels they write from, each once, in the usual channel order.
+ */
+channels: Array<ChannelKind>, 
+/**
+ * What tells two people of the same name apart: their first identity's handle, else its
+ * remote id (an address, a number).
+ */
+handle: string | null, 
+/**
+ * Their newest conversation activity (their first sighting when they have none).
+ */
+lastContactAt: number, vip: boolean, blocked: boolean, };
+
+export type ContactPage = { contacts: Array<ContactRow>, 
+/**
+ * Pass back for the next page; `null` on the last.
+ */
+next: ContactCursor | null, };
+
+export type ContactMarks = { vip: boolean, blocked: boolean, };
+
+export type ContactMarksChange = { vip: boolean | null, blocked: boolean | null, };
 
 export type TextSegment = { text: string, hit: boolean, };
 
@@ -511,6 +553,9 @@ export const COMMANDS = [
   "mark_reply_sent",
   "send_reply_again",
   "contact_context",
+  "list_contacts",
+  "contact_by_id",
+  "set_contact_marks",
   "add_note",
   "update_note",
   "delete_note",

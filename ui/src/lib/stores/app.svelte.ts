@@ -1,6 +1,8 @@
 import type { Backend, Unlisten } from "../ipc/backend";
 import { messagesChangedThread, toIpcError } from "../ipc/backend";
 import type {
+  ContactId,
+  ContactMarksChange,
   CoreEvent,
   IpcError,
   MessageId,
@@ -10,11 +12,12 @@ import type {
   ThreadView,
   WorkspaceInfo,
 } from "../ipc/bindings";
-import { focusComposer, focusLabelSettings } from "../focus";
+import { focusComposer, focusContactSearch, focusLabelSettings } from "../focus";
 import { OPEN_VIEW } from "../views";
 import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { ContactStore } from "./contact.svelte";
+import { ContactsStore } from "./contacts.svelte";
 import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
 import { LabelsStore } from "./labels.svelte";
@@ -24,7 +27,7 @@ import { SearchStore } from "./search.svelte";
 import { ThreadsStore } from "./threads.svelte";
 import { Workflow } from "./workflow.svelte";
 
-export type View = "inbox" | "accounts" | "drafts";
+export type View = "inbox" | "accounts" | "drafts" | "contacts";
 
 /** What shows over the window and takes the keyboard while it does. */
 export type Overlay =
@@ -41,6 +44,7 @@ export class AppState {
   readonly threads: ThreadsStore;
   readonly conversation: ConversationStore;
   readonly contact: ContactStore;
+  readonly contacts: ContactsStore;
   readonly accounts: AccountsStore;
   readonly search: SearchStore;
   readonly outbox: OutboxStore;
@@ -88,6 +92,7 @@ export class AppState {
     this.threads = new ThreadsStore(backend, opts.pageSize);
     this.conversation = new ConversationStore(backend);
     this.contact = new ContactStore(backend);
+    this.contacts = new ContactsStore(backend);
     this.accounts = new AccountsStore(backend);
     this.search = new SearchStore(backend);
     this.outbox = new OutboxStore(backend);
@@ -185,6 +190,7 @@ export class AppState {
     this.#unlistenDrag?.();
     this.#unlistenDrag = null;
     this.counts.stop();
+    this.contacts.stop();
     this.workflow.dismiss();
     void this.conversation.flushDraft();
   }
@@ -192,6 +198,7 @@ export class AppState {
   handleEvent(event: CoreEvent): void {
     this.threads.handleEvent(event);
     this.counts.handleEvent(event);
+    this.contacts.handleEvent(event);
     if (event.kind === "labelsChanged") void this.#labelsChanged();
     this.conversation.handleEvent(event);
     this.accounts.handleEvent(event);
@@ -282,6 +289,31 @@ export class AppState {
       this.notificationPrefs = await this.backend.pauseNotifications(minutes);
     } catch (e) {
       this.showNotice(e);
+    }
+  }
+
+  /** Shows the Contacts screen (its list read again); `find` puts the keyboard in its search. */
+  async showContacts(find = false): Promise<void> {
+    await this.conversation.flushDraft();
+    this.view = "contacts";
+    if (find) requestAnimationFrame(focusContactSearch);
+    await this.contacts.reload();
+  }
+
+  /**
+   * Sets or clears a customer's VIP / Blocked marks (the Contacts screen, the context pane).
+   * Both show the result; their conversations follow through the `threadsChanged` the core sends.
+   */
+  async setContactMarks(contactId: ContactId, change: ContactMarksChange): Promise<boolean> {
+    try {
+      const marks = await this.backend.setContactMarks(contactId, change);
+      this.contacts.applyMarks(contactId, marks);
+      const pane = this.contact.context;
+      if (pane?.contactId === contactId) this.contact.context = { ...pane, vip: marks.vip, blocked: marks.blocked };
+      return true;
+    } catch (e) {
+      this.showNotice(e);
+      return false;
     }
   }
 

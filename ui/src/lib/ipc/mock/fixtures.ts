@@ -118,6 +118,8 @@ export function seedDemo(mock: MockState, threadCount: number, perThread: number
       handle: channel === "telegram" || channel === "instagram" ? `@${name.split(" ")[0].toLowerCase()}${id}` : null,
       remoteId: channel === "email" ? `${name.split(" ")[0].toLowerCase()}@example.com` : String(100000 + id * 7919),
       firstSeenAt: lastAt - (30 + i) * 86_400_000,
+      vip: false,
+      blocked: false,
     };
     mock.contacts.set(id, contact);
     const count = i === 0 ? perThread * 4 : perThread;
@@ -161,6 +163,8 @@ export function seedDemo(mock: MockState, threadCount: number, perThread: number
         snoozedUntil: null,
         waitingSince: null,
         labels: [],
+        vip: false,
+        blocked: false,
       },
       messages,
       draft: null,

@@ -8,6 +8,7 @@ import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
 import * as contacts from "./contacts";
+import * as merge from "./merge";
 import * as handover from "./handover";
 import * as media from "./media";
 import * as notifications from "./notifications";
@@ -33,12 +34,15 @@ export class MockBackend extends MockState implements Backend {
   deleteNote = threads.deleteNote.bind(null, this);
   setContactAttribute = threads.setContactAttribute.bind(null, this);
   removeContactAttribute = threads.removeContactAttribute.bind(null, this);
-  mergePreview = contacts.mergePreview.bind(null, this);
-  mergeSuggestions = contacts.mergeSuggestions.bind(null, this);
-  mergeContacts = contacts.mergeContacts.bind(null, this);
-  splitIdentity = contacts.splitIdentity.bind(null, this);
-  undoContactChange = contacts.undoContactChange.bind(null, this);
-  dismissMergeSuggestion = contacts.dismissMergeSuggestion.bind(null, this);
+  mergePreview = merge.mergePreview.bind(null, this);
+  mergeSuggestions = merge.mergeSuggestions.bind(null, this);
+  mergeContacts = merge.mergeContacts.bind(null, this);
+  splitIdentity = merge.splitIdentity.bind(null, this);
+  undoContactChange = merge.undoContactChange.bind(null, this);
+  dismissMergeSuggestion = merge.dismissMergeSuggestion.bind(null, this);
+  listContacts = contacts.listContacts.bind(null, this);
+  contactById = contacts.contactById.bind(null, this);
+  setContactMarks = contacts.setContactMarks.bind(null, this);
   /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
   receive = threads.receive.bind(null, this);
   /** Test helper: a message's delivery moves on. */

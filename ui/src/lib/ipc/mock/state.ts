@@ -37,6 +37,8 @@ export type MockContact = {
   handle: string | null;
   remoteId: string;
   firstSeenAt: number;
+  vip: boolean;
+  blocked: boolean;
   notes?: ContactNote[];
   attributes?: ContactAttribute[];
   /** Merged into that contact (hidden; its identity and conversations are there). */

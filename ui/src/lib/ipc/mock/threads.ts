@@ -17,7 +17,7 @@ import type {
 } from "../bindings";
 import type { MockBackend } from "./index";
 import { newMessage, refreshWaiting } from "./records";
-import { before, clone, err } from "./state";
+import { before, clone, err, type MockContact } from "./state";
 import { reopenByCustomer } from "./workflow";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
@@ -99,6 +99,11 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
   const t = mock.mustThread(threadId);
   const c = mock.contacts.get(t.summary.contactId);
   if (!c) throw err("notFound", "Contact not found.");
+  return contextOf(mock, c);
+}
+
+/** A customer as the pane shows them. */
+export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
   const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
   // One identity per original mock contact among the customer's conversations.
   const identities: IdentityView[] = [];
@@ -117,6 +122,8 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
     });
   }
   return {
+    vip: c.vip,
+    blocked: c.blocked,
     contactId: c.id,
     displayName: c.name,
     identities,

@@ -77,7 +77,8 @@ export async function listView(
   const sign = w.asc ? 1 : -1;
   const all = [...mock.threads.values()]
     .map((t) => t.summary)
-    .filter(w.test)
+    // A blocked customer's conversations are in no view.
+    .filter((s) => !s.blocked && w.test(s))
     .sort((a, b) => sign * (w.key(a) - w.key(b)) || sign * (a.id - b.id));
   const after = (s: ThreadSummary, c: PageCursor) =>
     w.asc ? w.key(s) > c.at || (w.key(s) === c.at && s.id > c.id) : w.key(s) < c.at || (w.key(s) === c.at && s.id < c.id);
@@ -96,7 +97,7 @@ export async function threadSummaries(mock: MockBackend, threadIds: number[]): P
 
 export async function viewCounts(mock: MockBackend): Promise<ViewCounts> {
   mock.record("view_counts", {});
-  const all = [...mock.threads.values()].map((t) => t.summary);
+  const all = [...mock.threads.values()].map((t) => t.summary).filter((t) => !t.blocked);
   const status = (s: ThreadStatus) => all.filter((t) => t.status === s).length;
   const open = all.filter((t) => t.status === "open");
   const channels = (Object.keys(CHANNEL_NAMES) as ChannelKind[])
