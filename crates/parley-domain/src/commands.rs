@@ -43,6 +43,7 @@ macro_rules! for_each_command {
             mark_reply_sent,
             send_reply_again,
             contact_context,
+            contact_timeline,
             add_note,
             update_note,
             delete_note,

@@ -14,6 +14,7 @@ mod ingest;
 mod kinds;
 mod prefs;
 pub mod text;
+mod timeline;
 mod workflow;
 
 pub use clock::{Clock, SystemClock};
@@ -23,4 +24,5 @@ pub use error::*;
 pub use ids::*;
 pub use ingest::*;
 pub use prefs::*;
+pub use timeline::*;
 pub use workflow::*;

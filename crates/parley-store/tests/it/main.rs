@@ -11,3 +11,4 @@ mod server_changes;
 mod store;
 mod thread_merge;
 mod threading;
+mod timeline;
