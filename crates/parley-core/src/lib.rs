@@ -22,6 +22,7 @@ mod provider;
 mod providers;
 mod replies;
 mod secrets;
+mod timeline;
 mod workflow;
 mod workspace_lock;
 

@@ -12,6 +12,7 @@ import type {
   ContactContext,
   ContactId,
   ContactNote,
+  ContactTimelinePage,
   NoteId,
   CoreEvent,
   DraftAttachments,
@@ -124,6 +125,12 @@ export interface Backend {
   /** An uncertain reply: the agent chooses to send it again. */
   sendReplyAgain(messageId: MessageId): Promise<void>;
   contactContext(threadId: ThreadId): Promise<ContactContext>;
+  /**
+   * One page of the customer's whole dialogue: every message of every conversation with them,
+   * on every channel, newest `limit` before `before` (null: the newest), oldest first; with the
+   * channels a reply can go out on, the one they last wrote on first.
+   */
+  contactTimeline(contactId: ContactId, before: PageCursor | null, limit: number): Promise<ContactTimelinePage>;
   /** A private note on the customer (never sent); its author is the agent on this computer. */
   addNote(contactId: ContactId, body: string): Promise<ContactNote>;
   updateNote(noteId: NoteId, body: string): Promise<ContactNote>;
@@ -311,6 +318,7 @@ export const tauriBackend: Backend = {
     await call<null>("send_reply_again", { messageId });
   },
   contactContext: (threadId) => call("contact_context", { threadId }),
+  contactTimeline: (contactId, before, limit) => call("contact_timeline", { contactId, before, limit }),
   addNote: (contactId, body) => call("add_note", { contactId, body }),
   updateNote: (noteId, body) => call("update_note", { noteId, body }),
   deleteNote: async (noteId) => {

@@ -17,7 +17,7 @@ import type {
 } from "../bindings";
 import type { MockBackend } from "./index";
 import { newMessage, refreshWaiting } from "./records";
-import { before, clone, err } from "./state";
+import { before, clone, err, type MockThread } from "./state";
 import { reopenByCustomer } from "./workflow";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
@@ -52,19 +52,20 @@ export async function listThreads(mock: MockBackend, cursor: PageCursor | null, 
   return { threads: clone(threads), next };
 }
 
+/** The composer's window of a thread: 24 hours from the customer's last message, except Telegram. */
+export function replyWindowOf(t: MockThread): ComposerWindow {
+  const lastInbound = t.messages.filter((m) => m.direction === "inbound").at(-1)?.sentAt ?? null;
+  if (t.summary.channel === "telegram") return { state: "always" };
+  return lastInbound === null ? { state: "closed", closedAt: null } : { state: "open", closesAt: lastInbound + 24 * 3_600_000 };
+}
+
 export async function openThread(mock: MockBackend, threadId: number): Promise<ThreadDetail> {
   mock.record("open_thread", { threadId });
   const t = mock.mustThread(threadId);
   const wasUnread = t.summary.unreadCount > 0;
   t.summary.unreadCount = 0;
   if (wasUnread) queueMicrotask(() => mock.emit({ kind: "threadsChanged", threadIds: [threadId] }));
-  const lastInbound = t.messages.filter((m) => m.direction === "inbound").at(-1)?.sentAt ?? null;
-  const replyWindow: ComposerWindow =
-    t.summary.channel === "telegram"
-      ? { state: "always" }
-      : lastInbound === null
-        ? { state: "closed", closedAt: null }
-        : { state: "open", closesAt: lastInbound + 24 * 3_600_000 };
+  const replyWindow = replyWindowOf(t);
   const historyNote =
     t.summary.channel === "instagram" ? "Instagram only shares the newest 20 messages of a conversation." : null;
   return {
@@ -99,20 +100,11 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
   const t = mock.mustThread(threadId);
   const c = mock.contacts.get(t.summary.contactId);
   if (!c) throw err("notFound", "Contact not found.");
-  const account = mock.accounts.find((a) => a.id === t.summary.accountId);
-  const identity: IdentityView = {
-    id: c.id,
-    channel: t.summary.channel,
-    accountName: account?.name ?? "Unknown account",
-    remoteId: c.remoteId,
-    handle: c.handle,
-    displayName: c.name,
-  };
   const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
   return {
     contactId: c.id,
     displayName: c.name,
-    identities: [identity],
+    identities: [...identitiesOf(mock, threads).values()],
     firstSeenAt: c.firstSeenAt,
     threadCount: threads.length,
     messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
@@ -132,6 +124,31 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
         lastActivityAt: s.lastActivityAt,
       })),
   };
+}
+
+/** One identity per channel and account the contact's threads are on (the contact's id for the first). */
+export function identitiesOf(mock: MockBackend, threads: MockThread[]): Map<string, IdentityView> {
+  const seen = new Map<string, IdentityView>();
+  for (const t of [...threads].sort((a, b) => a.summary.id - b.summary.id)) {
+    const key = identityKey(t);
+    if (seen.has(key)) continue;
+    const c = mock.contacts.get(t.summary.contactId);
+    if (!c) continue;
+    seen.set(key, {
+      id: seen.size === 0 ? c.id : c.id * 1000 + seen.size,
+      channel: t.summary.channel,
+      accountName: mock.accounts.find((a) => a.id === t.summary.accountId)?.name ?? "Unknown account",
+      remoteId: seen.size === 0 ? c.remoteId : `${c.remoteId}-${t.summary.channel}`,
+      handle: c.handle,
+      displayName: c.name,
+    });
+  }
+  return seen;
+}
+
+/** The mock's identity of a thread: its account and channel (the demo account carries every channel). */
+export function identityKey(t: MockThread): string {
+  return `${t.summary.accountId}/${t.summary.channel}`;
 }
 
 /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
