@@ -222,7 +222,9 @@ pub async fn contact_timeline(
     before: Option<PageCursor>,
     limit: u32,
 ) -> Res<ContactTimelinePage> {
-    core.get()?.contact_timeline(contact_id, before, limit).await
+    core.get()?
+        .contact_timeline(contact_id, before, limit)
+        .await
 }
 
 #[tauri::command]

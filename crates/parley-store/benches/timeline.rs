@@ -253,11 +253,19 @@ fn main() {
     let (p50, p95) = timed(ROUNDS, |_| {
         store.contact_timeline(contact, None, PAGE).expect("page")
     });
-    println!("    of which the page:      p50 {} p95 {}", ms(p50), ms(p95));
+    println!(
+        "    of which the page:      p50 {} p95 {}",
+        ms(p50),
+        ms(p95)
+    );
     let (p50, p95) = timed(ROUNDS, |_| {
         store.contact_reply_channels(contact).expect("channels")
     });
-    println!("    of which the channels:  p50 {} p95 {}", ms(p50), ms(p95));
+    println!(
+        "    of which the channels:  p50 {} p95 {}",
+        ms(p50),
+        ms(p95)
+    );
 
     // The whole history, page by page, and a page from its middle.
     let started = Instant::now();

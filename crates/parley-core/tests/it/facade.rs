@@ -256,7 +256,10 @@ async fn a_conversation_from_arrival_to_reply() {
             .iter()
             .all(|i| i.channel == ChannelKind::Telegram && i.message.thread_id == thread.id)
     );
-    assert_eq!(timeline.items[1].message.text, "Hallo Anna, sie kommt morgen.");
+    assert_eq!(
+        timeline.items[1].message.text,
+        "Hallo Anna, sie kommt morgen."
+    );
     assert_eq!(timeline.default_thread, Some(thread.id));
     assert_eq!(timeline.channels[0].reply_window, ComposerWindow::Always);
     let paged = rig

@@ -148,7 +148,13 @@ fn ana_and_bob(f: &mut Fixture) -> (ContactId, ContactId) {
         em,
         vec![
             mail("order-1", "e1", "ana em order", 3_000, Direction::Inbound),
-            mail("order-1", "e2", "ana em order answer", 6_000, Direction::Outbound),
+            mail(
+                "order-1",
+                "e2",
+                "ana em order answer",
+                6_000,
+                Direction::Outbound,
+            ),
             mail("refund-2", "e3", "ana em refund", 4_000, Direction::Inbound),
             // The agent's latest message of all, on Telegram after Ana's last words on WhatsApp.
         ],
@@ -193,7 +199,11 @@ fn walk(s: &Store, contact: ContactId, limit: u32) -> Vec<TimelineMessage> {
         let page = s.contact_timeline(contact, cursor, limit).expect("page");
         assert!(page.items.len() <= limit as usize);
         if page.older.is_some() {
-            assert_eq!(page.items.len(), limit as usize, "a short page before the end");
+            assert_eq!(
+                page.items.len(),
+                limit as usize,
+                "a short page before the end"
+            );
         }
         pages.push(page.items);
         match page.older {
@@ -222,7 +232,11 @@ fn one_timeline_across_channels_in_order_at_any_page_size() {
         assert_eq!(messages, expected, "page size {limit}");
     }
     let first = f.s.contact_timeline(ana, None, 5).expect("page");
-    let texts: Vec<&str> = first.items.iter().map(|i| i.message.text.as_str()).collect();
+    let texts: Vec<&str> = first
+        .items
+        .iter()
+        .map(|i| i.message.text.as_str())
+        .collect();
     assert_eq!(
         texts,
         [
@@ -250,7 +264,10 @@ fn each_message_carries_its_threads_channel_and_account() {
     let items = walk(&f.s, ana, 4);
     let mut channels = BTreeSet::new();
     for item in &items {
-        let thread = f.s.thread(item.message.thread_id).expect("thread").expect("exists");
+        let thread =
+            f.s.thread(item.message.thread_id)
+                .expect("thread")
+                .expect("exists");
         assert_eq!(item.channel, thread.channel, "{}", item.message.text);
         assert_eq!(item.account_id, thread.account_id, "{}", item.message.text);
         assert_eq!(item.account_name, names[&thread.account_id]);
@@ -261,7 +278,11 @@ fn each_message_carries_its_threads_channel_and_account() {
             ChannelKind::Email => "ana em",
             other => panic!("unexpected channel {other:?}"),
         };
-        assert!(item.message.text.starts_with(prefix), "{}", item.message.text);
+        assert!(
+            item.message.text.starts_with(prefix),
+            "{}",
+            item.message.text
+        );
         channels.insert(item.channel.as_str());
     }
     assert_eq!(channels.len(), 4);
@@ -282,7 +303,11 @@ fn other_customers_never_appear() {
     let texts: Vec<&str> = bob_items.iter().map(|i| i.message.text.as_str()).collect();
     assert_eq!(texts, ["bob tg", "bob fb", "bob wa", "bob tg late"]);
     let bob_threads: BTreeSet<ThreadId> = bob_items.iter().map(|i| i.message.thread_id).collect();
-    assert!(ana_items.iter().all(|i| !bob_threads.contains(&i.message.thread_id)));
+    assert!(
+        ana_items
+            .iter()
+            .all(|i| !bob_threads.contains(&i.message.thread_id))
+    );
 
     // A contact nobody knows has no dialogue (and the core says it does not exist).
     let nobody = ContactId(ana.0 + bob.0 + 100);
@@ -290,7 +315,11 @@ fn other_customers_never_appear() {
     assert!(f.s.contact_exists(ana).expect("exists"));
     let empty = f.s.contact_timeline(nobody, None, 10).expect("page");
     assert!(empty.items.is_empty() && empty.older.is_none());
-    assert!(f.s.contact_reply_channels(nobody).expect("channels").is_empty());
+    assert!(
+        f.s.contact_reply_channels(nobody)
+            .expect("channels")
+            .is_empty()
+    );
     assert!(f.s.contact_timeline(ana, None, 0).is_err());
 }
 
@@ -317,7 +346,10 @@ fn replies_default_to_the_channel_the_customer_last_wrote_on() {
             ChannelKind::Email
         ]
     );
-    assert_eq!(channels[0].thread_id, thread_with(&f.s, "ana wa last words"));
+    assert_eq!(
+        channels[0].thread_id,
+        thread_with(&f.s, "ana wa last words")
+    );
     assert_eq!(channels[0].account_id, f.whatsapp);
     assert_eq!(channels[0].account_name, "+15550001");
     assert_eq!(channels[0].last_inbound.map(|l| l.0), Some(7_000));
@@ -329,7 +361,13 @@ fn replies_default_to_the_channel_the_customer_last_wrote_on() {
     // agent's answer in "order-1" at 6 s), while Ana last wrote in "refund-2" (4 s).
     assert_eq!(channels[3].thread_id, thread_with(&f.s, "ana em order"));
     assert_eq!(channels[3].last_inbound.map(|l| l.0), Some(4_000));
-    assert_eq!(channels.iter().filter(|c| c.channel == ChannelKind::Email).count(), 1);
+    assert_eq!(
+        channels
+            .iter()
+            .filter(|c| c.channel == ChannelKind::Email)
+            .count(),
+        1
+    );
 
     // Ana writes by email: that is her last channel now, into the same mail thread as before
     // unless the new mail's thread is more recent (it is: a new thread).
@@ -351,7 +389,13 @@ fn replies_default_to_the_channel_the_customer_last_wrote_on() {
     ingest(
         &mut f.s,
         sms,
-        vec![outbound("sms-ana", "s1", "+15559999", "ana sms notice", 11_000)],
+        vec![outbound(
+            "sms-ana",
+            "s1",
+            "+15559999",
+            "ana sms notice",
+            11_000,
+        )],
     );
     let sms_contact = contact_of(&f.s, sms, "ana sms");
     join_contacts(&f.path, ana, &[sms_contact]);
@@ -364,7 +408,11 @@ fn replies_default_to_the_channel_the_customer_last_wrote_on() {
     // Bob's channels are his own.
     let bobs = f.s.contact_reply_channels(bob).expect("channels");
     assert_eq!(bobs.len(), 3);
-    assert_eq!(bobs[0].channel, ChannelKind::Telegram, "Bob last wrote on Telegram");
+    assert_eq!(
+        bobs[0].channel,
+        ChannelKind::Telegram,
+        "Bob last wrote on Telegram"
+    );
     let ana_threads: BTreeSet<ThreadId> = channels.iter().map(|c| c.thread_id).collect();
     assert!(bobs.iter().all(|c| !ana_threads.contains(&c.thread_id)));
 }
@@ -387,10 +435,9 @@ fn queued_replies_and_files_show_as_in_their_thread() {
         ..inbound("fb-ana", "f9", "ana", "ana fb photo", 7_500)
     };
     ingest(&mut f.s, f.messenger, vec![photo]);
-    let queued = f
-        .s
-        .queue_reply(wa_thread, "On its way", "Shop", 12_000)
-        .expect("queue");
+    let queued =
+        f.s.queue_reply(wa_thread, "On its way", "Shop", 12_000)
+            .expect("queue");
     let page = f.s.contact_timeline(ana, None, 3).expect("page");
     let newest = page.items.last().expect("items");
     assert_eq!(newest.message, queued.message);
