@@ -241,6 +241,18 @@ pub async fn set_contact_marks(
 }
 
 #[tauri::command]
+pub async fn contact_timeline(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    before: Option<PageCursor>,
+    limit: u32,
+) -> Res<ContactTimelinePage> {
+    core.get()?
+        .contact_timeline(contact_id, before, limit)
+        .await
+}
+
+#[tauri::command]
 pub async fn add_note(
     core: State<'_, Core>,
     contact_id: ContactId,

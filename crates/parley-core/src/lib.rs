@@ -25,6 +25,7 @@ mod providers;
 mod replies;
 mod secrets;
 pub mod suggest;
+mod timeline;
 mod workflow;
 mod workspace_lock;
 

@@ -46,6 +46,7 @@ macro_rules! for_each_command {
             list_contacts,
             contact_by_id,
             set_contact_marks,
+            contact_timeline,
             add_note,
             update_note,
             delete_note,

@@ -17,6 +17,7 @@ mod ingest;
 mod kinds;
 mod prefs;
 pub mod text;
+mod timeline;
 mod workflow;
 
 pub use clock::{Clock, SystemClock};
@@ -29,4 +30,5 @@ pub use identity::*;
 pub use ids::*;
 pub use ingest::*;
 pub use prefs::*;
+pub use timeline::*;
 pub use workflow::*;

@@ -67,6 +67,7 @@ mod settings;
 mod test_support;
 mod text;
 mod threads;
+mod timeline;
 mod types;
 mod views;
 mod workflow;
@@ -76,6 +77,7 @@ pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;
 pub use html::{HtmlToFetch, StoredHtml};
 pub use merge::NOTIFICATION_PREFS_KEY;
+pub use timeline::{ChannelThread, TimelinePage};
 pub use types::*;
 pub use workflow::WokenThread;
 

@@ -76,6 +76,13 @@ export function appCommands(app: AppState): AppCommand[] {
     ownKeys: true,
     run: () => app.startReply(),
   });
+  add({
+    id: "whole-dialogue",
+    title: "Whole dialogue with the customer (every channel)",
+    group: "Conversation",
+    keys: [],
+    run: () => void (app.dialogue.isOpen ? app.closeDialogue() : app.openDialogue()),
+  });
   add({ id: "undo", title: "Undo the last change", group: "Conversation", keys: ["z", "Ctrl+Z"], run: () => void wf.undo() });
 
   // ---- moving and selecting ----

@@ -1,7 +1,9 @@
 //! The facade as the window uses it, against the fake Telegram server.
 
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
-use parley_domain::{ChannelKind, CoreEvent, DeliveryState, ErrorCode, ThreadSummary};
+use parley_domain::{
+    ChannelKind, ComposerWindow, ContactId, CoreEvent, DeliveryState, ErrorCode, ThreadSummary,
+};
 use parley_sim::eventually;
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use std::sync::Arc;
@@ -239,6 +241,45 @@ async fn a_conversation_from_arrival_to_reply() {
     assert_eq!(context.display_name, "Anna Müller");
     assert_eq!(context.identities[0].handle.as_deref(), Some("anna_m"));
     assert_eq!(context.message_count, 2);
+
+    // The whole dialogue (issue 14): both messages, labelled, the reply going into this thread.
+    let timeline = rig
+        .app
+        .contact_timeline(context.contact_id, None, 50)
+        .await
+        .expect("timeline");
+    assert_eq!(timeline.items.len(), 2);
+    assert!(timeline.older.is_none());
+    assert!(
+        timeline
+            .items
+            .iter()
+            .all(|i| i.channel == ChannelKind::Telegram && i.message.thread_id == thread.id)
+    );
+    assert_eq!(
+        timeline.items[1].message.text,
+        "Hallo Anna, sie kommt morgen."
+    );
+    assert_eq!(timeline.default_thread, Some(thread.id));
+    assert_eq!(timeline.channels[0].reply_window, ComposerWindow::Always);
+    let paged = rig
+        .app
+        .contact_timeline(context.contact_id, None, 1)
+        .await
+        .expect("page");
+    assert_eq!(paged.items.len(), 1);
+    let older = rig
+        .app
+        .contact_timeline(context.contact_id, paged.older, 1)
+        .await
+        .expect("older");
+    assert_eq!(older.items, timeline.items[..1]);
+    let unknown = rig
+        .app
+        .contact_timeline(ContactId(context.contact_id.0 + 1000), None, 50)
+        .await
+        .expect_err("no such customer");
+    assert_eq!(unknown.code, ErrorCode::NotFound);
 }
 
 #[tokio::test]

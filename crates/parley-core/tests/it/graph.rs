@@ -271,6 +271,16 @@ async fn without_approval_past_24_hours_the_composer_says_so() {
         detail.reply_window,
         ComposerWindow::HumanAgentNotApproved { .. }
     ));
+    // The whole dialogue shows the same window for the channel (issue 14).
+    let timeline = rig
+        .app
+        .contact_timeline(thread.contact_id, None, 20)
+        .await
+        .expect("timeline");
+    assert_eq!(timeline.default_thread, Some(thread.id));
+    assert_eq!(timeline.channels.len(), 1);
+    assert_eq!(timeline.channels[0].reply_window, detail.reply_window);
+    assert_eq!(timeline.channels[0].channel, ChannelKind::Messenger);
 }
 
 #[tokio::test]

@@ -13,3 +13,4 @@ mod server_changes;
 mod store;
 mod thread_merge;
 mod threading;
+mod timeline;

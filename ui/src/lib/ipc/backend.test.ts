@@ -44,6 +44,7 @@ describe("tauriBackend", () => {
     await tauriBackend.saveDraft(3, "hi");
     await tauriBackend.sendReply(3, "hi");
     await tauriBackend.contactContext(3);
+    await tauriBackend.contactTimeline(7, c, 40);
     await tauriBackend.search("q", 50);
     await tauriBackend.listAccounts();
     await tauriBackend.addTelegramAccount("t");
@@ -58,6 +59,7 @@ describe("tauriBackend", () => {
       ["save_draft", { threadId: 3, text: "hi" }],
       ["send_reply", { threadId: 3, text: "hi" }],
       ["contact_context", { threadId: 3 }],
+      ["contact_timeline", { contactId: 7, before: c, limit: 40 }],
       ["search", { query: "q", limit: 50 }],
       ["list_accounts", undefined],
       ["add_telegram_account", { token: "t" }],

@@ -23,6 +23,7 @@ import type {
   ContactPage,
   ContactSort,
   ContactNote,
+  ContactTimelinePage,
   NoteId,
   CoreEvent,
   DraftAttachments,
@@ -135,6 +136,12 @@ export interface Backend {
   /** An uncertain reply: the agent chooses to send it again. */
   sendReplyAgain(messageId: MessageId): Promise<void>;
   contactContext(threadId: ThreadId): Promise<ContactContext>;
+  /**
+   * One page of the customer's whole dialogue: every message of every conversation with them,
+   * on every channel, newest `limit` before `before` (null: the newest), oldest first; with the
+   * channels a reply can go out on, the one they last wrote on first.
+   */
+  contactTimeline(contactId: ContactId, before: PageCursor | null, limit: number): Promise<ContactTimelinePage>;
   /** A private note on the customer (never sent); its author is the agent on this computer. */
   addNote(contactId: ContactId, body: string): Promise<ContactNote>;
   updateNote(noteId: NoteId, body: string): Promise<ContactNote>;
@@ -343,6 +350,7 @@ export const tauriBackend: Backend = {
   listContacts: (query, sort, cursor, limit) => call("list_contacts", { query, sort, cursor, limit }),
   contactById: (contactId) => call("contact_by_id", { contactId }),
   setContactMarks: (contactId, change) => call("set_contact_marks", { contactId, change }),
+  contactTimeline: (contactId, before, limit) => call("contact_timeline", { contactId, before, limit }),
   addNote: (contactId, body) => call("add_note", { contactId, body }),
   updateNote: (noteId, body) => call("update_note", { noteId, body }),
   deleteNote: async (noteId) => {

@@ -390,6 +390,51 @@ export type ContactMarks = { vip: boolean, blocked: boolean, };
 
 export type ContactMarksChange = { vip: boolean | null, blocked: boolean | null, };
 
+export type TimelineMessage = { 
+/**
+ * The message as the conversation view shows it (`message.threadId` is its thread).
+ */
+message: MessageView, channel: ChannelKind, accountId: AccountId, 
+/**
+ * The account's name (a Page, a mailbox, a bot), shown beside the channel.
+ */
+accountName: string, };
+
+export type ReplyChannel = { identityId: IdentityId, channel: ChannelKind, accountId: AccountId, accountName: string, 
+/**
+ * The identity's most recently active conversation: where a reply on this channel goes.
+ */
+threadId: ThreadId, 
+/**
+ * When the customer last wrote on this identity (any of its conversations); `null` if never.
+ */
+lastInboundAt: number | null, 
+/**
+ * The reply window of `thread_id`, as its composer shows it.
+ */
+replyWindow: ComposerWindow, };
+
+export type ContactTimelinePage = { contactId: ContactId, 
+/**
+ * Oldest first.
+ */
+items: Array<TimelineMessage>, 
+/**
+ * Pass back to load older messages; `null` when the start of the dialogue is reached.
+ */
+older: PageCursor | null, 
+/**
+ * Every channel the customer can be answered on, the one they last wrote on first, then by
+ * their last message there (newest first), then by the thread's activity.
+ */
+channels: Array<ReplyChannel>, 
+/**
+ * The thread a reply goes into unless the agent chooses another channel: that of the
+ * channel the customer last wrote on (with no message from them at all, the most recently
+ * active one); `null` when the contact has no conversation.
+ */
+defaultThread: ThreadId | null, };
+
 export type TextSegment = { text: string, hit: boolean, };
 
 export type SearchHit = { threadId: ThreadId, messageId: MessageId, channel: ChannelKind, contactName: string, direction: Direction, snippet: Array<TextSegment>, sentAt: number, };
@@ -556,6 +601,7 @@ export const COMMANDS = [
   "list_contacts",
   "contact_by_id",
   "set_contact_marks",
+  "contact_timeline",
   "add_note",
   "update_note",
   "delete_note",

@@ -20,6 +20,7 @@ import { ContactStore } from "./contact.svelte";
 import { ContactsStore } from "./contacts.svelte";
 import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
+import { DialogueStore } from "./dialogue.svelte";
 import { LabelsStore } from "./labels.svelte";
 import { MergeStore } from "./merge.svelte";
 import { OutboxStore } from "./outbox.svelte";
@@ -52,6 +53,8 @@ export class AppState {
   readonly counts: CountsStore;
   readonly workflow: Workflow;
   readonly merge: MergeStore;
+  /** The whole dialogue with the open conversation's customer, when the agent opened it. */
+  readonly dialogue: DialogueStore;
   readonly clock = new Clock();
   /** The palette, the keyboard map or a workflow menu, when one is open. */
   overlay = $state<Overlay | null>(null);
@@ -98,6 +101,7 @@ export class AppState {
     this.outbox = new OutboxStore(backend);
     this.labels = new LabelsStore(backend);
     this.counts = new CountsStore(backend);
+    this.dialogue = new DialogueStore(backend, (id) => this.summary(id)?.contactId);
     this.workflow = new Workflow(backend, {
       threads: this.threads,
       labels: this.labels,
@@ -128,6 +132,7 @@ export class AppState {
 
   /** No conversation on screen any more (the last one of the view was resolved, say). */
   closeConversation(): void {
+    if (this.dialogue.isOpen) void this.dialogue.close();
     this.conversation.close();
     this.threads.openId = null;
     this.contact.clear();
@@ -143,7 +148,7 @@ export class AppState {
 
   /** Puts the keyboard in the open conversation's composer. */
   startReply(): void {
-    if (this.conversation.threadId === null) return;
+    if (this.conversation.threadId === null && !this.dialogue.isOpen) return;
     if (this.view !== "inbox") this.view = "inbox";
     requestAnimationFrame(focusComposer);
   }
@@ -165,9 +170,11 @@ export class AppState {
   async start(): Promise<void> {
     this.#unlisten ??= this.backend.onEvent((e) => this.handleEvent(e));
     // Files dropped on the window go to the open conversation (only the inbox shows one).
-    this.#unlistenDrag ??= this.backend.onFileDrag((d) =>
-      this.conversation.handleFileDrag(this.view === "inbox" ? d : "leave"),
-    );
+    this.#unlistenDrag ??= this.backend.onFileDrag((d) => {
+      const inbox = this.view === "inbox";
+      this.conversation.handleFileDrag(inbox && !this.dialogue.isOpen ? d : "leave");
+      this.dialogue.reply.handleFileDrag(inbox && this.dialogue.isOpen ? d : "leave");
+    });
     const info = this.backend
       .workspaceInfo()
       .then((w) => (this.workspace = w))
@@ -193,6 +200,7 @@ export class AppState {
     this.contacts.stop();
     this.workflow.dismiss();
     void this.conversation.flushDraft();
+    void this.dialogue.reply.flushDraft();
   }
 
   handleEvent(event: CoreEvent): void {
@@ -201,6 +209,7 @@ export class AppState {
     this.contacts.handleEvent(event);
     if (event.kind === "labelsChanged") void this.#labelsChanged();
     this.conversation.handleEvent(event);
+    this.dialogue.handleEvent(event);
     this.accounts.handleEvent(event);
     this.outbox.handleEvent(event);
     const changed = messagesChangedThread(event);
@@ -245,12 +254,35 @@ export class AppState {
    */
   async discardReply(id: MessageId): Promise<boolean> {
     await this.conversation.flushDraft();
+    await this.dialogue.reply.flushDraft();
     const ok = await this.outbox.discard(id);
     if (ok) await this.conversation.reloadMediaLinks();
+    if (ok && this.dialogue.isOpen) await this.dialogue.reply.reloadMediaLinks();
     return ok;
   }
 
+  /**
+   * Shows the whole dialogue with the open conversation's customer in place of the conversation
+   * (its composer's text is saved first: the dialogue's reply bar may open the same thread).
+   */
+  async openDialogue(): Promise<void> {
+    const contactId = this.contact.context?.contactId;
+    if (contactId === undefined) return;
+    if (this.view !== "inbox") this.view = "inbox";
+    await this.conversation.flushDraft();
+    await this.dialogue.open(contactId, this.conversation.threadId);
+  }
+
+  /** Back from the whole dialogue to the conversation, with what the reply bar saved in its draft. */
+  async closeDialogue(): Promise<void> {
+    if (!this.dialogue.isOpen) return;
+    const from = this.dialogue.fromThread;
+    await this.dialogue.close();
+    if (from !== null && this.conversation.threadId === from) await this.conversation.open(from);
+  }
+
   async openThread(id: ThreadId): Promise<void> {
+    if (this.dialogue.isOpen) await this.dialogue.close();
     this.view = "inbox";
     this.threads.select(id);
     this.threads.openId = id;

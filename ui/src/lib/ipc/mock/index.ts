@@ -16,6 +16,7 @@ import * as outbox from "./outbox";
 import * as search from "./search";
 import { MockState, type MockOptions } from "./state";
 import * as threads from "./threads";
+import * as timeline from "./timeline";
 import * as workflow from "./workflow";
 
 export type { MockOptions } from "./state";
@@ -43,6 +44,9 @@ export class MockBackend extends MockState implements Backend {
   listContacts = contacts.listContacts.bind(null, this);
   contactById = contacts.contactById.bind(null, this);
   setContactMarks = contacts.setContactMarks.bind(null, this);
+  contactTimeline = timeline.contactTimeline.bind(null, this);
+  /** Test helper: a conversation with an existing customer on another channel (as a merge leaves it). */
+  addThread = timeline.addThread.bind(null, this);
   /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
   receive = threads.receive.bind(null, this);
   /** Test helper: a message's delivery moves on. */

@@ -17,7 +17,7 @@ import type {
 } from "../bindings";
 import type { MockBackend } from "./index";
 import { newMessage, refreshWaiting } from "./records";
-import { before, clone, err, type MockContact } from "./state";
+import { before, clone, err, type MockContact, type MockThread } from "./state";
 import { reopenByCustomer } from "./workflow";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
@@ -52,19 +52,20 @@ export async function listThreads(mock: MockBackend, cursor: PageCursor | null, 
   return { threads: clone(threads), next };
 }
 
+/** The composer's window of a thread: 24 hours from the customer's last message, except Telegram. */
+export function replyWindowOf(t: MockThread): ComposerWindow {
+  const lastInbound = t.messages.filter((m) => m.direction === "inbound").at(-1)?.sentAt ?? null;
+  if (t.summary.channel === "telegram") return { state: "always" };
+  return lastInbound === null ? { state: "closed", closedAt: null } : { state: "open", closesAt: lastInbound + 24 * 3_600_000 };
+}
+
 export async function openThread(mock: MockBackend, threadId: number): Promise<ThreadDetail> {
   mock.record("open_thread", { threadId });
   const t = mock.mustThread(threadId);
   const wasUnread = t.summary.unreadCount > 0;
   t.summary.unreadCount = 0;
   if (wasUnread) queueMicrotask(() => mock.emit({ kind: "threadsChanged", threadIds: [threadId] }));
-  const lastInbound = t.messages.filter((m) => m.direction === "inbound").at(-1)?.sentAt ?? null;
-  const replyWindow: ComposerWindow =
-    t.summary.channel === "telegram"
-      ? { state: "always" }
-      : lastInbound === null
-        ? { state: "closed", closedAt: null }
-        : { state: "open", closesAt: lastInbound + 24 * 3_600_000 };
+  const replyWindow = replyWindowOf(t);
   const historyNote =
     t.summary.channel === "instagram" ? "Instagram only shares the newest 20 messages of a conversation." : null;
   return {
@@ -105,28 +106,12 @@ export async function contactContext(mock: MockBackend, threadId: number): Promi
 /** A customer as the pane shows them. */
 export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
   const threads = [...mock.threads.values()].filter((x) => x.summary.contactId === c.id);
-  // One identity per original mock contact among the customer's conversations.
-  const identities: IdentityView[] = [];
-  for (const x of threads.slice().sort((p, q) => (p.identity ?? p.summary.contactId) - (q.identity ?? q.summary.contactId))) {
-    const id = x.identity ?? x.summary.contactId;
-    if (identities.some((i) => i.id === id)) continue;
-    const who = mock.contacts.get(id) ?? c;
-    identities.push({
-      id,
-      channel: x.summary.channel,
-      accountName: mock.accounts.find((a) => a.id === x.summary.accountId)?.name ?? "Unknown account",
-      remoteId: who.remoteId,
-      handle: who.handle,
-      displayName: who.name,
-      optedOut: false,
-    });
-  }
   return {
     vip: c.vip,
     blocked: c.blocked,
     contactId: c.id,
     displayName: c.name,
-    identities,
+    identities: [...identitiesOf(mock, threads).values()],
     firstSeenAt: c.firstSeenAt,
     threadCount: threads.length,
     messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
@@ -146,6 +131,39 @@ export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
         lastActivityAt: s.lastActivityAt,
       })),
   };
+}
+
+/**
+ * The identities of a customer's conversations: each mock contact starts as one identity of its
+ * own id; a merge (or `addThread`) leaves conversations whose `identity` is another, hidden one.
+ */
+export function identitiesOf(mock: MockBackend, threads: MockThread[]): Map<string, IdentityView> {
+  const seen = new Map<string, IdentityView>();
+  for (const t of [...threads].sort((a, b) => identityOf(a) - identityOf(b) || a.summary.id - b.summary.id)) {
+    const key = identityKey(t);
+    if (seen.has(key)) continue;
+    const who = mock.contacts.get(identityOf(t));
+    if (!who) continue;
+    seen.set(key, {
+      id: identityOf(t),
+      channel: t.summary.channel,
+      accountName: mock.accounts.find((a) => a.id === t.summary.accountId)?.name ?? "Unknown account",
+      remoteId: who.remoteId,
+      handle: who.handle,
+      displayName: who.name,
+      optedOut: false,
+    });
+  }
+  return seen;
+}
+
+function identityOf(t: MockThread): number {
+  return t.identity ?? t.summary.contactId;
+}
+
+/** The mock's identity of a thread, as a key. */
+export function identityKey(t: MockThread): string {
+  return String(identityOf(t));
 }
 
 /** Test helper: adds an inbound message to a thread and emits the events Rust would emit. */
