@@ -1,7 +1,10 @@
 """One customer, one dialogue, in the real window: the demo's María García wrote on Telegram and
 texted the SMS line from the number in her details, so Parley suggests merging the two. The agent
-reviews the suggestion, merges, sees both channels in the pane, undoes and merges again, writes a
-note, and finds it all after a restart."""
+reviews the suggestion, merges, sees both channels in the pane, undoes and merges again, reads the
+whole dialogue with each message labelled by its channel, answers on the channel she last used,
+writes a note, and finds it all after a restart."""
+
+from selenium.webdriver.common.keys import Keys
 
 from conftest import (
     ROW_NAMED,
@@ -57,6 +60,27 @@ def test_a_suggested_merge_joins_two_channels_and_survives_a_restart(workspace):
         by_testid(app, "merge-suggestion-review")[0].click()
         wait_for(app, "the merge dialog", lambda d: by_testid(d, "merge-confirm"))[0].click()
         wait_for(app, "merged again", lambda d: len(identities(d)) == 2)
+
+        # The whole dialogue: both channels, labelled; the reply goes where she last wrote (SMS).
+        by_testid(app, "open-whole-dialogue")[0].click()
+        wait_for(app, "the whole dialogue", lambda d: by_testid(d, "whole-dialogue"))
+        wait_for(app, "messages of both channels", lambda d: {
+            m.get_attribute("data-channel") for m in by_testid(d, "dialogue-message")} == {"telegram", "sms"})
+        assert any("#4821" in t and "linen tote" in t for t in texts(app, "dialogue-message"))
+        chosen = app.execute_script(
+            "const s = document.querySelector('[data-testid=\"dialogue-channel-select\"]');"
+            "return s.options[s.selectedIndex].text")
+        assert chosen.startswith("SMS"), chosen
+        reply = "Hi María, order #4821 ships today."
+        composer = wait_for(app, "the dialogue's composer", lambda d: by_testid(d, "composer"))[0]
+        composer.click()
+        composer.send_keys(reply)
+        composer.send_keys(Keys.CONTROL, Keys.ENTER)
+        wait_for(app, "the reply in the dialogue, on SMS", lambda d: any(
+            reply in m.text and m.get_attribute("data-channel") == "sms"
+            for m in by_testid(d, "dialogue-message")), timeout=30)
+        screenshot(app, "whole-dialogue")
+        by_testid(app, "dialogue-back")[0].click()
 
         note = "Same person as the SMS number — prefers texts after 6 pm."
         by_testid(app, "note-input")[0].send_keys(note)
