@@ -1,6 +1,14 @@
 import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
-import type { ContactChange, ContactId, IdentityId, IpcError, MergePreview, MergeSuggestion } from "../ipc/bindings";
+import type {
+  ContactChange,
+  ContactId,
+  ContactRow,
+  IdentityId,
+  IpcError,
+  MergePreview,
+  MergeSuggestion,
+} from "../ipc/bindings";
 import { mergeReasonsText } from "../format";
 
 /** What the merge store needs of the rest of the window. */
@@ -25,12 +33,26 @@ export type MergeDialog = {
   error: IpcError | null;
 };
 
+/** "Merge with another customer…": who the agent is looking for, and who matches. */
+export type MergePicker = {
+  /** The customer the pane shows (who stays). */
+  from: ContactId;
+  query: string;
+  results: ContactRow[];
+  error: IpcError | null;
+};
+
+/** How many customers the picker lists. */
+const PICKER_ROWS = 20;
+
 /**
  * One customer, several identities: the merge dialog, separating an identity, and Undo for both
  * (through the workflow's toast). The store checks and records everything; this keeps the choices.
  */
 export class MergeStore {
   dialog = $state<MergeDialog | null>(null);
+  picker = $state<MergePicker | null>(null);
+  #pickerSeq = 0;
   /** Who the open customer might also be, strongest first. */
   forContact = $state<MergeSuggestion[]>([]);
   /** Every waiting suggestion (the review list), once asked for. */
@@ -44,6 +66,40 @@ export class MergeStore {
   constructor(backend: Backend, host: MergeHost) {
     this.#backend = backend;
     this.#host = host;
+  }
+
+  /** Opens the picker to merge `from` with a customer the agent finds by name, handle, email… */
+  async openPicker(from: ContactId): Promise<void> {
+    this.picker = { from, query: "", results: [], error: null };
+    await this.searchPicker("");
+  }
+
+  /** Finds customers for the picker (never `from` itself). */
+  async searchPicker(query: string): Promise<void> {
+    const p = this.picker;
+    if (!p) return;
+    p.query = query;
+    const seq = ++this.#pickerSeq;
+    try {
+      const page = await this.#backend.listContacts(query, "lastContact", null, PICKER_ROWS + 1);
+      if (seq !== this.#pickerSeq || this.picker !== p) return;
+      p.results = page.contacts.filter((c) => c.id !== p.from).slice(0, PICKER_ROWS);
+      p.error = null;
+    } catch (e) {
+      if (seq === this.#pickerSeq) p.error = toIpcError(e);
+    }
+  }
+
+  /** The agent picked who else the customer is: on to the merge dialog. */
+  async pick(other: ContactId): Promise<void> {
+    const p = this.picker;
+    if (!p) return;
+    this.picker = null;
+    await this.open(p.from, other);
+  }
+
+  closePicker(): void {
+    this.picker = null;
   }
 
   /** Loads the suggestions that name `contact` (the customer pane's). */

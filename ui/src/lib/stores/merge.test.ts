@@ -74,3 +74,29 @@ describe("merging customers", () => {
     app.stop();
   });
 });
+
+describe("merging with a customer the agent finds", () => {
+  it("lists others (never the customer itself, never one merged away) and opens the dialog for the pick", async () => {
+    const app = new AppState(mock);
+    await app.start();
+    await app.openThread(1);
+    const me = contactOf(1);
+    await app.merge.openPicker(me);
+    expect(app.merge.picker?.results.some((c) => c.id === me)).toBe(false);
+    const target = mock.contacts.get(contactOf(2))!;
+    await app.merge.searchPicker(target.name);
+    const found = app.merge.picker!.results;
+    expect(found.map((c) => c.id)).toContain(target.id);
+
+    await app.merge.pick(target.id);
+    expect(app.merge.picker).toBeNull();
+    expect(app.merge.dialog?.survivor).toBe(me);
+    expect(await app.merge.confirm()).toBe(true);
+    await settle();
+
+    await app.merge.openPicker(me);
+    await app.merge.searchPicker(target.name);
+    expect(app.merge.picker!.results.some((c) => c.id === target.id)).toBe(false);
+    app.stop();
+  });
+});

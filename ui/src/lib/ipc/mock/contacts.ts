@@ -71,7 +71,7 @@ export async function listContacts(
   mock.record("list_contacts", { query, sort, cursor, limit });
   const size = Math.min(Math.max(1, limit), PAGE_MAX);
   const all = [...mock.contacts.values()]
-    .filter((c) => matches(c, query))
+    .filter((c) => c.mergedInto === undefined && matches(c, query))
     .map((c) => rowOf(mock, c))
     .sort((a, b) => compare(sort, a, b));
   const rest = cursor
