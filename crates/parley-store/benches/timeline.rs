@@ -17,7 +17,8 @@
 //! rows, through a second connection: the store has no merge yet).
 
 use parley_domain::{
-    ChannelKind, ContactId, Direction, IncomingMessage, IngestBatch, PageCursor, RemotePerson,
+    ChannelKind, ContactId, Direction, IncomingMessage, IngestBatch, MergeChoice, PageCursor,
+    RemotePerson,
 };
 use parley_store::{NewAccount, Store};
 use std::time::{Duration, Instant};
@@ -185,12 +186,11 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    // One contact for the customer's five identities, as a merge leaves them.
+    // One contact for the customer's five identities: merged as the agent merges them.
     let (contact, merged) = {
-        let mut conn = rusqlite::Connection::open(&path).expect("raw");
-        let tx = conn.transaction().expect("tx");
+        let conn = rusqlite::Connection::open(&path).expect("raw");
         let contacts: Vec<i64> = {
-            let mut stmt = tx
+            let mut stmt = conn
                 .prepare("SELECT DISTINCT contact_id FROM identities WHERE remote_id LIKE 'vip-%'")
                 .expect("prepare");
             stmt.query_map([], |r| r.get(0))
@@ -198,23 +198,17 @@ fn main() {
                 .collect::<rusqlite::Result<_>>()
                 .expect("rows")
         };
-        let keep = *contacts.iter().min().expect("the customer");
-        for other in contacts.iter().filter(|c| **c != keep) {
-            tx.execute(
-                "UPDATE identities SET contact_id = ?1 WHERE contact_id = ?2",
-                [keep, *other],
-            )
-            .expect("identities");
-            tx.execute(
-                "UPDATE threads SET contact_id = ?1 WHERE contact_id = ?2",
-                [keep, *other],
-            )
-            .expect("threads");
-            tx.execute("DELETE FROM contacts WHERE id = ?1", [*other])
-                .expect("contact");
+        let keep = ContactId(*contacts.iter().min().expect("the customer"));
+        for other in contacts.iter().filter(|c| **c != keep.0) {
+            let choice = MergeChoice {
+                survivor: keep,
+                absorbed: ContactId(*other),
+                name_from: keep,
+                attributes_from: keep,
+            };
+            store.merge_contacts(&choice, 0).expect("merge");
         }
-        tx.commit().expect("commit");
-        (ContactId(keep), contacts.len())
+        (keep, contacts.len())
     };
     let their_threads = {
         let conn = rusqlite::Connection::open(&path).expect("raw");

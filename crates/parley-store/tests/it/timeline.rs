@@ -2,18 +2,15 @@
 //! contact's threads on four channels, another customer's messages interleaved on the same
 //! accounts.
 //!
-//! One contact with identities on several accounts is what the contacts' merge makes; until the
-//! store has it, [`join_contacts`] does what a merge does to the rows, on the same database file.
+//! One contact with identities on several accounts is what the contacts' merge makes
+//! ([`join_contacts`] merges through the store).
 
 use crate::common::{account, inbound};
 use parley_domain::*;
 use parley_store::*;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
 
 struct Fixture {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
     s: Store,
     telegram: AccountId,
     messenger: AccountId,
@@ -22,16 +19,12 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("parley.sqlite3");
-    let mut s = Store::open(&path).expect("store");
+    let mut s = Store::open_in_memory().expect("store");
     let telegram = account(&mut s, ChannelKind::Telegram, "shop_bot");
     let messenger = account(&mut s, ChannelKind::Messenger, "Shop Page");
     let whatsapp = account(&mut s, ChannelKind::Whatsapp, "+15550001");
     let email = account(&mut s, ChannelKind::Email, "support@shop.example");
     Fixture {
-        _dir: dir,
-        path,
         s,
         telegram,
         messenger,
@@ -78,26 +71,17 @@ fn contact_of(s: &Store, a: AccountId, chat_text_prefix: &str) -> ContactId {
         .expect("thread stored")
 }
 
-/// What merging contacts does to the rows: `others`' identities and threads become `keep`'s,
-/// and `others` go.
-fn join_contacts(path: &Path, keep: ContactId, others: &[ContactId]) {
-    let mut conn = rusqlite::Connection::open(path).expect("raw");
-    let tx = conn.transaction().expect("tx");
+/// Merges `others` into `keep`, as the agent does (keep's name and attributes win).
+fn join_contacts(s: &mut Store, keep: ContactId, others: &[ContactId]) {
     for other in others.iter().filter(|c| **c != keep) {
-        tx.execute(
-            "UPDATE identities SET contact_id = ?1 WHERE contact_id = ?2",
-            [keep.0, other.0],
-        )
-        .expect("identities");
-        tx.execute(
-            "UPDATE threads SET contact_id = ?1 WHERE contact_id = ?2",
-            [keep.0, other.0],
-        )
-        .expect("threads");
-        tx.execute("DELETE FROM contacts WHERE id = ?1", [other.0])
-            .expect("contact");
+        let choice = MergeChoice {
+            survivor: keep,
+            absorbed: *other,
+            name_from: keep,
+            attributes_from: keep,
+        };
+        s.merge_contacts(&choice, 0).expect("merge");
     }
-    tx.commit().expect("commit");
 }
 
 /// Ana on Telegram, Messenger, WhatsApp and email (two mail threads), Bob on the same accounts
@@ -175,8 +159,8 @@ fn ana_and_bob(f: &mut Fixture) -> (ContactId, ContactId) {
         contact_of(&f.s, fb, "bob fb"),
         contact_of(&f.s, wa, "bob wa"),
     ];
-    join_contacts(&f.path, ana[0], &ana);
-    join_contacts(&f.path, bob[0], &bob);
+    join_contacts(&mut f.s, ana[0], &ana);
+    join_contacts(&mut f.s, bob[0], &bob);
     (ana[0], bob[0])
 }
 
@@ -398,7 +382,7 @@ fn replies_default_to_the_channel_the_customer_last_wrote_on() {
         )],
     );
     let sms_contact = contact_of(&f.s, sms, "ana sms");
-    join_contacts(&f.path, ana, &[sms_contact]);
+    join_contacts(&mut f.s, ana, &[sms_contact]);
     let channels = f.s.contact_reply_channels(ana).expect("channels");
     assert_eq!(channels.len(), 5);
     assert_eq!(channels[0].channel, ChannelKind::Email);
