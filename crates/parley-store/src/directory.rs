@@ -239,16 +239,7 @@ mod tests {
             (BY_NAME, first),
             (BY_NAME_AFTER, name_after),
         ] {
-            let mut stmt = s
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .expect("prepare");
-            let plan = stmt
-                .query_map(params, |r| r.get::<_, String>(3))
-                .expect("query")
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .expect("rows")
-                .join(" | ");
+            let plan = crate::test_support::query_plan(&s, sql, params);
             assert!(plan.contains("USING INDEX contacts_"), "{sql}: {plan}");
             assert!(!plan.contains("TEMP B-TREE FOR ORDER BY"), "{sql}: {plan}");
         }

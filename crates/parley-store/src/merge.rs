@@ -372,16 +372,7 @@ mod tests {
                 "INTEGER PRIMARY KEY",
             ),
         ] {
-            let mut stmt = s
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .expect("prepare");
-            let plan = stmt
-                .query_map([], |r| r.get::<_, String>(3))
-                .expect("plan")
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .expect("rows")
-                .join(" | ");
+            let plan = crate::test_support::query_plan(&s, sql, []);
             assert!(plan.contains(index), "{sql}: {plan}");
             assert!(!plan.contains("SCAN messages"), "{sql}: {plan}");
             assert!(!plan.contains("SCAN message_parents"), "{sql}: {plan}");

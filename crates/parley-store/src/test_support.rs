@@ -51,3 +51,16 @@ pub(crate) fn write(s: &mut Store, a: AccountId, chat: &str, id: &str, at: Milli
         .expect("ingest")
         .changed_threads[0]
 }
+
+/// SQLite's plan for `sql` with `params`, its steps joined by " | " (the index tests read it).
+pub(crate) fn query_plan(s: &Store, sql: &str, params: impl rusqlite::Params) -> String {
+    let mut stmt = s
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("prepare");
+    stmt.query_map(params, |r| r.get::<_, String>(3))
+        .expect("plan")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("rows")
+        .join(" | ")
+}

@@ -295,18 +295,7 @@ mod tests {
     #[test]
     fn hot_queries_use_their_indexes() {
         let s = Store::open_in_memory().expect("open");
-        let plan = |sql: &str| -> String {
-            let mut stmt = s
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .expect("prepare");
-            let rows = stmt
-                .query_map([], |r| r.get::<_, String>(3))
-                .expect("query")
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .expect("rows");
-            rows.join(" | ")
-        };
+        let plan = |sql: &str| crate::test_support::query_plan(&s, sql, []);
         let threads = plan(concat!(
             "SELECT ",
             thread_columns!(),

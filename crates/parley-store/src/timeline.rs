@@ -182,18 +182,7 @@ mod tests {
     #[test]
     fn the_page_reads_the_thread_time_index() {
         let s = Store::open_in_memory().expect("store");
-        let plan = |sql: &str| -> String {
-            let mut stmt = s
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .expect("prepare");
-            let rows = stmt
-                .query_map([], |r| r.get::<_, String>(3))
-                .expect("query")
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .expect("rows");
-            rows.join(" | ")
-        };
+        let plan = |sql: &str| crate::test_support::query_plan(&s, sql, []);
         let page = plan(
             &page_sql!()
                 .replace("?1", "1")

@@ -742,22 +742,12 @@ fn views_walk_their_indexes() {
         ThreadView::Resolved,
     ] {
         let cursor = Some(PageCursor { at: 1, id: 2 });
-        let mut stmt = s
-            .conn
-            .prepare(&format!(
-                "EXPLAIN QUERY PLAN {}",
-                crate::views::page_sql(view, true)
-            ))
-            .expect("store");
         let params = crate::views::page_params(view, cursor, 50);
-        let plan = stmt
-            .query_map(rusqlite::params_from_iter(params), |r| {
-                r.get::<_, String>(3)
-            })
-            .expect("store")
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .expect("store")
-            .join(" | ");
+        let plan = crate::test_support::query_plan(
+            &s,
+            &crate::views::page_sql(view, true),
+            rusqlite::params_from_iter(params),
+        );
         assert!(plan.contains("USING INDEX threads_"), "{view:?}: {plan}");
         assert!(!plan.contains("TEMP B-TREE"), "{view:?}: {plan}");
     }
@@ -877,19 +867,7 @@ fn counts_stay_right_when_conversations_accounts_and_labels_go() {
 #[test]
 fn the_waiting_time_is_two_seeks_whatever_the_conversation_length() {
     let s = Store::open_in_memory().expect("open");
-    let mut stmt = s
-        .conn
-        .prepare(&format!(
-            "EXPLAIN QUERY PLAN {}",
-            crate::workflow::WAITING_SINCE
-        ))
-        .expect("prepare");
-    let plan = stmt
-        .query_map([1], |r| r.get::<_, String>(3))
-        .expect("query")
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .expect("plan")
-        .join(" | ");
+    let plan = crate::test_support::query_plan(&s, crate::workflow::WAITING_SINCE, [1]);
     assert!(
         plan.contains("INDEX messages_thread_outbound (thread_id=?)"),
         "{plan}"
