@@ -253,6 +253,11 @@ pub async fn contact_timeline(
 }
 
 #[tauri::command]
+pub async fn refresh_avatars(core: State<'_, Core>, contact_id: ContactId) -> Res<bool> {
+    core.get()?.refresh_avatars(contact_id).await
+}
+
+#[tauri::command]
 pub async fn add_note(
     core: State<'_, Core>,
     contact_id: ContactId,

@@ -1,10 +1,11 @@
 //! The `parley-media` URI scheme: attachment images for the window's thumbnails and for the
-//! `cid:` images of HTML email. Bytes come from `Parley::media_image`, which downloads once and
+//! `cid:` images of HTML email, and customers' profile pictures (`/avatar/{identity}`). Bytes come from `Parley::media_image`, which downloads once and
 //! serves only PNG, JPEG, GIF and WebP recognised by their bytes; anything else is refused, and
 //! the window shows the attachment's chip instead. It also takes the link clicks of email frames
 //! (`/link?u=…`), which open in the system browser.
 
 use parley_core::Parley;
+use parley_core::avatars::parse_avatar_path;
 use parley_core::links::validate_link;
 use parley_core::media::{MEDIA_SCHEME, parse_link_request, parse_media_path};
 use std::sync::Arc;
@@ -33,6 +34,20 @@ pub fn register(
                 return;
             }
             let core = core.clone();
+            // A customer's profile picture (the context pane).
+            if let Some(identity) = parse_avatar_path(request.uri().path()) {
+                tauri::async_runtime::spawn(async move {
+                    let response = match core {
+                        Some(core) => match core.avatar_image(identity).await {
+                            Ok(image) => image_response(image.content_type, image.bytes),
+                            Err(_) => refusal(StatusCode::NOT_FOUND),
+                        },
+                        None => refusal(StatusCode::BAD_REQUEST),
+                    };
+                    responder.respond(response);
+                });
+                return;
+            }
             let target = parse_media_path(request.uri().path());
             tauri::async_runtime::spawn(async move {
                 let response = match (core, target) {

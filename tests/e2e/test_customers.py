@@ -34,6 +34,10 @@ def test_a_suggested_merge_joins_two_channels_and_survives_a_restart(workspace):
     app = start_app(workspace, QUIET)
     try:
         open_maria(app)
+        # Her Telegram profile photo, fetched by Rust and served through parley-media.
+        wait_for(app, "her profile picture in the pane", lambda d: d.execute_script(
+            "const i = document.querySelector('[data-testid=\"contact-pane\"] [data-testid=\"avatar\"] img');"
+            "return i !== null && i.complete && i.naturalWidth === 128"))
         # The demo gives her the phone that texted the SMS line: Parley suggests, never merges.
         suggestion = wait_for(app, "the suggested merge", lambda d: [
             s for s in by_testid(d, "merge-suggestion") if SMS_NUMBER in s.text], timeout=90)[0]

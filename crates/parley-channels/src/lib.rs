@@ -169,6 +169,14 @@ pub trait Channel: Send + Sync + 'static {
     /// Fetches an attachment's bytes by the `remote_ref` the adapter put in its metadata.
     async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError>;
 
+    /// The profile picture of the person with this remote id, when the provider gives one to a
+    /// business (Telegram's getUserProfilePhotos, Meta's User Profile API); `None` when they
+    /// have none or the channel has no such thing (SMS, WhatsApp, email: the default). The
+    /// bytes are the provider's; the caller serves them only as a sniffed raster image.
+    async fn profile_photo(&self, _remote_id: &str) -> Result<Option<Downloaded>, ChannelError> {
+        Ok(None)
+    }
+
     /// Whether a fetched page can be fetched again if it is lost before it reaches the disk: the
     /// provider keeps the history and the cursor only says how far Parley read (Graph, Twilio,
     /// IMAP). Then the store commits the page without an fsync and a power cut only makes the

@@ -329,6 +329,16 @@ fn seed_graph(fake: &FakeGraph) {
     ];
     for (platform, name, username, age, text) in people {
         let person = fake.customer(platform, name, username);
+        // Two of them with a profile picture, as the User Profile API gives it.
+        match name {
+            "Amelia Hart" => {
+                fake.set_profile_pic(&person, "image/png", parley_sim::demo::pictures::AMBER)
+            }
+            "Lea Moreau" => {
+                fake.set_profile_pic(&person, "image/png", parley_sim::demo::pictures::TEAL)
+            }
+            _ => {}
+        }
         fake.inject_message(&person, Some(text), Vec::new(), Some(now - age));
     }
     fake.mark_seeded();

@@ -43,6 +43,7 @@ macro_rules! for_each_command {
             mark_reply_sent,
             send_reply_again,
             contact_context,
+            refresh_avatars,
             list_contacts,
             contact_by_id,
             set_contact_marks,

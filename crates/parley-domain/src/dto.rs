@@ -522,6 +522,10 @@ pub struct ContactContext {
     /// The agents' marks (`contacts.rs`).
     pub vip: bool,
     pub blocked: bool,
+    /// The identity whose profile picture the pane shows (the channel gave one; the most
+    /// recently active such identity), loaded from `parley-media` `avatar/{id}`; `None`:
+    /// initials.
+    pub avatar: Option<IdentityId>,
 }
 
 /// How many of a customer's conversations the pane lists.

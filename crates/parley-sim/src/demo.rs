@@ -18,6 +18,13 @@ use crate::telegram::{
 /// Not a secret: only the in-process fake accepts it.
 pub const DEMO_BOT_TOKEN: &str = "123456:DEMO-parley-not-a-secret";
 
+/// Profile pictures for the simulated customers (128×128 PNG).
+pub mod pictures {
+    pub static TEAL: &[u8] = include_bytes!("../assets/avatar_teal.png");
+    pub static AMBER: &[u8] = include_bytes!("../assets/avatar_amber.png");
+    pub static INDIGO: &[u8] = include_bytes!("../assets/avatar_indigo.png");
+}
+
 /// The fake configured as the demo shop's bot, persisting to `state_file` when given.
 pub fn demo_fake_config(state_file: Option<PathBuf>) -> FakeTelegramConfig {
     FakeTelegramConfig {
@@ -103,6 +110,12 @@ fn seed_history(fake: &FakeTelegram, rng: &mut StdRng) {
     let mut invoice_no = 1040;
     for (persona, lines) in demo_script::HISTORY {
         let customer = add_persona(fake, persona);
+        if let Some((_, picture)) = demo_script::PICTURES
+            .iter()
+            .find(|(name, _)| *name == persona.first_name)
+        {
+            fake.set_profile_photo(&customer, picture, 128, 128);
+        }
         // Conversations start somewhere in the last three days, at least an hour ago.
         let mut date = now - rng.random_range(3_600..3 * 86_400);
         for line in *lines {

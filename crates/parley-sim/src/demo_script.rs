@@ -120,6 +120,13 @@ pub(crate) const HISTORY: &[(Persona, &[Line])] = &[
     ),
 ];
 
+/// Which seeded customers have a profile picture (by first name): the pane shows it.
+pub(crate) const PICTURES: &[(&str, &[u8])] = &[
+    ("María", crate::demo::pictures::TEAL),
+    ("Sophie", crate::demo::pictures::AMBER),
+    ("Kenji", crate::demo::pictures::INDIGO),
+];
+
 /// People who may turn up for the first time while the demo runs.
 pub(crate) const NEWCOMERS: &[Persona] = &[
     p("Lucas", Some("Oliveira"), Some("lucas_oli"), "pt"),

@@ -105,6 +105,17 @@ impl Store {
             conversations: self.contact_conversations(contact)?,
             vip,
             blocked,
+            avatar: self
+                .conn
+                .prepare_cached(
+                    "SELECT v.identity_id FROM identity_avatars v
+                     JOIN identities i ON i.id = v.identity_id
+                     WHERE i.contact_id = ?1 AND v.image IS NOT NULL
+                     ORDER BY (SELECT max(t.last_activity_at) FROM threads t
+                               WHERE t.identity_id = i.id) DESC, i.id DESC LIMIT 1",
+                )?
+                .query_row([contact_id], |r| Ok(IdentityId(r.get(0)?)))
+                .optional()?,
         }))
     }
 

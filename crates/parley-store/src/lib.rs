@@ -45,6 +45,7 @@ macro_rules! outbox_columns {
 }
 
 mod accounts;
+mod avatars;
 mod client_ids;
 mod contact_merge;
 mod contacts;
@@ -72,6 +73,7 @@ mod types;
 mod views;
 mod workflow;
 
+pub use avatars::AvatarDue;
 pub use directory::search_patterns;
 pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;

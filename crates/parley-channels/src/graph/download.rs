@@ -1,5 +1,6 @@
 //! Attachments, fetched on demand: the message is read again for a fresh link (Meta's links
-//! expire), and the file comes from Meta's CDN without the token. The link is the provider's
+//! expire), and the file comes from Meta's CDN without the token. Customers' profile pictures
+//! the same way, from the User Profile API's `profile_pic` link. The link is the provider's
 //! word, not Parley's: unless it is on the API's own origin (a simulator), it must be a public
 //! https address, checked again on every resolution and redirect (`net`), so a link to
 //! 127.0.0.1 or the cloud metadata address is never fetched.
@@ -21,8 +22,8 @@ enum Link {
 fn link_kind(api_base: &str, link: &str) -> Result<Link, ChannelError> {
     let refused = || ChannelError::Rejected {
         code: 100,
-        message: "Facebook's link to this attachment is not a public https address, so Parley \
-                  does not download it."
+        message: "Facebook's link to this file is not a public https address, so Parley does \
+                  not download it."
             .into(),
     };
     let url = url::Url::parse(link).map_err(|_| refused())?;
@@ -73,8 +74,40 @@ impl GraphChannel {
                 message: "Facebook gave no link to download this attachment.".into(),
             });
         };
-        // Meta's CDN links are signed; the Page token is not sent there.
-        let bytes = match link_kind(&self.cfg.api_base, url)? {
+        let bytes = self.fetch_link(url).await?;
+        Ok(Downloaded {
+            bytes,
+            file_name: a.name.clone(),
+        })
+    }
+
+    /// [`Channel::profile_photo`](crate::Channel::profile_photo): Messenger's and Instagram's
+    /// User Profile API give a `profile_pic` link for a customer who wrote to the Page.
+    pub(super) async fn profile_picture(
+        &self,
+        remote_id: &str,
+    ) -> Result<Option<Downloaded>, ChannelError> {
+        let v = self
+            .get(
+                remote_id,
+                &[("fields", "profile_pic".into())],
+                "the customer's profile",
+            )
+            .await?;
+        let profile: wire::Profile = API.decode(v, "the customer's profile", Effect::Read)?;
+        let Some(url) = profile.profile_pic.filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        Ok(Some(Downloaded {
+            bytes: self.fetch_link(&url).await?,
+            file_name: None,
+        }))
+    }
+
+    /// Downloads a link Graph gave: Meta's CDN links are signed, so the Page token is not sent
+    /// there.
+    async fn fetch_link(&self, url: &str) -> Result<Vec<u8>, ChannelError> {
+        Ok(match link_kind(&self.cfg.api_base, url)? {
             Link::Api => API.download(&self.http, url).await?,
             Link::Public => {
                 let checked = net::checked_client(net::is_public, crate::http::DOWNLOAD_TIMEOUT)
@@ -86,10 +119,6 @@ impl GraphChannel {
                     })?;
                 API.download(&checked, url).await?
             }
-        };
-        Ok(Downloaded {
-            bytes,
-            file_name: a.name.clone(),
         })
     }
 }

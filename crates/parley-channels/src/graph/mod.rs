@@ -161,6 +161,10 @@ impl Channel for GraphChannel {
         self.download_attachment(remote_ref).await
     }
 
+    async fn profile_photo(&self, remote_id: &str) -> Result<Option<Downloaded>, ChannelError> {
+        self.profile_picture(remote_id).await
+    }
+
     fn reply_window(&self) -> ReplyWindow {
         // The outbox re-checks against this before sending. For a Page approved for HUMAN_AGENT
         // the window that matters is the 7 days: `send` tags a reply past 24 h itself.

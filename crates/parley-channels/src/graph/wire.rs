@@ -513,3 +513,9 @@ mod tests {
         assert_eq!(usage.regain, Some(Duration::from_secs(120)));
     }
 }
+
+/// The User Profile API's answer for a customer (PSID or IGSID) asked for `profile_pic`.
+#[derive(Debug, Deserialize)]
+pub(super) struct Profile {
+    pub profile_pic: Option<String>,
+}

@@ -254,6 +254,24 @@ impl Channel for TelegramChannel {
         })
     }
 
+    async fn profile_photo(&self, remote_id: &str) -> Result<Option<Downloaded>, ChannelError> {
+        let Ok(user_id) = remote_id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let photos: wire::UserProfilePhotos = self
+            .call(
+                "getUserProfilePhotos",
+                &json!({ "user_id": user_id, "limit": 1 }),
+                self.call_timeout,
+                Effect::Read,
+            )
+            .await?;
+        match photos.avatar_file_id() {
+            Some(file_id) => self.download(file_id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     async fn download(&self, remote_ref: &str) -> Result<Downloaded, ChannelError> {
         let file: wire::File = self
             .call(

@@ -142,6 +142,31 @@ struct SharedContact {
     last_name: Option<String>,
 }
 
+/// getUserProfilePhotos: each photo in several sizes.
+#[derive(Debug, Deserialize)]
+pub(super) struct UserProfilePhotos {
+    #[serde(default)]
+    photos: Vec<Vec<PhotoSize>>,
+}
+
+/// The pane shows avatars at about this size (pixels).
+const AVATAR_PIXELS: i64 = 160;
+
+impl UserProfilePhotos {
+    /// The file of the newest photo's size nearest to what the pane shows (the smallest at
+    /// least that wide, else the largest).
+    pub(super) fn avatar_file_id(&self) -> Option<&str> {
+        let sizes = self.photos.first()?;
+        let width = |p: &&PhotoSize| p.width.unwrap_or(0);
+        sizes
+            .iter()
+            .filter(|p| width(p) >= AVATAR_PIXELS)
+            .min_by_key(width)
+            .or_else(|| sizes.iter().max_by_key(width))
+            .map(|p| p.file_id.as_str())
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(super) struct File {
     pub file_path: Option<String>,

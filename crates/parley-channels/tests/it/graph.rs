@@ -824,3 +824,33 @@ async fn reconcile_finds_a_send_whose_answer_was_lost_and_proves_one_that_never_
     fake.inject_fault("messages", Fault::ServerError { status: 500 }, 1);
     assert!(ch.reconcile(&out, queued_at).await.is_err());
 }
+
+#[tokio::test]
+async fn profile_pictures_come_from_the_user_profile_api_for_messenger_and_instagram() {
+    let fake = fake().await;
+    let picture = parley_sim::demo::pictures::AMBER;
+    for platform in [Platform::Messenger, Platform::Instagram] {
+        let with = fake.customer(platform, "Lea Moreau", Some("lea.moreau"));
+        let without = fake.customer(platform, "Tom Okafor", Some("tomokafor"));
+        fake.set_profile_pic(&with, "image/png", picture);
+        let ch = quick_channel(
+            &fake,
+            match platform {
+                Platform::Messenger => GraphPlatform::Messenger,
+                Platform::Instagram => GraphPlatform::Instagram,
+            },
+        );
+        let got = ch
+            .profile_photo(&with.id)
+            .await
+            .expect("asked")
+            .expect("a picture");
+        assert_eq!(got.bytes, picture, "{platform:?}");
+        assert!(
+            ch.profile_photo(&without.id)
+                .await
+                .expect("asked")
+                .is_none()
+        );
+    }
+}

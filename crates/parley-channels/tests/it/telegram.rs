@@ -330,3 +330,38 @@ async fn a_second_poller_gets_a_conflict() {
     assert!(matches!(first, Err(ChannelError::Conflict(_))), "{first:?}");
     second.await.expect("join").expect("the newer poller wins");
 }
+
+#[tokio::test]
+async fn a_profile_photo_is_fetched_for_a_user_who_has_one() {
+    let (fake, channel) = fake().await;
+    let ana = fake.customer("Ana", None, None);
+    let bo = fake.customer("Bo", None, None);
+    let picture = parley_sim::demo::pictures::TEAL;
+    fake.set_profile_photo(&ana, picture, 128, 128);
+    let got = channel
+        .profile_photo(&ana.id.to_string())
+        .await
+        .expect("asked")
+        .expect("a photo");
+    assert_eq!(got.bytes, picture);
+    assert!(
+        channel
+            .profile_photo(&bo.id.to_string())
+            .await
+            .expect("asked")
+            .is_none()
+    );
+    // Not a Telegram user id: nothing to ask.
+    assert!(
+        channel
+            .profile_photo("someone@example.com")
+            .await
+            .expect("not asked")
+            .is_none()
+    );
+    // An unknown user is the Bot API's 400, reported as the provider's refusal.
+    assert!(matches!(
+        channel.profile_photo("42").await,
+        Err(ChannelError::Rejected { code: 400, .. })
+    ));
+}

@@ -972,3 +972,75 @@ async fn a_suggested_merge_is_reviewed_merged_undone_and_dismissed() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn profile_pictures_are_fetched_once_kept_only_when_they_are_images_and_served() {
+    let rig = rig(DemoMode::Off).await;
+    rig.app
+        .add_telegram_account(rig.fake.token().into())
+        .await
+        .expect("added");
+    let ana = rig.fake.customer("Ana", Some("Lima"), None);
+    let bo = rig.fake.customer("Bo", Some("Berg"), None);
+    let cy = rig.fake.customer("Cy", Some("Cole"), None);
+    rig.fake
+        .set_profile_photo(&ana, parley_sim::demo::pictures::TEAL, 128, 128);
+    // Bytes that are no raster image (an SVG, which could carry script): never kept.
+    rig.fake
+        .set_profile_photo(&cy, b"<svg xmlns='http://www.w3.org/2000/svg'/>", 128, 128);
+    for who in [&ana, &bo, &cy] {
+        rig.fake.inject_text(who, "hello").expect("inject");
+    }
+    eventually("three threads", Duration::from_secs(10), || async {
+        threads(&rig.app).await.len() == 3
+    })
+    .await;
+    let context_of = |name: &'static str| {
+        let app = rig.app.clone();
+        async move {
+            let all = app.list_threads(None, 50).await.expect("threads").threads;
+            let t = all
+                .into_iter()
+                .find(|t| t.contact_name == name)
+                .expect(name);
+            app.contact_context(t.id).await.expect("pane")
+        }
+    };
+    let ana_ctx = context_of("Ana Lima").await;
+    assert_eq!(ana_ctx.avatar, None, "not asked yet");
+    assert!(
+        rig.app
+            .refresh_avatars(ana_ctx.contact_id)
+            .await
+            .expect("refresh")
+    );
+    let ana_ctx = context_of("Ana Lima").await;
+    let identity = ana_ctx.avatar.expect("her picture");
+    assert_eq!(identity, ana_ctx.identities[0].id);
+    let image = rig.app.avatar_image(identity).await.expect("served");
+    assert_eq!(image.content_type, "image/png");
+    assert_eq!(image.bytes, parley_sim::demo::pictures::TEAL);
+    // Asked once a week at most: now it is not due.
+    assert!(
+        !rig.app
+            .refresh_avatars(ana_ctx.contact_id)
+            .await
+            .expect("again")
+    );
+
+    for name in ["Bo Berg", "Cy Cole"] {
+        let ctx = context_of(name).await;
+        assert!(
+            !rig.app
+                .refresh_avatars(ctx.contact_id)
+                .await
+                .expect("refresh"),
+            "{name}"
+        );
+        assert_eq!(context_of(name).await.avatar, None, "{name}");
+        assert!(
+            rig.app.avatar_image(ctx.identities[0].id).await.is_err(),
+            "{name}"
+        );
+    }
+}

@@ -276,6 +276,8 @@ fn op_of(inner: &Inner, method: &Method, segs: &[&str], page: Option<&FakePage>)
         (&Method::GET, [id]) => {
             if inner.read(|s| s.conversations.contains_key(*id)) {
                 "conversation"
+            } else if inner.read(|s| s.people.contains_key(*id)) {
+                "profile"
             } else {
                 "message"
             }
@@ -439,6 +441,32 @@ fn dispatch(
                 }
             })
         }
+        "profile" => {
+            // The User Profile API: what a Page may read of a customer who wrote to it.
+            let id = segs.first().copied().unwrap_or_default();
+            let fields = fields_param(p, "id,name")?;
+            inner.read(|s| {
+                let person = s
+                    .people
+                    .get(id)
+                    .filter(|c| c.page_id == page.id)
+                    .ok_or_else(GraphError::unknown_path)?;
+                let mut out = json!({ "id": person.id });
+                for f in &fields {
+                    match f.name.as_str() {
+                        "name" => out["name"] = json!(person.name),
+                        "username" if person.username.is_some() => {
+                            out["username"] = json!(person.username);
+                        }
+                        "profile_pic" if s.profile_pics.contains_key(id) => {
+                            out["profile_pic"] = json!(format!("{base}/cdn/profile-{id}"));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(out)
+            })
+        }
         "message" => {
             let id = segs.first().copied().unwrap_or_default();
             inner.read(|s| {
@@ -582,6 +610,16 @@ fn cdn(inner: &Inner, segs: &[&str]) -> Response {
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         return status.into_response();
+    }
+    if let Some(person) = id.strip_prefix("profile-") {
+        return match inner.read(|s| s.profile_pics.get(person).cloned()) {
+            Some(pic) => {
+                let ct = HeaderValue::from_str(&pic.mime_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                ([(header::CONTENT_TYPE, ct)], pic.bytes).into_response()
+            }
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
     }
     match inner.read(|s| s.find_attachment(id).cloned()) {
         Some(a) => {

@@ -525,6 +525,18 @@ impl FakeGraph {
             .mutate(|s| s.add_person(&page, platform, name, username))
     }
 
+    /// Gives a customer a profile picture: the User Profile API then answers `profile_pic`
+    /// with a link to it on the fake CDN.
+    pub fn set_profile_pic(&self, person: &Person, mime_type: &str, bytes: &[u8]) {
+        let pic = state::ProfilePic {
+            mime_type: mime_type.to_owned(),
+            bytes: bytes.to_vec(),
+        };
+        self.inner.mutate(|s| {
+            s.profile_pics.insert(person.id.clone(), pic);
+        });
+    }
+
     /// A customer already known, by id (PSID or Instagram-scoped id).
     pub fn person(&self, id: &str) -> Option<Person> {
         self.inner.read(|s| s.people.get(id).cloned())

@@ -105,6 +105,18 @@ pub(crate) struct State {
     pub human_agent: BTreeSet<String>,
     /// Pages whose token was expired through the control API.
     pub expired_tokens: BTreeSet<String>,
+    /// Customers' profile pictures by customer id (served on the fake CDN; the User Profile
+    /// API's `profile_pic` links there).
+    #[serde(default)]
+    pub profile_pics: BTreeMap<String, ProfilePic>,
+}
+
+/// A customer's profile picture.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ProfilePic {
+    pub mime_type: String,
+    #[serde(with = "b64")]
+    pub bytes: Vec<u8>,
 }
 
 /// What the renderers need to know about the Page a request is made for.

@@ -30,6 +30,7 @@ const KNOWN_METHODS: &[&str] = &[
     "sendphoto",
     "senddocument",
     "getfile",
+    "getuserprofilephotos",
     "setwebhook",
     "deletewebhook",
     "getwebhookinfo",
@@ -323,6 +324,12 @@ async fn dispatch(inner: &Arc<Inner>, method: &str, p: &Params) -> Answer {
         "sendmessage" => send_message(inner, p),
         "sendphoto" => send_file(inner, p, "photo"),
         "senddocument" => send_file(inner, p, "document"),
+        "getuserprofilephotos" => {
+            let Some(user) = p.int("user_id")? else {
+                return Err(ApiError::new(400, "Bad Request: user_id is empty"));
+            };
+            Ok((inner.read(|s| s.user_profile_photos(user))?, None))
+        }
         "getfile" => {
             let file_id = p.string("file_id").unwrap_or_default();
             if file_id.is_empty() {

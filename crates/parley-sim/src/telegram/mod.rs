@@ -13,7 +13,8 @@
 //!   afterwards, 24 h retention counted from when the update was created), the two 409s
 //!   (second poller terminates the first; webhook active), setWebhook / deleteWebhook /
 //!   getWebhookInfo, sendMessage (text trimmed, 1–4096 characters, chat not found, blocked 403,
-//!   `reply_parameters` and legacy `reply_to_message_id`, `allow_sending_without_reply`), getFile
+//!   `reply_parameters` and legacy `reply_to_message_id`, `allow_sending_without_reply`), getFile,
+//!   getUserProfilePhotos (one size per photo)
 //!   plus file download.
 //! - Private chats only; message ids per chat, shared by inbound and outbound messages; update ids
 //!   start at an arbitrary large number; user ids exceed 32 bits.
@@ -399,6 +400,12 @@ impl FakeTelegram {
     ) -> Customer {
         self.inner
             .mutate(|s| s.add_customer(first_name, last_name, username, None))
+    }
+
+    /// Gives the customer a profile photo (what getUserProfilePhotos then lists).
+    pub fn set_profile_photo(&self, customer: &Customer, bytes: &[u8], width: u32, height: u32) {
+        self.inner
+            .mutate(|s| s.set_profile_photo(customer.id, bytes, width, height));
     }
 
     /// Like [`Self::customer`], with the `language_code` Telegram reports for the user.

@@ -36,6 +36,10 @@ pub(crate) struct ChatState {
     pub next_message_id: i64,
     pub blocked: bool,
     pub messages: VecDeque<Message>,
+    /// The user's profile photo, as getUserProfilePhotos lists it (one size: the simulator has
+    /// one image per photo).
+    #[serde(default)]
+    pub profile_photo: Option<wire::PhotoSize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -119,9 +123,35 @@ impl State {
                 next_message_id: 1,
                 blocked: false,
                 messages: VecDeque::new(),
+                profile_photo: None,
             },
         );
         customer
+    }
+
+    /// Gives the user a profile photo (`width`×`height` pixels; the bytes are served as sent).
+    pub fn set_profile_photo(&mut self, user: i64, bytes: &[u8], width: u32, height: u32) {
+        let file = self.store_file("AgAC", "profile_photos", "jpg", bytes);
+        if let Some(chat) = self.chats.get_mut(&user) {
+            chat.profile_photo = Some(wire::PhotoSize {
+                file_id: file.file_id,
+                file_unique_id: file.file_unique_id,
+                width,
+                height,
+                file_size: file.file_size,
+            });
+        }
+    }
+
+    /// getUserProfilePhotos: `{total_count, photos: [[PhotoSize]]}` (newest first).
+    pub fn user_profile_photos(&self, user: i64) -> Result<serde_json::Value, ApiError> {
+        let chat = self
+            .chats
+            .get(&user)
+            .ok_or_else(|| ApiError::new(400, "Bad Request: user not found"))?;
+        let photos: Vec<Vec<&wire::PhotoSize>> =
+            chat.profile_photo.iter().map(|p| vec![p]).collect();
+        Ok(serde_json::json!({ "total_count": photos.len(), "photos": photos }))
     }
 
     pub fn customers(&self) -> Vec<Customer> {

@@ -199,3 +199,15 @@ END;
 
 UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = contacts.id);
 "#;
+
+/// Customers' profile pictures, as their channel gives them (Telegram, Messenger, Instagram):
+/// one per identity, kept in the database (small, and gone with the identity). `image` NULL:
+/// asked, the provider has none. `checked_at` says when it was last asked.
+pub(super) const V19: &str = r#"
+CREATE TABLE identity_avatars (
+    identity_id   INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE,
+    content_type  TEXT,
+    image         BLOB,
+    checked_at    INTEGER NOT NULL
+);
+"#;

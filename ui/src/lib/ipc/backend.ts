@@ -205,6 +205,10 @@ export interface Backend {
   messageHtml(messageId: MessageId, loadRemote: boolean): Promise<MessageHtml>;
   /** Where the window loads an image attachment from (the `parley-media` scheme). */
   mediaUrl(messageId: MessageId, index: number): string;
+  /** Where the window loads a customer's profile picture from (`ContactContext.avatar`). */
+  avatarUrl(identityId: IdentityId): string;
+  /** Asks the channels for the customer's profile pictures that are due; true when one came. */
+  refreshAvatars(contactId: ContactId): Promise<boolean>;
   notificationPrefs(): Promise<NotificationPrefs>;
   setNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
   /** Do not disturb for `minutes`; 0 switches it off. */
@@ -390,6 +394,8 @@ export const tauriBackend: Backend = {
   },
   messageHtml: (messageId, loadRemote) => call("message_html", { messageId, loadRemote }),
   mediaUrl: (messageId, index) => convertFileSrc(`${messageId}/${index}`, MEDIA_SCHEME),
+  avatarUrl: (identityId) => convertFileSrc(`avatar/${identityId}`, MEDIA_SCHEME),
+  refreshAvatars: (contactId) => call("refresh_avatars", { contactId }),
   notificationPrefs: () => call("notification_prefs"),
   setNotificationPrefs: (prefs) => call("set_notification_prefs", { prefs }),
   pauseNotifications: (minutes) => call("pause_notifications", { minutes }),

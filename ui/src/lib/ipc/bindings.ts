@@ -301,7 +301,13 @@ conversations: Array<ContactConversation>,
 /**
  * The agents' marks (`contacts.rs`).
  */
-vip: boolean, blocked: boolean, };
+vip: boolean, blocked: boolean, 
+/**
+ * The identity whose profile picture the pane shows (the channel gave one; the most
+ * recently active such identity), loaded from `parley-media` `avatar/{id}`; `None`:
+ * initials.
+ */
+avatar: IdentityId | null, };
 
 export type MergeChoice = { survivor: ContactId, absorbed: ContactId, 
 /**
@@ -598,6 +604,7 @@ export const COMMANDS = [
   "mark_reply_sent",
   "send_reply_again",
   "contact_context",
+  "refresh_avatars",
   "list_contacts",
   "contact_by_id",
   "set_contact_marks",

@@ -1,6 +1,6 @@
 import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
-import type { ContactAttribute, ContactContext, IpcError, NoteId, ThreadId } from "../ipc/bindings";
+import type { ContactAttribute, ContactContext, ContactId, IpcError, NoteId, ThreadId } from "../ipc/bindings";
 
 /** The customer pane for the open thread. */
 export class ContactStore {
@@ -28,10 +28,23 @@ export class ContactStore {
       if (seq !== this.#seq) return;
       this.context = ctx;
       this.error = null;
+      void this.#pictures(seq, threadId, ctx.contactId);
     } catch (e) {
       if (seq === this.#seq) this.error = toIpcError(e);
     } finally {
       if (seq === this.#seq) this.loading = false;
+    }
+  }
+
+  /** Asks for the customer's profile pictures (Rust fetches them from the channel when due) and
+   * shows one when it came. */
+  async #pictures(seq: number, threadId: ThreadId, contactId: ContactId): Promise<void> {
+    try {
+      if (!(await this.#backend.refreshAvatars(contactId)) || seq !== this.#seq) return;
+      const ctx = await this.#backend.contactContext(threadId);
+      if (seq === this.#seq && this.context?.contactId === ctx.contactId) this.context.avatar = ctx.avatar;
+    } catch {
+      // A picture is a nicety: the initials stay.
     }
   }
 

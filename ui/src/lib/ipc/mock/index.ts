@@ -131,6 +131,8 @@ export class MockBackend extends MockState implements Backend {
   openAttachment = media.openAttachment.bind(null, this);
   messageHtml = media.messageHtml.bind(null, this);
   mediaUrl = media.mediaUrl;
+  avatarUrl = media.avatarUrl;
+  refreshAvatars = media.refreshAvatars.bind(null, this);
 }
 
 export function createMockBackend(opts: MockOptions = {}): MockBackend {

@@ -29,3 +29,13 @@ export async function messageHtml(mock: MockBackend, messageId: number, loadRemo
 export function mediaUrl(messageId: number, index: number): string {
   return `mock-media://localhost/${messageId}%2F${index}`;
 }
+
+export function avatarUrl(identityId: number): string {
+  return `mock-media://localhost/avatar%2F${identityId}`;
+}
+
+/** The mock's customers have no pictures: nothing ever comes. */
+export async function refreshAvatars(mock: MockBackend, contactId: number): Promise<boolean> {
+  mock.record("refresh_avatars", { contactId });
+  return false;
+}

@@ -109,6 +109,7 @@ export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
   return {
     vip: c.vip,
     blocked: c.blocked,
+    avatar: null,
     contactId: c.id,
     displayName: c.name,
     identities: [...identitiesOf(mock, threads).values()],
