@@ -102,7 +102,14 @@ mod tests {
     fn avatar_paths_name_one_identity() {
         assert_eq!(parse_avatar_path("/avatar/12"), Some(IdentityId(12)));
         assert_eq!(parse_avatar_path("/avatar%2F12"), Some(IdentityId(12)));
-        for bad in ["/avatar/", "/avatar/-1", "/avatar/0", "/avatar/1/2", "/12/0", "/avatar/x"] {
+        for bad in [
+            "/avatar/",
+            "/avatar/-1",
+            "/avatar/0",
+            "/avatar/1/2",
+            "/12/0",
+            "/avatar/x",
+        ] {
             assert_eq!(parse_avatar_path(bad), None, "{bad}");
         }
     }
