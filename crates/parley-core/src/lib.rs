@@ -23,6 +23,7 @@ pub mod notify;
 mod provider;
 mod providers;
 mod replies;
+pub mod saved_replies;
 mod secrets;
 pub mod suggest;
 mod timeline;

@@ -11,6 +11,7 @@ mod accounts;
 mod contacts;
 mod messages;
 mod outbox;
+mod saved_replies;
 mod settings;
 mod threads;
 
@@ -60,6 +61,11 @@ const MIGRATIONS: &[&[&str]] = &[
     // 18: the Contacts screen (search, last contact) and the VIP / Blocked marks; blocked
     // customers' conversations leave the views' counts.
     &[contacts::V18, threads::V18],
+    // 19: taken by a parallel branch; this placeholder goes when the branches are merged (the
+    // integrator renumbers).
+    &[],
+    // 20: saved replies, their per-channel bodies and their files.
+    &[saved_replies::V20],
 ];
 
 /// The schema version this build writes.
