@@ -549,3 +549,89 @@ pub fn startup_probe(painted_at_us: Option<f64>) {
         let _ = std::fs::write(path, at);
     }
 }
+
+#[tauri::command]
+pub async fn list_saved_replies(core: State<'_, Core>) -> Res<Vec<SavedReply>> {
+    core.get()?.list_saved_replies().await
+}
+
+#[tauri::command]
+pub async fn create_saved_reply(core: State<'_, Core>, input: SavedReplyInput) -> Res<SavedReply> {
+    core.get()?.create_saved_reply(input).await
+}
+
+#[tauri::command]
+pub async fn update_saved_reply(
+    core: State<'_, Core>,
+    saved_reply_id: SavedReplyId,
+    input: SavedReplyInput,
+) -> Res<SavedReply> {
+    core.get()?.update_saved_reply(saved_reply_id, input).await
+}
+
+#[tauri::command]
+pub async fn delete_saved_reply(core: State<'_, Core>, saved_reply_id: SavedReplyId) -> Res<()> {
+    core.get()?.delete_saved_reply(saved_reply_id).await
+}
+
+/// The file's bytes arrive as the raw IPC body; the saved reply, name and type in headers
+/// (`parley-saved-reply-id`, `parley-file-name`, `parley-file-type`, percent-encoded).
+#[tauri::command]
+pub async fn add_saved_reply_file(
+    core: State<'_, Core>,
+    request: tauri::ipc::Request<'_>,
+) -> Res<SavedReplyFile> {
+    let body = match request.body() {
+        tauri::ipc::InvokeBody::Raw(bytes) => Some(bytes.clone()),
+        tauri::ipc::InvokeBody::Json(_) => None,
+    };
+    core.get()?
+        .add_raw_saved_reply_file(body, |name| {
+            request.headers().get(name).and_then(|v| v.to_str().ok())
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn remove_saved_reply_file(core: State<'_, Core>, file_id: i64) -> Res<()> {
+    core.get()?.remove_saved_reply_file(file_id).await
+}
+
+#[tauri::command]
+pub async fn saved_replies_for_thread(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+) -> Res<Vec<FilledReply>> {
+    core.get()?.saved_replies_for_thread(thread_id).await
+}
+
+#[tauri::command]
+pub async fn insert_saved_reply(
+    core: State<'_, Core>,
+    saved_reply_id: SavedReplyId,
+    thread_id: ThreadId,
+) -> Res<InsertedReply> {
+    core.get()?
+        .insert_saved_reply(saved_reply_id, thread_id)
+        .await
+}
+
+#[tauri::command]
+pub async fn export_saved_replies(core: State<'_, Core>) -> Res<SavedRepliesExport> {
+    core.get()?.export_saved_replies().await
+}
+
+#[tauri::command]
+pub async fn import_saved_replies(core: State<'_, Core>, json: String) -> Res<SavedRepliesImport> {
+    core.get()?.import_saved_replies(json).await
+}
+
+#[tauri::command]
+pub async fn business_hours(core: State<'_, Core>) -> Res<String> {
+    core.get()?.business_hours().await
+}
+
+#[tauri::command]
+pub async fn set_business_hours(core: State<'_, Core>, text: String) -> Res<()> {
+    core.get()?.set_business_hours(text).await
+}

@@ -116,7 +116,7 @@ pub(crate) fn split_of(rule: AttachmentRule) -> Option<FileSplit> {
 
 /// Writes `bytes` at `path` durably: a temporary file beside it, fsync, rename, fsync of the
 /// folder, so a crash leaves either no file or the whole file.
-async fn write_durably(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
+pub(crate) async fn write_durably(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || {
         use std::io::Write as _;

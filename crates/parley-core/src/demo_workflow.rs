@@ -5,20 +5,58 @@
 //! Applied once per demo workspace (a setting remembers it), as the seeded conversations arrive
 //! through the first syncs — through the same calls the window makes.
 //!
+//! Saved replies in two folders and the business hours their `{{business_hours}}` reads are
+//! seeded once too (their own setting), at once: they need no conversation.
+//!
 //! The customers named here are all from the demo's seeded Telegram history (parley-sim's
 //! `demo_script::HISTORY`, there from the first sync even with the simulated customers silent);
 //! none of them is one an end-to-end test looks for in the Open view.
 
 use crate::facade::Parley;
 use parley_domain::{
-    AttributeKind, ContactAttribute, ContactMarksChange, ErrorCode, LabelId, PRIORITY_URGENT,
-    ThreadChange, ThreadId,
+    AttributeKind, ChannelKind, ContactAttribute, ContactMarksChange, ErrorCode, LabelId,
+    PRIORITY_URGENT, SavedReplyInput, SavedReplyVariant, ThreadChange, ThreadId,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 const SEEDED_KEY: &str = "demo.workflowSeeded";
+const REPLIES_SEEDED_KEY: &str = "demo.savedRepliesSeeded";
+
+const BUSINESS_HOURS: &str = "Monday to Friday 9:00–18:00, Saturday 10:00–14:00";
+
+/// (folder, title, body, per-channel bodies)
+type DemoReply = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(ChannelKind, &'static str)],
+);
+
+const SAVED_REPLIES: &[DemoReply] = &[
+    (
+        "Shipping",
+        "Where is my order",
+        "Hi {{first_name|there}}, thanks for waiting! I checked on {{Order|your order}}: it is on its way, and the tracking link comes by email as soon as the carrier scans it. — {{agent_name}}",
+        &[(
+            ChannelKind::Sms,
+            "Hi {{first_name|there}}, {{Order|your order}} is on its way; tracking comes by email. — {{agent_name}}",
+        )],
+    ),
+    (
+        "Shipping",
+        "Shipping times",
+        "Hi {{first_name|there}}! Orders leave within *1–2 business days*; delivery takes 3–5 days in the EU and 5–10 days elsewhere.",
+        &[],
+    ),
+    (
+        "Store",
+        "Opening hours",
+        "We are open *{{business_hours}}*. Outside those hours leave us a message and we answer first thing.",
+        &[],
+    ),
+];
 
 /// How long the first syncs may take to bring the named conversations.
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -92,6 +130,11 @@ impl Parley {
     pub(crate) fn spawn_demo_workflow(self: &Arc<Self>) {
         let app: Weak<Parley> = Arc::downgrade(self);
         tokio::spawn(async move {
+            if let Some(app) = app.upgrade()
+                && let Err(e) = app.seed_demo_saved_replies().await
+            {
+                tracing::warn!("demo saved replies: {}", e.message);
+            }
             let deadline = tokio::time::Instant::now() + PATIENCE;
             loop {
                 let Some(app) = app.upgrade() else { return };
@@ -110,6 +153,47 @@ impl Parley {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         });
+    }
+
+    /// The demo's saved replies and business hours, once per demo workspace.
+    async fn seed_demo_saved_replies(&self) -> Result<(), parley_domain::IpcError> {
+        if self.demo.lock().await.is_none() {
+            return Ok(());
+        }
+        let seeded = self
+            .db
+            .call(|s| s.setting(REPLIES_SEEDED_KEY))
+            .await
+            .map_err(crate::errors::store)?;
+        if seeded.is_some() {
+            return Ok(());
+        }
+        self.set_business_hours(BUSINESS_HOURS.into()).await?;
+        for (folder, title, body, variants) in SAVED_REPLIES {
+            let input = SavedReplyInput {
+                folder: (*folder).into(),
+                title: (*title).into(),
+                body: (*body).into(),
+                variants: variants
+                    .iter()
+                    .map(|(channel, body)| SavedReplyVariant {
+                        channel: *channel,
+                        body: (*body).into(),
+                    })
+                    .collect(),
+            };
+            match self.create_saved_reply(input).await {
+                Ok(_) => {}
+                Err(e) if e.code == ErrorCode::Duplicate => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let now = self.clock.now();
+        self.db
+            .call(move |s| s.set_setting(REPLIES_SEEDED_KEY, "true", now))
+            .await
+            .map_err(crate::errors::store)?;
+        Ok(())
     }
 
     /// Applies the plan when every named conversation is there (or `last_try`, to those that

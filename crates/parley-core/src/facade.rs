@@ -185,6 +185,7 @@ impl Parley {
         }
         app.forget_removed_threads().await;
         app.sweep_outgoing().await;
+        app.sweep_saved_reply_files().await;
         sweep_unkeyed_attachments(&app.paths.attachments()).await;
         let real: Vec<AccountId> = accounts
             .iter()

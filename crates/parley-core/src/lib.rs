@@ -24,6 +24,7 @@ pub mod notify;
 mod provider;
 mod providers;
 mod replies;
+pub mod saved_replies;
 mod secrets;
 pub mod suggest;
 mod timeline;

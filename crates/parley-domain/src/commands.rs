@@ -80,6 +80,18 @@ macro_rules! for_each_command {
             set_open_thread,
             open_attachment,
             message_html,
+            list_saved_replies,
+            create_saved_reply,
+            update_saved_reply,
+            delete_saved_reply,
+            add_saved_reply_file,
+            remove_saved_reply_file,
+            saved_replies_for_thread,
+            insert_saved_reply,
+            export_saved_replies,
+            import_saved_replies,
+            business_hours,
+            set_business_hours,
             startup_probe
         )
     };

@@ -50,6 +50,10 @@ id_type!(
     NoteId
 );
 id_type!(
+    /// A saved reply (canned answer) the agents insert with `/`.
+    SavedReplyId
+);
+id_type!(
     /// A merge of two contacts or a split of an identity out of one, as recorded (to undo it).
     ContactChangeId
 );

@@ -110,6 +110,7 @@ export function appCommands(app: AppState): AppCommand[] {
   add({ id: "contacts", title: "Contacts", group: "Window", keys: [], run: () => void app.showContacts() });
   add({ id: "find-contact", title: "Find contact…", group: "Window", keys: [], run: () => void app.showContacts(true) });
   add({ id: "settings", title: "Accounts and settings", group: "Window", keys: [], run: () => (app.view = "accounts") });
+  add({ id: "manage-saved-replies", title: "Manage saved replies", group: "Window", keys: [], run: () => app.showSavedReplySettings() });
   add({ id: "manage-labels", title: "Manage labels", group: "Window", keys: [], run: () => app.showLabelSettings() });
   add({ id: "merges", title: "Review suggested merges of customers", group: "Window", keys: [], run: () => (app.overlay = { kind: "merges" }) });
   return cmds;

@@ -32,6 +32,12 @@ export function focusLabelSettings(): void {
   section?.querySelector<HTMLElement>("input")?.focus({ preventScroll: true });
 }
 
+export function focusSavedReplySettings(): void {
+  const section = byTestId("saved-replies-settings");
+  section?.scrollIntoView({ block: "start" });
+  section?.querySelector<HTMLElement>("button, input")?.focus({ preventScroll: true });
+}
+
 /** True when keyboard input belongs to a text field rather than to the shortcuts. */
 export function isTextField(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;

@@ -318,6 +318,47 @@ async fn the_demo_runs_until_a_real_account_is_added() {
         .await
         .expect("contacts");
     assert!(vip.contacts.iter().any(|c| c.vip), "{vip:?}");
+    // The demo's saved replies, in two folders, filled for one of its customers (her order is
+    // a detail the demo's workflow gave her).
+    let replies = rig.app.list_saved_replies().await.expect("saved replies");
+    let folders: std::collections::BTreeSet<&str> =
+        replies.iter().map(|r| r.folder.as_str()).collect();
+    assert_eq!(
+        folders.into_iter().collect::<Vec<_>>(),
+        ["Shipping", "Store"]
+    );
+    let maria = threads(&rig.app)
+        .await
+        .into_iter()
+        .find(|t| t.contact_name == "María García" && t.channel == ChannelKind::Telegram)
+        .expect("María's conversation");
+    let filled = rig
+        .app
+        .saved_replies_for_thread(maria.id)
+        .await
+        .expect("filled");
+    let order = filled
+        .iter()
+        .find(|f| f.title == "Where is my order")
+        .expect("where is my order");
+    assert!(
+        order.text.starts_with(
+            "Hi María, thanks for waiting! I checked on #4821 — linen tote bag: it is on its way"
+        ),
+        "{}",
+        order.text
+    );
+    let hours = filled
+        .iter()
+        .find(|f| f.title == "Opening hours")
+        .expect("opening hours");
+    assert!(
+        hours
+            .text
+            .starts_with("We are open Monday to Friday 9:00–18:00, Saturday 10:00–14:00. "),
+        "{}",
+        hours.text
+    );
     let endpoint = rig.app.demo_endpoint().await.expect("demo endpoint");
     assert!(endpoint.starts_with("http://127.0.0.1:"));
     // The demo's fakes run inside the app: their control API (inject, read what was sent)

@@ -13,4 +13,5 @@ mod email_sync;
 mod facade;
 mod graph;
 mod media;
+mod saved_replies;
 mod twilio;

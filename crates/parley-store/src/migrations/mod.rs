@@ -11,6 +11,7 @@ mod accounts;
 mod contacts;
 mod messages;
 mod outbox;
+mod saved_replies;
 mod settings;
 mod threads;
 
@@ -62,6 +63,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[contacts::V18, threads::V18],
     // 19: customers' profile pictures, per identity.
     &[contacts::V19],
+    // 20: saved replies, their per-channel bodies and their files.
+    &[saved_replies::V20],
 ];
 
 /// The schema version this build writes.

@@ -57,6 +57,14 @@ import type {
   ThreadSummary,
   TemplateVariable,
   WorkspaceInfo,
+  FilledReply,
+  InsertedReply,
+  SavedReply,
+  SavedReplyFile,
+  SavedReplyId,
+  SavedReplyInput,
+  SavedRepliesExport,
+  SavedRepliesImport,
 } from "./bindings";
 
 /** A file picked in the composer, as it is uploaded. */
@@ -217,6 +225,26 @@ export interface Backend {
   setThreadMuted(threadId: ThreadId, muted: boolean): Promise<NotificationPrefs>;
   /** Tells the core which thread the window shows (null: none), so it does not notify. */
   setOpenThread(threadId: ThreadId | null): Promise<void>;
+  /** Every saved reply, the most used first. */
+  listSavedReplies(): Promise<SavedReply[]>;
+  createSavedReply(input: SavedReplyInput): Promise<SavedReply>;
+  updateSavedReply(savedReplyId: SavedReplyId, input: SavedReplyInput): Promise<SavedReply>;
+  /** Deletes a saved reply and its files. */
+  deleteSavedReply(savedReplyId: SavedReplyId): Promise<void>;
+  /** Keeps a file with a saved reply (the bytes travel as the raw IPC body). */
+  addSavedReplyFile(savedReplyId: SavedReplyId, file: FileUpload): Promise<SavedReplyFile>;
+  removeSavedReplyFile(fileId: number): Promise<void>;
+  /** Every saved reply filled for this conversation (the composer's picker and its preview). */
+  savedRepliesForThread(threadId: ThreadId): Promise<FilledReply[]>;
+  /** The filled text for the composer; stages the reply's files there and counts the use. */
+  insertSavedReply(savedReplyId: SavedReplyId, threadId: ThreadId): Promise<InsertedReply>;
+  /** Writes every saved reply into a JSON file in the data folder. */
+  exportSavedReplies(): Promise<SavedRepliesExport>;
+  /** Imports a JSON export: all or nothing; replies already there are skipped and listed. */
+  importSavedReplies(json: string): Promise<SavedRepliesImport>;
+  /** The text `{{business_hours}}` reads ("" when not set). */
+  businessHours(): Promise<string>;
+  setBusinessHours(text: string): Promise<void>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -300,6 +328,36 @@ export const tauriBackend: Backend = {
     } catch (e) {
       throw toIpcError(e);
     }
+  },
+  listSavedReplies: () => call("list_saved_replies"),
+  createSavedReply: (input) => call("create_saved_reply", { input }),
+  updateSavedReply: (savedReplyId, input) => call("update_saved_reply", { savedReplyId, input }),
+  deleteSavedReply: async (savedReplyId) => {
+    await call<null>("delete_saved_reply", { savedReplyId });
+  },
+  addSavedReplyFile: async (savedReplyId, file) => {
+    try {
+      return await invoke<SavedReplyFile>("add_saved_reply_file" satisfies Command, file.bytes, {
+        headers: {
+          "parley-saved-reply-id": String(savedReplyId),
+          "parley-file-name": encodeURIComponent(file.name),
+          "parley-file-type": encodeURIComponent(file.type),
+        },
+      });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  },
+  removeSavedReplyFile: async (fileId) => {
+    await call<null>("remove_saved_reply_file", { fileId });
+  },
+  savedRepliesForThread: (threadId) => call("saved_replies_for_thread", { threadId }),
+  insertSavedReply: (savedReplyId, threadId) => call("insert_saved_reply", { savedReplyId, threadId }),
+  exportSavedReplies: () => call("export_saved_replies"),
+  importSavedReplies: (json) => call("import_saved_replies", { json }),
+  businessHours: () => call("business_hours"),
+  setBusinessHours: async (text) => {
+    await call<null>("set_business_hours", { text });
   },
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });

@@ -19,6 +19,8 @@ export type NoteId = number;
 
 export type ContactChangeId = number;
 
+export type SavedReplyId = number;
+
 export type ChannelKind = "telegram" | "messenger" | "instagram" | "whatsapp" | "sms" | "email";
 
 export type ThreadStatus = "open" | "pending" | "snoozed" | "resolved";
@@ -553,6 +555,90 @@ mediaLinks: Array<string>, };
 
 export type DroppedFiles = { staged: Array<StagedAttachment>, refused: Array<string>, };
 
+export type SavedReplyVariant = { channel: ChannelKind, body: string, };
+
+export type SavedReplyFile = { id: number, fileName: string, mimeType: string, size: number, };
+
+export type SavedReply = { id: SavedReplyId, 
+/**
+ * "" when it is in no folder.
+ */
+folder: string, title: string, 
+/**
+ * The default body, with `{{variables}}`.
+ */
+body: string, 
+/**
+ * Bodies for particular channels, in the usual channel order.
+ */
+variants: Array<SavedReplyVariant>, files: Array<SavedReplyFile>, 
+/**
+ * How many times agents inserted it (the picker ranks the most used first).
+ */
+uses: number, lastUsedAt: number | null, updatedAt: number, };
+
+export type SavedReplyInput = { folder: string, title: string, body: string, variants: Array<SavedReplyVariant>, };
+
+export type FilledPart = { text: string, 
+/**
+ * The variable this piece came from (`None`: the reply's own text).
+ */
+variable: string | null, 
+/**
+ * The variable had no value here and no fallback: the piece is empty.
+ */
+missing: boolean, 
+/**
+ * The variable had no value here and its fallback was used.
+ */
+fallback: boolean, };
+
+export type FilledReply = { savedReplyId: SavedReplyId, folder: string, title: string, 
+/**
+ * The conversation's channel, whose body was used.
+ */
+channel: ChannelKind, 
+/**
+ * Whether the body was the channel's own variant (else the default).
+ */
+variant: boolean, 
+/**
+ * The filled text, as plain text.
+ */
+text: string, 
+/**
+ * The same text in pieces, so the preview can mark what the variables became.
+ */
+parts: Array<FilledPart>, 
+/**
+ * Variables that had no value here and no fallback (left empty), each once.
+ */
+missing: Array<string>, files: Array<SavedReplyFile>, 
+/**
+ * What the agent should know before inserting (files this channel cannot carry…).
+ */
+notes: Array<string>, uses: number, lastUsedAt: number | null, };
+
+export type InsertedReply = { filled: FilledReply, staged: Array<StagedAttachment>, 
+/**
+ * Files that could not be staged here, each with why.
+ */
+refused: Array<string>, };
+
+export type SavedRepliesExport = { 
+/**
+ * Where the file was written (in Parley's data folder, `exports/`).
+ */
+path: string, count: number, };
+
+export type ImportSkip = { 
+/**
+ * Its place in the file, from 1.
+ */
+position: number, title: string, reason: string, };
+
+export type SavedRepliesImport = { imported: number, skipped: Array<ImportSkip>, };
+
 export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
@@ -641,6 +727,18 @@ export const COMMANDS = [
   "set_open_thread",
   "open_attachment",
   "message_html",
+  "list_saved_replies",
+  "create_saved_reply",
+  "update_saved_reply",
+  "delete_saved_reply",
+  "add_saved_reply_file",
+  "remove_saved_reply_file",
+  "saved_replies_for_thread",
+  "insert_saved_reply",
+  "export_saved_replies",
+  "import_saved_replies",
+  "business_hours",
+  "set_business_hours",
   "startup_probe",
 ] as const;
 

@@ -12,7 +12,7 @@ import type {
   ThreadView,
   WorkspaceInfo,
 } from "../ipc/bindings";
-import { focusComposer, focusContactSearch, focusLabelSettings } from "../focus";
+import { focusComposer, focusContactSearch, focusLabelSettings, focusSavedReplySettings } from "../focus";
 import { OPEN_VIEW } from "../views";
 import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
@@ -21,6 +21,7 @@ import { ContactsStore } from "./contacts.svelte";
 import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
 import { DialogueStore } from "./dialogue.svelte";
+import { SavedRepliesStore } from "./saved-replies.svelte";
 import { LabelsStore } from "./labels.svelte";
 import { MergeStore } from "./merge.svelte";
 import { OutboxStore } from "./outbox.svelte";
@@ -50,6 +51,7 @@ export class AppState {
   readonly search: SearchStore;
   readonly outbox: OutboxStore;
   readonly labels: LabelsStore;
+  readonly savedReplies: SavedRepliesStore;
   readonly counts: CountsStore;
   readonly workflow: Workflow;
   readonly merge: MergeStore;
@@ -100,6 +102,7 @@ export class AppState {
     this.search = new SearchStore(backend);
     this.outbox = new OutboxStore(backend);
     this.labels = new LabelsStore(backend);
+    this.savedReplies = new SavedRepliesStore(backend);
     this.counts = new CountsStore(backend);
     this.dialogue = new DialogueStore(backend, (id) => this.summary(id)?.contactId);
     this.workflow = new Workflow(backend, {
@@ -154,6 +157,12 @@ export class AppState {
   }
 
   /** The settings screen, at its labels manager. */
+  showSavedReplySettings(): void {
+    this.view = "accounts";
+    void this.savedReplies.load();
+    requestAnimationFrame(focusSavedReplySettings);
+  }
+
   showLabelSettings(): void {
     this.view = "accounts";
     void this.labels.load();

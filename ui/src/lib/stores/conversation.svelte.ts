@@ -1,10 +1,11 @@
 import type { Backend, FileDrag } from "../ipc/backend";
 import { messagesChangedThread } from "../ipc/backend";
-import type { CoreEvent, HandoverAction, StagedAttachment, ThreadId } from "../ipc/bindings";
+import type { CoreEvent, HandoverAction, SavedReplyId, StagedAttachment, ThreadId } from "../ipc/bindings";
 import { Attachments } from "./conversation/attachments.svelte";
 import { Composer } from "./conversation/composer.svelte";
 import { Handover } from "./conversation/handover.svelte";
 import { MediaLinks } from "./conversation/media-links.svelte";
+import { SavedReplies } from "./conversation/saved-replies.svelte";
 import { OpenThread } from "./conversation/thread.svelte";
 
 export { DRAFT_DEBOUNCE_MS } from "./conversation/composer.svelte";
@@ -23,6 +24,7 @@ export class ConversationStore {
   #links: MediaLinks;
   #composer: Composer;
   #handover: Handover;
+  #savedReplies: SavedReplies;
 
   constructor(backend: Backend) {
     this.#thread = new OpenThread(backend);
@@ -30,6 +32,7 @@ export class ConversationStore {
     this.#links = new MediaLinks(backend, this.#thread, this.#attachments);
     this.#composer = new Composer(backend, this.#thread, this.#attachments, this.#links);
     this.#handover = new Handover(backend, this.#thread);
+    this.#savedReplies = new SavedReplies(backend, this.#thread, this.#attachments, this.#composer);
   }
 
   // ---- the thread and its messages ----------------------------------------
@@ -136,6 +139,7 @@ export class ConversationStore {
       this.#handover.clear();
       this.#attachments.clear();
       this.#links.clear();
+      this.#savedReplies.reset();
     }
     await this.#thread.open(threadId, (detail) => {
       this.#composer.showStored(detail.draft ?? "");
@@ -172,6 +176,7 @@ export class ConversationStore {
     this.#thread.close();
     this.#attachments.clear();
     this.#links.clear();
+    this.#savedReplies.reset();
   }
 
   handleEvent(event: CoreEvent): void {
@@ -192,8 +197,10 @@ export class ConversationStore {
   }
 
   /** Sends the composer text; clears the composer at once and shows the queued echo. */
-  send(): Promise<boolean> {
-    return this.#composer.send();
+  async send(): Promise<boolean> {
+    const ok = await this.#composer.send();
+    if (ok) this.#savedReplies.notice = null;
+    return ok;
   }
 
   /** The composer's staged files and the channel's rule for files; `withLinks`: also the stored
@@ -239,6 +246,29 @@ export class ConversationStore {
   /** The stored media links again (a discarded reply's links went back to the draft). */
   reloadMediaLinks(): Promise<void> {
     return this.#links.reload();
+  }
+
+  // ---- saved replies ----------------------------------------------------------
+
+  /** Every saved reply filled for the open thread (null until loaded). */
+  get savedReplies() {
+    return this.#savedReplies.replies;
+  }
+  get savedRepliesError() {
+    return this.#savedReplies.error;
+  }
+  /** What the agent should check after inserting a saved reply. */
+  get savedReplyNotice() {
+    return this.#savedReplies.notice;
+  }
+
+  loadSavedReplies(): Promise<void> {
+    return this.#savedReplies.load();
+  }
+
+  /** Inserts a saved reply in place of `[start, end)` of the draft; answers the caret after it. */
+  insertSavedReply(id: SavedReplyId, start: number, end: number): Promise<number | null> {
+    return this.#savedReplies.insert(id, start, end);
   }
 
   // ---- handover's actions ---------------------------------------------------

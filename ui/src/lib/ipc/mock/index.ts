@@ -13,6 +13,7 @@ import * as handover from "./handover";
 import * as media from "./media";
 import * as notifications from "./notifications";
 import * as outbox from "./outbox";
+import * as savedReplies from "./saved-replies";
 import * as search from "./search";
 import { MockState, type MockOptions } from "./state";
 import * as threads from "./threads";
@@ -123,6 +124,21 @@ export class MockBackend extends MockState implements Backend {
   pauseNotifications = notifications.pauseNotifications.bind(null, this);
   setThreadMuted = notifications.setThreadMuted.bind(null, this);
   setOpenThread = notifications.setOpenThread.bind(null, this);
+
+  // ---- saved replies ----------------------------------------------------------
+
+  listSavedReplies = savedReplies.listSavedReplies.bind(null, this);
+  createSavedReply = savedReplies.createSavedReply.bind(null, this);
+  updateSavedReply = savedReplies.updateSavedReply.bind(null, this);
+  deleteSavedReply = savedReplies.deleteSavedReply.bind(null, this);
+  addSavedReplyFile = savedReplies.addSavedReplyFile.bind(null, this);
+  removeSavedReplyFile = savedReplies.removeSavedReplyFile.bind(null, this);
+  savedRepliesForThread = savedReplies.savedRepliesForThread.bind(null, this);
+  insertSavedReply = savedReplies.insertSavedReply.bind(null, this);
+  exportSavedReplies = savedReplies.exportSavedReplies.bind(null, this);
+  importSavedReplies = savedReplies.importSavedReplies.bind(null, this);
+  businessHours = savedReplies.businessHours.bind(null, this);
+  setBusinessHours = savedReplies.setBusinessHours.bind(null, this);
 
   // ---- search, links and media ------------------------------------------------
 

@@ -12,12 +12,14 @@ import type {
   NotificationPrefs,
   PageCursor,
   Label,
+  SavedReply,
   StagedAttachment,
   ThreadEvent,
   ThreadOwner,
   ThreadSummary,
 } from "../bindings";
 import { defaultNotificationPrefs, seedDemo } from "./fixtures";
+import { demoSavedReplies } from "./saved-replies";
 
 export type MockOptions = {
   /** Clock used for timestamps; defaults to Date.now. */
@@ -90,6 +92,10 @@ export class MockState {
   online = true;
   /** Labels (their counts are computed when listed). */
   labels: Array<Omit<Label, "threadCount">> = [];
+  /** Saved replies (the demo's three at the start of a demo workspace). */
+  savedReplies: SavedReply[] = [];
+  /** What `{{business_hours}}` reads (null: not set). */
+  businessHoursText: string | null = null;
   /** HTML of mock emails by message id (tests put some here). */
   htmlBodies = new Map<number, { html: string; remoteImages: number }>();
 
@@ -105,6 +111,8 @@ export class MockState {
   nextLabelId = 1;
   nextNoteId = 1;
   nextEventId = 1;
+  nextSavedReplyId = 100;
+  nextSavedReplyFileId = 1;
   tokens = new Map<number, string>();
   timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -113,6 +121,10 @@ export class MockState {
     this.simulate = opts.simulate ?? false;
     this.isDemo = opts.isDemo ?? true;
     seedDemo(this, opts.threadCount ?? 40, opts.messagesPerThread ?? 6);
+    if (this.isDemo) {
+      this.savedReplies = demoSavedReplies(this.now());
+      this.businessHoursText = "Monday to Friday 9:00–18:00";
+    }
   }
 
   emit(event: CoreEvent): void {

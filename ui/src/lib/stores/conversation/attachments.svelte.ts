@@ -88,6 +88,12 @@ export class Attachments {
     if (this.#thread.threadId === threadId) void this.load();
   }
 
+  /** Files Rust staged in the open thread's composer (a saved reply's, on insert). */
+  addStaged(staged: StagedAttachment[]): void {
+    if (staged.length > 0 && this.attachments)
+      this.attachments = { ...this.attachments, staged: [...this.attachments.staged, ...staged] };
+  }
+
   /** Takes a staged file off the composer. */
   async removeAttachment(file: StagedAttachment): Promise<void> {
     const threadId = this.#thread.threadId;
