@@ -12,5 +12,6 @@ mod email_expunge;
 mod email_sync;
 mod facade;
 mod graph;
+mod import;
 mod media;
 mod twilio;

@@ -60,6 +60,8 @@ const MIGRATIONS: &[&[&str]] = &[
     // 18: the Contacts screen (search, last contact) and the VIP / Blocked marks; blocked
     // customers' conversations leave the views' counts.
     &[contacts::V18, threads::V18],
+    // 19: customers imported from a file, and the contacts each import created.
+    &[contacts::V19],
 ];
 
 /// The schema version this build writes.

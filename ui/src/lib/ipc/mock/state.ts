@@ -90,6 +90,9 @@ export class MockState {
   online = true;
   /** Labels (their counts are computed when listed). */
   labels: Array<Omit<Label, "threadCount">> = [];
+  /** The import wizard's staged file, and the running import's cancel flag. */
+  importFile: { name: string; bytes: Uint8Array } | null = null;
+  importCancel: { cancelled: boolean } | null = null;
   /** HTML of mock emails by message id (tests put some here). */
   htmlBodies = new Map<number, { html: string; remoteImages: number }>();
 
