@@ -337,6 +337,40 @@ pub async fn dismiss_merge_suggestion(
     core.get()?.dismiss_merge_suggestion(a, b).await
 }
 
+/// The import wizard's file: its bytes as the raw IPC body, its name in the percent-encoded
+/// header `parley-file-name` (the window never names a path).
+#[tauri::command]
+pub async fn stage_import_file(
+    core: State<'_, Core>,
+    request: tauri::ipc::Request<'_>,
+) -> Res<ImportPreview> {
+    let body = match request.body() {
+        tauri::ipc::InvokeBody::Raw(bytes) => Some(bytes.clone()),
+        tauri::ipc::InvokeBody::Json(_) => None,
+    };
+    let name = request
+        .headers()
+        .get("parley-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(parley_core::percent_decode);
+    core.get()?.stage_import_file(body, name).await
+}
+
+#[tauri::command]
+pub async fn preview_import(core: State<'_, Core>, encoding: Option<String>) -> Res<ImportPreview> {
+    core.get()?.preview_import(encoding).await
+}
+
+#[tauri::command]
+pub async fn run_import(core: State<'_, Core>, request: ImportRequest) -> Res<ImportReport> {
+    core.get()?.run_import(request).await
+}
+
+#[tauri::command]
+pub fn cancel_import(core: State<'_, Core>) -> Res<bool> {
+    Ok(core.get()?.cancel_import())
+}
+
 #[tauri::command]
 pub async fn search(core: State<'_, Core>, query: String, limit: u32) -> Res<Vec<SearchHit>> {
     core.get()?.search(query, limit).await

@@ -106,6 +106,8 @@ pub struct Parley {
     pub(crate) drops: crate::files::DropRegistry,
     /// The merge suggestions last computed, with the revision of their inputs.
     pub(crate) suggestions: crate::contact_merge::SuggestionCache,
+    /// The file the import wizard staged, and the running import's cancel flag.
+    pub(crate) import: crate::import::ImportState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -167,6 +169,7 @@ impl Parley {
             notification_prefs: tokio::sync::Mutex::new(prefs),
             drops: Default::default(),
             suggestions: Default::default(),
+            import: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();

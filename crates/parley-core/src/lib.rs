@@ -14,6 +14,7 @@ mod drops;
 mod errors;
 mod facade;
 mod files;
+pub mod import;
 mod lifecycle;
 pub mod links;
 pub mod logging;

@@ -39,7 +39,11 @@
 //! - no account has an identity of both: the provider gave them different ids on that very
 //!   account, so they are two people;
 //! - their activity overlaps or is within [`ACTIVITY_WINDOW_MS`] (30 days): a name seen again a
-//!   year later is more often a namesake than the same customer switching channels.
+//!   year later is more often a namesake than the same customer switching channels;
+//! - both have written on a channel. A customer imported from a file (no identity, their
+//!   "activity" the import's time) is matched only by strong keys: the email and phone the file
+//!   gave, against the address or number they later write from. A shop's list of thousands of
+//!   names would otherwise pair every namesake who writes in.
 //!
 //! Name-only scores run from 55 % (similarity 0.90) to 80 % (identical), so any strong key ranks
 //! above any name. When a strong key matches too, a similar name is added as a supporting reason
@@ -281,7 +285,7 @@ pub fn normalize_phone(raw: &str, default_region: Option<&str>) -> Option<String
 /// when it is already in E.164 form. Twilio hands over E.164 addresses, so they are taken as
 /// given: re-validating them through libphonenumber's metadata would cost more than the rest of
 /// the engine together. Anything else goes through [`normalize_phone`].
-fn provider_e164(remote: &str) -> Option<String> {
+pub(crate) fn provider_e164(remote: &str) -> Option<String> {
     let number = strip_prefix_ci(remote, "whatsapp:").unwrap_or(remote);
     let digits = number.strip_prefix('+')?;
     let canonical = (8..=15).contains(&digits.len())
@@ -539,14 +543,14 @@ fn name_score(similarity: f64) -> f64 {
     SCORE_NAME_MIN + (SCORE_NAME_MAX - SCORE_NAME_MIN) * t
 }
 
-enum AttributeKind {
+pub(crate) enum AttributeKind {
     Email,
     Phone,
     Handle(ChannelKind),
 }
 
 /// What an attribute key says its value is, if contact data at all.
-fn attribute_kind(key: &str) -> Option<AttributeKind> {
+pub(crate) fn attribute_kind(key: &str) -> Option<AttributeKind> {
     let k: String = key
         .chars()
         .take(64)
@@ -738,6 +742,10 @@ fn activity_near(a: &Prepared<'_>, b: &Prepared<'_>) -> bool {
 }
 
 fn name_only_allowed(a: &Prepared<'_>, b: &Prepared<'_>) -> bool {
+    // A customer with no channel (imported from a file) is matched by strong keys only.
+    if a.channels.is_empty() || b.channels.is_empty() {
+        return false;
+    }
     let disjoint_channels = !a.channels.iter().any(|c| b.channels.contains(c));
     let shared_account = a.accounts.iter().any(|x| b.accounts.contains(x));
     disjoint_channels && !shared_account && activity_near(a, b)

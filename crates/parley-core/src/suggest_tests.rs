@@ -1137,3 +1137,57 @@ fn blocking_finds_what_comparing_every_pair_finds() {
     assert!(!want.is_empty());
     assert_eq!(got, want);
 }
+
+// ---- customers imported from a file (no identity) ----------------------------------------------
+
+#[test]
+fn imported_customers_match_by_email_and_phone_never_by_name_alone() {
+    // Imported: no identity, an email and a phone as the import stores them.
+    let imported = attrs(
+        cand(1, "Maria Garcia", vec![]),
+        &[
+            ("Email", "maria.garcia@shop-customer.test"),
+            ("Phone", "+4915112345678"),
+        ],
+    );
+    let namesake = attrs(cand(2, "María García", vec![]), &[("City", "Madrid")]);
+    // Later they write: by SMS from the number, by mail from the address.
+    let sms = cand(
+        3,
+        "+49 151 12345678",
+        vec![ident(10, Sms, "+4915112345678", "")],
+    );
+    let mail = cand(
+        4,
+        "M. Garcia",
+        vec![ident(
+            11,
+            Email,
+            "Maria.Garcia+orders@shop-customer.test",
+            "M. Garcia",
+        )],
+    );
+    // Someone of the same name on Telegram, with nothing else in common.
+    let telegram = cand(
+        5,
+        "María García",
+        vec![ident(12, Telegram, "777", "María García")],
+    );
+    let out = suggest(&[imported, namesake, sms, mail, telegram], &none(), 10);
+    assert_eq!(pairs(&out), [(1, 4), (1, 3)], "{out:#?}");
+    assert_eq!(
+        out[0].reasons[0],
+        MergeReason::SameEmail {
+            email: "maria.garcia@shop-customer.test".into()
+        }
+    );
+    assert_eq!(
+        out[1].reasons,
+        [MergeReason::SamePhone {
+            phone: "+4915112345678".into()
+        }]
+    );
+    // The imported side shows no channel.
+    assert!(out[0].a_channels.is_empty());
+    assert_eq!(out[0].b_channels, [Email]);
+}

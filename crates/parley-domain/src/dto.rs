@@ -745,4 +745,9 @@ pub enum CoreEvent {
     },
     /// Notification preferences changed outside the settings screen (the tray's pause).
     NotificationPrefsChanged { prefs: crate::NotificationPrefs },
+    /// A customer import (`run_import`) has written `done` of its `total` rows (the import is
+    /// one transaction: nothing is visible until the last).
+    ImportProgress { done: u32, total: u32 },
+    /// Customers were imported: the Contacts screen reloads.
+    ContactsChanged,
 }

@@ -856,8 +856,10 @@ impl Store {
                 }
             }
         }
-        // A contact with no identity left (its accounts removed) has no one to be merged with.
-        out.retain(|c| !c.identities.is_empty());
+        // A contact with no identity (imported from a file: `import.rs`) takes part by what its
+        // attributes say (an email, a phone), so the person is found when they write in; one
+        // with neither has nothing to be matched by.
+        out.retain(|c| !c.identities.is_empty() || !c.attributes.is_empty());
         Ok(out)
     }
 

@@ -97,6 +97,17 @@ fn check_key(key: &str) -> Result<String> {
     Ok(key.to_owned())
 }
 
+/// An attribute as it would be stored (name and value trimmed), or why it cannot be: the rules
+/// of [`Store::set_contact_attribute`], for callers that check many values before writing them
+/// (the import).
+pub fn checked_attribute(attribute: &ContactAttribute) -> Result<ContactAttribute> {
+    Ok(ContactAttribute {
+        key: check_key(&attribute.key)?,
+        kind: attribute.kind,
+        value: check_value(attribute.kind, &attribute.value)?,
+    })
+}
+
 impl Store {
     /// A contact's notes, newest first.
     pub fn contact_notes(&self, contact: ContactId) -> Result<Vec<ContactNote>> {

@@ -109,6 +109,7 @@ export function appCommands(app: AppState): AppCommand[] {
   add({ id: "drafts", title: "Show drafts", group: "Window", keys: [], run: () => void app.showDrafts() });
   add({ id: "contacts", title: "Contacts", group: "Window", keys: [], run: () => void app.showContacts() });
   add({ id: "find-contact", title: "Find contact…", group: "Window", keys: [], run: () => void app.showContacts(true) });
+  add({ id: "import-contacts", title: "Import customers from a CSV file…", group: "Window", keys: [], run: () => app.imports.open() });
   add({ id: "settings", title: "Accounts and settings", group: "Window", keys: [], run: () => (app.view = "accounts") });
   add({ id: "manage-saved-replies", title: "Manage saved replies", group: "Window", keys: [], run: () => app.showSavedReplySettings() });
   add({ id: "manage-labels", title: "Manage labels", group: "Window", keys: [], run: () => app.showLabelSettings() });

@@ -12,6 +12,7 @@ mod email_expunge;
 mod email_sync;
 mod facade;
 mod graph;
+mod import;
 mod media;
 mod saved_replies;
 mod twilio;

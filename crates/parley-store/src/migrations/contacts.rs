@@ -211,3 +211,20 @@ CREATE TABLE identity_avatars (
     checked_at    INTEGER NOT NULL
 );
 "#;
+
+/// Customers imported from a file (a shop's or a CRM's CSV export): each import as one row, and
+/// the contacts it created point at it (`import_id`), so the pane can say "imported on …" and an
+/// import can be told apart from people who wrote in. Contacts Parley already knew that an
+/// import updated keep their own origin.
+pub(super) const V21: &str = r#"
+CREATE TABLE contact_imports (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    file_name   TEXT    NOT NULL,
+    created     INTEGER NOT NULL,
+    updated     INTEGER NOT NULL,
+    unchanged   INTEGER NOT NULL,
+    skipped     INTEGER NOT NULL
+);
+ALTER TABLE contacts ADD COLUMN import_id INTEGER REFERENCES contact_imports(id) ON DELETE SET NULL;
+"#;

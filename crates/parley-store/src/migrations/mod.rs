@@ -65,6 +65,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[contacts::V19],
     // 20: saved replies, their per-channel bodies and their files.
     &[saved_replies::V20],
+    // 21: customers imported from a file, and the contacts each import created.
+    &[contacts::V21],
 ];
 
 /// The schema version this build writes.

@@ -30,6 +30,9 @@ import type {
   DraftView,
   DroppedFiles,
   HandoverAction,
+  ImportPreview,
+  ImportReport,
+  ImportRequest,
   ChangeOutcome,
   ErrorCode,
   Label,
@@ -169,6 +172,20 @@ export interface Backend {
   mergeSuggestions(contactId: ContactId | null, limit: number): Promise<MergeSuggestion[]>;
   /** These two are not the same person: never suggest them again. */
   dismissMergeSuggestion(a: ContactId, b: ContactId): Promise<void>;
+  /**
+   * Hands the import wizard's file to Rust (raw bytes; the window never names a path) and answers
+   * its preview: encoding, separator, header, first rows, a suggested mapping.
+   */
+  stageImportFile(file: { name: string; bytes: Uint8Array }): Promise<ImportPreview>;
+  /** The staged file read again in another encoding (null: as detected). */
+  previewImport(encoding: string | null): Promise<ImportPreview>;
+  /**
+   * Imports the staged file in one transaction (all or nothing), with `importProgress` events;
+   * answers the exact report (`cancelled`: nothing was written).
+   */
+  runImport(request: ImportRequest): Promise<ImportReport>;
+  /** Stops the running import before it commits; answers whether one was running. */
+  cancelImport(): Promise<boolean>;
   /** One page of the Contacts screen: who `query` finds (blank: everyone), in `sort`'s order. */
   listContacts(query: string, sort: ContactSort, cursor: ContactCursor | null, limit: number): Promise<ContactPage>;
   /** A customer as the context pane shows them, by id. */
@@ -428,6 +445,19 @@ export const tauriBackend: Backend = {
   dismissMergeSuggestion: async (a, b) => {
     await call<null>("dismiss_merge_suggestion", { a, b });
   },
+  stageImportFile: async (file) => {
+    // Like a composer file: the bytes as the raw IPC body, the name percent-encoded in a header.
+    try {
+      return await invoke<ImportPreview>("stage_import_file" satisfies Command, file.bytes, {
+        headers: { "parley-file-name": encodeURIComponent(file.name) },
+      });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  },
+  previewImport: (encoding) => call("preview_import", { encoding }),
+  runImport: (request) => call("run_import", { request }),
+  cancelImport: () => call("cancel_import"),
   search: (query, limit) => call("search", { query, limit }),
   listAccounts: () => call("list_accounts"),
   addTelegramAccount: (token) => call("add_telegram_account", { token }),

@@ -639,7 +639,108 @@ position: number, title: string, reason: string, };
 
 export type SavedRepliesImport = { imported: number, skipped: Array<ImportSkip>, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, };
+export type ImportTarget = { "target": "ignore" } | { "target": "name" } | { "target": "firstName" } | { "target": "lastName" } | { "target": "email" } | { "target": "phone" } | { "target": "attribute", key: string, attributeKind: AttributeKind, };
+
+export type ImportMode = "overwrite" | "fillBlanks";
+
+export type ImportPreviewRow = { 
+/**
+ * The file's line where the row starts (a quoted line break makes a row longer than one).
+ */
+line: number, cells: Array<string>, 
+/**
+ * Why the row cannot be imported, if it cannot.
+ */
+problem: string | null, };
+
+export type ImportPreview = { 
+/**
+ * The file's name as picked (shown as text).
+ */
+fileName: string, byteCount: number, 
+/**
+ * The encoding the file was read in (a WHATWG name: "UTF-8", "windows-1252", …).
+ */
+encoding: string, 
+/**
+ * Whether the encoding is certain (a byte-order mark, valid UTF-8, or a detected encoding
+ * that reads every byte); otherwise the agent should check the preview.
+ */
+encodingCertain: boolean, 
+/**
+ * Encodings the agent can choose instead.
+ */
+encodingChoices: Array<string>, 
+/**
+ * The separator found: ",", ";", "\t" or "|".
+ */
+delimiter: string, 
+/**
+ * The first row, taken as the columns' names.
+ */
+headers: Array<string>, 
+/**
+ * The first rows after the header, as read (at most [`IMPORT_PREVIEW_ROWS`]).
+ */
+rows: Array<ImportPreviewRow>, 
+/**
+ * Rows after the header, broken ones included.
+ */
+rowCount: number, 
+/**
+ * Rows that cannot be imported as they are (wrong number of columns, unreadable bytes, a
+ * cell too long).
+ */
+brokenCount: number, 
+/**
+ * A mapping for each header, guessed from its name.
+ */
+suggested: Array<ImportTarget>, };
+
+export type ImportRequest = { 
+/**
+ * The encoding to read the file in (one of the preview's).
+ */
+encoding: string, 
+/**
+ * One target per column, in the file's order.
+ */
+mapping: Array<ImportTarget>, mode: ImportMode, 
+/**
+ * Where numbers written without a country code are from (ISO 3166 alpha-2, "DE"); `null`:
+ * only international numbers (+49…, 0049…) are read.
+ */
+phoneRegion: string | null, };
+
+export type ImportOutcome = "created" | "updated" | "unchanged" | "skipped";
+
+export type ImportRowReport = { 
+/**
+ * The file's line where the row starts.
+ */
+line: number, outcome: ImportOutcome, 
+/**
+ * The customer's name as the row gives it (or as Parley knows them), shown as text.
+ */
+name: string, contactId: ContactId | null, 
+/**
+ * Why a row was skipped, or what of it was left out ("Order total: "twelve" is not a
+ * number").
+ */
+notes: Array<string>, };
+
+export type ImportReport = { cancelled: boolean, created: number, updated: number, unchanged: number, skipped: number, 
+/**
+ * Every row's outcome by line: skipped ones first, then updated, unchanged and created;
+ * at most [`IMPORT_REPORT_ROWS_MAX`] (the counts above are always whole).
+ */
+rows: Array<ImportRowReport>, 
+/**
+ * Rows left out of `rows` for its size.
+ */
+rowsOmitted: number, importedAt: number, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "contactsChanged" };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
@@ -706,6 +807,10 @@ export const COMMANDS = [
   "split_identity",
   "undo_contact_change",
   "dismiss_merge_suggestion",
+  "stage_import_file",
+  "preview_import",
+  "run_import",
+  "cancel_import",
   "search",
   "list_accounts",
   "add_telegram_account",

@@ -24,6 +24,7 @@ import { DialogueStore } from "./dialogue.svelte";
 import { SavedRepliesStore } from "./saved-replies.svelte";
 import { LabelsStore } from "./labels.svelte";
 import { MergeStore } from "./merge.svelte";
+import { ImportWizard } from "./import.svelte";
 import { OutboxStore } from "./outbox.svelte";
 import { SearchStore } from "./search.svelte";
 import { ThreadsStore } from "./threads.svelte";
@@ -55,6 +56,8 @@ export class AppState {
   readonly counts: CountsStore;
   readonly workflow: Workflow;
   readonly merge: MergeStore;
+  /** The customer import wizard (Contacts → Import, or the palette). */
+  readonly imports: ImportWizard;
   /** The whole dialogue with the open conversation's customer, when the agent opened it. */
   readonly dialogue: DialogueStore;
   readonly clock = new Clock();
@@ -122,6 +125,9 @@ export class AppState {
       },
       offerUndo: (text, run) => this.workflow.offerUndo(text, run),
       showNotice: (e) => this.showNotice(e),
+    });
+    this.imports = new ImportWizard(backend, () => {
+      if (this.#view === "contacts") void this.contacts.reload();
     });
   }
 
@@ -216,6 +222,7 @@ export class AppState {
     this.threads.handleEvent(event);
     this.counts.handleEvent(event);
     this.contacts.handleEvent(event);
+    this.imports.handleEvent(event);
     if (event.kind === "labelsChanged") void this.#labelsChanged();
     this.conversation.handleEvent(event);
     this.dialogue.handleEvent(event);

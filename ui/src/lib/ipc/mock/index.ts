@@ -8,6 +8,7 @@ import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
 import * as contacts from "./contacts";
+import * as imports from "./imports";
 import * as merge from "./merge";
 import * as handover from "./handover";
 import * as media from "./media";
@@ -45,6 +46,10 @@ export class MockBackend extends MockState implements Backend {
   listContacts = contacts.listContacts.bind(null, this);
   contactById = contacts.contactById.bind(null, this);
   setContactMarks = contacts.setContactMarks.bind(null, this);
+  stageImportFile = imports.stageImportFile.bind(null, this);
+  previewImport = imports.previewImport.bind(null, this);
+  runImport = imports.runImport.bind(null, this);
+  cancelImport = imports.cancelImport.bind(null, this);
   contactTimeline = timeline.contactTimeline.bind(null, this);
   /** Test helper: a conversation with an existing customer on another channel (as a merge leaves it). */
   addThread = timeline.addThread.bind(null, this);

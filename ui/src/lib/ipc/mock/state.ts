@@ -96,6 +96,9 @@ export class MockState {
   savedReplies: SavedReply[] = [];
   /** What `{{business_hours}}` reads (null: not set). */
   businessHoursText: string | null = null;
+  /** The import wizard's staged file, and the running import's cancel flag. */
+  importFile: { name: string; bytes: Uint8Array } | null = null;
+  importCancel: { cancelled: boolean } | null = null;
   /** HTML of mock emails by message id (tests put some here). */
   htmlBodies = new Map<number, { html: string; remoteImages: number }>();
 
