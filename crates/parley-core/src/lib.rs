@@ -7,6 +7,8 @@ mod attachments;
 mod contact_merge;
 mod contacts;
 mod conversations;
+mod customer;
+pub mod customer_time;
 mod demo;
 mod demo_workflow;
 mod drops;

@@ -105,6 +105,8 @@ impl Store {
             conversations: self.contact_conversations(contact)?,
             vip,
             blocked,
+            tags: crate::customer::tags_of(&self.conn, contact_id)?,
+            local_time: None,
         }))
     }
 

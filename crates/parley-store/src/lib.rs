@@ -48,6 +48,7 @@ mod accounts;
 mod client_ids;
 mod contact_merge;
 mod contacts;
+mod customer;
 mod decisions;
 mod directory;
 mod drafts;
@@ -72,6 +73,7 @@ mod types;
 mod views;
 mod workflow;
 
+pub use customer::{TimeHints, clean_tag};
 pub use directory::search_patterns;
 pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;

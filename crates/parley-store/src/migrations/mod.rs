@@ -60,6 +60,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 18: the Contacts screen (search, last contact) and the VIP / Blocked marks; blocked
     // customers' conversations leave the views' counts.
     &[contacts::V18, threads::V18],
+    // 19: the customer's tags (searchable), a time zone set by hand, the offset of inbound
+    // emails' Date.
+    &[contacts::V19, messages::V19],
 ];
 
 /// The schema version this build writes.
