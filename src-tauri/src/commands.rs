@@ -241,6 +241,38 @@ pub async fn set_contact_marks(
 }
 
 #[tauri::command]
+pub async fn add_contact_tag(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    tag: String,
+) -> Res<Vec<String>> {
+    core.get()?.add_contact_tag(contact_id, tag).await
+}
+
+#[tauri::command]
+pub async fn remove_contact_tag(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    tag: String,
+) -> Res<Vec<String>> {
+    core.get()?.remove_contact_tag(contact_id, tag).await
+}
+
+#[tauri::command]
+pub async fn set_contact_time_zone(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+    zone: Option<String>,
+) -> Res<ContactContext> {
+    core.get()?.set_contact_time_zone(contact_id, zone).await
+}
+
+#[tauri::command]
+pub async fn time_zone_choices(core: State<'_, Core>) -> Res<Vec<String>> {
+    Ok(core.get()?.time_zone_choices())
+}
+
+#[tauri::command]
 pub async fn contact_timeline(
     core: State<'_, Core>,
     contact_id: ContactId,

@@ -4,6 +4,7 @@ reviews the suggestion, merges, sees both channels in the pane, undoes and merge
 whole dialogue with each message labelled by its channel, answers on the channel she last used,
 writes a note, and finds it all after a restart."""
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from conftest import (
@@ -101,3 +102,43 @@ def test_a_suggested_merge_joins_two_channels_and_survives_a_restart(workspace):
         assert not by_testid(again, "merge-suggestion")
     finally:
         again.quit()
+
+
+def pane_shown(driver):
+    return driver.execute_script(
+        "const p = document.querySelector('[data-testid=\"contact-pane\"]');"
+        "return p !== null && getComputedStyle(p).display !== 'none';")
+
+
+def test_a_narrow_window_shows_the_customer_as_a_drawer_with_her_local_time_and_tags(workspace):
+    app = start_app(workspace, QUIET)
+    try:
+        app.set_window_size(900, 760)
+        wait_for(app, "a window under 980 px", lambda d: d.execute_script("return innerWidth") < 980)
+        open_maria(app)
+        assert not pane_shown(app), "hidden beside the conversation when narrow"
+        by_testid(app, "toggle-customer-details")[0].click()
+        wait_for(app, "the drawer", pane_shown)
+        # Her phone (+1 415…, from the demo's details) gives San Francisco's time.
+        local = wait_for(app, "her local time", lambda d: [
+            t for t in texts(d, "customer-local-time") if "there" in t], timeout=30)[0]
+        assert "from +1 phone number" in local, local
+        assert "America/Los Angeles" in local, local
+        clock = texts(app, "customer-clock")[0]
+        assert len(clock) == 5 and clock[2] == ":", clock
+        # A tag: a chip in the pane, and the Contacts search finds her by it.
+        field = by_testid(app, "tag-input")[0]
+        field.send_keys("<b>allergic</b> to nuts")
+        by_testid(app, "tag-save")[0].click()
+        wait_for(app, "the chip", lambda d: any("<b>allergic</b> to nuts" in t for t in texts(d, "contact-tag")))
+        assert not app.find_elements("css selector", '[data-testid="contact-tag"] b'), "tags are text"
+        screenshot(app, "customer-drawer")
+        # Escape closes the drawer, even from the tag field.
+        by_testid(app, "tag-input")[0].send_keys(Keys.ESCAPE)
+        wait_for(app, "the drawer closed", lambda d: not pane_shown(d))
+        # "i" opens it again.
+        app.execute_script("document.activeElement && document.activeElement.blur()")
+        ActionChains(app).send_keys("i").perform()
+        wait_for(app, "the drawer again", pane_shown)
+    finally:
+        app.quit()

@@ -24,15 +24,6 @@ impl Parley {
             .map_err(errors::store)
     }
 
-    /// A customer as the context pane shows them, by id (the Contacts screen's detail).
-    pub async fn contact_by_id(&self, contact: ContactId) -> Result<ContactContext, IpcError> {
-        self.db
-            .call(move |s| s.contact_by_id(contact))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("contact"))
-    }
-
     /// Sets or clears a customer's marks. Their conversations change with them (a VIP mark in
     /// each row; blocked, out of every view and count), so the window re-reads them; blocking
     /// also withdraws what their conversations show on the desktop.

@@ -162,14 +162,6 @@ impl Parley {
         Ok(queued.message)
     }
 
-    pub async fn contact_context(&self, thread: ThreadId) -> Result<ContactContext, IpcError> {
-        self.db
-            .call(move |s| s.contact_context(thread))
-            .await
-            .map_err(errors::store)?
-            .ok_or_else(|| errors::not_found("conversation"))
-    }
-
     pub async fn search(&self, query: String, limit: u32) -> Result<Vec<SearchHit>, IpcError> {
         let limit = limit.clamp(1, THREAD_PAGE_MAX);
         self.db

@@ -1,7 +1,10 @@
 //! The demo's workflow and customer context, so a new user meets them: a few labels, some
 //! conversations resolved, one pending, one snoozed until tomorrow morning, some labelled and
 //! prioritised, notes and details on two customers, one customer marked VIP (María García's
-//! phone is the number that texted the demo SMS line, so Parley suggests merging the two).
+//! phone is the number that texted the demo SMS line, so Parley suggests merging the two; it is
+//! also what gives her local time in the pane, San Francisco's), tags on two customers, and
+//! one customer's time zone set by hand (Kenji Watanabe writes on Telegram, which tells no
+//! zone).
 //! Applied once per demo workspace (a setting remembers it), as the seeded conversations arrive
 //! through the first syncs — through the same calls the window makes.
 //!
@@ -82,6 +85,10 @@ enum Step {
     Detail(&'static str, AttributeKind, &'static str),
     /// The customer is marked VIP (a mark in their rows and the pane).
     Vip,
+    /// A tag on the customer (the pane's chips; the Contacts screen finds them by it).
+    Tag(&'static str),
+    /// The customer's time zone, set by hand in the pane.
+    TimeZone(&'static str),
 }
 
 const PLAN: &[(&str, &[Step])] = &[
@@ -95,6 +102,7 @@ const PLAN: &[(&str, &[Step])] = &[
             // merging the two (same phone), so a new user meets a customer on two channels.
             Step::Detail("Phone", AttributeKind::Text, "+1 415 555 0101"),
             Step::Note("Ordered twice before. Offer express shipping if this one is late."),
+            Step::Tag("repeat buyer"),
         ],
     ),
     (
@@ -110,12 +118,16 @@ const PLAN: &[(&str, &[Step])] = &[
     ("Anna Müller", &[Step::Pending, Step::Label("Billing")]),
     ("Sophie Martin", &[Step::Resolve]),
     ("Tomás Novák", &[Step::Resolve, Step::Label("Shipping")]),
-    ("Kenji Watanabe", &[Step::SnoozeTomorrow]),
+    (
+        "Kenji Watanabe",
+        &[Step::SnoozeTomorrow, Step::TimeZone("Asia/Tokyo")],
+    ),
     (
         "Chloé Dubois",
         &[
             Step::Label("VIP"),
             Step::Vip,
+            Step::Tag("wholesale"),
             Step::Priority(PRIORITY_URGENT),
         ],
     ),
@@ -261,6 +273,16 @@ impl Parley {
                             value: (*value).into(),
                         };
                         self.set_contact_attribute(contact().await?, attribute)
+                            .await?;
+                        continue;
+                    }
+                    Step::Tag(tag) => {
+                        self.add_contact_tag(contact().await?, (*tag).into())
+                            .await?;
+                        continue;
+                    }
+                    Step::TimeZone(zone) => {
+                        self.set_contact_time_zone(contact().await?, Some((*zone).into()))
                             .await?;
                         continue;
                     }

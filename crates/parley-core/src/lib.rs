@@ -8,6 +8,8 @@ pub mod avatars;
 mod contact_merge;
 mod contacts;
 mod conversations;
+mod customer;
+pub mod customer_time;
 mod demo;
 mod demo_workflow;
 mod drops;

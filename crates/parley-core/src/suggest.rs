@@ -549,6 +549,11 @@ pub(crate) enum AttributeKind {
     Handle(ChannelKind),
 }
 
+/// Whether an attribute's key says it holds a phone number ("Phone", "Mobile", "WhatsApp"…).
+pub(crate) fn is_phone_key(key: &str) -> bool {
+    matches!(attribute_kind(key), Some(AttributeKind::Phone))
+}
+
 /// What an attribute key says its value is, if contact data at all.
 pub(crate) fn attribute_kind(key: &str) -> Option<AttributeKind> {
     let k: String = key

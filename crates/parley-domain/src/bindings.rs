@@ -76,6 +76,8 @@ pub fn typescript() -> String {
         ContactPage::decl(&cfg),
         ContactMarks::decl(&cfg),
         ContactMarksChange::decl(&cfg),
+        TimeSource::decl(&cfg),
+        CustomerTime::decl(&cfg),
         TimelineMessage::decl(&cfg),
         ReplyChannel::decl(&cfg),
         ContactTimelinePage::decl(&cfg),

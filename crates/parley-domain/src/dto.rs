@@ -1,5 +1,6 @@
 //! Domain values and the DTOs the UI receives. Field names are camelCase on the wire.
 
+use crate::customer::CustomerTime;
 use crate::ids::*;
 pub use crate::kinds::{ChannelKind, ThreadStatus};
 use crate::workflow::ThreadEvent;
@@ -526,6 +527,10 @@ pub struct ContactContext {
     /// recently active such identity), loaded from `parley-media` `avatar/{id}`; `None`:
     /// initials.
     pub avatar: Option<IdentityId>,
+    /// The agents' tags on the customer, A to Z (`customer.rs`).
+    pub tags: Vec<String>,
+    /// The customer's local time where it can be known (`customer.rs`); filled by the core.
+    pub local_time: Option<CustomerTime>,
 }
 
 /// How many of a customer's conversations the pane lists.

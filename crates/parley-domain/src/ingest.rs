@@ -113,6 +113,17 @@ pub struct IngestBatch {
     /// Warnings the adapter attaches to inbound messages of `messages` it has reason to doubt
     /// (shown on the message; only a message this batch stores gets one).
     pub warnings: Vec<MessageWarning>,
+    /// The UTC offset the sender's clock gave to inbound messages of `messages` (email: the
+    /// Date header's `+0200`), for the customer's local time in the pane.
+    pub sender_offsets: Vec<SenderOffset>,
+}
+
+/// The UTC offset of an inbound message's sender, in minutes east of UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderOffset {
+    /// The message's `remote_id` in the same batch.
+    pub remote_id: String,
+    pub minutes: i32,
 }
 
 /// A warning on an inbound message, for the agent.

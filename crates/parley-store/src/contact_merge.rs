@@ -16,7 +16,13 @@
 //! **Undo of a merge** moves back the identities it brought that are still on the survivor, the
 //! conversations of those identities (including ones that arrived since), and the notes it
 //! brought; it restores the survivor's name and the attributes it overwrote
-//! when they still hold what the merge wrote (an agent's later edit wins). Undoing an undone
+//! when they still hold what the merge wrote (an agent's later edit wins).
+//!
+//! **Tags** are joined: the survivor gets each tag only the absorbed contact had (a row of its
+//! own, named in the detail). Undo removes exactly those rows: a tag agents took off and added
+//! again since is a new row and stays; one they took off stays off, also when the merge is
+//! applied again. A split leaves tags with the person; undoing a split brings back any tag the
+//! split-off customer was given meanwhile. Undoing an undone
 //! merge applies it again with the same choices.
 //!
 //! **Split** moves one identity and its conversations to a new contact (named as the identity);
@@ -53,6 +59,9 @@ struct Left {
     /// The VIP mark the merge brought was taken off by an agent.
     #[serde(default)]
     vip: bool,
+    /// Tags the merge brought that an agent took off the survivor since.
+    #[serde(default)]
+    tags: Vec<String>,
 }
 
 /// `contact_changes.detail`.
@@ -78,6 +87,10 @@ enum Detail {
         /// The survivor became VIP because the absorbed contact was.
         #[serde(default)]
         vip_from_absorbed: bool,
+        /// The `contact_tags` rows (id, tag) the merge added to the survivor (tags only the
+        /// absorbed contact had).
+        #[serde(default)]
+        tags: Vec<(i64, String)>,
     },
     #[serde(rename_all = "camelCase")]
     Split { identity: i64, threads: Vec<i64> },
@@ -226,6 +239,30 @@ fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<D
         ))?
         .execute(params![a.0, b.0])?;
     }
+    // Tags: the union. The absorbed contact keeps its own rows (hidden with it); the survivor
+    // gets a new row for each tag only the absorbed one had, unless an undo found an agent had
+    // taken it off.
+    let mut tags = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT tag, added_at FROM contact_tags WHERE contact_id = ?1 ORDER BY id",
+        )?;
+        let absorbed_tags: Vec<(String, Millis)> = stmt
+            .query_map([b.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (tag, added_at) in absorbed_tags {
+            if left
+                .tags
+                .iter()
+                .any(|t| t.to_lowercase() == tag.to_lowercase())
+            {
+                continue;
+            }
+            if let Some(id) = crate::customer::put_tag(conn, a.0, &tag, added_at)? {
+                tags.push((id, tag));
+            }
+        }
+    }
     let attributes_from_absorbed = choice.attributes_from == b;
     let mut attributes = Vec::new();
     for row in attribute_rows(conn, b.0)? {
@@ -277,6 +314,7 @@ fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<D
         attributes,
         left_on_undo: left.clone(),
         vip_from_absorbed,
+        tags,
     })
 }
 
@@ -290,6 +328,7 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
         attributes,
         left_on_undo,
         vip_from_absorbed,
+        tags,
         ..
     } = detail
     else {
@@ -323,6 +362,19 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
     move_rows(conn, "notes", notes, survivor, absorbed)?;
     // What an earlier undo left to the agents stays theirs.
     let mut left = left_on_undo.clone();
+    // The tag rows the merge added go; a tag agents took off since stays off (also when the
+    // merge is applied again); one they took off and added again is a new row, and stays.
+    for (id, tag) in tags {
+        let deleted = conn
+            .prepare_cached("DELETE FROM contact_tags WHERE id = ?1 AND contact_id = ?2")?
+            .execute(params![id, survivor])?;
+        let has_it = conn
+            .prepare_cached("SELECT 1 FROM contact_tags WHERE contact_id = ?1 AND tag = ?2")?
+            .exists(params![survivor, tag])?;
+        if deleted == 0 && !has_it {
+            left.tags.push(tag.clone());
+        }
+    }
     for (written, before) in attributes {
         let now = attribute_row(conn, survivor, &written.key)?;
         let untouched = now
@@ -686,6 +738,16 @@ impl Store {
                     if attribute_row(&tx, contact, &row.key)?.is_none() {
                         put_attribute(&tx, contact, &row)?;
                     }
+                }
+                let tags: Vec<(String, Millis)> = {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT tag, added_at FROM contact_tags WHERE contact_id = ?1 ORDER BY id",
+                    )?;
+                    stmt.query_map([other], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<_>>()?
+                };
+                for (tag, added_at) in tags {
+                    crate::customer::put_tag(&tx, contact, &tag, added_at)?;
                 }
                 tx.prepare_cached("UPDATE contacts SET merged_into = ?1 WHERE id = ?2")?
                     .execute(params![contact, other])?;

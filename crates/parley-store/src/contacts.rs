@@ -116,6 +116,8 @@ impl Store {
                 )?
                 .query_row([contact_id], |r| Ok(IdentityId(r.get(0)?)))
                 .optional()?,
+            tags: crate::customer::tags_of(&self.conn, contact_id)?,
+            local_time: None,
         }))
     }
 

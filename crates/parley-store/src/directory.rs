@@ -3,7 +3,8 @@
 //! VIP / Blocked marks (what Blocked means: the module doc of `parley-domain/src/contacts.rs`).
 //!
 //! The search reads one column per contact, `contacts.search_text`, which triggers keep
-//! (migration 18, `migrations/contacts.rs`), walking the sort's own index; the channels and
+//! (migration 18, `migrations/contacts.rs`; the customer's tags since migration 22), walking the
+//! sort's own index; the channels and
 //! handle of a row are read only for the rows of the page.
 
 use crate::Store;

@@ -85,6 +85,14 @@ impl Store {
                 touch(&mut outcome.changed_threads, thread);
             }
         }
+        // Also to a message stored earlier (a replay fills in what an older build did not keep).
+        for o in &batch.sender_offsets {
+            tx.prepare_cached(
+                "UPDATE messages SET utc_offset_minutes = ?3
+                 WHERE account_id = ?1 AND remote_id = ?2 AND direction = 'inbound'",
+            )?
+            .execute(params![account.0, o.remote_id, o.minutes])?;
+        }
         for o in &batch.opt_outs {
             tx.prepare_cached(
                 "UPDATE identities SET opted_out = ?3

@@ -49,6 +49,7 @@ mod avatars;
 mod client_ids;
 mod contact_merge;
 mod contacts;
+mod customer;
 mod decisions;
 mod directory;
 mod drafts;
@@ -76,6 +77,7 @@ mod views;
 mod workflow;
 
 pub use avatars::AvatarDue;
+pub use customer::{TimeHints, clean_tag};
 pub use directory::search_patterns;
 pub use error::{Result, StoreError};
 pub use files::LOCAL_REF_PREFIX;

@@ -83,6 +83,13 @@ export function appCommands(app: AppState): AppCommand[] {
     keys: [],
     run: () => void (app.dialogue.isOpen ? app.closeDialogue() : app.openDialogue()),
   });
+  add({
+    id: "customer-details",
+    title: app.detailsOpen ? "Hide customer details" : "Show customer details",
+    group: "Conversation",
+    keys: ["i"],
+    run: () => app.toggleDetails(),
+  });
   add({ id: "undo", title: "Undo the last change", group: "Conversation", keys: ["z", "Ctrl+Z"], run: () => void wf.undo() });
 
   // ---- moving and selecting ----

@@ -9,7 +9,7 @@ use super::{
 };
 use parley_domain::{
     Attachment, Direction, IncomingMessage, IngestBatch, MessageWarning, Millis,
-    OWN_ADDRESS_IN_INBOX, RemotePerson, ServerLocation,
+    OWN_ADDRESS_IN_INBOX, RemotePerson, SenderOffset, ServerLocation,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::PoisonError;
@@ -81,6 +81,7 @@ impl EmailChannel {
         let mut read_elsewhere = elsewhere.seen;
         let mut server_locations = Vec::with_capacity(parsed.len());
         let mut warnings = Vec::new();
+        let mut sender_offsets = Vec::new();
         for (raw, p) in parsed {
             server_locations.push(ServerLocation {
                 remote_id: p.remote_id.clone(),
@@ -98,6 +99,14 @@ impl EmailChannel {
                 warnings.push(MessageWarning {
                     remote_id: p.remote_id.clone(),
                     text: OWN_ADDRESS_IN_INBOX.to_owned(),
+                });
+            }
+            if incoming.direction == Direction::Inbound
+                && let Some(minutes) = p.date_offset_minutes
+            {
+                sender_offsets.push(SenderOffset {
+                    remote_id: p.remote_id.clone(),
+                    minutes,
                 });
             }
             messages.push(incoming);
@@ -120,6 +129,7 @@ impl EmailChannel {
             server_locations,
             vanished: elsewhere.vanished,
             warnings,
+            sender_offsets,
             ..Default::default()
         }
     }

@@ -51,6 +51,9 @@ pub struct ParsedEmail {
     pub to: Vec<EmailAddress>,
     pub cc: Vec<EmailAddress>,
     pub date: Option<Millis>,
+    /// The Date header's UTC offset in minutes east (`+0200` is 120), when it gives one
+    /// (`-0000` says the sender's zone is unknown: `None`).
+    pub date_offset_minutes: Option<i32>,
     /// What the conversation shows: plain text, quoted history folded away.
     pub text: String,
     /// The folded history ("On … wrote:" blocks and `>` lines), when there was any.
@@ -64,6 +67,16 @@ pub struct ParsedEmail {
     /// in `html` (see [`render_html`]).
     pub remote_images: Vec<String>,
     pub attachments: Vec<PartInfo>,
+}
+
+/// The offset a Date header gives, in minutes east of UTC; `-0000` (RFC 5322: no information
+/// about the local zone) and offsets beyond ±14 h are none.
+fn date_offset_minutes(d: &mail_parser::DateTime) -> Option<i32> {
+    let minutes = i32::from(d.tz_hour) * 60 + i32::from(d.tz_minute);
+    if (d.tz_before_gmt && minutes == 0) || minutes > 14 * 60 || d.tz_minute >= 60 {
+        return None;
+    }
+    Some(if d.tz_before_gmt { -minutes } else { minutes })
 }
 
 /// Reads one raw message. Never fails: unreadable input gives a message with a hash id, the
@@ -82,6 +95,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
             to: Vec::new(),
             cc: Vec::new(),
             date: None,
+            date_offset_minutes: None,
             text: cap(shown),
             quoted,
             html: None,
@@ -171,6 +185,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
         to: msg.to().map(addresses).unwrap_or_default(),
         cc: msg.cc().map(addresses).unwrap_or_default(),
         date: msg.date().map(|d| d.to_timestamp().saturating_mul(1000)),
+        date_offset_minutes: msg.date().and_then(date_offset_minutes),
         text: cap(shown),
         quoted,
         html: sanitized.as_ref().map(|s| s.html.clone()),
@@ -575,6 +590,24 @@ mod tests {
         let quoted = quoted.expect("quoted");
         assert!(quoted.contains("wrote:"));
         assert!(quoted.contains("> and on again."));
+    }
+
+    #[test]
+    fn keeps_the_date_headers_offset() {
+        let offset = |date: &str| {
+            let raw = format!("From: a@x.test\r\nDate: {date}\r\nSubject: s\r\n\r\nbody");
+            parse_message(raw.as_bytes()).date_offset_minutes
+        };
+        assert_eq!(offset("Mon, 3 Mar 2025 23:10:00 +0900"), Some(540));
+        assert_eq!(offset("Mon, 3 Mar 2025 09:10:00 -0330"), Some(-210));
+        assert_eq!(offset("Mon, 3 Mar 2025 14:10:00 +0000"), Some(0));
+        assert_eq!(
+            offset("Mon, 3 Mar 2025 14:10:00 -0000"),
+            None,
+            "zone unknown"
+        );
+        let no_date = parse_message(b"From: a@x.test\r\nSubject: s\r\n\r\nbody");
+        assert_eq!(no_date.date_offset_minutes, None);
     }
 
     #[test]

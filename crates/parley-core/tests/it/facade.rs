@@ -3,6 +3,7 @@
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
 use parley_domain::{
     ChannelKind, ComposerWindow, ContactId, CoreEvent, DeliveryState, ErrorCode, ThreadSummary,
+    TimeSource,
 };
 use parley_sim::eventually;
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
@@ -358,6 +359,59 @@ async fn the_demo_runs_until_a_real_account_is_added() {
             .starts_with("We are open Monday to Friday 9:00–18:00, Saturday 10:00–14:00. "),
         "{}",
         hours.text
+    );
+    // Tags on her, found by the Contacts search; María's local time from her phone's area
+    // code; Kenji's set by hand.
+    eventually("the demo's tags", Duration::from_secs(30), || async {
+        rig.app
+            .list_contacts(
+                "wholesale".into(),
+                parley_domain::ContactSort::Name,
+                None,
+                10,
+            )
+            .await
+            .expect("contacts")
+            .contacts
+            .iter()
+            .any(|c| c.display_name == "Chloé Dubois")
+    })
+    .await;
+    let thread_of = |name: &'static str| {
+        let app = &rig.app;
+        async move {
+            threads(app)
+                .await
+                .into_iter()
+                .find(|t| t.contact_name == name)
+                .map(|t| t.id)
+                .expect(name)
+        }
+    };
+    let maria = rig
+        .app
+        .contact_context(thread_of("María García").await)
+        .await
+        .expect("María");
+    assert!(
+        maria.tags.contains(&"repeat buyer".to_string()),
+        "{:?}",
+        maria.tags
+    );
+    let time = maria.local_time.expect("María's local time");
+    assert_eq!(
+        (time.zone.as_deref(), time.source, time.calling_code),
+        (Some("America/Los_Angeles"), TimeSource::Phone, Some(1))
+    );
+    let kenji = rig
+        .app
+        .contact_context(thread_of("Kenji Watanabe").await)
+        .await
+        .expect("Kenji");
+    let time = kenji.local_time.expect("Kenji's local time");
+    assert_eq!(
+        (time.zone.as_deref(), time.offset_minutes, time.source),
+        (Some("Asia/Tokyo"), Some(540), TimeSource::SetByHand)
     );
     let endpoint = rig.app.demo_endpoint().await.expect("demo endpoint");
     assert!(endpoint.starts_with("http://127.0.0.1:"));

@@ -228,3 +228,63 @@ CREATE TABLE contact_imports (
 );
 ALTER TABLE contacts ADD COLUMN import_id INTEGER REFERENCES contact_imports(id) ON DELETE SET NULL;
 "#;
+
+/// The rest of the context pane: the customer's tags and the time zone an agent set by hand.
+///
+/// - `contact_tags`: free-form short tags (one per name, compared without case), each row with
+///   its own id so that undoing a merge removes exactly the rows the merge added (a tag an agent
+///   removed and added again since is a new row, and stays).
+/// - `contacts.time_zone`: an IANA zone set by hand (wins over every guess), with when it was
+///   set (`time_zone_set_at`), so that of a contact and the contacts merged into it, the latest
+///   choice is shown.
+/// - `contact_search_text` now ends with the tags, one per line, so the Contacts screen finds a
+///   customer by tag; triggers on `contact_tags` keep `search_text` as the triggers of
+///   migration 18 do for identities and attributes (those triggers read the view by name, so
+///   they pick up the new definition).
+pub(super) const V22: &str = r#"
+ALTER TABLE contacts ADD COLUMN time_zone TEXT;
+ALTER TABLE contacts ADD COLUMN time_zone_set_at INTEGER;
+
+-- AUTOINCREMENT: a row id is never given again, or a tag removed and added back could take
+-- the id of the row a merge added, and an undo of the merge would take it off.
+CREATE TABLE contact_tags (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    tag         TEXT    NOT NULL COLLATE NOCASE,
+    added_at    INTEGER NOT NULL,
+    UNIQUE (contact_id, tag)
+);
+
+DROP VIEW contact_search_text;
+CREATE VIEW contact_search_text AS
+SELECT c.id AS id,
+       lower(c.display_name)
+       || COALESCE(char(10) || (SELECT group_concat(
+              lower(COALESCE(i.handle, '')) || char(10) || lower(i.remote_id) || char(10)
+              || lower(i.display_name) || char(10)
+              || replace(replace(replace(replace(replace(replace(COALESCE(i.handle, ''), ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') || char(10)
+              || replace(replace(replace(replace(replace(replace(i.remote_id, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), char(10))
+            FROM identities i WHERE i.contact_id = c.id), '')
+       || COALESCE(char(10) || (SELECT group_concat(
+              lower(a.value) || char(10)
+              || replace(replace(replace(replace(replace(replace(a.value, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), char(10))
+            FROM contact_attributes a WHERE a.contact_id = c.id), '')
+       || COALESCE(char(10) || (SELECT group_concat(lower(g.tag), char(10))
+            FROM contact_tags g WHERE g.contact_id = c.id), '') AS s
+FROM contacts c;
+
+CREATE TRIGGER contacts_search_tag_insert AFTER INSERT ON contact_tags BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = NEW.contact_id)
+     WHERE id = NEW.contact_id;
+END;
+
+CREATE TRIGGER contacts_search_tag_update AFTER UPDATE ON contact_tags BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = contacts.id)
+     WHERE id IN (NEW.contact_id, OLD.contact_id);
+END;
+
+CREATE TRIGGER contacts_search_tag_delete AFTER DELETE ON contact_tags BEGIN
+    UPDATE contacts SET search_text = (SELECT s FROM contact_search_text WHERE id = OLD.contact_id)
+     WHERE id = OLD.contact_id;
+END;
+"#;

@@ -90,3 +90,12 @@ CREATE TABLE email_html_checked (
     message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE
 );
 "#;
+
+/// The UTC offset, in minutes, of an inbound email's Date header (`+0200` is 120), where it has
+/// one: the customer's local time in the pane when nothing better is known. The index finds a
+/// contact's latest such mail per conversation.
+pub(super) const V22: &str = r#"
+ALTER TABLE messages ADD COLUMN utc_offset_minutes INTEGER;
+CREATE INDEX messages_utc_offset ON messages(thread_id, sent_at)
+ WHERE utc_offset_minutes IS NOT NULL;
+"#;

@@ -67,6 +67,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[saved_replies::V20],
     // 21: customers imported from a file, and the contacts each import created.
     &[contacts::V21],
+    // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
+    // emails' Date.
+    &[contacts::V22, messages::V22],
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,7 @@
 
 use crate::common::account;
 use parley_domain::*;
-use parley_store::Store;
+use parley_store::{Store, TimeHints};
 use proptest::prelude::*;
 
 /// A customer on `channel` (account external id = channel name) writing `text` at `at`.
@@ -49,11 +49,16 @@ fn attr(key: &str, value: &str) -> ContactAttribute {
     }
 }
 
-/// Everything an agent can see of every conversation's customer.
-fn seen(s: &Store, threads: &[ThreadId]) -> Vec<ContactContext> {
+/// Everything an agent can see of every conversation's customer (the pane, with what the
+/// customer's local time is worked out from).
+fn seen(s: &Store, threads: &[ThreadId]) -> Vec<(ContactContext, TimeHints)> {
     threads
         .iter()
-        .map(|t| s.contact_context(*t).expect("context").expect("contact"))
+        .map(|t| {
+            let ctx = s.contact_context(*t).expect("context").expect("contact");
+            let hints = s.contact_time_hints(ctx.contact_id).expect("hints");
+            (ctx, hints)
+        })
         .collect()
 }
 
@@ -136,7 +141,7 @@ fn a_merge_gives_one_customer_with_every_identity_and_conversation_and_undo_sepa
 
     let after = seen(&s, &threads);
     assert_eq!(after[0], after[1], "both conversations show one customer");
-    let ana = &after[0];
+    let ana = &after[0].0;
     assert_eq!(ana.contact_id, ana_fb);
     assert_eq!(ana.display_name, "Ana Garcia");
     assert_eq!(ana.first_seen_at, 1_000);
@@ -316,8 +321,8 @@ fn a_split_moves_the_identity_with_its_conversations_and_undo_brings_it_back() {
         .expect("store call");
     let before = seen(&s, &threads);
     // Bo's number is the last identity of the second merge: that merge is undone instead.
-    let mail_identity = before[1].identities[1].id;
-    assert_eq!(before[1].identities[1].channel, ChannelKind::Email);
+    let mail_identity = before[1].0.identities[1].id;
+    assert_eq!(before[1].0.identities[1].channel, ChannelKind::Email);
     // Email came with the first merge, whose only identity it is: undo of that merge.
     let change = s.split_identity(mail_identity, 200).expect("store call");
     assert_eq!(change.kind, ContactChangeKind::Merge);
@@ -327,7 +332,7 @@ fn a_split_moves_the_identity_with_its_conversations_and_undo_brings_it_back() {
     assert_eq!(seen(&s, &threads), before, "re-applied");
 
     // The Messenger identity (the survivor's own) splits into a new customer.
-    let fb_identity = before[0].identities[0].id;
+    let fb_identity = before[0].0.identities[0].id;
     let split = s.split_identity(fb_identity, 300).expect("store call");
     assert_eq!(split.kind, ContactChangeKind::Split);
     let fb_now = s
@@ -415,6 +420,63 @@ fn a_removed_account_takes_its_identities_and_leaves_the_merged_customer_consist
     assert_eq!(contact_of(&s, threads[0]), ana_fb);
 }
 
+#[test]
+fn tags_join_on_a_merge_and_undo_takes_off_only_what_the_merge_added() {
+    let World { mut s, threads } = world();
+    let (ana_fb, ana_mail) = (contact_of(&s, threads[0]), contact_of(&s, threads[1]));
+    s.add_contact_tag(ana_fb, "vip", 1).expect("tag");
+    s.add_contact_tag(ana_mail, "VIP", 2).expect("tag");
+    s.add_contact_tag(ana_mail, "wholesale", 3).expect("tag");
+    s.add_contact_tag(ana_mail, "late payer", 4).expect("tag");
+    let merge = s
+        .merge_contacts(
+            &MergeChoice {
+                survivor: ana_fb,
+                absorbed: ana_mail,
+                name_from: ana_fb,
+                attributes_from: ana_fb,
+            },
+            100,
+        )
+        .expect("merge");
+    assert_eq!(
+        s.contact_tags(ana_fb).expect("tags"),
+        ["late payer", "vip", "wholesale"],
+        "the union, one vip"
+    );
+    let found = |s: &Store, q: &str| {
+        s.list_contacts(q, ContactSort::Name, None, 10)
+            .expect("search")
+            .contacts
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(&s, "wholesale"), [ana_fb], "the merged customer only");
+    // An agent takes "late payer" off, and takes "wholesale" off and puts it back.
+    s.remove_contact_tag(ana_fb, "late payer").expect("untag");
+    s.remove_contact_tag(ana_fb, "wholesale").expect("untag");
+    s.add_contact_tag(ana_fb, "wholesale", 150)
+        .expect("tag again");
+    s.undo_contact_change(merge.id, 200).expect("undo");
+    assert_eq!(
+        s.contact_tags(ana_fb).expect("tags"),
+        ["vip", "wholesale"],
+        "what agents added since stays"
+    );
+    assert_eq!(
+        s.contact_tags(ana_mail).expect("tags"),
+        ["late payer", "VIP", "wholesale"],
+        "the absorbed customer comes back with its own"
+    );
+    let mut both = found(&s, "wholesale");
+    both.sort();
+    assert_eq!(both, [ana_fb, ana_mail]);
+    // Applied again: "late payer", which an agent took off, stays off.
+    s.undo_contact_change(merge.id, 300).expect("redo");
+    assert_eq!(s.contact_tags(ana_fb).expect("tags"), ["vip", "wholesale"]);
+}
+
 /// What an agent may do to the four customers, in any order.
 #[derive(Debug, Clone)]
 enum Op {
@@ -444,7 +506,22 @@ enum Op {
         vip: bool,
         blocked: bool,
     },
+    Tag {
+        thread: usize,
+        tag: u8,
+    },
+    Untag {
+        thread: usize,
+        tag: u8,
+    },
+    Zone {
+        thread: usize,
+        zone: Option<u8>,
+    },
 }
+
+const TAGS: [&str; 3] = ["vip", "Wholesale", "late payer"];
+const ZONES: [&str; 3] = ["Europe/Berlin", "America/Chicago", "Asia/Tokyo"];
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -457,6 +534,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(thread, key, value)| Op::Attribute { thread, key, value }),
         1 => (0..4usize, any::<bool>(), any::<bool>())
             .prop_map(|(thread, vip, blocked)| Op::Marks { thread, vip, blocked }),
+        2 => (0..4usize, 0..3u8).prop_map(|(thread, tag)| Op::Tag { thread, tag }),
+        1 => (0..4usize, 0..3u8).prop_map(|(thread, tag)| Op::Untag { thread, tag }),
+        1 => (0..4usize, proptest::option::of(0..3u8))
+            .prop_map(|(thread, zone)| Op::Zone { thread, zone }),
     ]
 }
 
@@ -509,6 +590,24 @@ proptest! {
                     s.set_contact_marks(c, change).expect("marks");
                     None
                 }
+                Op::Tag { thread, tag } => {
+                    let c = contact_of(&s, threads[thread]);
+                    // Written in another case now and then: still one tag.
+                    let name = if step % 2 == 0 { TAGS[tag as usize].to_uppercase() } else { TAGS[tag as usize].to_string() };
+                    s.add_contact_tag(c, &name, now).expect("tag");
+                    None
+                }
+                Op::Untag { thread, tag } => {
+                    let c = contact_of(&s, threads[thread]);
+                    let had = s.contact_tags(c).expect("tags").iter().any(|t| t.eq_ignore_ascii_case(TAGS[tag as usize]));
+                    prop_assert_eq!(s.remove_contact_tag(c, TAGS[tag as usize]).is_ok(), had);
+                    None
+                }
+                Op::Zone { thread, zone } => {
+                    let c = contact_of(&s, threads[thread]);
+                    s.set_contact_time_zone(c, zone.map(|z| ZONES[z as usize]), now).expect("zone");
+                    None
+                }
                 Op::Attribute { thread, key, value } => {
                     let c = contact_of(&s, threads[thread]);
                     s.set_contact_attribute(c, &attr(&format!("k{key}"), &format!("v{value}")), now)
@@ -533,6 +632,20 @@ proptest! {
                 let ctx = s.contact_context(*t).expect("read").expect("contact");
                 prop_assert!(!ctx.identities.is_empty());
                 prop_assert!(ctx.conversations.iter().any(|c| c.thread_id == *t));
+                // Its tags are each once, and the Contacts search finds it by exactly those.
+                let mut folded: Vec<String> = ctx.tags.iter().map(|t| t.to_lowercase()).collect();
+                folded.dedup();
+                prop_assert_eq!(folded.len(), ctx.tags.len(), "{:?}", ctx.tags);
+                for tag in TAGS {
+                    let found = s
+                        .list_contacts(tag, ContactSort::Name, None, 10)
+                        .expect("search")
+                        .contacts
+                        .iter()
+                        .any(|r| r.id == ctx.contact_id);
+                    let has = ctx.tags.iter().any(|t| t.eq_ignore_ascii_case(tag));
+                    prop_assert_eq!(found, has, "{} on {:?}", tag, ctx.tags);
+                }
             }
         }
     }

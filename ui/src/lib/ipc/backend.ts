@@ -160,6 +160,14 @@ export interface Backend {
   /** Adds or replaces one attribute (checked against its kind); answers them all. */
   setContactAttribute(contactId: ContactId, attribute: ContactAttribute): Promise<ContactAttribute[]>;
   removeContactAttribute(contactId: ContactId, key: string): Promise<ContactAttribute[]>;
+  /** Tags a customer (a tag they have in any case stays as it is); answers all their tags, A to Z. */
+  addContactTag(contactId: ContactId, tag: string): Promise<string[]>;
+  /** Takes a tag off a customer; answers the tags left. */
+  removeContactTag(contactId: ContactId, tag: string): Promise<string[]>;
+  /** Sets the customer's time zone by hand (an IANA name), or clears it (`null`); answers the customer. */
+  setContactTimeZone(contactId: ContactId, zone: string | null): Promise<ContactContext>;
+  /** Every zone the pane's picker offers, A to Z. */
+  timeZoneChoices(): Promise<string[]>;
   /** Both customers as the merge dialog shows them, with the attributes they disagree on. */
   mergePreview(a: ContactId, b: ContactId): Promise<MergePreview>;
   /** Merges `choice.absorbed` into `choice.survivor`; the answer names the change for Undo. */
@@ -437,6 +445,10 @@ export const tauriBackend: Backend = {
   },
   setContactAttribute: (contactId, attribute) => call("set_contact_attribute", { contactId, attribute }),
   removeContactAttribute: (contactId, key) => call("remove_contact_attribute", { contactId, key }),
+  addContactTag: (contactId, tag) => call("add_contact_tag", { contactId, tag }),
+  removeContactTag: (contactId, tag) => call("remove_contact_tag", { contactId, tag }),
+  setContactTimeZone: (contactId, zone) => call("set_contact_time_zone", { contactId, zone }),
+  timeZoneChoices: () => call("time_zone_choices"),
   mergePreview: (a, b) => call("merge_preview", { a, b }),
   mergeSuggestions: (contactId, limit) => call("merge_suggestions", { contactId, limit }),
   mergeContacts: (choice) => call("merge_contacts", { choice }),

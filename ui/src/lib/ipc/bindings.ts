@@ -309,7 +309,15 @@ vip: boolean, blocked: boolean,
  * recently active such identity), loaded from `parley-media` `avatar/{id}`; `None`:
  * initials.
  */
-avatar: IdentityId | null, };
+avatar: IdentityId | null, 
+/**
+ * The agents' tags on the customer, A to Z (`customer.rs`).
+ */
+tags: Array<string>, 
+/**
+ * The customer's local time where it can be known (`customer.rs`); filled by the core.
+ */
+localTime: CustomerTime | null, };
 
 export type MergeChoice = { survivor: ContactId, absorbed: ContactId, 
 /**
@@ -397,6 +405,31 @@ next: ContactCursor | null, };
 export type ContactMarks = { vip: boolean, blocked: boolean, };
 
 export type ContactMarksChange = { vip: boolean | null, blocked: boolean | null, };
+
+export type TimeSource = "setByHand" | "phone" | "email";
+
+export type CustomerTime = { 
+/**
+ * An IANA zone ("Europe/Berlin"), when one is known.
+ */
+zone: string | null, 
+/**
+ * The offset from UTC in minutes (east positive) now, or as the email said; `null` when
+ * `ambiguous`.
+ */
+offsetMinutes: number | null, source: TimeSource, 
+/**
+ * The phone number's calling code (49 for "+49"), with [`TimeSource::Phone`].
+ */
+callingCode: number | null, 
+/**
+ * When the email the offset comes from was sent, with [`TimeSource::Email`].
+ */
+observedAt: number | null, 
+/**
+ * The phone's country spans several time zones and nothing tells which: no time is shown.
+ */
+ambiguous: boolean, };
 
 export type TimelineMessage = { 
 /**
@@ -801,6 +834,10 @@ export const COMMANDS = [
   "delete_note",
   "set_contact_attribute",
   "remove_contact_attribute",
+  "add_contact_tag",
+  "remove_contact_tag",
+  "set_contact_time_zone",
+  "time_zone_choices",
   "merge_preview",
   "merge_suggestions",
   "merge_contacts",

@@ -63,6 +63,14 @@ export class AppState {
   readonly clock = new Clock();
   /** The palette, the keyboard map or a workflow menu, when one is open. */
   overlay = $state<Overlay | null>(null);
+  /** The customer pane shown as a drawer over the conversation (windows under 980 px wide hide
+   * it otherwise; wider ones always show it and ignore this). */
+  detailsOpen = $state(false);
+
+  /** Shows or hides the customer pane's drawer (narrow windows). */
+  toggleDetails(open = !this.detailsOpen): void {
+    this.detailsOpen = open;
+  }
 
   workspace = $state<WorkspaceInfo | null>(null);
   #view = $state<View>("inbox");

@@ -10,6 +10,8 @@ export class ContactStore {
   error = $state<IpcError | null>(null);
   /** What the last note or attribute change met (shown beside the form), or null. */
   editError = $state<IpcError | null>(null);
+  /** The zones the pane's picker offers, once asked for. */
+  zoneChoices = $state<string[] | null>(null);
 
   #backend: Backend;
   #seq = 0;
@@ -97,6 +99,39 @@ export class ContactStore {
       const all = await this.#backend.removeContactAttribute(ctx.contactId, key);
       if (this.context?.contactId === ctx.contactId) this.context.attributes = all;
     });
+  }
+
+  /** Tags the open customer; true when it was saved. */
+  addTag(tag: string): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const tags = await this.#backend.addContactTag(ctx.contactId, tag);
+      if (this.context?.contactId === ctx.contactId) this.context.tags = tags;
+    });
+  }
+
+  removeTag(tag: string): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const tags = await this.#backend.removeContactTag(ctx.contactId, tag);
+      if (this.context?.contactId === ctx.contactId) this.context.tags = tags;
+    });
+  }
+
+  /** Sets the open customer's time zone by hand, or clears it (`null`: back to what phone and email say). */
+  setTimeZone(zone: string | null): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const fresh = await this.#backend.setContactTimeZone(ctx.contactId, zone);
+      if (this.context?.contactId === ctx.contactId) this.context.localTime = fresh.localTime;
+    });
+  }
+
+  /** Loads the zones the picker offers (once). */
+  async loadZoneChoices(): Promise<void> {
+    if (this.zoneChoices !== null) return;
+    try {
+      this.zoneChoices = await this.#backend.timeZoneChoices();
+    } catch (e) {
+      this.editError = toIpcError(e);
+    }
   }
 
   clear(): void {

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMockBackend, type MockBackend } from "../ipc/mock";
+import { appCommands, commandForKey } from "../commands";
+import { AppState } from "./app.svelte";
 import { ContactStore } from "./contact.svelte";
 
 const NOW = new Date(2024, 2, 14, 15, 30).getTime();
@@ -53,5 +55,53 @@ describe("the customer's conversations", () => {
     expect(listed.map((c) => c.threadId)).toEqual([1]);
     expect(listed[0].status).toBe("resolved");
     expect(listed[0].accountName).toBe("Parley Demo");
+  });
+});
+
+describe("the customer's tags and local time", () => {
+  it("adds tags once whatever the case, A to Z, removes them, and finds the customer by tag", async () => {
+    const store = new ContactStore(mock);
+    await store.load(2);
+    expect(store.context?.tags).toEqual([]);
+    expect(await store.addTag("  wholesale ")).toBe(true);
+    expect(await store.addTag("Allergic to nuts")).toBe(true);
+    expect(await store.addTag("WHOLESALE")).toBe(true);
+    expect(store.context?.tags).toEqual(["Allergic to nuts", "wholesale"]);
+    expect(await store.addTag("   ")).toBe(false);
+    expect(store.editError?.code).toBe("invalidInput");
+    const found = await mock.listContacts("wholesale", "name", null, 10);
+    expect(found.contacts.map((c) => c.id)).toEqual([2]);
+    expect(await store.removeTag("wholesale")).toBe(true);
+    expect(store.context?.tags).toEqual(["Allergic to nuts"]);
+  });
+
+  it("sets a zone by hand, which wins over the guess, and clears it back to the guess", async () => {
+    const store = new ContactStore(mock);
+    await store.load(1);
+    expect(store.context?.localTime?.source).toBe("email");
+    expect(await store.setTimeZone("Asia/Tokyo")).toBe(true);
+    expect(store.context?.localTime).toMatchObject({ zone: "Asia/Tokyo", offsetMinutes: 540, source: "setByHand" });
+    expect(await store.setTimeZone("Mars/Olympus_Mons")).toBe(false);
+    expect(store.editError?.code).toBe("invalidInput");
+    expect(await store.setTimeZone(null)).toBe(true);
+    expect(store.context?.localTime?.source).toBe("email");
+    await store.loadZoneChoices();
+    expect(store.zoneChoices).toContain("Europe/Berlin");
+  });
+});
+
+describe("the customer pane below 980 px", () => {
+  it("is shown and hidden by a command with a free key", () => {
+    const app = new AppState(mock);
+    expect(app.detailsOpen).toBe(false);
+    const cmds = appCommands(app);
+    const show = cmds.find((c) => c.id === "customer-details")!;
+    expect(show.title).toBe("Show customer details");
+    expect(cmds.filter((c) => c.keys.includes("i"))).toEqual([show]);
+    commandForKey(cmds, "i")!.run();
+    expect(app.detailsOpen).toBe(true);
+    expect(appCommands(app).find((c) => c.id === "customer-details")!.title).toBe("Hide customer details");
+    app.toggleDetails();
+    expect(app.detailsOpen).toBe(false);
   });
 });

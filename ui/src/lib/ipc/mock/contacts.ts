@@ -25,7 +25,7 @@ function digits(s: string): string {
 export function matches(c: MockContact, query: string): boolean {
   const q = query.trim().replace(/^@+/, "").trim();
   if (q === "") return true;
-  const fields = [c.name, c.handle ?? "", c.remoteId, ...(c.attributes ?? []).map((a) => a.value)];
+  const fields = [c.name, c.handle ?? "", c.remoteId, ...(c.attributes ?? []).map((a) => a.value), ...(c.tags ?? [])];
   if (/^[0-9 +\-().]+$/.test(q) && digits(q).length >= 3) {
     return fields.some((f) => digits(f).includes(digits(q)));
   }

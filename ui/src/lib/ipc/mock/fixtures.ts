@@ -121,6 +121,12 @@ export function seedDemo(mock: MockState, threadCount: number, perThread: number
       vip: false,
       blocked: false,
     };
+    if (i === 0) {
+      // The first customer shows the pane's tags and local time (as Rust would work it out from
+      // the offset of her last email).
+      contact.tags = ["returning customer"];
+      contact.guessedTime = { zone: null, offsetMinutes: 60, source: "email", callingCode: null, observedAt: lastAt, ambiguous: false };
+    }
     mock.contacts.set(id, contact);
     const count = i === 0 ? perThread * 4 : perThread;
     const messages: MessageView[] = [];

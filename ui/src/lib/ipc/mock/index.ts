@@ -9,6 +9,7 @@ import * as accounts from "./accounts";
 import * as attachments from "./attachments";
 import * as contacts from "./contacts";
 import * as imports from "./imports";
+import * as customer from "./customer";
 import * as merge from "./merge";
 import * as handover from "./handover";
 import * as media from "./media";
@@ -37,6 +38,10 @@ export class MockBackend extends MockState implements Backend {
   deleteNote = threads.deleteNote.bind(null, this);
   setContactAttribute = threads.setContactAttribute.bind(null, this);
   removeContactAttribute = threads.removeContactAttribute.bind(null, this);
+  addContactTag = customer.addContactTag.bind(null, this);
+  removeContactTag = customer.removeContactTag.bind(null, this);
+  setContactTimeZone = customer.setContactTimeZone.bind(null, this);
+  timeZoneChoices = customer.timeZoneChoices.bind(null, this);
   mergePreview = merge.mergePreview.bind(null, this);
   mergeSuggestions = merge.mergeSuggestions.bind(null, this);
   mergeContacts = merge.mergeContacts.bind(null, this);

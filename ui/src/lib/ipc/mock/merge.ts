@@ -13,6 +13,7 @@ import type {
 } from "../bindings";
 import type { MockBackend } from "./index";
 import { clone, err, type MockContact } from "./state";
+import { sortTags } from "./customer";
 
 type Snapshot = {
   contacts: MockContact[];
@@ -122,6 +123,7 @@ function applyMerge(mock: MockBackend, choice: MergeChoice): void {
     else if (choice.attributesFrom === absorbed) attrs[i] = clone(x);
   }
   a.attributes = attrs.sort((x, y) => x.key.localeCompare(y.key, undefined, { sensitivity: "base" }));
+  a.tags = sortTags([...(a.tags ?? []), ...(b.tags ?? []).filter((t) => !(a.tags ?? []).some((x) => x.toLowerCase() === t.toLowerCase()))]);
   if (choice.nameFrom === absorbed) a.name = b.name;
   a.firstSeenAt = Math.min(a.firstSeenAt, b.firstSeenAt);
   b.mergedInto = survivor;

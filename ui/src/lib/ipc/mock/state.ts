@@ -3,6 +3,7 @@
 import type { FileDrag } from "../backend";
 import type {
   AccountSummary,
+  CustomerTime,
   Command,
   ContactAttribute,
   ContactNote,
@@ -43,6 +44,12 @@ export type MockContact = {
   blocked: boolean;
   notes?: ContactNote[];
   attributes?: ContactAttribute[];
+  /** The agents' tags, A to Z. */
+  tags?: string[];
+  /** A zone an agent set by hand. */
+  timeZone?: string | null;
+  /** What Rust would work out from phone and email (fixtures set it; the mock does not guess). */
+  guessedTime?: CustomerTime | null;
   /** Merged into that contact (hidden; its identity and conversations are there). */
   mergedInto?: number;
 };

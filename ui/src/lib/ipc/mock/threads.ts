@@ -19,6 +19,7 @@ import type { MockBackend } from "./index";
 import { newMessage, refreshWaiting } from "./records";
 import { before, clone, err, type MockContact, type MockThread } from "./state";
 import { reopenByCustomer } from "./workflow";
+import { localTimeOf } from "./customer";
 
 function sorted(mock: MockBackend): ThreadSummary[] {
   return [...mock.threads.values()]
@@ -118,6 +119,8 @@ export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
     messageCount: threads.reduce((n, x) => n + x.messages.length, 0),
     notes: clone(c.notes ?? []),
     attributes: clone(c.attributes ?? []),
+    tags: [...(c.tags ?? [])],
+    localTime: localTimeOf(mock, c),
     conversations: threads
       .map((x) => x.summary)
       .sort((a, b) => b.lastActivityAt - a.lastActivityAt || b.id - a.id)
