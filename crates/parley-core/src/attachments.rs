@@ -210,18 +210,7 @@ impl Parley {
 
     /// Deletes a file Parley wrote to send (its own folder under `outgoing/`).
     pub(crate) async fn delete_outgoing(&self, key: &str) {
-        let Some((folder, _)) = key.split_once('/') else {
-            return;
-        };
-        if folder.is_empty() || folder.contains(['.', '\\']) {
-            return;
-        }
-        let dir = self.outgoing_dir().join(folder);
-        if let Err(e) = tokio::fs::remove_dir_all(&dir).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!("could not delete {}: {e}", dir.display());
-        }
+        delete_file_folder(&self.outgoing_dir(), key).await;
     }
 
     /// The files of the composer of `thread` and what its channel allows.
@@ -382,6 +371,23 @@ impl Parley {
                 let _ = tokio::fs::remove_dir_all(entry.path()).await;
             }
         }
+    }
+}
+
+/// Deletes the folder of a file Parley wrote under `base`, named by its key `"{folder}/{name}"`
+/// (each file has a folder of its own); a key naming anything else is ignored.
+pub(crate) async fn delete_file_folder(base: &std::path::Path, key: &str) {
+    let Some((folder, _)) = key.split_once('/') else {
+        return;
+    };
+    if folder.is_empty() || folder.contains(['.', '\\']) {
+        return;
+    }
+    let dir = base.join(folder);
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("could not delete {}: {e}", dir.display());
     }
 }
 

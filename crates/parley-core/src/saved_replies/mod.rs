@@ -251,18 +251,7 @@ impl Parley {
 
     /// Deletes a saved reply's file (its own folder under `saved-replies/`).
     pub(crate) async fn delete_saved_reply_file_on_disk(&self, key: &str) {
-        let Some((folder, _)) = key.split_once('/') else {
-            return;
-        };
-        if folder.is_empty() || folder.contains(['.', '\\']) {
-            return;
-        }
-        let dir = self.saved_reply_files_dir().join(folder);
-        if let Err(e) = tokio::fs::remove_dir_all(&dir).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!("could not delete {}: {e}", dir.display());
-        }
+        crate::attachments::delete_file_folder(&self.saved_reply_files_dir(), key).await;
     }
 
     /// Writes a file for a saved reply into the data folder; answers how the store records it.
