@@ -50,18 +50,20 @@ struct AttributeRow {
     updated_at: Millis,
 }
 
-/// What an undo of a merge did not restore because agents had changed it since.
+/// What an undo of a merge changed on the survivor (what agents changed since the merge, it
+/// left alone), so that applying the merge again puts back exactly that: redo is the exact
+/// inverse of undo, whatever happened in between.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Left {
-    name: bool,
-    keys: Vec<String>,
-    /// The VIP mark the merge brought was taken off by an agent.
-    #[serde(default)]
-    vip: bool,
-    /// Tags the merge brought that an agent took off the survivor since.
-    #[serde(default)]
-    tags: Vec<String>,
+struct UndoRecord {
+    /// Per attribute it touched: the row before the undo, and the row it left (none: removed).
+    attributes: Vec<(AttributeRow, Option<AttributeRow>)>,
+    /// The survivor's name before the undo and after it, when the undo changed it.
+    name: Option<(String, String)>,
+    /// The undo took off the VIP mark the merge had brought.
+    vip_cleared: bool,
+    /// The tags (tag, added at) the undo took off.
+    tags: Vec<(String, Millis)>,
 }
 
 /// `contact_changes.detail`.
@@ -79,11 +81,9 @@ enum Detail {
         notes: Vec<i64>,
         /// Each attribute the merge wrote on the survivor, with the row it replaced.
         attributes: Vec<(AttributeRow, Option<AttributeRow>)>,
-        /// What undos left as agents had changed it since the merge; applying the merge again
-        /// leaves those alone too (and so does every later undo), so redo is the exact
-        /// inverse of undo.
+        /// What the latest undo changed (empty until there is one).
         #[serde(default)]
-        left_on_undo: Left,
+        undo: UndoRecord,
         /// The survivor became VIP because the absorbed contact was.
         #[serde(default)]
         vip_from_absorbed: bool,
@@ -202,7 +202,13 @@ fn move_rows(conn: &Connection, table: &str, ids: &[i64], from: i64, to: i64) ->
 }
 
 /// Applies a merge inside `tx`; answers what it did.
-fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<Detail> {
+/// With `redo`, the merge is applied again after that undo: the rows move as the first time,
+/// and the survivor gets back exactly what the undo changed (nothing else).
+fn apply_merge(
+    conn: &Connection,
+    choice: &MergeChoice,
+    redo: Option<&UndoRecord>,
+) -> Result<Detail> {
     let (a, b) = (choice.survivor, choice.absorbed);
     if a == b {
         return Err(StoreError::Invalid(
@@ -239,94 +245,110 @@ fn apply_merge(conn: &Connection, choice: &MergeChoice, left: &Left) -> Result<D
         ))?
         .execute(params![a.0, b.0])?;
     }
-    // Tags: the union. The absorbed contact keeps its own rows (hidden with it); the survivor
-    // gets a new row for each tag only the absorbed one had, unless an undo found an agent had
-    // taken it off.
+    conn.prepare_cached("UPDATE contacts SET merged_into = ?1 WHERE id = ?2")?
+        .execute(params![a.0, b.0])?;
+    let attributes_from_absorbed = choice.attributes_from == b;
+    let mut name_from_absorbed = choice.name_from == b;
     let mut tags = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT tag, added_at FROM contact_tags WHERE contact_id = ?1 ORDER BY id",
-        )?;
-        let absorbed_tags: Vec<(String, Millis)> = stmt
-            .query_map([b.0], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (tag, added_at) in absorbed_tags {
-            if left
-                .tags
-                .iter()
-                .any(|t| t.to_lowercase() == tag.to_lowercase())
-            {
-                continue;
+    let mut attributes = Vec::new();
+    let (name_before, name_after, vip_from_absorbed);
+    if let Some(r) = redo {
+        for (tag, added_at) in &r.tags {
+            if let Some(id) = crate::customer::put_tag(conn, a.0, tag, *added_at)? {
+                tags.push((id, tag.clone()));
             }
+        }
+        for (before_undo, after_undo) in &r.attributes {
+            let now = attribute_row(conn, a.0, &before_undo.key)?;
+            if same_value(now.as_ref(), after_undo.as_ref()) {
+                put_attribute(conn, a.0, before_undo)?;
+                attributes.push((before_undo.clone(), after_undo.clone()));
+            }
+        }
+        (name_before, name_after) = match &r.name {
+            Some((before_undo, after_undo)) if *after_undo == a_name => {
+                (after_undo.clone(), before_undo.clone())
+            }
+            _ => {
+                name_from_absorbed = false;
+                (a_name.clone(), a_name.clone())
+            }
+        };
+        vip_from_absorbed = r.vip_cleared
+            && conn
+                .prepare_cached("UPDATE contacts SET vip = 1 WHERE id = ?1 AND vip = 0")?
+                .execute([a.0])?
+                > 0;
+    } else {
+        // Tags: the union. The absorbed contact keeps its own rows (hidden with it); the
+        // survivor gets a new row for each tag only the absorbed one had.
+        let absorbed_tags: Vec<(String, Millis)> = {
+            let mut stmt = conn.prepare_cached(
+                "SELECT tag, added_at FROM contact_tags WHERE contact_id = ?1 ORDER BY id",
+            )?;
+            stmt.query_map([b.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for (tag, added_at) in absorbed_tags {
             if let Some(id) = crate::customer::put_tag(conn, a.0, &tag, added_at)? {
                 tags.push((id, tag));
             }
         }
-    }
-    let attributes_from_absorbed = choice.attributes_from == b;
-    let mut attributes = Vec::new();
-    for row in attribute_rows(conn, b.0)? {
-        if left.keys.iter().any(|k| k.eq_ignore_ascii_case(&row.key)) {
-            continue;
-        }
-        let before = attribute_row(conn, a.0, &row.key)?;
-        let write = match &before {
-            None => true,
-            Some(old) => {
-                attributes_from_absorbed && (old.kind != row.kind || old.value != row.value)
+        for row in attribute_rows(conn, b.0)? {
+            let before = attribute_row(conn, a.0, &row.key)?;
+            let write = match &before {
+                None => true,
+                Some(old) => {
+                    attributes_from_absorbed && (old.kind != row.kind || old.value != row.value)
+                }
+            };
+            if write {
+                put_attribute(conn, a.0, &row)?;
+                attributes.push((row, before));
             }
-        };
-        if write {
-            put_attribute(conn, a.0, &row)?;
-            attributes.push((row, before));
         }
-    }
-    // Applied again after an undo that left the name as agents had changed it: the name stays
-    // theirs, now and in any later undo.
-    let name_from_absorbed = choice.name_from == b && !left.name;
-    let name_after = if name_from_absorbed {
-        b_name
-    } else {
-        a_name.clone()
-    };
-    conn.prepare_cached("UPDATE contacts SET display_name = ?2 WHERE id = ?1")?
-        .execute(params![a.0, name_after])?;
-    conn.prepare_cached("UPDATE contacts SET merged_into = ?1 WHERE id = ?2")?
-        .execute(params![a.0, b.0])?;
-    // A VIP stays one whichever side they were on; Blocked is the survivor's own (merging a
-    // blocked contact must not hide a real customer's conversations).
-    let vip_from_absorbed = !left.vip
-        && conn
+        name_before = a_name.clone();
+        name_after = if name_from_absorbed { b_name } else { a_name };
+        // A VIP stays one whichever side they were on; Blocked is the survivor's own (merging
+        // a blocked contact must not hide a real customer's conversations).
+        vip_from_absorbed = conn
             .prepare_cached(
                 "UPDATE contacts SET vip = 1 WHERE id = ?1 AND vip = 0
-               AND (SELECT vip FROM contacts WHERE id = ?2) <> 0",
+                   AND (SELECT vip FROM contacts WHERE id = ?2) <> 0",
             )?
             .execute(params![a.0, b.0])?
             > 0;
+    }
+    conn.prepare_cached("UPDATE contacts SET display_name = ?2 WHERE id = ?1")?
+        .execute(params![a.0, name_after])?;
     Ok(Detail::Merge {
         name_from_absorbed,
         attributes_from_absorbed,
-        survivor_name_before: a_name,
+        survivor_name_before: name_before,
         survivor_name_after: name_after,
         identities,
         threads,
         notes,
         attributes,
-        left_on_undo: left.clone(),
+        undo: UndoRecord::default(),
         vip_from_absorbed,
         tags,
     })
 }
 
-/// Undoes a merge inside `tx`; answers what it left as agents changed it since.
-fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) -> Result<Left> {
+/// Undoes a merge inside `tx`; answers what it changed on the survivor.
+fn undo_merge(
+    conn: &Connection,
+    survivor: i64,
+    absorbed: i64,
+    detail: &Detail,
+) -> Result<UndoRecord> {
     let Detail::Merge {
         survivor_name_before,
         survivor_name_after,
         identities,
         notes,
         attributes,
-        left_on_undo,
         vip_from_absorbed,
         tags,
         ..
@@ -360,54 +382,30 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
         .execute(params![json, absorbed, survivor])?;
     }
     move_rows(conn, "notes", notes, survivor, absorbed)?;
-    // What an earlier undo left to the agents stays theirs.
-    let mut left = left_on_undo.clone();
+    let mut record = UndoRecord::default();
     // The tag rows the merge added go; a tag agents took off since stays off (also when the
     // merge is applied again); one they took off and added again is a new row, and stays.
     for (id, tag) in tags {
-        let deleted = conn
-            .prepare_cached("DELETE FROM contact_tags WHERE id = ?1 AND contact_id = ?2")?
-            .execute(params![id, survivor])?;
-        let has_it = conn
-            .prepare_cached("SELECT 1 FROM contact_tags WHERE contact_id = ?1 AND tag = ?2")?
-            .exists(params![survivor, tag])?;
-        if deleted == 0 && !has_it {
-            left.tags.push(tag.clone());
+        let added_at: Option<Millis> = conn
+            .prepare_cached(
+                "DELETE FROM contact_tags WHERE id = ?1 AND contact_id = ?2 RETURNING added_at",
+            )?
+            .query_row(params![id, survivor], |r| r.get(0))
+            .optional()?;
+        if let Some(added_at) = added_at {
+            record.tags.push((tag.clone(), added_at));
         }
     }
     for (written, before) in attributes {
         let now = attribute_row(conn, survivor, &written.key)?;
-        let untouched = now
-            .as_ref()
-            .is_some_and(|n| n.kind == written.kind && n.value == written.value);
-        if !untouched {
-            left.keys.push(written.key.clone());
+        let Some(now) = now.filter(|n| n.kind == written.kind && n.value == written.value) else {
+            // Agents changed it since: theirs.
             continue;
-        }
-        // What the survivor had before; when it had nothing, what another contact still
-        // merged into it has (a later merge skipped the key because the values were equal).
-        let restore = match before {
-            Some(old) => Some(old.clone()),
-            None => conn
-                .prepare_cached(
-                    "WITH RECURSIVE family(id) AS (
-                        SELECT id FROM contacts WHERE merged_into = ?1 AND id <> ?2
-                        UNION SELECT c.id FROM contacts c JOIN family f ON c.merged_into = f.id)
-                     SELECT key, kind, value, updated_at FROM contact_attributes
-                     WHERE contact_id IN family AND key = ?3 ORDER BY updated_at DESC LIMIT 1",
-                )?
-                .query_row(params![survivor, absorbed, written.key], |r| {
-                    Ok(AttributeRow {
-                        key: r.get(0)?,
-                        kind: r.get(1)?,
-                        value: r.get(2)?,
-                        updated_at: r.get(3)?,
-                    })
-                })
-                .optional()?,
         };
-        match restore {
-            Some(row) => put_attribute(conn, survivor, &row)?,
+        // What the survivor had before (nothing: the key goes).
+        let restore = before.clone();
+        match &restore {
+            Some(row) => put_attribute(conn, survivor, row)?,
             None => {
                 conn.prepare_cached(
                     "DELETE FROM contact_attributes WHERE contact_id = ?1 AND key = ?2",
@@ -415,34 +413,47 @@ fn undo_merge(conn: &Connection, survivor: i64, absorbed: i64, detail: &Detail) 
                 .execute(params![survivor, written.key])?;
             }
         }
+        record.attributes.push((now, restore));
     }
-    left.name |= conn
+    let renamed = conn
         .prepare_cached(
             "UPDATE contacts SET display_name = ?3 WHERE id = ?1 AND display_name = ?2",
         )?
         .execute(params![survivor, survivor_name_after, survivor_name_before])?
-        == 0;
+        > 0;
+    if renamed && survivor_name_after != survivor_name_before {
+        record.name = Some((survivor_name_after.clone(), survivor_name_before.clone()));
+    }
     if *vip_from_absorbed {
-        left.vip |= conn
+        record.vip_cleared = conn
             .prepare_cached("UPDATE contacts SET vip = 0 WHERE id = ?1 AND vip <> 0")?
             .execute([survivor])?
-            == 0;
+            > 0;
     }
     conn.prepare_cached("UPDATE contacts SET merged_into = NULL WHERE id = ?1")?
         .execute([absorbed])?;
-    Ok(left)
+    Ok(record)
 }
 
-/// Marks a merge undone, remembering what its undo left alone.
+/// Whether two attribute rows (or their absence) hold the same value.
+fn same_value(a: Option<&AttributeRow>, b: Option<&AttributeRow>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.kind == b.kind && a.value == b.value,
+        _ => false,
+    }
+}
+
+/// Marks a merge undone, remembering what its undo changed.
 fn mark_undone(
     conn: &Connection,
     id: i64,
     mut detail: Detail,
-    left: Left,
+    record: UndoRecord,
     now: Millis,
 ) -> Result<()> {
-    if let Detail::Merge { left_on_undo, .. } = &mut detail {
-        *left_on_undo = left;
+    if let Detail::Merge { undo, .. } = &mut detail {
+        *undo = record;
     }
     let json = serde_json::to_string(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.prepare_cached("UPDATE contact_changes SET undone_at = ?2, detail = ?3 WHERE id = ?1")?
@@ -556,7 +567,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let detail = apply_merge(&tx, choice, &Left::default())?;
+        let detail = apply_merge(&tx, choice, None)?;
         let id = record(&tx, choice.survivor.0, choice.absorbed.0, &detail, now)?;
         let change = describe(&tx, &load_change(&tx, ContactChangeId(id))?)?;
         tx.commit()?;
@@ -611,8 +622,8 @@ impl Store {
                 .filter(|c| matches!(c, Ok(Some(c)) if *c == contact))
                 .count();
             if here == 1 {
-                let left = undo_merge(&tx, contact, absorbed, &detail)?;
-                mark_undone(&tx, id, detail, left, now)?;
+                let record = undo_merge(&tx, contact, absorbed, &detail)?;
+                mark_undone(&tx, id, detail, record, now)?;
                 let change = describe(&tx, &load_change(&tx, ContactChangeId(id))?)?;
                 tx.commit()?;
                 return Ok(change);
@@ -676,14 +687,14 @@ impl Store {
                         "a merge whose contact is not merged".into(),
                     ));
                 }
-                let left = undo_merge(&tx, contact, other, &change.detail)?;
-                mark_undone(&tx, id.0, change.detail.clone(), left, now)?;
+                let record = undo_merge(&tx, contact, other, &change.detail)?;
+                mark_undone(&tx, id.0, change.detail.clone(), record, now)?;
             }
             (
                 Detail::Merge {
                     name_from_absorbed,
                     attributes_from_absorbed,
-                    left_on_undo,
+                    undo,
                     ..
                 },
                 true,
@@ -698,7 +709,7 @@ impl Store {
                         name_from: side(*name_from_absorbed),
                         attributes_from: side(*attributes_from_absorbed),
                     },
-                    left_on_undo,
+                    Some(undo),
                 )?;
                 let json = serde_json::to_string(&detail)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
