@@ -83,7 +83,7 @@ enum Detail {
         attributes: Vec<(AttributeRow, Option<AttributeRow>)>,
         /// What the latest undo changed (empty until there is one).
         #[serde(default)]
-        undo: UndoRecord,
+        undo: Box<UndoRecord>,
         /// The survivor became VIP because the absorbed contact was.
         #[serde(default)]
         vip_from_absorbed: bool,
@@ -330,7 +330,7 @@ fn apply_merge(
         threads,
         notes,
         attributes,
-        undo: UndoRecord::default(),
+        undo: Box::default(),
         vip_from_absorbed,
         tags,
     })
@@ -453,7 +453,7 @@ fn mark_undone(
     now: Millis,
 ) -> Result<()> {
     if let Detail::Merge { undo, .. } = &mut detail {
-        *undo = record;
+        **undo = record;
     }
     let json = serde_json::to_string(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.prepare_cached("UPDATE contact_changes SET undone_at = ?2, detail = ?3 WHERE id = ?1")?
