@@ -192,6 +192,7 @@ mod tests {
             contact_id: ContactId(1),
             display_name: "Ana".into(),
             avatar: None,
+            imported: None,
             identities: identities
                 .iter()
                 .enumerate()

@@ -63,6 +63,7 @@ pub fn typescript() -> String {
         ContactAttribute::decl(&cfg),
         ContactConversation::decl(&cfg),
         ContactContext::decl(&cfg),
+        ImportedFrom::decl(&cfg),
         MergeChoice::decl(&cfg),
         MergeSide::decl(&cfg),
         MergePreview::decl(&cfg),

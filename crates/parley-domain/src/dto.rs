@@ -531,6 +531,17 @@ pub struct ContactContext {
     pub tags: Vec<String>,
     /// The customer's local time where it can be known (`customer.rs`); filled by the core.
     pub local_time: Option<CustomerTime>,
+    /// Where Parley first learnt of this customer when it was a file the business imported.
+    pub imported: Option<ImportedFrom>,
+}
+
+/// The import that created a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedFrom {
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub at: Millis,
 }
 
 /// How many of a customer's conversations the pane lists.

@@ -118,6 +118,9 @@ impl Store {
                 .optional()?,
             tags: crate::customer::tags_of(&self.conn, contact_id)?,
             local_time: None,
+            imported: self
+                .contact_import(contact)?
+                .map(|(_, at, file_name)| ImportedFrom { file_name, at }),
         }))
     }
 

@@ -273,6 +273,16 @@ fn a_nasty_file_gives_an_exact_report() {
     let (_, at, file) = s.contact_import(id(2)).expect("read").expect("imported");
     assert_eq!((at, file.as_str()), (NOW, "customers.csv"));
     assert_eq!(s.contact_import(dana).expect("read"), None);
+    // The pane says where an imported customer came from (and nothing for one who wrote in).
+    let ana = s.contact_by_id(id(2)).expect("read").expect("ana");
+    assert_eq!(
+        ana.imported,
+        Some(ImportedFrom {
+            file_name: "customers.csv".into(),
+            at: NOW
+        })
+    );
+    assert_eq!(ctx.imported, None);
 
     // The same file again: everyone matches now, nothing new; fill-blanks changes nothing.
     let again = import_into(

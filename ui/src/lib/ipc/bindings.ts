@@ -317,7 +317,13 @@ tags: Array<string>,
 /**
  * The customer's local time where it can be known (`customer.rs`); filled by the core.
  */
-localTime: CustomerTime | null, };
+localTime: CustomerTime | null, 
+/**
+ * Where Parley first learnt of this customer when it was a file the business imported.
+ */
+imported: ImportedFrom | null, };
+
+export type ImportedFrom = { fileName: string, at: number, };
 
 export type MergeChoice = { survivor: ContactId, absorbed: ContactId, 
 /**

@@ -111,6 +111,7 @@ export function contextOf(mock: MockBackend, c: MockContact): ContactContext {
     vip: c.vip,
     blocked: c.blocked,
     avatar: null,
+    imported: null,
     contactId: c.id,
     displayName: c.name,
     identities: [...identitiesOf(mock, threads).values()],
