@@ -14,6 +14,7 @@ from conftest import (
     start_app,
     texts,
     wait_for,
+    wait_seeded,
 )
 
 QUIET = {"PARLEY_DEMO_PACE": "off"}
@@ -22,6 +23,8 @@ SMS_NUMBER = "+14155550101"
 
 
 def open_maria(driver):
+    # The demo's workflow moves rows as it resolves and snoozes; a click aims at a still list.
+    wait_seeded(driver)
     row = wait_for(driver, "María's conversation", lambda d: d.execute_script(ROW_NAMED, MARIA), timeout=60)
     row.click()
     wait_for(driver, "her pane", lambda d: MARIA in texts(d, "contact-name"))
