@@ -88,6 +88,8 @@ def hostile_mail(port):
         # Inline CSS: the colour is kept, the positioning and the remote background are not.
         f"<p style=\"color: #C0392B; position: fixed; top: 0; background: url(http://127.0.0.1:{port}/bg.png)\">Total due</p>"
         "<a href=\"javascript:parent.document.body.dataset.pwned='link'\">bad</a>"
+        # A phishing link: its text names the shop, its target is elsewhere.
+        "<p><a href=\"https://evil.test/login\">www.shop.test/account</a></p>"
         f"<img alt=\"remote\" src=\"http://127.0.0.1:{port}/pixel.png\" onerror=\"parent.document.body.dataset.pwned='onerror'\">"
         "<img alt=\"logo\" src=\"cid:logo@evil.test\">"
         "<svg onload=\"parent.document.body.dataset.pwned='svg'\"></svg>"
@@ -182,6 +184,14 @@ def test_hostile_html_mail_renders_sanitised_and_loads_remote_images_only_on_req
         # The web link goes through Parley's opener; the javascript: one has no target at all.
         assert leftovers[2][0].startswith("parley-media://localhost/link?u=https%3A%2F%2Fshop.test%2Fhelp"), leftovers
         assert leftovers[2][1] is None, leftovers
+        # Each link names its real target on hover; the one whose text names another site says where
+        # it really goes, in the mail itself, before any click.
+        links = app.execute_script(
+            FRAME + "return [...d.querySelectorAll('a')].map(a => [a.getAttribute('title'),"
+            " a.nextElementSibling && a.nextElementSibling.hasAttribute('data-parley-real-target')"
+            " ? a.nextElementSibling.textContent : null])")
+        assert links[0] == ["https://shop.test/help", None], links
+        assert links[2] == ["https://evil.test/login", "\u26a0 goes to evil.test"], links
         remote_src = app.execute_script(FRAME + "return d.querySelector('img[alt=remote]').getAttribute('src')")
         assert remote_src is None, remote_src
         assert images.hits == 0

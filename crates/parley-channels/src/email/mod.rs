@@ -77,6 +77,7 @@ mod cursor;
 mod download;
 mod idle;
 mod ingest;
+mod links;
 mod parse;
 mod send;
 mod sent;

@@ -311,7 +311,7 @@ pub enum ImageSource<'a> {
 /// Sanitised HTML (from [`sanitize_html`], e.g. as stored) made ready to show: cleaned once more
 /// with the same rules, each image source replaced by what `resolve` answers (a `data:` URI or
 /// Parley's media scheme) or removed when it answers `None`, and each link's `href` replaced by
-/// what `link` answers (removed on `None`).
+/// what `link` answers (removed on `None`), with its real target named (see [`super::links`]).
 pub fn render_html(
     html: &str,
     resolve: &dyn Fn(ImageSource<'_>) -> Option<String>,
@@ -372,12 +372,10 @@ pub fn render_html(
             if element == "img" && attribute == "src" {
                 return answers.get(value).map(|u| u.clone().into());
             }
-            if element == "a" && attribute == "href" {
-                return link(value).map(Into::into);
-            }
             Some(value.into())
         });
-    builder.clean(html).to_string()
+    // Links are given their click address, title and note once the markup is clean.
+    super::links::rewrite_links(&builder.clean(html).to_string(), &link)
 }
 
 /// Plain text of (already sanitised) HTML: no markup, no link footnotes, blockquotes as `>`.
