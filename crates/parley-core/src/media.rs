@@ -156,6 +156,13 @@ fn not_an_image() -> IpcError {
     )
 }
 
+fn too_large() -> IpcError {
+    IpcError::new(
+        ErrorCode::InvalidInput,
+        "This image is too large to show inline; open it instead.",
+    )
+}
+
 impl Parley {
     /// The bytes of an image attachment for the window (downloaded once, into the same place
     /// `fetch_attachment` keeps it), with its sniffed type. Refuses anything but PNG, JPEG, GIF
@@ -165,6 +172,20 @@ impl Parley {
         message: MessageId,
         index: usize,
     ) -> Result<MediaImage, IpcError> {
+        // The size the provider gave decides first: a file too large is never downloaded to be
+        // refused. (The type is judged by the bytes alone: mailers label inline images loosely.)
+        let listed = self
+            .db
+            .call(move |s| s.message_ref(message))
+            .await
+            .map_err(errors::store)?
+            .and_then(|m| m.attachments.into_iter().nth(index));
+        if listed
+            .and_then(|a| a.size)
+            .is_some_and(|size| u64::try_from(size).unwrap_or(0) > MAX_INLINE_IMAGE_BYTES)
+        {
+            return Err(too_large());
+        }
         let key = self
             .paths()
             .attachments()
@@ -192,10 +213,7 @@ impl Parley {
         };
         let size = tokio::fs::metadata(&path).await.map_err(read_error)?.len();
         if size > MAX_INLINE_IMAGE_BYTES {
-            return Err(IpcError::new(
-                ErrorCode::InvalidInput,
-                "This image is too large to show inline; open it instead.",
-            ));
+            return Err(too_large());
         }
         let bytes = tokio::fs::read(&path).await.map_err(read_error)?;
         let kind = sniff_image(&bytes).ok_or_else(not_an_image)?;

@@ -271,6 +271,56 @@ async fn a_photo_is_served_by_its_bytes_and_a_fake_image_is_refused() {
 }
 
 #[tokio::test]
+async fn an_image_larger_than_the_inline_cap_is_refused_before_any_download() {
+    let fake = FakeTelegram::start(FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = start(dir.path(), Some(&fake)).await;
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    let anna = fake.customer("Anna", None, None);
+    let mut huge =
+        vec![0u8; usize::try_from(parley_core::media::MAX_INLINE_IMAGE_BYTES).expect("fits") + 1];
+    huge[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+    fake.inject_message(
+        &anna,
+        InboundContent::Document {
+            file_name: "poster.png".into(),
+            mime_type: "image/png".into(),
+            bytes: huge,
+        },
+    )
+    .expect("doc");
+    let start = Instant::now();
+    let message = loop {
+        let page = app.list_threads(None, 10).await.expect("threads");
+        if let Some(t) = page.threads.first() {
+            let detail = app.open_thread(t.id).await.expect("open");
+            if let Some(m) = detail.messages.messages.into_iter().next() {
+                break m;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the message never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let err = app.media_image(message.id, 0).await.expect_err("refused");
+    assert!(err.message.contains("too large"), "{}", err.message);
+    assert!(
+        !fake
+            .request_log()
+            .iter()
+            .any(|(method, _)| method == "getFile"),
+        "nothing was downloaded: {:?}",
+        fake.request_log()
+    );
+}
+
+#[tokio::test]
 async fn stored_email_html_becomes_a_frame_document() {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
