@@ -14,6 +14,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Shown text is cut here: a pasted log or a newsletter must not bloat the store and the search
 /// index. The full body stays on the server (see `EmailChannel::body`).
 pub const MAX_TEXT_CHARS: usize = 64 * 1024;
+/// The quoted history kept under a message (a long chain quotes every earlier mail again).
+pub const MAX_QUOTED_CHARS: usize = 64 * 1024;
+/// A subject as shown and stored (RFC 5322 lines stop at 998 characters).
+pub const MAX_SUBJECT_CHARS: usize = 998;
+/// A display name or attachment file name.
+pub const MAX_NAME_CHARS: usize = 256;
+/// Addresses kept from each of To and Cc (a mail to a whole list names them all).
+pub const MAX_ADDRESSES: usize = 100;
 const TEXT_WIDTH: usize = 100;
 
 /// A name and address from a header. The address is lower-cased: customers are identified by it.
@@ -97,7 +105,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
             date: None,
             date_offset_minutes: None,
             text: cap(shown),
-            quoted,
+            quoted: quoted.map(cap_quoted),
             html: None,
             blocked_images: 0,
             remote_images: Vec::new(),
@@ -180,14 +188,17 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
         message_id,
         in_reply_to: id_list(msg.in_reply_to()),
         references: id_list(msg.references()),
-        subject: msg.subject().map(collapse_ws).unwrap_or_default(),
+        subject: msg
+            .subject()
+            .map(|s| cap_chars(&collapse_ws(s), MAX_SUBJECT_CHARS))
+            .unwrap_or_default(),
         from: msg.from().and_then(|a| addresses(a).into_iter().next()),
         to: msg.to().map(addresses).unwrap_or_default(),
         cc: msg.cc().map(addresses).unwrap_or_default(),
         date: msg.date().map(|d| d.to_timestamp().saturating_mul(1000)),
         date_offset_minutes: msg.date().and_then(date_offset_minutes),
         text: cap(shown),
-        quoted,
+        quoted: quoted.map(cap_quoted),
         html: sanitized.as_ref().map(|s| s.html.clone()),
         blocked_images: sanitized.as_ref().map_or(0, |s| s.blocked_images),
         remote_images: sanitized.map(|s| s.remote_images).unwrap_or_default(),
@@ -508,13 +519,14 @@ fn addresses(address: &Address<'_>) -> Vec<EmailAddress> {
             }
             let name = a
                 .name()
-                .map(collapse_ws)
+                .map(|n| cap_chars(&collapse_ws(n), MAX_NAME_CHARS))
                 .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&addr));
             Some(EmailAddress {
                 name,
                 address: addr,
             })
         })
+        .take(MAX_ADDRESSES)
         .collect()
 }
 
@@ -542,7 +554,18 @@ fn clean_file_name(name: &str) -> String {
     // Only the last path component, no control characters: the name is shown and may be used
     // to save the file.
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    base.chars().filter(|c| !c.is_control()).collect()
+    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= MAX_NAME_CHARS {
+        return clean;
+    }
+    // Cut the stem, keep the extension (it says what the file is).
+    match clean.rsplit_once('.') {
+        Some((stem, ext)) if ext.chars().count() <= 10 => {
+            let room = MAX_NAME_CHARS - ext.chars().count() - 1;
+            format!("{}.{ext}", cap_chars(stem, room))
+        }
+        _ => cap_chars(&clean, MAX_NAME_CHARS),
+    }
 }
 
 fn collapse_ws(s: &str) -> String {
@@ -563,6 +586,26 @@ fn cap(mut s: String) -> String {
         s.push_str("\n[…]");
     }
     s
+}
+
+fn cap_quoted(mut s: String) -> String {
+    if s.len() > MAX_QUOTED_CHARS {
+        let mut end = MAX_QUOTED_CHARS;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str("\n[… earlier messages not kept]");
+    }
+    s
+}
+
+/// At most `max` characters, an ellipsis marking a cut.
+fn cap_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_owned(),
+    }
 }
 
 fn hash_id(parts: &[&[u8]]) -> String {
@@ -770,5 +813,43 @@ mod tests {
         let s = sanitize_html(&many);
         assert_eq!(s.remote_images.len(), MAX_REMOTE_IMAGES);
         assert_eq!(s.blocked_images, MAX_REMOTE_IMAGES + 5);
+    }
+
+    #[test]
+    fn headers_names_and_quoted_history_have_size_caps() {
+        let to: Vec<String> = (0..500).map(|i| format!("r{i}@list.test")).collect();
+        let quoted: String = (0..20_000)
+            .map(|i| format!("> line {i} of a very long history\r\n"))
+            .collect();
+        let raw = format!(
+            "From: \"{name}\" <big@evil.test>\r\nTo: {to}\r\nSubject: {subject}\r\n\
+             Message-ID: <caps@evil.test>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nShort answer.\r\n\r\n\
+             On Mon, someone wrote:\r\n{quoted}--b\r\n\
+             Content-Type: application/pdf; name=\"{file}.pdf\"\r\n\
+             Content-Disposition: attachment; filename=\"{file}.pdf\"\r\n\r\nJVBERi0=\r\n--b--\r\n",
+            name = "é".repeat(2_000),
+            to = to.join(", "),
+            subject = "Ж".repeat(5_000),
+            file = "f".repeat(1_000),
+        );
+        let p = parse_message(raw.as_bytes());
+        assert_eq!(p.text, "Short answer.");
+        assert_eq!(
+            p.subject.chars().count(),
+            MAX_SUBJECT_CHARS + 1,
+            "cut with an ellipsis"
+        );
+        assert!(p.subject.ends_with('…'));
+        let from = p.from.expect("from");
+        assert_eq!(from.name.expect("name").chars().count(), MAX_NAME_CHARS + 1);
+        assert_eq!(p.to.len(), MAX_ADDRESSES);
+        let quoted = p.quoted.expect("history");
+        assert!(quoted.len() <= MAX_QUOTED_CHARS + 64, "{}", quoted.len());
+        assert!(quoted.ends_with("[… earlier messages not kept]"));
+        let name = p.attachments[0].file_name.as_deref().expect("file name");
+        assert_eq!(name.chars().count(), MAX_NAME_CHARS + 1);
+        assert!(name.ends_with("f….pdf"), "{name}");
     }
 }
