@@ -2,6 +2,7 @@
 through tauri-driver and WebKitWebDriver. Started by tests/e2e/run.sh, which provides the
 display, the bus, a notification daemon, a bus monitor and tauri-driver on 127.0.0.1:4444."""
 
+import base64
 import json
 import os
 import pathlib
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -39,6 +41,49 @@ def app_binary() -> str:
     return path
 
 
+# Secrets the tests hand to Parley: the demo's own credentials (crates/parley-sim/src/demo.rs,
+# crates/parley-core/src/demo.rs, the Twilio fake's test token), the mail password, and every
+# token a test adds (`remember_secret`). Parley keeps them in the keychain only: after each test
+# its whole workspace — data (SQLite, WAL and journals included), config and logs, written at
+# debug level — and at the end of the run the artifacts (the apps' output among them) are
+# searched for each, raw, URL-encoded and base64-encoded. `data/demo/` is the simulated
+# providers' own state (the servers' side, which must know its tokens) and is not Parley's.
+SECRETS = {
+    "DEMO-parley-not-a-secret",
+    "EAAParleyDemoPageToken0000000000000000ZDZD",
+    "9b1f0e7d6c5a4b3e2d1c0f9e8d7c6b5a",
+    "correct horse battery staple",
+}
+
+
+def remember_secret(value: str) -> str:
+    SECRETS.add(value)
+    return value
+
+
+def secret_forms(secret: str) -> list:
+    raw = secret.encode()
+    return sorted({raw, urllib.parse.quote(secret, safe="").encode(),
+                   urllib.parse.quote_plus(secret).encode(), base64.b64encode(raw)})
+
+
+def leaked_secrets(root: pathlib.Path, skip=()) -> list:
+    """(file, secret) for every secret found in a file under `root` (but not under `skip`)."""
+    found = []
+    forms = {s: secret_forms(s) for s in SECRETS}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or any(path.is_relative_to(k) for k in skip):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for secret, variants in forms.items():
+            if any(v in data for v in variants):
+                found.append((str(path), secret))
+    return found
+
+
 class Workspace:
     """A private data folder for one run of the app (kept across restarts within a test)."""
 
@@ -52,6 +97,8 @@ class Workspace:
             "PARLEY_CONFIG_DIR": str(self.root / "config"),
             "PARLEY_LOG_DIR": str(self.root / "logs"),
             "PARLEY_KEYRING_SERVICE": "parley-e2e",
+            # The most the log may say, for the secrets sweep (see `leaked_secrets`).
+            "PARLEY_LOG": "debug",
         }
 
     def demo_url(self, service: str, timeout=20.0) -> str:
@@ -369,6 +416,7 @@ def fake_telegram():
         pytest.exit(f"{binary} is not built (cargo build -p parley-sim --bin fake-telegram)")
     process = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     info = json.loads(process.stdout.readline())
+    remember_secret(info["token"].split(":", 1)[-1])
     yield info["url"], info["token"], Fake(info["url"])
     process.stdin.close()
     try:
@@ -382,7 +430,23 @@ def workspace():
     ws = Workspace()
     yield ws
     reap(ws, "at the end of the test")
+    leaks = leaked_secrets(ws.root, skip=[ws.root / "data" / "demo"])
+    if leaks:
+        kept = ARTIFACTS / f"leaked-{ws.root.name}"
+        shutil.copytree(ws.root, kept, dirs_exist_ok=True)
     shutil.rmtree(ws.root, ignore_errors=True)
+    assert not leaks, f"secrets found in the workspace (kept in {ARTIFACTS}): {leaks}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secrets_sweep():
+    """After the whole run: no secret in anything the apps wrote beside their workspaces (their
+    output through tauri-driver, the notification logs)."""
+    yield
+    if ARTIFACTS.is_dir():
+        leaks = [leak for leak in leaked_secrets(ARTIFACTS) if "/leaked-" not in leak[0]
+                 and not leak[0].endswith(".png")]
+        assert not leaks, f"secrets found in the run's output: {leaks}"
 
 
 @pytest.fixture

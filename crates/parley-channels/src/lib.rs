@@ -89,7 +89,7 @@ impl OutgoingFile {
     }
 }
 
-const MB: u64 = 1024 * 1024;
+pub(crate) const MB: u64 = 1024 * 1024;
 
 /// How a channel carries files with a reply, and its limits. The composer says the limits
 /// before a file is uploaded, the facade enforces them when a file is staged, and the outbox
@@ -106,22 +106,10 @@ pub enum AttachmentRule {
 }
 
 impl AttachmentRule {
-    pub fn for_channel(kind: ChannelKind) -> Self {
-        match kind {
-            // Bots may upload up to 50 MB (sendDocument; sendPhoto 10 MB, larger images go
-            // as documents).
-            ChannelKind::Telegram => AttachmentRule::OnePerFile { max_file: 50 * MB },
-            // The Send API's attachment upload: 25 MB per file.
-            ChannelKind::Messenger | ChannelKind::Instagram => {
-                AttachmentRule::OnePerFile { max_file: 25 * MB }
-            }
-            // What most mail servers accept in one message.
-            ChannelKind::Email => AttachmentRule::AllInOne { max_total: 25 * MB },
-            ChannelKind::Sms | ChannelKind::Whatsapp => AttachmentRule::Unsupported {
-                reason: "Twilio fetches media from a public https address, so files cannot be sent from this computer yet.",
-            },
-        }
-    }
+    /// What a channel that says nothing of files gets: none sent from this computer.
+    pub const NONE: AttachmentRule = AttachmentRule::Unsupported {
+        reason: "This channel does not take files from this computer.",
+    };
 }
 
 /// What the provider said about a message it accepted.
@@ -203,9 +191,10 @@ pub trait Channel: Send + Sync + 'static {
         ReplyWindow::None
     }
 
-    /// How files go with a reply on this channel (see [`AttachmentRule`]).
+    /// How files go with a reply on this channel (see [`AttachmentRule`]); each provider's
+    /// module has its rule as `ATTACHMENT_RULE`, for when no adapter runs.
     fn attachment_rule(&self) -> AttachmentRule {
-        AttachmentRule::for_channel(self.kind())
+        AttachmentRule::NONE
     }
 
     /// An id for the next reply that the provider will keep and can be searched by (email:

@@ -49,7 +49,7 @@ fn rule_note(kind: ChannelKind, rule: AttachmentRule) -> String {
 
 /// Refuses a channel that cannot carry files from this computer (Twilio: SMS, WhatsApp).
 pub(crate) fn files_allowed(kind: ChannelKind) -> Result<(), IpcError> {
-    match AttachmentRule::for_channel(kind) {
+    match crate::providers::provider(kind).attachment_rule() {
         AttachmentRule::Unsupported { reason } => Err(IpcError::new(
             ErrorCode::InvalidInput,
             format!(
@@ -75,7 +75,7 @@ fn check_limits(
         ));
     }
     files_allowed(kind)?;
-    match AttachmentRule::for_channel(kind) {
+    match crate::providers::provider(kind).attachment_rule() {
         AttachmentRule::OnePerFile { max_file } if size > max_file => Err(IpcError::new(
             ErrorCode::InvalidInput,
             format!(
@@ -227,7 +227,7 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         let target = target.ok_or_else(|| errors::not_found("conversation"))?;
-        let rule = AttachmentRule::for_channel(target.channel);
+        let rule = crate::providers::provider(target.channel).attachment_rule();
         let (max_file, max_total) = match rule {
             AttachmentRule::OnePerFile { max_file } => (Some(max_file as i64), None),
             AttachmentRule::AllInOne { max_total } => (None, Some(max_total as i64)),
@@ -422,17 +422,17 @@ mod tests {
     fn limits_read_in_words() {
         let t = rule_note(
             ChannelKind::Telegram,
-            AttachmentRule::for_channel(ChannelKind::Telegram),
+            crate::providers::provider(ChannelKind::Telegram).attachment_rule(),
         );
         assert!(t.contains("50 MB per file"), "{t}");
         let e = rule_note(
             ChannelKind::Email,
-            AttachmentRule::for_channel(ChannelKind::Email),
+            crate::providers::provider(ChannelKind::Email).attachment_rule(),
         );
         assert!(e.contains("25 MB for all files"), "{e}");
         let s = rule_note(
             ChannelKind::Sms,
-            AttachmentRule::for_channel(ChannelKind::Sms),
+            crate::providers::provider(ChannelKind::Sms).attachment_rule(),
         );
         assert!(s.contains("public https"), "{s}");
     }

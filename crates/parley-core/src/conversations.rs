@@ -123,7 +123,7 @@ impl Parley {
         let target = target.ok_or_else(|| errors::not_found("conversation"))?;
         // Files go as the channel carries them (split into one item per file where each is its
         // own provider send); a channel that cannot carry them refuses the reply with them.
-        let rule = parley_channels::AttachmentRule::for_channel(target.channel);
+        let rule = crate::providers::provider(target.channel).attachment_rule();
         let split = crate::attachments::split_of(rule);
         if staged > 0
             && let parley_channels::AttachmentRule::Unsupported { reason } = rule

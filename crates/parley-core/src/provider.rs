@@ -43,6 +43,10 @@ pub(crate) trait Provider: Send + Sync {
     /// stored before Parley kept it). Must return at once: slow work goes to a task.
     fn thread_opened(&self, _app: &Parley, _thread: ThreadId) {}
 
+    /// How files go with a reply (the channel module's `ATTACHMENT_RULE`); asked also when no
+    /// adapter runs (staging a file offline).
+    fn attachment_rule(&self) -> parley_channels::AttachmentRule;
+
     /// Refuses a reply the channel cannot carry (too long, ...) before it is queued.
     fn check_reply(&self, _text: &str) -> Result<(), IpcError> {
         Ok(())

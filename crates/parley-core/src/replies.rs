@@ -73,7 +73,7 @@ impl Parley {
                 Ok(has_files
                     && channel.is_some_and(|c| {
                         matches!(
-                            parley_channels::AttachmentRule::for_channel(c),
+                            crate::providers::provider(c).attachment_rule(),
                             parley_channels::AttachmentRule::OnePerFile { .. }
                         )
                     }))

@@ -82,7 +82,7 @@
 //! body (`stage_attachment`; thread, name and type percent-encoded in headers); Rust checks the
 //! channel's limit, writes it to `data/outgoing/<uuid>/<name>` (temporary file, fsync, rename) and
 //! records it in `staged_files` with the thread's draft (migration 7), so it survives a restart or a
-//! kill -9. `AttachmentRule::for_channel` (parley-channels, also `Channel::attachment_rule`) says how
+//! kill -9. `Channel::attachment_rule` (each provider module's `ATTACHMENT_RULE`) says how
 //! files go: **email** `AllInOne` (text and every file in one multipart/mixed message, 25 MB
 //! together); **Telegram** (50 MB per file; sendPhoto for JPEG/PNG/WebP up to 10 MB, else
 //! sendDocument) and **Messenger/Instagram** (Send API upload, 25 MB per file, same window/tag rules

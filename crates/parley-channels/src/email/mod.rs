@@ -95,7 +95,15 @@ pub use parse::{
 pub use send::MAX_ATTACHMENTS_BYTES;
 pub use sent::PENDING_KEYWORD;
 
-use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
+use crate::{
+    AttachmentRule, Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled,
+    SendReceipt,
+};
+
+/// Every file in the same message as the text, up to what most mail servers accept in one message.
+pub const ATTACHMENT_RULE: AttachmentRule = AttachmentRule::AllInOne {
+    max_total: 25 * crate::MB,
+};
 use async_trait::async_trait;
 use conn::{Conn, connect_imap, is_connection_error};
 use ingest::ThreadIndex;
@@ -327,6 +335,10 @@ impl Channel for EmailChannel {
 
     fn kind(&self) -> ChannelKind {
         ChannelKind::Email
+    }
+
+    fn attachment_rule(&self) -> AttachmentRule {
+        ATTACHMENT_RULE
     }
 
     /// Logs in to IMAP and to SMTP; each failure says which server and what to fix.

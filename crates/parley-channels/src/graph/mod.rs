@@ -42,7 +42,10 @@ pub use handover::{INSTAGRAM_INBOX_APP_ID, PAGE_INBOX_APP_ID};
 pub use window::{HUMAN_AGENT_WINDOW, MessageTag, STANDARD_WINDOW, WindowState, window_state};
 
 use crate::http::{self, Provider};
-use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
+use crate::{
+    AttachmentRule, Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled,
+    SendReceipt,
+};
 use account::Me;
 use async_trait::async_trait;
 use parley_domain::{AccountIdentity, ChannelKind, Millis, ReplyWindow};
@@ -60,6 +63,10 @@ pub const MAX_TEXT_CHARS: usize = 1999;
 pub const INSTAGRAM_HISTORY_LIMIT: usize = 20;
 /// The Send API's limit on an uploaded attachment.
 pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+/// The Send API's attachment upload: one send per file, 25 MB each (Messenger and Instagram).
+pub const ATTACHMENT_RULE: AttachmentRule = AttachmentRule::OnePerFile {
+    max_file: MAX_ATTACHMENT_BYTES,
+};
 
 pub struct GraphChannel {
     http: reqwest::Client,
@@ -138,6 +145,10 @@ impl Channel for GraphChannel {
             GraphPlatform::Messenger => ChannelKind::Messenger,
             GraphPlatform::Instagram => ChannelKind::Instagram,
         }
+    }
+
+    fn attachment_rule(&self) -> AttachmentRule {
+        ATTACHMENT_RULE
     }
 
     /// Yes: the Conversations API lists history: a lost page is read again.

@@ -9,7 +9,9 @@
 mod wire;
 
 use crate::http::{self, Effect, Provider};
-use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt};
+use crate::{
+    AttachmentRule, Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, SendReceipt,
+};
 use async_trait::async_trait;
 use parley_domain::{AccountIdentity, ChannelKind};
 use serde::de::DeserializeOwned;
@@ -32,6 +34,11 @@ const POLL_GRACE: Duration = Duration::from_secs(15);
 const UPDATES_PAGE: u32 = 100;
 /// What a bot may upload with sendDocument.
 pub const MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+/// Bots may upload up to 50 MB (sendDocument; sendPhoto 10 MB, larger images go as documents),
+/// one send per file.
+pub const ATTACHMENT_RULE: AttachmentRule = AttachmentRule::OnePerFile {
+    max_file: MAX_UPLOAD_BYTES,
+};
 /// What sendPhoto accepts; larger images go as documents.
 const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
 
@@ -170,6 +177,10 @@ impl TelegramChannel {
 impl Channel for TelegramChannel {
     fn kind(&self) -> ChannelKind {
         ChannelKind::Telegram
+    }
+
+    fn attachment_rule(&self) -> AttachmentRule {
+        ATTACHMENT_RULE
     }
 
     async fn validate(&self) -> Result<AccountIdentity, ChannelError> {

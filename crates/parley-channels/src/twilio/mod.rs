@@ -48,7 +48,10 @@ pub use threads::{
 };
 
 use crate::http::{self, Provider};
-use crate::{Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled, SendReceipt};
+use crate::{
+    AttachmentRule, Channel, ChannelError, Downloaded, Fetched, OutgoingMessage, Reconciled,
+    SendReceipt,
+};
 use async_trait::async_trait;
 use parley_domain::{AccountIdentity, ChannelKind, Millis, ReplyWindow};
 use std::collections::HashMap;
@@ -61,6 +64,10 @@ const API: Provider = Provider("Twilio");
 
 /// Twilio refuses bodies over 1600 characters (error 21617).
 pub const MAX_BODY_CHARS: usize = 1600;
+/// Twilio fetches media from a public https address, so SMS and WhatsApp take no file from here.
+pub const ATTACHMENT_RULE: AttachmentRule = AttachmentRule::Unsupported {
+    reason: "Twilio fetches media from a public https address, so files cannot be sent from this computer yet.",
+};
 /// Pages one list walk follows at most before it gives up for this fetch.
 const MAX_PAGES: usize = 50;
 
@@ -118,6 +125,10 @@ impl Channel for TwilioChannel {
         } else {
             ChannelKind::Sms
         }
+    }
+
+    fn attachment_rule(&self) -> AttachmentRule {
+        ATTACHMENT_RULE
     }
 
     async fn validate(&self) -> Result<AccountIdentity, ChannelError> {

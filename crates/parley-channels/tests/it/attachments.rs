@@ -5,7 +5,7 @@
 use parley_channels::graph::{GraphChannel, GraphConfig, GraphPlatform};
 use parley_channels::telegram::TelegramChannel;
 use parley_channels::{AttachmentRule, Channel, ChannelError, OutgoingFile, OutgoingMessage};
-use parley_domain::{AttachmentKind, ChannelKind, Direction};
+use parley_domain::{AttachmentKind, Direction};
 use parley_sim::graph::{FakeGraph, FakeGraphConfig, Platform};
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
 use std::path::Path;
@@ -56,19 +56,19 @@ fn with_file(thread: &str, customer: &str, file: OutgoingFile) -> OutgoingMessag
 #[test]
 fn each_channel_says_how_files_go() {
     assert_eq!(
-        AttachmentRule::for_channel(ChannelKind::Telegram),
+        parley_channels::telegram::ATTACHMENT_RULE,
         AttachmentRule::OnePerFile { max_file: 50 * MB }
     );
     assert_eq!(
-        AttachmentRule::for_channel(ChannelKind::Messenger),
+        parley_channels::graph::ATTACHMENT_RULE,
         AttachmentRule::OnePerFile { max_file: 25 * MB }
     );
     assert_eq!(
-        AttachmentRule::for_channel(ChannelKind::Email),
+        parley_channels::email::ATTACHMENT_RULE,
         AttachmentRule::AllInOne { max_total: 25 * MB }
     );
     assert!(matches!(
-        AttachmentRule::for_channel(ChannelKind::Whatsapp),
+        parley_channels::twilio::ATTACHMENT_RULE,
         AttachmentRule::Unsupported { .. }
     ));
 }

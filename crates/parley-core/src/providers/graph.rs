@@ -144,6 +144,10 @@ pub(crate) struct Graph;
 
 #[async_trait]
 impl Provider for Graph {
+    fn attachment_rule(&self) -> parley_channels::AttachmentRule {
+        parley_channels::graph::ATTACHMENT_RULE
+    }
+
     /// Builds the Graph adapter of a stored Messenger/Instagram account from its settings.
     async fn build(
         &self,

@@ -16,6 +16,10 @@ pub(crate) struct Telegram;
 
 #[async_trait]
 impl Provider for Telegram {
+    fn attachment_rule(&self) -> parley_channels::AttachmentRule {
+        parley_channels::telegram::ATTACHMENT_RULE
+    }
+
     async fn build(
         &self,
         app: &Parley,

@@ -107,6 +107,10 @@ pub(crate) struct Twilio;
 
 #[async_trait]
 impl Provider for Twilio {
+    fn attachment_rule(&self) -> parley_channels::AttachmentRule {
+        parley_channels::twilio::ATTACHMENT_RULE
+    }
+
     /// Builds the adapter of a stored SMS/WhatsApp account from its settings.
     async fn build(
         &self,

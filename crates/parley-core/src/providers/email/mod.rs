@@ -189,6 +189,10 @@ pub(crate) struct Email;
 
 #[async_trait]
 impl Provider for Email {
+    fn attachment_rule(&self) -> parley_channels::AttachmentRule {
+        parley_channels::email::ATTACHMENT_RULE
+    }
+
     async fn build(
         &self,
         app: &Parley,
