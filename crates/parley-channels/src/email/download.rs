@@ -3,8 +3,9 @@
 
 use super::conn::{Conn, imap_error, quote, uid_fetch, uid_search};
 use super::sent::find_sent_mailbox;
-use super::{EmailBody, EmailChannel, parse, parse_message};
+use super::{EmailBody, EmailChannel, parse, parse_message, parts};
 use crate::{ChannelError, Downloaded};
+use async_imap::imap_proto::{MessageSection, SectionPath};
 use serde::{Deserialize, Serialize};
 
 /// Where an attachment lives, as JSON in `Attachment::remote_ref`.
@@ -20,6 +21,13 @@ pub(super) struct PartRef {
     /// Message-ID, to find the message again after a UIDVALIDITY change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) id: Option<String>,
+    /// The part's IMAP section: only that part is fetched (see `parts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) s: Option<String>,
+    /// Its decoded size when known exactly: a part fetched by section with another size is read
+    /// again from the whole mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) n: Option<u64>,
 }
 
 impl EmailChannel {
@@ -49,8 +57,16 @@ impl EmailChannel {
                 let part = part.clone();
                 Box::pin(async move {
                     let mb = conn.session.examine(&part.m).await.map_err(imap_error)?;
+                    let here = mb.uid_validity == Some(part.v);
+                    if here
+                        && let Some(section) = part.s.as_deref()
+                        && let Some(found) = fetch_section(conn, part.u, section).await?
+                        && part.n.is_none_or(|n| n == found.0.len() as u64)
+                    {
+                        return Ok(Some(found));
+                    }
                     let mut raw = None;
-                    if mb.uid_validity == Some(part.v) {
+                    if here {
                         let fetched =
                             uid_fetch(&mut conn.session, &part.u.to_string(), "(UID BODY.PEEK[])")
                                 .await?;
@@ -74,6 +90,28 @@ impl EmailChannel {
             }),
         }
     }
+}
+
+/// One part of message `uid` (in the selected mailbox) by its IMAP section: its bytes and name.
+async fn fetch_section(
+    conn: &mut Conn,
+    uid: u32,
+    section: &str,
+) -> Result<Option<(Vec<u8>, Option<String>)>, ChannelError> {
+    // A section is digits and dots; anything else in a stored reference is not sent to the server.
+    let path: Option<Vec<u32>> = section.split('.').map(|n| n.parse().ok()).collect();
+    let Some(path) = path.filter(|p| !p.is_empty() && p.iter().all(|n| *n > 0)) else {
+        return Ok(None);
+    };
+    let items = format!("(UID BODY.PEEK[{section}.MIME] BODY.PEEK[{section}])");
+    let fetched = uid_fetch(&mut conn.session, &uid.to_string(), &items).await?;
+    let mime = SectionPath::Part(path.clone(), Some(MessageSection::Mime));
+    let body = SectionPath::Part(path, None);
+    Ok(fetched.iter().find_map(|f| {
+        let header = f.section(&mime)?;
+        let data = f.section(&body)?;
+        parts::decode_part(header, data)
+    }))
 }
 
 /// Finds a message by Message-ID in INBOX, then Sent. Returns (mailbox, uid, raw bytes).

@@ -64,8 +64,11 @@ impl EmailChannel {
     pub(super) fn to_batch(&self, raws: Vec<RawMessage>, elsewhere: Elsewhere) -> IngestBatch {
         let mut parsed: Vec<(RawMessage, ParsedEmail)> = raws
             .into_iter()
-            .map(|r| {
-                let p = parse_message(&r.body);
+            .map(|mut r| {
+                let mut p = parse_message(&r.body);
+                if let Some(listed) = r.structure.take() {
+                    p.attachments = listed;
+                }
                 (r, p)
             })
             .collect();
@@ -224,6 +227,8 @@ impl EmailChannel {
                     u: raw.uid,
                     p: a.index,
                     id: p.message_id.clone(),
+                    s: a.section.clone(),
+                    n: a.exact_size.then_some(a.size as u64),
                 })
                 .ok(),
                 file_name: a.file_name.clone(),

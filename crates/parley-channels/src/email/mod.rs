@@ -28,6 +28,8 @@
 //! **Budget.** A page reads at most `page_bytes` of mail (RFC822.SIZE is asked first); the rest
 //! of its UID range waits for the next page and the cursor moves only over what was read. A
 //! mail over `whole_mail_max` is read as its header and the first `large_body` bytes of its body.
+//! Its attachments are listed from the server's BODYSTRUCTURE; every attachment opens as its own
+//! IMAP part (`parts.rs`), never by reading the whole mail again.
 //!
 //! **Selecting.** The sync session keeps its mailbox selected between fetches: new mail in it is
 //! seen with NOOP + `UID SEARCH UID top+1:*`, a mailbox that is not selected is asked with STATUS
@@ -79,6 +81,7 @@ mod idle;
 mod ingest;
 mod links;
 mod parse;
+mod parts;
 mod send;
 mod sent;
 mod smtp;

@@ -43,6 +43,10 @@ pub struct PartInfo {
     /// `Content-ID` without angle brackets, for `cid:` references in the HTML.
     pub content_id: Option<String>,
     pub inline: bool,
+    /// Its IMAP section (`2`, `1.3`), when the mail's structure gives one (see `parts`).
+    pub section: Option<String>,
+    /// `size` is the decoded size exactly (read from the whole mail), not the server's estimate.
+    pub exact_size: bool,
 }
 
 /// One message, read.
@@ -150,10 +154,13 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
     };
     let (shown, quoted) = fold_quotes(&full_text);
 
+    let sections = super::parts::sections(&msg);
     let attachments = msg
-        .attachments()
+        .attachments
+        .iter()
+        .filter_map(|id| Some((*id as usize, msg.parts.get(*id as usize)?)))
         .enumerate()
-        .map(|(index, part)| {
+        .map(|(index, (id, part))| {
             let (ctype, subtype) = part
                 .content_type()
                 .map(|ct| {
@@ -174,11 +181,17 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
                 kind,
                 file_name: part.attachment_name().map(clean_file_name),
                 mime_type: format!("{ctype}/{subtype}"),
-                size: part.len(),
+                // What a download hands out (an attached message: the message itself).
+                size: match &part.body {
+                    mail_parser::PartType::Message(inner) => inner.raw_message().len(),
+                    _ => part.contents().len(),
+                },
                 content_id: part.content_id().and_then(clean_id),
                 inline: part
                     .content_disposition()
                     .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline")),
+                section: sections.get(&id).cloned(),
+                exact_size: true,
             }
         })
         .collect();
@@ -550,7 +563,7 @@ pub fn clean_id(id: &str) -> Option<String> {
     (!id.is_empty() && id.len() <= 995).then_some(id)
 }
 
-fn clean_file_name(name: &str) -> String {
+pub(super) fn clean_file_name(name: &str) -> String {
     // Only the last path component, no control characters: the name is shown and may be used
     // to save the file.
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);

@@ -85,7 +85,7 @@ async fn read_mails(
     }
     if !large.is_empty() {
         let items = format!(
-            "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER] BODY.PEEK[TEXT]<0.{}>)",
+            "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER] BODY.PEEK[TEXT]<0.{}>)",
             budget.large_body
         );
         fetched.extend(uid_fetch(&mut conn.session, &join(large), &items).await?);
@@ -575,6 +575,9 @@ pub(super) struct RawMessage {
     /// settled.
     pending: bool,
     pub(super) body: Vec<u8>,
+    /// A mail read as its start only: its attachments as the server's BODYSTRUCTURE lists them
+    /// (the parse of a cut body cannot see those past the cut).
+    pub(super) structure: Option<Vec<super::PartInfo>>,
 }
 
 impl RawMessage {
@@ -591,6 +594,10 @@ impl RawMessage {
                 // A large mail read as its header and the start of its body.
                 (None, Some(header), text) => [header, text.unwrap_or_default()].concat(),
                 _ => Vec::new(),
+            },
+            structure: match f.body() {
+                Some(_) => None,
+                None => f.bodystructure().map(super::parts::structure_attachments),
             },
         }
     }

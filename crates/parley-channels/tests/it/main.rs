@@ -9,6 +9,7 @@ mod attachments;
 mod email;
 mod email_attachments;
 mod email_mime;
+mod email_parts;
 mod graph;
 mod telegram;
 mod twilio;
