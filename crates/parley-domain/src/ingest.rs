@@ -86,6 +86,9 @@ pub struct IngestBatch {
     /// The provider can hand this page again if it is lost (`Channel::pages_refetchable`): the
     /// store commits it without an fsync. `false`, the default: durable before the next fetch.
     pub refetchable: bool,
+    /// Message ids are chosen by whoever sends the message (email's Message-ID), not assigned by
+    /// the provider: an id already held by a message from someone else is another message.
+    pub ids_chosen_by_sender: bool,
     pub messages: Vec<IncomingMessage>,
     pub edits: Vec<MessageEdit>,
     /// Delivery status changes of messages already stored (applied after `messages`).

@@ -283,8 +283,8 @@ fn ingest_messages(
         let mut stage = conn.prepare_cached(
             "INSERT INTO temp.ingest_staged (seq, thread_id, remote_id, direction, author_name,
                                              text, attachments, sent_at, delivery,
-                                             reply_to_remote_id, subject, quoted_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                             reply_to_remote_id, subject, quoted_text, sender_ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         for (seq, m) in messages.iter().enumerate() {
             if m.remote_id.is_empty()
@@ -391,6 +391,7 @@ fn ingest_messages(
                 m.reply_to_remote_id,
                 m.subject.as_deref().map(strip_markers),
                 m.quoted_text.as_deref().map(strip_markers),
+                m.sender.remote_id,
             ])?;
             staged.push(Staged {
                 thread,
@@ -401,11 +402,21 @@ fn ingest_messages(
         }
     }
 
-    // Which staged rows were new. A remote id seen twice in one batch is stored from its first
+    // The id each message is stored under: its own, or — where senders choose ids — its own
+    // plus its sender's when someone else's message holds it (see `ids_of_reused`).
+    let stored_ids: Vec<Cow<'_, str>> = if batch.ids_chosen_by_sender {
+        ids_of_reused(conn, account, messages, &adapter_warnings)?
+    } else {
+        messages
+            .iter()
+            .map(|m| Cow::Borrowed(m.remote_id.as_str()))
+            .collect()
+    };
+    // Which staged rows were new. An id seen twice in one batch is stored from its first
     // occurrence, as when the rows were inserted one by one; the second is a replay.
     let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(messages.len());
-    for (i, m) in messages.iter().enumerate() {
-        first_of.entry(m.remote_id.as_str()).or_insert(i);
+    for (i, id) in stored_ids.iter().enumerate() {
+        first_of.entry(id.as_ref()).or_insert(i);
     }
     let mut inserted: Vec<Option<MessageId>> = vec![None; messages.len()];
     {
@@ -413,9 +424,10 @@ fn ingest_messages(
         let mut insert = conn.prepare_cached(
             "INSERT INTO messages (thread_id, account_id, remote_id, direction, author_name, text,
                                    attachments, sent_at, delivery, reply_to_remote_id,
-                                   subject, quoted_text)
+                                   subject, quoted_text, sender_ref)
              SELECT thread_id, ?1, remote_id, direction, author_name, text,
-                    attachments, sent_at, delivery, reply_to_remote_id, subject, quoted_text
+                    attachments, sent_at, delivery, reply_to_remote_id, subject, quoted_text,
+                    sender_ref
              FROM temp.ingest_staged WHERE true ORDER BY seq
              ON CONFLICT (account_id, remote_id) DO NOTHING
              RETURNING id, remote_id",
@@ -428,7 +440,10 @@ fn ingest_messages(
                 StoreError::Invalid(format!("stored an unstaged message {remote_id:?}"))
             })?;
             inserted[i] = Some(MessageId(id));
-            inserted_ids.insert(remote_id, MessageId(id));
+            // Keyed by the provider's id: the batch's HTML and locations name it so.
+            inserted_ids
+                .entry(messages[i].remote_id.clone())
+                .or_insert(MessageId(id));
         }
     }
     conn.prepare_cached("DELETE FROM temp.ingest_staged")?
@@ -586,6 +601,70 @@ fn ingest_messages(
     Ok(inserted_ids)
 }
 
+/// Where senders choose message ids (email's Message-ID), an id already held by a message from
+/// someone else is another message: an email reusing the Message-ID of the agent's reply, or of
+/// another customer's mail, is stored under that id plus its sender's (`…#from:addr`), so it is
+/// kept and its own replays are still recognised. The same id from the same sender, or our own
+/// mail seen again (a copy in Sent of a mail first read from the Inbox, which claims our
+/// address), stays one message. Decided in batch order against what holds each id — stored
+/// before or earlier in the batch — as if the messages were stored one by one; the staged rows
+/// are renamed before the insert. One indexed lookup per message, for such batches only.
+fn ids_of_reused<'m>(
+    conn: &Connection,
+    account: AccountId,
+    messages: &'m [IncomingMessage],
+    adapter_warnings: &HashMap<&str, &str>,
+) -> Result<Vec<Cow<'m, str>>> {
+    let mut holder_of: HashMap<&str, (Direction, Option<String>)> = HashMap::new();
+    {
+        let mut held = conn.prepare_cached(
+            "SELECT direction, sender_ref FROM messages WHERE account_id = ?1 AND remote_id = ?2",
+        )?;
+        for m in messages {
+            if holder_of.contains_key(m.remote_id.as_str()) {
+                continue;
+            }
+            let found: Option<(String, Option<String>)> = held
+                .query_row(params![account.0, m.remote_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if let Some((direction, sender)) = found {
+                holder_of.insert(
+                    m.remote_id.as_str(),
+                    (crate::rows::direction(&direction)?, sender),
+                );
+            }
+        }
+    }
+    let mut ids = Vec::with_capacity(messages.len());
+    let mut rename =
+        conn.prepare_cached("UPDATE temp.ingest_staged SET remote_id = ?2 WHERE seq = ?1")?;
+    for (seq, m) in messages.iter().enumerate() {
+        let Some((direction, sender)) = holder_of.get(m.remote_id.as_str()) else {
+            holder_of.insert(
+                m.remote_id.as_str(),
+                (m.direction, Some(m.sender.remote_id.clone())),
+            );
+            ids.push(Cow::Borrowed(m.remote_id.as_str()));
+            continue;
+        };
+        let other_sender = sender.as_ref().is_some_and(|s| *s != m.sender.remote_id);
+        // The outbox's own reply knows no sender; a customer's mail carrying its id is theirs.
+        let claims_ours = adapter_warnings.get(m.remote_id.as_str()) == Some(&OWN_ADDRESS_IN_INBOX);
+        let under_our_reply =
+            *direction == Direction::Outbound && m.direction == Direction::Inbound && !claims_ours;
+        if other_sender || under_our_reply {
+            let own = format!("{}#from:{}", m.remote_id, m.sender.remote_id);
+            rename.execute(params![seq as i64, own])?;
+            ids.push(Cow::Owned(own));
+        } else {
+            ids.push(Cow::Borrowed(m.remote_id.as_str()));
+        }
+    }
+    Ok(ids)
+}
+
 /// The rows of the batch being applied; per connection, emptied before and after each use.
 const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS ingest_staged (
     seq                 INTEGER PRIMARY KEY,
@@ -599,7 +678,8 @@ const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS ingest_staged (
     delivery            TEXT    NOT NULL,
     reply_to_remote_id  TEXT,
     subject             TEXT,
-    quoted_text         TEXT
+    quoted_text         TEXT,
+    sender_ref          TEXT
 )";
 
 // The contact's name in a subquery rather than a join: a join goes through the full planner,
@@ -1003,6 +1083,8 @@ mod tests {
         fn a_batch_summarises_threads_as_its_messages_one_by_one(
             before in proptest::collection::vec((0..3usize, 0..40i64, proptest::bool::ANY), 0..6),
             resolve in proptest::collection::vec(0..3usize, 0..3),
+            // Email's rule too: an id reused by another sender is another message.
+            chosen in proptest::bool::ANY,
             batch in proptest::collection::vec(
                 (0..3usize, 0..12usize, 0..40i64, proptest::bool::ANY, 0..2usize),
                 1..25,
@@ -1028,7 +1110,11 @@ mod tests {
                 let out = s
                     .apply_batch(
                         acc,
-                        &IngestBatch { messages: earlier.clone(), ..Default::default() },
+                        &IngestBatch {
+                            ids_chosen_by_sender: chosen,
+                            messages: earlier.clone(),
+                            ..Default::default()
+                        },
                         None,
                         0,
                     )
@@ -1065,6 +1151,7 @@ mod tests {
                 .apply_batch(
                     a,
                     &IngestBatch {
+                        ids_chosen_by_sender: chosen,
                         messages: messages.clone(),
                         ..Default::default()
                     },
@@ -1079,6 +1166,7 @@ mod tests {
                     .apply_batch(
                         b,
                         &IngestBatch {
+                            ids_chosen_by_sender: chosen,
                             messages: vec![m.clone()],
                             ..Default::default()
                         },

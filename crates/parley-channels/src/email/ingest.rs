@@ -124,6 +124,8 @@ impl EmailChannel {
             }
         }
         IngestBatch {
+            // Message-IDs are written by the sending client: anyone can reuse one.
+            ids_chosen_by_sender: true,
             messages,
             edits: Vec::new(),
             html_bodies,

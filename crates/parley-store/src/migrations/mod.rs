@@ -70,6 +70,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
+    // 23: the sender of each message read from a provider (a reused id from someone else is
+    // another message).
+    &[messages::V23],
 ];
 
 /// The schema version this build writes.

@@ -127,3 +127,99 @@ fn a_mail_reusing_a_held_message_id_does_not_change_what_that_message_shows() {
     assert!(!reply.has_html, "the reply took the forged HTML");
     assert!(s.message_html(reply.id).expect("read").is_none());
 }
+
+#[test]
+fn a_held_message_id_from_someone_else_is_another_message_and_its_replays_are_not() {
+    let mut s = Store::open_in_memory().expect("store");
+    let a = crate::common::account(&mut s, ChannelKind::Email, "agent@shop.test");
+    let agent = RemotePerson {
+        remote_id: "agent@shop.test".into(),
+        display_name: "Shop".into(),
+        handle: None,
+    };
+    let reply = IncomingMessage {
+        direction: Direction::Outbound,
+        sender: agent,
+        text: "Your refund is on its way".into(),
+        ..inbound("reply-1@shop.test")
+    };
+    let apply = |s: &mut Store, messages: Vec<IncomingMessage>, html_bodies: Vec<HtmlBody>, at| {
+        s.apply_batch(
+            a,
+            &IngestBatch {
+                ids_chosen_by_sender: true,
+                messages,
+                html_bodies,
+                ..Default::default()
+            },
+            None,
+            at,
+        )
+        .expect("apply")
+    };
+    apply(&mut s, vec![reply], vec![], 1);
+    // The customer's mail reusing the reply's Message-ID is theirs, kept with its own HTML.
+    let theirs = IncomingMessage {
+        text: "Where is it?".into(),
+        ..inbound("reply-1@shop.test")
+    };
+    apply(
+        &mut s,
+        vec![theirs.clone()],
+        vec![html("reply-1@shop.test", "Where is it?")],
+        2,
+    );
+    // Read again (an overlapping page): nothing new.
+    apply(
+        &mut s,
+        vec![theirs],
+        vec![html("reply-1@shop.test", "again")],
+        3,
+    );
+    // Another customer's mail with a Message-ID Grace's mail already has: theirs too.
+    let ada = RemotePerson {
+        remote_id: "ada@customer.test".into(),
+        display_name: "Ada".into(),
+        handle: None,
+    };
+    let grace_first = inbound("grace-1@customer.test");
+    apply(&mut s, vec![grace_first.clone()], vec![], 4);
+    let ada_mail = IncomingMessage {
+        remote_thread_id: "ada-root@customer.test".into(),
+        sender: ada.clone(),
+        customer: ada,
+        text: "Same id, other person".into(),
+        ..inbound("grace-1@customer.test")
+    };
+    apply(&mut s, vec![ada_mail.clone(), grace_first], vec![], 5);
+    apply(&mut s, vec![ada_mail], vec![], 6);
+
+    let mut texts = Vec::new();
+    for t in s.list_threads(None, 10).expect("threads").threads {
+        for m in s.messages(t.id, None, 10).expect("messages").messages {
+            texts.push((m.text.clone(), m.direction, m.has_html));
+            if m.text == "Where is it?" {
+                let kept = s.message_html(m.id).expect("read").expect("its html");
+                assert!(kept.html.contains("Where is it?"), "{}", kept.html);
+            }
+        }
+    }
+    texts.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        texts,
+        [
+            ("Hello".to_string(), Direction::Inbound, false),
+            (
+                "Same id, other person".to_string(),
+                Direction::Inbound,
+                false
+            ),
+            ("Where is it?".to_string(), Direction::Inbound, true),
+            (
+                "Your refund is on its way".to_string(),
+                Direction::Outbound,
+                false
+            ),
+        ]
+    );
+}
