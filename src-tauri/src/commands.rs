@@ -517,8 +517,14 @@ pub async fn set_human_agent_approved(
 }
 
 #[tauri::command]
-pub async fn remove_account(core: State<'_, Core>, account_id: AccountId) -> Res<()> {
-    core.get()?.remove_account(account_id).await
+pub async fn remove_account(
+    core: State<'_, Core>,
+    account_id: AccountId,
+    keep_conversations: bool,
+) -> Res<()> {
+    core.get()?
+        .remove_account(account_id, keep_conversations)
+        .await
 }
 
 #[tauri::command]

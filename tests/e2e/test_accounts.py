@@ -58,5 +58,18 @@ def test_a_bot_added_by_token_replaces_the_demo_and_survives_a_restart(workspace
         wait_for(again, "synced after restart", lambda d: row_named(d, "Margaret Hamilton") is not None
                  and row_named(d, "Margaret Hamilton").get_attribute("data-unread") == "1")
         assert not by_testid(again, "demo-banner")
+
+        # Removed, its conversations kept: still there and searchable, but read-only.
+        by_testid(again, "accounts-button")[0].click()
+        wait_for(again, "accounts screen", lambda d: by_testid(d, "accounts-screen"))
+        by_testid(again, "remove-account")[0].click()
+        wait_for(again, "the choice", lambda d: by_testid(d, "confirm-remove-keep"))[0].click()
+        wait_for(again, "listed as removed", lambda d: any(
+            "conversations kept, read-only" in t for t in texts(d, "account-state")))
+        by_testid(again, "accounts-done")[0].click()
+        wait_for(again, "Margaret's thread", lambda d: row_named(d, "Margaret Hamilton")).click()
+        note = wait_for(again, "the read-only note", lambda d: by_testid(d, "read-only-note"))[0]
+        assert "removed" in note.text and not by_testid(again, "composer")
+        screenshot(again, "account-removed-kept")
     finally:
         again.quit()

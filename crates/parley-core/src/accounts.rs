@@ -30,6 +30,7 @@ impl Parley {
             last_error: row.last_error,
             last_sync_at: row.last_sync_at,
             human_agent_approved: None,
+            removed_at: row.removed_at,
         };
         // What only the provider knows (a Page's approval, which its running adapter holds).
         if let Some(adapter) = self.adapter(row.id) {
@@ -94,12 +95,26 @@ impl Parley {
         Ok(out)
     }
 
-    /// Stops an account, deletes its conversations from this computer and its secret from the
-    /// keychain.
-    pub async fn remove_account(&self, id: AccountId) -> Result<(), IpcError> {
+    /// Stops an account and deletes its secret from the keychain; its conversations either stay
+    /// on this computer, read-only and searchable (`keep_conversations`; adding the account
+    /// again brings it back), or are deleted with it. The demo's always go.
+    pub async fn remove_account(
+        &self,
+        id: AccountId,
+        keep_conversations: bool,
+    ) -> Result<(), IpcError> {
         let row = self.account_row(id).await?;
         if row.is_demo {
             self.stop_demo().await?;
+        } else if keep_conversations {
+            self.stop_runner(row.id);
+            let now = self.clock.now();
+            self.db
+                .call(move |s| s.keep_removed_account(id, now))
+                .await
+                .map_err(errors::store)?;
+            self.delete_secret(&secret_key(row.channel, &row.external_id))
+                .await;
         } else {
             self.forget_account(&row).await?;
             self.delete_secret(&secret_key(row.channel, &row.external_id))

@@ -17,6 +17,10 @@ pub(crate) fn store(e: StoreError) -> IpcError {
             format!("That {what} no longer exists (it may have been removed)."),
         ),
         StoreError::Duplicate => IpcError::new(ErrorCode::Duplicate, "This already exists."),
+        StoreError::AccountRemoved => IpcError::new(
+            ErrorCode::InvalidInput,
+            "This conversation's account was removed; its conversations are kept read-only. Add the account again to answer.",
+        ),
         other => IpcError::new(
             ErrorCode::Storage,
             format!(

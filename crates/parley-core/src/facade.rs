@@ -190,13 +190,17 @@ impl Parley {
         app.sweep_outgoing().await;
         app.sweep_saved_reply_files().await;
         sweep_unkeyed_attachments(&app.paths.attachments()).await;
+        // Accounts removed with their conversations kept do not run.
         let real: Vec<AccountId> = accounts
             .iter()
-            .filter(|a| !a.is_demo)
+            .filter(|a| !a.is_demo && a.removed_at.is_none())
             .map(|a| a.id)
             .collect();
         app.accounts_starting(&real);
-        for account in accounts.into_iter().filter(|a| !a.is_demo) {
+        for account in accounts
+            .into_iter()
+            .filter(|a| !a.is_demo && a.removed_at.is_none())
+        {
             app.start_account(&account).await;
         }
         Ok(app)
@@ -361,8 +365,12 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         Ok(identities.into_iter().find(|identity| {
+            // One removed with its conversations kept comes back when added again.
             existing.iter().any(|a| {
-                !a.is_demo && a.channel == identity.channel && a.external_id == identity.external_id
+                !a.is_demo
+                    && a.removed_at.is_none()
+                    && a.channel == identity.channel
+                    && a.external_id == identity.external_id
             })
         }))
     }

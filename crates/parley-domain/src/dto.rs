@@ -233,6 +233,9 @@ pub struct AccountSummary {
     /// Messenger/Instagram: whether Meta approved the Page for the HUMAN_AGENT tag (replies up
     /// to 7 days after the customer's last message); `null` for other channels.
     pub human_agent_approved: Option<bool>,
+    /// Removed with its conversations kept (read-only, searchable): it does not sync or send.
+    #[ts(type = "number | null")]
+    pub removed_at: Option<Millis>,
 }
 
 /// How a mail server connection is protected (the Accounts form's choice).

@@ -7,6 +7,19 @@ use crate::types::{AccountRow, NewAccount};
 use parley_domain::{AccountId, Millis};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+/// Refuses to queue anything through an account removed with its conversations kept.
+pub(crate) fn ensure_active(tx: &rusqlite::Connection, account: i64) -> Result<()> {
+    let removed: Option<Millis> = tx
+        .prepare_cached("SELECT removed_at FROM accounts WHERE id = ?1")?
+        .query_row([account], |r| r.get(0))
+        .optional()?
+        .flatten();
+    match removed {
+        Some(_) => Err(StoreError::AccountRemoved),
+        None => Ok(()),
+    }
+}
+
 impl Store {
     pub fn insert_account(&mut self, a: &NewAccount, now: Millis) -> Result<AccountId> {
         if a.external_id.trim().is_empty() {
@@ -14,9 +27,17 @@ impl Store {
                 "an account needs its provider id".into(),
             ));
         }
+        // An account removed with its conversations kept comes back as it was (its cursor
+        // included, so the sync goes on from where it stopped); one that is there already is a
+        // duplicate.
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO accounts (channel, name, handle, external_id, is_demo, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (channel, external_id) DO UPDATE
+                SET removed_at = NULL, name = excluded.name, handle = excluded.handle,
+                    last_error = NULL
+              WHERE removed_at IS NOT NULL
+             RETURNING id",
         )?;
         let inserted = stmt.query_row(
             params![
@@ -31,6 +52,9 @@ impl Store {
         );
         match inserted.map_err(StoreError::from) {
             Ok(id) => Ok(AccountId(id)),
+            Err(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => {
+                Err(StoreError::Duplicate)
+            }
             Err(e) if e.is_unique_violation() => Err(StoreError::Duplicate),
             Err(e) => Err(e),
         }
@@ -53,6 +77,38 @@ impl Store {
             " FROM accounts WHERE id = ?1"
         ))?;
         rows::first(&mut stmt, [id.0], rows::account_row)
+    }
+
+    /// Removes the account but keeps its conversations, read-only and searchable, in one
+    /// transaction: it is marked removed (it no longer runs, see [`AccountRow::removed_at`]),
+    /// and what waited to be sent through it fails with the reason, its text kept. A reply
+    /// whose fate is unknown (uncertain) stays so: that is still the truth.
+    pub fn keep_removed_account(&mut self, id: AccountId, now: Millis) -> Result<()> {
+        const REASON: &str = "Not sent: the account was removed before it went out.";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if tx.execute(
+            "UPDATE accounts SET removed_at = ?2, last_error = NULL WHERE id = ?1",
+            params![id.0, now],
+        )? == 0
+        {
+            return Err(StoreError::NotFound("account"));
+        }
+        tx.execute(
+            "UPDATE messages SET delivery = 'failed', delivery_note = ?2
+             WHERE id IN (SELECT message_id FROM outbox
+                          WHERE account_id = ?1 AND state IN ('queued', 'retrying', 'held'))",
+            params![id.0, REASON],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET state = 'failed', last_error = ?2, hold_reason = NULL,
+                               updated_at = ?3
+             WHERE account_id = ?1 AND state IN ('queued', 'retrying', 'held')",
+            params![id.0, REASON, now],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Removes the account and everything learnt through it, then the contacts that no other

@@ -27,6 +27,7 @@ fn item_of_message(tx: &Transaction<'_>, message: MessageId) -> Result<(OutboxId
 /// The agent has looked at the thread as it is now: later customer messages hold the reply
 /// again, the others checks are waived, and it is due at once.
 fn requeue_reviewed(tx: &Transaction<'_>, id: OutboxId, item: &Item, now: Millis) -> Result<()> {
+    crate::accounts::ensure_active(tx, item.account_id)?;
     tx.prepare_cached(
         "UPDATE outbox SET checks_waived = 1, hold_reason = NULL, next_attempt_at = ?2,
                 seen_upto = (SELECT COALESCE(MAX(id), 0) FROM messages

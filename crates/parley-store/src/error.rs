@@ -21,6 +21,9 @@ pub enum StoreError {
     /// The account (channel, external id) is already set up.
     #[error("this account is already set up")]
     Duplicate,
+    /// The conversation's account was removed with its conversations kept: read-only.
+    #[error("the conversation's account was removed")]
+    AccountRemoved,
     /// The file was written by a newer Parley; migrating "down" could lose its data, so we refuse.
     #[error(
         "the database was written by a newer version of Parley (schema {found}, this build knows up to {supported}); update Parley to open it"

@@ -34,7 +34,8 @@ macro_rules! thread_from {
 }
 macro_rules! account_columns {
     () => {
-        "id, channel, name, handle, external_id, is_demo, created_at, last_error, last_sync_at"
+        "id, channel, name, handle, external_id, is_demo, created_at, last_error, last_sync_at, \
+         removed_at"
     };
 }
 macro_rules! outbox_columns {

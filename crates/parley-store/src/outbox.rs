@@ -165,6 +165,7 @@ impl Store {
             .query_row([thread.0], |r| r.get(0))
             .optional()?
             .ok_or(StoreError::NotFound("thread"))?;
+        crate::accounts::ensure_active(&tx, account)?;
         let files = match split {
             Some(_) => crate::files::staged_in(&tx, thread)?,
             None => Vec::new(),

@@ -158,6 +158,7 @@ pub(crate) fn account_row(row: &Row<'_>) -> Result<AccountRow> {
         created_at: row.get(6)?,
         last_error: row.get(7)?,
         last_sync_at: row.get(8)?,
+        removed_at: row.get(9)?,
     })
 }
 

@@ -24,6 +24,8 @@ pub struct AccountRow {
     pub created_at: Millis,
     pub last_error: Option<String>,
     pub last_sync_at: Option<Millis>,
+    /// Removed with its conversations kept (read-only): it does not run and cannot send.
+    pub removed_at: Option<Millis>,
 }
 
 /// What an adapter needs to send into a thread.

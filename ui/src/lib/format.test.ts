@@ -152,6 +152,7 @@ describe("labels", () => {
       lastError: null,
       lastSyncAt: null,
       humanAgentApproved: null,
+      removedAt: null,
     });
     expect(syncSummary([], 0)).toEqual({ text: "No accounts", tone: "idle" });
     expect(syncSummary([acc(1, { state: "live" })], 0)).toEqual({ text: "Live", tone: "ok" });

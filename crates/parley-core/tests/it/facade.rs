@@ -117,7 +117,10 @@ async fn adding_a_bot_validates_the_token_and_keeps_it_only_in_the_keychain() {
         );
     }
 
-    rig.app.remove_account(account.id).await.expect("removed");
+    rig.app
+        .remove_account(account.id, false)
+        .await
+        .expect("removed");
     assert_eq!(rig.secrets.get("telegram:110201543").expect("get"), None);
     assert!(rig.app.list_accounts().await.expect("accounts").is_empty());
 }
@@ -635,7 +638,7 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
     // customer must not inherit the mute.
     app.set_thread_muted(thread, true).await.expect("muted");
     let account = app.list_accounts().await.expect("accounts")[0].id;
-    app.remove_account(account).await.expect("removed");
+    app.remove_account(account, false).await.expect("removed");
     assert!(app.notification_prefs().await.muted_threads.is_empty());
 }
 
@@ -1138,4 +1141,77 @@ async fn profile_pictures_are_fetched_once_kept_only_when_they_are_images_and_se
             "{name}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_account_removed_with_its_conversations_kept_is_read_only_until_added_again() {
+    let (fake, dir, secrets) = workspace().await;
+    let app = start_on(&fake, dir.path(), &secrets).await.expect("starts");
+    let token = fake.token().to_string();
+    let account = app
+        .add_telegram_account(token.clone())
+        .await
+        .expect("added");
+    let ada = fake.customer("Ada", None, None);
+    fake.inject_text(&ada, "Invoice 7731 please")
+        .expect("inject");
+    let thread = crate::common::thread_of(&app, "Ada").await;
+
+    app.remove_account(account.id, true).await.expect("removed");
+    assert_eq!(
+        secrets.get("telegram:110201543").expect("get"),
+        None,
+        "the token left the keychain"
+    );
+    let listed = app.list_accounts().await.expect("accounts");
+    assert!(listed[0].removed_at.is_some(), "listed, as removed");
+    // Kept: listed, opened, found by search; never answered through the removed account.
+    assert!(threads(&app).await.iter().any(|t| t.id == thread.id));
+    assert_eq!(
+        app.search("7731".into(), 10).await.expect("search").len(),
+        1
+    );
+    let err = app
+        .send_reply(thread.id, "Here it is".into())
+        .await
+        .expect_err("read-only");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("removed"), "{}", err.message);
+
+    // After a restart it does not run, and still holds its conversation.
+    drop(app);
+    // The first core lets go of the workspace once its tasks have ended.
+    let started = std::time::Instant::now();
+    let app = loop {
+        match start_on(&fake, dir.path(), &secrets).await {
+            Ok(app) => break app,
+            Err(e) => {
+                assert!(started.elapsed() < Duration::from_secs(10), "{}", e.message);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let before = fake.request_log().len();
+    fake.inject_text(&ada, "Hello?").expect("inject");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        fake.request_log().len(),
+        before,
+        "a removed account does not poll"
+    );
+    assert!(threads(&app).await.iter().any(|t| t.id == thread.id));
+
+    // Added again, it comes back with the same conversation and syncs what it missed.
+    let again = app.add_telegram_account(token).await.expect("added again");
+    assert_eq!(again.id, account.id);
+    assert_eq!(again.removed_at, None);
+    eventually("the missed message", Duration::from_secs(10), || async {
+        app.open_thread(thread.id)
+            .await
+            .is_ok_and(|d| d.messages.messages.iter().any(|m| m.text == "Hello?"))
+    })
+    .await;
+    app.send_reply(thread.id, "Here it is".into())
+        .await
+        .expect("answers again");
 }

@@ -140,7 +140,10 @@ async fn adding_a_page_validates_names_missing_permissions_and_keeps_the_token_i
         .iter()
         .find(|a| a.channel == ChannelKind::Messenger)
         .expect("messenger");
-    rig.app.remove_account(messenger.id).await.expect("removed");
+    rig.app
+        .remove_account(messenger.id, false)
+        .await
+        .expect("removed");
     assert_eq!(
         rig.secrets.get(&format!("messenger:{page}")).expect("get"),
         None

@@ -457,7 +457,7 @@ async fn a_removed_accounts_files_go_with_it_and_never_reach_the_next_account() 
         "Anna's invoice"
     );
     let account = app.list_accounts().await.expect("accounts")[0].id;
-    app.remove_account(account).await.expect("removed");
+    app.remove_account(account, false).await.expect("removed");
     assert!(!first_path.exists(), "the removed account's file stayed");
 
     // Another business's bot: its first message takes the row id SQLite freed.

@@ -23,3 +23,9 @@ CREATE TABLE sync_cursors (
     PRIMARY KEY (account_id, key)
 ) WITHOUT ROWID;
 "#;
+
+/// An account removed while its conversations stay (read-only, searchable): no sync, no secret,
+/// no replies; adding it again revives it.
+pub(super) const V23: &str = r#"
+ALTER TABLE accounts ADD COLUMN removed_at INTEGER;
+"#;

@@ -71,8 +71,8 @@ const MIGRATIONS: &[&[&str]] = &[
     // emails' Date.
     &[contacts::V22, messages::V22],
     // 23: the sender of each message read from a provider (a reused id from someone else is
-    // another message).
-    &[messages::V23],
+    // another message); accounts removed with their conversations kept, read-only.
+    &[messages::V23, accounts::V23],
 ];
 
 /// The schema version this build writes.

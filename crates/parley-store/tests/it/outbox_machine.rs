@@ -773,3 +773,73 @@ fn a_discarded_reply_goes_back_into_the_draft() {
     );
     assert!(s.message(q.message.id).expect("read").is_none());
 }
+
+#[test]
+fn an_account_removed_with_its_conversations_kept_fails_what_waited_and_takes_no_more() {
+    let (mut s, a, t) = setup(1);
+    let waiting = s
+        .queue_reply(t[0], "On its way!", "Ann", 20)
+        .expect("queue");
+    let sent = s.queue_reply(t[0], "Thanks", "Ann", 21).expect("queue");
+    let begun = s
+        .outbox_begin(sent.outbox_id, &NO_CHECK, 22)
+        .expect("begin");
+    assert!(matches!(begun, Begin::Send(_)), "{begun:?}");
+    s.outbox_sent(sent.outbox_id, "c0:9", 23, 23).expect("sent");
+
+    s.keep_removed_account(a, 30).expect("removed, kept");
+    let row = s.account(a).expect("read").expect("still there");
+    assert_eq!(row.removed_at, Some(30));
+    // What waited failed with the reason, its text kept; what was sent stays sent.
+    let m = s.message(waiting.message.id).expect("read").expect("kept");
+    assert_eq!(m.delivery, DeliveryState::Failed);
+    assert_eq!(m.text, "On its way!");
+    assert!(
+        m.delivery_note
+            .expect("note")
+            .contains("account was removed")
+    );
+    let m = s.message(sent.message.id).expect("read").expect("kept");
+    assert_eq!(m.delivery, DeliveryState::Sent);
+    assert!(s.due_outbox(a, 100, 10).expect("due").is_empty());
+    // Nothing more goes through it: no new reply, no "send anyway".
+    assert!(matches!(
+        s.queue_reply(t[0], "again", "Ann", 31),
+        Err(StoreError::AccountRemoved)
+    ));
+    assert!(matches!(
+        s.outbox_send_anyway(waiting.message.id, 32),
+        Err(StoreError::AccountRemoved)
+    ));
+    // Added again, it is the same account, running again.
+    let again = s
+        .insert_account(
+            &NewAccount {
+                channel: ChannelKind::Telegram,
+                name: "Renamed Bot".into(),
+                handle: None,
+                external_id: row.external_id.clone(),
+                is_demo: false,
+            },
+            40,
+        )
+        .expect("revived");
+    assert_eq!(again, a);
+    assert_eq!(s.account(a).expect("read").expect("row").removed_at, None);
+    s.queue_reply(t[0], "again", "Ann", 41)
+        .expect("answers again");
+    // Adding it once more is a duplicate, as before.
+    assert!(matches!(
+        s.insert_account(
+            &NewAccount {
+                channel: ChannelKind::Telegram,
+                name: "x".into(),
+                handle: None,
+                external_id: row.external_id,
+                is_demo: false,
+            },
+            42,
+        ),
+        Err(StoreError::Duplicate)
+    ));
+}

@@ -48,7 +48,7 @@ describe("tauriBackend", () => {
     await tauriBackend.search("q", 50);
     await tauriBackend.listAccounts();
     await tauriBackend.addTelegramAccount("t");
-    await tauriBackend.removeAccount(4);
+    await tauriBackend.removeAccount(4, true);
     await tauriBackend.openLink("https://x.y");
     await tauriBackend.openAttachment(5, 0);
     expect(invoke.mock.calls).toEqual([
@@ -63,7 +63,7 @@ describe("tauriBackend", () => {
       ["search", { query: "q", limit: 50 }],
       ["list_accounts", undefined],
       ["add_telegram_account", { token: "t" }],
-      ["remove_account", { accountId: 4 }],
+      ["remove_account", { accountId: 4, keepConversations: true }],
       ["open_link", { url: "https://x.y" }],
       ["open_attachment", { messageId: 5, index: 0 }],
     ]);

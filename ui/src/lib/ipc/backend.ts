@@ -231,7 +231,8 @@ export interface Backend {
   handover(threadId: ThreadId, action: HandoverAction): Promise<ThreadControl>;
   /** Whether Meta approved the account's Page for the HUMAN_AGENT tag; answers every account of the Page. */
   setHumanAgentApproved(accountId: AccountId, approved: boolean): Promise<AccountSummary[]>;
-  removeAccount(accountId: AccountId): Promise<void>;
+  /** Removes an account; its conversations stay read-only (`keepConversations`) or are deleted. */
+  removeAccount(accountId: AccountId, keepConversations: boolean): Promise<void>;
   openLink(url: string): Promise<void>;
   openAttachment(messageId: MessageId, index: number): Promise<void>;
   /** An email's sanitised HTML as the sandboxed frame's document; remote images only if asked. */
@@ -483,8 +484,8 @@ export const tauriBackend: Backend = {
   threadControl: (threadId) => call("thread_control", { threadId }),
   handover: (threadId, action) => call("handover", { threadId, action }),
   setHumanAgentApproved: (accountId, approved) => call("set_human_agent_approved", { accountId, approved }),
-  removeAccount: async (accountId) => {
-    await call<null>("remove_account", { accountId });
+  removeAccount: async (accountId, keepConversations) => {
+    await call<null>("remove_account", { accountId, keepConversations });
   },
   openLink: async (url) => {
     await call<null>("open_link", { url });

@@ -76,7 +76,11 @@ lastError: string | null, lastSyncAt: number | null,
  * Messenger/Instagram: whether Meta approved the Page for the HUMAN_AGENT tag (replies up
  * to 7 days after the customer's last message); `null` for other channels.
  */
-humanAgentApproved: boolean | null, };
+humanAgentApproved: boolean | null, 
+/**
+ * Removed with its conversations kept (read-only, searchable): it does not sync or send.
+ */
+removedAt: number | null, };
 
 export type EmailSecurity = "tls" | "startTls" | "none";
 

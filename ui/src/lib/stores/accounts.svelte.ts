@@ -33,7 +33,10 @@ export class AccountsStore {
     try {
       const accounts = (await this.#backend.listAccounts()).map((fresh) => {
         const known = this.accounts.find((a) => a.id === fresh.id);
-        return known && known.syncRevision > fresh.syncRevision ? known : fresh;
+        // A removed account no longer runs (its revision starts over): the store's word wins.
+        return known && known.syncRevision > fresh.syncRevision && known.removedAt === fresh.removedAt
+          ? known
+          : fresh;
       });
       if (seq !== this.#seq) return;
       this.accounts = accounts;
@@ -151,12 +154,23 @@ export class AccountsStore {
     }
   }
 
-  async remove(id: AccountId): Promise<boolean> {
+  /** Accounts that run (not removed with their conversations kept). */
+  get active(): AccountSummary[] {
+    return this.accounts.filter((a) => a.removedAt === null);
+  }
+
+  /** Whether the account was removed with its conversations kept (read-only). */
+  isRemoved(id: AccountId | null | undefined): boolean {
+    return this.accounts.some((a) => a.id === id && a.removedAt !== null);
+  }
+
+  async remove(id: AccountId, keepConversations: boolean): Promise<boolean> {
     this.removingId = id;
     this.removeError = null;
     try {
-      await this.#backend.removeAccount(id);
-      this.accounts = this.accounts.filter((a) => a.id !== id);
+      await this.#backend.removeAccount(id, keepConversations);
+      if (keepConversations) await this.load();
+      else this.accounts = this.accounts.filter((a) => a.id !== id);
       return true;
     } catch (e) {
       this.removeError = toIpcError(e);

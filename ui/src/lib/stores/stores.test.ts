@@ -482,10 +482,23 @@ describe("AccountsStore", () => {
     const id = accounts.accounts[0].id;
     accounts.handleEvent({ kind: "accountChanged", account: { ...accounts.accounts[0], sync: { state: "connecting" } } });
     expect(accounts.accounts[0].sync.state).toBe("connecting");
-    expect(await accounts.remove(id)).toBe(true);
+    expect(await accounts.remove(id, false)).toBe(true);
     expect(accounts.accounts).toHaveLength(0);
-    expect(await accounts.remove(id)).toBe(false);
+    expect(await accounts.remove(id, false)).toBe(false);
     expect(accounts.removeError?.code).toBe("notFound");
+  });
+
+  it("removes an account keeping its conversations: listed as removed, out of the sync summary", async () => {
+    const accounts = new AccountsStore(mock);
+    await accounts.load();
+    const [added] = (await accounts.addTelegram("123456789:AAkeepkeepkeepkeepkeepkeepkeepkeep")) ? accounts.accounts.slice(-1) : [];
+    expect(added).toBeDefined();
+    expect(await accounts.remove(added.id, true)).toBe(true);
+    expect(mock.calls).toContainEqual(["remove_account", { accountId: added.id, keepConversations: true }]);
+    const kept = accounts.accounts.find((a) => a.id === added.id);
+    expect(kept?.removedAt).not.toBeNull();
+    expect(accounts.isRemoved(added.id)).toBe(true);
+    expect(accounts.active.map((a) => a.id)).not.toContain(added.id);
   });
 
   it("saves a Page's HUMAN_AGENT approval for all its accounts and says why a refusal happened", async () => {

@@ -122,10 +122,22 @@ export async function setHumanAgentApproved(
   return changed;
 }
 
-export async function removeAccount(mock: MockBackend, accountId: number): Promise<void> {
-  mock.record("remove_account", { accountId });
+export async function removeAccount(
+  mock: MockBackend,
+  accountId: number,
+  keepConversations: boolean,
+): Promise<void> {
+  mock.record("remove_account", { accountId, keepConversations });
   const i = mock.accounts.findIndex((a) => a.id === accountId);
   if (i < 0) throw err("notFound", "This account was already removed.");
+  if (keepConversations && !mock.accounts[i].isDemo) {
+    // As the store does: it stays, marked removed; its conversations stay, read-only.
+    mock.accounts[i].removedAt = Date.now();
+    mock.accounts[i].syncRevision = mock.nextRevision++;
+    mock.tokens.delete(accountId);
+    queueMicrotask(() => mock.emit({ kind: "accountsChanged" }));
+    return;
+  }
   mock.accounts.splice(i, 1);
   mock.tokens.delete(accountId);
   // As the store does: the account's conversations, messages and drafts go with it.

@@ -44,6 +44,7 @@ export function newAccount(
     lastError: null,
     lastSyncAt: a.lastSyncAt ?? null,
     humanAgentApproved: a.humanAgentApproved ?? null,
+    removedAt: null,
   };
 }
 
