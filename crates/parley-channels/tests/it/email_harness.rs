@@ -579,6 +579,33 @@ impl Admin {
         self.finish(&tag);
     }
 
+    /// APPEND that may be refused (a mail the server will not store): whether it was stored.
+    pub fn try_append(&mut self, mailbox: &str, raw: &[u8]) -> bool {
+        self.tag += 1;
+        let tag = format!("a{}", self.tag);
+        write!(
+            self.stream,
+            "{tag} APPEND \"{mailbox}\" {{{}}}\r\n",
+            raw.len()
+        )
+        .unwrap();
+        let mut cont = String::new();
+        self.reader.read_line(&mut cont).unwrap();
+        if !cont.starts_with('+') {
+            return false;
+        }
+        self.stream.write_all(raw).unwrap();
+        self.stream.write_all(b"\r\n").unwrap();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "IMAP connection closed");
+            if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
+                return rest.starts_with("OK");
+            }
+        }
+    }
+
     pub fn uidvalidity(&mut self, mailbox: &str) -> u32 {
         let lines = self.cmd(&format!("STATUS \"{mailbox}\" (UIDVALIDITY)"));
         let line = lines.iter().find(|l| l.contains("UIDVALIDITY")).unwrap();

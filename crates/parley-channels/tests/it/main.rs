@@ -8,6 +8,7 @@ mod email_harness;
 mod attachments;
 mod email;
 mod email_attachments;
+mod email_corpus;
 mod email_mime;
 mod email_parts;
 mod graph;
