@@ -257,7 +257,10 @@ def reap(workspace, when, spare=frozenset()):
     # Its logs say what it was doing; the workspace is about to be deleted.
     if (workspace.root / "logs").is_dir():
         shutil.copytree(workspace.root / "logs", ARTIFACTS / f"reaped-{workspace.root.name}", dirs_exist_ok=True)
-    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+    # A killed process can take a while to go on a loaded machine (one seen in CI still held the
+    # workspace 12 s on, stuck in the kernel under heavy disk load): the next app on this
+    # workspace must not start before it is gone, so wait for that, however long it takes.
+    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 120)):
         for pid in ours():
             try:
                 os.kill(pid, sig)
@@ -266,6 +269,8 @@ def reap(workspace, when, spare=frozenset()):
         deadline = time.time() + grace
         while ours() and time.time() < deadline:
             time.sleep(0.1)
+    left = ours()
+    assert not left, f"processes of {workspace.root} outlived SIGKILL by 120 s: {left}"
 
 
 class App(webdriver.Remote):
