@@ -12,15 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-struct Rig {
-    fake: FakeTelegram,
-    db: Db,
+pub(crate) struct Rig {
+    pub(crate) fake: FakeTelegram,
+    pub(crate) db: Db,
     account: AccountId,
-    events: broadcast::Sender<EngineEvent>,
+    pub(crate) events: broadcast::Sender<EngineEvent>,
     _dir: tempfile::TempDir,
 }
 
-async fn rig() -> Rig {
+pub(crate) async fn rig() -> Rig {
     let fake = FakeTelegram::start(FakeTelegramConfig::default())
         .await
         .expect("fake");
@@ -49,7 +49,7 @@ async fn rig() -> Rig {
 }
 
 impl Rig {
-    fn spawn(&self) -> SyncHandle {
+    pub(crate) fn spawn(&self) -> SyncHandle {
         let channel = TelegramChannel::new(&self.fake.base_url(), self.fake.token())
             .expect("client")
             .with_timeouts(Duration::from_secs(3), Duration::from_secs(3));
@@ -64,7 +64,7 @@ impl Rig {
         .spawn()
     }
 
-    async fn message_count(&self) -> usize {
+    pub(crate) async fn message_count(&self) -> usize {
         self.db
             .call(|s| {
                 let page = s.list_threads(None, 1000)?;
@@ -78,21 +78,21 @@ impl Rig {
             .expect("count")
     }
 
-    async fn only_thread(&self) -> ThreadId {
+    pub(crate) async fn only_thread(&self) -> ThreadId {
         self.db
             .call(|s| Ok(s.list_threads(None, 10)?.threads[0].id))
             .await
             .expect("thread")
     }
 
-    async fn messages(&self, thread: ThreadId) -> Vec<MessageView> {
+    pub(crate) async fn messages(&self, thread: ThreadId) -> Vec<MessageView> {
         self.db
             .call(move |s| Ok(s.messages(thread, None, 1000)?.messages))
             .await
             .expect("messages")
     }
 
-    async fn reply(&self, thread: ThreadId, text: &str) {
+    pub(crate) async fn reply(&self, thread: ThreadId, text: &str) {
         let text = text.to_string();
         self.db
             .call(move |s| s.queue_reply(thread, &text, "Agent", 1))
@@ -101,7 +101,7 @@ impl Rig {
     }
 }
 
-async fn talk(fake: &FakeTelegram, n: usize) -> Customer {
+pub(crate) async fn talk(fake: &FakeTelegram, n: usize) -> Customer {
     let c = fake.customer("Anna", Some("Müller"), None);
     for i in 0..n {
         fake.inject_text(&c, &format!("message {i}"))

@@ -3,4 +3,5 @@
 
 mod crash;
 mod engine;
+mod fault_matrix;
 mod progress;
