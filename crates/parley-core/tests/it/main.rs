@@ -11,6 +11,7 @@ mod email;
 mod email_expunge;
 mod email_sync;
 mod facade;
+mod fault_matrix;
 mod graph;
 mod import;
 mod media;

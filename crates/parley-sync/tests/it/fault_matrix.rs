@@ -1,7 +1,7 @@
 //! The fault matrix: each fault the fake Telegram Bot API can inject, once while the sync reads
 //! (getUpdates) and once while a reply goes out (sendMessage), through the real sync task,
 //! outbox dispatcher and SQLite store — and what the agent then sees. The table is generated
-//! from what happened and kept in `docs/fault-matrix.md`; this test fails when the outcome of a
+//! from what happened and kept in `docs/fault-matrix/telegram.md`; this test fails when the outcome of a
 //! fault changes (`PARLEY_UPDATE_FAULTS=1` writes the new table, to be read and committed). Every
 //! row must also hold the rules: no panic, no message lost, no reply sent twice, every failure
 //! said in words.
@@ -184,7 +184,10 @@ async fn every_fault_of_the_telegram_fake_ends_as_the_table_says() {
         let sending = sending.await.expect("the send case ran");
         table.push_str(&format!("| {name} | {syncing} | {sending} |\n"));
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/fault-matrix.md");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/fault-matrix/telegram.md"
+    );
     if std::env::var_os("PARLEY_UPDATE_FAULTS").is_some() {
         std::fs::write(path, &table).expect("write the table");
     }
