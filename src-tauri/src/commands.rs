@@ -289,6 +289,12 @@ pub async fn refresh_avatars(core: State<'_, Core>, contact_id: ContactId) -> Re
     core.get()?.refresh_avatars(contact_id).await
 }
 
+/// Erases everything Parley holds about a customer (cannot be undone).
+#[tauri::command]
+pub async fn erase_customer(core: State<'_, Core>, contact_id: ContactId) -> Res<()> {
+    core.get()?.erase_customer(contact_id).await
+}
+
 #[tauri::command]
 pub async fn add_note(
     core: State<'_, Core>,

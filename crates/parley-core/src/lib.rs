@@ -13,6 +13,7 @@ pub mod customer_time;
 mod demo;
 mod demo_workflow;
 mod drops;
+mod erase;
 mod errors;
 mod facade;
 mod files;

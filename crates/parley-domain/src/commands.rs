@@ -48,6 +48,7 @@ macro_rules! for_each_command {
             contact_by_id,
             set_contact_marks,
             contact_timeline,
+            erase_customer,
             add_note,
             update_note,
             delete_note,

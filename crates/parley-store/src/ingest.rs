@@ -30,6 +30,15 @@ impl Store {
         if known.is_none() {
             return Err(StoreError::NotFound("account"));
         }
+        // Messages of customers erased on request, met again (a re-read page), stay out.
+        let kept;
+        let batch = match crate::erase::without_erased(&self.conn, account, batch)? {
+            Some(filtered) => {
+                kept = filtered;
+                &kept
+            }
+            None => batch,
+        };
         // See ARCHITECTURE (Durability): a re-fetchable page is committed without an fsync.
         let relaxed = batch.refetchable;
         if relaxed {

@@ -28,4 +28,14 @@ CREATE TABLE sync_cursors (
 /// no replies; adding it again revives it.
 pub(super) const V23: &str = r#"
 ALTER TABLE accounts ADD COLUMN removed_at INTEGER;
+
+-- Customers erased on request (per-customer erase): which provider identities, as a hash of the
+-- account and the provider's id (not the id itself), and when; a sync that meets their older
+-- messages again (a re-read mailbox, a refetched page) leaves them out.
+CREATE TABLE erased_identities (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    ref_hash    TEXT    NOT NULL,
+    erased_at   INTEGER NOT NULL,
+    PRIMARY KEY (account_id, ref_hash)
+) WITHOUT ROWID;
 "#;

@@ -7,6 +7,7 @@ mod common;
 mod attachments;
 mod contact_merge;
 mod contacts;
+mod erase;
 mod html;
 mod outbox_machine;
 mod server_changes;

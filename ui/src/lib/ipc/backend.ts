@@ -154,6 +154,8 @@ export interface Backend {
    */
   contactTimeline(contactId: ContactId, before: PageCursor | null, limit: number): Promise<ContactTimelinePage>;
   /** A private note on the customer (never sent); its author is the agent on this computer. */
+  /** Erases everything Parley holds about a customer (cannot be undone). */
+  eraseCustomer(contactId: ContactId): Promise<void>;
   addNote(contactId: ContactId, body: string): Promise<ContactNote>;
   updateNote(noteId: NoteId, body: string): Promise<ContactNote>;
   deleteNote(noteId: NoteId): Promise<void>;
@@ -439,6 +441,9 @@ export const tauriBackend: Backend = {
   contactById: (contactId) => call("contact_by_id", { contactId }),
   setContactMarks: (contactId, change) => call("set_contact_marks", { contactId, change }),
   contactTimeline: (contactId, before, limit) => call("contact_timeline", { contactId, before, limit }),
+  eraseCustomer: async (contactId) => {
+    await call<null>("erase_customer", { contactId });
+  },
   addNote: (contactId, body) => call("add_note", { contactId, body }),
   updateNote: (noteId, body) => call("update_note", { noteId, body }),
   deleteNote: async (noteId) => {

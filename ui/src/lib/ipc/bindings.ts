@@ -839,6 +839,7 @@ export const COMMANDS = [
   "contact_by_id",
   "set_contact_marks",
   "contact_timeline",
+  "erase_customer",
   "add_note",
   "update_note",
   "delete_note",

@@ -373,6 +373,25 @@ export class AppState {
     }
   }
 
+  /**
+   * Erases everything Parley holds about a customer (a data-subject request; cannot be undone).
+   * Their conversations leave the list; an open one closes.
+   */
+  async eraseCustomer(contactId: ContactId): Promise<boolean> {
+    try {
+      await this.backend.eraseCustomer(contactId);
+      if (this.contact.context?.contactId === contactId) {
+        this.contact.context = null;
+        this.conversation.close();
+      }
+      await this.threads.reload();
+      return true;
+    } catch (e) {
+      this.showNotice(e);
+      return false;
+    }
+  }
+
   /** Shows the Drafts view (and reloads it). */
   async showDrafts(): Promise<void> {
     await this.conversation.flushDraft();

@@ -33,6 +33,7 @@ export class MockBackend extends MockState implements Backend {
   olderMessages = threads.olderMessages.bind(null, this);
   saveDraft = threads.saveDraft.bind(null, this);
   contactContext = threads.contactContext.bind(null, this);
+  eraseCustomer = threads.eraseCustomer.bind(null, this);
   addNote = threads.addNote.bind(null, this);
   updateNote = threads.updateNote.bind(null, this);
   deleteNote = threads.deleteNote.bind(null, this);

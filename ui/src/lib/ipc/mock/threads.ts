@@ -225,6 +225,16 @@ function noteBody(body: string): string {
   return b;
 }
 
+export async function eraseCustomer(mock: MockBackend, contactId: number): Promise<void> {
+  mock.record("erase_customer", { contactId });
+  mustContact(mock, contactId);
+  // As the store does: the person, their conversations and everything in them go.
+  const gone = [...mock.threads.values()].filter((t) => t.summary.contactId === contactId).map((t) => t.summary.id);
+  for (const id of gone) mock.threads.delete(id);
+  mock.contacts.delete(contactId);
+  queueMicrotask(() => mock.emit({ kind: "threadsChanged", threadIds: gone }));
+}
+
 export async function addNote(mock: MockBackend, contactId: number, body: string): Promise<ContactNote> {
   mock.record("add_note", { contactId, body });
   const c = mustContact(mock, contactId);
