@@ -959,6 +959,9 @@ export const COMMANDS = [
   "import_saved_replies",
   "business_hours",
   "set_business_hours",
+  "automation_settings",
+  "set_automation_settings",
+  "preview_business_hours",
   "startup_probe",
 ] as const;
 
