@@ -47,6 +47,13 @@ pub(crate) trait Provider: Send + Sync {
     /// adapter runs (staging a file offline).
     fn attachment_rule(&self) -> parley_channels::AttachmentRule;
 
+    /// Whether the business may write to a customer who never wrote (a Telegram bot may not:
+    /// the user must start it first). Automated messages are only ever sent in answer to a
+    /// customer's message; this is checked all the same.
+    fn may_write_first(&self) -> bool {
+        true
+    }
+
     /// Refuses a reply the channel cannot carry (too long, ...) before it is queued.
     fn check_reply(&self, _text: &str) -> Result<(), IpcError> {
         Ok(())

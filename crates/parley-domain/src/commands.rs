@@ -101,6 +101,9 @@ macro_rules! for_each_command {
             import_saved_replies,
             business_hours,
             set_business_hours,
+            automation_settings,
+            set_automation_settings,
+            preview_business_hours,
             startup_probe
         )
     };

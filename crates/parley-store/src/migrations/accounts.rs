@@ -26,7 +26,7 @@ CREATE TABLE sync_cursors (
 
 /// An account removed while its conversations stay (read-only, searchable): no sync, no secret,
 /// no replies; adding it again revives it.
-pub(super) const V23: &str = r#"
+pub(super) const V27: &str = r#"
 ALTER TABLE accounts ADD COLUMN removed_at INTEGER;
 
 -- Customers erased on request (per-customer erase): which provider identities, as a hash of the

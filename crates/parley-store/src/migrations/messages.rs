@@ -103,6 +103,6 @@ CREATE INDEX messages_utc_offset ON messages(thread_id, sent_at)
 /// Who sent each message read from a provider (the sender identity's provider id): a provider id
 /// already held by a message from someone else (an email reusing a Message-ID) is another
 /// message, not a replay (`ingest.rs`). NULL for older rows and the outbox's own.
-pub(super) const V23: &str = r#"
+pub(super) const V27: &str = r#"
 ALTER TABLE messages ADD COLUMN sender_ref TEXT;
 "#;

@@ -8,6 +8,7 @@ use crate::error::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 mod accounts;
+mod automation;
 mod contacts;
 mod messages;
 mod outbox;
@@ -70,9 +71,13 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
-    // 23: the sender of each message read from a provider (a reused id from someone else is
-    // another message); accounts removed with their conversations kept, read-only.
-    &[messages::V23, accounts::V23],
+    // 23: automated messages (greeting, away, bots): the rule that sent each, the ledger of
+    // what was sent to whom.
+    &[automation::V23],
+    // 27: the sender of each message read from a provider (a reused id from someone else is
+    // another message); accounts removed with their conversations kept, read-only; customers
+    // erased on request (tombstones).
+    &[messages::V27, accounts::V27],
 ];
 
 /// The schema version this build writes.
