@@ -99,6 +99,10 @@ macro_rules! for_each_command {
             export_saved_replies,
             import_saved_replies,
             business_hours,
+            spike_status,
+            set_spike_mode,
+            dismiss_spike_offer,
+            set_spike_settings,
             set_business_hours,
             startup_probe
         )

@@ -200,6 +200,8 @@ struct Staged<'a> {
     contact: ContactId,
     contact_name: String,
     text: Cow<'a, str>,
+    /// The customer's mood (inbound messages only).
+    mood: Option<parley_sentiment::Score>,
 }
 
 /// A customer already resolved by this batch: their next message needs no lookup while the
@@ -283,8 +285,9 @@ fn ingest_messages(
         let mut stage = conn.prepare_cached(
             "INSERT INTO temp.ingest_staged (seq, thread_id, remote_id, direction, author_name,
                                              text, attachments, sent_at, delivery,
-                                             reply_to_remote_id, subject, quoted_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                             reply_to_remote_id, subject, quoted_text,
+                                             mood, mood_severity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
         for (seq, m) in messages.iter().enumerate() {
             if m.remote_id.is_empty()
@@ -378,6 +381,9 @@ fn ingest_messages(
                 // Read from the provider, so it left already (sent from another client or echoed).
                 Direction::Outbound => DeliveryState::Sent,
             };
+            // Scored on the device, before the transaction's writes (microseconds a message).
+            let mood = (m.direction == Direction::Inbound)
+                .then(|| crate::mood::score_message(&text, m.subject.as_deref()));
             stage.execute(params![
                 seq as i64,
                 thread.0,
@@ -391,12 +397,15 @@ fn ingest_messages(
                 m.reply_to_remote_id,
                 m.subject.as_deref().map(strip_markers),
                 m.quoted_text.as_deref().map(strip_markers),
+                mood.map(|s| s.mood.as_str()),
+                mood.map(|s| s.severity()),
             ])?;
             staged.push(Staged {
                 thread,
                 contact,
                 contact_name,
                 text,
+                mood,
             });
         }
     }
@@ -413,9 +422,10 @@ fn ingest_messages(
         let mut insert = conn.prepare_cached(
             "INSERT INTO messages (thread_id, account_id, remote_id, direction, author_name, text,
                                    attachments, sent_at, delivery, reply_to_remote_id,
-                                   subject, quoted_text)
+                                   subject, quoted_text, mood, mood_severity)
              SELECT thread_id, ?1, remote_id, direction, author_name, text,
-                    attachments, sent_at, delivery, reply_to_remote_id, subject, quoted_text
+                    attachments, sent_at, delivery, reply_to_remote_id, subject, quoted_text,
+                    mood, mood_severity
              FROM temp.ingest_staged WHERE true ORDER BY seq
              ON CONFLICT (account_id, remote_id) DO NOTHING
              RETURNING id, remote_id",
@@ -482,11 +492,15 @@ fn ingest_messages(
     // `UPDATE` compares with L itself (SET reads the row as it was).
     let mut changes: Vec<ThreadChange> = Vec::new();
     let mut change_of: HashMap<ThreadId, usize> = HashMap::new();
+    let mut flags = crate::mood::Flags::default();
     let mut first_seen: Vec<(ContactId, Millis)> = Vec::new();
     let mut first_seen_of: HashMap<ContactId, usize> = HashMap::new();
     for (i, ((m, s), id)) in messages.iter().zip(&staged).zip(&inserted).enumerate() {
         let Some(message_id) = *id else { continue };
         let inbound = m.direction == Direction::Inbound;
+        if let Some(score) = s.mood {
+            flags.note(s.thread, score, m.sent_at);
+        }
         let unread = i64::from(inbound && !already_read.contains(m.remote_id.as_str()));
         match change_of.get(&s.thread) {
             Some(&c) => {
@@ -577,6 +591,8 @@ fn ingest_messages(
             touch(&mut outcome.changed_threads, c.thread);
         }
     }
+    // After the summaries: a flag needs the thread's status as this batch leaves it.
+    flags.apply(conn)?;
     let mut seen = conn.prepare_cached(
         "UPDATE contacts SET first_seen_at = ?2 WHERE id = ?1 AND first_seen_at > ?2",
     )?;
@@ -599,7 +615,9 @@ const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS ingest_staged (
     delivery            TEXT    NOT NULL,
     reply_to_remote_id  TEXT,
     subject             TEXT,
-    quoted_text         TEXT
+    quoted_text         TEXT,
+    mood                TEXT,
+    mood_severity       INTEGER
 )";
 
 // The contact's name in a subquery rather than a join: a join goes through the full planner,

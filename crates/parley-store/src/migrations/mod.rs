@@ -10,6 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 mod accounts;
 mod contacts;
 mod messages;
+mod mood;
 mod outbox;
 mod saved_replies;
 mod settings;
@@ -70,6 +71,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
+    // 25: the customer's mood per message and per conversation, the Mood view, the waits
+    // answered (spike mode's expected wait).
+    &[mood::V25],
 ];
 
 /// The schema version this build writes.

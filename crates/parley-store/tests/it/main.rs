@@ -8,6 +8,7 @@ mod attachments;
 mod contact_merge;
 mod contacts;
 mod html;
+mod mood;
 mod outbox_machine;
 mod server_changes;
 mod store;
