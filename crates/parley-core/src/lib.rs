@@ -29,6 +29,7 @@ mod providers;
 mod replies;
 pub mod saved_replies;
 mod secrets;
+pub mod spike;
 pub mod suggest;
 mod timeline;
 mod workflow;
