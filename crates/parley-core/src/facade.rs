@@ -110,6 +110,8 @@ pub struct Parley {
     pub(crate) import: crate::import::ImportState,
     /// Spike mode's watcher state (`spike.rs`).
     pub(crate) spike: crate::spike::Spike,
+    /// The automation settings, cached (`automation/settings.rs`).
+    pub(crate) automation: crate::automation::AutomationState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -173,9 +175,12 @@ impl Parley {
             suggestions: Default::default(),
             import: Default::default(),
             spike: Default::default(),
+            automation: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();
+        // Subscribed before any account starts, like the notifications: no batch is missed.
+        crate::automation::spawn(Arc::downgrade(&app), app.engine.subscribe());
         // Conversations whose snooze ended while Parley was closed wake first, in order.
         app.spawn_snooze_waker();
         app.spawn_spike_watcher();

@@ -4,6 +4,7 @@
 mod accounts;
 mod adapter;
 mod attachments;
+pub mod automation;
 pub mod avatars;
 mod contact_merge;
 mod contacts;

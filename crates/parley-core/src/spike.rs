@@ -16,7 +16,9 @@
 //!   change of what the window shows is a `spikeChanged` event.
 
 use crate::Parley;
+use crate::automation::{Arrival, Planned, Responder, fill_template};
 use crate::errors;
+use async_trait::async_trait;
 use parley_domain::*;
 use parley_store::QueueStats;
 use parley_sync::EngineEvent;
@@ -143,6 +145,50 @@ pub fn ack_text(template: &str, wait: Option<&str>) -> String {
     let text = template.replace("{{wait}}", &sentence);
     // Without an estimate the placeholder leaves a double space behind.
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// No acknowledgement where an agent answered within this long (a conversation under way).
+const AGENT_RECENTLY: Millis = 3_600_000;
+/// At most one acknowledgement per customer (per account) within this long.
+const ACK_ONCE_PER: Millis = 4 * 3_600_000;
+
+/// Spike mode's acknowledgement, one of the automation hook's responders
+/// (`automation/mod.rs`): while spike mode is on, a customer who writes in (no agent answered
+/// in the last hour) gets the acknowledgement with the expected wait, at most once per
+/// [`ACK_ONCE_PER`]. A customer's first message ever, when the account's greeting is on, is left
+/// to the greeting.
+pub(crate) struct SpikeAck;
+
+#[async_trait]
+impl Responder for SpikeAck {
+    async fn plan(&self, app: &Parley, arrival: &Arrival) -> Vec<Planned> {
+        if arrival.agent_answered_within(AGENT_RECENTLY) {
+            return Vec::new();
+        }
+        let state = match app.load_spike().await {
+            Ok(state) if state.on => state,
+            _ => return Vec::new(),
+        };
+        if arrival.first_message_ever {
+            let (automation, _) = app.automation_settings_saved().await;
+            if automation.account(arrival.account).greeting.enabled {
+                return Vec::new();
+            }
+        }
+        let now = arrival.now;
+        let waits = app
+            .db
+            .call(move |s| s.recent_response_waits(now - WAIT_WINDOW, WAIT_SAMPLES))
+            .await
+            .unwrap_or_default();
+        let wait = expected_wait(&waits).map(friendly_wait);
+        let text = ack_text(&state.settings.ack_text, wait.as_deref());
+        vec![Planned {
+            text: fill_template(app, arrival, &text, &[]).await,
+            by: AutomatedBy::new(AutomationKind::SpikeAck, AutomationKind::SpikeAck.label()),
+            once_per: Some(ACK_ONCE_PER),
+        }]
+    }
 }
 
 /// The watcher's lock (one read-modify-write of the state at a time) and the last status the

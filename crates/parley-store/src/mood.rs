@@ -6,7 +6,7 @@
 //! The flag is the most upset of the customer's messages that no answer of the business has
 //! followed: it is set here, after the batch's summaries, only on a conversation left open and
 //! only from messages newer than its newest answer (a catch-up page that holds the answer too
-//! leaves no flag); an answer or resolving clears it (triggers of migration 25, so every writer
+//! leaves no flag); an answer or resolving clears it (an automated message is no answer) (triggers of migration 25, so every writer
 //! of messages and statuses does). Priority is raised to high (urgent when angry and pressing at
 //! once), never lowered: what the agent set stays when it is higher.
 
@@ -54,7 +54,8 @@ impl Flags {
             return Ok(());
         }
         let mut answered = conn.prepare_cached(
-            "SELECT MAX(sent_at) FROM messages WHERE thread_id = ?1 AND direction = 'outbound'",
+            "SELECT MAX(sent_at) FROM messages
+             WHERE thread_id = ?1 AND direction = 'outbound' AND automated_kind IS NULL",
         )?;
         let mut flag = conn.prepare_cached(
             "UPDATE threads SET
@@ -142,25 +143,6 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![since, limit], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
-    }
-
-    /// The conversations among `threads` that are new: the customer's first wait, with no answer
-    /// of the business yet (spike mode acknowledges these).
-    pub fn unanswered_new_threads(&self, threads: &[ThreadId]) -> Result<Vec<ThreadId>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT 1 FROM threads t
-             WHERE t.id = ?1 AND t.status = 'open' AND t.waiting_since IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM messages m
-                               WHERE m.thread_id = t.id AND m.direction = 'outbound')
-               AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id AND c.blocked)",
-        )?;
-        let mut out = Vec::new();
-        for t in threads {
-            if stmt.exists([t.0])? {
-                out.push(*t);
-            }
-        }
-        Ok(out)
     }
 }
 

@@ -15,4 +15,5 @@ mod graph;
 mod import;
 mod media;
 mod saved_replies;
+mod spike;
 mod twilio;

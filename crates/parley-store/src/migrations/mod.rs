@@ -8,6 +8,7 @@ use crate::error::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 mod accounts;
+mod automation;
 mod contacts;
 mod messages;
 mod mood;
@@ -71,6 +72,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
+    // 23: automated messages (greeting, away, bots): the rule that sent each, the ledger of
+    // what was sent to whom.
+    &[automation::V23],
     // 25: the customer's mood per message and per conversation, the Mood view, the waits
     // answered (spike mode's expected wait).
     &[mood::V25],

@@ -35,9 +35,9 @@ CREATE INDEX response_times_answered ON response_times(answered_at);
 
 -- A message of the business, however it is stored (sync, outbox, decisions): the first answer
 -- to a wait records how long the customer waited, and an answer newer than the flagged message
--- clears the flag.
+-- clears the flag. An automated message (migration 23) is no answer: it does neither.
 CREATE TRIGGER messages_answer_mood AFTER INSERT ON messages
-WHEN NEW.direction = 'outbound'
+WHEN NEW.direction = 'outbound' AND NEW.automated_kind IS NULL
 BEGIN
     INSERT INTO response_times (thread_id, answered_at, waited_ms)
     SELECT t.id, NEW.sent_at, NEW.sent_at - t.waiting_since FROM threads t

@@ -78,6 +78,12 @@ fn an_angry_message_flags_and_raises_priority_until_answered() {
     ingest(&mut s, a, vec![inbound("c1", "3", "1", "ok", 12 * MIN)]);
     assert!(thread(&s, "1").mood.is_some());
 
+    // An automated message is no answer: the flag stays.
+    let by = AutomatedBy::new(AutomationKind::SpikeAck, "Busy acknowledgement");
+    s.queue_automated(t.id, "We got your message", &by, None, 12 * MIN + 1)
+        .expect("automated");
+    assert!(thread(&s, "1").mood.is_some());
+
     // The agent's answer clears it; the priority stays as raised.
     let queued = s.queue_reply(t.id, "So sorry, fixing it now", "Agent", 13 * MIN);
     queued.expect("reply");
@@ -229,11 +235,12 @@ fn the_queue_and_the_answered_waits() {
     );
 
     let t1 = thread(&s, "1");
-    let t2 = thread(&s, "2");
-    assert_eq!(
-        s.unanswered_new_threads(&[t1.id, t2.id]).expect("new"),
-        [t1.id, t2.id]
-    );
+    // An automated acknowledgement is no answer: the customer still waits, nothing is recorded.
+    let by = AutomatedBy::new(AutomationKind::SpikeAck, "Busy acknowledgement");
+    s.queue_automated(t1.id, "We got your message", &by, None, 31 * MIN)
+        .expect("automated");
+    assert_eq!(s.queue_stats(18 * MIN).expect("queue").waiting, 3);
+    assert!(s.recent_response_waits(0, 10).expect("waits").is_empty());
     s.queue_reply(t1.id, "answer", "Agent", 35 * MIN)
         .expect("reply");
     s.queue_reply(t1.id, "and more", "Agent", 36 * MIN)
@@ -243,9 +250,7 @@ fn the_queue_and_the_answered_waits() {
         a,
         vec![outbound("c2", "4", "2", "answered elsewhere", 28 * MIN)],
     );
-    let q = s.queue_stats(18 * MIN).expect("queue");
-    assert_eq!(q.waiting, 1);
-    assert_eq!(s.unanswered_new_threads(&[t1.id, t2.id]).expect("new"), []);
+    assert_eq!(s.queue_stats(18 * MIN).expect("queue").waiting, 1);
     // One wait per answer to it: 25 and 8 minutes, newest first.
     assert_eq!(
         s.recent_response_waits(0, 10).expect("waits"),
