@@ -6,8 +6,10 @@
 //!
 //! - **valence words and phrases** from `lexicon/{en,es,de,fr,pt}.tsv` and `lexicon/emoji.tsv`
 //!   (-4 .. +4), compared with accents folded ("pessimo" is "péssimo");
-//! - **negation**: a negator up to three words before a sentiment word, in the same sentence,
-//!   flips and damps it ("not happy", "nicht zufrieden", "n'est pas content", "não gostei");
+//! - **negation**: a negator up to three words before a sentiment word, in the same clause,
+//!   flips and damps it ("not happy", "nicht zufrieden", "n'est pas content", "não gostei"); a
+//!   negated positive is a complaint, a negated negative only mildly positive ("not bad"), and a
+//!   booster between softens it ("not so good");
 //!   French `pas` and German `nicht` also negate the word just before them;
 //! - **boosters and dampeners** ("very", "muy", "sehr", "très", "muito"; "a bit");
 //! - **capitals**: a word in capitals among lowercase ones counts more; a message shouted in
@@ -271,6 +273,10 @@ fn tone(tokens: &Tokens, sarcasm: bool) -> f32 {
             v += sign * 0.733;
         }
         let mut negated = false;
+        // A booster between a negator and the word softens the negation: "not so good" is
+        // milder than "not good" (litotes), not stronger.
+        let mut boosted = false;
+        let mut softened = false;
         for before in items[..k].iter().rev() {
             let distance = item.at - before.at;
             if distance > 3 || before.sentence != item.sentence {
@@ -278,10 +284,16 @@ fn tone(tokens: &Tokens, sarcasm: bool) -> f32 {
             }
             let scale = 1.0 - 0.05 * (distance as f32 - 1.0);
             match before.rule {
-                Rule::Booster => v += sign * 0.293 * scale,
+                Rule::Booster => {
+                    v += sign * 0.293 * scale;
+                    boosted = true;
+                }
                 Rule::Dampener => v -= sign * 0.293 * scale,
                 // "nicht" and "pas" negate what follows them too ("nicht zufrieden").
-                Rule::Negator | Rule::AfterNegator => negated = true,
+                Rule::Negator | Rule::AfterNegator => {
+                    negated = true;
+                    softened |= boosted;
+                }
                 _ => {}
             }
         }
@@ -295,7 +307,11 @@ fn tone(tokens: &Tokens, sarcasm: bool) -> f32 {
         // Emoji are not negated ("personne ne répond 😡"). A negated positive word is a
         // complaint ("not happy"); a negated negative one is only mildly positive ("not bad").
         if negated && words[item.at].letters {
-            v *= if v > 0.0 { -0.9 } else { -0.5 };
+            v *= match (v > 0.0, softened) {
+                (true, false) => -0.9,
+                (true, true) => -0.6,
+                (false, _) => -0.5,
+            };
         }
         if sarcasm && v > 0.0 {
             v *= -0.8;
@@ -355,6 +371,33 @@ mod tests {
             Mood::Angry
         );
         assert_eq!(mood("😡😡😡"), Mood::Angry);
+    }
+
+    #[test]
+    fn the_demo_customers_read_as_meant() {
+        // parley-sim's demo_script: Derek Holt is the upset one, the openers say what they say.
+        let derek = score(
+            "This is the third time I'm writing and NOBODY has answered. Absolutely \
+             unacceptable 😡",
+        );
+        assert!(derek.angry_and_urgent(), "{derek:?}");
+        assert_eq!(
+            mood("If I don't hear back today I'm filing a chargeback."),
+            Mood::Urgent
+        );
+        assert_eq!(
+            mood("Seriously?! My order is two weeks late and nobody answers my emails 😤"),
+            Mood::Angry
+        );
+        assert!(mood("I need a refund for order #4915 asap, it arrived broken.").flagged());
+        assert_eq!(
+            mood("Hi! Just wanted to say the coffee beans were amazing ☕"),
+            Mood::Happy
+        );
+        assert_eq!(mood("Do you ship to Canada?"), Mood::Neutral);
+        // 李伟 apologises for his English: no complaint.
+        let liwei = score("Sorry, my English is not so good. Are you open on Saturday?");
+        assert_eq!(liwei.mood, Mood::Neutral, "{liwei:?}");
     }
 
     #[test]

@@ -123,8 +123,8 @@ fn the_negative_flag_on_the_held_out_set() {
     let (all, by_lang, misses) = evaluate(HOLDOUT);
     print("holdout.tsv", &all, &by_lang, &misses);
     assert!(all.messages >= 80, "{} messages", all.messages);
-    // measured: precision 0.96, recall 0.63 (English 0.90 / 0.41: its misses are complaints
-    // in words the lexicon lacks, "the last straw", "zero stars", "typical").
+    // measured: precision 1.00 (0.96 when first measured), recall 0.63 (English 0.41: its
+    // misses are complaints in words the lexicon lacks, "the last straw", "zero stars").
     let (precision, recall) = (0.85, 0.55);
     assert!(
         all.precision() >= precision && all.recall() >= recall,

@@ -6,7 +6,8 @@
 //! The flag is the most upset of the customer's messages that no answer of the business has
 //! followed: it is set here, after the batch's summaries, only on a conversation left open and
 //! only from messages newer than its newest answer (a catch-up page that holds the answer too
-//! leaves no flag); an answer or resolving clears it (an automated message is no answer) (triggers of migration 25, so every writer
+//! leaves no flag); an answer or resolving clears it (an automated message is no answer), and so
+//! does a happy message of the customer after the flagged ones (triggers of migration 25, so every writer
 //! of messages and statuses does). Priority is raised to high (urgent when angry and pressing at
 //! once), never lowered: what the agent set stays when it is higher.
 
@@ -36,9 +37,10 @@ pub(crate) struct Flags {
 }
 
 impl Flags {
-    /// A new inbound message with its score (kept only when flagged).
+    /// A new inbound message with its score (kept when flagged, or happy: a happy message after
+    /// the flagged ones clears the flag, the customer is content again).
     pub(crate) fn note(&mut self, thread: ThreadId, score: Score, at: Millis) {
-        if !score.mood.flagged() {
+        if !score.mood.flagged() && score.mood != Mood::Happy {
             return;
         }
         match self.by_thread.iter_mut().find(|(t, _)| *t == thread) {
@@ -66,14 +68,27 @@ impl Flags {
                  priority = max(priority, ?6)
              WHERE id = ?1 AND status = 'open'",
         )?;
+        let mut calm = conn.prepare_cached(
+            "UPDATE threads SET mood = NULL, mood_level = 0, mood_severity = 0, mood_at = NULL
+             WHERE id = ?1 AND mood IS NOT NULL AND mood_at < ?2",
+        )?;
         for (thread, list) in self.by_thread {
             let last_answer: Option<Millis> = answered
                 .query_row([thread.0], |r| r.get(0))
                 .optional()?
                 .flatten();
-            let unanswered = list
+            let after = |at: Millis, since: Option<Millis>| since.is_none_or(|s| at > s);
+            let happy_at = list
                 .iter()
-                .filter(|(_, at)| last_answer.is_none_or(|a| *at > a));
+                .filter(|(s, at)| s.mood == Mood::Happy && after(*at, last_answer))
+                .map(|(_, at)| *at)
+                .max();
+            if let Some(happy_at) = happy_at {
+                calm.execute(params![thread.0, happy_at])?;
+            }
+            let unanswered = list.iter().filter(|(s, at)| {
+                s.mood.flagged() && after(*at, last_answer) && after(*at, happy_at)
+            });
             let Some((worst, _)) = unanswered.clone().max_by_key(|(s, at)| (s.severity(), *at))
             else {
                 continue;

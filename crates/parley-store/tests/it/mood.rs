@@ -257,3 +257,52 @@ fn the_queue_and_the_answered_waits() {
         [25 * MIN, 8 * MIN]
     );
 }
+
+#[test]
+fn a_happy_message_after_the_flagged_ones_clears_the_flag() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = bot_account(&mut s);
+    ingest(
+        &mut s,
+        a,
+        vec![inbound(
+            "c1",
+            "1",
+            "1",
+            "Terrible service, I'm furious!",
+            MIN,
+        )],
+    );
+    assert!(thread(&s, "1").mood.is_some());
+    ingest(
+        &mut s,
+        a,
+        vec![inbound(
+            "c1",
+            "2",
+            "1",
+            "Oh it arrived, perfect, thank you so much!",
+            2 * MIN,
+        )],
+    );
+    assert_eq!(thread(&s, "1").mood, None);
+    // In one batch: angry, then happy leaves no flag; happy, then angry does.
+    ingest(
+        &mut s,
+        a,
+        vec![
+            inbound("c2", "3", "2", "Worst company ever 😡", 3 * MIN),
+            inbound("c2", "4", "2", "sorted now, thanks, great help!", 4 * MIN),
+            inbound("c3", "5", "3", "thanks, great help!", 3 * MIN),
+            inbound(
+                "c3",
+                "6",
+                "3",
+                "no wait, it's broken again. Unacceptable!",
+                4 * MIN,
+            ),
+        ],
+    );
+    assert_eq!(thread(&s, "2").mood, None);
+    assert!(thread(&s, "3").mood.is_some());
+}
