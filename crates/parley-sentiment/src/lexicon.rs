@@ -31,19 +31,60 @@ pub(crate) enum Rule {
     But,
 }
 
-/// The parsed lists. A phrase is stored under its words joined by one space.
+/// Everything the lists say about one word or phrase.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Entry {
+    pub rule: Option<Rule>,
+    /// A rule word that is also a sentiment word ("super", "so"): its valence, used unless a
+    /// sentiment word follows it directly.
+    pub valence_also: Option<f32>,
+    pub urgency: Option<f32>,
+    /// A sarcasm cue: `Some(true)` when it counts only beside something negative.
+    pub sarcasm: Option<bool>,
+}
+
+/// FNV-1a: the keys are short words, for which SipHash's set-up costs more than the hashing
+/// (no untrusted party chooses the keys of these tables).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+/// The parsed lists, one table: a phrase is stored under its words joined by one space.
 pub(crate) struct Lexicon {
-    /// Valence words, emoji and rule words. A word that is both a rule and a valence word
-    /// ("super", "so") keeps both: the scorer decides from what follows.
-    pub rules: HashMap<String, Rule>,
-    pub valence_also: HashMap<String, f32>,
-    pub urgency: HashMap<String, f32>,
-    /// Sarcasm cues: `true` when the cue counts only beside something negative.
-    pub sarcasm: HashMap<String, bool>,
+    pub entries: HashMap<String, Entry, FnvBuild>,
     /// The first word of every phrase of any list, so single words skip the phrase look-ups.
-    pub phrase_starts: HashSet<String>,
+    pub phrase_starts: HashSet<String, FnvBuild>,
     /// The longest phrase, in words.
     pub longest: usize,
+}
+
+impl Lexicon {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    pub fn rule(&self, key: &str) -> Option<Rule> {
+        self.get(key).and_then(|e| e.rule)
+    }
 }
 
 pub(crate) fn lexicon() -> &'static Lexicon {
@@ -61,14 +102,12 @@ fn lines(list: &str) -> impl Iterator<Item = (&str, &str)> {
 
 fn build() -> Lexicon {
     let mut lex = Lexicon {
-        rules: HashMap::new(),
-        valence_also: HashMap::new(),
-        urgency: HashMap::new(),
-        sarcasm: HashMap::new(),
-        phrase_starts: HashSet::new(),
+        entries: HashMap::default(),
+        phrase_starts: HashSet::default(),
         longest: 1,
     };
-    let note_phrase = |key: &str, lex: &mut Lexicon| {
+    fn entry<'a>(lex: &'a mut Lexicon, term: &str) -> &'a mut Entry {
+        let key = fold_phrase(term);
         let words = key.split(' ').count();
         if words > 1 {
             lex.longest = lex.longest.max(words);
@@ -76,25 +115,21 @@ fn build() -> Lexicon {
                 lex.phrase_starts.insert(first.to_owned());
             }
         }
-    };
+        lex.entries.entry(key).or_default()
+    }
     for list in VALENCE.iter().chain([&EMOJI]) {
         for (term, value) in lines(list) {
-            let Ok(v) = value.trim().parse::<f32>() else {
-                continue;
-            };
-            let key = fold_phrase(term);
-            note_phrase(&key, &mut lex);
-            lex.rules.insert(key, Rule::Valence(v));
+            if let Ok(v) = value.trim().parse::<f32>() {
+                entry(&mut lex, term).rule = Some(Rule::Valence(v));
+            }
         }
     }
     for (kind, term) in lines(MODIFIERS) {
-        let key = fold_phrase(term);
-        if kind == "sarcasm" || kind == "sarcasm-if-negative" {
-            note_phrase(&key, &mut lex);
-            lex.sarcasm.insert(key, kind != "sarcasm");
-            continue;
-        }
         let rule = match kind {
+            "sarcasm" | "sarcasm-if-negative" => {
+                entry(&mut lex, term).sarcasm = Some(kind != "sarcasm");
+                continue;
+            }
             "negator" => Rule::Negator,
             "after-negator" => Rule::AfterNegator,
             "booster" => Rule::Booster,
@@ -102,18 +137,15 @@ fn build() -> Lexicon {
             "but" => Rule::But,
             _ => continue,
         };
-        note_phrase(&key, &mut lex);
-        if let Some(Rule::Valence(v)) = lex.rules.insert(key.clone(), rule) {
-            lex.valence_also.insert(key, v);
+        let e = entry(&mut lex, term);
+        if let Some(Rule::Valence(v)) = e.rule.replace(rule) {
+            e.valence_also = Some(v);
         }
     }
     for (term, value) in lines(URGENCY) {
-        let Ok(w) = value.trim().parse::<f32>() else {
-            continue;
-        };
-        let key = fold_phrase(term);
-        note_phrase(&key, &mut lex);
-        lex.urgency.insert(key, w);
+        if let Ok(w) = value.trim().parse::<f32>() {
+            entry(&mut lex, term).urgency = Some(w);
+        }
     }
     lex
 }
@@ -163,13 +195,19 @@ mod tests {
     #[test]
     fn every_list_parses_and_folds() {
         let lex = lexicon();
-        assert!(lex.rules.len() > 500, "{} rule words", lex.rules.len());
-        assert_eq!(lex.rules.get("nao"), Some(&Rule::Negator));
-        assert_eq!(lex.rules.get("wutend"), Some(&Rule::Valence(-3.4)));
-        assert!(lex.urgency.contains_key("j'attends toujours"));
-        assert_eq!(lex.sarcasm.get("🙄"), Some(&false));
-        assert_eq!(lex.sarcasm.get("oh great"), Some(&true));
-        assert!(lex.valence_also.contains_key("super"));
+        assert!(lex.entries.len() > 700, "{} entries", lex.entries.len());
+        assert_eq!(lex.rule("nao"), Some(Rule::Negator));
+        assert_eq!(lex.rule("wutend"), Some(Rule::Valence(-3.4)));
+        assert!(
+            lex.get("j'attends toujours")
+                .and_then(|e| e.urgency)
+                .is_some()
+        );
+        assert_eq!(lex.get("🙄").and_then(|e| e.sarcasm), Some(false));
+        assert_eq!(lex.get("oh great").and_then(|e| e.sarcasm), Some(true));
+        assert!(lex.get("super").and_then(|e| e.valence_also).is_some());
+        // "cancel" is both a valence-free urgency cue and nothing else; "refund" likewise.
+        assert_eq!(lex.get("refund").and_then(|e| e.rule), None);
         assert!(lex.phrase_starts.contains("still"));
     }
 }

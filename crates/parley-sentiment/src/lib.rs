@@ -125,8 +125,9 @@ pub fn score(text: &str) -> Score {
         None => text,
     };
     let tokens = tokenize(text);
-    let (urgency, sarcasm) = cues(&tokens.words);
-    let compound = tone(&tokens, sarcasm);
+    let found = matches(&tokens.words);
+    let (urgency, sarcasm) = cues(&tokens.words, &found);
+    let compound = tone(&tokens, &found, sarcasm);
     let urgent = urgency >= URGENT_AT && compound < URGENT_UNLESS_TONE;
     let mood = if compound <= ANGRY_AT {
         Mood::Angry
@@ -144,49 +145,70 @@ pub fn score(text: &str) -> Score {
     }
 }
 
-/// The longest phrase of up to `longest` words starting at `i` that `find` knows, with its
-/// length in words. Single words are looked up as they are.
-fn longest_match<T>(
-    words: &[Word],
-    i: usize,
-    mut find: impl FnMut(&str) -> Option<T>,
-) -> Option<(T, usize)> {
+/// What the lists know starting at one word: for each list, its longest phrase (or the word
+/// itself) there, with its length in words.
+#[derive(Default, Clone, Copy)]
+struct Found {
+    rule: Option<(Rule, usize)>,
+    urgency: Option<(f32, usize)>,
+    sarcasm: Option<(bool, usize)>,
+}
+
+/// Every word's [`Found`], with one table look-up per candidate phrase (longest first) and one
+/// reused key buffer.
+fn matches(words: &[Word]) -> Vec<Found> {
     let lex = lexicon();
-    if lex.phrase_starts.contains(&words[i].folded) {
-        let mut key = String::new();
-        for len in (2..=lex.longest.min(words.len() - i)).rev() {
-            key.clear();
-            for (n, w) in words[i..i + len].iter().enumerate() {
-                if n > 0 {
-                    key.push(' ');
-                }
-                key.push_str(&w.folded);
+    let mut out = vec![Found::default(); words.len()];
+    let mut key = String::new();
+    for (i, found) in out.iter_mut().enumerate() {
+        let mut note = |e: &lexicon::Entry, len: usize| {
+            if found.rule.is_none() {
+                found.rule = e.rule.map(|r| (r, len));
             }
-            if let Some(found) = find(&key) {
-                return Some((found, len));
+            if found.urgency.is_none() {
+                found.urgency = e.urgency.map(|u| (u, len));
+            }
+            if found.sarcasm.is_none() {
+                found.sarcasm = e.sarcasm.map(|c| (c, len));
+            }
+        };
+        if lex.phrase_starts.contains(words[i].folded.as_str()) {
+            for len in (2..=lex.longest.min(words.len() - i)).rev() {
+                key.clear();
+                for (n, w) in words[i..i + len].iter().enumerate() {
+                    if n > 0 {
+                        key.push(' ');
+                    }
+                    key.push_str(&w.folded);
+                }
+                if let Some(e) = lex.get(&key) {
+                    note(e, len);
+                }
             }
         }
+        if let Some(e) = lex.get(&words[i].folded) {
+            note(e, 1);
+        }
     }
-    find(&words[i].folded).map(|found| (found, 1))
+    out
 }
 
 /// The urgency weight and whether a sarcasm cue is present. A cue right after a negator does
 /// not count ("not urgent", "no rush"). A sarcasm cue in words ("oh great", "great job") counts
 /// only beside something negative or pressing when it is ambiguous ("oh great", "great job");
 /// an unambiguous one ("thanks for nothing", 🙄, "/s") always counts.
-fn cues(words: &[Word]) -> (f32, bool) {
-    let lex = lexicon();
+fn cues(words: &[Word], found: &[Found]) -> (f32, bool) {
     let negated = |i: usize| {
         i > 0
             && words[i - 1].sentence == words[i].sentence
             && matches!(
-                lex.rules.get(&words[i - 1].folded),
-                Some(Rule::Negator | Rule::AfterNegator)
+                found[i - 1].rule,
+                Some((Rule::Negator | Rule::AfterNegator, 1))
             )
     };
     let (mut urgency, mut i) = (0.0f32, 0);
     while i < words.len() {
-        match longest_match(words, i, |k| lex.urgency.get(k).copied()) {
+        match found[i].urgency {
             Some((w, len)) => {
                 if !negated(i) {
                     urgency += w;
@@ -198,8 +220,8 @@ fn cues(words: &[Word]) -> (f32, bool) {
     }
     let mut sarcasm = false;
     let mut worded_sarcasm = false;
-    for i in 0..words.len() {
-        match longest_match(words, i, |k| lex.sarcasm.get(k).copied()) {
+    for f in found {
+        match f.sarcasm {
             Some((true, _)) => worded_sarcasm = true,
             Some((false, _)) => sarcasm = true,
             None => {}
@@ -207,9 +229,9 @@ fn cues(words: &[Word]) -> (f32, bool) {
     }
     if worded_sarcasm && !sarcasm {
         let negative = urgency > 0.0
-            || words
+            || found
                 .iter()
-                .any(|w| matches!(lex.rules.get(&w.folded), Some(Rule::Valence(v)) if *v < 0.0));
+                .any(|f| matches!(f.rule, Some((Rule::Valence(v), _)) if v < 0.0));
         sarcasm = negative;
     }
     (urgency, sarcasm)
@@ -224,13 +246,13 @@ struct Item {
 }
 
 /// The tone, -1 .. 1.
-fn tone(tokens: &Tokens, sarcasm: bool) -> f32 {
+fn tone(tokens: &Tokens, found: &[Found], sarcasm: bool) -> f32 {
     let lex = lexicon();
     let words = &tokens.words;
     let mut items: Vec<Item> = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        match longest_match(words, i, |k| lex.rules.get(k).copied()) {
+        match found[i].rule {
             Some((rule, len)) => {
                 items.push(Item {
                     rule,
@@ -249,8 +271,12 @@ fn tone(tokens: &Tokens, sarcasm: bool) -> f32 {
         let next_is_sentiment = items
             .get(k + 1)
             .is_some_and(|n| n.at == items[k].at + 1 && matches!(n.rule, Rule::Valence(_)));
-        if !next_is_sentiment && let Some(v) = lex.valence_also.get(&words[items[k].at].folded) {
-            items[k].rule = Rule::Valence(*v);
+        if !next_is_sentiment
+            && let Some(v) = lex
+                .get(&words[items[k].at].folded)
+                .and_then(|e| e.valence_also)
+        {
+            items[k].rule = Rule::Valence(v);
         }
     }
     let letter_words = words.iter().filter(|w| w.letters).count();
