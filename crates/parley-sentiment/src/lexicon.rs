@@ -82,6 +82,7 @@ impl Lexicon {
         self.entries.get(key)
     }
 
+    #[cfg(test)]
     pub fn rule(&self, key: &str) -> Option<Rule> {
         self.get(key).and_then(|e| e.rule)
     }
