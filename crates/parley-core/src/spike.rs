@@ -155,8 +155,8 @@ const ACK_ONCE_PER: Millis = 4 * 3_600_000;
 /// Spike mode's acknowledgement, one of the automation hook's responders
 /// (`automation/mod.rs`): while spike mode is on, a customer who writes in (no agent answered
 /// in the last hour) gets the acknowledgement with the expected wait, at most once per
-/// [`ACK_ONCE_PER`]. A customer's first message ever, when the account's greeting is on, is left
-/// to the greeting.
+/// [`ACK_ONCE_PER`] — a first-time customer too, after the greeting if that is on: the greeting
+/// says hello, only this says how long the wait is.
 pub(crate) struct SpikeAck;
 
 #[async_trait]
@@ -169,12 +169,6 @@ impl Responder for SpikeAck {
             Ok(state) if state.on => state,
             _ => return Vec::new(),
         };
-        if arrival.first_message_ever {
-            let (automation, _) = app.automation_settings_saved().await;
-            if automation.account(arrival.account).greeting.enabled {
-                return Vec::new();
-            }
-        }
         let now = arrival.now;
         let waits = app
             .db
