@@ -724,3 +724,24 @@ pub async fn set_spike_settings(
 ) -> Res<SpikeStatus> {
     core.get()?.set_spike_settings(settings).await
 }
+
+#[tauri::command]
+pub async fn automation_settings(core: State<'_, Core>) -> Res<AutomationSettings> {
+    core.get()?.automation_settings().await
+}
+
+#[tauri::command]
+pub async fn set_automation_settings(
+    core: State<'_, Core>,
+    settings: AutomationSettings,
+) -> Res<AutomationSettings> {
+    core.get()?.set_automation_settings(settings).await
+}
+
+#[tauri::command]
+pub async fn preview_business_hours(
+    core: State<'_, Core>,
+    hours: BusinessHours,
+) -> Res<HoursPreview> {
+    core.get()?.preview_business_hours(hours)
+}

@@ -104,6 +104,9 @@ macro_rules! for_each_command {
             dismiss_spike_offer,
             set_spike_settings,
             set_business_hours,
+            automation_settings,
+            set_automation_settings,
+            preview_business_hours,
             startup_probe
         )
     };

@@ -5,6 +5,9 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AccountId,
+  AutomationSettings,
+  BusinessHours,
+  HoursPreview,
   Command,
   SpikeSettings,
   SpikeStatus,
@@ -279,6 +282,12 @@ export interface Backend {
   /** "Not now": no offer until the queue is back to normal. */
   dismissSpikeOffer(): Promise<SpikeStatus>;
   setSpikeSettings(settings: SpikeSettings): Promise<SpikeStatus>;
+  /** Settings → Automation: business hours, greeting and away message per account. */
+  automationSettings(): Promise<AutomationSettings>;
+  /** Saves them (checked in Rust first: zones, intervals, dates, texts, periods). */
+  setAutomationSettings(settings: AutomationSettings): Promise<AutomationSettings>;
+  /** What a schedule means now: open, or when it next opens, in words. */
+  previewBusinessHours(hours: BusinessHours): Promise<HoursPreview>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -397,6 +406,9 @@ export const tauriBackend: Backend = {
   setBusinessHours: async (text) => {
     await call<null>("set_business_hours", { text });
   },
+  automationSettings: () => call("automation_settings"),
+  setAutomationSettings: (settings) => call("set_automation_settings", { settings }),
+  previewBusinessHours: (hours) => call("preview_business_hours", { hours }),
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });
   },

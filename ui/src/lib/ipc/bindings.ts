@@ -1036,6 +1036,9 @@ export const COMMANDS = [
   "dismiss_spike_offer",
   "set_spike_settings",
   "set_business_hours",
+  "automation_settings",
+  "set_automation_settings",
+  "preview_business_hours",
   "startup_probe",
 ] as const;
 

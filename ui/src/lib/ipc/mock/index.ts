@@ -7,6 +7,7 @@
 import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
+import * as automation from "./automation";
 import * as contacts from "./contacts";
 import * as imports from "./imports";
 import * as customer from "./customer";
@@ -154,6 +155,9 @@ export class MockBackend extends MockState implements Backend {
   dismissSpikeOffer = spike.dismissSpikeOffer.bind(null, this);
   setSpikeSettings = spike.setSpikeSettings.bind(null, this);
   setBusinessHours = savedReplies.setBusinessHours.bind(null, this);
+  automationSettings = automation.automationSettings.bind(null, this);
+  setAutomationSettings = automation.setAutomationSettings.bind(null, this);
+  previewBusinessHours = automation.previewBusinessHours.bind(null, this);
 
   // ---- search, links and media ------------------------------------------------
 
