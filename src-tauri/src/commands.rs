@@ -715,6 +715,29 @@ pub async fn set_business_hours(core: State<'_, Core>, text: String) -> Res<()> 
 }
 
 #[tauri::command]
+pub async fn spike_status(core: State<'_, Core>) -> Res<SpikeStatus> {
+    core.get()?.spike_status().await
+}
+
+#[tauri::command]
+pub async fn set_spike_mode(core: State<'_, Core>, on: bool) -> Res<SpikeStatus> {
+    core.get()?.set_spike_mode(on).await
+}
+
+#[tauri::command]
+pub async fn dismiss_spike_offer(core: State<'_, Core>) -> Res<SpikeStatus> {
+    core.get()?.dismiss_spike_offer().await
+}
+
+#[tauri::command]
+pub async fn set_spike_settings(
+    core: State<'_, Core>,
+    settings: SpikeSettings,
+) -> Res<SpikeStatus> {
+    core.get()?.set_spike_settings(settings).await
+}
+
+#[tauri::command]
 pub async fn automation_settings(core: State<'_, Core>) -> Res<AutomationSettings> {
     core.get()?.automation_settings().await
 }

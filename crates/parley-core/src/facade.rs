@@ -108,6 +108,8 @@ pub struct Parley {
     pub(crate) suggestions: crate::contact_merge::SuggestionCache,
     /// The file the import wizard staged, and the running import's cancel flag.
     pub(crate) import: crate::import::ImportState,
+    /// Spike mode's watcher state (`spike.rs`).
+    pub(crate) spike: crate::spike::Spike,
     /// The automation settings, cached (`automation/settings.rs`).
     pub(crate) automation: crate::automation::AutomationState,
     /// This process's claim on the data folder, for as long as the core lives.
@@ -172,6 +174,7 @@ impl Parley {
             drops: Default::default(),
             suggestions: Default::default(),
             import: Default::default(),
+            spike: Default::default(),
             automation: Default::default(),
             _workspace_lock: workspace_lock,
         });
@@ -180,6 +183,7 @@ impl Parley {
         crate::automation::spawn(Arc::downgrade(&app), app.engine.subscribe());
         // Conversations whose snooze ended while Parley was closed wake first, in order.
         app.spawn_snooze_waker();
+        app.spawn_spike_watcher();
 
         let accounts = app.db.call(|s| s.accounts()).await.map_err(errors::store)?;
         let has_real = accounts.iter().any(|a| !a.is_demo);

@@ -31,6 +31,7 @@ mod providers;
 mod replies;
 pub mod saved_replies;
 mod secrets;
+pub mod spike;
 pub mod suggest;
 mod timeline;
 mod workflow;

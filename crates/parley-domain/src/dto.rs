@@ -308,6 +308,9 @@ pub struct ThreadSummary {
     /// The customer is blocked: the conversation is in no inbox view (it is seen only when
     /// opened from the Contacts screen, search or Drafts).
     pub blocked: bool,
+    /// Flagged: the customer is upset or pressing and no agent has answered since
+    /// (`mood.rs`); `null` otherwise.
+    pub mood: Option<crate::ThreadMood>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -777,4 +780,6 @@ pub enum CoreEvent {
     ImportProgress { done: u32, total: u32 },
     /// Customers were imported: the Contacts screen reloads.
     ContactsChanged,
+    /// Spike mode was offered, turned on or off, or its settings changed.
+    SpikeChanged { status: crate::SpikeStatus },
 }

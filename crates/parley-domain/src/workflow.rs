@@ -28,6 +28,9 @@ pub enum ThreadView {
     Snoozed,
     /// Resolved, newest first.
     Resolved,
+    /// Open conversations, flagged ones first (angry and pressing, then angry or pressing),
+    /// longest waiting first within each (`mood.rs`).
+    Mood,
     Channel {
         channel: ChannelKind,
     },

@@ -111,6 +111,19 @@ pub(crate) const HISTORY: &[(Persona, &[Line])] = &[
         ],
     ),
     (
+        // The upset customer: Parley's mood scorer flags him (angry and pressing), raises his
+        // conversation's priority and lists him first in "Upset first".
+        p("Derek", Some("Holt"), Some("derek_holt"), "en"),
+        &[
+            Text("Order #4777 was supposed to arrive last Friday. Still nothing."),
+            Text(
+                "This is the third time I'm writing and NOBODY has answered. Absolutely \
+                 unacceptable 😡",
+            ),
+            Text("If I don't hear back today I'm filing a chargeback."),
+        ],
+    ),
+    (
         p("Chloé", Some("Dubois"), None, "fr"),
         &[
             Text("Coucou! Is the gift wrapping free?"),
@@ -167,6 +180,8 @@ pub(crate) const OPENERS: &[&str] = &[
     "The zipper on my backpack broke after two weeks.",
     "Do you restock the limited edition prints?",
     "Hello, is anyone there?",
+    "Seriously?! My order is two weeks late and nobody answers my emails 😤",
+    "I need a refund for order #4915 asap, it arrived broken.",
 ];
 
 /// Openers in the customer's own language, used now and then.

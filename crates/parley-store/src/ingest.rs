@@ -209,6 +209,8 @@ struct Staged<'a> {
     contact: ContactId,
     contact_name: String,
     text: Cow<'a, str>,
+    /// The customer's mood (inbound messages only).
+    mood: Option<parley_sentiment::Score>,
 }
 
 /// A customer already resolved by this batch: their next message needs no lookup while the
@@ -292,8 +294,9 @@ fn ingest_messages(
         let mut stage = conn.prepare_cached(
             "INSERT INTO temp.ingest_staged (seq, thread_id, remote_id, direction, author_name,
                                              text, attachments, sent_at, delivery,
-                                             reply_to_remote_id, subject, quoted_text, sender_ref)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                             reply_to_remote_id, subject, quoted_text,
+                                             mood, mood_severity, sender_ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?;
         for (seq, m) in messages.iter().enumerate() {
             if m.remote_id.is_empty()
@@ -387,6 +390,9 @@ fn ingest_messages(
                 // Read from the provider, so it left already (sent from another client or echoed).
                 Direction::Outbound => DeliveryState::Sent,
             };
+            // Scored on the device, before the transaction's writes (microseconds a message).
+            let mood = (m.direction == Direction::Inbound)
+                .then(|| crate::mood::score_message(&text, m.subject.as_deref()));
             stage.execute(params![
                 seq as i64,
                 thread.0,
@@ -400,6 +406,8 @@ fn ingest_messages(
                 m.reply_to_remote_id,
                 m.subject.as_deref().map(strip_markers),
                 m.quoted_text.as_deref().map(strip_markers),
+                mood.map(|s| s.mood.as_str()),
+                mood.map(|s| s.severity()),
                 m.sender.remote_id,
             ])?;
             staged.push(Staged {
@@ -407,6 +415,7 @@ fn ingest_messages(
                 contact,
                 contact_name,
                 text,
+                mood,
             });
         }
     }
@@ -433,10 +442,10 @@ fn ingest_messages(
         let mut insert = conn.prepare_cached(
             "INSERT INTO messages (thread_id, account_id, remote_id, direction, author_name, text,
                                    attachments, sent_at, delivery, reply_to_remote_id,
-                                   subject, quoted_text, sender_ref)
+                                   subject, quoted_text, mood, mood_severity, sender_ref)
              SELECT thread_id, ?1, remote_id, direction, author_name, text,
                     attachments, sent_at, delivery, reply_to_remote_id, subject, quoted_text,
-                    sender_ref
+                    mood, mood_severity, sender_ref
              FROM temp.ingest_staged WHERE true ORDER BY seq
              ON CONFLICT (account_id, remote_id) DO NOTHING
              RETURNING id, remote_id",
@@ -506,11 +515,15 @@ fn ingest_messages(
     // `UPDATE` compares with L itself (SET reads the row as it was).
     let mut changes: Vec<ThreadChange> = Vec::new();
     let mut change_of: HashMap<ThreadId, usize> = HashMap::new();
+    let mut flags = crate::mood::Flags::default();
     let mut first_seen: Vec<(ContactId, Millis)> = Vec::new();
     let mut first_seen_of: HashMap<ContactId, usize> = HashMap::new();
     for (i, ((m, s), id)) in messages.iter().zip(&staged).zip(&inserted).enumerate() {
         let Some(message_id) = *id else { continue };
         let inbound = m.direction == Direction::Inbound;
+        if let Some(score) = s.mood {
+            flags.note(s.thread, score, m.sent_at);
+        }
         let unread = i64::from(inbound && !already_read.contains(m.remote_id.as_str()));
         match change_of.get(&s.thread) {
             Some(&c) => {
@@ -601,6 +614,8 @@ fn ingest_messages(
             touch(&mut outcome.changed_threads, c.thread);
         }
     }
+    // After the summaries: a flag needs the thread's status as this batch leaves it.
+    flags.apply(conn)?;
     let mut seen = conn.prepare_cached(
         "UPDATE contacts SET first_seen_at = ?2 WHERE id = ?1 AND first_seen_at > ?2",
     )?;
@@ -688,6 +703,8 @@ const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS ingest_staged (
     reply_to_remote_id  TEXT,
     subject             TEXT,
     quoted_text         TEXT,
+    mood                TEXT,
+    mood_severity       INTEGER,
     sender_ref          TEXT
 )";
 

@@ -25,7 +25,7 @@ macro_rules! thread_columns {
          t.snippet_direction, t.last_activity_at, t.unread_count, t.status, t.priority, \
          t.owner, t.owner_app_id, t.snoozed_until, t.waiting_since, \
          (SELECT group_concat(tl.label_id) FROM thread_labels tl WHERE tl.thread_id = t.id), \
-         c.vip, c.blocked"
+         c.vip, c.blocked, t.mood, t.mood_severity, t.mood_level, t.mood_at"
     };
 }
 macro_rules! thread_from {
@@ -64,6 +64,7 @@ mod import;
 mod ingest;
 mod merge;
 pub mod migrations;
+mod mood;
 mod notes;
 mod outbox;
 mod rows;
@@ -90,6 +91,7 @@ pub use files::LOCAL_REF_PREFIX;
 pub use html::{HtmlToFetch, StoredHtml};
 pub use import::{AppliedImport, AppliedRow, ImportPlan, MatchSource, PlannedRow};
 pub use merge::NOTIFICATION_PREFS_KEY;
+pub use mood::QueueStats;
 pub use notes::checked_attribute;
 pub use saved_replies::NewSavedReply;
 pub use timeline::{ChannelThread, TimelinePage};

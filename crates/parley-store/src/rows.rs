@@ -113,7 +113,25 @@ pub(crate) fn thread_summary(row: &Row<'_>) -> Result<ThreadSummary> {
         labels: label_ids(row.get(15)?)?,
         vip: row.get(16)?,
         blocked: row.get(17)?,
+        mood: thread_mood(row.get(18)?, row.get(19)?, row.get(20)?, row.get(21)?)?,
     })
+}
+
+/// The `threads.mood*` columns as a [`ThreadMood`] (`None` when not flagged).
+pub(crate) fn thread_mood(
+    kind: Option<String>,
+    severity: i64,
+    level: i64,
+    at: Option<Millis>,
+) -> Result<Option<ThreadMood>> {
+    let Some(kind) = kind else { return Ok(None) };
+    let kind = MoodKind::parse(&kind).ok_or_else(|| corrupt("thread mood", &kind))?;
+    Ok(Some(ThreadMood {
+        kind,
+        severity: severity.clamp(0, 100) as u8,
+        angry_and_urgent: level >= 2,
+        since: at.unwrap_or_default(),
+    }))
 }
 
 /// A `group_concat` of label ids, in id order.

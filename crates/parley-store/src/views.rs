@@ -39,6 +39,12 @@ fn walk(view: ThreadView) -> Walk {
             key: "t.waiting_since",
             ascending: true,
         },
+        ThreadView::Mood => Walk {
+            filter: "t.status = 'open'",
+            param: None,
+            key: "t.mood_key",
+            ascending: false,
+        },
         ThreadView::Snoozed => Walk {
             filter: "t.status = 'snoozed' AND t.snoozed_until IS NOT NULL",
             param: None,
@@ -65,6 +71,7 @@ fn key_of(view: ThreadView, t: &ThreadSummary) -> Millis {
     match view {
         ThreadView::Waiting => t.waiting_since.unwrap_or(t.last_activity_at),
         ThreadView::Snoozed => t.snoozed_until.unwrap_or(t.last_activity_at),
+        ThreadView::Mood => mood_key(t),
         _ => t.last_activity_at,
     }
 }

@@ -740,6 +740,7 @@ fn views_walk_their_indexes() {
         ThreadView::Unread,
         ThreadView::Snoozed,
         ThreadView::Resolved,
+        ThreadView::Mood,
     ] {
         let cursor = Some(PageCursor { at: 1, id: 2 });
         let params = crate::views::page_params(view, cursor, 50);

@@ -2,6 +2,7 @@
 // nothing produces markup, so customer text always goes through Svelte text interpolation.
 import type {
   AccountSummary,
+  ThreadMood,
   AttachmentKind,
   AutomatedBy,
   ChannelKind,
@@ -597,4 +598,22 @@ export function mergeReasonText(r: MergeReason): string {
 /** All the reasons of a suggestion, strongest first. */
 export function mergeReasonsText(reasons: readonly MergeReason[]): string {
   return reasons.map(mergeReasonText).join("; ");
+}
+
+/** Why a conversation is flagged, in words (the row's tooltip, the pane's flag). */
+export function moodTitle(mood: ThreadMood): string {
+  if (mood.angryAndUrgent) return "The customer is upset and presses for an answer (no answer since)";
+  return mood.kind === "angry"
+    ? "The customer sounds upset (no answer since)"
+    : "The customer presses for an answer (no answer since)";
+}
+
+/** How long the queue's longest wait has lasted: "4 min", "1 h 20 min". */
+export function formatQueueWait(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours >= 48) return `${Math.floor(hours / 24)} d`;
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }

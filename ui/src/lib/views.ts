@@ -10,6 +10,7 @@ export const OPEN_VIEW: ThreadView = { kind: "open" };
 export const STATUS_VIEWS: ReadonlyArray<{ view: ThreadView; title: string; key: string }> = [
   { view: { kind: "open" }, title: "Open", key: "o" },
   { view: { kind: "waiting" }, title: "Waiting longest", key: "w" },
+  { view: { kind: "mood" }, title: "Upset first", key: "m" },
   { view: { kind: "unread" }, title: "Unread", key: "u" },
   { view: { kind: "pending" }, title: "Pending", key: "p" },
   { view: { kind: "snoozed" }, title: "Snoozed", key: "s" },
@@ -41,6 +42,7 @@ export function inView(view: ThreadView, t: ThreadSummary): boolean {
   const open = t.status === "open";
   switch (view.kind) {
     case "open":
+    case "mood":
       return open;
     case "waiting":
       return open && t.waitingSince !== null;
@@ -66,8 +68,21 @@ export function ascending(view: ThreadView): boolean {
   return view.kind === "waiting" || view.kind === "snoozed";
 }
 
+/** 2^42 ms: the Mood view's key puts the level above any time (`mood_key` in Rust). */
+const LEVEL_STEP = 2 ** 42;
+
+/**
+ * The Mood view's sort key, descending (as crates/parley-domain/src/mood.rs computes it):
+ * angry and pressing first, then flagged, then the rest; the longest wait first within each.
+ */
+export function moodKey(t: ThreadSummary): number {
+  const level = t.mood === null ? 0 : t.mood.angryAndUrgent ? 2 : 1;
+  return level * LEVEL_STEP + (LEVEL_STEP - 1) - (t.waitingSince ?? t.lastActivityAt);
+}
+
 /** The value the view sorts by (what its page cursors hold). */
 export function sortKey(view: ThreadView, t: ThreadSummary): number {
+  if (view.kind === "mood") return moodKey(t);
   if (view.kind === "waiting") return t.waitingSince ?? t.lastActivityAt;
   if (view.kind === "snoozed") return t.snoozedUntil ?? t.lastActivityAt;
   return t.lastActivityAt;
@@ -145,6 +160,8 @@ export function viewCount(view: ThreadView, counts: ViewCounts | null): number |
       return counts.accounts.find((c) => c.account === view.account)?.count ?? 0;
     case "label":
       return counts.labels.find((c) => c.label === view.label)?.count ?? 0;
+    case "mood":
+      return counts.open;
     default:
       return counts[view.kind];
   }

@@ -2,10 +2,12 @@
 //! the service that feeds it the engine's events and hands its commands to a [`Notifier`] — the
 //! OS call, which lives in the shell so this all runs and tests without a desktop.
 
+mod grouped;
 mod policy;
 pub mod schedule;
 mod service;
 
+pub use grouped::SPIKE_KEY;
 pub use policy::{Command, Incoming, Policy, SUMMARY_KEY, Shown, Source, first_line, thread_key};
 pub use service::NotifyHandle;
 pub(crate) use service::{load_prefs, spawn};

@@ -143,6 +143,8 @@ pub struct Policy {
     /// The first syncs under way, for the one "N conversations synced" summary.
     first_sync: FirstSyncRound,
     was_quiet: bool,
+    /// Spike mode is on: new messages group into one notification (`grouped.rs`).
+    spike: Option<super::grouped::SpikeGroup>,
 }
 
 impl Policy {
@@ -214,9 +216,30 @@ impl Policy {
     pub fn set_view(&mut self, open_thread: Option<ThreadId>, focused: bool) -> Vec<Command> {
         self.open_thread = open_thread;
         self.focused = focused;
-        match open_thread {
+        let mut out = match open_thread {
             Some(thread) if focused => self.seen(thread),
             _ => Vec::new(),
+        };
+        // Back in the window during a spike: the grouped notification has done its job.
+        if focused && self.spike.as_mut().is_some_and(|g| g.clear()) {
+            out.push(Command::Close {
+                key: super::grouped::SPIKE_KEY.into(),
+            });
+        }
+        out
+    }
+
+    /// Spike mode went on or off (`grouped.rs`).
+    pub fn set_spike(&mut self, on: bool) -> Vec<Command> {
+        match (on, self.spike.take()) {
+            (true, group) => {
+                self.spike = Some(group.unwrap_or_default());
+                Vec::new()
+            }
+            (false, Some(group)) if !group.is_empty() => vec![Command::Close {
+                key: super::grouped::SPIKE_KEY.into(),
+            }],
+            (false, _) => Vec::new(),
         }
     }
 
@@ -312,10 +335,21 @@ impl Policy {
                 touched.push(m.thread);
             }
         }
+        let first = self.spike.as_ref().is_some_and(|g| g.is_empty());
+        let mut grouped = false;
         for thread in touched {
             if let Some(shown) = self.shown(thread) {
-                out.push(Command::Show(shown));
+                match self.spike.as_mut() {
+                    Some(group) => {
+                        group.add(shown);
+                        grouped = true;
+                    }
+                    None => out.push(Command::Show(shown)),
+                }
             }
+        }
+        if grouped && let Some(shown) = self.spike.as_ref().and_then(|g| g.shown(first)) {
+            out.push(Command::Show(shown));
         }
         out
     }
@@ -397,7 +431,12 @@ impl Policy {
             }
         }
         self.was_quiet = quiet.is_some();
-        if quiet.is_some() || self.prefs.realert_minutes == 0 || !self.prefs.enabled {
+        // During a spike every customer waits: no re-alert each (`grouped.rs`).
+        if quiet.is_some()
+            || self.prefs.realert_minutes == 0
+            || !self.prefs.enabled
+            || self.spike.is_some()
+        {
             return out;
         }
         let after = i64::from(self.prefs.realert_minutes) * 60_000;
@@ -592,6 +631,45 @@ mod tests {
         // Another thread gets its own notification.
         let cmds = p.on_messages(&source(), &[inbound(8, "Bob", "hi")], false, T0 + 2);
         assert_eq!(shows(&cmds)[0].key, "thread-8");
+    }
+
+    #[test]
+    fn spike_mode_groups_every_conversation_into_one_notification() {
+        let mut p = policy();
+        p.set_spike(true);
+        let cmds = p.on_messages(&source(), &[inbound(7, "Ada", "where is it")], false, T0);
+        let s = shows(&cmds);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].key, "spike");
+        assert!(s[0].sound, "the first one sounds");
+        let cmds = p.on_messages(
+            &source(),
+            &[
+                inbound(8, "Bob", "hi"),
+                inbound(9, "Cy", "hello"),
+                inbound(8, "Bob", "?"),
+            ],
+            false,
+            T0 + 1,
+        );
+        let s = shows(&cmds);
+        assert_eq!(s.len(), 1, "one notification for three conversations");
+        assert_eq!(
+            s[0].summary,
+            "Spike mode · 4 new messages in 3 conversations"
+        );
+        assert!(!s[0].sound, "updates are silent");
+        // No re-alert each while the spike lasts.
+        assert!(shows(&p.tick(T0 + 60 * 60_000)).is_empty());
+        // Back in the window: it goes; spike mode off: one per conversation again.
+        let cmds = p.set_view(None, true);
+        assert!(cmds.contains(&Command::Close {
+            key: "spike".into()
+        }));
+        p.set_view(None, false);
+        p.set_spike(false);
+        let cmds = p.on_messages(&source(), &[inbound(10, "Di", "hey")], false, T0 + 2);
+        assert_eq!(shows(&cmds)[0].key, "thread-10");
     }
 
     #[test]

@@ -21,6 +21,7 @@ enum Control {
     Focused(bool),
     Seen(ThreadId),
     Replied(ThreadId),
+    Spike(bool),
 }
 
 /// How the rest of the core talks to the service. Sends never block; if the service has
@@ -48,6 +49,10 @@ impl NotifyHandle {
     }
     pub(crate) fn replied(&self, thread: ThreadId) {
         self.send(Control::Replied(thread));
+    }
+    /// Spike mode went on or off: new messages group into one notification while on.
+    pub(crate) fn spike(&self, on: bool) {
+        self.send(Control::Spike(on));
     }
     /// The customer was blocked: what shows for the thread goes, and nothing re-alerts.
     pub(crate) fn blocked(&self, thread: ThreadId) {
@@ -231,6 +236,7 @@ impl Service {
             }
             Control::Seen(t) => self.policy.seen(t),
             Control::Replied(t) => self.policy.replied(t),
+            Control::Spike(on) => self.policy.set_spike(on),
         }
     }
 

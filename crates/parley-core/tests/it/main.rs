@@ -17,4 +17,5 @@ mod graph;
 mod import;
 mod media;
 mod saved_replies;
+mod spike;
 mod twilio;

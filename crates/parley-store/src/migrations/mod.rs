@@ -11,6 +11,7 @@ mod accounts;
 mod automation;
 mod contacts;
 mod messages;
+mod mood;
 mod outbox;
 mod saved_replies;
 mod settings;
@@ -74,6 +75,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 23: automated messages (greeting, away, bots): the rule that sent each, the ledger of
     // what was sent to whom.
     &[automation::V23],
+    // 25: the customer's mood per message and per conversation, the Mood view, the waits
+    // answered (spike mode's expected wait).
+    &[mood::V25],
     // 27: the sender of each message read from a provider (a reused id from someone else is
     // another message); accounts removed with their conversations kept, read-only; customers
     // erased on request (tombstones).

@@ -10,6 +10,7 @@ mod contact_merge;
 mod contacts;
 mod erase;
 mod html;
+mod mood;
 mod outbox_machine;
 mod server_changes;
 mod store;

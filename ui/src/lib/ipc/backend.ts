@@ -9,6 +9,8 @@ import type {
   BusinessHours,
   HoursPreview,
   Command,
+  SpikeSettings,
+  SpikeStatus,
   AccountSummary,
   EmailServer,
   ContactAttribute,
@@ -276,6 +278,13 @@ export interface Backend {
   /** The text `{{business_hours}}` reads ("" when not set). */
   businessHours(): Promise<string>;
   setBusinessHours(text: string): Promise<void>;
+  /** The queue, the longest wait, the expected wait and spike mode's state (issue 15). */
+  spikeStatus(): Promise<SpikeStatus>;
+  /** Turns spike mode on or off by hand. */
+  setSpikeMode(on: boolean): Promise<SpikeStatus>;
+  /** "Not now": no offer until the queue is back to normal. */
+  dismissSpikeOffer(): Promise<SpikeStatus>;
+  setSpikeSettings(settings: SpikeSettings): Promise<SpikeStatus>;
   /** Settings → Automation: business hours, greeting and away message per account. */
   automationSettings(): Promise<AutomationSettings>;
   /** Saves them (checked in Rust first: zones, intervals, dates, texts, periods). */
@@ -392,6 +401,10 @@ export const tauriBackend: Backend = {
   insertSavedReply: (savedReplyId, threadId) => call("insert_saved_reply", { savedReplyId, threadId }),
   exportSavedReplies: () => call("export_saved_replies"),
   importSavedReplies: (json) => call("import_saved_replies", { json }),
+  spikeStatus: () => call("spike_status"),
+  setSpikeMode: (on) => call("set_spike_mode", { on }),
+  dismissSpikeOffer: () => call("dismiss_spike_offer"),
+  setSpikeSettings: (settings) => call("set_spike_settings", { settings }),
   businessHours: () => call("business_hours"),
   setBusinessHours: async (text) => {
     await call<null>("set_business_hours", { text });

@@ -182,7 +182,12 @@ vip: boolean,
  * The customer is blocked: the conversation is in no inbox view (it is seen only when
  * opened from the Contacts screen, search or Drafts).
  */
-blocked: boolean, };
+blocked: boolean, 
+/**
+ * Flagged: the customer is upset or pressing and no agent has answered since
+ * (`mood.rs`); `null` otherwise.
+ */
+mood: ThreadMood | null, };
 
 export type ThreadPage = { threads: Array<ThreadSummary>, 
 /**
@@ -266,7 +271,7 @@ historyNote: string | null,
  */
 events: Array<ThreadEvent>, };
 
-export type ThreadView = { "kind": "open" } | { "kind": "waiting" } | { "kind": "unread" } | { "kind": "pending" } | { "kind": "snoozed" } | { "kind": "resolved" } | { "kind": "channel", channel: ChannelKind, } | { "kind": "account", account: AccountId, } | { "kind": "label", label: LabelId, };
+export type ThreadView = { "kind": "open" } | { "kind": "waiting" } | { "kind": "unread" } | { "kind": "pending" } | { "kind": "snoozed" } | { "kind": "resolved" } | { "kind": "mood" } | { "kind": "channel", channel: ChannelKind, } | { "kind": "account", account: AccountId, } | { "kind": "label", label: LabelId, };
 
 export type ChannelCount = { channel: ChannelKind, count: number, };
 
@@ -855,7 +860,75 @@ rows: Array<ImportRowReport>,
  */
 rowsOmitted: number, importedAt: number, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "contactsChanged" };
+export type MoodKind = "angry" | "urgent";
+
+export type ThreadMood = { kind: MoodKind, 
+/**
+ * 0 ..= 100: how negative or pressing (the larger of the two).
+ */
+severity: number, 
+/**
+ * Angry and pressing at once ("refund me now or I call my lawyer").
+ */
+angryAndUrgent: boolean, 
+/**
+ * When the newest flagged message arrived.
+ */
+since: number, };
+
+export type SpikeSettings = { 
+/**
+ * New waits in the last 15 minutes that make a spike.
+ */
+arrivalsThreshold: number, 
+/**
+ * Conversations waiting for an answer that make a spike.
+ */
+queueThreshold: number, 
+/**
+ * Minutes under both thresholds after which spike mode ends by itself.
+ */
+calmMinutes: number, 
+/**
+ * The acknowledgement; `{{wait}}` becomes the expected wait ("about 20 minutes").
+ */
+ackText: string, };
+
+export type SpikeStatus = { 
+/**
+ * Open conversations whose customer waits for an answer.
+ */
+queue: number, 
+/**
+ * Since when the longest of them waits; `null` when none does.
+ */
+longestWaitSince: number | null, 
+/**
+ * Waits that began in the last 15 minutes.
+ */
+arrivals: number, 
+/**
+ * The median first response of recent answered waits; `null` with too few to tell.
+ */
+expectedWaitMs: number | null, 
+/**
+ * That wait as the acknowledgement words it ("about 20 minutes"); `null` likewise.
+ */
+expectedWait: string | null, 
+/**
+ * Spike mode is on.
+ */
+on: boolean, 
+/**
+ * When it was turned on.
+ */
+onSince: number | null, 
+/**
+ * The thresholds are passed and spike mode is off and not declined: offer it.
+ */
+offer: boolean, settings: SpikeSettings, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
@@ -963,6 +1036,10 @@ export const COMMANDS = [
   "export_saved_replies",
   "import_saved_replies",
   "business_hours",
+  "spike_status",
+  "set_spike_mode",
+  "dismiss_spike_offer",
+  "set_spike_settings",
   "set_business_hours",
   "automation_settings",
   "set_automation_settings",

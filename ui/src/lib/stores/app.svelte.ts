@@ -27,6 +27,7 @@ import { MergeStore } from "./merge.svelte";
 import { ImportWizard } from "./import.svelte";
 import { OutboxStore } from "./outbox.svelte";
 import { SearchStore } from "./search.svelte";
+import { SpikeStore } from "./spike.svelte";
 import { ThreadsStore } from "./threads.svelte";
 import { Workflow } from "./workflow.svelte";
 
@@ -54,6 +55,8 @@ export class AppState {
   readonly labels: LabelsStore;
   readonly savedReplies: SavedRepliesStore;
   readonly counts: CountsStore;
+  /** The queue and spike mode. */
+  readonly spike: SpikeStore;
   readonly workflow: Workflow;
   readonly merge: MergeStore;
   /** The customer import wizard (Contacts → Import, or the palette). */
@@ -115,6 +118,8 @@ export class AppState {
     this.labels = new LabelsStore(backend);
     this.savedReplies = new SavedRepliesStore(backend);
     this.counts = new CountsStore(backend);
+    // Spike mode on: the list shows the flagged and the longest waiting first.
+    this.spike = new SpikeStore(backend, () => void this.showView({ kind: "mood" }));
     this.dialogue = new DialogueStore(backend, (id) => this.summary(id)?.contactId);
     this.workflow = new Workflow(backend, {
       threads: this.threads,
@@ -207,6 +212,7 @@ export class AppState {
       info,
       this.threads.loadFirst(),
       this.counts.load(),
+      this.spike.load(),
       this.labels.load(),
       this.accounts.load(),
       this.outbox.load(),
@@ -220,6 +226,7 @@ export class AppState {
     this.#unlistenDrag?.();
     this.#unlistenDrag = null;
     this.counts.stop();
+    this.spike.stop();
     this.contacts.stop();
     this.workflow.dismiss();
     void this.conversation.flushDraft();
@@ -229,6 +236,7 @@ export class AppState {
   handleEvent(event: CoreEvent): void {
     this.threads.handleEvent(event);
     this.counts.handleEvent(event);
+    this.spike.handleEvent(event);
     this.contacts.handleEvent(event);
     this.imports.handleEvent(event);
     if (event.kind === "labelsChanged") void this.#labelsChanged();

@@ -171,12 +171,19 @@ export function seedDemo(mock: MockState, threadCount: number, perThread: number
         labels: [],
         vip: false,
         blocked: false,
+        mood: null,
       },
       messages,
       draft: null,
       events: [],
     });
     refreshWaiting(mock.threads.get(id)!);
+    if (i === 1) {
+      // An upset customer, flagged as Rust's scorer would flag them (the demo has one too).
+      const t = mock.threads.get(id)!.summary;
+      t.mood = { kind: "angry", severity: 78, angryAndUrgent: false, since: t.lastActivityAt };
+      t.priority = 3;
+    }
   }
   for (const [name, color] of LABELS) mock.labels.push({ id: mock.nextLabelId++, name, color });
 }

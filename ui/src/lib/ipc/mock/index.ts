@@ -18,6 +18,7 @@ import * as notifications from "./notifications";
 import * as outbox from "./outbox";
 import * as savedReplies from "./saved-replies";
 import * as search from "./search";
+import * as spike from "./spike";
 import { MockState, type MockOptions } from "./state";
 import * as threads from "./threads";
 import * as timeline from "./timeline";
@@ -150,6 +151,10 @@ export class MockBackend extends MockState implements Backend {
   exportSavedReplies = savedReplies.exportSavedReplies.bind(null, this);
   importSavedReplies = savedReplies.importSavedReplies.bind(null, this);
   businessHours = savedReplies.businessHours.bind(null, this);
+  spikeStatus = spike.spikeStatus.bind(null, this);
+  setSpikeMode = spike.setSpikeMode.bind(null, this);
+  dismissSpikeOffer = spike.dismissSpikeOffer.bind(null, this);
+  setSpikeSettings = spike.setSpikeSettings.bind(null, this);
   setBusinessHours = savedReplies.setBusinessHours.bind(null, this);
   automationSettings = automation.automationSettings.bind(null, this);
   setAutomationSettings = automation.setAutomationSettings.bind(null, this);

@@ -3,6 +3,7 @@
 import type { FileDrag } from "../backend";
 import type {
   AccountSummary,
+  SpikeSettings,
   CustomerTime,
   Command,
   ContactAttribute,
@@ -101,6 +102,25 @@ export class MockState {
   labels: Array<Omit<Label, "threadCount">> = [];
   /** Saved replies (the demo's three at the start of a demo workspace). */
   savedReplies: SavedReply[] = [];
+  /** Spike mode (spike.ts): its state, settings and the expected wait it would name. */
+  spike: {
+    on: boolean;
+    onSince: number | null;
+    declined: boolean;
+    expectedWaitMs: number | null;
+    settings: SpikeSettings;
+  } = {
+    on: false,
+    onSince: null,
+    declined: false,
+    expectedWaitMs: 18 * 60_000,
+    settings: {
+      arrivalsThreshold: 10,
+      queueThreshold: 15,
+      calmMinutes: 15,
+      ackText: "Thanks for your message! We're busier than usual right now. {{wait}} We'll get back to you as soon as we can.",
+    },
+  };
   /** What `{{business_hours}}` reads (null: not set). */
   businessHoursText: string | null = null;
   /** The import wizard's staged file, and the running import's cancel flag. */

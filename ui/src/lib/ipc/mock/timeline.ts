@@ -137,6 +137,7 @@ export function addThread(
       labels: [],
       vip: c.vip,
       blocked: c.blocked,
+      mood: null,
     },
     messages: stored,
     draft: null,

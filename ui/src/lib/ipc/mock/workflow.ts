@@ -18,6 +18,7 @@ import type {
 import { CHANNEL_NAMES } from "../bindings";
 import type { MockBackend } from "./index";
 import { type MockThread, clone, err } from "./state";
+import { moodKey } from "../../views";
 
 const HOUR = 3_600_000;
 
@@ -57,6 +58,8 @@ function walk(view: ThreadView) {
       return { test: (s: ThreadSummary) => open(s) && s.waitingSince !== null, key: (s: ThreadSummary) => s.waitingSince ?? 0, asc: true };
     case "snoozed":
       return { test: (s: ThreadSummary) => s.status === "snoozed", key: (s: ThreadSummary) => s.snoozedUntil ?? 0, asc: true };
+    case "mood":
+      return { test: open, key: moodKey, asc: false };
     case "channel":
       return newest((s) => open(s) && s.channel === view.channel);
     case "account":
