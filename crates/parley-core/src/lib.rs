@@ -5,6 +5,7 @@ mod accounts;
 mod adapter;
 mod attachments;
 pub mod avatars;
+mod bot;
 mod contact_merge;
 mod contacts;
 mod conversations;

@@ -5,6 +5,7 @@
 //! when the committed file is stale.
 
 pub mod bindings;
+mod bot;
 mod clock;
 pub mod commands;
 mod contact_merge;
@@ -23,6 +24,7 @@ pub mod text;
 mod timeline;
 mod workflow;
 
+pub use bot::*;
 pub use clock::{Clock, SystemClock};
 pub use commands::COMMANDS;
 pub use contact_merge::*;

@@ -46,6 +46,7 @@ macro_rules! outbox_columns {
 
 mod accounts;
 mod avatars;
+mod bot;
 mod client_ids;
 mod contact_merge;
 mod contacts;
@@ -77,6 +78,7 @@ mod views;
 mod workflow;
 
 pub use avatars::AvatarDue;
+pub use bot::{BotContext, BotPending, BotSessionRow, BotTurn, HANDOFF_PRIORITY, PENDING_MAX};
 pub use customer::{TimeHints, clean_tag};
 pub use directory::search_patterns;
 pub use error::{Result, StoreError};

@@ -8,6 +8,7 @@ use crate::error::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 mod accounts;
+mod bot;
 mod contacts;
 mod messages;
 mod outbox;
@@ -70,6 +71,8 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
+    // 24: the FAQ bot's rules, sessions and sends (23 is the automation primitive's).
+    &[bot::V24],
 ];
 
 /// The schema version this build writes.

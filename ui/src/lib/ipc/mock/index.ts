@@ -7,6 +7,7 @@
 import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
+import * as bot from "./bot";
 import * as contacts from "./contacts";
 import * as imports from "./imports";
 import * as customer from "./customer";
@@ -149,6 +150,14 @@ export class MockBackend extends MockState implements Backend {
   importSavedReplies = savedReplies.importSavedReplies.bind(null, this);
   businessHours = savedReplies.businessHours.bind(null, this);
   setBusinessHours = savedReplies.setBusinessHours.bind(null, this);
+  faqRules = bot.faqRules.bind(null, this);
+  createFaqRule = bot.createFaqRule.bind(null, this);
+  updateFaqRule = bot.updateFaqRule.bind(null, this);
+  deleteFaqRule = bot.deleteFaqRule.bind(null, this);
+  moveFaqRule = bot.moveFaqRule.bind(null, this);
+  botSettings = bot.botSettings.bind(null, this);
+  setBotSettings = bot.setBotSettings.bind(null, this);
+  tryBot = bot.tryBot.bind(null, this);
 
   // ---- search, links and media ------------------------------------------------
 

@@ -1,0 +1,38 @@
+//! The FAQ bot: the owner's rules, each conversation's session with the bot, and what the bot
+//! sent (its per-customer rate limit).
+
+pub(super) const V24: &str = r#"
+-- phrases: JSON array of strings; steps: JSON array of gather steps (parley-domain's GatherStep).
+CREATE TABLE faq_rules (
+    id              INTEGER PRIMARY KEY,
+    position        INTEGER NOT NULL,
+    name            TEXT    NOT NULL,
+    enabled         INTEGER NOT NULL,
+    phrases         TEXT    NOT NULL,
+    saved_reply_id  INTEGER REFERENCES saved_replies (id) ON DELETE SET NULL,
+    steps           TEXT    NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+-- One row per conversation the bot has read: `session` (JSON) while it asks a rule's questions,
+-- NULL otherwise; `handed_off_at` once a person took over; `last_message_id` the newest inbound
+-- message it read, so no message is read twice.
+CREATE TABLE bot_sessions (
+    thread_id        INTEGER PRIMARY KEY REFERENCES threads (id) ON DELETE CASCADE,
+    session          TEXT,
+    handed_off_at    INTEGER,
+    last_message_id  INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+
+-- Every message the bot queued, for its per-customer limit.
+CREATE TABLE bot_sends (
+    id          INTEGER PRIMARY KEY,
+    contact_id  INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    thread_id   INTEGER NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+    message_id  INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX bot_sends_by_contact ON bot_sends (contact_id, at);
+CREATE INDEX bot_sends_by_message ON bot_sends (message_id);
+"#;
