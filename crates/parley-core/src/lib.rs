@@ -12,6 +12,7 @@ mod conversations;
 mod customer;
 pub mod customer_time;
 mod demo;
+mod demo_bot;
 mod demo_workflow;
 mod drops;
 mod errors;
