@@ -22,7 +22,6 @@ pub(crate) trait AdapterHooks: Send + Sync + 'static {
     /// Whether Parley's own automation (the FAQ bot) may write in a conversation whose owner,
     /// as last stored, is `owner` (`None`: never reported). Where one app at a time controls a
     /// conversation, only while Parley's app does.
-    #[allow(dead_code)] // Until the bot's engine is plugged into the automation hook.
     fn automation_may_answer(&self, _owner: Option<&ThreadOwner>) -> bool {
         true
     }

@@ -108,6 +108,8 @@ pub struct Parley {
     pub(crate) suggestions: crate::contact_merge::SuggestionCache,
     /// The file the import wizard staged, and the running import's cancel flag.
     pub(crate) import: crate::import::ImportState,
+    /// The automation settings, cached (`automation/settings.rs`).
+    pub(crate) automation: crate::automation::AutomationState,
     /// The FAQ bot's compiled rules and the conversation the agent has open (`bot/`).
     pub(crate) bot: crate::bot::BotState,
     /// This process's claim on the data folder, for as long as the core lives.
@@ -172,10 +174,13 @@ impl Parley {
             drops: Default::default(),
             suggestions: Default::default(),
             import: Default::default(),
+            automation: Default::default(),
             bot: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();
+        // Subscribed before any account starts, like the notifications: no batch is missed.
+        crate::automation::spawn(Arc::downgrade(&app), app.engine.subscribe());
         // Conversations whose snooze ended while Parley was closed wake first, in order.
         app.spawn_snooze_waker();
 

@@ -4,6 +4,7 @@
 mod accounts;
 mod adapter;
 mod attachments;
+pub mod automation;
 pub mod avatars;
 mod bot;
 mod contact_merge;

@@ -43,6 +43,13 @@ pub(crate) trait Provider: Send + Sync {
     /// stored before Parley kept it). Must return at once: slow work goes to a task.
     fn thread_opened(&self, _app: &Parley, _thread: ThreadId) {}
 
+    /// Whether the business may write to a customer who never wrote (a Telegram bot may not:
+    /// the user must start it first). Automated messages are only ever sent in answer to a
+    /// customer's message; this is checked all the same.
+    fn may_write_first(&self) -> bool {
+        true
+    }
+
     /// Refuses a reply the channel cannot carry (too long, ...) before it is queued.
     fn check_reply(&self, _text: &str) -> Result<(), IpcError> {
         Ok(())

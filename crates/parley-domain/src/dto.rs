@@ -98,6 +98,9 @@ pub enum HoldReason {
     WindowClosed,
     /// It is night for the customer (hook for quiet hours; nothing raises it yet).
     QuietHours,
+    /// An automated message (greeting, away, bot): an agent answered the thread after it was
+    /// queued, so it no longer fits. Shown as "Not sent: an agent answered first"; discard only.
+    AgentAnswered,
 }
 
 impl HoldReason {
@@ -108,6 +111,7 @@ impl HoldReason {
             HoldReason::OptedOut => "optedOut",
             HoldReason::WindowClosed => "windowClosed",
             HoldReason::QuietHours => "quietHours",
+            HoldReason::AgentAnswered => "agentAnswered",
         }
     }
 
@@ -118,6 +122,7 @@ impl HoldReason {
             "optedOut" => HoldReason::OptedOut,
             "windowClosed" => HoldReason::WindowClosed,
             "quietHours" => HoldReason::QuietHours,
+            "agentAnswered" => HoldReason::AgentAnswered,
             _ => return None,
         })
     }
@@ -339,6 +344,9 @@ pub struct MessageView {
     /// An email expunged from the server's mailbox (by another client) after Parley read it:
     /// kept here, shown as "Deleted from the mailbox".
     pub deleted_on_server: bool,
+    /// Sent by a rule (greeting, away message, bot), not by an agent: the thread marks it
+    /// "Sent automatically · Greeting". `null` for everything else.
+    pub automated: Option<crate::automation::AutomatedBy>,
 }
 
 /// An email's HTML, ready for the conversation's sandboxed frame.

@@ -4,6 +4,7 @@
 //! `ui/src/lib/ipc/bindings.ts` are generated from these types (see `bindings.rs`) and a test fails
 //! when the committed file is stale.
 
+mod automation;
 pub mod bindings;
 mod bot;
 mod clock;
@@ -24,6 +25,7 @@ pub mod text;
 mod timeline;
 mod workflow;
 
+pub use automation::*;
 pub use bot::*;
 pub use clock::{Clock, SystemClock};
 pub use commands::COMMANDS;

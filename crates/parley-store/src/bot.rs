@@ -1,9 +1,11 @@
-//! The FAQ bot's tables (migration 24): the owner's rules, each conversation's session with the
-//! bot, and what the bot sent (its per-customer rate limit). What the bot decides is in
-//! `parley-core/src/bot/`; here it is read in one go ([`Store::bot_context`]) and applied in one
-//! transaction with the messages it sends ([`Store::apply_bot_turn`]).
+//! The FAQ bot's tables (migration 24): the owner's rules and each conversation's session with
+//! the bot. What the bot decides is in `parley-core/src/bot/`; here it is read in one go
+//! ([`Store::bot_context`]) and applied in one transaction with the messages it queues through
+//! the automation primitive ([`Store::apply_bot_turn`], `automation::queue_automated_in`), whose
+//! ledger its per-customer rate limit counts.
 
 use crate::Store;
+use crate::automation::AutomatedQueued;
 use crate::error::{Result, StoreError};
 use crate::rows;
 use parley_domain::*;
@@ -91,7 +93,8 @@ pub struct BotContext {
     /// When a person (not the bot) last wrote to the customer here.
     pub agent_wrote_at: Option<Millis>,
     pub session: Option<BotSessionRow>,
-    /// Messages the bot queued for this customer since the caller's `hour_since`.
+    /// Messages the bot queued for this customer on this account since the caller's
+    /// `hour_since` (the automation ledger).
     pub bot_sends_since: i64,
     /// The customer's messages after the last one the bot read (oldest first, at most
     /// [`PENDING_MAX`]), sent at `fresh_since` or later.
@@ -275,7 +278,7 @@ impl Store {
             .prepare_cached(
                 "SELECT m.sent_at FROM messages m
                  WHERE m.thread_id = ?1 AND m.direction = 'outbound'
-                   AND NOT EXISTS (SELECT 1 FROM bot_sends b WHERE b.message_id = m.id)
+                   AND m.automated_kind IS NULL
                  ORDER BY m.sent_at DESC LIMIT 1",
             )?
             .query_row([thread.0], |r| r.get(0))
@@ -296,8 +299,19 @@ impl Store {
             .optional()?;
         let bot_sends_since: i64 = self
             .conn
-            .prepare_cached("SELECT COUNT(*) FROM bot_sends WHERE contact_id = ?1 AND at >= ?2")?
-            .query_row(params![contact, hour_since], |r| r.get(0))?;
+            .prepare_cached(
+                "SELECT COUNT(*) FROM automation_ledger
+                 WHERE account_id = ?1 AND contact_id = ?2 AND kind = ?3 AND sent_at >= ?4",
+            )?
+            .query_row(
+                params![
+                    account,
+                    contact,
+                    AutomationKind::FaqBot.as_str(),
+                    hour_since
+                ],
+                |r| r.get(0),
+            )?;
         let read_upto = session.as_ref().map_or(0, |s| s.last_message_id.0);
         let pending = {
             let mut stmt = self.conn.prepare_cached(
@@ -333,18 +347,17 @@ impl Store {
     }
 
     /// Applies a decision of the bot in one transaction: the session, the attributes kept, the
-    /// hand off (note, priority raised to at least [`HANDOFF_PRIORITY`]) and the record of the
-    /// messages `queue` puts in the outbox (it runs inside the transaction and answers their
-    /// message ids). `None`, with nothing written, when the message was already read.
-    pub fn apply_bot_turn<F>(
+    /// hand off (note, priority raised to at least [`HANDOFF_PRIORITY`]) and `texts` queued in
+    /// the outbox as automated messages by `by` (the automation primitive, its ledger
+    /// included). Answers their messages' ids; `None`, with nothing written, when the message
+    /// was already read.
+    pub fn apply_bot_turn(
         &mut self,
         turn: &BotTurn,
+        texts: &[String],
+        by: &AutomatedBy,
         now: Millis,
-        queue: F,
-    ) -> Result<Option<Vec<MessageId>>>
-    where
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<Vec<MessageId>>,
-    {
+    ) -> Result<Option<Vec<MessageId>>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -396,12 +409,12 @@ impl Store {
             tx.prepare_cached("UPDATE threads SET priority = max(priority, ?2) WHERE id = ?1")?
                 .execute(params![turn.thread.0, HANDOFF_PRIORITY])?;
         }
-        let sent = queue(&tx)?;
-        for message in &sent {
-            tx.prepare_cached(
-                "INSERT INTO bot_sends (contact_id, thread_id, message_id, at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![turn.contact.0, turn.thread.0, message.0, now])?;
+        let mut sent = Vec::with_capacity(texts.len());
+        for text in texts {
+            match crate::automation::queue_automated_in(&tx, turn.thread, text, by, None, now)? {
+                AutomatedQueued::Queued(q) => sent.push(q.message.id),
+                AutomatedQueued::AlreadySent { .. } => {}
+            }
         }
         tx.commit()?;
         Ok(Some(sent))

@@ -132,9 +132,9 @@ impl Store {
         }
         // The text is not lost: it goes back into the thread's draft (before any draft there),
         // so the agent can rework it.
-        let (body, options): (String, Option<String>) = tx
-            .prepare_cached("SELECT body, send_options FROM outbox WHERE id = ?1")?
-            .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (body, options, automated): (String, Option<String>, bool) = tx
+            .prepare_cached("SELECT body, send_options, automated FROM outbox WHERE id = ?1")?
+            .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let media_urls = match options {
             Some(json) => {
                 serde_json::from_str::<SendOptions>(&json)
@@ -148,8 +148,9 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        // A file's own item has no text: nothing to put back.
-        if !body.trim().is_empty() {
+        // A file's own item has no text: nothing to put back; nor has an automated message
+        // (a rule's words are not the agent's draft).
+        if !automated && !body.trim().is_empty() {
             tx.prepare_cached(
                 "INSERT INTO drafts (thread_id, body, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (thread_id) DO UPDATE SET
@@ -231,7 +232,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT COALESCE(SUM(state IN ('queued', 'sending', 'retrying')), 0),
-                        COALESCE(SUM(state = 'held'), 0),
+                        COALESCE(SUM(state = 'held' AND automated = 0), 0),
                         COALESCE(SUM(state = 'uncertain'), 0)
                  FROM outbox WHERE state IN ('queued', 'sending', 'retrying', 'held', 'uncertain')",
             )?

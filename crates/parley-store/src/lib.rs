@@ -15,7 +15,8 @@ macro_rules! message_columns {
          m.subject, m.quoted_text, \
          (SELECT json_array_length(h.remote_images) FROM message_html h \
           WHERE h.message_id = m.id) AS html_remote_images, \
-         m.deleted_on_server_at IS NOT NULL AS deleted_on_server"
+         m.deleted_on_server_at IS NOT NULL AS deleted_on_server, \
+         m.automated_kind AS automated_kind, m.automated_rule AS automated_rule"
     };
 }
 macro_rules! thread_columns {
@@ -45,6 +46,7 @@ macro_rules! outbox_columns {
 }
 
 mod accounts;
+mod automation;
 mod avatars;
 mod bot;
 mod client_ids;
@@ -77,6 +79,7 @@ mod types;
 mod views;
 mod workflow;
 
+pub use automation::{AutomatedQueued, AutomationContext};
 pub use avatars::AvatarDue;
 pub use bot::{BotContext, BotPending, BotSessionRow, BotTurn, HANDOFF_PRIORITY, PENDING_MAX};
 pub use customer::{TimeHints, clean_tag};

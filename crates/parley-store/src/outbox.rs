@@ -292,7 +292,9 @@ impl Store {
             "   AND e.id < o.id AND (e.state = 'sending'",
             // An approved template is how the agent gets past a closed window: a reply held
             // for that window must not keep it waiting.
-            "     OR (e.state = 'held' AND json_extract(o.send_options, '$.template') IS NULL)",
+            // A held automated message never keeps the agent's replies waiting.
+            "     OR (e.state = 'held' AND e.automated = 0",
+            "         AND json_extract(o.send_options, '$.template') IS NULL)",
             "     OR (e.state IN ('queued', 'retrying') AND e.next_attempt_at > ?2)))",
             " ORDER BY id LIMIT ?3"
         ))?;
@@ -691,6 +693,8 @@ fn recheck(
         newest_inbound,
         last_inbound_at,
         options,
+        automated,
+        agent_answered,
     ): (
         String,
         bool,
@@ -700,6 +704,8 @@ fn recheck(
         i64,
         Option<Millis>,
         Option<String>,
+        bool,
+        bool,
     ) = tx
         .prepare_cached(
             "SELECT t.status, i.opted_out, o.checks_waived, o.queued_resolved, o.seen_upto,
@@ -707,7 +713,10 @@ fn recheck(
                       WHERE m.thread_id = t.id AND m.direction = 'inbound'),
                     (SELECT MAX(m.sent_at) FROM messages m
                       WHERE m.thread_id = t.id AND m.direction = 'inbound'),
-                    o.send_options
+                    o.send_options, o.automated,
+                    o.automated AND EXISTS (SELECT 1 FROM messages m
+                      WHERE m.thread_id = t.id AND m.direction = 'outbound'
+                        AND m.automated_kind IS NULL AND m.id > o.message_id)
              FROM outbox o JOIN threads t ON t.id = o.thread_id
                            JOIN identities i ON i.id = t.identity_id
              WHERE o.id = ?1",
@@ -722,6 +731,8 @@ fn recheck(
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
             ))
         })?;
     // An approved template is the channel's legal way past its window: not held for it.
@@ -759,8 +770,16 @@ fn recheck(
         if status == ThreadStatus::Resolved.as_str() && !queued_resolved {
             return Ok(Some((HoldReason::ThreadResolved, RESOLVED_NOTE.into())));
         }
+        if agent_answered {
+            return Ok(Some((
+                HoldReason::AgentAnswered,
+                AGENT_ANSWERED_NOTE.into(),
+            )));
+        }
     }
-    if newest_inbound > seen_upto {
+    // An automated message answers the customer's arrival, not their words: a further message
+    // from them does not make it wrong (an agent's answer does, above).
+    if !automated && newest_inbound > seen_upto {
         return Ok(Some((
             HoldReason::CustomerWrote,
             CUSTOMER_WROTE_NOTE.into(),
@@ -778,6 +797,8 @@ const RESOLVED_NOTE: &str = "The conversation was resolved while this reply wait
      anyway, edit it, or discard it.";
 const CUSTOMER_WROTE_NOTE: &str = "The customer wrote again after this reply was queued. Read \
      their new message, then send it anyway, edit it, or discard it.";
+const AGENT_ANSWERED_NOTE: &str = "Not sent: an agent answered first. This automated message \
+     is no longer needed; discard it.";
 const QUIET_HOURS_NOTE: &str = "It is night for the customer (quiet hours). Send it anyway, or \
      leave it until morning.";
 

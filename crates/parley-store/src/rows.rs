@@ -77,7 +77,21 @@ pub(crate) fn message_view(row: &Row<'_>) -> Result<MessageView> {
             .get::<_, Option<i64>>("html_remote_images")?
             .map_or(0, |n| u32::try_from(n).unwrap_or(0)),
         deleted_on_server: row.get("deleted_on_server")?,
+        automated: automated_by(row.get("automated_kind")?, row.get("automated_rule")?)?,
     })
+}
+
+/// The rule that sent a message, from its two columns (both NULL for a message not automated).
+pub(crate) fn automated_by(
+    kind: Option<String>,
+    rule: Option<String>,
+) -> Result<Option<AutomatedBy>> {
+    let Some(kind) = kind else { return Ok(None) };
+    let kind = AutomationKind::parse(&kind).ok_or_else(|| corrupt("automation kind", &kind))?;
+    Ok(Some(AutomatedBy {
+        kind,
+        rule: rule.unwrap_or_default(),
+    }))
 }
 
 pub(crate) fn thread_summary(row: &Row<'_>) -> Result<ThreadSummary> {

@@ -87,6 +87,7 @@ pub(crate) const WAITING_SINCE: &str = "
      WHERE m.thread_id = ?1 AND m.direction = 'inbound'
        AND m.sent_at > COALESCE((SELECT o.sent_at FROM messages o
                                   WHERE o.thread_id = ?1 AND o.direction = 'outbound'
+                                    AND o.automated_kind IS NULL
                                   ORDER BY o.sent_at DESC LIMIT 1),
                                 -9223372036854775808)
      ORDER BY m.sent_at LIMIT 1";

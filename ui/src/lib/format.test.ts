@@ -44,6 +44,7 @@ function msg(id: number, sentAt: number): MessageView {
     hasHtml: false,
     remoteImages: 0,
     deletedOnServer: false,
+    automated: null,
   };
 }
 

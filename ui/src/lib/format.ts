@@ -3,6 +3,7 @@
 import type {
   AccountSummary,
   AttachmentKind,
+  AutomatedBy,
   ChannelKind,
   ComposerWindow,
   DeliveryState,
@@ -301,6 +302,31 @@ export function deliveryLabel(state: DeliveryState, note?: string | null): strin
       return withNote("Held");
     default:
       return String(state);
+  }
+}
+
+/** The mark of a message a rule sent: "Sent automatically · Greeting". */
+export function automatedLabel(by: AutomatedBy): string {
+  return `Sent automatically · ${by.rule}`;
+}
+
+/**
+ * Words for an automated message's delivery: a held one is no warning for the agent, just a
+ * message that did not go ("Not sent: an agent answered first").
+ */
+export function automatedDeliveryLabel(message: Pick<MessageView, "delivery" | "holdReason" | "deliveryNote">): string {
+  if (message.delivery !== "held") return deliveryLabel(message.delivery, message.deliveryNote);
+  switch (message.holdReason) {
+    case "agentAnswered":
+      return "Not sent: an agent answered first";
+    case "optedOut":
+      return "Not sent: the customer opted out";
+    case "windowClosed":
+      return "Not sent: the reply window closed";
+    case "threadResolved":
+      return "Not sent: the conversation was resolved";
+    default:
+      return deliveryLabel(message.delivery, message.deliveryNote);
   }
 }
 

@@ -180,6 +180,7 @@ pub(crate) struct Decision {
 
 impl Decision {
     /// The bot stays quiet (and ends any session).
+    #[cfg(test)]
     pub fn quiet(&self) -> bool {
         self.send.is_empty() && self.handoff.is_none() && self.keep.is_empty()
     }

@@ -21,11 +21,9 @@
 //! adapter says so (`AdapterHooks::automation_may_answer`). "Talk to a person" and its
 //! equivalents (a built-in multilingual list plus the owner's) hand over at once.
 
-#![allow(dead_code)] // Until the engine is plugged into the automation hook.
-
 mod checks;
 mod console;
-// mod engine;
+mod engine;
 mod machine;
 mod rules;
 mod words;
@@ -33,7 +31,7 @@ mod words;
 #[cfg(test)]
 mod tests;
 
-// pub(crate) use engine::on_arrival;
+pub(crate) use engine::FaqBot;
 pub(crate) use machine::Compiled;
 
 use parley_domain::ThreadId;

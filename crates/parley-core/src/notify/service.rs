@@ -22,7 +22,6 @@ enum Control {
     Seen(ThreadId),
     Replied(ThreadId),
     /// A conversation needs a person (the FAQ bot handed it over): notified like a message.
-    #[allow(dead_code)] // Until the bot's engine is plugged into the automation hook.
     Alert {
         account: AccountId,
         thread: ThreadId,
@@ -59,7 +58,6 @@ impl NotifyHandle {
     }
     /// The FAQ bot handed a conversation to a person: the policy notifies it like a new
     /// message whose text is `text` (quiet time, muted threads and do not disturb apply).
-    #[allow(dead_code)] // Until the bot's engine is plugged into the automation hook.
     pub(crate) fn alert(
         &self,
         account: AccountId,

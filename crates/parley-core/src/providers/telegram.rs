@@ -26,6 +26,11 @@ impl Provider for Telegram {
         Ok(Adapter::new(Arc::new(channel)))
     }
 
+    /// A bot may only write to users who started it.
+    fn may_write_first(&self) -> bool {
+        false
+    }
+
     fn check_reply(&self, text: &str) -> Result<(), IpcError> {
         let chars = text.chars().count();
         if chars > telegram::MAX_TEXT_CHARS {

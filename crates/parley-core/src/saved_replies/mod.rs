@@ -443,7 +443,13 @@ impl Parley {
             .map_err(errors::store)?;
         let target = target.ok_or_else(|| errors::not_found("conversation"))?;
         let contact = contact.ok_or_else(|| errors::not_found("conversation"))?;
-        let hours = self.business_hours().await?;
+        // The text set by hand, else the account's schedule (Settings → Automation).
+        let mut hours = self.business_hours().await?;
+        if hours.is_empty()
+            && let Some(summary) = self.business_hours_summary(target.account_id).await
+        {
+            hours = summary;
+        }
         Ok((
             target.channel,
             Values {
@@ -476,6 +482,37 @@ impl Parley {
                 }
             ));
         }
+    }
+
+    /// Any text in the saved replies' grammar filled for a conversation (an automated
+    /// message): `extra` variables come before the customer's attributes. Answers the plain
+    /// text; a text that is not a template is refused.
+    pub(crate) async fn fill_text_for_thread(
+        &self,
+        thread: ThreadId,
+        text: &str,
+        extra: &[(&str, String)],
+    ) -> Result<String, IpcError> {
+        template::parse(text).map_err(|e| invalid(e.0))?;
+        let (channel, mut values) = self.values_of(thread).await?;
+        let mut attributes: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        attributes.append(&mut values.attributes);
+        values.attributes = attributes;
+        let reply = SavedReply {
+            id: SavedReplyId(0),
+            folder: String::new(),
+            title: String::new(),
+            body: text.to_owned(),
+            variants: Vec::new(),
+            files: Vec::new(),
+            uses: 0,
+            last_used_at: None,
+            updated_at: 0,
+        };
+        Ok(fill(&reply, channel, &values).text)
     }
 
     /// One saved reply filled for a conversation: what inserting it would put in the composer.

@@ -7,6 +7,7 @@ mod email_harness;
 mod email_store;
 
 mod attachments;
+mod bot;
 mod email;
 mod email_expunge;
 mod email_sync;

@@ -128,28 +128,24 @@ fn a_turn_writes_session_attributes_note_priority_and_sends_together_and_only_on
         session: Some("{\"step\":0}".into()),
         ..BotTurn::new(thread, contact, m1)
     };
+    let by = AutomatedBy::new(AutomationKind::FaqBot, "FAQ: Orders");
     let sent = s
-        .apply_bot_turn(&turn, 110, |tx| {
-            let q = tx.prepare_cached(
-                "INSERT INTO messages (thread_id, account_id, direction, author_name, text, sent_at, delivery)
-                 SELECT id, account_id, 'outbound', 'Bot', 'What is your order number?', 110, 'pending'
-                 FROM threads WHERE id = ?1 RETURNING id",
-            )?.query_row([thread.0], |r| r.get(0))?;
-            Ok(vec![MessageId(q)])
-        })
+        .apply_bot_turn(&turn, &["What is your order number?".to_owned()], &by, 110)
         .expect("turn")
         .expect("applied");
     assert_eq!(sent.len(), 1);
     // The same message again: nothing is written, nothing queued.
     assert_eq!(
-        s.apply_bot_turn(&turn, 111, |_| panic!("queued twice"))
+        s.apply_bot_turn(&turn, &["again".to_owned()], &by, 111)
             .expect("turn"),
         None
     );
+    let queued = s.message(sent[0]).expect("read").expect("message");
+    assert_eq!(queued.text, "What is your order number?");
 
     let ctx = s.bot_context(thread, 0, 0).expect("read").expect("context");
     assert!(ctx.pending.is_empty(), "read once");
-    // The bot's own message is not an agent's.
+    // The bot's own message is not an agent's; it counts for the rate limit.
     assert_eq!(ctx.agent_wrote_at, None);
     assert_eq!(ctx.bot_sends_since, 1);
     assert_eq!(
@@ -164,7 +160,7 @@ fn a_turn_writes_session_attributes_note_priority_and_sends_together_and_only_on
         Some("{\"step\":0}")
     );
 
-    // A failing queue leaves nothing behind.
+    // A failing queue (no text) leaves nothing behind.
     let (_, m2) = customer_writes(&mut s, a, "7", "7:2", "#4821", 120);
     let pending = s
         .bot_context(thread, 0, 0)
@@ -179,15 +175,13 @@ fn a_turn_writes_session_attributes_note_priority_and_sends_together_and_only_on
         ..BotTurn::new(thread, contact, m2)
     };
     assert!(
-        s.apply_bot_turn(&failing, 130, |_| Err(StoreError::Invalid("boom".into())))
+        s.apply_bot_turn(&failing, &["  ".to_owned()], &by, 130)
             .is_err()
     );
     assert!(s.contact_attributes(contact).expect("attrs").is_empty());
     assert!(s.contact_notes(contact).expect("notes").is_empty());
 
-    let applied = s
-        .apply_bot_turn(&failing, 130, |_| Ok(vec![]))
-        .expect("turn");
+    let applied = s.apply_bot_turn(&failing, &[], &by, 130).expect("turn");
     assert_eq!(applied, Some(vec![]));
     let attrs = s.contact_attributes(contact).expect("attrs");
     assert_eq!(

@@ -1,5 +1,5 @@
-//! The FAQ bot: the owner's rules, each conversation's session with the bot, and what the bot
-//! sent (its per-customer rate limit).
+//! The FAQ bot: the owner's rules and each conversation's session with the bot. What it sent
+//! is in the automation ledger (migration 23), which its per-customer rate limit counts.
 
 pub(super) const V24: &str = r#"
 -- phrases: JSON array of strings; steps: JSON array of gather steps (parley-domain's GatherStep).
@@ -25,14 +25,4 @@ CREATE TABLE bot_sessions (
     updated_at       INTEGER NOT NULL
 );
 
--- Every message the bot queued, for its per-customer limit.
-CREATE TABLE bot_sends (
-    id          INTEGER PRIMARY KEY,
-    contact_id  INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
-    thread_id   INTEGER NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
-    message_id  INTEGER REFERENCES messages (id) ON DELETE SET NULL,
-    at          INTEGER NOT NULL
-);
-CREATE INDEX bot_sends_by_contact ON bot_sends (contact_id, at);
-CREATE INDEX bot_sends_by_message ON bot_sends (message_id);
 "#;

@@ -8,6 +8,7 @@ use crate::error::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 mod accounts;
+mod automation;
 mod bot;
 mod contacts;
 mod messages;
@@ -71,7 +72,10 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
-    // 24: the FAQ bot's rules, sessions and sends (23 is the automation primitive's).
+    // 23: automated messages (greeting, away, bots): the rule that sent each, the ledger of
+    // what was sent to whom.
+    &[automation::V23],
+    // 24: the FAQ bot's rules, sessions and sends.
     &[bot::V24],
 ];
 

@@ -5,6 +5,7 @@
 mod common;
 
 mod attachments;
+mod automation;
 mod contact_merge;
 mod contacts;
 mod html;

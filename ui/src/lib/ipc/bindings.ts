@@ -29,7 +29,74 @@ export type Direction = "inbound" | "outbound";
 
 export type DeliveryState = "received" | "queued" | "sending" | "retrying" | "sent" | "delivered" | "read" | "failed" | "uncertain" | "held";
 
-export type HoldReason = "customerWrote" | "threadResolved" | "optedOut" | "windowClosed" | "quietHours";
+export type HoldReason = "customerWrote" | "threadResolved" | "optedOut" | "windowClosed" | "quietHours" | "agentAnswered";
+
+export type AutomationKind = "greeting" | "away" | "faqBot" | "spikeAck";
+
+export type AutomatedBy = { kind: AutomationKind, rule: string, };
+
+export type OpenSpan = { 
+/**
+ * 1 = Monday … 7 = Sunday.
+ */
+weekday: number, startMinute: number, endMinute: number, };
+
+export type Holiday = { 
+/**
+ * `YYYY-MM-DD`, in the schedule's zone.
+ */
+date: string, 
+/**
+ * "Christmas Day"; may be empty.
+ */
+name: string, };
+
+export type BusinessHours = { 
+/**
+ * An IANA zone such as `Europe/Berlin`.
+ */
+timeZone: string, spans: Array<OpenSpan>, holidays: Array<Holiday>, };
+
+export type RuleSettings = { enabled: boolean, 
+/**
+ * The message, in the saved replies' grammar (`{{first_name|there}}`,
+ * `{{next_opening}}` for the away message).
+ */
+text: string, 
+/**
+ * At most once per customer within this many hours.
+ */
+periodHours: number, };
+
+export type AccountAutomation = { accountId: AccountId, 
+/**
+ * This account's own business hours; `null`: the workspace's.
+ */
+hours: BusinessHours | null, greeting: RuleSettings, away: RuleSettings, };
+
+export type AutomationSettings = { 
+/**
+ * The workspace's business hours (accounts without their own use these).
+ */
+hours: BusinessHours, 
+/**
+ * Per account; an account missing here has every rule off.
+ */
+accounts: Array<AccountAutomation>, };
+
+export type HoursPreview = { openNow: boolean, 
+/**
+ * When it next opens (now, when open); `null` when the schedule has no open time.
+ */
+nextOpening: number | null, 
+/**
+ * "We're open now." / "We're closed now — we'll answer from Monday 09:00 (Europe/Berlin)."
+ */
+words: string, 
+/**
+ * What `{{next_opening}}` becomes: "Monday 09:00 (Europe/Berlin)".
+ */
+nextOpeningWords: string, };
 
 export type AttachmentKind = "photo" | "document" | "voice" | "audio" | "video" | "sticker" | "location" | "contact" | "other";
 
@@ -148,7 +215,12 @@ remoteImages: number,
  * An email expunged from the server's mailbox (by another client) after Parley read it:
  * kept here, shown as "Deleted from the mailbox".
  */
-deletedOnServer: boolean, };
+deletedOnServer: boolean, 
+/**
+ * Sent by a rule (greeting, away message, bot), not by an agent: the thread marks it
+ * "Sent automatically · Greeting". `null` for everything else.
+ */
+automated: AutomatedBy | null, };
 
 export type MessageHtml = { 
 /**

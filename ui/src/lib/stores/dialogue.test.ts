@@ -75,6 +75,7 @@ function item(id: number, sentAt: number): TimelineMessage {
       hasHtml: false,
       remoteImages: 0,
       deletedOnServer: false,
+      automated: null,
     },
     channel: "telegram",
     accountId: 1,

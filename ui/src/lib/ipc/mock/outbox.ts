@@ -194,7 +194,8 @@ export async function discardReply(mock: MockBackend, messageId: number): Promis
   t.messages = t.messages.filter((x) => x.id !== messageId);
   // As Rust does: the text goes back into the draft (before any draft there), and so do
   // its media links (after the composer's).
-  if (m.text.trim()) t.draft = t.draft?.trim() ? `${m.text}\n\n${t.draft}` : m.text;
+  // An automated message's words are not the agent's: the draft stays as it is.
+  if (m.automated === null && m.text.trim()) t.draft = t.draft?.trim() ? `${m.text}\n\n${t.draft}` : m.text;
   const links = m.attachments.filter((a) => a.kind === "other" && a.remoteRef === null && a.description).map((a) => a.description ?? "");
   if (links.length > 0) {
     const kept = mock.draftLinks.get(t.summary.id) ?? [];

@@ -24,6 +24,7 @@ export function newMessage(
     hasHtml: false,
     remoteImages: 0,
     deletedOnServer: false,
+    automated: null,
   };
 }
 
