@@ -102,3 +102,24 @@ def test_the_settings_console_tries_a_message_without_sending_anything(workspace
         assert len(fake.sent()) == before
     finally:
         app.quit()
+
+
+def test_the_demos_customer_meets_the_bot_and_comes_to_the_agent(workspace):
+    """What a new user sees: soon after the first start (at once with the fast pace) Lucía asks
+    where her order is, answers the bot's questions, and her conversation comes to the agent."""
+    app = start_app(workspace, {"PARLEY_DEMO_PACE": "fast"})
+    try:
+        def lucia(d):
+            for t in ipc(d, "list_threads", {"cursor": None, "limit": 200})["threads"]:
+                if t["contactName"] == "Lucía Fernández":
+                    return t
+            return None
+
+        thread = wait_for(app, "Lucía handed to the agent", lambda d: (t := lucia(d)) and t["priority"] >= 3 and t,
+                          timeout=90)
+        ctx = wait_for(app, "the bot's note", lambda d: (c := ipc(d, "contact_context", {"threadId": thread["id"]}))
+                       and any("Bot handed off" in n["body"] for n in c["notes"]) and c)
+        details = {a["key"]: a["value"] for a in ctx["attributes"]}
+        assert details == {"Order": "5120", "Email": "lucia@example.com"}, details
+    finally:
+        app.quit()
