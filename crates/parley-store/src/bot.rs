@@ -85,6 +85,8 @@ pub struct BotPending {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BotContext {
     pub account: AccountId,
+    /// The bot is on for the account (`bot_accounts`).
+    pub bot_on: bool,
     pub channel: ChannelKind,
     pub contact: ContactId,
     pub contact_name: String,
@@ -241,6 +243,40 @@ impl Store {
         self.faq_rules()
     }
 
+    /// The accounts the bot answers on.
+    pub fn bot_accounts(&self) -> Result<Vec<AccountId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT account_id FROM bot_accounts ORDER BY account_id")?;
+        rows::collect(&mut stmt, [], |r| Ok(AccountId(r.get(0)?)))
+    }
+
+    /// Saves the bot's settings in one transaction: `json` under `key` and the accounts it
+    /// answers on (those that exist); answers the accounts kept.
+    pub fn set_bot_settings(
+        &mut self,
+        key: &str,
+        json: &str,
+        accounts: &[AccountId],
+        now: Millis,
+    ) -> Result<Vec<AccountId>> {
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )?
+        .execute(params![key, json, now])?;
+        tx.prepare_cached("DELETE FROM bot_accounts")?.execute([])?;
+        for a in accounts {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO bot_accounts (account_id) SELECT id FROM accounts WHERE id = ?1",
+            )?
+            .execute([a.0])?;
+        }
+        tx.commit()?;
+        self.bot_accounts()
+    }
+
     /// What the bot needs to decide about `thread`'s new messages; `None` when it is gone.
     pub fn bot_context(
         &self,
@@ -252,7 +288,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT t.account_id, a.channel, t.contact_id, c.display_name, c.blocked, t.owner,
-                        t.owner_app_id
+                        t.owner_app_id,
+                        EXISTS (SELECT 1 FROM bot_accounts b WHERE b.account_id = t.account_id)
                  FROM threads t JOIN accounts a ON a.id = t.account_id
                  JOIN contacts c ON c.id = t.contact_id
                  WHERE t.id = ?1",
@@ -266,10 +303,12 @@ impl Store {
                     r.get::<_, bool>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<String>>(6)?,
+                    r.get::<_, bool>(7)?,
                 ))
             })
             .optional()?;
-        let Some((account, channel, contact, contact_name, blocked, owner, owner_app)) = head
+        let Some((account, channel, contact, contact_name, blocked, owner, owner_app, bot_on)) =
+            head
         else {
             return Ok(None);
         };
@@ -333,6 +372,7 @@ impl Store {
         };
         Ok(Some(BotContext {
             account: AccountId(account),
+            bot_on,
             channel: ChannelKind::parse(&channel)
                 .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
             contact: ContactId(contact),

@@ -183,17 +183,15 @@ pub(crate) async fn on_arrival(app: &Parley, arrival: &Arrival) {
     let Some(last) = ctx.pending.last().map(|p| p.message) else {
         return;
     };
-    if ctx.contact_blocked {
+    // The store has the last word on the accounts (the compiled copy may predate a removal).
+    if ctx.contact_blocked || !ctx.bot_on {
         return;
     }
-    let stored_session = ctx.session.as_ref().and_then(|r| r.session.clone());
     if let Some(why) = quiet_because(app, &ctx, thread, settings.agent_quiet_minutes, now) {
         tracing::info!(%thread, "bot: quiet: {why}");
-        // Read, not answered: the bot never answers these messages later.
-        let turn = BotTurn {
-            session: stored_session,
-            ..BotTurn::new(thread, ctx.contact, last)
-        };
+        // Read, not answered: the bot never answers these messages later, and lets go of any
+        // questions it was asking (a person is there, or may not be answered here).
+        let turn = BotTurn::new(thread, ctx.contact, last);
         let by = AutomatedBy::new(AutomationKind::FaqBot, AutomationKind::FaqBot.label());
         if let Err(e) = app
             .db
@@ -204,7 +202,11 @@ pub(crate) async fn on_arrival(app: &Parley, arrival: &Arrival) {
         }
         return;
     }
-    let mut session: Option<Session> = stored_session.and_then(|j| serde_json::from_str(&j).ok());
+    let mut session: Option<Session> = ctx
+        .session
+        .as_ref()
+        .and_then(|r| r.session.as_deref())
+        .and_then(|j| serde_json::from_str(j).ok());
     let mut sent_this_hour = ctx.bot_sends_since;
     let mut queued = false;
     for p in &ctx.pending {

@@ -201,40 +201,45 @@ impl Parley {
 
     /// The bot's settings (the defaults, off everywhere, until saved).
     pub async fn bot_settings(&self) -> Result<BotSettings, IpcError> {
-        let json = self
+        let (json, accounts) = self
             .db
-            .call(|s| s.setting(SETTINGS_KEY))
+            .call(|s| Ok((s.setting(SETTINGS_KEY)?, s.bot_accounts()?)))
             .await
             .map_err(errors::store)?;
-        Ok(json
+        let settings: BotSettings = json
             .and_then(|j| {
                 serde_json::from_str(&j)
                     .map_err(|e| tracing::warn!("bot settings unreadable, using defaults: {e}"))
                     .ok()
             })
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Ok(BotSettings {
+            accounts,
+            ..settings
+        })
     }
 
+    /// Saves the bot's settings; accounts that no longer exist are left out.
     pub async fn set_bot_settings(&self, settings: BotSettings) -> Result<BotSettings, IpcError> {
-        let mut settings = validate_settings(settings)?;
-        let known: Vec<AccountId> = self
-            .db
-            .call(|s| s.accounts())
-            .await
-            .map_err(errors::store)?
-            .into_iter()
-            .map(|a| a.id)
-            .collect();
-        settings.accounts.retain(|a| known.contains(a));
-        let json = serde_json::to_string(&settings)
-            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+        let settings = validate_settings(settings)?;
+        // The accounts live in their own table (they go with their account); the rest is JSON.
+        let json = serde_json::to_string(&BotSettings {
+            accounts: Vec::new(),
+            ..settings.clone()
+        })
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
         let now = self.clock.now();
-        self.db
-            .call(move |s| s.set_setting(SETTINGS_KEY, &json, now))
+        let wanted = settings.accounts.clone();
+        let accounts = self
+            .db
+            .call(move |s| s.set_bot_settings(SETTINGS_KEY, &json, &wanted, now))
             .await
             .map_err(errors::store)?;
         self.bot.forget_compiled();
-        Ok(settings)
+        Ok(BotSettings {
+            accounts,
+            ..settings
+        })
     }
 
     /// The rules and settings ready to run (compiled once per change).

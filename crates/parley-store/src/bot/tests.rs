@@ -212,3 +212,35 @@ fn a_turn_writes_session_attributes_note_priority_and_sends_together_and_only_on
     let ctx = s.bot_context(thread, 0, 0).expect("read").expect("ctx");
     assert_eq!(ctx.agent_wrote_at, Some(140));
 }
+
+#[test]
+fn the_bots_accounts_go_with_their_account() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, ChannelKind::Telegram, "shop");
+    let b = account(&mut s, ChannelKind::Sms, "+15550001");
+    let kept = s
+        .set_bot_settings("bot.settings", "{}", &[a, b, AccountId(999)], 1)
+        .expect("save");
+    assert_eq!(kept, [a, b]);
+    let (thread, _) = customer_writes(&mut s, a, "9", "9:1", "hi", 5);
+    assert!(
+        s.bot_context(thread, 0, 0)
+            .expect("read")
+            .expect("ctx")
+            .bot_on
+    );
+    s.remove_account(b).expect("remove");
+    assert_eq!(s.bot_accounts().expect("accounts"), [a]);
+    s.set_bot_settings("bot.settings", "{}", &[], 2)
+        .expect("off");
+    assert!(
+        !s.bot_context(thread, 0, 0)
+            .expect("read")
+            .expect("ctx")
+            .bot_on
+    );
+    assert_eq!(
+        s.setting("bot.settings").expect("read").as_deref(),
+        Some("{}")
+    );
+}

@@ -25,4 +25,9 @@ CREATE TABLE bot_sessions (
     updated_at       INTEGER NOT NULL
 );
 
+-- The accounts the bot answers on (its other settings are one JSON setting): a row goes with its
+-- account, so an id SQLite hands out again never finds the bot on.
+CREATE TABLE bot_accounts (
+    account_id  INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE
+);
 "#;
