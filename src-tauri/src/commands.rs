@@ -703,6 +703,27 @@ pub async fn set_business_hours(core: State<'_, Core>, text: String) -> Res<()> 
 }
 
 #[tauri::command]
+pub async fn automation_settings(core: State<'_, Core>) -> Res<AutomationSettings> {
+    core.get()?.automation_settings().await
+}
+
+#[tauri::command]
+pub async fn set_automation_settings(
+    core: State<'_, Core>,
+    settings: AutomationSettings,
+) -> Res<AutomationSettings> {
+    core.get()?.set_automation_settings(settings).await
+}
+
+#[tauri::command]
+pub async fn preview_business_hours(
+    core: State<'_, Core>,
+    hours: BusinessHours,
+) -> Res<HoursPreview> {
+    core.get()?.preview_business_hours(hours)
+}
+
+#[tauri::command]
 pub async fn faq_rules(core: State<'_, Core>) -> Res<Vec<FaqRule>> {
     core.get()?.faq_rules().await
 }

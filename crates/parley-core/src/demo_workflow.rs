@@ -9,7 +9,9 @@
 //! through the first syncs — through the same calls the window makes.
 //!
 //! Saved replies in two folders and the business hours their `{{business_hours}}` reads are
-//! seeded once too (their own setting), at once: they need no conversation.
+//! seeded once too (their own setting), at once: they need no conversation. So is automation
+//! (Settings → Automation): the shop's weekly schedule and, on every demo account, the greeting,
+//! so a new simulated customer is greeted; the away message is there to turn on.
 //!
 //! The customers named here are all from the demo's seeded Telegram history (parley-sim's
 //! `demo_script::HISTORY`, there from the first sync even with the simulated customers silent);
@@ -17,8 +19,9 @@
 
 use crate::facade::Parley;
 use parley_domain::{
-    AttributeKind, ChannelKind, ContactAttribute, ContactMarksChange, ErrorCode, LabelId,
-    PRIORITY_URGENT, SavedReplyInput, SavedReplyVariant, ThreadChange, ThreadId,
+    AccountAutomation, AccountId, AttributeKind, AutomationSettings, BusinessHours, ChannelKind,
+    ContactAttribute, ContactMarksChange, ErrorCode, LabelId, OpenSpan, PRIORITY_URGENT,
+    SavedReplyInput, SavedReplyVariant, ThreadChange, ThreadId,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -26,6 +29,7 @@ use std::time::Duration;
 
 const SEEDED_KEY: &str = "demo.workflowSeeded";
 const REPLIES_SEEDED_KEY: &str = "demo.savedRepliesSeeded";
+const AUTOMATION_SEEDED_KEY: &str = "demo.automationSeeded";
 
 const BUSINESS_HOURS: &str = "Monday to Friday 9:00–18:00, Saturday 10:00–14:00";
 
@@ -173,7 +177,65 @@ impl Parley {
         });
     }
 
-    /// The demo's saved replies and business hours, once per demo workspace.
+    /// The demo's business hours and greeting, once per demo workspace, before its accounts run
+    /// (so the first newcomer is greeted): Monday to Friday 9–18 and Saturday 10–14 in the
+    /// computer's zone, the greeting on for every demo account.
+    pub(crate) async fn seed_demo_automation(
+        &self,
+        accounts: &[AccountId],
+    ) -> Result<(), parley_domain::IpcError> {
+        let seeded = self
+            .db
+            .call(|s| s.setting(AUTOMATION_SEEDED_KEY))
+            .await
+            .map_err(crate::errors::store)?;
+        if seeded.is_some() {
+            return Ok(());
+        }
+        let zone = jiff::tz::TimeZone::system()
+            .iana_name()
+            .filter(|z| jiff::tz::TimeZone::get(z).is_ok())
+            .unwrap_or("UTC")
+            .to_owned();
+        let mut spans: Vec<OpenSpan> = (1..=5)
+            .map(|weekday| OpenSpan {
+                weekday,
+                start_minute: 9 * 60,
+                end_minute: 18 * 60,
+            })
+            .collect();
+        spans.push(OpenSpan {
+            weekday: 6,
+            start_minute: 10 * 60,
+            end_minute: 14 * 60,
+        });
+        let settings = AutomationSettings {
+            hours: BusinessHours {
+                time_zone: zone,
+                spans,
+                holidays: Vec::new(),
+            },
+            accounts: accounts
+                .iter()
+                .map(|&account_id| {
+                    let mut a = AccountAutomation {
+                        account_id,
+                        ..AccountAutomation::default()
+                    };
+                    a.greeting.enabled = true;
+                    a
+                })
+                .collect(),
+        };
+        self.set_automation_settings(settings).await?;
+        let now = self.clock.now();
+        self.db
+            .call(move |s| s.set_setting(AUTOMATION_SEEDED_KEY, "true", now))
+            .await
+            .map_err(crate::errors::store)
+    }
+
+    /// The demo's saved replies and the text of `{{business_hours}}`, once per demo workspace.
     async fn seed_demo_saved_replies(&self) -> Result<(), parley_domain::IpcError> {
         if self.demo.lock().await.is_none() {
             return Ok(());

@@ -166,8 +166,11 @@ impl Parley {
             starts.push((id, Adapter::new(channel)));
         }
         *self.demo.lock().await = Some(runtime);
-        self.spawn_demo_workflow();
         let ids: Vec<AccountId> = starts.iter().map(|(id, _)| *id).collect();
+        if let Err(e) = self.seed_demo_automation(&ids).await {
+            tracing::warn!("demo automation: {}", e.message);
+        }
+        self.spawn_demo_workflow();
         self.accounts_starting(&ids);
         let stagger = self.demo_stagger;
         let last = starts.len().saturating_sub(1);

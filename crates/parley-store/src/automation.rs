@@ -10,12 +10,13 @@
 //! the customer writing again does not hold it; and, held, it keeps no later reply of its thread
 //! waiting and is not counted among the held replies the agent is asked about. Discarding it
 //! leaves the draft alone. It does not end the customer's wait (`workflow::WAITING_SINCE` counts
-//! only agents' answers).
+//! only agents' answers), and it is not the thread's head: the list keeps showing, and ordering
+//! by, what the customer or an agent last wrote (`threads::refresh_thread_head`).
 
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::rows;
-use crate::text::{snippet, strip_markers};
+use crate::text::strip_markers;
 use crate::threads::message_by_id;
 use crate::types::QueuedReply;
 use parley_domain::*;
@@ -49,6 +50,9 @@ pub struct AutomationContext {
     /// The customer opted out on this identity, or is blocked: no rule writes to them.
     pub opted_out: bool,
     pub blocked: bool,
+    /// Another app (a bot, the provider's own inbox) controls the conversation: Parley's
+    /// messages would be refused or would talk over it (`threads.owner`).
+    pub controlled_elsewhere: bool,
 }
 
 impl Store {
@@ -111,7 +115,8 @@ impl Store {
                             AND m.automated_kind IS NULL),
                         (SELECT MAX(m.sent_at) FROM messages m
                           WHERE m.thread_id = t.id AND m.direction = 'inbound'),
-                        i.opted_out, c.blocked
+                        i.opted_out, c.blocked,
+                        COALESCE(t.owner IN ('otherApp', 'elsewhere', 'metaInbox'), 0)
                  FROM threads t JOIN accounts a ON a.id = t.account_id
                                 JOIN contacts c ON c.id = t.contact_id
                                 JOIN identities i ON i.id = t.identity_id
@@ -130,11 +135,22 @@ impl Store {
                             r.get::<_, Option<Millis>>(6)?,
                             r.get::<_, bool>(7)?,
                             r.get::<_, bool>(8)?,
+                            r.get::<_, bool>(9)?,
                         ))
                     })
                     .optional()?;
-                let Some((account, channel, contact, name, first, agent, inbound, out_, blocked)) =
-                    found
+                let Some((
+                    account,
+                    channel,
+                    contact,
+                    name,
+                    first,
+                    agent,
+                    inbound,
+                    out_,
+                    blocked,
+                    elsewhere,
+                )) = found
                 else {
                     continue;
                 };
@@ -149,6 +165,7 @@ impl Store {
                     last_inbound_at: inbound,
                     opted_out: out_,
                     blocked,
+                    controlled_elsewhere: elsewhere,
                 });
             }
         }
@@ -235,12 +252,6 @@ pub(crate) fn queue_automated_in(
         thread.0,
         now
     ])?;
-    conn.prepare_cached(
-        "UPDATE threads SET snippet = ?2, snippet_direction = 'outbound',
-                            last_activity_at = ?3
-         WHERE id = ?1 AND last_activity_at <= ?3",
-    )?
-    .execute(params![thread.0, snippet(&text, &[]), now])?;
     let message =
         message_by_id(conn, MessageId(message_id))?.ok_or(StoreError::NotFound("message"))?;
     Ok(AutomatedQueued::Queued(Box::new(QueuedReply {

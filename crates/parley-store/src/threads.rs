@@ -263,12 +263,14 @@ pub(crate) fn message_by_id(conn: &Connection, id: MessageId) -> Result<Option<M
     rows::first(&mut stmt, [id.0], rows::message_view)
 }
 
-/// Re-derives the thread's snippet from its newest message, after that message changed or was
-/// replaced. The activity time only moves forward, so the inbox order never jumps back.
+/// Re-derives the thread's snippet from its newest message not sent by a rule (an automated
+/// message is not what the list shows), after that message changed or was replaced. The activity
+/// time only moves forward, so the inbox order never jumps back.
 pub(crate) fn refresh_thread_head(conn: &Connection, thread: ThreadId) -> Result<()> {
     let head: Option<(String, String, String, Millis)> = conn
         .prepare_cached(
-            "SELECT text, attachments, direction, sent_at FROM messages WHERE thread_id = ?1
+            "SELECT text, attachments, direction, sent_at FROM messages
+             WHERE thread_id = ?1 AND automated_kind IS NULL
              ORDER BY sent_at DESC, id DESC LIMIT 1",
         )?
         .query_row([thread.0], |r| {

@@ -66,6 +66,12 @@
 //! "Send anyway" and editing a held reply waive the first three and quiet hours once and move the
 //! watermark, so a further customer message holds it again.
 //!
+//! **Automated items** (a greeting, an away message, a bot's answer: `Store::queue_automated`,
+//! `parley-core/src/automation/`) go through this same machine. Their re-check differs: held with
+//! `AgentAnswered` when an agent's message reached the thread after they were queued, not held
+//! when the customer writes again. Held, they keep no later reply of their thread waiting
+//! (`due_outbox`) and are not counted as held for the banner; the window offers only Discard.
+//!
 //! **Order and pace.** `due_outbox` holds a thread's later replies while an earlier one is sending,
 //! held, or waiting for a later retry; the dispatcher paces one send per second per chat.
 //! `outbox_sent` merges with a copy of the same message the sync may have ingested meanwhile.

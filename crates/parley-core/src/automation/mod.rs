@@ -23,7 +23,8 @@
 //! the customer did — never a provider's name here), and queues each planned message with
 //! `Store::queue_automated` (one transaction: message, outbox row, ledger entry; the draft is
 //! untouched; the once-per-period check is in that transaction), then wakes the account's
-//! dispatcher. A customer who opted out or is blocked gets nothing.
+//! dispatcher. A customer who opted out or is blocked gets nothing, nor does a conversation
+//! another app controls (a bot or the provider's own inbox, `ThreadOwner`).
 //!
 //! **Adding a responder** (the FAQ bot, the spike acknowledgement): implement [`Responder`] for
 //! a unit struct in its own module and add one line to [`RESPONDERS`]. `plan` reads whatever it
@@ -240,7 +241,7 @@ pub(crate) async fn on_new_messages(
     let now = app.clock.now();
     let mut queued_any = false;
     for context in contexts {
-        if context.opted_out || context.blocked {
+        if context.opted_out || context.blocked || context.controlled_elsewhere {
             continue;
         }
         let texts = threads

@@ -7,6 +7,7 @@ mod email_harness;
 mod email_store;
 
 mod attachments;
+mod automation;
 mod bot;
 mod email;
 mod email_expunge;

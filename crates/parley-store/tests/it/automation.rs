@@ -77,7 +77,11 @@ fn an_automated_message_is_marked_leaves_the_draft_and_keeps_the_customer_waitin
         Some(10 * HOUR),
         "a rule is no answer"
     );
-    assert_eq!(summary.snippet, "Hi Ann, welcome!");
+    assert_eq!(
+        summary.snippet, "hello",
+        "the list shows the customer's words"
+    );
+    assert_eq!(summary.last_activity_at, 10 * HOUR);
     // The thread shows it marked.
     let page = s.messages(t, None, 50).expect("messages");
     let shown = page.messages.last().expect("message");

@@ -4,6 +4,10 @@
 //! the harness saw committed is lost, and the fake received each reply at most once (the harness
 //! never chooses "send again", the only path allowed to resend an uncertain reply).
 //!
+//! Automated messages (a greeting, an away message: `Store::queue_automated`, issue 15) are
+//! queued too, now and then, and held to the same oracle: never lost once committed, never
+//! received twice.
+//!
 //! The harness is this same test binary re-executed with `PARLEY_CRASH_CHILD` set (so no extra
 //! binary target). `PARLEY_CRASH_CYCLES` sets the number of kills (20 by default, to keep CI
 //! short; `bench/crash_soak.sh` runs thousands).
@@ -16,7 +20,7 @@
 //! the reply it is about and prints its whole history: each state it was seen in, by cycle.
 
 use parley_channels::telegram::TelegramChannel;
-use parley_domain::{ChannelKind, ThreadId};
+use parley_domain::{AutomatedBy, AutomationKind, ChannelKind, ThreadId};
 use parley_sim::{FakeTelegram, FakeTelegramConfig, Fault};
 use parley_store::{NewAccount, Store};
 use parley_sync::{AccountRunner, Db, SystemClock};
@@ -152,9 +156,10 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, seed: u64
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         }
-        let (pick, queue, pause) = (
+        let (pick, queue, automated, pause) = (
             rng.random_range(0..threads.len()),
             rng.random_bool(0.3),
+            rng.random_bool(0.15),
             rng.random_range(30..200),
         );
         let thread = threads[pick];
@@ -171,6 +176,17 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, seed: u64
                 .await
                 .expect("queue");
             note(format!("Q\t{}\t{text}", thread.0));
+            handle.wake_outbox();
+        }
+        if automated {
+            // A rule's message: through the same outbox, the draft untouched.
+            let text = format!("auto c{cycle} n{n}");
+            let t = text.clone();
+            let by = AutomatedBy::new(AutomationKind::Greeting, "Greeting");
+            db.call(move |s| s.queue_automated(thread, &t, &by, None, 2))
+                .await
+                .expect("queue automated");
+            note(format!("A\t{}\t{text}", thread.0));
             handle.wake_outbox();
         }
         tokio::time::sleep(Duration::from_millis(pause)).await;
@@ -348,7 +364,7 @@ fn verify(dir: &Path, fake: &FakeTelegram, db: &Db2) -> Result<BTreeMap<String, 
             "D" => {
                 last_draft.insert(thread, text);
             }
-            "Q" => {
+            "Q" | "A" => {
                 queued += 1;
                 check!(
                     db.outbox.contains_key(&text),
@@ -368,7 +384,7 @@ fn verify(dir: &Path, fake: &FakeTelegram, db: &Db2) -> Result<BTreeMap<String, 
             || db
                 .placed
                 .iter()
-                .any(|(body, (t, _))| t == thread && newer(body));
+                .any(|(body, (t, _))| t == thread && body.starts_with("reply") && newer(body));
         check!(
             kept,
             Some(text.clone()),

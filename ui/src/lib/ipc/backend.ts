@@ -5,6 +5,9 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AccountId,
+  AutomationSettings,
+  BusinessHours,
+  HoursPreview,
   BotSettings,
   BotTrial,
   FaqRule,
@@ -275,6 +278,12 @@ export interface Backend {
   /** The text `{{business_hours}}` reads ("" when not set). */
   businessHours(): Promise<string>;
   setBusinessHours(text: string): Promise<void>;
+  /** Settings → Automation: business hours, greeting and away message per account. */
+  automationSettings(): Promise<AutomationSettings>;
+  /** Saves them (checked in Rust first: zones, intervals, dates, texts, periods). */
+  setAutomationSettings(settings: AutomationSettings): Promise<AutomationSettings>;
+  /** What a schedule means now: open, or when it next opens, in words. */
+  previewBusinessHours(hours: BusinessHours): Promise<HoursPreview>;
   /** Every FAQ rule of the bot, in the order they are tried. */
   faqRules(): Promise<FaqRule[]>;
   createFaqRule(input: FaqRuleInput): Promise<FaqRule>;
@@ -401,6 +410,9 @@ export const tauriBackend: Backend = {
   setBusinessHours: async (text) => {
     await call<null>("set_business_hours", { text });
   },
+  automationSettings: () => call("automation_settings"),
+  setAutomationSettings: (settings) => call("set_automation_settings", { settings }),
+  previewBusinessHours: (hours) => call("preview_business_hours", { hours }),
   faqRules: () => call("faq_rules"),
   createFaqRule: (input) => call("create_faq_rule", { input }),
   updateFaqRule: (ruleId, input) => call("update_faq_rule", { ruleId, input }),

@@ -7,6 +7,7 @@
 import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
+import * as automation from "./automation";
 import * as bot from "./bot";
 import * as contacts from "./contacts";
 import * as imports from "./imports";
@@ -150,6 +151,9 @@ export class MockBackend extends MockState implements Backend {
   importSavedReplies = savedReplies.importSavedReplies.bind(null, this);
   businessHours = savedReplies.businessHours.bind(null, this);
   setBusinessHours = savedReplies.setBusinessHours.bind(null, this);
+  automationSettings = automation.automationSettings.bind(null, this);
+  setAutomationSettings = automation.setAutomationSettings.bind(null, this);
+  previewBusinessHours = automation.previewBusinessHours.bind(null, this);
   faqRules = bot.faqRules.bind(null, this);
   createFaqRule = bot.createFaqRule.bind(null, this);
   updateFaqRule = bot.updateFaqRule.bind(null, this);
