@@ -869,7 +869,7 @@ fn the_waiting_time_is_two_seeks_whatever_the_conversation_length() {
     let s = Store::open_in_memory().expect("open");
     let plan = crate::test_support::query_plan(&s, crate::workflow::WAITING_SINCE, [1]);
     assert!(
-        plan.contains("INDEX messages_thread_outbound (thread_id=?)"),
+        plan.contains("COVERING INDEX messages_thread_outbound (thread_id=?)"),
         "{plan}"
     );
     assert!(

@@ -5,8 +5,9 @@
 //! - **Variables** (grammar in [`template`]): `{{first_name}}`, `{{last_name}}`,
 //!   `{{full_name}}` (the customer's name as Parley shows it; none when that name is really an
 //!   address, a number or a handle), `{{agent_name}}` (who writes on this computer:
-//!   `notes::agent_name`), `{{business_hours}}` (the text set in Settings → Saved replies) and
-//!   any of the customer's attributes by its key (`{{Order}}`, `{{Customer since}}`). The names
+//!   `notes::agent_name`), `{{business_hours}}` (the text set in Settings → Saved replies;
+//!   without one, the schedule of the conversation's account from Settings → Automation,
+//!   `automation::schedule::summary`) and any of the customer's attributes by its key (`{{Order}}`, `{{Customer since}}`). The names
 //!   above come first; then an attribute whose key matches exactly, then one matching with case
 //!   and spacing ignored. A value that is empty counts as missing.
 //! - **Missing values**: with a fallback (`{{first_name|there}}`) the fallback is inserted. With

@@ -6,7 +6,7 @@
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
 use parley_domain::{
     AccountAutomation, AutomationKind, AutomationSettings, BusinessHours, DeliveryState,
-    HoldReason, Holiday, MessageView, OpenSpan, RuleSettings, SyncState, ThreadId,
+    HoldReason, Holiday, MessageView, OpenSpan, RuleSettings, SavedReplyInput, SyncState, ThreadId,
 };
 use parley_sim::{FakeTelegram, FakeTelegramConfig, Fault, eventually};
 use std::sync::Arc;
@@ -208,6 +208,23 @@ async fn a_new_customer_is_greeted_once_and_told_when_someone_answers() {
         .find(|t| t.id == thread)
         .expect("thread");
     assert!(summary.waiting_since.is_some(), "{summary:?}");
+    // Without a text set by hand, `{{business_hours}}` reads the schedule.
+    let reply = rig
+        .app
+        .create_saved_reply(SavedReplyInput {
+            folder: String::new(),
+            title: "Hours".into(),
+            body: "Our hours: {{business_hours}}".into(),
+            variants: Vec::new(),
+        })
+        .await
+        .expect("saved reply");
+    let filled = rig
+        .app
+        .fill_saved_reply(reply.id, thread)
+        .await
+        .expect("filled");
+    assert_eq!(filled.text, "Our hours: Mon–Sun 00:00–24:00 (UTC)");
 
     // Ada writes again: no second greeting (not her first message), no second away message
     // (once per customer per period). Grace's first message is greeted after Ada's second was

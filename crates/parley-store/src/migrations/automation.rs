@@ -22,4 +22,10 @@ CREATE TABLE automation_ledger (
     sent_at     INTEGER NOT NULL
 );
 CREATE INDEX automation_ledger_customer ON automation_ledger(account_id, contact_id, kind, sent_at);
+-- The waiting time (and "when did an agent last answer") seeks the business's last message that
+-- a person sent: with the rule's column in the index, skipping automated messages stays a
+-- covering seek.
+DROP INDEX messages_thread_outbound;
+CREATE INDEX messages_thread_outbound ON messages(thread_id, sent_at, automated_kind)
+    WHERE direction = 'outbound';
 "#;
