@@ -757,3 +757,51 @@ pub async fn preview_business_hours(
 ) -> Res<HoursPreview> {
     core.get()?.preview_business_hours(hours)
 }
+
+#[tauri::command]
+pub async fn faq_rules(core: State<'_, Core>) -> Res<Vec<FaqRule>> {
+    core.get()?.faq_rules().await
+}
+
+#[tauri::command]
+pub async fn create_faq_rule(core: State<'_, Core>, input: FaqRuleInput) -> Res<FaqRule> {
+    core.get()?.create_faq_rule(input).await
+}
+
+#[tauri::command]
+pub async fn update_faq_rule(
+    core: State<'_, Core>,
+    rule_id: FaqRuleId,
+    input: FaqRuleInput,
+) -> Res<FaqRule> {
+    core.get()?.update_faq_rule(rule_id, input).await
+}
+
+#[tauri::command]
+pub async fn delete_faq_rule(core: State<'_, Core>, rule_id: FaqRuleId) -> Res<()> {
+    core.get()?.delete_faq_rule(rule_id).await
+}
+
+#[tauri::command]
+pub async fn move_faq_rule(
+    core: State<'_, Core>,
+    rule_id: FaqRuleId,
+    by: i64,
+) -> Res<Vec<FaqRule>> {
+    core.get()?.move_faq_rule(rule_id, by).await
+}
+
+#[tauri::command]
+pub async fn bot_settings(core: State<'_, Core>) -> Res<BotSettings> {
+    core.get()?.bot_settings().await
+}
+
+#[tauri::command]
+pub async fn set_bot_settings(core: State<'_, Core>, settings: BotSettings) -> Res<BotSettings> {
+    core.get()?.set_bot_settings(settings).await
+}
+
+#[tauri::command]
+pub async fn try_bot(core: State<'_, Core>, text: String) -> Res<BotTrial> {
+    core.get()?.try_bot(text).await
+}

@@ -4,7 +4,7 @@
 //! calls (handover, templates), reached with [`Adapter::get`].
 
 use parley_channels::Channel;
-use parley_domain::{AccountSummary, SyncState};
+use parley_domain::{AccountSummary, SyncState, ThreadOwner};
 use parley_sync::SyncHandle;
 use std::any::Any;
 use std::sync::Arc;
@@ -18,6 +18,13 @@ pub(crate) trait AdapterHooks: Send + Sync + 'static {
     /// The agent has one of this account's conversations open (`true`) or none: an adapter
     /// that polls can poll faster while the agent watches.
     fn set_focused(&self, _focused: bool) {}
+
+    /// Whether Parley's own automation (the FAQ bot) may write in a conversation whose owner,
+    /// as last stored, is `owner` (`None`: never reported). Where one app at a time controls a
+    /// conversation, only while Parley's app does.
+    fn automation_may_answer(&self, _owner: Option<&ThreadOwner>) -> bool {
+        true
+    }
 }
 
 /// One account's adapter, shared by its sync task, its outbox and its provider's calls.

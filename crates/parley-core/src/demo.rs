@@ -536,17 +536,23 @@ impl DemoRuntime {
 /// trying notifications); `off` silences them (tests and benchmarks that count notifications);
 /// the default pace is calmer.
 fn demo_config() -> DemoConfig {
-    let mut config = DemoConfig::default();
+    let mut config = DemoConfig {
+        // A new workspace meets the FAQ bot (`demo_bot.rs`) soon after the first start.
+        bot_customer_after: Some(std::time::Duration::from_secs(20)),
+        ..DemoConfig::default()
+    };
     match std::env::var("PARLEY_DEMO_PACE").as_deref() {
         Ok("fast") => {
             config.min_gap = std::time::Duration::from_secs(1);
             config.max_gap = std::time::Duration::from_secs(2);
+            config.bot_customer_after = Some(std::time::Duration::from_secs(3));
         }
         Ok("off") => {
             // A year between messages and no answers to replies: silent for any test run.
             config.min_gap = std::time::Duration::from_secs(365 * 24 * 3600);
             config.max_gap = config.min_gap;
             config.answer_probability = 0.0;
+            config.bot_customer_after = None;
         }
         _ => {}
     }

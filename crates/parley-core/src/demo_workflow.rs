@@ -151,6 +151,12 @@ impl Parley {
             {
                 tracing::warn!("demo saved replies: {}", e.message);
             }
+            // The FAQ bot answers with saved replies: seeded after them.
+            if let Some(app) = app.upgrade()
+                && let Err(e) = app.seed_demo_bot().await
+            {
+                tracing::warn!("demo bot: {}", e.message);
+            }
             let deadline = tokio::time::Instant::now() + PATIENCE;
             loop {
                 let Some(app) = app.upgrade() else { return };

@@ -112,6 +112,8 @@ pub struct Parley {
     pub(crate) spike: crate::spike::Spike,
     /// The automation settings, cached (`automation/settings.rs`).
     pub(crate) automation: crate::automation::AutomationState,
+    /// The FAQ bot's compiled rules and the conversation the agent has open (`bot/`).
+    pub(crate) bot: crate::bot::BotState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -176,6 +178,7 @@ impl Parley {
             import: Default::default(),
             spike: Default::default(),
             automation: Default::default(),
+            bot: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();

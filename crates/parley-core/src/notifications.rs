@@ -178,6 +178,8 @@ impl Parley {
     /// The window reports the thread it shows (`None`: no thread, or another screen).
     pub fn set_open_thread(&self, thread: Option<ThreadId>) {
         self.notify.open_thread(thread);
+        // The FAQ bot stays quiet where an agent is looking.
+        self.bot.set_open_thread(thread);
         if thread.is_none() {
             // No thread open: every Page polls at the idle pace (open_thread speeds one up).
             self.focus(None);

@@ -108,6 +108,14 @@ macro_rules! for_each_command {
             automation_settings,
             set_automation_settings,
             preview_business_hours,
+            faq_rules,
+            create_faq_rule,
+            update_faq_rule,
+            delete_faq_rule,
+            move_faq_rule,
+            bot_settings,
+            set_bot_settings,
+            try_bot,
             startup_probe
         )
     };

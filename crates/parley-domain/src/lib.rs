@@ -6,6 +6,7 @@
 
 mod automation;
 pub mod bindings;
+mod bot;
 mod clock;
 pub mod commands;
 mod contact_merge;
@@ -26,6 +27,7 @@ mod timeline;
 mod workflow;
 
 pub use automation::*;
+pub use bot::*;
 pub use clock::{Clock, SystemClock};
 pub use commands::COMMANDS;
 pub use contact_merge::*;

@@ -49,6 +49,10 @@ pub struct DemoConfig {
     pub answer_probability: f64,
     /// Range of how long a customer takes to answer.
     pub answer_delay: (Duration, Duration),
+    /// In a new demo workspace, this long after the start a customer asks where her order is
+    /// and answers the shop's bot (`None`: never). Any customer answers a question of the bot
+    /// it knows (`demo_script::BOT_ANSWERS`) while `answer_probability` is above zero.
+    pub bot_customer_after: Option<Duration>,
 }
 
 impl Default for DemoConfig {
@@ -59,6 +63,7 @@ impl Default for DemoConfig {
             max_gap: Duration::from_secs(25),
             answer_probability: 0.6,
             answer_delay: (Duration::from_secs(2), Duration::from_secs(6)),
+            bot_customer_after: None,
         }
     }
 }
@@ -170,16 +175,62 @@ fn line_content(line: &Line, invoice_no: u32) -> InboundContent {
     }
 }
 
+/// What a customer answers to the bot's question `asked`, if it is one the demo knows.
+fn bot_answer(asked: &str, customer: &Customer) -> Option<String> {
+    let asked = asked.to_lowercase();
+    let first: String = deunicode_lower(&customer.first_name);
+    demo_script::BOT_ANSWERS
+        .iter()
+        .find(|(question, _)| asked.contains(question))
+        .map(|(_, answer)| answer.replace("{first}", &first))
+}
+
+/// A first name as an email's local part (ASCII letters only).
+fn deunicode_lower(name: &str) -> String {
+    let folded: String = name
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            c => c,
+        })
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if folded.is_empty() {
+        "customer".to_owned()
+    } else {
+        folded.to_ascii_lowercase()
+    }
+}
+
 async fn run(fake: Arc<FakeTelegram>, config: DemoConfig, mut rng: StdRng) {
     let mut changes = fake.subscribe_changes();
     let mut last_seen = fake.sent_total();
     let mut next_new = Instant::now() + gap(&config, &mut rng);
     let mut answers: Vec<(Instant, i64)> = Vec::new();
+    // Answers to the bot's questions: (when, chat, text).
+    let mut bot_answers: Vec<(Instant, i64, String)> = Vec::new();
     let probability = config.answer_probability.clamp(0.0, 1.0);
+    let persona = &demo_script::BOT_CUSTOMER;
+    let mut bot_customer_at = config
+        .bot_customer_after
+        .filter(|_| {
+            !fake.customers().iter().any(|c| {
+                c.first_name == persona.first_name && c.last_name.as_deref() == persona.last_name
+            })
+        })
+        .map(|after| Instant::now() + after);
     loop {
         let wake = answers
             .iter()
             .map(|(at, _)| *at)
+            .chain(bot_answers.iter().map(|(at, _, _)| *at))
+            .chain(bot_customer_at)
             .fold(next_new, Instant::min);
         tokio::select! {
             () = tokio::time::sleep_until(wake) => {}
@@ -187,6 +238,14 @@ async fn run(fake: Arc<FakeTelegram>, config: DemoConfig, mut rng: StdRng) {
         }
         for sent in fake.sent_after(last_seen) {
             last_seen = last_seen.max(sent.seq);
+            if probability > 0.0
+                && let Some(customer) = fake.customers().into_iter().find(|c| c.id == sent.chat_id)
+                && let Some(text) = bot_answer(&sent.text, &customer)
+            {
+                let (lo, _) = config.answer_delay;
+                bot_answers.push((Instant::now() + lo, sent.chat_id, text));
+                continue;
+            }
             let already = answers.iter().any(|(_, chat)| *chat == sent.chat_id);
             if !already && rng.random_bool(probability) {
                 let (lo, hi) = config.answer_delay;
@@ -205,6 +264,23 @@ async fn run(fake: Arc<FakeTelegram>, config: DemoConfig, mut rng: StdRng) {
             .map(|(_, c)| *c)
             .collect();
         answers.retain(|(at, _)| *at > now);
+        let (due_bot, later): (Vec<_>, Vec<_>) =
+            bot_answers.into_iter().partition(|(at, _, _)| *at <= now);
+        bot_answers = later;
+        for (_, chat_id, text) in due_bot {
+            if let Some(customer) = fake.customers().into_iter().find(|c| c.id == chat_id)
+                && let Err(e) = fake.inject_text(&customer, &text)
+            {
+                tracing::warn!(error = %e, "demo: answer to the bot failed");
+            }
+        }
+        if bot_customer_at.is_some_and(|at| at <= now) {
+            bot_customer_at = None;
+            let customer = add_persona(&fake, persona);
+            if let Err(e) = fake.inject_text(&customer, demo_script::BOT_CUSTOMER_OPENER) {
+                tracing::warn!(error = %e, "demo: the bot's customer could not write");
+            }
+        }
         for chat_id in due {
             let Some(customer) = fake.customers().into_iter().find(|c| c.id == chat_id) else {
                 continue;

@@ -242,3 +242,15 @@ pub(crate) const LOCATIONS: &[(f64, f64)] = &[
     (40.4168, -3.7038),
     (35.6762, 139.6503),
 ];
+
+/// The customer who meets the FAQ bot in a new demo workspace: she asks where her order is and
+/// answers the bot's questions (the demo's two FAQ rules: `parley-core/src/demo_bot.rs`).
+pub(crate) const BOT_CUSTOMER: Persona = p("Lucía", Some("Fernández"), Some("lucia_fdz"), "es");
+pub(crate) const BOT_CUSTOMER_OPENER: &str = "Hi! Where is my order? I ordered on Monday 🙂";
+
+/// How any demo customer answers a question the shop's bot asks, by a word of the question:
+/// the order number, then the email address (`{first}` is the customer's first name, ASCII).
+pub(crate) const BOT_ANSWERS: &[(&str, &str)] = &[
+    ("order number", "It's #5120"),
+    ("email", "{first}@example.com"),
+];

@@ -20,7 +20,7 @@ use crate::text::strip_markers;
 use crate::threads::message_by_id;
 use crate::types::QueuedReply;
 use parley_domain::*;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// What [`Store::queue_automated`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,84 +69,14 @@ impl Store {
         once_per: Option<Millis>,
         now: Millis,
     ) -> Result<AutomatedQueued> {
-        let text = strip_markers(text);
-        if text.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "an automated message needs some text".into(),
-            ));
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (account, contact, resolved, seen_upto): (i64, i64, bool, i64) = tx
-            .prepare_cached(
-                "SELECT t.account_id, t.contact_id, t.status = 'resolved',
-                        (SELECT COALESCE(MAX(id), 0) FROM messages
-                          WHERE thread_id = t.id AND direction = 'inbound')
-                 FROM threads t WHERE t.id = ?1",
-            )?
-            .query_row([thread.0], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()?
-            .ok_or(StoreError::NotFound("thread"))?;
-        if let Some(period) = once_per {
-            let last: Option<Millis> = tx
-                .prepare_cached(
-                    "SELECT MAX(sent_at) FROM automation_ledger
-                     WHERE account_id = ?1 AND contact_id = ?2 AND kind = ?3 AND sent_at > ?4",
-                )?
-                .query_row(
-                    params![account, contact, by.kind.as_str(), now - period],
-                    |r| r.get(0),
-                )?;
-            if let Some(at) = last {
-                return Ok(AutomatedQueued::AlreadySent { at });
-            }
+        let queued = queue_automated_in(&tx, thread, text, by, once_per, now)?;
+        if matches!(queued, AutomatedQueued::Queued(_)) {
+            tx.commit()?;
         }
-        let message_id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO messages (thread_id, account_id, direction, author_name, text,
-                                       attachments, sent_at, delivery, automated_kind,
-                                       automated_rule)
-                 VALUES (?1, ?2, 'outbound', ?3, ?4, '[]', ?5, 'queued', ?6, ?3) RETURNING id",
-            )?
-            .query_row(
-                params![thread.0, account, by.rule, text, now, by.kind.as_str()],
-                |r| r.get(0),
-            )?;
-        let outbox_id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO outbox (message_id, thread_id, account_id, body, state,
-                                     next_attempt_at, created_at, updated_at, seen_upto,
-                                     queued_resolved, automated)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5, ?6, ?7, 1) RETURNING id",
-            )?
-            .query_row(
-                params![
-                    message_id, thread.0, account, text, now, seen_upto, resolved
-                ],
-                |r| r.get(0),
-            )?;
-        tx.prepare_cached(
-            "INSERT INTO automation_ledger (account_id, contact_id, kind, rule, thread_id, sent_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            account,
-            contact,
-            by.kind.as_str(),
-            by.rule,
-            thread.0,
-            now
-        ])?;
-        let message =
-            message_by_id(&tx, MessageId(message_id))?.ok_or(StoreError::NotFound("message"))?;
-        tx.commit()?;
-        Ok(AutomatedQueued::Queued(Box::new(QueuedReply {
-            outbox_id: OutboxId(outbox_id),
-            message,
-        })))
+        Ok(queued)
     }
 
     /// When a rule of `kind` last went to this customer on this account (the ledger), if ever.
@@ -242,4 +172,90 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// [`Store::queue_automated`] inside a transaction the caller holds (and commits): the FAQ
+/// bot queues its messages in the transaction that moves its session (`bot.rs`).
+pub(crate) fn queue_automated_in(
+    conn: &Connection,
+    thread: ThreadId,
+    text: &str,
+    by: &AutomatedBy,
+    once_per: Option<Millis>,
+    now: Millis,
+) -> Result<AutomatedQueued> {
+    let text = strip_markers(text);
+    if text.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "an automated message needs some text".into(),
+        ));
+    }
+    let (account, contact, resolved, seen_upto): (i64, i64, bool, i64) = conn
+        .prepare_cached(
+            "SELECT t.account_id, t.contact_id, t.status = 'resolved',
+                    (SELECT COALESCE(MAX(id), 0) FROM messages
+                      WHERE thread_id = t.id AND direction = 'inbound')
+             FROM threads t WHERE t.id = ?1",
+        )?
+        .query_row([thread.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?
+        .ok_or(StoreError::NotFound("thread"))?;
+    if let Some(period) = once_per {
+        let last: Option<Millis> = conn
+            .prepare_cached(
+                "SELECT MAX(sent_at) FROM automation_ledger
+                 WHERE account_id = ?1 AND contact_id = ?2 AND kind = ?3 AND sent_at > ?4",
+            )?
+            .query_row(
+                params![account, contact, by.kind.as_str(), now - period],
+                |r| r.get(0),
+            )?;
+        if let Some(at) = last {
+            return Ok(AutomatedQueued::AlreadySent { at });
+        }
+    }
+    let message_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO messages (thread_id, account_id, direction, author_name, text,
+                                   attachments, sent_at, delivery, automated_kind,
+                                   automated_rule)
+             VALUES (?1, ?2, 'outbound', ?3, ?4, '[]', ?5, 'queued', ?6, ?3) RETURNING id",
+        )?
+        .query_row(
+            params![thread.0, account, by.rule, text, now, by.kind.as_str()],
+            |r| r.get(0),
+        )?;
+    let outbox_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, thread_id, account_id, body, state,
+                                 next_attempt_at, created_at, updated_at, seen_upto,
+                                 queued_resolved, automated)
+             VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5, ?6, ?7, 1) RETURNING id",
+        )?
+        .query_row(
+            params![
+                message_id, thread.0, account, text, now, seen_upto, resolved
+            ],
+            |r| r.get(0),
+        )?;
+    conn.prepare_cached(
+        "INSERT INTO automation_ledger (account_id, contact_id, kind, rule, thread_id, sent_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        account,
+        contact,
+        by.kind.as_str(),
+        by.rule,
+        thread.0,
+        now
+    ])?;
+    let message =
+        message_by_id(conn, MessageId(message_id))?.ok_or(StoreError::NotFound("message"))?;
+    Ok(AutomatedQueued::Queued(Box::new(QueuedReply {
+        outbox_id: OutboxId(outbox_id),
+        message,
+    })))
 }

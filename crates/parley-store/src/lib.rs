@@ -49,6 +49,7 @@ macro_rules! outbox_columns {
 mod accounts;
 mod automation;
 mod avatars;
+mod bot;
 mod client_ids;
 mod contact_merge;
 mod contacts;
@@ -83,6 +84,7 @@ mod workflow;
 
 pub use automation::{AutomatedQueued, AutomationContext};
 pub use avatars::AvatarDue;
+pub use bot::{BotContext, BotPending, BotSessionRow, BotTurn, HANDOFF_PRIORITY, PENDING_MAX};
 pub use customer::{TimeHints, clean_tag};
 pub use directory::search_patterns;
 pub use erase::ErasedFiles;

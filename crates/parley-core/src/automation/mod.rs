@@ -50,8 +50,12 @@ use std::sync::{Arc, Weak};
 use tokio::sync::broadcast;
 
 /// Every automated rule, asked in this order for each arrival (one line each).
-pub(crate) static RESPONDERS: &[&(dyn Responder + Sync)] =
-    &[&greeting::Greeting, &away::Away, &crate::spike::SpikeAck];
+pub(crate) static RESPONDERS: &[&(dyn Responder + Sync)] = &[
+    &greeting::Greeting,
+    &away::Away,
+    &crate::bot::FaqBot,
+    &crate::spike::SpikeAck,
+];
 
 /// No rule answers a message older than this (a catch-up after Parley was closed for days):
 /// a greeting or an away note that late would only confuse.

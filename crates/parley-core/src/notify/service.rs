@@ -22,6 +22,13 @@ enum Control {
     Seen(ThreadId),
     Replied(ThreadId),
     Spike(bool),
+    /// A conversation needs a person (the FAQ bot handed it over): notified like a message.
+    Alert {
+        account: AccountId,
+        thread: ThreadId,
+        contact_name: String,
+        text: String,
+    },
 }
 
 /// How the rest of the core talks to the service. Sends never block; if the service has
@@ -53,6 +60,22 @@ impl NotifyHandle {
     /// Spike mode went on or off: new messages group into one notification while on.
     pub(crate) fn spike(&self, on: bool) {
         self.send(Control::Spike(on));
+    }
+    /// The FAQ bot handed a conversation to a person: the policy notifies it like a new
+    /// message whose text is `text` (quiet time, muted threads and do not disturb apply).
+    pub(crate) fn alert(
+        &self,
+        account: AccountId,
+        thread: ThreadId,
+        contact_name: String,
+        text: String,
+    ) {
+        self.send(Control::Alert {
+            account,
+            thread,
+            contact_name,
+            text,
+        });
     }
     /// The customer was blocked: what shows for the thread goes, and nothing re-alerts.
     pub(crate) fn blocked(&self, thread: ThreadId) {
@@ -119,6 +142,9 @@ impl Service {
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
                 c = control.recv() => match c {
+                    Some(Control::Alert { account, thread, contact_name, text }) => {
+                        self.on_alert(account, thread, contact_name, text).await
+                    }
                     Some(c) => self.on_control(c),
                     None => return,
                 },
@@ -223,6 +249,28 @@ impl Service {
         }
     }
 
+    async fn on_alert(
+        &mut self,
+        account: AccountId,
+        thread: ThreadId,
+        contact_name: String,
+        text: String,
+    ) -> Vec<Command> {
+        let Some(source) = self.source(account).await else {
+            return Vec::new();
+        };
+        let blocked = !self.blocked(vec![thread]).await.is_empty();
+        let incoming = [Incoming {
+            thread,
+            direction: Direction::Inbound,
+            contact_name,
+            text,
+            blocked,
+        }];
+        self.policy
+            .on_messages(&source, &incoming, false, self.clock.now())
+    }
+
     fn on_control(&mut self, c: Control) -> Vec<Command> {
         match c {
             Control::Prefs(prefs) => self.policy.set_prefs(prefs, self.clock.now()),
@@ -237,6 +285,8 @@ impl Service {
             Control::Seen(t) => self.policy.seen(t),
             Control::Replied(t) => self.policy.replied(t),
             Control::Spike(on) => self.policy.set_spike(on),
+            // Handled in `run`, which can wait for the store.
+            Control::Alert { .. } => Vec::new(),
         }
     }
 

@@ -226,6 +226,13 @@ impl AdapterHooks for GraphChannel {
     fn set_focused(&self, focused: bool) {
         self.set_poll_interval(if focused { POLL_OPEN } else { POLL_IDLE });
     }
+
+    /// Handover Protocol: only while Parley's app owns the conversation — as a named owner, or
+    /// as the conversation list has always said (`is_owner`, stored as no owner). Idle, Meta's
+    /// inbox or another app (a bot of the Page's): the bot stays quiet.
+    fn automation_may_answer(&self, owner: Option<&ThreadOwner>) -> bool {
+        matches!(owner, None | Some(ThreadOwner::Parley))
+    }
 }
 
 impl Parley {

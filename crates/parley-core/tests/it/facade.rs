@@ -329,8 +329,19 @@ async fn the_demo_runs_until_a_real_account_is_added() {
         replies.iter().map(|r| r.folder.as_str()).collect();
     assert_eq!(
         folders.into_iter().collect::<Vec<_>>(),
-        ["Shipping", "Store"]
+        ["Bot", "Shipping", "Store"]
     );
+    // The demo's FAQ bot: two rules, on for every demo account.
+    let rules = rig.app.faq_rules().await.expect("rules");
+    assert_eq!(
+        rules
+            .iter()
+            .map(|r| (r.rule.name.as_str(), r.rule.enabled, r.rule.steps.len()))
+            .collect::<Vec<_>>(),
+        [("Where is my order", true, 2), ("Opening hours", true, 0)]
+    );
+    let bot = rig.app.bot_settings().await.expect("bot");
+    assert_eq!(bot.accounts.len(), accounts.len());
     let maria = threads(&rig.app)
         .await
         .into_iter()

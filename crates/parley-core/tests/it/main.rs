@@ -8,6 +8,7 @@ mod email_store;
 
 mod attachments;
 mod automation;
+mod bot;
 mod email;
 mod email_expunge;
 mod email_sync;

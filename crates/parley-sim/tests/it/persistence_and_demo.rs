@@ -132,6 +132,7 @@ async fn demo_customer_answers_the_agent() {
         max_gap: Duration::from_secs(3600),
         answer_probability: 1.0,
         answer_delay: (Duration::from_millis(50), Duration::from_millis(100)),
+        bot_customer_after: None,
     };
     let _demo = DemoWorld::start(Arc::clone(&fake), config);
     let (_, history) = call(&fake, "getUpdates", json!({})).await;
@@ -158,6 +159,57 @@ async fn demo_customer_answers_the_agent() {
     let message = &answer["result"][0]["message"];
     assert_eq!(message["chat"]["id"], chat_id);
     assert!(!message["text"].as_str().unwrap().is_empty());
+}
+
+/// The newest update's message text and chat, after `offset`, waiting up to 5 s.
+async fn next_message(fake: &FakeTelegram, offset: i64) -> (i64, String, i64) {
+    let (_, updates) = call(fake, "getUpdates", json!({"offset": offset, "timeout": 5})).await;
+    let last = updates["result"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    (
+        last["update_id"].as_i64().unwrap(),
+        last["message"]["text"].as_str().unwrap().to_owned(),
+        last["message"]["chat"]["id"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_demo_customer_asks_where_her_order_is_and_answers_the_bots_questions() {
+    let fake = Arc::new(FakeTelegram::start(demo_fake_config(None)).await.unwrap());
+    let config = DemoConfig {
+        min_gap: Duration::from_secs(3600),
+        max_gap: Duration::from_secs(3600),
+        // Random follow-ups never: only the answers to the bot's questions.
+        answer_probability: f64::MIN_POSITIVE,
+        answer_delay: (Duration::from_millis(50), Duration::from_millis(100)),
+        bot_customer_after: Some(Duration::from_millis(100)),
+        ..DemoConfig::default()
+    };
+    let _demo = DemoWorld::start(Arc::clone(&fake), config);
+    let (_, history) = call(&fake, "getUpdates", json!({})).await;
+    let last = *update_ids(&history).last().unwrap();
+    let (id, text, chat) = next_message(&fake, last + 1).await;
+    assert_eq!(text, "Hi! Where is my order? I ordered on Monday 🙂");
+    call(
+        &fake,
+        "sendMessage",
+        json!({"chat_id": chat, "text": "What is your order number?"}),
+    )
+    .await;
+    let (id, text, _) = next_message(&fake, id + 1).await;
+    assert_eq!(text, "It's #5120");
+    call(
+        &fake,
+        "sendMessage",
+        json!({"chat_id": chat, "text": "And the email you ordered with?"}),
+    )
+    .await;
+    let (_, text, _) = next_message(&fake, id + 1).await;
+    assert_eq!(text, "lucia@example.com");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 mod accounts;
 mod automation;
+mod bot;
 mod contacts;
 mod messages;
 mod mood;
@@ -75,6 +76,8 @@ const MIGRATIONS: &[&[&str]] = &[
     // 23: automated messages (greeting, away, bots): the rule that sent each, the ledger of
     // what was sent to whom.
     &[automation::V23],
+    // 24: the FAQ bot's rules, sessions and sends.
+    &[bot::V24],
     // 25: the customer's mood per message and per conversation, the Mood view, the waits
     // answered (spike mode's expected wait).
     &[mood::V25],

@@ -8,6 +8,11 @@ import type {
   AutomationSettings,
   BusinessHours,
   HoursPreview,
+  BotSettings,
+  BotTrial,
+  FaqRule,
+  FaqRuleId,
+  FaqRuleInput,
   Command,
   SpikeSettings,
   SpikeStatus,
@@ -291,6 +296,18 @@ export interface Backend {
   setAutomationSettings(settings: AutomationSettings): Promise<AutomationSettings>;
   /** What a schedule means now: open, or when it next opens, in words. */
   previewBusinessHours(hours: BusinessHours): Promise<HoursPreview>;
+  /** Every FAQ rule of the bot, in the order they are tried. */
+  faqRules(): Promise<FaqRule[]>;
+  createFaqRule(input: FaqRuleInput): Promise<FaqRule>;
+  updateFaqRule(ruleId: FaqRuleId, input: FaqRuleInput): Promise<FaqRule>;
+  deleteFaqRule(ruleId: FaqRuleId): Promise<void>;
+  /** Moves a rule one place earlier (-1) or later (1); answers every rule. */
+  moveFaqRule(ruleId: FaqRuleId, by: number): Promise<FaqRule[]>;
+  /** Where and when the bot answers (accounts, quiet time, rate limit, handoff phrases). */
+  botSettings(): Promise<BotSettings>;
+  setBotSettings(settings: BotSettings): Promise<BotSettings>;
+  /** The test console: what the bot would do with this message (nothing is sent). */
+  tryBot(text: string): Promise<BotTrial>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -412,6 +429,16 @@ export const tauriBackend: Backend = {
   automationSettings: () => call("automation_settings"),
   setAutomationSettings: (settings) => call("set_automation_settings", { settings }),
   previewBusinessHours: (hours) => call("preview_business_hours", { hours }),
+  faqRules: () => call("faq_rules"),
+  createFaqRule: (input) => call("create_faq_rule", { input }),
+  updateFaqRule: (ruleId, input) => call("update_faq_rule", { ruleId, input }),
+  deleteFaqRule: async (ruleId) => {
+    await call<null>("delete_faq_rule", { ruleId });
+  },
+  moveFaqRule: (ruleId, by) => call("move_faq_rule", { ruleId, by }),
+  botSettings: () => call("bot_settings"),
+  setBotSettings: (settings) => call("set_bot_settings", { settings }),
+  tryBot: (text) => call("try_bot", { text }),
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });
   },

@@ -928,6 +928,115 @@ onSince: number | null,
  */
 offer: boolean, settings: SpikeSettings, };
 
+export type FaqRuleId = number;
+
+export type AnswerCheck = { "kind": "anyText" } | { "kind": "email" } | { "kind": "number" } | { "kind": "orderNumber" } | { "kind": "pattern", pattern: string, };
+
+export type GatherStep = { 
+/**
+ * What the bot asks ("What is your order number?").
+ */
+question: string, check: AnswerCheck, 
+/**
+ * The contact attribute the answer is kept under ("Order", "Email").
+ */
+attribute: string, 
+/**
+ * What the bot says when the answer does not pass the check.
+ */
+retryMessage: string, 
+/**
+ * Bad answers allowed before a person takes over (0: the first bad answer hands off).
+ */
+maxRetries: number, };
+
+export type FaqRuleInput = { name: string, enabled: boolean, 
+/**
+ * Keywords and phrases, any language; matched on whole words, ignoring case, accents and
+ * punctuation. A word ending in `*` matches any word it starts ("pedido*").
+ */
+phrases: Array<string>, 
+/**
+ * The saved reply the bot answers with (filled with the customer's details, the answers
+ * gathered included).
+ */
+savedReplyId: SavedReplyId | null, 
+/**
+ * Asked in order before the answer; with any, the conversation is handed to a person
+ * after the answer, with a note of what was gathered.
+ */
+steps: Array<GatherStep>, };
+
+export type FaqRule = { id: FaqRuleId, 
+/**
+ * Rules are tried in this order when two match equally well.
+ */
+position: number, 
+/**
+ * The saved reply's title (`None`: no saved reply, or it was deleted).
+ */
+savedReplyTitle: string | null, updatedAt: number, name: string, enabled: boolean, 
+/**
+ * Keywords and phrases, any language; matched on whole words, ignoring case, accents and
+ * punctuation. A word ending in `*` matches any word it starts ("pedido*").
+ */
+phrases: Array<string>, 
+/**
+ * The saved reply the bot answers with (filled with the customer's details, the answers
+ * gathered included).
+ */
+savedReplyId: SavedReplyId | null, 
+/**
+ * Asked in order before the answer; with any, the conversation is handed to a person
+ * after the answer, with a note of what was gathered.
+ */
+steps: Array<GatherStep>, };
+
+export type BotSettings = { 
+/**
+ * The accounts the bot answers on (none: the bot is off).
+ */
+accounts: Array<AccountId>, 
+/**
+ * The bot stays quiet in a conversation an agent wrote in within these minutes.
+ */
+agentQuietMinutes: number, 
+/**
+ * The most messages the bot sends one customer in an hour; past it a person takes over.
+ */
+maxPerHour: number, 
+/**
+ * Phrases that hand the conversation to a person at once, beside the built-in ones
+ * ("talk to a person", "agent please", "humano", "Mitarbeiter"…).
+ */
+handoffPhrases: Array<string>, 
+/**
+ * What the bot says when it hands a conversation to a person.
+ */
+handoffMessage: string, };
+
+export type BotTrial = { "outcome": "noMatch" } | { "outcome": "handOff", phrase: string, 
+/**
+ * What the bot says before it does.
+ */
+message: string, } | { "outcome": "matched", ruleId: FaqRuleId, ruleName: string, 
+/**
+ * The phrase of the rule that matched, as the owner wrote it.
+ */
+phrase: string, 
+/**
+ * What the bot sends now: the first question, or the answer.
+ */
+message: string, 
+/**
+ * The questions that would follow, in order.
+ */
+questions: Array<string>, 
+/**
+ * The rule's saved reply is missing: the bot would hand off instead of answering.
+ */
+noAnswer: boolean, };
+
 export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
@@ -1044,6 +1153,14 @@ export const COMMANDS = [
   "automation_settings",
   "set_automation_settings",
   "preview_business_hours",
+  "faq_rules",
+  "create_faq_rule",
+  "update_faq_rule",
+  "delete_faq_rule",
+  "move_faq_rule",
+  "bot_settings",
+  "set_bot_settings",
+  "try_bot",
   "startup_probe",
 ] as const;
 

@@ -22,6 +22,7 @@ import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
 import { DialogueStore } from "./dialogue.svelte";
 import { SavedRepliesStore } from "./saved-replies.svelte";
+import { BotStore } from "./bot.svelte";
 import { LabelsStore } from "./labels.svelte";
 import { MergeStore } from "./merge.svelte";
 import { ImportWizard } from "./import.svelte";
@@ -54,6 +55,8 @@ export class AppState {
   readonly outbox: OutboxStore;
   readonly labels: LabelsStore;
   readonly savedReplies: SavedRepliesStore;
+  /** Settings → Bot (the FAQ rules, where the bot answers, the test console). */
+  readonly bot: BotStore;
   readonly counts: CountsStore;
   /** The queue and spike mode. */
   readonly spike: SpikeStore;
@@ -117,6 +120,7 @@ export class AppState {
     this.outbox = new OutboxStore(backend);
     this.labels = new LabelsStore(backend);
     this.savedReplies = new SavedRepliesStore(backend);
+    this.bot = new BotStore(backend);
     this.counts = new CountsStore(backend);
     // Spike mode on: the list shows the flagged and the longest waiting first.
     this.spike = new SpikeStore(backend, () => void this.showView({ kind: "mood" }));

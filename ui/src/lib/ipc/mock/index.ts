@@ -8,6 +8,7 @@ import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
 import * as automation from "./automation";
+import * as bot from "./bot";
 import * as contacts from "./contacts";
 import * as imports from "./imports";
 import * as customer from "./customer";
@@ -159,6 +160,14 @@ export class MockBackend extends MockState implements Backend {
   automationSettings = automation.automationSettings.bind(null, this);
   setAutomationSettings = automation.setAutomationSettings.bind(null, this);
   previewBusinessHours = automation.previewBusinessHours.bind(null, this);
+  faqRules = bot.faqRules.bind(null, this);
+  createFaqRule = bot.createFaqRule.bind(null, this);
+  updateFaqRule = bot.updateFaqRule.bind(null, this);
+  deleteFaqRule = bot.deleteFaqRule.bind(null, this);
+  moveFaqRule = bot.moveFaqRule.bind(null, this);
+  botSettings = bot.botSettings.bind(null, this);
+  setBotSettings = bot.setBotSettings.bind(null, this);
+  tryBot = bot.tryBot.bind(null, this);
 
   // ---- search, links and media ------------------------------------------------
 

@@ -4,6 +4,8 @@ import type { FileDrag } from "../backend";
 import type {
   AccountSummary,
   SpikeSettings,
+  BotSettings,
+  FaqRule,
   CustomerTime,
   Command,
   ContactAttribute,
@@ -21,6 +23,7 @@ import type {
   ThreadSummary,
 } from "../bindings";
 import { defaultNotificationPrefs, seedDemo } from "./fixtures";
+import { demoFaqRules } from "./bot";
 import { demoSavedReplies } from "./saved-replies";
 
 export type MockOptions = {
@@ -123,6 +126,15 @@ export class MockState {
   };
   /** What `{{business_hours}}` reads (null: not set). */
   businessHoursText: string | null = null;
+  /** The FAQ bot's rules and settings. */
+  faqRuleList: FaqRule[] = [];
+  botSettingsValue: BotSettings = {
+    accounts: [],
+    agentQuietMinutes: 30,
+    maxPerHour: 10,
+    handoffPhrases: [],
+    handoffMessage: "Thanks! A person from our team will answer you here as soon as possible.",
+  };
   /** The import wizard's staged file, and the running import's cancel flag. */
   importFile: { name: string; bytes: Uint8Array } | null = null;
   importCancel: { cancelled: boolean } | null = null;
@@ -154,6 +166,8 @@ export class MockState {
     if (this.isDemo) {
       this.savedReplies = demoSavedReplies(this.now());
       this.businessHoursText = "Monday to Friday 9:00–18:00";
+      this.faqRuleList = demoFaqRules(this.now());
+      this.botSettingsValue.accounts = this.accounts.map((a) => a.id);
     }
   }
 
