@@ -11,6 +11,7 @@ mod accounts;
 mod contacts;
 mod messages;
 mod outbox;
+mod review;
 mod saved_replies;
 mod settings;
 mod threads;
@@ -70,6 +71,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 22: the customer's tags (searchable), a time zone set by hand, the offset of inbound
     // emails' Date.
     &[contacts::V22, messages::V22],
+    // 26 (numbered by the integrator): the manager's review — measures kept on each
+    // conversation, the review and metrics indexes, annotations and checklist scores.
+    &[review::V26],
 ];
 
 /// The schema version this build writes.
