@@ -344,6 +344,7 @@ pub struct Metrics {
     /// Messages per started conversation (mean).
     pub messages_per_conversation: f64,
     /// Customer conversations started per weekday (Monday first) and local hour (0..24).
+    #[ts(type = "Array<Array<number>>")]
     pub heatmap: Vec<Vec<i64>>,
     pub per_day: Vec<DayVolume>,
 }

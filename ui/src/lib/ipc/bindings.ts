@@ -947,7 +947,7 @@ messagesPerConversation: number,
 /**
  * Customer conversations started per weekday (Monday first) and local hour (0..24).
  */
-heatmap: Array<Array<bigint>>, perDay: Array<DayVolume>, };
+heatmap: Array<Array<number>>, perDay: Array<DayVolume>, };
 
 export type ExportFormat = "html" | "csv" | "json";
 
