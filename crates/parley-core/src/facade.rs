@@ -108,6 +108,8 @@ pub struct Parley {
     pub(crate) suggestions: crate::contact_merge::SuggestionCache,
     /// The file the import wizard staged, and the running import's cancel flag.
     pub(crate) import: crate::import::ImportState,
+    /// The save dialog and the running export's cancel flag (`review/export.rs`).
+    pub(crate) export: crate::review::export::ExportState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -170,6 +172,7 @@ impl Parley {
             drops: Default::default(),
             suggestions: Default::default(),
             import: Default::default(),
+            export: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();

@@ -27,6 +27,7 @@ pub mod notify;
 mod provider;
 mod providers;
 mod replies;
+pub mod review;
 pub mod saved_replies;
 mod secrets;
 pub mod suggest;

@@ -53,7 +53,10 @@ pub trait ExportWriter {
 }
 
 /// The writer of `format` over `out`.
-pub fn writer<'a, W: Write + 'a>(format: ExportFormat, out: W) -> Box<dyn ExportWriter + 'a> {
+pub fn writer<'a, W: Write + Send + 'a>(
+    format: ExportFormat,
+    out: W,
+) -> Box<dyn ExportWriter + Send + 'a> {
     match format {
         ExportFormat::Html => Box::new(HtmlWriter::new(out)),
         ExportFormat::Csv => Box::new(CsvWriter::new(out)),

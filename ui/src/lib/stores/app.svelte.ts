@@ -18,6 +18,7 @@ import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { ContactStore } from "./contact.svelte";
 import { ContactsStore } from "./contacts.svelte";
+import { ReviewStore } from "./review.svelte";
 import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
 import { DialogueStore } from "./dialogue.svelte";
@@ -30,7 +31,7 @@ import { SearchStore } from "./search.svelte";
 import { ThreadsStore } from "./threads.svelte";
 import { Workflow } from "./workflow.svelte";
 
-export type View = "inbox" | "accounts" | "drafts" | "contacts";
+export type View = "inbox" | "accounts" | "drafts" | "contacts" | "review";
 
 /** What shows over the window and takes the keyboard while it does. */
 export type Overlay =
@@ -48,6 +49,8 @@ export class AppState {
   readonly conversation: ConversationStore;
   readonly contact: ContactStore;
   readonly contacts: ContactsStore;
+  /** The manager's Review screen (conversations, metrics, annotations, exports). */
+  readonly review: ReviewStore;
   readonly accounts: AccountsStore;
   readonly search: SearchStore;
   readonly outbox: OutboxStore;
@@ -109,6 +112,7 @@ export class AppState {
     this.conversation = new ConversationStore(backend);
     this.contact = new ContactStore(backend);
     this.contacts = new ContactsStore(backend);
+    this.review = new ReviewStore(backend);
     this.accounts = new AccountsStore(backend);
     this.search = new SearchStore(backend);
     this.outbox = new OutboxStore(backend);
@@ -231,6 +235,7 @@ export class AppState {
     this.counts.handleEvent(event);
     this.contacts.handleEvent(event);
     this.imports.handleEvent(event);
+    this.review.handleEvent(event);
     if (event.kind === "labelsChanged") void this.#labelsChanged();
     this.conversation.handleEvent(event);
     this.dialogue.handleEvent(event);
@@ -346,6 +351,13 @@ export class AppState {
     } catch (e) {
       this.showNotice(e);
     }
+  }
+
+  /** Shows the manager's Review screen (its list read again). */
+  async showReview(): Promise<void> {
+    await this.conversation.flushDraft();
+    this.view = "review";
+    await this.review.open();
   }
 
   /** Shows the Contacts screen (its list read again); `find` puts the keyboard in its search. */
