@@ -11,6 +11,7 @@ mod conversations;
 mod customer;
 pub mod customer_time;
 mod demo;
+mod demo_history;
 mod demo_workflow;
 mod drops;
 mod errors;

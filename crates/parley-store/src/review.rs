@@ -64,6 +64,9 @@ pub fn targets_from_json(json: Option<&str>) -> Vec<ResponseTarget> {
 
 /// SQL giving the target of `a.channel` in milliseconds (the targets are numbers, written in).
 pub(crate) fn target_ms_sql(targets: &[ResponseTarget]) -> String {
+    if targets.is_empty() {
+        return "1800000".into();
+    }
     let mut sql = String::from("(CASE a.channel");
     for t in targets {
         sql.push_str(&format!(
@@ -446,3 +449,34 @@ impl Store {
 #[cfg(test)]
 #[path = "review_tests.rs"]
 pub(crate) mod tests;
+
+impl Store {
+    /// The conversation of an account with the provider's key `remote`, if stored.
+    pub fn thread_by_remote(&self, account: AccountId, remote: &str) -> Result<Option<ThreadId>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM threads WHERE account_id = ?1 AND remote_thread_id = ?2",
+            )?
+            .query_row(params![account.0, remote], |r| r.get(0))
+            .optional()?
+            .map(ThreadId))
+    }
+
+    /// Marks conversations resolved at the given times, in one transaction, each with its
+    /// `resolved` status event (the demo's seeded history; `workflow.rs` is the agent's path).
+    pub fn seed_resolved(&mut self, threads: &[(ThreadId, Millis)]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for &(thread, at) in threads {
+            tx.prepare_cached(
+                "UPDATE threads SET status = 'resolved', snoozed_until = NULL WHERE id = ?1",
+            )?
+            .execute([thread.0])?;
+            crate::workflow::record_event(&tx, thread, at, &ThreadEventKind::Resolved)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

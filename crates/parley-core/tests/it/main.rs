@@ -14,5 +14,6 @@ mod facade;
 mod graph;
 mod import;
 mod media;
+mod review;
 mod saved_replies;
 mod twilio;
