@@ -17,12 +17,10 @@
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::review::target_ms_sql;
 use parley_domain::*;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
-const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
 
 /// A zone's UTC offsets over a period: `spans[i] = (from, offset)` means the offset (in
@@ -76,29 +74,12 @@ pub fn civil_day(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The scope condition (channels, accounts) and its parameters.
-fn scope(q: &MetricsQuery) -> (String, Vec<Value>) {
-    let mut sql = String::new();
-    let mut p = Vec::new();
-    if !q.channels.is_empty() {
-        sql.push_str(&format!(
-            " AND a.channel IN ({})",
-            vec!["?"; q.channels.len()].join(", ")
-        ));
-        p.extend(q.channels.iter().map(|c| Value::Text(c.as_str().into())));
-    }
-    if !q.accounts.is_empty() {
-        sql.push_str(&format!(
-            " AND t.account_id IN ({})",
-            vec!["?"; q.accounts.len()].join(", ")
-        ));
-        p.extend(q.accounts.iter().map(|a| Value::Integer(a.0)));
-    }
-    (sql, p)
-}
-
 impl Store {
     /// The metrics of `q`'s period and scope, days and hours counted in `local`.
+    ///
+    /// Three statements, each one pass over an index: the started conversations grouped by
+    /// local hour and account (everything but the durations' percentiles comes from those
+    /// groups), then the first responses and the resolutions, each sorted once.
     pub fn metrics(
         &self,
         q: &MetricsQuery,
@@ -110,124 +91,143 @@ impl Store {
                 "the period must end after it starts".into(),
             ));
         }
-        let (scope_sql, scope_p) = scope(q);
-        let started = format!(
-            "FROM threads t JOIN accounts a ON a.id = t.account_id
-             WHERE t.started_at >= ? AND t.started_at < ?{scope_sql}"
-        );
-        let with = |extra: &[Value]| -> Vec<Value> {
-            let mut p = vec![Value::Integer(q.from), Value::Integer(q.to)];
-            p.extend(scope_p.iter().cloned());
-            p.extend(extra.iter().cloned());
-            p
+        // The accounts in scope and their channels (a handful of rows): the statements then
+        // need no join.
+        let accounts: Vec<(i64, ChannelKind)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, channel FROM accounts")?;
+            crate::rows::collect(&mut stmt, [], |r| {
+                Ok((r.get(0)?, crate::rows::channel(&r.get::<_, String>(1)?)?))
+            })?
+            .into_iter()
+            .filter(|(id, c)| {
+                (q.channels.is_empty() || q.channels.contains(c))
+                    && (q.accounts.is_empty() || q.accounts.contains(&AccountId(*id)))
+            })
+            .collect()
         };
-
-        let (count, unanswered, mean_messages): (i64, i64, Option<f64>) = self
-            .conn
-            .prepare(&format!(
-                "SELECT COUNT(*),
-                        COALESCE(SUM(t.first_inbound_at IS NOT NULL AND t.first_response_ms IS NULL), 0),
-                        AVG(t.message_count) {started}"
-            ))?
-            .query_row(params_from_iter(with(&[])), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
-
-        let resolved_from = format!(
-            "FROM threads t JOIN accounts a ON a.id = t.account_id
-             WHERE t.resolved_at >= ? AND t.resolved_at < ?{scope_sql}"
+        let channel_of: std::collections::HashMap<i64, ChannelKind> =
+            accounts.iter().copied().collect();
+        let scope = format!(
+            " AND +t.account_id IN ({})",
+            if accounts.is_empty() {
+                "NULL".to_owned()
+            } else {
+                accounts
+                    .iter()
+                    .map(|(id, _)| id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         );
-        let resolved: i64 = self
-            .conn
-            .prepare(&format!("SELECT COUNT(*) {resolved_from}"))?
-            .query_row(params_from_iter(with(&[])), |r| r.get(0))?;
+        let target_of = |channel: ChannelKind| {
+            targets
+                .iter()
+                .find(|t| t.channel == channel)
+                .map_or(30, |t| t.minutes)
+        };
+        let mut target_sql = String::from("(CASE t.account_id");
+        for (id, c) in &accounts {
+            target_sql.push_str(&format!(
+                " WHEN {id} THEN {}",
+                target_of(*c).max(1) * 60_000
+            ));
+        }
+        target_sql.push_str(" ELSE 1800000 END)");
+        let period = vec![Value::Integer(q.from), Value::Integer(q.to)];
 
+        // 1. Started conversations by local hour and account.
+        let hour = format!("({} / {HOUR_MS})", local.local_sql("t.started_at"));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {hour} AS h, t.account_id, COUNT(*),
+                    SUM(t.first_inbound_at IS NOT NULL),
+                    SUM(t.first_inbound_at IS NOT NULL AND t.first_response_ms IS NULL),
+                    SUM(t.message_count),
+                    COUNT(t.first_response_ms),
+                    SUM(t.first_response_ms <= {target_sql})
+             FROM threads t WHERE t.started_at >= ?1 AND t.started_at < ?2{scope}
+             GROUP BY h, t.account_id"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(period.iter()))?;
+        let (mut started, mut unanswered, mut messages) = (0i64, 0i64, 0i64);
+        let mut heatmap = vec![vec![0i64; 24]; 7];
+        let mut days: std::collections::BTreeMap<(i64, usize), i64> = Default::default();
+        let mut shares: std::collections::BTreeMap<usize, (i64, i64)> = Default::default();
+        let position = |c: ChannelKind| ChannelKind::ALL.iter().position(|k| *k == c).unwrap_or(0);
+        while let Some(r) = rows.next()? {
+            let (h, account, n): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let Some(&channel) = channel_of.get(&account) else {
+                continue;
+            };
+            let customer: i64 = r.get(3)?;
+            started += n;
+            unanswered += r.get::<_, i64>(4)?;
+            messages += r.get::<_, i64>(5)?;
+            let share = shares.entry(position(channel)).or_default();
+            share.0 += r.get::<_, i64>(6)?;
+            share.1 += r.get::<_, Option<i64>>(7)?.unwrap_or(0);
+            let day = h.div_euclid(24);
+            *days.entry((day, position(channel))).or_default() += n;
+            let weekday = (day + 3).rem_euclid(7) as usize;
+            heatmap[weekday][h.rem_euclid(24) as usize] += customer;
+        }
+        drop(rows);
+        drop(stmt);
+        let within_target = shares
+            .into_iter()
+            .filter(|(_, (answered, _))| *answered > 0)
+            .map(|(i, (answered, within))| {
+                let channel = ChannelKind::ALL[i];
+                TargetShare {
+                    channel,
+                    target_minutes: target_of(channel),
+                    answered,
+                    within,
+                }
+            })
+            .collect();
+        let per_day = days
+            .into_iter()
+            .map(|((day, i), conversations)| DayVolume {
+                day: civil_day(day),
+                channel: ChannelKind::ALL[i],
+                conversations,
+            })
+            .collect();
+
+        // 2. First responses, sorted (on the covering index's rows).
         let first_response = self.duration_stats(
             &format!(
-                "SELECT t.first_response_ms {started} AND t.first_response_ms IS NOT NULL
-                 ORDER BY 1"
+                "SELECT t.first_response_ms FROM threads t
+                 WHERE t.started_at >= ?1 AND t.started_at < ?2{scope}
+                   AND t.first_response_ms IS NOT NULL ORDER BY 1"
             ),
-            with(&[]),
+            period.clone(),
         )?;
+        // 3. Resolutions in the period, sorted.
         let resolution = self.duration_stats(
             &format!(
-                "SELECT t.resolved_at - COALESCE(t.first_inbound_at, t.started_at) {resolved_from}
-                 ORDER BY 1"
+                "SELECT t.resolved_at - COALESCE(t.first_inbound_at, t.started_at) FROM threads t
+                 WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2{scope} ORDER BY 1"
             ),
-            with(&[]),
+            period,
         )?;
-
-        let target = target_ms_sql(targets);
-        let mut within_target = Vec::new();
-        {
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT a.channel, COUNT(t.first_response_ms),
-                        COALESCE(SUM(t.first_response_ms <= {target}), 0)
-                 {started} AND t.first_inbound_at IS NOT NULL GROUP BY a.channel"
-            ))?;
-            let mut rows = stmt.query(params_from_iter(with(&[])))?;
-            while let Some(r) = rows.next()? {
-                let channel = crate::rows::channel(&r.get::<_, String>(0)?)?;
-                within_target.push(TargetShare {
-                    channel,
-                    target_minutes: targets
-                        .iter()
-                        .find(|t| t.channel == channel)
-                        .map_or(30, |t| t.minutes),
-                    answered: r.get(1)?,
-                    within: r.get(2)?,
-                });
-            }
-        }
-        within_target.sort_by_key(|s| ChannelKind::ALL.iter().position(|c| *c == s.channel));
-
-        let day = format!("({} / {DAY_MS})", local.local_sql("t.started_at"));
-        let mut per_day = Vec::new();
-        {
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT {day} AS d, a.channel, COUNT(*) {started} GROUP BY d, a.channel
-                 ORDER BY d, a.channel"
-            ))?;
-            let mut rows = stmt.query(params_from_iter(with(&[])))?;
-            while let Some(r) = rows.next()? {
-                per_day.push(DayVolume {
-                    day: civil_day(r.get(0)?),
-                    channel: crate::rows::channel(&r.get::<_, String>(1)?)?,
-                    conversations: r.get(2)?,
-                });
-            }
-        }
-
-        let at = local.local_sql("t.first_inbound_at");
-        let mut heatmap = vec![vec![0i64; 24]; 7];
-        {
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT ((({at} / {DAY_MS}) + 3) % 7 + 7) % 7 AS wd,
-                        (({at} % {DAY_MS}) + {DAY_MS}) % {DAY_MS} / {HOUR_MS} AS h, COUNT(*)
-                 {started} AND t.first_inbound_at IS NOT NULL GROUP BY wd, h"
-            ))?;
-            let mut rows = stmt.query(params_from_iter(with(&[])))?;
-            while let Some(r) = rows.next()? {
-                let (wd, h, n): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                if let Some(cell) = heatmap
-                    .get_mut(wd as usize)
-                    .and_then(|row| row.get_mut(h as usize))
-                {
-                    *cell = n;
-                }
-            }
-        }
 
         Ok(Metrics {
             query: q.clone(),
             time_zone: local.zone.clone(),
-            started: count,
-            resolved,
+            started,
+            resolved: resolution.count,
             unanswered,
             first_response,
             resolution,
             within_target,
-            messages_per_conversation: mean_messages.unwrap_or(0.0),
+            messages_per_conversation: if started > 0 {
+                messages as f64 / started as f64
+            } else {
+                0.0
+            },
             heatmap,
             per_day,
         })
