@@ -306,7 +306,6 @@ fn the_first_page_walks_an_index() {
         T0,
         None,
         Some(51),
-        false,
     )
     .expect("sql");
     let plan = crate::test_support::query_plan(&s, &sql, rusqlite::params_from_iter(p));
@@ -383,36 +382,4 @@ fn annotations_and_scores_are_kept_and_checked() {
     assert_eq!(s.scores(t).expect("scores").len(), 1);
     s.delete_annotation(a.id).expect("delete");
     assert_eq!(row(&s, t, T0).annotations, 1);
-}
-
-#[test]
-fn words_find_the_same_conversations_whether_they_are_rare_or_common() {
-    let mut s = Store::open_in_memory().expect("open");
-    let tg = account(&mut s, ChannelKind::Telegram, "bot");
-    for i in 0..6 {
-        let text = if i % 2 == 0 { "refund please" } else { "hello" };
-        ingest(
-            &mut s,
-            tg,
-            vec![inbound(&i.to_string(), "a", text, T0 + i * MIN)],
-        );
-    }
-    let f = ReviewFilter {
-        text: Some("refund".into()),
-        ..ReviewFilter::default()
-    };
-    let run = |common: bool| -> Vec<i64> {
-        let (sql, p) = super::review_sql(&f, &targets_from_json(None), T0, None, Some(50), common)
-            .expect("sql");
-        let mut stmt = s.conn.prepare(&sql).expect("prepare");
-        stmt.query_map(rusqlite::params_from_iter(p), |r| r.get::<_, i64>(0))
-            .expect("query")
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .expect("rows")
-    };
-    let rare = run(false);
-    assert_eq!(rare.len(), 3);
-    assert_eq!(run(true), rare);
-    assert!(!s.matches_more_than("refund*", 3).expect("count"));
-    assert!(s.matches_more_than("refund*", 2).expect("count"));
 }
