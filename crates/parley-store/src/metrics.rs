@@ -1,5 +1,7 @@
-//! The metrics of a period (issue 16), in SQL over the measures each conversation keeps
-//! (`review.rs`, migration 26) and their indexes: conversations started and resolved, first
+//! The metrics of a period (issue 16), over the measures each conversation keeps (`review.rs`,
+//! migration 26): SQL selects the period's rows from two covering indexes, read in order, and
+//! each row is folded here in the same pass (no GROUP BY: grouping on a computed local hour
+//! sorts every row first). Conversations started and resolved, first
 //! response and resolution times (median and 90th percentile, nearest rank), the share answered
 //! within each channel's target, messages per conversation, the busiest hours (weekday × hour)
 //! and the volume per day and channel.
@@ -77,9 +79,8 @@ pub fn civil_day(days: i64) -> String {
 impl Store {
     /// The metrics of `q`'s period and scope, days and hours counted in `local`.
     ///
-    /// Three statements, each one pass over an index: the started conversations grouped by
-    /// local hour and account (everything but the durations' percentiles comes from those
-    /// groups), then the first responses and the resolutions, each sorted once.
+    /// Two statements, each one ordered pass over a covering index: the conversations started in
+    /// the period (everything but the resolutions), then those resolved in it.
     pub fn metrics(
         &self,
         q: &MetricsQuery,
@@ -127,56 +128,64 @@ impl Store {
                 .find(|t| t.channel == channel)
                 .map_or(30, |t| t.minutes)
         };
-        let mut target_sql = String::from("(CASE t.account_id");
-        for (id, c) in &accounts {
-            target_sql.push_str(&format!(
-                " WHEN {id} THEN {}",
-                target_of(*c).max(1) * 60_000
-            ));
-        }
-        target_sql.push_str(" ELSE 1800000 END)");
         let period = vec![Value::Integer(q.from), Value::Integer(q.to)];
 
-        // 1. Started conversations by local hour and account.
-        let hour = format!("({} / {HOUR_MS})", local.local_sql("t.started_at"));
+        // 1. One pass over the started conversations (the covering index `threads_metrics_started`,
+        // read in order, no sort): each row is folded here into its local hour and channel. A
+        // GROUP BY on the computed local hour would sort every row first (measured: the year's
+        // metrics went from ~460 to ~310 ms with three grouped statements; one ordered pass is
+        // cheaper still).
+        let at = local.local_sql("t.started_at");
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {hour} AS h, t.account_id, COUNT(*),
-                    SUM(t.first_inbound_at IS NOT NULL),
-                    SUM(t.first_inbound_at IS NOT NULL AND t.first_response_ms IS NULL),
-                    SUM(t.message_count),
-                    COUNT(t.first_response_ms),
-                    SUM(t.first_response_ms <= {target_sql})
-             FROM threads t WHERE t.started_at >= ?1 AND t.started_at < ?2{scope}
-             GROUP BY h, t.account_id"
+            "SELECT {at}, t.account_id, t.first_inbound_at IS NOT NULL, t.first_response_ms,
+                    t.message_count
+             FROM threads t WHERE t.started_at >= ?1 AND t.started_at < ?2{scope}"
         ))?;
         let mut rows = stmt.query(params_from_iter(period.iter()))?;
         let (mut started, mut unanswered, mut messages) = (0i64, 0i64, 0i64);
         let mut heatmap = vec![vec![0i64; 24]; 7];
         let mut days: std::collections::BTreeMap<(i64, usize), i64> = Default::default();
         let mut shares: std::collections::BTreeMap<usize, (i64, i64)> = Default::default();
+        let mut responses: Vec<i64> = Vec::new();
         let position = |c: ChannelKind| ChannelKind::ALL.iter().position(|k| *k == c).unwrap_or(0);
+        let target_ms: std::collections::HashMap<i64, i64> = accounts
+            .iter()
+            .map(|(id, c)| (*id, target_of(*c).max(1) * 60_000))
+            .collect();
         while let Some(r) = rows.next()? {
-            let (h, account, n): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (local_at, account): (i64, i64) = (r.get(0)?, r.get(1)?);
             let Some(&channel) = channel_of.get(&account) else {
                 continue;
             };
-            let customer: i64 = r.get(3)?;
-            started += n;
-            unanswered += r.get::<_, i64>(4)?;
-            messages += r.get::<_, i64>(5)?;
-            let share = shares.entry(position(channel)).or_default();
-            share.0 += r.get::<_, i64>(6)?;
-            share.1 += r.get::<_, Option<i64>>(7)?.unwrap_or(0);
+            let customer: bool = r.get(2)?;
+            let response: Option<i64> = r.get(3)?;
+            started += 1;
+            messages += r.get::<_, i64>(4)?;
+            let h = local_at.div_euclid(HOUR_MS);
             let day = h.div_euclid(24);
-            *days.entry((day, position(channel))).or_default() += n;
-            let weekday = (day + 3).rem_euclid(7) as usize;
-            heatmap[weekday][h.rem_euclid(24) as usize] += customer;
+            *days.entry((day, position(channel))).or_default() += 1;
+            if customer {
+                heatmap[(day + 3).rem_euclid(7) as usize][h.rem_euclid(24) as usize] += 1;
+                match response {
+                    None => unanswered += 1,
+                    Some(ms) => {
+                        responses.push(ms);
+                        let share = shares.entry(position(channel)).or_default();
+                        share.0 += 1;
+                        if ms <= target_ms.get(&account).copied().unwrap_or(1_800_000) {
+                            share.1 += 1;
+                        }
+                    }
+                }
+            }
         }
         drop(rows);
         drop(stmt);
+        responses.sort_unstable();
+        let first_response = stats_of_sorted(&responses);
+        drop(responses);
         let within_target = shares
             .into_iter()
-            .filter(|(_, (answered, _))| *answered > 0)
             .map(|(i, (answered, within))| {
                 let channel = ChannelKind::ALL[i];
                 TargetShare {
@@ -196,23 +205,17 @@ impl Store {
             })
             .collect();
 
-        // 2. First responses, sorted (on the covering index's rows).
-        let first_response = self.duration_stats(
-            &format!(
-                "SELECT t.first_response_ms FROM threads t
-                 WHERE t.started_at >= ?1 AND t.started_at < ?2{scope}
-                   AND t.first_response_ms IS NOT NULL ORDER BY 1"
-            ),
-            period.clone(),
-        )?;
-        // 3. Resolutions in the period, sorted.
-        let resolution = self.duration_stats(
-            &format!(
-                "SELECT t.resolved_at - COALESCE(t.first_inbound_at, t.started_at) FROM threads t
-                 WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2{scope} ORDER BY 1"
-            ),
-            period,
-        )?;
+        // 2. Resolutions in the period (the covering index `threads_metrics_resolved`), sorted.
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT t.resolved_at - COALESCE(t.first_inbound_at, t.started_at) FROM threads t
+             WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2{scope}"
+        ))?;
+        let mut durations: Vec<i64> =
+            crate::rows::collect(&mut stmt, params_from_iter(period.iter()), |r| {
+                Ok(r.get::<_, i64>(0)?)
+            })?;
+        durations.sort_unstable();
+        let resolution = stats_of_sorted(&durations);
 
         Ok(Metrics {
             query: q.clone(),
@@ -231,14 +234,6 @@ impl Store {
             heatmap,
             per_day,
         })
-    }
-
-    /// The median and 90th percentile (nearest rank) of the durations `sql` lists in order.
-    fn duration_stats(&self, sql: &str, p: Vec<Value>) -> Result<DurationStats> {
-        let mut stmt = self.conn.prepare(sql)?;
-        let values: Vec<i64> =
-            crate::rows::collect(&mut stmt, params_from_iter(p), |r| Ok(r.get::<_, i64>(0)?))?;
-        Ok(stats_of_sorted(&values))
     }
 }
 

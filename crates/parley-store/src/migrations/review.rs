@@ -42,8 +42,8 @@ CREATE INDEX threads_review_response ON threads(first_response_ms, id);
 CREATE INDEX threads_review_length ON threads(message_count, id);
 CREATE INDEX threads_metrics_started ON threads(started_at, account_id, first_inbound_at,
     first_response_ms, resolved_at, message_count);
-CREATE INDEX threads_metrics_resolved ON threads(resolved_at, account_id, started_at)
-    WHERE resolved_at IS NOT NULL;
+CREATE INDEX threads_metrics_resolved ON threads(resolved_at, account_id, first_inbound_at,
+    started_at) WHERE resolved_at IS NOT NULL;
 CREATE INDEX threads_responder ON threads(first_responder) WHERE first_responder IS NOT NULL;
 
 CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
