@@ -128,7 +128,7 @@ impl Store {
                 .find(|t| t.channel == channel)
                 .map_or(30, |t| t.minutes)
         };
-        let period = vec![Value::Integer(q.from), Value::Integer(q.to)];
+        let period = [Value::Integer(q.from), Value::Integer(q.to)];
 
         // 1. One pass over the started conversations (the covering index `threads_metrics_started`,
         // read in order, no sort): each row is folded here into its local hour and channel. A
