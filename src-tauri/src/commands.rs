@@ -805,3 +805,121 @@ pub async fn set_bot_settings(core: State<'_, Core>, settings: BotSettings) -> R
 pub async fn try_bot(core: State<'_, Core>, text: String) -> Res<BotTrial> {
     core.get()?.try_bot(text).await
 }
+
+#[tauri::command]
+pub async fn review_targets(core: State<'_, Core>) -> Res<Vec<ResponseTarget>> {
+    core.get()?.review_targets().await
+}
+
+#[tauri::command]
+pub async fn set_review_targets(
+    core: State<'_, Core>,
+    targets: Vec<ResponseTarget>,
+) -> Res<Vec<ResponseTarget>> {
+    core.get()?.set_review_targets(targets).await
+}
+
+#[tauri::command]
+pub async fn review_page(
+    core: State<'_, Core>,
+    filter: ReviewFilter,
+    cursor: Option<ReviewCursor>,
+    limit: u32,
+) -> Res<ReviewPage> {
+    core.get()?.review_page(filter, cursor, limit).await
+}
+
+#[tauri::command]
+pub async fn review_responders(core: State<'_, Core>) -> Res<Vec<String>> {
+    core.get()?.review_responders().await
+}
+
+#[tauri::command]
+pub async fn review_transcript(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    whole_dialogue: bool,
+) -> Res<Transcript> {
+    core.get()?
+        .review_transcript(thread_id, whole_dialogue)
+        .await
+}
+
+#[tauri::command]
+pub async fn transcript_page(
+    core: State<'_, Core>,
+    thread_ids: Vec<ThreadId>,
+    cursor: Option<PageCursor>,
+) -> Res<TranscriptPage> {
+    core.get()?.transcript_page(thread_ids, cursor).await
+}
+
+#[tauri::command]
+pub async fn add_annotation(core: State<'_, Core>, input: AnnotationInput) -> Res<Annotation> {
+    core.get()?.add_annotation(input).await
+}
+
+#[tauri::command]
+pub async fn update_annotation(core: State<'_, Core>, id: i64, body: String) -> Res<Annotation> {
+    core.get()?.update_annotation(id, body).await
+}
+
+#[tauri::command]
+pub async fn delete_annotation(core: State<'_, Core>, id: i64) -> Res<()> {
+    core.get()?.delete_annotation(id).await
+}
+
+#[tauri::command]
+pub async fn list_annotations(
+    core: State<'_, Core>,
+    filter: AnnotationFilter,
+) -> Res<Vec<Annotation>> {
+    core.get()?.list_annotations(filter).await
+}
+
+#[tauri::command]
+pub async fn review_checklist(core: State<'_, Core>) -> Res<Vec<ChecklistItem>> {
+    core.get()?.review_checklist().await
+}
+
+#[tauri::command]
+pub async fn add_checklist_item(
+    core: State<'_, Core>,
+    label: String,
+    kind: ChecklistKind,
+) -> Res<ChecklistItem> {
+    core.get()?.add_checklist_item(label, kind).await
+}
+
+#[tauri::command]
+pub async fn remove_checklist_item(core: State<'_, Core>, id: i64) -> Res<()> {
+    core.get()?.remove_checklist_item(id).await
+}
+
+#[tauri::command]
+pub async fn set_checklist_score(
+    core: State<'_, Core>,
+    thread_id: ThreadId,
+    item_id: i64,
+    score: Option<i64>,
+) -> Res<Vec<ChecklistScore>> {
+    core.get()?
+        .set_checklist_score(thread_id, item_id, score)
+        .await
+}
+
+#[tauri::command]
+pub async fn review_metrics(core: State<'_, Core>, query: MetricsQuery) -> Res<Metrics> {
+    core.get()?.review_metrics(query).await
+}
+
+#[tauri::command]
+pub async fn export_review(core: State<'_, Core>, request: ExportRequest) -> Res<ExportOutcome> {
+    core.get()?.export_review(request).await
+}
+
+#[tauri::command]
+pub fn cancel_export(core: State<'_, Core>) -> Res<()> {
+    core.get()?.cancel_export();
+    Ok(())
+}

@@ -6,6 +6,7 @@
 mod commands;
 mod media;
 mod notifier;
+mod save_dialog;
 mod setup;
 mod tray;
 
@@ -54,6 +55,7 @@ fn main() {
             .build(),
     );
     let result = media::register(builder, media_core)
+        .plugin(tauri_plugin_dialog::init())
         .manage(core)
         // The one list of commands (parley_domain::commands) names every handler.
         .invoke_handler({
@@ -77,6 +79,9 @@ fn main() {
         .setup(move |app| {
             tracing::info!(ms = started.elapsed().as_millis(), "window set up");
             if let Some(p) = parley {
+                p.set_save_picker(std::sync::Arc::new(save_dialog::DialogPicker(
+                    app.handle().clone(),
+                )));
                 let tray = tray::install(app.handle(), p.clone());
                 tray::follow_unread(app.handle().clone(), p.clone(), tray);
                 tray::follow_clicks(app.handle().clone(), p, clicks);

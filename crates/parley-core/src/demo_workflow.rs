@@ -158,6 +158,12 @@ impl Parley {
                 tracing::warn!("demo bot: {}", e.message);
             }
             let deadline = tokio::time::Instant::now() + PATIENCE;
+            // Weeks of past conversations for the Review screen (`demo_history.rs`).
+            if let Some(app) = app.upgrade()
+                && let Err(e) = app.seed_demo_history().await
+            {
+                tracing::warn!("demo history: {}", e.message);
+            }
             loop {
                 let Some(app) = app.upgrade() else { return };
                 match app

@@ -114,6 +114,8 @@ pub struct Parley {
     pub(crate) automation: crate::automation::AutomationState,
     /// The FAQ bot's compiled rules and the conversation the agent has open (`bot/`).
     pub(crate) bot: crate::bot::BotState,
+    /// The save dialog and the running export's cancel flag (`review/export.rs`).
+    pub(crate) export: crate::review::export::ExportState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -179,6 +181,7 @@ impl Parley {
             spike: Default::default(),
             automation: Default::default(),
             bot: Default::default(),
+            export: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();

@@ -116,6 +116,23 @@ macro_rules! for_each_command {
             bot_settings,
             set_bot_settings,
             try_bot,
+            review_targets,
+            set_review_targets,
+            review_page,
+            review_responders,
+            review_transcript,
+            transcript_page,
+            add_annotation,
+            update_annotation,
+            delete_annotation,
+            list_annotations,
+            review_checklist,
+            add_checklist_item,
+            remove_checklist_item,
+            set_checklist_score,
+            review_metrics,
+            export_review,
+            cancel_export,
             startup_probe
         )
     };

@@ -778,6 +778,8 @@ pub enum CoreEvent {
     /// A customer import (`run_import`) has written `done` of its `total` rows (the import is
     /// one transaction: nothing is visible until the last).
     ImportProgress { done: u32, total: u32 },
+    /// An export (`export_review`) has written `done` of its `total` conversations.
+    ExportProgress { done: u32, total: u32 },
     /// Customers were imported: the Contacts screen reloads.
     ContactsChanged,
     /// Spike mode was offered, turned on or off, or its settings changed.

@@ -47,6 +47,7 @@ macro_rules! outbox_columns {
 }
 
 mod accounts;
+mod annotations;
 mod automation;
 mod avatars;
 mod bot;
@@ -59,15 +60,18 @@ mod directory;
 mod drafts;
 mod erase;
 mod error;
+pub mod export;
 mod files;
 mod html;
 mod import;
 mod ingest;
 mod merge;
+mod metrics;
 pub mod migrations;
 mod mood;
 mod notes;
 mod outbox;
+mod review;
 mod rows;
 mod saved_replies;
 mod search;
@@ -93,8 +97,10 @@ pub use files::LOCAL_REF_PREFIX;
 pub use html::{HtmlToFetch, StoredHtml};
 pub use import::{AppliedImport, AppliedRow, ImportPlan, MatchSource, PlannedRow};
 pub use merge::NOTIFICATION_PREFS_KEY;
+pub use metrics::{LocalOffsets, civil_day, stats_of_sorted};
 pub use mood::QueueStats;
 pub use notes::checked_attribute;
+pub use review::{TARGETS_KEY, default_target_minutes, targets_from_json};
 pub use saved_replies::NewSavedReply;
 pub use timeline::{ChannelThread, TimelinePage};
 pub use types::*;

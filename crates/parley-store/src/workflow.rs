@@ -93,13 +93,14 @@ pub(crate) const WAITING_SINCE: &str = "
      ORDER BY m.sent_at LIMIT 1";
 
 /// Recomputes since when the customer waits ([`WAITING_SINCE`]), or NULL when the business had
-/// the last word.
+/// the last word; and the conversation's review measures (`review.rs`).
 pub(crate) fn refresh_waiting(conn: &Connection, thread: ThreadId) -> Result<()> {
     conn.prepare_cached(&format!(
         "UPDATE threads SET waiting_since = ({WAITING_SINCE}) WHERE id = ?1"
     ))?
     .execute([thread.0])?;
-    Ok(())
+    // The review's measures (first response, start) follow the same messages.
+    crate::review::refresh_measures(conn, thread)
 }
 
 fn state_of(conn: &Connection, thread: ThreadId) -> Result<ThreadState> {

@@ -115,6 +115,7 @@ export function appCommands(app: AppState): AppCommand[] {
   add({ id: "keys", title: "Keyboard shortcuts", group: "Window", keys: ["?"], run: () => (app.overlay = { kind: "keys" }) });
   add({ id: "drafts", title: "Show drafts", group: "Window", keys: [], run: () => void app.showDrafts() });
   add({ id: "contacts", title: "Contacts", group: "Window", keys: [], run: () => void app.showContacts() });
+  add({ id: "review", title: "Review: conversations, metrics, exports", group: "Window", keys: [], run: () => void app.showReview() });
   add({ id: "find-contact", title: "Find contact…", group: "Window", keys: [], run: () => void app.showContacts(true) });
   add({ id: "import-contacts", title: "Import customers from a CSV file…", group: "Window", keys: [], run: () => app.imports.open() });
   add({ id: "settings", title: "Accounts and settings", group: "Window", keys: [], run: () => (app.view = "accounts") });

@@ -322,6 +322,21 @@ async fn the_demo_runs_until_a_real_account_is_added() {
         .await
         .expect("contacts");
     assert!(vip.contacts.iter().any(|c| c.vip), "{vip:?}");
+    // Weeks of past conversations fill the Review screen's metrics (`demo_history.rs`).
+    let now = parley_domain::Clock::now(&parley_domain::SystemClock);
+    let last_weeks = parley_domain::MetricsQuery {
+        from: now - 70 * 86_400_000,
+        to: now,
+        channels: vec![],
+        accounts: vec![],
+    };
+    eventually("the demo's history", Duration::from_secs(30), || async {
+        rig.app
+            .review_metrics(last_weeks.clone())
+            .await
+            .is_ok_and(|m| m.resolved >= 600 && m.first_response.count >= 600)
+    })
+    .await;
     // The demo's saved replies, in two folders, filled for one of its customers (her order is
     // a detail the demo's workflow gave her).
     let replies = rig.app.list_saved_replies().await.expect("saved replies");

@@ -14,6 +14,7 @@ mod contacts;
 mod messages;
 mod mood;
 mod outbox;
+mod review;
 mod saved_replies;
 mod settings;
 mod threads;
@@ -81,6 +82,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 25: the customer's mood per message and per conversation, the Mood view, the waits
     // answered (spike mode's expected wait).
     &[mood::V25],
+    // 26: the manager's review — measures kept on each conversation, the review and metrics
+    // indexes, annotations and checklist scores.
+    &[review::V26],
     // 27: the sender of each message read from a provider (a reused id from someone else is
     // another message); accounts removed with their conversations kept, read-only; customers
     // erased on request (tombstones).

@@ -78,6 +78,22 @@ import type {
   SavedReplyInput,
   SavedRepliesExport,
   SavedRepliesImport,
+  Annotation,
+  AnnotationFilter,
+  AnnotationInput,
+  ChecklistItem,
+  ChecklistKind,
+  ChecklistScore,
+  ExportOutcome,
+  ExportRequest,
+  Metrics,
+  MetricsQuery,
+  ResponseTarget,
+  ReviewCursor,
+  ReviewFilter,
+  ReviewPage,
+  Transcript,
+  TranscriptPage,
 } from "./bindings";
 
 /** A file picked in the composer, as it is uploaded. */
@@ -308,6 +324,31 @@ export interface Backend {
   setBotSettings(settings: BotSettings): Promise<BotSettings>;
   /** The test console: what the bot would do with this message (nothing is sent). */
   tryBot(text: string): Promise<BotTrial>;
+  // ---- the manager's review (issue 16) ----
+  /** Every channel's first-response target, in minutes. */
+  reviewTargets(): Promise<ResponseTarget[]>;
+  setReviewTargets(targets: ResponseTarget[]): Promise<ResponseTarget[]>;
+  /** One page of the review list, keyset-paged by `next`. */
+  reviewPage(filter: ReviewFilter, cursor: ReviewCursor | null, limit: number): Promise<ReviewPage>;
+  /** The names that answered conversations first. */
+  reviewResponders(): Promise<string[]>;
+  /** A conversation made for reading (or the whole dialogue with its customer). */
+  reviewTranscript(threadId: ThreadId, wholeDialogue: boolean): Promise<Transcript>;
+  /** The transcript's following messages. */
+  transcriptPage(threadIds: ThreadId[], cursor: PageCursor): Promise<TranscriptPage>;
+  addAnnotation(input: AnnotationInput): Promise<Annotation>;
+  updateAnnotation(id: number, body: string): Promise<Annotation>;
+  deleteAnnotation(id: number): Promise<void>;
+  listAnnotations(filter: AnnotationFilter): Promise<Annotation[]>;
+  reviewChecklist(): Promise<ChecklistItem[]>;
+  addChecklistItem(label: string, kind: ChecklistKind): Promise<ChecklistItem>;
+  removeChecklistItem(id: number): Promise<void>;
+  /** Scores a conversation on one item (`null` clears it); answers its scores. */
+  setChecklistScore(threadId: ThreadId, itemId: number, score: number | null): Promise<ChecklistScore[]>;
+  reviewMetrics(query: MetricsQuery): Promise<Metrics>;
+  /** Exports to a file chosen in the system's save dialog; progress comes as `exportProgress`. */
+  exportReview(request: ExportRequest): Promise<ExportOutcome>;
+  cancelExport(): Promise<void>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -439,6 +480,29 @@ export const tauriBackend: Backend = {
   botSettings: () => call("bot_settings"),
   setBotSettings: (settings) => call("set_bot_settings", { settings }),
   tryBot: (text) => call("try_bot", { text }),
+  reviewTargets: () => call("review_targets"),
+  setReviewTargets: (targets) => call("set_review_targets", { targets }),
+  reviewPage: (filter, cursor, limit) => call("review_page", { filter, cursor, limit }),
+  reviewResponders: () => call("review_responders"),
+  reviewTranscript: (threadId, wholeDialogue) => call("review_transcript", { threadId, wholeDialogue }),
+  transcriptPage: (threadIds, cursor) => call("transcript_page", { threadIds, cursor }),
+  addAnnotation: (input) => call("add_annotation", { input }),
+  updateAnnotation: (id, body) => call("update_annotation", { id, body }),
+  deleteAnnotation: async (id) => {
+    await call<null>("delete_annotation", { id });
+  },
+  listAnnotations: (filter) => call("list_annotations", { filter }),
+  reviewChecklist: () => call("review_checklist"),
+  addChecklistItem: (label, kind) => call("add_checklist_item", { label, kind }),
+  removeChecklistItem: async (id) => {
+    await call<null>("remove_checklist_item", { id });
+  },
+  setChecklistScore: (threadId, itemId, score) => call("set_checklist_score", { threadId, itemId, score }),
+  reviewMetrics: (query) => call("review_metrics", { query }),
+  exportReview: (request) => call("export_review", { request }),
+  cancelExport: async () => {
+    await call<null>("cancel_export");
+  },
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });
   },

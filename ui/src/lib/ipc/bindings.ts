@@ -1037,7 +1037,189 @@ questions: Array<string>,
  */
 noAnswer: boolean, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
+export type ReviewSort = "date" | "wait" | "firstResponse" | "length";
+
+export type ReviewFilter = { 
+/**
+ * Started at or after (inclusive).
+ */
+from: number | null, 
+/**
+ * Started before (exclusive).
+ */
+to: number | null, channels: Array<ChannelKind>, accounts: Array<AccountId>, statuses: Array<ThreadStatus>, 
+/**
+ * Carries any of these labels.
+ */
+labels: Array<LabelId>, 
+/**
+ * At least this priority (1 low … 4 urgent).
+ */
+minPriority: number | null, 
+/**
+ * Only VIP customers (the flag of the customer).
+ */
+vipOnly: boolean, contact: ContactId | null, 
+/**
+ * Words in any message (full-text search, the last word a prefix).
+ */
+text: string | null, 
+/**
+ * First answer slower than the channel's target.
+ */
+slowOnly: boolean, 
+/**
+ * The customer wrote and nobody answered yet.
+ */
+unansweredOnly: boolean, 
+/**
+ * Answered first by this agent (their name as written on the reply).
+ */
+responder: string | null, 
+/**
+ * Only conversations a manager annotated or scored.
+ */
+annotatedOnly: boolean, sort: ReviewSort, 
+/**
+ * Largest first (newest, longest wait, slowest, longest).
+ */
+descending: boolean, };
+
+export type ReviewCursor = { key: number, id: number, };
+
+export type ReviewRow = { threadId: ThreadId, channel: ChannelKind, accountId: AccountId, accountName: string, contactId: ContactId, contactName: string, status: ThreadStatus, priority: number, vip: boolean, labels: Array<LabelId>, snippet: string, startedAt: number | null, lastActivityAt: number, 
+/**
+ * From the customer's first message to the business's first answer; `null`: not answered.
+ */
+firstResponseMs: number | null, 
+/**
+ * Who answered first (the name on the reply).
+ */
+firstResponder: string | null, 
+/**
+ * The customer waits since then for an answer.
+ */
+waitingSince: number | null, resolvedAt: number | null, messageCount: number, 
+/**
+ * The first answer came later than the channel's target.
+ */
+slow: boolean, 
+/**
+ * Annotations and checklist scores a manager left on it.
+ */
+annotations: number, };
+
+export type ReviewPage = { rows: Array<ReviewRow>, 
+/**
+ * Pass back for the next page; `null` on the last.
+ */
+next: ReviewCursor | null, };
+
+export type AuthorKind = "customer" | "agent" | "bot";
+
+export type TranscriptMessage = { message: MessageView, channel: ChannelKind, accountName: string, authorKind: AuthorKind, };
+
+export type TranscriptPage = { messages: Array<TranscriptMessage>, 
+/**
+ * Pass back for the following messages; `null` at the end.
+ */
+next: PageCursor | null, };
+
+export type Transcript = { row: ReviewRow, 
+/**
+ * The whole dialogue: every conversation of the customer (merged identities included).
+ */
+wholeDialogue: boolean, 
+/**
+ * The conversations the transcript covers.
+ */
+threadIds: Array<ThreadId>, firstPage: TranscriptPage, 
+/**
+ * Status changes of the conversation(s), oldest first.
+ */
+events: Array<ThreadEvent>, 
+/**
+ * The customer's internal notes (for agents, never sent).
+ */
+notes: Array<ContactNote>, annotations: Array<Annotation>, checklist: Array<ChecklistItem>, scores: Array<ChecklistScore>, };
+
+export type Annotation = { id: number, threadId: ThreadId, messageId: MessageId | null, 
+/**
+ * The highlighted words ("" for the whole message).
+ */
+quote: string, body: string, author: string, createdAt: number, updatedAt: number, contactName: string, channel: ChannelKind, };
+
+export type AnnotationInput = { threadId: ThreadId, messageId: MessageId | null, quote: string, body: string, };
+
+export type AnnotationFilter = { threadId: ThreadId | null, 
+/**
+ * Words in the note or the highlight.
+ */
+text: string | null, from: number | null, to: number | null, };
+
+export type ChecklistKind = "yesNo" | "scale";
+
+export type ChecklistItem = { id: number, label: string, kind: ChecklistKind, };
+
+export type ChecklistScore = { itemId: number, score: number, author: string, scoredAt: number, };
+
+export type ResponseTarget = { channel: ChannelKind, minutes: number, };
+
+export type MetricsQuery = { from: number, to: number, channels: Array<ChannelKind>, accounts: Array<AccountId>, };
+
+export type DurationStats = { count: number, medianMs: number | null, p90Ms: number | null, };
+
+export type DayVolume = { 
+/**
+ * The local day, `YYYY-MM-DD`.
+ */
+day: string, channel: ChannelKind, conversations: number, };
+
+export type TargetShare = { channel: ChannelKind, targetMinutes: number, answered: number, within: number, };
+
+export type Metrics = { query: MetricsQuery, 
+/**
+ * The zone the days and hours are counted in.
+ */
+timeZone: string, 
+/**
+ * Conversations whose first message falls in the period.
+ */
+started: number, 
+/**
+ * Conversations (last) resolved in the period.
+ */
+resolved: number, 
+/**
+ * Of the started: the customer wrote and nobody answered.
+ */
+unanswered: number, firstResponse: DurationStats, 
+/**
+ * From the customer's first message to the (last) resolution, of those resolved.
+ */
+resolution: DurationStats, withinTarget: Array<TargetShare>, 
+/**
+ * Messages per started conversation (mean).
+ */
+messagesPerConversation: number, 
+/**
+ * Customer conversations started per weekday (Monday first) and local hour (0..24).
+ */
+heatmap: Array<Array<number>>, perDay: Array<DayVolume>, };
+
+export type ExportFormat = "html" | "csv" | "json";
+
+export type ExportScope = { "kind": "threads", threads: Array<ThreadId>, } | { "kind": "filter", filter: ReviewFilter, };
+
+export type ExportRequest = { format: ExportFormat, scope: ExportScope, };
+
+export type ExportOutcome = { 
+/**
+ * Where the file is (`null` when cancelled or when no place was chosen).
+ */
+path: string | null, conversations: number, messages: number, cancelled: boolean, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "exportProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
@@ -1161,6 +1343,23 @@ export const COMMANDS = [
   "bot_settings",
   "set_bot_settings",
   "try_bot",
+  "review_targets",
+  "set_review_targets",
+  "review_page",
+  "review_responders",
+  "review_transcript",
+  "transcript_page",
+  "add_annotation",
+  "update_annotation",
+  "delete_annotation",
+  "list_annotations",
+  "review_checklist",
+  "add_checklist_item",
+  "remove_checklist_item",
+  "set_checklist_score",
+  "review_metrics",
+  "export_review",
+  "cancel_export",
   "startup_probe",
 ] as const;
 

@@ -18,6 +18,7 @@ import { AccountsStore } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { ContactStore } from "./contact.svelte";
 import { ContactsStore } from "./contacts.svelte";
+import { ReviewStore } from "./review.svelte";
 import { ConversationStore } from "./conversation.svelte";
 import { CountsStore } from "./counts.svelte";
 import { DialogueStore } from "./dialogue.svelte";
@@ -32,7 +33,7 @@ import { SpikeStore } from "./spike.svelte";
 import { ThreadsStore } from "./threads.svelte";
 import { Workflow } from "./workflow.svelte";
 
-export type View = "inbox" | "accounts" | "drafts" | "contacts";
+export type View = "inbox" | "accounts" | "drafts" | "contacts" | "review";
 
 /** What shows over the window and takes the keyboard while it does. */
 export type Overlay =
@@ -50,6 +51,8 @@ export class AppState {
   readonly conversation: ConversationStore;
   readonly contact: ContactStore;
   readonly contacts: ContactsStore;
+  /** The manager's Review screen (conversations, metrics, annotations, exports). */
+  readonly review: ReviewStore;
   readonly accounts: AccountsStore;
   readonly search: SearchStore;
   readonly outbox: OutboxStore;
@@ -115,6 +118,7 @@ export class AppState {
     this.conversation = new ConversationStore(backend);
     this.contact = new ContactStore(backend);
     this.contacts = new ContactsStore(backend);
+    this.review = new ReviewStore(backend);
     this.accounts = new AccountsStore(backend);
     this.search = new SearchStore(backend);
     this.outbox = new OutboxStore(backend);
@@ -243,6 +247,7 @@ export class AppState {
     this.spike.handleEvent(event);
     this.contacts.handleEvent(event);
     this.imports.handleEvent(event);
+    this.review.handleEvent(event);
     if (event.kind === "labelsChanged") void this.#labelsChanged();
     this.conversation.handleEvent(event);
     this.dialogue.handleEvent(event);
@@ -358,6 +363,13 @@ export class AppState {
     } catch (e) {
       this.showNotice(e);
     }
+  }
+
+  /** Shows the manager's Review screen (its list read again). */
+  async showReview(): Promise<void> {
+    await this.conversation.flushDraft();
+    this.view = "review";
+    await this.review.open();
   }
 
   /** Shows the Contacts screen (its list read again); `find` puts the keyboard in its search. */

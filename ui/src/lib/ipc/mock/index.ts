@@ -17,6 +17,7 @@ import * as handover from "./handover";
 import * as media from "./media";
 import * as notifications from "./notifications";
 import * as outbox from "./outbox";
+import * as review from "./review";
 import * as savedReplies from "./saved-replies";
 import * as search from "./search";
 import * as spike from "./spike";
@@ -28,6 +29,26 @@ import * as workflow from "./workflow";
 export type { MockOptions } from "./state";
 
 export class MockBackend extends MockState implements Backend {
+  // ---- the manager's review --------------------------------------------------
+
+  reviewTargets = review.reviewTargets.bind(null, this);
+  setReviewTargets = review.setReviewTargets.bind(null, this);
+  reviewPage = review.reviewPage.bind(null, this);
+  reviewResponders = review.reviewResponders.bind(null, this);
+  reviewTranscript = review.reviewTranscript.bind(null, this);
+  transcriptPage = review.transcriptPage.bind(null, this);
+  addAnnotation = review.addAnnotation.bind(null, this);
+  updateAnnotation = review.updateAnnotation.bind(null, this);
+  deleteAnnotation = review.deleteAnnotation.bind(null, this);
+  listAnnotations = review.listAnnotations.bind(null, this);
+  reviewChecklist = review.reviewChecklist.bind(null, this);
+  addChecklistItem = review.addChecklistItem.bind(null, this);
+  removeChecklistItem = review.removeChecklistItem.bind(null, this);
+  setChecklistScore = review.setChecklistScore.bind(null, this);
+  reviewMetrics = review.reviewMetrics.bind(null, this);
+  exportReview = review.exportReview.bind(null, this);
+  cancelExport = review.cancelExport.bind(null, this);
+
   // ---- threads and messages -------------------------------------------------
 
   workspaceInfo = threads.workspaceInfo.bind(null, this);

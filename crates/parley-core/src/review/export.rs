@@ -1,0 +1,319 @@
+//! Exports to a file (issue 16): one transcript, a selection, or everything a review filter
+//! matches, as HTML, CSV or JSON (the formats: `parley-store/src/export/`).
+//!
+//! Where the file goes: the system's save dialog when the shell gave one
+//! ([`Parley::set_save_picker`]); `PARLEY_EXPORT_PATH` overrides it (the end-to-end tests, like
+//! the other file pickers' overrides); with neither, the data folder's `exports/`.
+//!
+//! How: the conversations' ids first (the filter walked page by page), then
+//! [`EXPORT_BATCH`] conversations at a time read from the store and written to a temporary
+//! file beside the target (`.name.partial`), so memory holds one batch whatever the export's
+//! size and the store is free between batches. Progress goes out as
+//! [`CoreEvent::ExportProgress`]; a cancel ([`Parley::cancel_export`]) is honoured between
+//! batches. Only a complete file is renamed to the chosen name (after it is flushed to disk):
+//! a cancel, an error or a crash leaves nothing under that name, and the temporary file is
+//! removed (after a crash, the next export to the same name replaces it).
+
+use crate::errors;
+use crate::facade::Parley;
+use parley_domain::*;
+use parley_store::export::{ExportMeta, extension, writer};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Conversations read and written per step.
+pub const EXPORT_BATCH: u32 = 25;
+/// Conversations one export holds at most (ids only are kept in memory).
+pub const EXPORT_MAX: usize = 200_000;
+/// The suffix of the temporary file an export writes.
+const PARTIAL: &str = ".partial";
+
+/// The system's save dialog, as the shell provides it. Blocking: called on the blocking pool.
+pub trait SavePicker: Send + Sync {
+    /// The path the user chose for a file suggested as `name`, or `None` when they cancelled.
+    fn pick(&self, name: &str, extension: &str) -> Option<PathBuf>;
+}
+
+/// The save dialog, and the cancel flag of the export running, if one is.
+#[derive(Default)]
+pub(crate) struct ExportState {
+    picker: OnceLock<Arc<dyn SavePicker>>,
+    running: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+struct Running<'a>(&'a ExportState);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        *self.0.running.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// A file name made of safe characters only (letters, digits, `-`, `_`), never empty.
+pub fn safe_name(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.chars().count() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() {
+        "conversations".into()
+    } else {
+        out
+    }
+}
+
+fn storage(path: &Path, e: impl std::fmt::Display) -> IpcError {
+    IpcError::new(
+        ErrorCode::Storage,
+        format!(
+            "The export could not be written to {} ({e}). Check the folder and its free space, then try again.",
+            path.display()
+        ),
+    )
+}
+
+/// The temporary file beside `target`.
+fn partial_of(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    target.with_file_name(format!(".{name}{PARTIAL}"))
+}
+
+impl Parley {
+    /// The shell's save dialog (set once at start).
+    pub fn set_save_picker(&self, picker: Arc<dyn SavePicker>) {
+        let _ = self.export.picker.set(picker);
+    }
+
+    /// Stops the running export between two batches (nothing is left behind).
+    pub fn cancel_export(&self) {
+        if let Some(flag) = self
+            .export
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Where the file goes (see the module doc); `None` when the user cancelled the dialog.
+    async fn export_target(
+        &self,
+        name: String,
+        ext: &'static str,
+    ) -> Result<Option<PathBuf>, IpcError> {
+        if let Some(path) = std::env::var_os("PARLEY_EXPORT_PATH").filter(|p| !p.is_empty()) {
+            return Ok(Some(PathBuf::from(path)));
+        }
+        if let Some(picker) = self.export.picker.get().cloned() {
+            let file = format!("{name}.{ext}");
+            return tokio::task::spawn_blocking(move || picker.pick(&file, ext))
+                .await
+                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()));
+        }
+        let stamp = jiff::Timestamp::from_millisecond(self.clock.now())
+            .map(|t| t.strftime("%Y-%m-%d-%H%M%S").to_string())
+            .unwrap_or_else(|_| "export".into());
+        Ok(Some(
+            self.paths()
+                .data_dir
+                .join("exports")
+                .join(format!("{name}-{stamp}.{ext}")),
+        ))
+    }
+
+    /// Exports `request` to a file the user chooses (see the module doc).
+    pub async fn export_review(&self, request: ExportRequest) -> Result<ExportOutcome, IpcError> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut running = self
+                .export
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if running.is_some() {
+                return Err(super::invalid(
+                    "An export is already running; wait for it or cancel it.",
+                ));
+            }
+            *running = Some(cancel.clone());
+        }
+        let _running = Running(&self.export);
+        let targets = self.review_targets().await?;
+        let now = self.clock.now();
+
+        // The conversations, in order (ids only).
+        let ids: Vec<ThreadId> = match &request.scope {
+            ExportScope::Threads { threads } => threads.clone(),
+            ExportScope::Filter { filter } => {
+                let mut ids = Vec::new();
+                let mut after = None;
+                loop {
+                    let (f, t) = (filter.clone(), targets.clone());
+                    let (page, next) = self
+                        .db
+                        .call(move |s| s.review_ids(&f, &t, now, after, 500))
+                        .await
+                        .map_err(errors::store)?;
+                    ids.extend(page);
+                    if ids.len() > EXPORT_MAX {
+                        return Err(super::invalid(format!(
+                            "More than {EXPORT_MAX} conversations match: narrow the filter (a shorter period, a channel) and export in parts."
+                        )));
+                    }
+                    match next {
+                        Some(n) if !cancel.load(Ordering::SeqCst) => after = Some(n),
+                        _ => break,
+                    }
+                }
+                ids
+            }
+        };
+        if ids.is_empty() {
+            return Err(super::invalid(
+                "No conversation to export: choose one or change the filter.",
+            ));
+        }
+
+        let name = if ids.len() == 1 {
+            let id = ids[0];
+            let row = self
+                .db
+                .call(move |s| s.review_row(id, &[], now))
+                .await
+                .map_err(errors::store)?
+                .ok_or_else(|| errors::not_found("conversation"))?;
+            format!("parley-{}", safe_name(&row.contact_name))
+        } else {
+            format!("parley-{}-conversations", ids.len())
+        };
+        let ext = extension(request.format);
+        let Some(target) = self.export_target(name, ext).await? else {
+            return Ok(ExportOutcome {
+                path: None,
+                conversations: 0,
+                messages: 0,
+                cancelled: true,
+            });
+        };
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| storage(&target, e))?;
+        }
+        let partial = partial_of(&target);
+        let outcome = self
+            .write_export(&request, &ids, &targets, now, &partial, &cancel)
+            .await;
+        match outcome {
+            Ok((conversations, messages)) if !cancel.load(Ordering::SeqCst) => {
+                tokio::fs::rename(&partial, &target)
+                    .await
+                    .map_err(|e| storage(&target, e))?;
+                Ok(ExportOutcome {
+                    path: Some(target.to_string_lossy().into_owned()),
+                    conversations,
+                    messages,
+                    cancelled: false,
+                })
+            }
+            Ok(_) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Ok(ExportOutcome {
+                    path: None,
+                    conversations: 0,
+                    messages: 0,
+                    cancelled: true,
+                })
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the whole export into `partial`, batch by batch; answers what it wrote.
+    async fn write_export(
+        &self,
+        request: &ExportRequest,
+        ids: &[ThreadId],
+        targets: &[ResponseTarget],
+        now: Millis,
+        partial: &Path,
+        cancel: &AtomicBool,
+    ) -> Result<(i64, i64), IpcError> {
+        let checklist = self
+            .db
+            .call(|s| s.checklist())
+            .await
+            .map_err(errors::store)?;
+        let file = std::fs::File::create(partial).map_err(|e| storage(partial, e))?;
+        let mut out = writer(request.format, BufWriter::new(file));
+        let meta = ExportMeta {
+            exported_at: now,
+            checklist,
+        };
+        out.begin(&meta).map_err(|e| storage(partial, e))?;
+        let total = ids.len() as u32;
+        let (mut conversations, mut messages) = (0i64, 0i64);
+        let _ = self
+            .events
+            .send(CoreEvent::ExportProgress { done: 0, total });
+        for chunk in ids.chunks(EXPORT_BATCH as usize) {
+            if cancel.load(Ordering::SeqCst) {
+                return Ok((conversations, messages));
+            }
+            let (chunk, t) = (chunk.to_vec(), targets.to_vec());
+            let batch = self
+                .db
+                .call(move |s| s.export_batch(&chunk, &t, now))
+                .await
+                .map_err(errors::store)?;
+            let path = partial.to_path_buf();
+            let (back, written) = tokio::task::spawn_blocking(move || {
+                let mut n = 0i64;
+                for c in &batch {
+                    out.conversation(c).map_err(|e| storage(&path, e))?;
+                    n += c.messages.len() as i64;
+                }
+                Ok::<_, IpcError>((out, (batch.len() as i64, n)))
+            })
+            .await
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
+            out = back;
+            conversations += written.0;
+            messages += written.1;
+            let _ = self.events.send(CoreEvent::ExportProgress {
+                done: conversations as u32,
+                total,
+            });
+        }
+        let path = partial.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            out.finish().map_err(|e| storage(&path, e))?;
+            drop(out);
+            // On disk before the rename makes it the chosen file.
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| storage(&path, e))
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
+        Ok((conversations, messages))
+    }
+}

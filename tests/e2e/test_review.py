@@ -1,0 +1,112 @@
+"""The manager's Review screen in the real window (issue 16): filter the review list over the
+demo's weeks of history, open a transcript, annotate a message, see the metrics page with its
+charts (screenshot in the artifacts), and export the transcript as CSV to the path the save
+dialog would give (`PARLEY_EXPORT_PATH`, as the other file pickers' overrides), then read the
+file back."""
+
+import csv
+import io
+
+import pytest
+from selenium.webdriver.support.ui import Select
+
+from conftest import by_testid, ipc, screenshot, start_app, texts, wait_for
+
+
+@pytest.fixture
+def review_app(workspace):
+    export = workspace.root / "exported" / "transcript.csv"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    app = start_app(workspace, {"PARLEY_DEMO_PACE": "off", "PARLEY_EXPORT_PATH": str(export)})
+    app.export_path = export
+    try:
+        wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
+        yield app
+    finally:
+        app.quit()
+
+
+def canvas_drawn(driver, testid):
+    """Whether the chart's canvas has any pixel drawn."""
+    return driver.execute_script(
+        """const c = document.querySelector(`[data-testid='${arguments[0]}'] canvas`);
+           if (!c || c.width === 0 || c.height === 0) return false;
+           const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+           for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true;
+           return false;""", testid)
+
+
+def shown_as(driver, review_filter):
+    """Whether the rows on screen are the first of what the store lists for the filter (the list
+    renders only the rows in view)."""
+    shown = texts(driver, "review-row-name")
+    listed = [r["contactName"] for r in ipc(driver, "review_page", {
+        "filter": review_filter, "cursor": None, "limit": 50})["rows"]]
+    return bool(shown) and shown == listed[:len(shown)]
+
+
+def test_filter_read_annotate_measure_and_export(review_app):
+    app = review_app
+    by_testid(app, "review-button")[0].click()
+    wait_for(app, "the Review screen", lambda d: by_testid(d, "review-view"))
+    # The demo's history is there to review (seeded at its start).
+    wait_for(app, "the review list", lambda d: len(by_testid(d, "review-row")) >= 10, timeout=60)
+
+    # Filter: words in the messages and a channel.
+    by_testid(app, "review-text")[0].send_keys("Norway")
+    wait_for(app, "only conversations about Norway", lambda d: shown_as(d, {**FILTER, "text": "Norway"}))
+    names = texts(app, "review-row-name")
+    assert names, "some conversations mention Norway"
+    Select(by_testid(app, "review-channel")[0]).select_by_value("telegram")
+    wait_for(app, "Telegram only", lambda d: shown_as(d, {**FILTER, "text": "Norway", "channels": ["telegram"]}))
+    screenshot(app, "review-list")
+
+    # Open a transcript: every message with its author's kind and time.
+    by_testid(app, "review-row")[0].click()
+    wait_for(app, "the transcript", lambda d: len(by_testid(d, "transcript-message")) >= 2)
+    customer = texts(app, "transcript-customer")[0]
+    shown = texts(app, "transcript-message")
+    assert "Customer" in shown[0] and "Norway" in shown[0]
+    assert "Agent" in shown[1]
+
+    # Annotate the customer's message.
+    by_testid(app, "annotate-message")[0].click()
+    wait_for(app, "the annotation form", lambda d: by_testid(d, "annotation-body"))
+    by_testid(app, "annotation-body")[0].send_keys("Should have said the delivery date.")
+    by_testid(app, "annotation-save")[0].click()
+    wait_for(app, "the annotation under the message",
+             lambda d: any("Should have said the delivery date." in t for t in texts(d, "annotation")))
+    thread_id = int(by_testid(app, "review-row")[0].get_attribute("data-thread-id"))
+    notes = ipc(app, "list_annotations", {"filter": {"threadId": thread_id, "text": None, "from": None, "to": None}})
+    assert [n["body"] for n in notes] == ["Should have said the delivery date."]
+    screenshot(app, "review-transcript")
+
+    # Export the transcript as CSV and read the file back.
+    by_testid(app, "export-transcript-csv")[0].click()
+    wait_for(app, "the export done", lambda d: by_testid(d, "export-done"), timeout=60)
+    assert str(app.export_path) in texts(app, "export-done")[0]
+    raw = app.export_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM"
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows[0][:3] == ["conversation_id", "channel", "account"]
+    assert len(rows) - 1 == len(shown), "one row per message"
+    assert all(r[3] == customer for r in rows[1:])
+    assert "Norway" in rows[1][12]
+    assert not list(app.export_path.parent.glob(".*partial")), "no temporary file left"
+
+    # The metrics page (for the filter's channel, Telegram): numbers and charts for the last year.
+    by_testid(app, "review-tab-metrics")[0].click()
+    wait_for(app, "the metrics", lambda d: by_testid(d, "metric-started"))
+    app.execute_script("arguments[0].click()", app.find_element("xpath", "//button[text()='Last year']"))
+    wait_for(app, "a year of conversations", lambda d: int(texts(d, "metric-started")[0]) >= 100, timeout=30)
+    wait_for(app, "the charts drawn", lambda d: canvas_drawn(d, "chart-per-day") and canvas_drawn(d, "chart-hours"))
+    assert by_testid(app, "heatmap")
+    screenshot(app, "review-metrics")
+
+
+FILTER = {
+    "from": None, "to": None, "channels": [], "accounts": [], "statuses": [], "labels": [],
+    "minPriority": None, "vipOnly": False, "contact": None, "text": None, "slowOnly": False,
+    "unansweredOnly": False, "responder": None, "annotatedOnly": False, "sort": "date",
+    "descending": True,
+}

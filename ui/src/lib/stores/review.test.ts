@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import type { MockBackend } from "../ipc/mock";
+import { REVIEW_PAGE, ReviewStore } from "./review.svelte";
+import { mockPerTest } from "./test-support";
+
+const NOW = new Date(2024, 2, 14, 15, 30).getTime();
+
+let mock: MockBackend;
+mockPerTest({ now: () => NOW, threadCount: 120 }, (m) => (mock = m));
+
+describe("the Review screen", () => {
+  it("pages the filtered list without gaps or repeats, in the chosen order", async () => {
+    const store = new ReviewStore(mock);
+    await store.open();
+    expect(store.rows).toHaveLength(REVIEW_PAGE);
+    while (store.next !== null) await store.loadMore();
+    expect(store.rows).toHaveLength(120);
+    expect(new Set(store.rows.map((r) => r.threadId)).size).toBe(120);
+    const starts = store.rows.map((r) => r.startedAt ?? 0);
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+
+    store.setFilter({ channels: ["email"] });
+    await store.reload();
+    expect(store.rows.length).toBeGreaterThan(0);
+    expect(store.rows.every((r) => r.channel === "email")).toBe(true);
+    expect(mock.calls.filter(([c]) => c === "review_page").at(-1)?.[1]).toMatchObject({ filter: { channels: ["email"] }, cursor: null });
+  });
+
+  it("opens a transcript, annotates a message and finds the conversation as annotated", async () => {
+    const store = new ReviewStore(mock);
+    await store.open();
+    const first = store.rows[0];
+    await store.select(first.threadId);
+    expect(store.transcript?.row.threadId).toBe(first.threadId);
+    const message = store.messages[0].message;
+    expect(await store.annotate(message.id, "", "should have offered a refund")).toBe(true);
+    expect(store.transcript?.annotations[0].body).toBe("should have offered a refund");
+    expect(store.rows[0].annotations).toBe(1);
+    expect(await store.annotate(message.id, "", "   ")).toBe(false);
+    expect(store.transcriptError?.code).toBe("invalidInput");
+    store.setFilter({ annotatedOnly: true });
+    await store.reload();
+    expect(store.rows.map((r) => r.threadId)).toEqual([first.threadId]);
+    await store.setTab("annotations");
+    expect(store.annotations.map((a) => a.body)).toEqual(["should have offered a refund"]);
+  });
+
+  it("shows the metrics and an export's progress until it is done", async () => {
+    const store = new ReviewStore(mock);
+    store.metricsPeriod = { from: 0, to: NOW + 1 };
+    await store.setTab("metrics");
+    expect(store.metrics?.started).toBe(120);
+    expect(store.metrics?.heatmap).toHaveLength(7);
+    const seen: number[] = [];
+    const stop = mock.onEvent((e) => {
+      store.handleEvent(e);
+      if (e.kind === "exportProgress") seen.push(store.exporting?.done ?? -1);
+    });
+    const out = await store.exportAs("csv", { kind: "threads", threads: [[...mock.threads.keys()][0]] });
+    stop();
+    expect(out?.conversations).toBe(1);
+    expect(seen).toEqual([0, 1]);
+    expect(store.exporting).toBeNull();
+    expect(store.lastExport?.path).toContain(".csv");
+  });
+});
