@@ -179,6 +179,11 @@ fn erase(conn: &mut Connection, contact: ContactId, now: Millis) -> Result<Vec<E
         "DELETE FROM identities WHERE contact_id IN (SELECT id FROM temp.erase_people)",
         [],
     )?;
+    // Who was greeted or answered by a rule, and when (no text, but about them).
+    tx.execute(
+        "DELETE FROM automation_ledger WHERE contact_id IN (SELECT id FROM temp.erase_people)",
+        [],
+    )?;
     tx.execute(
         "DELETE FROM contact_changes WHERE contact_id IN (SELECT id FROM temp.erase_people)
             OR other_id IN (SELECT id FROM temp.erase_people)",
