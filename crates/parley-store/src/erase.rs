@@ -3,9 +3,10 @@
 //! pictures, every conversation with its messages (and their search index rows, HTML, places on
 //! the mail server, drafts, outbox items, labels and events), notes, details, tags, and the
 //! merge audit that recorded their names and details. The deleted bytes do not linger in the
-//! files either: the erase runs with `secure_delete` (freed pages are zeroed), the search index
-//! is merged into fresh segments (its old ones held the words), and the write-ahead log is
-//! checkpointed and truncated.
+//! files either: the erase runs with `secure_delete`, the search index is merged into fresh
+//! segments, the database is rebuilt from what is live, and the write-ahead log is checkpointed
+//! and truncated (see [`purge`]). Annotations, bot sessions and the automation ledger's entries
+//! about the person go too.
 //!
 //! A tombstone per provider identity (a hash of the account and the provider's id, and the time)
 //! keeps a later sync from bringing the erased messages back (a mailbox read again, a refetched
@@ -200,12 +201,17 @@ fn erase(conn: &mut Connection, contact: ContactId, now: Millis) -> Result<Vec<E
     Ok(files)
 }
 
-/// The erased bytes out of the files: a fresh search index, the log folded in and cut.
+/// The erased bytes out of the files: a fresh search index, then the database rebuilt from what
+/// is live (`VACUUM`: older copies of the person's words — cells rewritten by an update, index
+/// segments merged away — can sit in free space that no delete zeroes), and the log folded in
+/// and cut. The rebuild takes time on a big workspace (seconds per GB) and room for a copy;
+/// an erase is rare and must be complete.
 fn purge(conn: &Connection) -> Result<()> {
     conn.execute(
         "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
         [],
     )?;
+    conn.execute_batch("VACUUM")?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
 }
