@@ -59,3 +59,33 @@ def test_find_a_customer_mark_them_vip_and_see_it_in_their_thread_row(seeded):
     threads = ipc(app, "list_threads", {"cursor": None, "limit": 200})["threads"]
     assert [t["vip"] for t in threads if t["contactName"] == "María García"] == [True]
     screenshot(app, "thread-row-vip")
+
+
+def test_erase_a_customer_from_the_pane_and_nothing_of_them_is_left(seeded):
+    app = seeded
+    name = "Olusegun Adebayo"
+    threads = ipc(app, "list_threads", {"cursor": None, "limit": 500})["threads"]
+    theirs = [t for t in threads if t["contactName"] == name]
+    assert theirs, [t["contactName"] for t in threads]
+    word = max(theirs[0]["snippet"].split(), key=len).strip(".,!?")
+    hits = ipc(app, "search", {"query": word, "limit": 50})
+    assert any(h["threadId"] == theirs[0]["id"] for h in hits), (word, hits)
+
+    app.execute_script(
+        "document.querySelector(`[data-testid='thread-row'][data-thread-id='${arguments[0]}']`).click()",
+        theirs[0]["id"])
+    wait_for(app, "their pane", lambda d: name in texts(d, "contact-name"))
+    by_testid(app, "contact-erase")[0].click()
+    confirm = wait_for(app, "the erase dialog", lambda d: by_testid(d, "erase-confirm-button"))[0]
+    assert not confirm.is_enabled(), "erasing needs the word typed first"
+    by_testid(app, "erase-confirm-input")[0].send_keys("erase")
+    wait_for(app, "the button enabled", lambda d: by_testid(d, "erase-confirm-button")[0].is_enabled())
+    by_testid(app, "erase-confirm-button")[0].click()
+
+    wait_for(app, "their row gone", lambda d: not any(
+        t == name for t in texts(d, "thread-name")), timeout=30)
+    left = ipc(app, "list_threads", {"cursor": None, "limit": 500})["threads"]
+    assert not [t for t in left if t["contactName"] == name]
+    gone = {t["id"] for t in theirs}
+    assert not [h for h in ipc(app, "search", {"query": word, "limit": 50}) if h["threadId"] in gone]
+    screenshot(app, "customer-erased")
