@@ -10,6 +10,7 @@
 
 pub mod demo;
 mod demo_script;
+pub mod fault_table;
 mod faults;
 pub mod graph;
 pub mod multipart;

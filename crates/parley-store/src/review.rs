@@ -11,7 +11,8 @@
 //!
 //! Seams left on purpose:
 //! - Automated replies: [`HUMAN_REPLY`] is the one condition saying which business message is a
-//!   human answer; when messages carry an `automated` marker, it adds `AND NOT m.automated`.
+//!   human answer: outbound and not sent by a rule (greeting, away, FAQ bot, spike
+//!   acknowledgement: `automated_kind`).
 //! - Business hours: the first response is counted in wall-clock time. Counting only open hours
 //!   changes the one place `first_response_ms` is written ([`refresh_measures`]), which would
 //!   subtract the closed time between the two instants.
@@ -27,7 +28,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 /// Which business message counts as a human answer (see the module doc's seam).
-pub(crate) const HUMAN_REPLY: &str = "m.direction = 'outbound'";
+pub(crate) const HUMAN_REPLY: &str = "m.direction = 'outbound' AND m.automated_kind IS NULL";
 
 /// Pages bigger than this are a caller bug.
 const MAX_PAGE: u32 = 500;
@@ -405,7 +406,8 @@ impl Store {
             concat!(
                 "SELECT ",
                 message_columns!(),
-                ", a.channel, a.name FROM messages m JOIN threads t ON t.id = m.thread_id",
+                ", a.channel AS account_channel, a.name AS account_name",
+                " FROM messages m JOIN threads t ON t.id = m.thread_id",
                 " JOIN accounts a ON a.id = t.account_id",
                 " WHERE m.thread_id IN ({}) AND (m.sent_at, m.id) > (?, ?)",
                 " ORDER BY m.sent_at, m.id LIMIT ?"
@@ -423,9 +425,10 @@ impl Store {
         let mut messages = rows::collect(&mut stmt, params_from_iter(p), |r| {
             let message = rows::message_view(r)?;
             Ok(TranscriptMessage {
-                author_kind: author_kind(message.direction, false),
-                channel: rows::channel(&r.get::<_, String>(15)?)?,
-                account_name: r.get(16)?,
+                // A rule's message (greeting, away, FAQ bot, spike acknowledgement) is the bot's.
+                author_kind: author_kind(message.direction, message.automated.is_some()),
+                channel: rows::channel(&r.get::<_, String>("account_channel")?)?,
+                account_name: r.get("account_name")?,
                 message,
             })
         })?;

@@ -71,6 +71,27 @@ fn first_response_is_the_first_answer_after_the_customer_wrote() {
 }
 
 #[test]
+fn a_rules_message_is_no_first_response() {
+    let mut s = Store::open_in_memory().expect("open");
+    let a = account(&mut s, ChannelKind::Telegram, "bot");
+    let t = ingest(&mut s, a, vec![inbound("1", "q", "Where is my order?", T0)])[0];
+    let bot = AutomatedBy::new(AutomationKind::FaqBot, "Where is my order");
+    s.queue_automated(t, "What is your order number?", &bot, None, T0 + MIN)
+        .expect("the bot's question");
+    assert_eq!(
+        row(&s, t, T0 + 2 * MIN).first_response_ms,
+        None,
+        "the bot is not a person"
+    );
+    ingest(
+        &mut s,
+        a,
+        vec![outbound("1", "r", "On its way", T0 + 20 * MIN)],
+    );
+    assert_eq!(row(&s, t, T0 + 21 * MIN).first_response_ms, Some(20 * MIN));
+}
+
+#[test]
 fn a_late_arriving_older_message_moves_the_measures() {
     let mut s = Store::open_in_memory().expect("open");
     let a = account(&mut s, ChannelKind::Sms, "+1");

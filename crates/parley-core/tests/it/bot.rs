@@ -107,6 +107,13 @@ async fn rig(max_per_hour: u32) -> Rig {
     })
     .await
     .expect("settings");
+    // A new account's first catch-up reads history, which no rule answers: wait until it is
+    // live, as a customer writing later would find it (else a message racing the first fetch
+    // is history and the bot stays quiet).
+    eventually("the account live", Duration::from_secs(20), || async {
+        app.list_accounts().await.expect("accounts")[0].sync == parley_domain::SyncState::Live
+    })
+    .await;
     Rig {
         app,
         fake,

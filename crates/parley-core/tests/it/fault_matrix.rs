@@ -9,6 +9,7 @@
 use crate::common::{thread_of, unix_now};
 use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
 use parley_domain::{CoreEvent, DeliveryState, Direction, SyncState};
+use parley_sim::fault_table::{check_table, reply_outcome, stable};
 use parley_sim::graph::{self, FakeGraph, FakeGraphConfig, Platform};
 use parley_sim::twilio::{
     self, FakeTwilio, FakeTwilioConfig, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER,
@@ -226,22 +227,6 @@ fn faults(which: Which) -> Vec<(&'static str, AnyFault)> {
     }
 }
 
-/// `text` without what varies from run to run (positions in answers, ids, times).
-fn stable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(" at line ") {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + " at line ".len()..];
-        let skip = tail
-            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
-            .unwrap_or(tail.len());
-        rest = &tail[skip..];
-    }
-    out.push_str(rest);
-    out
-}
-
 async fn while_syncing(which: Which, fault: AnyFault) -> String {
     let rig = rig(which).await;
     let mut rx = rig.app.subscribe();
@@ -333,32 +318,7 @@ async fn while_sending(which: Which, fault: AnyFault) -> String {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let sent = rig.sent();
-    assert!(sent <= 1, "a reply was sent {sent} times");
-    let note = reply
-        .delivery_note
-        .as_deref()
-        .map(|n| format!(": “{n}”"))
-        .unwrap_or_default();
-    if matches!(
-        reply.delivery,
-        DeliveryState::Failed | DeliveryState::Uncertain
-    ) {
-        assert!(
-            !note.is_empty(),
-            "a {:?} reply without a reason",
-            reply.delivery
-        );
-    }
-    // Delivered/read follow sent at the provider's pace: the table says "sent".
-    let state = match reply.delivery {
-        DeliveryState::Delivered | DeliveryState::Read => DeliveryState::Sent,
-        d => d,
-    };
-    stable(&format!(
-        "{}{note} (the customer got it {sent}×)",
-        format!("{state:?}").to_lowercase()
-    ))
+    reply_outcome(reply.delivery, reply.delivery_note.as_deref(), rig.sent())
 }
 
 async fn table(which: Which, title: &str, sync_op: &str, send_op: &str) -> String {
@@ -388,17 +348,12 @@ async fn table(which: Which, title: &str, sync_op: &str, send_op: &str) -> Strin
 }
 
 fn check(file: &str, table: &str) {
-    let path = format!(
-        "{}/../../docs/fault-matrix/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    if std::env::var_os("PARLEY_UPDATE_FAULTS").is_some() {
-        std::fs::write(&path, table).expect("write the table");
-    }
-    let kept = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        kept, table,
-        "the outcomes changed: read them, then PARLEY_UPDATE_FAULTS=1"
+    check_table(
+        &format!(
+            "{}/../../docs/fault-matrix/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        table,
     );
 }
 

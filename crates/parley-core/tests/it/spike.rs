@@ -33,6 +33,11 @@ async fn spike_mode_is_offered_acknowledges_new_customers_and_the_angry_one_come
     app.add_telegram_account(fake.token().into())
         .await
         .expect("added");
+    // Messages read by a new account's first catch-up are history, which no rule answers.
+    eventually("the account live", Duration::from_secs(20), || async {
+        app.list_accounts().await.expect("accounts")[0].sync == parley_domain::SyncState::Live
+    })
+    .await;
     let mut settings = SpikeSettings {
         queue_threshold: 2,
         arrivals_threshold: 50,

@@ -9,6 +9,7 @@
 use crate::engine::{Rig, rig, talk};
 use parley_domain::{DeliveryState, SyncState};
 use parley_sim::Fault;
+use parley_sim::fault_table::{check_table, reply_outcome, stable};
 use parley_sync::EngineEvent;
 use std::time::{Duration, Instant};
 
@@ -32,23 +33,6 @@ fn faults() -> Vec<(&'static str, Fault)> {
         ("truncated JSON", Fault::TruncatedJson),
         ("token revoked (401)", Fault::Unauthorized),
     ]
-}
-
-/// `text` without what varies from run to run (a JSON parser's position in an answer whose
-/// length depends on random ids).
-fn stable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(" at line ") {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + " at line ".len()..];
-        let skip = tail
-            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
-            .unwrap_or(tail.len());
-        rest = &tail[skip..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The sync states a run went through, in words, without repeats.
@@ -128,27 +112,11 @@ async fn while_sending(fault: Fault) -> String {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let sent = rig.fake.sent_messages().len();
-    assert!(sent <= 1, "a reply was sent {sent} times");
-    let note = reply
-        .delivery_note
-        .as_deref()
-        .map(|n| format!(": “{n}”"))
-        .unwrap_or_default();
-    if matches!(
+    reply_outcome(
         reply.delivery,
-        DeliveryState::Failed | DeliveryState::Uncertain
-    ) {
-        assert!(
-            !note.is_empty(),
-            "a {:?} reply without a reason",
-            reply.delivery
-        );
-    }
-    stable(&format!(
-        "{}{note} (the customer got it {sent}×)",
-        format!("{:?}", reply.delivery).to_lowercase()
-    ))
+        reply.delivery_note.as_deref(),
+        rig.fake.sent_messages().len(),
+    )
 }
 
 async fn outbound(
@@ -184,16 +152,11 @@ async fn every_fault_of_the_telegram_fake_ends_as_the_table_says() {
         let sending = sending.await.expect("the send case ran");
         table.push_str(&format!("| {name} | {syncing} | {sending} |\n"));
     }
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/fault-matrix/telegram.md"
-    );
-    if std::env::var_os("PARLEY_UPDATE_FAULTS").is_some() {
-        std::fs::write(path, &table).expect("write the table");
-    }
-    let kept = std::fs::read_to_string(path).unwrap_or_default();
-    assert_eq!(
-        kept, table,
-        "the outcomes changed: read them, then PARLEY_UPDATE_FAULTS=1"
+    check_table(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/fault-matrix/telegram.md"
+        ),
+        &table,
     );
 }
