@@ -53,7 +53,8 @@ def test_a_bot_added_by_token_replaces_the_demo_and_survives_a_restart(workspace
 
     # ...and the keychain gives it back after a restart: the bot syncs again.
     fake.inject(chat, "Great, ordering now.")
-    again = start_app(workspace, env)
+    export = workspace.root / "margaret-export.html"
+    again = start_app(workspace, {**env, "PARLEY_EXPORT_PATH": str(export)})
     try:
         wait_for(again, "synced after restart", lambda d: row_named(d, "Margaret Hamilton") is not None
                  and row_named(d, "Margaret Hamilton").get_attribute("data-unread") == "1")
@@ -63,6 +64,11 @@ def test_a_bot_added_by_token_replaces_the_demo_and_survives_a_restart(workspace
         by_testid(again, "accounts-button")[0].click()
         wait_for(again, "accounts screen", lambda d: by_testid(d, "accounts-screen"))
         by_testid(again, "remove-account")[0].click()
+        # Export first: every conversation of the account as one HTML file.
+        wait_for(again, "the export link", lambda d: by_testid(d, "export-before-remove"))[0].click()
+        wait_for(again, "the export saved", lambda d: texts(d, "export-before-remove-done"))
+        saved = export.read_text(encoding="utf-8")
+        assert "Is the Apollo guidance kit back in stock?" in saved and "<script" not in saved.lower()
         wait_for(again, "the choice", lambda d: by_testid(d, "confirm-remove-keep"))[0].click()
         wait_for(again, "listed as removed", lambda d: any(
             "conversations kept, read-only" in t for t in texts(d, "account-state")))

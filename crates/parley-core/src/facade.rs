@@ -493,6 +493,7 @@ impl Parley {
             .call(move |s| s.remove_account(id))
             .await
             .map_err(errors::store)?;
+        self.forget_automation_of(id).await;
         let dir =
             crate::files::account_files(&self.paths.attachments(), row.channel, &row.external_id);
         if let Err(e) = tokio::fs::remove_dir_all(&dir).await

@@ -121,6 +121,31 @@ impl Parley {
         self.automation_settings().await
     }
 
+    /// Forgets the automation of an account that is gone (removed with its conversations, or
+    /// the demo's): SQLite gives a deleted account's row id to the next account added, which must
+    /// not inherit its greeting or away message (the demo's greeting would greet a real bot's
+    /// customers).
+    pub(crate) async fn forget_automation_of(&self, account: AccountId) {
+        let (mut settings, saved) = self.automation_settings_saved().await;
+        if !saved || !settings.accounts.iter().any(|a| a.account_id == account) {
+            return;
+        }
+        settings.accounts.retain(|a| a.account_id != account);
+        let Ok(json) = serde_json::to_string(&settings) else {
+            return;
+        };
+        let now = self.clock.now();
+        let mut slot = self.automation.settings.write().await;
+        match self
+            .db
+            .call(move |s| s.set_setting(AUTOMATION_KEY, &json, now))
+            .await
+        {
+            Ok(()) => *slot = Some((settings, true)),
+            Err(e) => tracing::warn!("a removed account's automation stays: {e}"),
+        }
+    }
+
     /// What a schedule means now (the settings screen's preview of the next opening).
     pub fn preview_business_hours(&self, hours: BusinessHours) -> Result<HoursPreview, IpcError> {
         schedule::check(&hours).map_err(invalid)?;
