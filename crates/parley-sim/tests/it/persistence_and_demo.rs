@@ -78,7 +78,11 @@ async fn demo_seeds_history_once() {
     );
     let demo = DemoWorld::start(Arc::clone(&fake), quiet.clone());
     let customers = fake.customers();
-    assert_eq!(customers.len(), 10);
+    let seeded_customers = customers.len();
+    assert_eq!(
+        seeded_customers, 11,
+        "ten customers and Derek, the upset one"
+    );
     assert!(customers.iter().any(|c| c.first_name == "أحمد"));
     let seeded = fake.pending_updates();
     assert!(seeded >= 25, "{seeded}");
@@ -119,7 +123,11 @@ async fn demo_seeds_history_once() {
             .unwrap(),
     );
     let _demo = DemoWorld::start(Arc::clone(&fake), quiet);
-    assert_eq!(fake.customers().len(), 10, "no second seeding");
+    assert_eq!(
+        fake.customers().len(),
+        seeded_customers,
+        "no second seeding"
+    );
     assert_eq!(fake.pending_updates(), seeded);
 }
 
