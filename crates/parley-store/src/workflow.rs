@@ -155,11 +155,13 @@ fn label_exists(conn: &Connection, label: LabelId) -> Result<()> {
         .ok_or(StoreError::NotFound("label"))
 }
 
-/// Replies of these conversations still waiting in the outbox.
+/// An agent's replies of these conversations still waiting in the outbox (a rule's message —
+/// a greeting not yet out — is not the agent's to decide on: resolving holds it for good).
 fn queued_replies(conn: &Connection, thread: ThreadId) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM outbox WHERE thread_id = ?1 AND state IN ('queued', 'retrying')",
+            "SELECT COUNT(*) FROM outbox
+             WHERE thread_id = ?1 AND state IN ('queued', 'retrying') AND automated = 0",
         )?
         .query_row([thread.0], |r| r.get(0))?)
 }
