@@ -1,6 +1,7 @@
 """The conversation workflow in the real window: resolving with `e` and moving on, a customer
 reopening what was resolved, a snooze that ends with a notification, labels applied with `l` and
-their view, priority with `!`, a bulk resolve of three conversations undone, and shortcuts that
+their view, priority with `!`, a bulk resolve of three conversations undone, resolving with a
+reply still waiting (send it or hold it), the labels manager, and shortcuts that
 stay quiet while the agent types.
 
 The demo's customers are kept quiet (only this file's customers write). Tests that count the Open
@@ -326,3 +327,119 @@ def test_shortcuts_do_not_fire_while_typing(quiet):
     assert texts(app, "conversation-status") == ["Open"]
     assert not by_testid(app, "label-picker") and not by_testid(app, "snooze-menu") and not by_testid(app, "keyboard-map")
     assert row_attr(app, "Irene Curie", "data-status") == "open"
+
+
+def deliveries(driver):
+    return driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid=message][data-direction=outbound]')]"
+        ".map(e => [e.querySelector('[data-testid=message-text]')?.textContent ?? '', e.dataset.delivery])")
+
+
+def queue_reply(driver, text):
+    """Sends from the open conversation's composer while the provider is down: it waits."""
+    composer = wait_for(driver, "the composer", lambda d: by_testid(d, "composer"))[0]
+    composer.click()
+    composer.send_keys(text)
+    by_testid(driver, "send-button")[0].click()
+    wait_for(driver, f"{text!r} queued", lambda d: [text, "queued"] in deliveries(d))
+
+
+def test_resolving_with_a_waiting_reply_asks_to_send_or_hold_it(quiet):
+    app, fake = quiet
+    writes(app, fake, "Olive", "Dennis", "Can the parcel wait at the depot?")
+    alice = writes(app, fake, "Alice", "Ball", "Is the 2 kg bag back in stock?")
+
+    # The provider goes away (a proxy's 502 on every call), so the replies wait in the outbox.
+    for method in ("getUpdates", "getMe", "sendMessage"):
+        fake.fault(method, {"type": "serverError", "status": 502}, 100000)
+    fake.inject(alice, "Or the 5 kg one?")  # ends the poll in flight: the next one meets the outage
+    wait_for(app, "offline", lambda d: by_testid(d, "offline-banner"), timeout=40)
+    open_row(app, "Olive Dennis")
+    queue_reply(app, "It can wait there for 7 days.")
+    open_row(app, "Alice Ball")
+    queue_reply(app, "Both are back on Friday.")
+
+    # Resolving Alice asks first; Cancel leaves her open.
+    body(app).send_keys("e")
+    wait_for(app, "the question", lambda d: by_testid(d, "queued-dialog"))
+    assert texts(app, "queued-question")[0].startswith("A reply is still waiting to be sent in this conversation.")
+    screenshot(app, "workflow-queued-question")
+    by_testid(app, "queued-cancel")[0].click()
+    wait_for(app, "the question gone", lambda d: not by_testid(d, "queued-dialog"))
+    assert texts(app, "conversation-status") == ["Open"]
+
+    # Send it: resolved, and the reply still goes once the provider is back.
+    body(app).send_keys("e")
+    wait_for(app, "the question again", lambda d: by_testid(d, "queued-send"))[0].click()
+    wait_for(app, "Alice resolved", lambda d: row_named(d, "Alice Ball") is None)
+    # Hold it: resolved, and the outbox keeps Olive's reply for the agent.
+    open_row(app, "Olive Dennis")
+    body(app).send_keys("e")
+    wait_for(app, "Olive's question", lambda d: by_testid(d, "queued-hold"))[0].click()
+    wait_for(app, "Olive resolved", lambda d: row_named(d, "Olive Dennis") is None)
+    resolved = [t["contactName"] for t in ipc(app, "list_view", {"view": {"kind": "resolved"}, "cursor": None, "limit": 200})["threads"]]
+    assert "Alice Ball" in resolved and "Olive Dennis" in resolved
+
+    fake.clear_faults()
+    wait_for(app, "back online", lambda d: not by_testid(d, "offline-banner"), timeout=90)
+    wait_for(app, "Alice's reply at the provider", lambda d: "Both are back on Friday." in [s["text"] for s in fake.sent()],
+             timeout=60)
+    show_view(app, "resolved")
+    open_row(app, "Olive Dennis")
+    wait_for(app, "Olive's reply held", lambda d: ["It can wait there for 7 days.", "held"] in deliveries(d), timeout=60)
+    states = texts(app, "delivery-state")
+    assert any("resolved while this reply waited" in w for w in states), states
+    assert "It can wait there for 7 days." not in [s["text"] for s in fake.sent()]
+    # Both stay resolved: a reply the agent let go does not reopen its conversation.
+    resolved = [t["contactName"] for t in ipc(app, "list_view", {"view": {"kind": "resolved"}, "cursor": None, "limit": 200})["threads"]]
+    assert "Alice Ball" in resolved and "Olive Dennis" in resolved
+
+
+def test_the_labels_manager_creates_renames_recolours_and_deletes_with_a_count(quiet):
+    app, fake = quiet
+    writes(app, fake, "Katherine", "Johnson", "Do you deliver to Hampton?")
+    writes(app, fake, "Dorothy", "Vaughan", "Same question, Newport News?")
+    by_testid(app, "accounts-button")[0].click()
+    card = wait_for(app, "the labels manager", lambda d: by_testid(d, "labels-settings"))[0]
+    app.execute_script("arguments[0].scrollIntoView()", card)
+
+    def row_of(name):
+        return app.execute_script(
+            """for (const row of document.querySelectorAll('[data-testid="label-row"]'))
+                 if (row.querySelector('[data-testid="label-name"]').value === arguments[0]) return row;
+               return null;""", name)
+
+    new = by_testid(app, "label-new-name")[0]
+    new.send_keys("Delivery area")
+    by_testid(app, "label-new-add")[0].click()
+    row = wait_for(app, "the new label", lambda d: row_of("Delivery area"))
+    assert row.find_element(By.CSS_SELECTOR, '[data-testid="label-count"]').text == "no conversation"
+    label = int(row.get_attribute("data-label-id"))
+
+    # Rename (Enter commits) and recolour from the swatches.
+    name = row.find_element(By.CSS_SELECTOR, '[data-testid="label-name"]')
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("Coverage", Keys.ENTER)
+    wait_for(app, "renamed", lambda d: [x for x in ipc(d, "list_labels") if x["id"] == label][0]["name"] == "Coverage")
+    swatches = row_of("Coverage").find_elements(By.CSS_SELECTOR, '[role="radio"][aria-checked="false"]')
+    colour = swatches[0].get_attribute("aria-label")
+    swatches[0].click()
+    wait_for(app, "recoloured", lambda d: [x for x in ipc(d, "list_labels") if x["id"] == label][0]["color"] == colour)
+
+    # On two conversations, then deleted: the question counts them, and both lose it.
+    threads = [int(row_attr(app, n, "data-thread-id")) for n in ("Katherine Johnson", "Dorothy Vaughan")]
+    ipc(app, "change_threads", {"threadIds": threads, "change": {"kind": "addLabel", "label": label}})
+    wait_for(app, "the chips in the rows", lambda d: all(in_row(
+        d, n, "(row) => [...row.querySelectorAll('[data-testid=label-chip]')].map(e => e.textContent)") == ["Coverage"]
+        for n in ("Katherine Johnson", "Dorothy Vaughan")))
+    row_of("Coverage").find_element(By.CSS_SELECTOR, '[data-testid="label-delete"]').click()
+    question = wait_for(app, "the delete question", lambda d: texts(d, "label-delete-question"))
+    assert question == ["Delete “Coverage”? It is on 2 conversations, which will lose it."], question
+    screenshot(app, "labels-manager-delete")
+    by_testid(app, "label-delete-confirm")[0].click()
+    wait_for(app, "the label gone", lambda d: row_of("Coverage") is None)
+    assert label not in [x["id"] for x in ipc(app, "list_labels")]
+    wait_for(app, "the chips gone from the rows", lambda d: all(in_row(
+        d, n, "(row) => row.querySelectorAll('[data-testid=label-chip]').length") == 0
+        for n in ("Katherine Johnson", "Dorothy Vaughan")))
+    assert not app.find_elements(By.CSS_SELECTOR, f'[data-testid="view-item"][data-view="label:{label}"]')
