@@ -119,7 +119,7 @@ impl Parley {
             self.forget_account(&row).await?;
             self.delete_secret(&secret_key(row.channel, &row.external_id))
                 .await;
-            self.forget_removed_threads().await;
+            self.forget_removed_mutes().await;
         }
         let _ = self.events.send(CoreEvent::AccountsChanged);
         let _ = self

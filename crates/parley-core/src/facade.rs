@@ -201,7 +201,7 @@ impl Parley {
         } else if config.demo == DemoMode::Auto {
             app.start_demo().await?;
         }
-        app.forget_removed_threads().await;
+        app.forget_removed_mutes().await;
         app.sweep_outgoing().await;
         app.sweep_saved_reply_files().await;
         sweep_unkeyed_attachments(&app.paths.attachments()).await;
@@ -465,7 +465,7 @@ impl Parley {
         if let Some(runtime) = runtime {
             runtime.discard().await;
         }
-        self.forget_removed_threads().await;
+        self.forget_removed_mutes().await;
         Ok(())
     }
 

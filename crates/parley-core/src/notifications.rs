@@ -117,44 +117,58 @@ impl Parley {
         }
     }
 
-    /// Drops deleted conversations from the muted ones. Thread ids are reused once the newest
-    /// rows are gone (removing an account, the demo), so a stale id would silently mute a new
-    /// customer's conversation.
-    pub(crate) async fn forget_removed_threads(&self) {
+    /// Drops deleted conversations and accounts from the muted ones. Row ids are reused once the
+    /// newest rows are gone (removing an account, the demo), so a stale id would silently mute a
+    /// new customer's conversation or a newly added account.
+    pub(crate) async fn forget_removed_mutes(&self) {
         let mut current = self.notification_prefs.lock().await;
-        if current.muted_threads.is_empty() {
+        if current.muted_threads.is_empty() && current.muted_accounts.is_empty() {
             return;
         }
-        let muted = current.muted_threads.clone();
+        let (threads, accounts) = (
+            current.muted_threads.clone(),
+            current.muted_accounts.clone(),
+        );
         let kept = self
             .db
             .call(move |s| {
-                let mut kept = Vec::new();
-                for t in muted {
+                let mut kept = (Vec::new(), Vec::new());
+                for t in threads {
                     if s.thread(t)?.is_some() {
-                        kept.push(t);
+                        kept.0.push(t);
+                    }
+                }
+                for a in accounts {
+                    if s.account(a)?.is_some() {
+                        kept.1.push(a);
                     }
                 }
                 Ok(kept)
             })
             .await;
-        let kept = match kept {
-            Ok(kept) if kept != current.muted_threads => kept,
+        let (muted_threads, muted_accounts) = match kept {
+            Ok(kept)
+                if kept
+                    != (
+                        current.muted_threads.clone(),
+                        current.muted_accounts.clone(),
+                    ) =>
+            {
+                kept
+            }
             Ok(_) => return,
             Err(e) => {
-                tracing::warn!("could not check the muted conversations: {e}");
+                tracing::warn!("could not check the muted conversations and accounts: {e}");
                 return;
             }
         };
         let prefs = NotificationPrefs {
-            muted_threads: kept,
+            muted_threads,
+            muted_accounts,
             ..current.clone()
         };
         if let Err(e) = self.save_notification_prefs(&mut current, prefs).await {
-            tracing::warn!(
-                "could not forget removed muted conversations: {}",
-                e.message
-            );
+            tracing::warn!("could not forget removed mutes: {}", e.message);
         }
     }
 

@@ -660,12 +660,32 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
     )
     .await;
 
-    // Removing the account forgets its muted conversations: thread ids are reused, and a new
-    // customer must not inherit the mute.
+    // Removing the account forgets its muted conversations and its own mute: row ids are
+    // reused, and a new customer or a newly added account must not inherit a mute.
     app.set_thread_muted(thread, true).await.expect("muted");
     let account = app.list_accounts().await.expect("accounts")[0].id;
+    let mut prefs = app.notification_prefs().await;
+    prefs.muted_accounts = vec![account];
+    app.set_notification_prefs(prefs)
+        .await
+        .expect("account muted");
     app.remove_account(account, false).await.expect("removed");
-    assert!(app.notification_prefs().await.muted_threads.is_empty());
+    let prefs = app.notification_prefs().await;
+    assert!(prefs.muted_threads.is_empty());
+    assert!(
+        prefs.muted_accounts.is_empty(),
+        "{:?}",
+        prefs.muted_accounts
+    );
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added again");
+    let again = app.list_accounts().await.expect("accounts")[0].id;
+    assert_eq!(
+        again, account,
+        "the row id is reused (what the test is about)"
+    );
+    assert!(app.notification_prefs().await.muted_accounts.is_empty());
 }
 
 #[tokio::test]
