@@ -13,12 +13,9 @@
 # first calls), and Rust writes it to the file named by PARLEY_STARTUP_PROBE. Start-up is that
 # time minus the time taken just before `exec` of the binary, so it includes loading it.
 #
-# Builds (release; Parley in /var/tmp/parley-release or $PARLEY_RELEASE_TARGET, the peer in
-# /var/tmp/parley-empty-tauri or $PARLEY_EMPTY_TARGET, the generator in
-# /var/tmp/parley-gen-workspace) unless PARLEY_BENCH_NO_BUILD=1, generates the workspace once
-# (/var/tmp/parley-bench-ws-<MESSAGES>: BUDGETS' data set through `Store::apply_batch`, see
-# bench/gen-workspace), then runs everything in one private X server and D-Bus session
-# (xvfb-run, dbus-run-session) with a throw-away HOME. A first start of each app is not counted
+# Builds and generates the workspace as bench/lib.sh says (BUDGETS' data set through
+# `Store::apply_batch`, see bench/gen-workspace), then runs everything in one private X server
+# and D-Bus session (xvfb-run, dbus-run-session) with a throw-away HOME. A first start of each app is not counted
 # (it activates the session's services). Each round runs the empty app and Parley alternately,
 # each once cold (page cache dropped: `sync; echo 3 > /proc/sys/vm/drop_caches`, needs root;
 # otherwise only warm runs are quoted) and once warm, and samples the PSS of the process tree
@@ -46,26 +43,12 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,30p' "$0"; exit 2 ;;
   esac
 done
-release_dir="${PARLEY_RELEASE_TARGET:-/var/tmp/parley-release}"
-empty_dir="${PARLEY_EMPTY_TARGET:-/var/tmp/parley-empty-tauri}"
-gen_dir=/var/tmp/parley-gen-workspace
-parley_bin="$release_dir/release/parley"
-empty_bin="$empty_dir/release/empty-tauri"
-workspace="/var/tmp/parley-bench-ws-$messages"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 if [ -z "${PARLEY_BENCH_INSIDE:-}" ]; then
-  if [ "${PARLEY_BENCH_NO_BUILD:-}" != 1 ]; then
-    (cd "$root/ui" && npm run build --silent >/dev/null)
-    (cd "$root" && CARGO_TARGET_DIR="$release_dir" cargo build --release --locked -q \
-      -p parley-app --features custom-protocol)
-    (cd "$root/bench/empty-tauri" && CARGO_TARGET_DIR="$empty_dir" cargo build --release -q \
-      --features custom-protocol)
-    (cd "$root/bench/gen-workspace" && CARGO_TARGET_DIR="$gen_dir" cargo build --release -q)
-  fi
-  if [ ! -f "$workspace/parley.sqlite3" ]; then
-    mkdir -p "$workspace"
-    "$gen_dir/release/gen-workspace" "$workspace" "$messages"
-  fi
+  bench_build with-peer
+  bench_workspace
   export PARLEY_BENCH_INSIDE=1
   # The bus inside the X session, so services it activates (portals) see the display.
   exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \

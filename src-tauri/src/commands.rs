@@ -17,122 +17,142 @@ impl Core {
 
 type Res<T> = Result<T, IpcError>;
 
-#[tauri::command]
-pub async fn workspace_info(core: State<'_, Core>) -> Res<WorkspaceInfo> {
-    Ok(core.get()?.workspace_info().await)
+/// Commands that only forward to the core's method of the same name with the same arguments.
+/// Each becomes a `#[tauri::command]` taking the core's state first; `-> T`: the core's method
+/// returns `Result<T, IpcError>`, `=> T`: it cannot fail. The others are written out below.
+macro_rules! forward {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),* $(,)?) $arrow:tt $ret:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[tauri::command]
+            pub async fn $name(core: State<'_, Core>, $($arg: $ty),*) -> Res<$ret> {
+                forward!(@call $arrow core.get()?.$name($($arg),*).await)
+            }
+        )*
+    };
+    (@call => $call:expr) => { Ok($call) };
+    (@call -> $call:expr) => { $call };
 }
 
-#[tauri::command]
-pub async fn list_threads(
-    core: State<'_, Core>,
-    cursor: Option<PageCursor>,
-    limit: u32,
-) -> Res<ThreadPage> {
-    core.get()?.list_threads(cursor, limit).await
-}
-
-#[tauri::command]
-pub async fn list_view(
-    core: State<'_, Core>,
-    view: ThreadView,
-    cursor: Option<PageCursor>,
-    limit: u32,
-) -> Res<ThreadPage> {
-    core.get()?.list_view(view, cursor, limit).await
-}
-
-#[tauri::command]
-pub async fn thread_summaries(
-    core: State<'_, Core>,
-    thread_ids: Vec<ThreadId>,
-) -> Res<Vec<ThreadSummary>> {
-    core.get()?.thread_summaries(thread_ids).await
-}
-
-#[tauri::command]
-pub async fn view_counts(core: State<'_, Core>) -> Res<ViewCounts> {
-    core.get()?.view_counts().await
-}
-
-#[tauri::command]
-pub async fn change_threads(
-    core: State<'_, Core>,
-    thread_ids: Vec<ThreadId>,
-    change: ThreadChange,
-) -> Res<ChangeOutcome> {
-    core.get()?.change_threads(thread_ids, change).await
-}
-
-#[tauri::command]
-pub async fn undo_change(core: State<'_, Core>, before: Vec<ThreadState>) -> Res<()> {
-    core.get()?.undo_change(before).await
-}
-
-#[tauri::command]
-pub async fn list_labels(core: State<'_, Core>) -> Res<Vec<Label>> {
-    core.get()?.list_labels().await
-}
-
-#[tauri::command]
-pub async fn create_label(core: State<'_, Core>, name: String, color: String) -> Res<Label> {
-    core.get()?.create_label(name, color).await
-}
-
-#[tauri::command]
-pub async fn update_label(
-    core: State<'_, Core>,
-    label_id: LabelId,
-    name: String,
-    color: String,
-) -> Res<Label> {
-    core.get()?.update_label(label_id, name, color).await
-}
-
-#[tauri::command]
-pub async fn delete_label(core: State<'_, Core>, label_id: LabelId) -> Res<()> {
-    core.get()?.delete_label(label_id).await
+forward! {
+    workspace_info() => WorkspaceInfo;
+    list_threads(cursor: Option<PageCursor>, limit: u32) -> ThreadPage;
+    list_view(view: ThreadView, cursor: Option<PageCursor>, limit: u32) -> ThreadPage;
+    thread_summaries(thread_ids: Vec<ThreadId>) -> Vec<ThreadSummary>;
+    view_counts() -> ViewCounts;
+    change_threads(thread_ids: Vec<ThreadId>, change: ThreadChange) -> ChangeOutcome;
+    undo_change(before: Vec<ThreadState>) -> ();
+    list_labels() -> Vec<Label>;
+    create_label(name: String, color: String) -> Label;
+    update_label(label_id: LabelId, name: String, color: String) -> Label;
+    delete_label(label_id: LabelId) -> ();
+    open_thread(thread_id: ThreadId) -> ThreadDetail;
+    older_messages(thread_id: ThreadId, before: PageCursor, limit: u32) -> MessagePage;
+    save_draft(thread_id: ThreadId, text: String) -> ();
+    send_reply(thread_id: ThreadId, text: String) -> MessageView;
+    draft_attachments(thread_id: ThreadId) -> DraftAttachments;
+    /// Stages the files of the last drop from the operating system (the shell remembered their
+    /// paths; the window never names a path).
+    stage_dropped_files(thread_id: ThreadId) -> DroppedFiles;
+    save_draft_media_links(thread_id: ThreadId, media_urls: Vec<String>) -> ();
+    remove_staged_attachment(id: i64) -> ();
+    outbox_status() -> OutboxStatus;
+    list_drafts() -> Vec<DraftView>;
+    send_anyway(message_id: MessageId) -> ();
+    edit_reply(message_id: MessageId, text: String) -> ();
+    discard_reply(message_id: MessageId) -> ();
+    mark_reply_sent(message_id: MessageId) -> ();
+    send_reply_again(message_id: MessageId) -> ();
+    contact_context(thread_id: ThreadId) -> ContactContext;
+    list_contacts(query: String, sort: ContactSort, cursor: Option<ContactCursor>, limit: u32) -> ContactPage;
+    contact_by_id(contact_id: ContactId) -> ContactContext;
+    set_contact_marks(contact_id: ContactId, change: ContactMarksChange) -> ContactMarks;
+    add_contact_tag(contact_id: ContactId, tag: String) -> Vec<String>;
+    remove_contact_tag(contact_id: ContactId, tag: String) -> Vec<String>;
+    set_contact_time_zone(contact_id: ContactId, zone: Option<String>) -> ContactContext;
+    contact_timeline(contact_id: ContactId, before: Option<PageCursor>, limit: u32) -> ContactTimelinePage;
+    refresh_avatars(contact_id: ContactId) -> bool;
+    /// Erases everything Parley holds about a customer (cannot be undone).
+    erase_customer(contact_id: ContactId) -> ();
+    add_note(contact_id: ContactId, body: String) -> ContactNote;
+    update_note(note_id: NoteId, body: String) -> ContactNote;
+    delete_note(note_id: NoteId) -> ();
+    set_contact_attribute(contact_id: ContactId, attribute: ContactAttribute) -> Vec<ContactAttribute>;
+    remove_contact_attribute(contact_id: ContactId, key: String) -> Vec<ContactAttribute>;
+    merge_preview(a: ContactId, b: ContactId) -> MergePreview;
+    merge_suggestions(contact_id: Option<ContactId>, limit: u32) -> Vec<MergeSuggestion>;
+    merge_contacts(choice: MergeChoice) -> ContactChange;
+    split_identity(identity_id: IdentityId) -> ContactChange;
+    undo_contact_change(change_id: ContactChangeId) -> ContactChange;
+    dismiss_merge_suggestion(a: ContactId, b: ContactId) -> ();
+    preview_import(encoding: Option<String>) -> ImportPreview;
+    run_import(request: ImportRequest) -> ImportReport;
+    search(query: String, limit: u32) -> Vec<SearchHit>;
+    list_accounts() -> Vec<AccountSummary>;
+    add_telegram_account(token: String) -> AccountSummary;
+    add_facebook_page(page_id: String, token: String, include_instagram: bool, human_agent_approved: bool) -> Vec<AccountSummary>;
+    add_twilio_account(account_sid: String, auth_token: String, numbers: Vec<String>) -> Vec<AccountSummary>;
+    message_templates(thread_id: ThreadId) -> Vec<MessageTemplate>;
+    send_template(thread_id: ThreadId, content_sid: String, variables: Vec<TemplateVariable>) -> MessageView;
+    send_reply_with_media(thread_id: ThreadId, text: String, media_urls: Vec<String>) -> MessageView;
+    thread_control(thread_id: ThreadId) -> ThreadControl;
+    handover(thread_id: ThreadId, action: HandoverAction) -> ThreadControl;
+    set_human_agent_approved(account_id: AccountId, approved: bool) -> Vec<AccountSummary>;
+    remove_account(account_id: AccountId, keep_conversations: bool) -> ();
+    notification_prefs() => NotificationPrefs;
+    set_notification_prefs(prefs: NotificationPrefs) -> NotificationPrefs;
+    /// Do not disturb for `minutes`; 0 switches it off.
+    pause_notifications(minutes: u32) -> NotificationPrefs;
+    /// Mutes or unmutes one conversation's notifications.
+    set_thread_muted(thread_id: ThreadId, muted: bool) -> NotificationPrefs;
+    /// An email's sanitised HTML as a document for the sandboxed frame; remote images only when asked.
+    message_html(message_id: MessageId, load_remote: bool) -> MessageHtml;
+    list_saved_replies() -> Vec<SavedReply>;
+    create_saved_reply(input: SavedReplyInput) -> SavedReply;
+    update_saved_reply(saved_reply_id: SavedReplyId, input: SavedReplyInput) -> SavedReply;
+    delete_saved_reply(saved_reply_id: SavedReplyId) -> ();
+    remove_saved_reply_file(file_id: i64) -> ();
+    saved_replies_for_thread(thread_id: ThreadId) -> Vec<FilledReply>;
+    insert_saved_reply(saved_reply_id: SavedReplyId, thread_id: ThreadId) -> InsertedReply;
+    export_saved_replies() -> SavedRepliesExport;
+    import_saved_replies(json: String) -> SavedRepliesImport;
+    business_hours() -> String;
+    set_business_hours(text: String) -> ();
+    spike_status() -> SpikeStatus;
+    set_spike_mode(on: bool) -> SpikeStatus;
+    dismiss_spike_offer() -> SpikeStatus;
+    set_spike_settings(settings: SpikeSettings) -> SpikeStatus;
+    automation_settings() -> AutomationSettings;
+    set_automation_settings(settings: AutomationSettings) -> AutomationSettings;
+    faq_rules() -> Vec<FaqRule>;
+    create_faq_rule(input: FaqRuleInput) -> FaqRule;
+    update_faq_rule(rule_id: FaqRuleId, input: FaqRuleInput) -> FaqRule;
+    delete_faq_rule(rule_id: FaqRuleId) -> ();
+    move_faq_rule(rule_id: FaqRuleId, by: i64) -> Vec<FaqRule>;
+    bot_settings() -> BotSettings;
+    set_bot_settings(settings: BotSettings) -> BotSettings;
+    try_bot(text: String) -> BotTrial;
+    review_targets() -> Vec<ResponseTarget>;
+    set_review_targets(targets: Vec<ResponseTarget>) -> Vec<ResponseTarget>;
+    review_page(filter: ReviewFilter, cursor: Option<ReviewCursor>, limit: u32) -> ReviewPage;
+    review_responders() -> Vec<String>;
+    review_transcript(thread_id: ThreadId, whole_dialogue: bool) -> Transcript;
+    transcript_page(thread_ids: Vec<ThreadId>, cursor: Option<PageCursor>) -> TranscriptPage;
+    add_annotation(input: AnnotationInput) -> Annotation;
+    update_annotation(id: i64, body: String) -> Annotation;
+    delete_annotation(id: i64) -> ();
+    list_annotations(filter: AnnotationFilter) -> Vec<Annotation>;
+    review_checklist() -> Vec<ChecklistItem>;
+    add_checklist_item(label: String, kind: ChecklistKind) -> ChecklistItem;
+    remove_checklist_item(id: i64) -> ();
+    set_checklist_score(thread_id: ThreadId, item_id: i64, score: Option<i64>) -> Vec<ChecklistScore>;
+    review_metrics(query: MetricsQuery) -> Metrics;
+    export_review(request: ExportRequest) -> ExportOutcome;
 }
 
 #[tauri::command]
 pub fn snooze_choices(core: State<'_, Core>) -> Res<Vec<SnoozeChoice>> {
     Ok(core.get()?.snooze_choices())
-}
-
-#[tauri::command]
-pub async fn open_thread(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadDetail> {
-    core.get()?.open_thread(thread_id).await
-}
-
-#[tauri::command]
-pub async fn older_messages(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    before: PageCursor,
-    limit: u32,
-) -> Res<MessagePage> {
-    core.get()?.older_messages(thread_id, before, limit).await
-}
-
-#[tauri::command]
-pub async fn save_draft(core: State<'_, Core>, thread_id: ThreadId, text: String) -> Res<()> {
-    core.get()?.save_draft(thread_id, text).await
-}
-
-#[tauri::command]
-pub async fn send_reply(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    text: String,
-) -> Res<MessageView> {
-    core.get()?.send_reply(thread_id, text).await
-}
-
-#[tauri::command]
-pub async fn draft_attachments(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-) -> Res<DraftAttachments> {
-    core.get()?.draft_attachments(thread_id).await
 }
 
 /// The file's bytes arrive as the raw IPC body (no JSON number array); the thread, name and
@@ -152,227 +172,9 @@ pub async fn stage_attachment(
     core.get()?.stage_raw_attachment(upload).await
 }
 
-/// Stages the files of the last drop from the operating system (the shell remembered their
-/// paths; the window never names a path).
-#[tauri::command]
-pub async fn stage_dropped_files(core: State<'_, Core>, thread_id: ThreadId) -> Res<DroppedFiles> {
-    core.get()?.stage_dropped_files(thread_id).await
-}
-
-#[tauri::command]
-pub async fn save_draft_media_links(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    media_urls: Vec<String>,
-) -> Res<()> {
-    core.get()?
-        .save_draft_media_links(thread_id, media_urls)
-        .await
-}
-
-#[tauri::command]
-pub async fn remove_staged_attachment(core: State<'_, Core>, id: i64) -> Res<()> {
-    core.get()?.remove_staged_attachment(id).await
-}
-
-#[tauri::command]
-pub async fn outbox_status(core: State<'_, Core>) -> Res<OutboxStatus> {
-    core.get()?.outbox_status().await
-}
-
-#[tauri::command]
-pub async fn list_drafts(core: State<'_, Core>) -> Res<Vec<DraftView>> {
-    core.get()?.list_drafts().await
-}
-
-#[tauri::command]
-pub async fn send_anyway(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
-    core.get()?.send_anyway(message_id).await
-}
-
-#[tauri::command]
-pub async fn edit_reply(core: State<'_, Core>, message_id: MessageId, text: String) -> Res<()> {
-    core.get()?.edit_reply(message_id, text).await
-}
-
-#[tauri::command]
-pub async fn discard_reply(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
-    core.get()?.discard_reply(message_id).await
-}
-
-#[tauri::command]
-pub async fn mark_reply_sent(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
-    core.get()?.mark_reply_sent(message_id).await
-}
-
-#[tauri::command]
-pub async fn send_reply_again(core: State<'_, Core>, message_id: MessageId) -> Res<()> {
-    core.get()?.send_reply_again(message_id).await
-}
-
-#[tauri::command]
-pub async fn contact_context(core: State<'_, Core>, thread_id: ThreadId) -> Res<ContactContext> {
-    core.get()?.contact_context(thread_id).await
-}
-
-#[tauri::command]
-pub async fn list_contacts(
-    core: State<'_, Core>,
-    query: String,
-    sort: ContactSort,
-    cursor: Option<ContactCursor>,
-    limit: u32,
-) -> Res<ContactPage> {
-    core.get()?.list_contacts(query, sort, cursor, limit).await
-}
-
-#[tauri::command]
-pub async fn contact_by_id(core: State<'_, Core>, contact_id: ContactId) -> Res<ContactContext> {
-    core.get()?.contact_by_id(contact_id).await
-}
-
-#[tauri::command]
-pub async fn set_contact_marks(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    change: ContactMarksChange,
-) -> Res<ContactMarks> {
-    core.get()?.set_contact_marks(contact_id, change).await
-}
-
-#[tauri::command]
-pub async fn add_contact_tag(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    tag: String,
-) -> Res<Vec<String>> {
-    core.get()?.add_contact_tag(contact_id, tag).await
-}
-
-#[tauri::command]
-pub async fn remove_contact_tag(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    tag: String,
-) -> Res<Vec<String>> {
-    core.get()?.remove_contact_tag(contact_id, tag).await
-}
-
-#[tauri::command]
-pub async fn set_contact_time_zone(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    zone: Option<String>,
-) -> Res<ContactContext> {
-    core.get()?.set_contact_time_zone(contact_id, zone).await
-}
-
 #[tauri::command]
 pub async fn time_zone_choices(core: State<'_, Core>) -> Res<Vec<String>> {
     Ok(core.get()?.time_zone_choices())
-}
-
-#[tauri::command]
-pub async fn contact_timeline(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    before: Option<PageCursor>,
-    limit: u32,
-) -> Res<ContactTimelinePage> {
-    core.get()?
-        .contact_timeline(contact_id, before, limit)
-        .await
-}
-
-#[tauri::command]
-pub async fn refresh_avatars(core: State<'_, Core>, contact_id: ContactId) -> Res<bool> {
-    core.get()?.refresh_avatars(contact_id).await
-}
-
-/// Erases everything Parley holds about a customer (cannot be undone).
-#[tauri::command]
-pub async fn erase_customer(core: State<'_, Core>, contact_id: ContactId) -> Res<()> {
-    core.get()?.erase_customer(contact_id).await
-}
-
-#[tauri::command]
-pub async fn add_note(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    body: String,
-) -> Res<ContactNote> {
-    core.get()?.add_note(contact_id, body).await
-}
-
-#[tauri::command]
-pub async fn update_note(core: State<'_, Core>, note_id: NoteId, body: String) -> Res<ContactNote> {
-    core.get()?.update_note(note_id, body).await
-}
-
-#[tauri::command]
-pub async fn delete_note(core: State<'_, Core>, note_id: NoteId) -> Res<()> {
-    core.get()?.delete_note(note_id).await
-}
-
-#[tauri::command]
-pub async fn set_contact_attribute(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    attribute: ContactAttribute,
-) -> Res<Vec<ContactAttribute>> {
-    core.get()?
-        .set_contact_attribute(contact_id, attribute)
-        .await
-}
-
-#[tauri::command]
-pub async fn remove_contact_attribute(
-    core: State<'_, Core>,
-    contact_id: ContactId,
-    key: String,
-) -> Res<Vec<ContactAttribute>> {
-    core.get()?.remove_contact_attribute(contact_id, key).await
-}
-
-#[tauri::command]
-pub async fn merge_preview(core: State<'_, Core>, a: ContactId, b: ContactId) -> Res<MergePreview> {
-    core.get()?.merge_preview(a, b).await
-}
-
-#[tauri::command]
-pub async fn merge_suggestions(
-    core: State<'_, Core>,
-    contact_id: Option<ContactId>,
-    limit: u32,
-) -> Res<Vec<MergeSuggestion>> {
-    core.get()?.merge_suggestions(contact_id, limit).await
-}
-
-#[tauri::command]
-pub async fn merge_contacts(core: State<'_, Core>, choice: MergeChoice) -> Res<ContactChange> {
-    core.get()?.merge_contacts(choice).await
-}
-
-#[tauri::command]
-pub async fn split_identity(core: State<'_, Core>, identity_id: IdentityId) -> Res<ContactChange> {
-    core.get()?.split_identity(identity_id).await
-}
-
-#[tauri::command]
-pub async fn undo_contact_change(
-    core: State<'_, Core>,
-    change_id: ContactChangeId,
-) -> Res<ContactChange> {
-    core.get()?.undo_contact_change(change_id).await
-}
-
-#[tauri::command]
-pub async fn dismiss_merge_suggestion(
-    core: State<'_, Core>,
-    a: ContactId,
-    b: ContactId,
-) -> Res<()> {
-    core.get()?.dismiss_merge_suggestion(a, b).await
 }
 
 /// The import wizard's file: its bytes as the raw IPC body, its name in the percent-encoded
@@ -395,46 +197,8 @@ pub async fn stage_import_file(
 }
 
 #[tauri::command]
-pub async fn preview_import(core: State<'_, Core>, encoding: Option<String>) -> Res<ImportPreview> {
-    core.get()?.preview_import(encoding).await
-}
-
-#[tauri::command]
-pub async fn run_import(core: State<'_, Core>, request: ImportRequest) -> Res<ImportReport> {
-    core.get()?.run_import(request).await
-}
-
-#[tauri::command]
 pub fn cancel_import(core: State<'_, Core>) -> Res<bool> {
     Ok(core.get()?.cancel_import())
-}
-
-#[tauri::command]
-pub async fn search(core: State<'_, Core>, query: String, limit: u32) -> Res<Vec<SearchHit>> {
-    core.get()?.search(query, limit).await
-}
-
-#[tauri::command]
-pub async fn list_accounts(core: State<'_, Core>) -> Res<Vec<AccountSummary>> {
-    core.get()?.list_accounts().await
-}
-
-#[tauri::command]
-pub async fn add_telegram_account(core: State<'_, Core>, token: String) -> Res<AccountSummary> {
-    core.get()?.add_telegram_account(token).await
-}
-
-#[tauri::command]
-pub async fn add_facebook_page(
-    core: State<'_, Core>,
-    page_id: String,
-    token: String,
-    include_instagram: bool,
-    human_agent_approved: bool,
-) -> Res<Vec<AccountSummary>> {
-    core.get()?
-        .add_facebook_page(page_id, token, include_instagram, human_agent_approved)
-        .await
 }
 
 #[tauri::command]
@@ -451,115 +215,6 @@ pub async fn add_email_account(
     core.get()?
         .add_email_account(address, display_name, username, password, imap, smtp)
         .await
-}
-
-#[tauri::command]
-pub async fn add_twilio_account(
-    core: State<'_, Core>,
-    account_sid: String,
-    auth_token: String,
-    numbers: Vec<String>,
-) -> Res<Vec<AccountSummary>> {
-    core.get()?
-        .add_twilio_account(account_sid, auth_token, numbers)
-        .await
-}
-
-#[tauri::command]
-pub async fn message_templates(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-) -> Res<Vec<MessageTemplate>> {
-    core.get()?.message_templates(thread_id).await
-}
-
-#[tauri::command]
-pub async fn send_template(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    content_sid: String,
-    variables: Vec<TemplateVariable>,
-) -> Res<MessageView> {
-    core.get()?
-        .send_template(thread_id, content_sid, variables)
-        .await
-}
-
-#[tauri::command]
-pub async fn send_reply_with_media(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    text: String,
-    media_urls: Vec<String>,
-) -> Res<MessageView> {
-    core.get()?
-        .send_reply_with_media(thread_id, text, media_urls)
-        .await
-}
-
-#[tauri::command]
-pub async fn thread_control(core: State<'_, Core>, thread_id: ThreadId) -> Res<ThreadControl> {
-    core.get()?.thread_control(thread_id).await
-}
-
-#[tauri::command]
-pub async fn handover(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    action: HandoverAction,
-) -> Res<ThreadControl> {
-    core.get()?.handover(thread_id, action).await
-}
-
-#[tauri::command]
-pub async fn set_human_agent_approved(
-    core: State<'_, Core>,
-    account_id: AccountId,
-    approved: bool,
-) -> Res<Vec<AccountSummary>> {
-    core.get()?
-        .set_human_agent_approved(account_id, approved)
-        .await
-}
-
-#[tauri::command]
-pub async fn remove_account(
-    core: State<'_, Core>,
-    account_id: AccountId,
-    keep_conversations: bool,
-) -> Res<()> {
-    core.get()?
-        .remove_account(account_id, keep_conversations)
-        .await
-}
-
-#[tauri::command]
-pub async fn notification_prefs(core: State<'_, Core>) -> Res<NotificationPrefs> {
-    Ok(core.get()?.notification_prefs().await)
-}
-
-#[tauri::command]
-pub async fn set_notification_prefs(
-    core: State<'_, Core>,
-    prefs: NotificationPrefs,
-) -> Res<NotificationPrefs> {
-    core.get()?.set_notification_prefs(prefs).await
-}
-
-/// Do not disturb for `minutes`; 0 switches it off.
-#[tauri::command]
-pub async fn pause_notifications(core: State<'_, Core>, minutes: u32) -> Res<NotificationPrefs> {
-    core.get()?.pause_notifications(minutes).await
-}
-
-/// Mutes or unmutes one conversation's notifications.
-#[tauri::command]
-pub async fn set_thread_muted(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    muted: bool,
-) -> Res<NotificationPrefs> {
-    core.get()?.set_thread_muted(thread_id, muted).await
 }
 
 /// The window reports which thread it shows, so that thread does not notify while focused.
@@ -592,16 +247,6 @@ pub async fn open_attachment(
     open::that_detached(target).map_err(|e| os_open_error(&e))
 }
 
-/// An email's sanitised HTML as a document for the sandboxed frame; remote images only when asked.
-#[tauri::command]
-pub async fn message_html(
-    core: State<'_, Core>,
-    message_id: MessageId,
-    load_remote: bool,
-) -> Res<MessageHtml> {
-    core.get()?.message_html(message_id, load_remote).await
-}
-
 fn os_open_error(e: &std::io::Error) -> IpcError {
     IpcError::new(
         ErrorCode::Internal,
@@ -628,30 +273,6 @@ pub fn startup_probe(painted_at_us: Option<f64>) {
     }
 }
 
-#[tauri::command]
-pub async fn list_saved_replies(core: State<'_, Core>) -> Res<Vec<SavedReply>> {
-    core.get()?.list_saved_replies().await
-}
-
-#[tauri::command]
-pub async fn create_saved_reply(core: State<'_, Core>, input: SavedReplyInput) -> Res<SavedReply> {
-    core.get()?.create_saved_reply(input).await
-}
-
-#[tauri::command]
-pub async fn update_saved_reply(
-    core: State<'_, Core>,
-    saved_reply_id: SavedReplyId,
-    input: SavedReplyInput,
-) -> Res<SavedReply> {
-    core.get()?.update_saved_reply(saved_reply_id, input).await
-}
-
-#[tauri::command]
-pub async fn delete_saved_reply(core: State<'_, Core>, saved_reply_id: SavedReplyId) -> Res<()> {
-    core.get()?.delete_saved_reply(saved_reply_id).await
-}
-
 /// The file's bytes arrive as the raw IPC body; the saved reply, name and type in headers
 /// (`parley-saved-reply-id`, `parley-file-name`, `parley-file-type`, percent-encoded).
 #[tauri::command]
@@ -671,251 +292,11 @@ pub async fn add_saved_reply_file(
 }
 
 #[tauri::command]
-pub async fn remove_saved_reply_file(core: State<'_, Core>, file_id: i64) -> Res<()> {
-    core.get()?.remove_saved_reply_file(file_id).await
-}
-
-#[tauri::command]
-pub async fn saved_replies_for_thread(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-) -> Res<Vec<FilledReply>> {
-    core.get()?.saved_replies_for_thread(thread_id).await
-}
-
-#[tauri::command]
-pub async fn insert_saved_reply(
-    core: State<'_, Core>,
-    saved_reply_id: SavedReplyId,
-    thread_id: ThreadId,
-) -> Res<InsertedReply> {
-    core.get()?
-        .insert_saved_reply(saved_reply_id, thread_id)
-        .await
-}
-
-#[tauri::command]
-pub async fn export_saved_replies(core: State<'_, Core>) -> Res<SavedRepliesExport> {
-    core.get()?.export_saved_replies().await
-}
-
-#[tauri::command]
-pub async fn import_saved_replies(core: State<'_, Core>, json: String) -> Res<SavedRepliesImport> {
-    core.get()?.import_saved_replies(json).await
-}
-
-#[tauri::command]
-pub async fn business_hours(core: State<'_, Core>) -> Res<String> {
-    core.get()?.business_hours().await
-}
-
-#[tauri::command]
-pub async fn set_business_hours(core: State<'_, Core>, text: String) -> Res<()> {
-    core.get()?.set_business_hours(text).await
-}
-
-#[tauri::command]
-pub async fn spike_status(core: State<'_, Core>) -> Res<SpikeStatus> {
-    core.get()?.spike_status().await
-}
-
-#[tauri::command]
-pub async fn set_spike_mode(core: State<'_, Core>, on: bool) -> Res<SpikeStatus> {
-    core.get()?.set_spike_mode(on).await
-}
-
-#[tauri::command]
-pub async fn dismiss_spike_offer(core: State<'_, Core>) -> Res<SpikeStatus> {
-    core.get()?.dismiss_spike_offer().await
-}
-
-#[tauri::command]
-pub async fn set_spike_settings(
-    core: State<'_, Core>,
-    settings: SpikeSettings,
-) -> Res<SpikeStatus> {
-    core.get()?.set_spike_settings(settings).await
-}
-
-#[tauri::command]
-pub async fn automation_settings(core: State<'_, Core>) -> Res<AutomationSettings> {
-    core.get()?.automation_settings().await
-}
-
-#[tauri::command]
-pub async fn set_automation_settings(
-    core: State<'_, Core>,
-    settings: AutomationSettings,
-) -> Res<AutomationSettings> {
-    core.get()?.set_automation_settings(settings).await
-}
-
-#[tauri::command]
 pub async fn preview_business_hours(
     core: State<'_, Core>,
     hours: BusinessHours,
 ) -> Res<HoursPreview> {
     core.get()?.preview_business_hours(hours)
-}
-
-#[tauri::command]
-pub async fn faq_rules(core: State<'_, Core>) -> Res<Vec<FaqRule>> {
-    core.get()?.faq_rules().await
-}
-
-#[tauri::command]
-pub async fn create_faq_rule(core: State<'_, Core>, input: FaqRuleInput) -> Res<FaqRule> {
-    core.get()?.create_faq_rule(input).await
-}
-
-#[tauri::command]
-pub async fn update_faq_rule(
-    core: State<'_, Core>,
-    rule_id: FaqRuleId,
-    input: FaqRuleInput,
-) -> Res<FaqRule> {
-    core.get()?.update_faq_rule(rule_id, input).await
-}
-
-#[tauri::command]
-pub async fn delete_faq_rule(core: State<'_, Core>, rule_id: FaqRuleId) -> Res<()> {
-    core.get()?.delete_faq_rule(rule_id).await
-}
-
-#[tauri::command]
-pub async fn move_faq_rule(
-    core: State<'_, Core>,
-    rule_id: FaqRuleId,
-    by: i64,
-) -> Res<Vec<FaqRule>> {
-    core.get()?.move_faq_rule(rule_id, by).await
-}
-
-#[tauri::command]
-pub async fn bot_settings(core: State<'_, Core>) -> Res<BotSettings> {
-    core.get()?.bot_settings().await
-}
-
-#[tauri::command]
-pub async fn set_bot_settings(core: State<'_, Core>, settings: BotSettings) -> Res<BotSettings> {
-    core.get()?.set_bot_settings(settings).await
-}
-
-#[tauri::command]
-pub async fn try_bot(core: State<'_, Core>, text: String) -> Res<BotTrial> {
-    core.get()?.try_bot(text).await
-}
-
-#[tauri::command]
-pub async fn review_targets(core: State<'_, Core>) -> Res<Vec<ResponseTarget>> {
-    core.get()?.review_targets().await
-}
-
-#[tauri::command]
-pub async fn set_review_targets(
-    core: State<'_, Core>,
-    targets: Vec<ResponseTarget>,
-) -> Res<Vec<ResponseTarget>> {
-    core.get()?.set_review_targets(targets).await
-}
-
-#[tauri::command]
-pub async fn review_page(
-    core: State<'_, Core>,
-    filter: ReviewFilter,
-    cursor: Option<ReviewCursor>,
-    limit: u32,
-) -> Res<ReviewPage> {
-    core.get()?.review_page(filter, cursor, limit).await
-}
-
-#[tauri::command]
-pub async fn review_responders(core: State<'_, Core>) -> Res<Vec<String>> {
-    core.get()?.review_responders().await
-}
-
-#[tauri::command]
-pub async fn review_transcript(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    whole_dialogue: bool,
-) -> Res<Transcript> {
-    core.get()?
-        .review_transcript(thread_id, whole_dialogue)
-        .await
-}
-
-#[tauri::command]
-pub async fn transcript_page(
-    core: State<'_, Core>,
-    thread_ids: Vec<ThreadId>,
-    cursor: Option<PageCursor>,
-) -> Res<TranscriptPage> {
-    core.get()?.transcript_page(thread_ids, cursor).await
-}
-
-#[tauri::command]
-pub async fn add_annotation(core: State<'_, Core>, input: AnnotationInput) -> Res<Annotation> {
-    core.get()?.add_annotation(input).await
-}
-
-#[tauri::command]
-pub async fn update_annotation(core: State<'_, Core>, id: i64, body: String) -> Res<Annotation> {
-    core.get()?.update_annotation(id, body).await
-}
-
-#[tauri::command]
-pub async fn delete_annotation(core: State<'_, Core>, id: i64) -> Res<()> {
-    core.get()?.delete_annotation(id).await
-}
-
-#[tauri::command]
-pub async fn list_annotations(
-    core: State<'_, Core>,
-    filter: AnnotationFilter,
-) -> Res<Vec<Annotation>> {
-    core.get()?.list_annotations(filter).await
-}
-
-#[tauri::command]
-pub async fn review_checklist(core: State<'_, Core>) -> Res<Vec<ChecklistItem>> {
-    core.get()?.review_checklist().await
-}
-
-#[tauri::command]
-pub async fn add_checklist_item(
-    core: State<'_, Core>,
-    label: String,
-    kind: ChecklistKind,
-) -> Res<ChecklistItem> {
-    core.get()?.add_checklist_item(label, kind).await
-}
-
-#[tauri::command]
-pub async fn remove_checklist_item(core: State<'_, Core>, id: i64) -> Res<()> {
-    core.get()?.remove_checklist_item(id).await
-}
-
-#[tauri::command]
-pub async fn set_checklist_score(
-    core: State<'_, Core>,
-    thread_id: ThreadId,
-    item_id: i64,
-    score: Option<i64>,
-) -> Res<Vec<ChecklistScore>> {
-    core.get()?
-        .set_checklist_score(thread_id, item_id, score)
-        .await
-}
-
-#[tauri::command]
-pub async fn review_metrics(core: State<'_, Core>, query: MetricsQuery) -> Res<Metrics> {
-    core.get()?.review_metrics(query).await
-}
-
-#[tauri::command]
-pub async fn export_review(core: State<'_, Core>, request: ExportRequest) -> Res<ExportOutcome> {
-    core.get()?.export_review(request).await
 }
 
 #[tauri::command]

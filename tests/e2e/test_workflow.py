@@ -134,7 +134,7 @@ def test_e_resolves_and_moves_on_and_a_customer_message_reopens(seeded):
     before = wait_for(app, "the Open count", settled_open_count)
 
     open_row(app, "Edith Clarke")
-    assert texts(app, "conversation-status") == ["Open"]
+    wait_for(app, "her status shown", lambda d: texts(d, "conversation-status") == ["Open"])
     names = texts(app, "thread-name")
     following = names[names.index("Edith Clarke") + 1]
 
@@ -366,7 +366,7 @@ def test_resolving_with_a_waiting_reply_asks_to_send_or_hold_it(quiet):
     screenshot(app, "workflow-queued-question")
     by_testid(app, "queued-cancel")[0].click()
     wait_for(app, "the question gone", lambda d: not by_testid(d, "queued-dialog"))
-    assert texts(app, "conversation-status") == ["Open"]
+    wait_for(app, "Alice still open", lambda d: texts(d, "conversation-status") == ["Open"])
 
     # Send it: resolved, and the reply still goes once the provider is back.
     body(app).send_keys("e")

@@ -10,8 +10,12 @@
 //! account marked as the demo's, so Parley starts with no sync of its own under
 //! `PARLEY_DEMO=off`, and with `PARLEY_DEMO` unset the demo's simulated customers write into it
 //! (the soak's live traffic).
+//!
+//! Then a workspace's workflow, so that views differ as an agent's do (bench/window_switch.sh):
+//! two in five conversations resolved, one in twenty pending, one in fifty snoozed for a year,
+//! one in eleven labelled "Wholesale" and one in thirteen "Returns", one in nine high priority.
 
-use parley_domain::{ChannelKind, IngestBatch};
+use parley_domain::{ChannelKind, IngestBatch, ThreadChange, ThreadId};
 use parley_store::{NewAccount, Store};
 use std::time::Instant;
 
@@ -58,10 +62,43 @@ fn main() {
         };
         store.apply_batch(account, &batch, None, 0).expect("apply");
     }
+    workflow(&mut store, threads as i64);
     drop(store);
     println!(
         "{total} messages in {threads} threads written to {} in {:.1?}",
         db.display(),
         started.elapsed()
+    );
+}
+
+/// Statuses, labels and priorities over the conversations (ids 1..=threads), deterministic.
+fn workflow(store: &mut Store, threads: i64) {
+    let now = 1_700_000_000_000 + 365 * 24 * 3600 * 1000;
+    let pick = |every: i64, skip: &dyn Fn(i64) -> bool| -> Vec<ThreadId> {
+        (1..=threads)
+            .filter(|t| t % every == 0 && !skip(*t))
+            .map(ThreadId)
+            .collect()
+    };
+    let none = |_: i64| false;
+    let apply = |store: &mut Store, ids: Vec<ThreadId>, change: ThreadChange| {
+        for chunk in ids.chunks(5_000) {
+            store.change_threads(chunk, &change, now).expect("change");
+        }
+    };
+    let wholesale = store.create_label("Wholesale", "#0891b2", now).expect("label");
+    let returns = store.create_label("Returns", "#dc2626", now).expect("label");
+    apply(store, pick(11, &none), ThreadChange::AddLabel { label: wholesale.id });
+    apply(store, pick(13, &none), ThreadChange::AddLabel { label: returns.id });
+    apply(store, pick(9, &none), ThreadChange::SetPriority { priority: 3 });
+    let resolved = |t: i64| t % 5 < 2;
+    let resolved_ids = (1..=threads).filter(|t| resolved(*t)).map(ThreadId).collect();
+    apply(store, resolved_ids, ThreadChange::Resolve { send_queued: Some(true) });
+    apply(store, pick(20, &resolved), ThreadChange::Pending);
+    let year = 365 * 24 * 3600 * 1000;
+    apply(
+        store,
+        pick(50, &|t| resolved(t) || t % 20 == 0),
+        ThreadChange::Snooze { until: now + year },
     );
 }

@@ -1,0 +1,33 @@
+# Shared by the window benchmarks (startup_memory.sh, window_switch.sh): the release builds and
+# BUDGETS' workspace. Sourced; expects `root` (the checkout) and `messages` to be set.
+#
+# Builds (release; Parley in /var/tmp/parley-release or $PARLEY_RELEASE_TARGET, the empty Tauri
+# peer in /var/tmp/parley-empty-tauri or $PARLEY_EMPTY_TARGET, the generator in
+# /var/tmp/parley-gen-workspace) unless PARLEY_BENCH_NO_BUILD=1, and generates the workspace once
+# (/var/tmp/parley-bench-ws-<MESSAGES>, see bench/gen-workspace).
+release_dir="${PARLEY_RELEASE_TARGET:-/var/tmp/parley-release}"
+empty_dir="${PARLEY_EMPTY_TARGET:-/var/tmp/parley-empty-tauri}"
+gen_dir=/var/tmp/parley-gen-workspace
+parley_bin="$release_dir/release/parley"
+empty_bin="$empty_dir/release/empty-tauri"
+workspace="/var/tmp/parley-bench-ws-$messages"
+
+# bench_build [with-peer]: Parley's window and the generator; the empty Tauri app too when asked.
+bench_build() {
+  [ "${PARLEY_BENCH_NO_BUILD:-}" = 1 ] && return 0
+  (cd "$root/ui" && npm run build --silent >/dev/null)
+  (cd "$root" && CARGO_TARGET_DIR="$release_dir" cargo build --release --locked -q \
+    -p parley-app --features custom-protocol)
+  if [ "${1:-}" = with-peer ]; then
+    (cd "$root/bench/empty-tauri" && CARGO_TARGET_DIR="$empty_dir" cargo build --release -q \
+      --features custom-protocol)
+  fi
+  (cd "$root/bench/gen-workspace" && CARGO_TARGET_DIR="$gen_dir" cargo build --release -q)
+}
+
+bench_workspace() {
+  if [ ! -f "$workspace/parley.sqlite3" ]; then
+    mkdir -p "$workspace"
+    "$gen_dir/release/gen-workspace" "$workspace" "$messages"
+  fi
+}
