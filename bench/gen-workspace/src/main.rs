@@ -12,7 +12,7 @@
 //! (the soak's live traffic).
 //!
 //! Then a workspace's workflow, so that views differ as an agent's do (bench/window_switch.sh):
-//! two in five conversations resolved, one in twenty pending, one in fifty snoozed for a year,
+//! two in five conversations resolved, one in twenty pending, one in fifty snoozed (until 2100),
 //! one in eleven labelled "Wholesale" and one in thirteen "Returns", one in nine high priority.
 
 use parley_domain::{ChannelKind, IngestBatch, ThreadChange, ThreadId};
@@ -74,31 +74,53 @@ fn main() {
 /// Statuses, labels and priorities over the conversations (ids 1..=threads), deterministic.
 fn workflow(store: &mut Store, threads: i64) {
     let now = 1_700_000_000_000 + 365 * 24 * 3600 * 1000;
-    let pick = |every: i64, skip: &dyn Fn(i64) -> bool| -> Vec<ThreadId> {
+    let pick = |every: i64| -> Vec<ThreadId> {
         (1..=threads)
-            .filter(|t| t % every == 0 && !skip(*t))
+            .filter(|t| t % every == 0)
             .map(ThreadId)
             .collect()
     };
-    let none = |_: i64| false;
     let apply = |store: &mut Store, ids: Vec<ThreadId>, change: ThreadChange| {
         for chunk in ids.chunks(5_000) {
             store.change_threads(chunk, &change, now).expect("change");
         }
     };
-    let wholesale = store.create_label("Wholesale", "#0891b2", now).expect("label");
-    let returns = store.create_label("Returns", "#dc2626", now).expect("label");
-    apply(store, pick(11, &none), ThreadChange::AddLabel { label: wholesale.id });
-    apply(store, pick(13, &none), ThreadChange::AddLabel { label: returns.id });
-    apply(store, pick(9, &none), ThreadChange::SetPriority { priority: 3 });
-    let resolved = |t: i64| t % 5 < 2;
-    let resolved_ids = (1..=threads).filter(|t| resolved(*t)).map(ThreadId).collect();
-    apply(store, resolved_ids, ThreadChange::Resolve { send_queued: Some(true) });
-    apply(store, pick(20, &resolved), ThreadChange::Pending);
-    let year = 365 * 24 * 3600 * 1000;
+    let wholesale = store
+        .create_label("Wholesale", "#0891b2", now)
+        .expect("label");
+    let returns = store
+        .create_label("Returns", "#dc2626", now)
+        .expect("label");
     apply(
         store,
-        pick(50, &|t| resolved(t) || t % 20 == 0),
-        ThreadChange::Snooze { until: now + year },
+        pick(11),
+        ThreadChange::AddLabel {
+            label: wholesale.id,
+        },
     );
+    apply(
+        store,
+        pick(13),
+        ThreadChange::AddLabel { label: returns.id },
+    );
+    apply(store, pick(9), ThreadChange::SetPriority { priority: 3 });
+    // Two in five resolved (t % 5 is 0 or 1); pending and snoozed among the others.
+    let resolved_ids = (1..=threads).filter(|t| t % 5 < 2).map(ThreadId).collect();
+    apply(
+        store,
+        resolved_ids,
+        ThreadChange::Resolve {
+            send_queued: Some(true),
+        },
+    );
+    let among = |every: i64, at: i64| {
+        (1..=threads)
+            .filter(|t| t % every == at)
+            .map(ThreadId)
+            .collect()
+    };
+    apply(store, among(20, 2), ThreadChange::Pending);
+    // Until 2100: a wake-up at the app's start would move them.
+    let until = 4_102_444_800_000;
+    apply(store, among(50, 3), ThreadChange::Snooze { until });
 }

@@ -185,6 +185,8 @@ impl Store {
                     label: LabelId(id(k)?),
                     count: n,
                 }),
+                // The unread messages' sum (`Store::unread_total`), not a view.
+                "unread_messages" => {}
                 _ => return Err(StoreError::Corrupt(format!("view count {key:?}"))),
             }
         }

@@ -384,6 +384,11 @@ impl World {
         assert_eq!(c.resolved, count(&|m| m.status == ThreadStatus::Resolved));
         assert_eq!(c.unread, count(&|m| m.unread > 0));
         assert_eq!(
+            self.s.unread_total().expect("store"),
+            self.model.iter().map(|m| m.unread).sum::<i64>(),
+            "unread messages"
+        );
+        assert_eq!(
             c.waiting,
             count(&|m| open(m) && m.waiting_since().is_some())
         );

@@ -89,6 +89,8 @@ const MIGRATIONS: &[&[&str]] = &[
     // another message); accounts removed with their conversations kept, read-only; customers
     // erased on request (tombstones).
     &[messages::V27, accounts::V27],
+    // 28: the unread messages of every conversation, kept by triggers (the tray's badge).
+    &[threads::V28],
 ];
 
 /// The schema version this build writes.

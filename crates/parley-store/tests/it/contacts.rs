@@ -347,6 +347,17 @@ fn same_counts(s: &Store, path: &std::path::Path) -> ViewCounts {
     let mut compared = kept.clone();
     compared.channels.clear();
     assert_eq!(compared, recounted(path));
+    // The unread messages' sum kept beside the counts (the tray's badge), blocked ones apart.
+    let conn = rusqlite::Connection::open(path).expect("second connection");
+    let summed: i64 = conn
+        .query_row(
+            "SELECT COALESCE(SUM(t.unread_count), 0) FROM threads t
+               JOIN contacts c ON c.id = t.contact_id AND c.blocked = 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("sum");
+    assert_eq!(s.unread_total().expect("unread"), summed, "unread messages");
     kept
 }
 
