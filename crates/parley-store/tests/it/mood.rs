@@ -233,6 +233,27 @@ fn the_queue_and_the_answered_waits() {
         (q.waiting, q.longest_since, q.arrivals),
         (3, Some(10 * MIN), 2)
     );
+    // A blocked customer is in no queue: the longest wait is then the next one's.
+    let first = thread(&s, "1").contact_id;
+    let block = |blocked| parley_domain::ContactMarksChange {
+        vip: None,
+        blocked: Some(blocked),
+    };
+    s.set_contact_marks(first, block(true)).expect("block");
+    let q = s.queue_stats(18 * MIN).expect("queue");
+    assert_eq!(
+        (q.waiting, q.longest_since, q.arrivals),
+        (2, Some(20 * MIN), 2)
+    );
+    let second = thread(&s, "2").contact_id;
+    s.set_contact_marks(second, block(true)).expect("block");
+    let q = s.queue_stats(18 * MIN).expect("queue");
+    assert_eq!(
+        (q.waiting, q.longest_since, q.arrivals),
+        (1, Some(30 * MIN), 1)
+    );
+    s.set_contact_marks(first, block(false)).expect("unblock");
+    s.set_contact_marks(second, block(false)).expect("unblock");
 
     let t1 = thread(&s, "1");
     // An automated acknowledgement is no answer: the customer still waits, nothing is recorded.
