@@ -294,6 +294,7 @@ impl Parley {
             clock: self.clock.clone(),
             events: self.engine.clone(),
             long_poll: self.long_poll,
+            policy: Arc::new(crate::outbound::CorePolicy),
         }
     }
 

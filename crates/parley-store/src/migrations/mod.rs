@@ -13,6 +13,7 @@ mod bot;
 mod contacts;
 mod messages;
 mod mood;
+mod outbound;
 mod outbox;
 mod review;
 mod saved_replies;
@@ -89,6 +90,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // another message); accounts removed with their conversations kept, read-only; customers
     // erased on request (tombstones).
     &[messages::V27, accounts::V27],
+    // 28: respectful outbound — how and when an opt-out was recorded, the release time of a
+    // reply held for quiet hours, and the automated messages the frequency caps dropped.
+    &[outbound::V28],
 ];
 
 /// The schema version this build writes.

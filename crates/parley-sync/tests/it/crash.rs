@@ -98,6 +98,7 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, seed: u64
         clock: Arc::new(SystemClock),
         events,
         long_poll: Duration::from_millis(500),
+        policy: Arc::new(parley_sync::NoPolicy),
     }
     .spawn();
     if drain {
