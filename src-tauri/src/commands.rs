@@ -268,6 +268,17 @@ pub async fn set_contact_time_zone(
 }
 
 #[tauri::command]
+pub async fn set_identity_opt_out(
+    core: State<'_, Core>,
+    identity_id: IdentityId,
+    opted_out: bool,
+) -> Res<ContactContext> {
+    core.get()?
+        .set_identity_opt_out(identity_id, opted_out)
+        .await
+}
+
+#[tauri::command]
 pub async fn time_zone_choices(core: State<'_, Core>) -> Res<Vec<String>> {
     Ok(core.get()?.time_zone_choices())
 }
@@ -748,6 +759,19 @@ pub async fn set_automation_settings(
     settings: AutomationSettings,
 ) -> Res<AutomationSettings> {
     core.get()?.set_automation_settings(settings).await
+}
+
+#[tauri::command]
+pub async fn outbound_settings(core: State<'_, Core>) -> Res<OutboundSettings> {
+    core.get()?.outbound_settings().await
+}
+
+#[tauri::command]
+pub async fn set_outbound_settings(
+    core: State<'_, Core>,
+    settings: OutboundSettings,
+) -> Res<OutboundSettings> {
+    core.get()?.set_outbound_settings(settings).await
 }
 
 #[tauri::command]
