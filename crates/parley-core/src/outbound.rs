@@ -150,8 +150,8 @@ pub fn quiet_hold(
             ago_words(ago)
         ),
         None => format!(
-            "Held: it is {clock} for {name} ({place}), within quiet hours. It goes by itself at \
-             {morning} their time; Send anyway sends it now."
+            "It is {clock} for {name} ({place}), within quiet hours. It goes by itself at \
+             {morning} their time, or choose Send now."
         ),
     };
     Some(QuietHold { until, note })

@@ -139,11 +139,7 @@ fn a_customer_who_just_wrote_is_asked_about_and_settings_apply() {
         Some(now - HOUR),
     )
     .expect("night");
-    assert!(
-        h.note.starts_with("Held: it is 23:10 for Kenji"),
-        "{}",
-        h.note
-    );
+    assert!(h.note.starts_with("It is 23:10 for Kenji"), "{}", h.note);
     // A window of 23:30–07:00 leaves 23:10 alone.
     let late = OutboundSettings {
         quiet_start_minute: 23 * 60 + 30,

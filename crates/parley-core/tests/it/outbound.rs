@@ -153,7 +153,7 @@ async fn a_reply_at_night_in_tokyo_waits_for_the_morning_and_leaves_once() {
         .expect("reply");
     let note = held.delivery_note.expect("note");
     assert!(
-        note.starts_with("Held: it is ") && note.contains("(Asia/Tokyo)"),
+        note.starts_with("It is ") && note.contains("(Asia/Tokyo)"),
         "{note}"
     );
     assert_eq!(sent_count(&rig.fake, "Yes, in 3 days."), 0);

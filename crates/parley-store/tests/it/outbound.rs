@@ -37,7 +37,7 @@ fn night(until: Millis) -> Recheck {
         window: ReplyWindow::None,
         quiet: Some(QuietHold {
             until,
-            note: "Held: it is 23:10 for Ana (Asia/Tokyo), within quiet hours.".into(),
+            note: "It is 23:10 for Ana (Asia/Tokyo), within quiet hours.".into(),
         }),
         caps: None,
     }

@@ -298,7 +298,7 @@ fn quiet_hours_hold_the_reply() {
         window: ReplyWindow::None,
         quiet: Some(QuietHold {
             until: 1_000,
-            note: "Held: it is 23:10 for Ana (Europe/Madrid), within quiet hours.".into(),
+            note: "It is 23:10 for Ana (Europe/Madrid), within quiet hours.".into(),
         }),
         caps: None,
     };
