@@ -85,3 +85,41 @@ def test_a_reply_at_eleven_pm_for_the_customer_is_held_with_the_quiet_hours_note
         m["to"] == CUSTOMER and m["body"] == "Yes, send me the new one." for m in twilio.messages()),
         timeout=30)
     assert [m["body"] for m in twilio.messages() if m["to"] == CUSTOMER].count("Yes, send me the new one.") == 1
+
+
+def test_the_demo_customer_who_texted_stop_is_opted_out_and_no_reply_can_go(app, workspace):
+    """The demo seeds an SMS customer who texted STOP: the pane says so, with the word and when,
+    and a reply to them is held without "Send anyway" (Rust refuses it too)."""
+    wait_for(app, "demo banner", lambda d: by_testid(d, "demo-banner"))
+    twilio = FakeTwilioControl(twilio_url(workspace))
+    stopped = "+14155550106"
+    # Three days old, below the fold of Open: the SMS channel's view lists it.
+    wait_for(app, "the SMS view", lambda d: [
+        v for v in by_testid(d, "view-item") if "sms" in (v.get_attribute("data-view") or "").lower()])[0].click()
+    row = wait_for(app, "the STOP customer", lambda d: d.execute_script(ROW_NAMED, stopped), timeout=40)
+    row.click()
+    wait_for(app, "conversation open", lambda d: texts(d, "conversation-title") == [stopped])
+    record = wait_for(app, "the opt-out record", lambda d: [
+        t for t in texts(d, "identity-opt-record") if "Opted out by message “STOP”" in t], timeout=30)
+    print(f"\nopt-out record: {record[0]}")
+    assert texts(app, "identity-opted-out")
+    composer = by_testid(app, "composer")[0]
+    composer.click()
+    composer.send_keys("We now ship to Canada!")
+    composer.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait_for(app, "the reply held for the opt-out", lambda d: any(
+        m.get_attribute("data-direction") == "outbound" and m.get_attribute("data-delivery") == "held"
+        for m in by_testid(d, "message")), timeout=30)
+    wait_for(app, "discard offered", lambda d: by_testid(d, "reply-discard"))
+    assert not by_testid(app, "reply-send-anyway"), "no Send anyway on an opt-out"
+    held = next(m for m in ipc(app, "open_thread", {"threadId": next(
+        t["id"] for t in ipc(app, "list_threads", {"cursor": None, "limit": 200})["threads"]
+        if t["contactName"] == stopped)})["messages"]["messages"] if m["delivery"] == "held")
+    out = app.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+           window.__TAURI_INTERNALS__.invoke('send_anyway', { messageId: arguments[0] })
+             .then(() => done('sent'), (e) => done(String((e && e.message) || e)));""",
+        held["id"])
+    assert "not even with Send anyway" in out, out
+    assert not any(m["to"] == stopped and "Canada" in m["body"] for m in twilio.messages() if m["direction"] != "inbound")
+    screenshot(app, "opted-out")
