@@ -300,3 +300,46 @@ async fn stop_and_baja_opt_out_send_anyway_refuses_and_start_opts_back_in() {
     assert!(!record.opted_out);
     let _ = Utc.timestamp_millis_opt(record.at).single().expect("time");
 }
+
+/// Telegram has no carrier keywords: Parley reads them itself. A German "Stopp" opts the
+/// customer out, recorded with the word; "Anmelden" opts them back in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_customer_opts_out_with_stopp_and_back_in() {
+    let fake = parley_sim::FakeTelegram::start(parley_sim::FakeTelegramConfig::default())
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut core = CoreConfig::new(
+        Paths {
+            data_dir: dir.path().join("data"),
+            config_dir: dir.path().join("config"),
+            log_dir: dir.path().join("logs"),
+        },
+        Arc::new(MemorySecrets::default()),
+    );
+    core.telegram_api = fake.base_url();
+    core.demo = DemoMode::Off;
+    core.long_poll = Duration::from_secs(1);
+    let app = Parley::start(core).await.expect("starts");
+    app.add_telegram_account(fake.token().into())
+        .await
+        .expect("added");
+    let jonas = fake.customer("Jonas", Some("Weber"), None);
+    fake.inject_text(&jonas, "Hallo").expect("inject");
+    let thread = thread_of(&app, "Jonas Weber").await.id;
+    fake.inject_text(&jonas, "Stopp").expect("inject");
+    eventually("opted out by Stopp", WAIT, || async {
+        let ctx = app.contact_context(thread).await.expect("pane");
+        ctx.identities[0].opted_out
+            && ctx.identities[0]
+                .opt_out
+                .as_ref()
+                .is_some_and(|r| r.detail.as_deref() == Some("Stopp"))
+    })
+    .await;
+    fake.inject_text(&jonas, "anmelden").expect("inject");
+    eventually("opted back in", WAIT, || async {
+        !app.contact_context(thread).await.expect("pane").identities[0].opted_out
+    })
+    .await;
+}
