@@ -148,6 +148,9 @@ forward! {
     set_checklist_score(thread_id: ThreadId, item_id: i64, score: Option<i64>) -> Vec<ChecklistScore>;
     review_metrics(query: MetricsQuery) -> Metrics;
     export_review(request: ExportRequest) -> ExportOutcome;
+    set_identity_opt_out(identity_id: IdentityId, opted_out: bool) -> ContactContext;
+    outbound_settings() -> OutboundSettings;
+    set_outbound_settings(settings: OutboundSettings) -> OutboundSettings;
 }
 
 #[tauri::command]

@@ -97,6 +97,11 @@ pub fn core_config(paths: Paths) -> CoreConfig {
     if std::env::var("PARLEY_DEMO").is_ok_and(|v| v == "off") {
         config.demo = DemoMode::Off;
     }
+    // `PARLEY_QUIET_HOURS=off`: a new workspace starts with quiet hours off (end-to-end tests
+    // whose customers' zones would make them depend on the time of day); Settings turns them on.
+    if std::env::var("PARLEY_QUIET_HOURS").is_ok_and(|v| v == "off") {
+        config.quiet_hours_by_default = false;
+    }
     config
 }
 

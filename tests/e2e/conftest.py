@@ -97,6 +97,10 @@ class Workspace:
             "PARLEY_CONFIG_DIR": str(self.root / "config"),
             "PARLEY_LOG_DIR": str(self.root / "logs"),
             "PARLEY_KEYRING_SERVICE": "parley-e2e",
+            # Replies to customers whose zone is known (phone, email) would wait for their
+            # morning at night: tests start with quiet hours off (test_quiet_hours.py turns
+            # them on in Settings).
+            "PARLEY_QUIET_HOURS": "off",
             # The most the log may say, for the secrets sweep (see `leaked_secrets`).
             "PARLEY_LOG": "debug",
         }

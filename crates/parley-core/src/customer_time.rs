@@ -204,6 +204,7 @@ mod tests {
                     handle: None,
                     display_name: "Ana".into(),
                     opted_out: false,
+                    opt_out: None,
                 })
                 .collect(),
             first_seen_at: 0,

@@ -8,7 +8,9 @@
 //! now and then a new message. Its state persists in `data/demo/graph.json`.
 //!
 //! A fake Twilio account has an SMS number and a WhatsApp sender (one WhatsApp customer inside
-//! the 24-hour window, one outside it, so the template picker shows). On every channel the
+//! the 24-hour window, one outside it, so the template picker shows; three in far zones, so a
+//! reply to whichever is at night shows the quiet-hours hold; an SMS customer who texted STOP,
+//! so the pane shows the opt-out and no reply goes to them). On every channel the
 //! simulated customers sometimes answer the agent's replies, as the Telegram ones do.
 
 use parley_channels::Channel;
@@ -100,6 +102,14 @@ impl DemoTwilio {
         {
             seed_whatsapp(&fake);
         }
+        // Also for a demo folder written before quiet hours and opt-outs existed.
+        if !fake
+            .messages()
+            .iter()
+            .any(|m| m.from == NIGHT_CUSTOMERS[0].0)
+        {
+            seed_respectful(&fake);
+        }
         let whatsapp = format!("whatsapp:{DEMO_WHATSAPP_NUMBER}");
         let mut channels = Vec::new();
         for (numbers, what) in [
@@ -170,6 +180,54 @@ fn seed_whatsapp(fake: &FakeTwilio) {
     for (from, age, text) in seeds {
         if let Err(e) = fake.inject_inbound(from, &to, text, Vec::new(), Some(now - age)) {
             tracing::warn!("demo WhatsApp seed: {e}");
+        }
+    }
+}
+
+/// WhatsApp customers in far zones (issue 18): Japan, Nigeria and Peru, whose zones the phone
+/// numbers give (one zone each, 8 to 10 hours apart), so at any hour it is night for at least
+/// one of them and a reply to them shows the quiet-hours hold. They wrote 2 hours ago.
+const NIGHT_CUSTOMERS: [(&str, &str); 3] = [
+    (
+        "whatsapp:+819012345678",
+        "Konbanwa! Do you ship the ceramic vase to Osaka?",
+    ),
+    (
+        "whatsapp:+2348031234567",
+        "Hello, can I pay for my order on delivery?",
+    ),
+    (
+        "whatsapp:+51912345678",
+        "Hola, do you have the rain jacket in size S?",
+    ),
+];
+
+/// The far-zone WhatsApp customers, and an SMS customer who asked a question 3 days ago and
+/// then texted STOP: the pane shows "Opted out by message “STOP”", and no reply can go to them.
+fn seed_respectful(fake: &FakeTwilio) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let whatsapp = format!("whatsapp:{DEMO_WHATSAPP_NUMBER}");
+    for (from, text) in NIGHT_CUSTOMERS {
+        if let Err(e) = fake.inject_inbound(from, &whatsapp, text, Vec::new(), Some(now - 2 * 3600))
+        {
+            tracing::warn!("demo WhatsApp seed: {e}");
+        }
+    }
+    let stop = [
+        (3 * 24 * 3600, "Do you ship to Canada?"),
+        (3 * 24 * 3600 - 600, "STOP"),
+    ];
+    for (age, text) in stop {
+        if let Err(e) = fake.inject_inbound(
+            "+14155550106",
+            DEMO_SMS_NUMBER,
+            text,
+            Vec::new(),
+            Some(now - age),
+        ) {
+            tracing::warn!("demo SMS seed: {e}");
         }
     }
 }

@@ -60,6 +60,10 @@ pub struct CoreConfig {
     pub long_poll: Duration,
     /// Shows notifications on the desktop (the shell's); tests keep the silent default.
     pub notifier: Arc<dyn Notifier>,
+    /// Quiet hours are on in a new workspace (issue 18). Off only for tests whose customers'
+    /// zones would make them depend on the time of day (`PARLEY_QUIET_HOURS=off`); it writes the
+    /// setting once, and Settings can turn them on.
+    pub quiet_hours_by_default: bool,
 }
 
 impl CoreConfig {
@@ -75,6 +79,7 @@ impl CoreConfig {
             demo_stagger: crate::demo::start_stagger(),
             long_poll: LONG_POLL,
             notifier: Arc::new(NoNotifier),
+            quiet_hours_by_default: true,
         }
     }
 }
@@ -146,6 +151,20 @@ impl Parley {
                 count = recovered.len(),
                 "sends interrupted by a crash marked uncertain"
             );
+        }
+        if !config.quiet_hours_by_default {
+            db.call(move |s| {
+                if s.setting(parley_domain::OUTBOUND_SETTINGS_KEY)?.is_none() {
+                    let off = parley_domain::OutboundSettings {
+                        quiet_hours_enabled: false,
+                        ..Default::default()
+                    };
+                    s.set_outbound_settings(&off, now)?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(errors::store)?;
         }
         let (engine, _) = broadcast::channel(1024);
         let (events, _) = broadcast::channel(1024);
@@ -294,6 +313,7 @@ impl Parley {
             clock: self.clock.clone(),
             events: self.engine.clone(),
             long_poll: self.long_poll,
+            policy: Arc::new(crate::outbound::CorePolicy),
         }
     }
 

@@ -29,6 +29,7 @@ pub mod media;
 mod notes;
 mod notifications;
 pub mod notify;
+pub mod outbound;
 mod provider;
 mod providers;
 mod replies;

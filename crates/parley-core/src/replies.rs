@@ -166,6 +166,10 @@ impl Parley {
 /// say so in words rather than as a database failure.
 fn decision_error(e: StoreError) -> IpcError {
     match e {
+        // The customer's opt-out: "Send anyway" cannot waive it, and the words say why.
+        StoreError::Invalid(why) if why == parley_store::OPTED_OUT_REFUSAL => {
+            IpcError::new(ErrorCode::InvalidInput, why)
+        }
         StoreError::Invalid(_) => IpcError::new(
             ErrorCode::InvalidInput,
             "This reply has moved on (it is being sent or was sent) and can no longer be changed.",

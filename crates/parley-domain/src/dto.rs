@@ -96,8 +96,12 @@ pub enum HoldReason {
     OptedOut,
     /// The channel's reply window closed while the reply waited.
     WindowClosed,
-    /// It is night for the customer (hook for quiet hours; nothing raises it yet).
+    /// It is night for the customer (quiet hours, their local time): released by itself when
+    /// their morning comes; "Send anyway" sends it now.
     QuietHours,
+    /// An agent's proactive message (the customer has not written for 24 h) would pass the
+    /// workspace's cap per customer per day or week; "Send anyway" sends it.
+    FrequencyCap,
     /// An automated message (greeting, away, bot): an agent answered the thread after it was
     /// queued, so it no longer fits. Shown as "Not sent: an agent answered first"; discard only.
     AgentAnswered,
@@ -112,6 +116,7 @@ impl HoldReason {
             HoldReason::WindowClosed => "windowClosed",
             HoldReason::QuietHours => "quietHours",
             HoldReason::AgentAnswered => "agentAnswered",
+            HoldReason::FrequencyCap => "frequencyCap",
         }
     }
 
@@ -123,6 +128,7 @@ impl HoldReason {
             "windowClosed" => HoldReason::WindowClosed,
             "quietHours" => HoldReason::QuietHours,
             "agentAnswered" => HoldReason::AgentAnswered,
+            "frequencyCap" => HoldReason::FrequencyCap,
             _ => return None,
         })
     }
@@ -512,6 +518,8 @@ pub struct IdentityView {
     /// The customer asked not to be messaged on this identity (STOP, or the provider refused
     /// a reply for it); the outbox holds replies to it.
     pub opted_out: bool,
+    /// How and when it was last recorded (opted out or back in), when known.
+    pub opt_out: Option<crate::OptOutRecord>,
 }
 
 /// The customer pane beside a thread.

@@ -30,6 +30,10 @@ pub enum AutomatedQueued {
     /// Not queued: this kind of rule already went to this customer on this account at `at`,
     /// within the period asked for.
     AlreadySent { at: Millis },
+    /// Not queued: the customer already had as many automated messages today or this week as
+    /// the workspace's caps allow (the FAQ bot's answers aside). The drop is noted
+    /// (`automation_dropped`) with these words.
+    Capped { note: String },
 }
 
 /// What a rule needs to know about one thread with new inbound messages.
@@ -73,7 +77,10 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let queued = queue_automated_in(&tx, thread, text, by, once_per, now)?;
-        if matches!(queued, AutomatedQueued::Queued(_)) {
+        if matches!(
+            queued,
+            AutomatedQueued::Queued(_) | AutomatedQueued::Capped { .. }
+        ) {
             tx.commit()?;
         }
         Ok(queued)
@@ -214,6 +221,16 @@ pub(crate) fn queue_automated_in(
             )?;
         if let Some(at) = last {
             return Ok(AutomatedQueued::AlreadySent { at });
+        }
+    }
+    // The frequency caps (issue 18). The FAQ bot answers questions the customer is asking now:
+    // it is not capped, and its answers do not count.
+    if by.kind != AutomationKind::FaqBot {
+        let settings = crate::Store::outbound_settings_in(conn)?;
+        if let Some(note) = crate::outbound::automated_over_cap(conn, contact, &settings, now)? {
+            crate::outbound::note_dropped(conn, account, contact, thread, by, &note, now)?;
+            tracing::info!(%thread, rule = %by.rule, "automated message dropped: {note}");
+            return Ok(AutomatedQueued::Capped { note });
         }
     }
     let message_id: i64 = conn

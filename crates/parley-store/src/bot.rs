@@ -453,7 +453,7 @@ impl Store {
         for text in texts {
             match crate::automation::queue_automated_in(&tx, turn.thread, text, by, None, now)? {
                 AutomatedQueued::Queued(q) => sent.push(q.message.id),
-                AutomatedQueued::AlreadySent { .. } => {}
+                AutomatedQueued::AlreadySent { .. } | AutomatedQueued::Capped { .. } => {}
             }
         }
         tx.commit()?;

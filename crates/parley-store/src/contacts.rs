@@ -13,7 +13,8 @@ impl Store {
     pub fn set_opted_out(&mut self, thread: ThreadId, opted_out: bool) -> Result<()> {
         self.conn
             .prepare_cached(
-                "UPDATE identities SET opted_out = ?2
+                "UPDATE identities SET opted_out = ?2, opt_source = 'agent', opt_detail = NULL,
+                                       opt_at = NULL
                  WHERE id = (SELECT identity_id FROM threads WHERE id = ?1)",
             )?
             .execute(rusqlite::params![thread.0, opted_out])?;
@@ -69,7 +70,8 @@ impl Store {
         let contact_id = contact.0;
         let identities = {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name, i.opted_out
+                "SELECT i.id, a.channel, a.name, i.remote_id, i.handle, i.display_name, i.opted_out,
+                        i.opt_source, i.opt_detail, i.opt_at
                  FROM identities i JOIN accounts a ON a.id = i.account_id
                  WHERE i.contact_id = ?1 ORDER BY i.id",
             )?;
@@ -82,6 +84,12 @@ impl Store {
                     handle: r.get(4)?,
                     display_name: r.get(5)?,
                     opted_out: r.get(6)?,
+                    opt_out: crate::outbound::opt_record(
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ),
                 })
             })?
         };

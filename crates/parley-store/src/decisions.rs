@@ -29,7 +29,8 @@ fn item_of_message(tx: &Transaction<'_>, message: MessageId) -> Result<(OutboxId
 fn requeue_reviewed(tx: &Transaction<'_>, id: OutboxId, item: &Item, now: Millis) -> Result<()> {
     crate::accounts::ensure_active(tx, item.account_id)?;
     tx.prepare_cached(
-        "UPDATE outbox SET checks_waived = 1, hold_reason = NULL, next_attempt_at = ?2,
+        "UPDATE outbox SET checks_waived = 1, hold_reason = NULL, release_at = NULL,
+                next_attempt_at = ?2,
                 seen_upto = (SELECT COALESCE(MAX(id), 0) FROM messages
                               WHERE thread_id = ?3 AND direction = 'inbound')
          WHERE id = ?1",
@@ -58,6 +59,7 @@ impl Store {
     }
 
     /// Held or failed → queued, with the re-checks waived: the agent decided it should go.
+    /// Refused while the customer is opted out on that identity (their word, not the agent's).
     pub fn outbox_send_anyway(&mut self, message: MessageId, now: Millis) -> Result<ThreadId> {
         let tx = self
             .conn
@@ -69,6 +71,18 @@ impl Store {
             OutboxState::Queued,
             &[OutboxState::Held, OutboxState::Failed],
         )?;
+        // The customer's opt-out is not the agent's to waive.
+        let opted_out: bool = tx
+            .prepare_cached(
+                "SELECT i.opted_out FROM threads t JOIN identities i ON i.id = t.identity_id
+                 WHERE t.id = ?1",
+            )?
+            .query_row([item.thread_id.0], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false);
+        if opted_out {
+            return Err(StoreError::Invalid(crate::OPTED_OUT_REFUSAL.into()));
+        }
         requeue_reviewed(&tx, id, &item, now)?;
         tx.commit()?;
         Ok(item.thread_id)

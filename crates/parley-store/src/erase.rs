@@ -185,6 +185,11 @@ fn erase(conn: &mut Connection, contact: ContactId, now: Millis) -> Result<Vec<E
         "DELETE FROM automation_ledger WHERE contact_id IN (SELECT id FROM temp.erase_people)",
         [],
     )?;
+    // The automated messages the caps dropped for them (issue 18).
+    tx.execute(
+        "DELETE FROM automation_dropped WHERE contact_id IN (SELECT id FROM temp.erase_people)",
+        [],
+    )?;
     tx.execute(
         "DELETE FROM contact_changes WHERE contact_id IN (SELECT id FROM temp.erase_people)
             OR other_id IN (SELECT id FROM temp.erase_people)",

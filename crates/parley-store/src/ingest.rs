@@ -102,6 +102,19 @@ impl Store {
             )?
             .execute(params![account.0, o.remote_id, o.minutes])?;
         }
+        // A customer's whole message "STOP" (or an equivalent) opts them out, "START" back in.
+        let mut inbound: Vec<(MessageId, &str, Millis)> = batch
+            .messages
+            .iter()
+            .filter(|m| m.direction == Direction::Inbound)
+            .filter_map(|m| {
+                let id = inserted.get(m.remote_id.as_str())?;
+                Some((*id, m.text.as_str(), m.sent_at))
+            })
+            .collect();
+        for thread in crate::outbound::apply_keyword_opts(&tx, account, &mut inbound)? {
+            touch(&mut outcome.changed_threads, thread);
+        }
         for o in &batch.opt_outs {
             tx.prepare_cached(
                 "UPDATE identities SET opted_out = ?3

@@ -331,8 +331,13 @@ impl Store {
             &[OutboxState::Queued, OutboxState::Retrying],
         )?;
         if let Some((reason, note)) = recheck(&tx, id, check, now)? {
-            tx.prepare_cached("UPDATE outbox SET hold_reason = ?2 WHERE id = ?1")?
-                .execute(params![id.0, reason.as_str()])?;
+            // Held for quiet hours, it goes back to the queue by itself at the customer's morning.
+            let release_at = match (&check.quiet, reason) {
+                (Some(q), HoldReason::QuietHours) => Some(q.until),
+                _ => None,
+            };
+            tx.prepare_cached("UPDATE outbox SET hold_reason = ?2, release_at = ?3 WHERE id = ?1")?
+                .execute(params![id.0, reason.as_str(), release_at])?;
             transition(
                 &tx,
                 id,
@@ -539,10 +544,11 @@ impl Store {
         )?;
         if opted_out {
             tx.prepare_cached(
-                "UPDATE identities SET opted_out = 1
+                "UPDATE identities SET opted_out = 1, opt_source = 'provider', opt_detail = NULL,
+                                       opt_at = ?2
                  WHERE id = (SELECT identity_id FROM threads WHERE id = ?1)",
             )?
-            .execute([item.thread_id.0])?;
+            .execute(params![item.thread_id.0, now])?;
         }
         tx.commit()?;
         Ok(item.thread_id)
@@ -696,6 +702,8 @@ fn recheck(
         options,
         automated,
         agent_answered,
+        thread,
+        message,
     ): (
         String,
         bool,
@@ -707,6 +715,8 @@ fn recheck(
         Option<String>,
         bool,
         bool,
+        i64,
+        i64,
     ) = tx
         .prepare_cached(
             "SELECT t.status, i.opted_out, o.checks_waived, o.queued_resolved, o.seen_upto,
@@ -717,7 +727,8 @@ fn recheck(
                     o.send_options, o.automated,
                     o.automated AND EXISTS (SELECT 1 FROM messages m
                       WHERE m.thread_id = t.id AND m.direction = 'outbound'
-                        AND m.automated_kind IS NULL AND m.id > o.message_id)
+                        AND m.automated_kind IS NULL AND m.id > o.message_id),
+                    o.thread_id, o.message_id
              FROM outbox o JOIN threads t ON t.id = o.thread_id
                            JOIN identities i ON i.id = t.identity_id
              WHERE o.id = ?1",
@@ -734,17 +745,21 @@ fn recheck(
                 r.get(7)?,
                 r.get(8)?,
                 r.get(9)?,
+                r.get(10)?,
+                r.get(11)?,
             ))
         })?;
+    let thread = ThreadId(thread);
     // An approved template is the channel's legal way past its window: not held for it.
     let is_template = options
         .as_deref()
         .and_then(|json| serde_json::from_str::<SendOptions>(json).ok())
         .is_some_and(|o| o.template.is_some());
+    // An opt-out is the customer's word: nothing waives it, not even "Send anyway".
+    if opted_out {
+        return Ok(Some((HoldReason::OptedOut, OPTED_OUT_NOTE.into())));
+    }
     if !waived {
-        if opted_out {
-            return Ok(Some((HoldReason::OptedOut, OPTED_OUT_NOTE.into())));
-        }
         if let ReplyWindow::SinceLastInbound {
             millis,
             alternative,
@@ -786,22 +801,31 @@ fn recheck(
             CUSTOMER_WROTE_NOTE.into(),
         )));
     }
-    if !waived && check.quiet_hours {
-        return Ok(Some((HoldReason::QuietHours, QUIET_HOURS_NOTE.into())));
+    if !waived && let Some(quiet) = &check.quiet {
+        // An automated answer to a customer who is writing right now is what they wait for.
+        let live = last_inbound_at.is_some_and(|at| now - at < LIVE_CONVERSATION_MILLIS);
+        if !(automated && live) {
+            return Ok(Some((HoldReason::QuietHours, quiet.note.clone())));
+        }
+    }
+    if !waived
+        && !automated
+        && let Some(caps) = &check.caps
+        && let Some(note) = crate::outbound::proactive_over_cap(tx, thread, message, caps, now)?
+    {
+        return Ok(Some((HoldReason::FrequencyCap, note)));
     }
     Ok(None)
 }
 
-const OPTED_OUT_NOTE: &str = "The customer has opted out of messages from you. Send this reply \
-     anyway only if they asked for it; otherwise discard it.";
+const OPTED_OUT_NOTE: &str = "The customer opted out of messages on this channel: Parley will \
+     not send this. Discard it, or answer them on another channel they use.";
 const RESOLVED_NOTE: &str = "The conversation was resolved while this reply waited. Send it \
      anyway, edit it, or discard it.";
 const CUSTOMER_WROTE_NOTE: &str = "The customer wrote again after this reply was queued. Read \
      their new message, then send it anyway, edit it, or discard it.";
 const AGENT_ANSWERED_NOTE: &str = "Not sent: an agent answered first. This automated message \
      is no longer needed; discard it.";
-const QUIET_HOURS_NOTE: &str = "It is night for the customer (quiet hours). Send it anyway, or \
-     leave it until morning.";
 
 /// How a media link shows on the queued reply until the provider's copy replaces it.
 fn media_link_attachment(url: &str) -> Attachment {

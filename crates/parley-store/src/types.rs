@@ -143,9 +143,20 @@ pub struct OutboxItem {
 pub struct Recheck {
     /// The channel's reply window (from `Channel::reply_window`).
     pub window: ReplyWindow,
-    /// True when it is night for the customer. Quiet hours do not exist yet; the dispatcher's
-    /// `quiet_hours_now` hook always says false.
-    pub quiet_hours: bool,
+    /// It is night for the customer now (their quiet hours, worked out by the dispatcher's
+    /// outbound policy): the reply is held until then, with the note. Never for an automated
+    /// message answering a customer who wrote in the last 15 minutes.
+    pub quiet: Option<QuietHold>,
+    /// The workspace's caps for agents' proactive messages; `None` checks none.
+    pub caps: Option<parley_domain::OutboundSettings>,
+}
+
+/// Quiet hours for the customer of a reply: when they end, and the words the agent reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuietHold {
+    /// The customer's morning: the reply goes back to the queue then by itself.
+    pub until: Millis,
+    pub note: String,
 }
 
 /// What the pre-send check decided, already committed.

@@ -7,6 +7,7 @@ mod connectivity;
 mod db;
 mod handle;
 mod outbox;
+mod policy;
 mod runner;
 
 pub use account::CURSOR_KEY;
@@ -16,4 +17,5 @@ pub use db::Db;
 pub use handle::SyncHandle;
 /// The clock lives in parley-domain, so the channel adapters below this crate read the same one.
 pub use parley_domain::{Clock, SystemClock};
+pub use policy::{NoPolicy, OutboundPolicy};
 pub use runner::{AccountRunner, EngineEvent, LONG_POLL};

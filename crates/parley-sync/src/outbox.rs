@@ -61,10 +61,23 @@
 //! (`Channel::reply_window()`, default none; Messenger/Instagram/WhatsApp return their 24 h rule and
 //! the legal alternative — HUMAN_AGENT tag, template — which the note names); the thread was resolved
 //! after the reply was queued; the customer wrote again (an inbound message newer than the
-//! `seen_upto` watermark taken when queued); quiet hours (`quiet_hours_now` in the dispatcher, a hook
-//! that says false until quiet hours exist). A held reply carries `hold_reason` and a note in words.
-//! "Send anyway" and editing a held reply waive the first three and quiet hours once and move the
-//! watermark, so a further customer message holds it again.
+//! `seen_upto` watermark taken when queued); quiet hours (the customer's night in their local
+//! time, asked of the runner's [`OutboundPolicy`](crate::OutboundPolicy), which the core implements
+//! in `parley-core/src/outbound.rs`); the cap on an agent's proactive messages
+//! (`HoldReason::FrequencyCap`, the customer has not written for 24 h). A held reply carries
+//! `hold_reason` and a note in words. "Send anyway" and editing a held reply waive the window,
+//! resolved, quiet hours and the cap once and move the watermark, so a further customer message
+//! holds it again. **An opt-out is never waived**: "Send anyway" refuses while the identity is
+//! opted out (`Store::outbox_send_anyway`), and the re-check holds the item again whatever the
+//! waiver (issue 18).
+//!
+//! **Quiet hours** (issue 18, `docs/decisions/023-quiet-hours.md`): a reply held for them keeps
+//! its release time (`outbox.release_at`, the customer's morning); each flush first moves the
+//! held items whose time has come back to `queued` (`outbox_release_quiet`, one transaction, so a
+//! restart or a second tick cannot release one twice), and they leave after the usual re-checks.
+//! An automated answer to a customer who wrote in the last 15 minutes is not held; an agent's
+//! answer to them is held with a note that asks ("They wrote 3 min ago — send now?"), and
+//! "Send anyway" is the confirmed override.
 //!
 //! **Automated items** (a greeting, an away message, a bot's answer: `Store::queue_automated`,
 //! `parley-core/src/automation/`) go through this same machine. Their re-check differs: held with
@@ -162,7 +175,7 @@ use crate::connectivity::Connectivity;
 use crate::runner::{AccountRunner, EngineEvent, store_words};
 use parley_channels::{ChannelError, OutgoingFile, OutgoingMessage, Reconciled};
 use parley_domain::{OutboxId, ThreadId};
-use parley_store::{Begin, OutboxItem, Recheck, StoreError, ThreadTarget};
+use parley_store::{Begin, OutboxItem, Recheck, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -229,14 +242,6 @@ pub(crate) async fn run(
             }
         }
     }
-}
-
-/// Quiet hours do not exist yet. When they do, this says whether it is night for the customer
-/// of `target` now, and a reply that waited is held with [`HoldReason::QuietHours`].
-///
-/// [`HoldReason::QuietHours`]: parley_domain::HoldReason::QuietHours
-fn quiet_hours_now(_target: &ThreadTarget) -> bool {
-    false
 }
 
 /// Asks the provider about each uncertain reply of the account whose turn has come
@@ -360,6 +365,22 @@ async fn flush(
 ) -> Result<(), parley_store::StoreError> {
     let account = runner.account;
     let now = runner.clock.now();
+    // Replies held for the customer's quiet hours whose morning has come go back to the queue
+    // (once: the move is a state change in one transaction) and leave in this flush.
+    let released = runner
+        .db
+        .call(move |s| s.outbox_release_quiet(account, now))
+        .await?;
+    if !released.is_empty() {
+        tracing::info!(%account, threads = released.len(), "outbox: quiet hours over, released");
+        for &thread in &released {
+            let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
+        }
+        let _ = runner.events.send(EngineEvent::OutboxChanged { account });
+        let _ = runner
+            .events
+            .send(EngineEvent::ThreadsChanged { threads: released });
+    }
     let due = runner
         .db
         .call(move |s| s.due_outbox(account, now, BATCH))
@@ -383,13 +404,19 @@ async fn flush(
         }
         let now = runner.clock.now();
         let id = item.id;
-        let check = Recheck {
-            window: runner.channel.reply_window(),
-            quiet_hours: quiet_hours_now(&target),
-        };
+        let window = runner.channel.reply_window();
+        let policy = runner.policy.clone();
         let begun = runner
             .db
-            .call(move |s| s.outbox_begin(id, &check, now))
+            .call(move |s| {
+                let (quiet, caps) = policy.recheck(s, thread, now)?;
+                let check = Recheck {
+                    window,
+                    quiet,
+                    caps,
+                };
+                s.outbox_begin(id, &check, now)
+            })
             .await?;
         let _ = runner.events.send(EngineEvent::MessagesChanged { thread });
         let _ = runner.events.send(EngineEvent::OutboxChanged { account });

@@ -78,6 +78,8 @@ pub struct AccountRunner {
     pub events: broadcast::Sender<EngineEvent>,
     /// How long a live poll waits at the provider; [`LONG_POLL`] except in tests.
     pub long_poll: Duration,
+    /// Quiet hours and caps, asked before each send ([`crate::NoPolicy`] for none).
+    pub policy: Arc<dyn crate::OutboundPolicy>,
 }
 
 /// What the agent should read when the local database refuses a write.

@@ -11,6 +11,7 @@ import type {
   DraftView,
   MergeReason,
   MessageView,
+  OptOutRecord,
   SyncState,
   ThreadEvent,
   ThreadOwner,
@@ -326,8 +327,32 @@ export function automatedDeliveryLabel(message: Pick<MessageView, "delivery" | "
       return "Not sent: the reply window closed";
     case "threadResolved":
       return "Not sent: the conversation was resolved";
+    case "quietHours":
+      return "Waiting for the customer's morning (quiet hours)";
     default:
       return deliveryLabel(message.delivery, message.deliveryNote);
+  }
+}
+
+/**
+ * How an identity's opt-out was recorded, in words: "Opted out by message “STOP” on 3 Dec, 14:02",
+ * "Opted back in by Ana on …". `null` when nothing is recorded (an opt-out from before issue 18).
+ */
+export function optOutText(record: OptOutRecord | null): string | null {
+  if (!record) return null;
+  const what = record.optedOut ? "Opted out" : "Opted back in";
+  const when = formatDateTime(record.at);
+  switch (record.source) {
+    case "keyword":
+      return `${what} by message “${record.detail ?? ""}” on ${when}`;
+    case "agent":
+      return `${what} by ${record.detail ?? "an agent"} on ${when}`;
+    case "import":
+      return `${what} by an import on ${when}`;
+    case "provider":
+      return `${what}: the provider refused a reply (the customer opted out there) on ${when}`;
+    default:
+      return null;
   }
 }
 

@@ -296,7 +296,7 @@ pub(crate) async fn on_new_messages(
                         threads: vec![thread],
                     });
                 }
-                Ok(AutomatedQueued::AlreadySent { .. }) => {}
+                Ok(AutomatedQueued::AlreadySent { .. } | AutomatedQueued::Capped { .. }) => {}
                 Err(e) => tracing::warn!(%account, %thread, %rule, "automation: {e}"),
             }
         }

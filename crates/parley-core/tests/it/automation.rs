@@ -35,6 +35,7 @@ async fn rig() -> Rig {
     );
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     let app = Parley::start(config).await.expect("starts");
     app.add_telegram_account(fake.token().into())

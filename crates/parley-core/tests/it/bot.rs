@@ -81,6 +81,7 @@ async fn rig(max_per_hour: u32) -> Rig {
     );
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     config.notifier = shows.clone();
     let app = Parley::start(config).await.expect("starts");
@@ -396,6 +397,7 @@ async fn on_messenger_the_bot_answers_only_while_parleys_app_owns_the_conversati
     );
     config.graph_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     let app = Parley::start(config).await.expect("starts");
     let accounts = app

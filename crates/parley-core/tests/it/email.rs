@@ -20,6 +20,7 @@ async fn app(dir: &tempfile::TempDir, secrets: Arc<MemorySecrets>) -> Arc<Parley
         secrets,
     );
     core.demo = DemoMode::Off;
+    core.quiet_hours_by_default = false;
     core.long_poll = Duration::from_secs(2);
     Parley::start(core).await.expect("starts")
 }

@@ -60,6 +60,7 @@ fn start_on(
     let mut config = CoreConfig::new(paths(dir), secrets.clone());
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     Parley::start(config)
 }
@@ -591,6 +592,7 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
         let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
         config.telegram_api = fake.base_url();
         config.demo = DemoMode::Off;
+        config.quiet_hours_by_default = false;
         config.long_poll = Duration::from_secs(1);
         config.notifier = notifier;
         Parley::start(config)
@@ -696,6 +698,7 @@ async fn a_blocked_customer_is_kept_but_hidden_and_never_notifies() {
     let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     config.notifier = shown.clone();
     let app = Parley::start(config).await.expect("starts");
@@ -907,6 +910,7 @@ async fn a_snooze_wakes_with_a_notification_and_a_customer_reopens_a_resolved_th
     let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     let shown = Arc::new(Recorder::default());
     config.notifier = shown.clone();

@@ -51,6 +51,7 @@ async fn rig(which: Which) -> Rig {
         Arc::new(MemorySecrets::default()),
     );
     core.demo = DemoMode::Off;
+    core.quiet_hours_by_default = false;
     core.long_poll = Duration::from_secs(1);
     let fake = match which {
         Which::Messenger => {

@@ -17,6 +17,7 @@ mod fault_matrix;
 mod graph;
 mod import;
 mod media;
+mod outbound;
 mod review;
 mod saved_replies;
 mod spike;

@@ -208,6 +208,7 @@ async fn start(dir: &Path, telegram: Option<&FakeTelegram>) -> Arc<Parley> {
         config.telegram_api = fake.base_url();
     }
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     Parley::start(config).await.expect("starts")
 }

@@ -21,6 +21,7 @@ async fn start(dir: &Path, fake: &FakeTelegram) -> Arc<Parley> {
     let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     Parley::start(config).await.expect("starts")
 }

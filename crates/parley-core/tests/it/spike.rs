@@ -22,6 +22,7 @@ async fn start() -> (Arc<Parley>, FakeTelegram, tempfile::TempDir) {
     let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
     config.telegram_api = fake.base_url();
     config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
     let app = Parley::start(config).await.expect("starts");
     (app, fake, dir)

@@ -39,6 +39,7 @@ async fn rig() -> Rig {
     );
     core.twilio_api = Some(fake.base_url());
     core.demo = DemoMode::Off;
+    core.quiet_hours_by_default = false;
     core.long_poll = Duration::from_secs(1);
     let app = Parley::start(core).await.expect("starts");
     Rig {

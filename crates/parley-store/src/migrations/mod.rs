@@ -13,6 +13,7 @@ mod bot;
 mod contacts;
 mod messages;
 mod mood;
+mod outbound;
 mod outbox;
 mod review;
 mod saved_replies;
@@ -91,6 +92,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[messages::V27, accounts::V27],
     // 28: the unread messages of every conversation, kept by triggers (the tray's badge).
     &[threads::V28],
+    // 29: respectful outbound — how and when an opt-out was recorded, the release time of a
+    // reply held for quiet hours, and the automated messages the frequency caps dropped.
+    &[outbound::V29],
 ];
 
 /// The schema version this build writes.

@@ -40,7 +40,8 @@ fn queued(outcome: AutomatedQueued) -> QueuedReply {
 
 const NO_CHECK: Recheck = Recheck {
     window: ReplyWindow::None,
-    quiet_hours: false,
+    quiet: None,
+    caps: None,
 };
 
 #[test]
@@ -211,7 +212,8 @@ fn the_customer_writing_again_does_not_hold_it_but_opt_out_and_the_window_do() {
             millis: 24 * HOUR,
             alternative: Some("an approved template".into()),
         },
-        quiet_hours: false,
+        quiet: None,
+        caps: None,
     };
     assert_eq!(
         s.outbox_begin(qc.outbox_id, &window, 10 + 25 * HOUR)

@@ -11,6 +11,7 @@ mod contacts;
 mod erase;
 mod html;
 mod mood;
+mod outbound;
 mod outbox_machine;
 mod server_changes;
 mod store;

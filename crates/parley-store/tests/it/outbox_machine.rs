@@ -46,7 +46,8 @@ fn held(s: &Store, m: MessageId) -> MessageView {
 
 const NO_CHECK: Recheck = Recheck {
     window: ReplyWindow::None,
-    quiet_hours: false,
+    quiet: None,
+    caps: None,
 };
 
 // ---------- each re-check reason ----------
@@ -137,10 +138,28 @@ fn an_opted_out_contact_holds_the_reply() {
             .expect("note")
             .contains("opted out")
     );
-    // The agent's explicit choice waives it once.
-    s.outbox_send_anyway(q.message.id, 31).expect("send anyway");
+    // The customer's word is not the agent's to waive: "Send anyway" refuses, in words, and
+    // the reply stays held.
+    let refused = s
+        .outbox_send_anyway(q.message.id, 31)
+        .expect_err("send anyway refused");
+    assert!(
+        matches!(&refused, StoreError::Invalid(why) if why == OPTED_OUT_REFUSAL),
+        "{refused:?}"
+    );
+    held(&s, q.message.id);
+    // Editing it requeues it, and the re-check holds it again: nothing reaches the customer.
+    s.outbox_edit(q.message.id, "Our new offer!", 32)
+        .expect("edit");
     assert_eq!(
-        s.outbox_begin(q.outbox_id, &NO_CHECK, 32).expect("begin"),
+        s.outbox_begin(q.outbox_id, &NO_CHECK, 33).expect("begin"),
+        Begin::Held(t[0], HoldReason::OptedOut)
+    );
+    // Opted back in, the agent's choice sends it.
+    s.set_opted_out(t[0], false).expect("opt in");
+    s.outbox_send_anyway(q.message.id, 34).expect("send anyway");
+    assert_eq!(
+        s.outbox_begin(q.outbox_id, &NO_CHECK, 35).expect("begin"),
         Begin::Send(t[0])
     );
 }
@@ -154,7 +173,8 @@ fn a_closed_reply_window_holds_the_reply_and_names_the_alternative() {
             millis: 86_400_000,
             alternative: Some("a message template".into()),
         },
-        quiet_hours: false,
+        quiet: None,
+        caps: None,
     };
     let q = s
         .queue_reply(t[0], "Sorry for the wait", "Ann", 20)
@@ -188,7 +208,8 @@ fn an_approved_template_passes_a_closed_window_and_the_replies_held_for_it() {
             millis: 86_400_000,
             alternative: Some("a message template".into()),
         },
-        quiet_hours: false,
+        quiet: None,
+        caps: None,
     };
     let late = 10 + 86_400_001;
     s.save_draft(t[0], "half-typed answer", 15).expect("draft");
@@ -275,7 +296,11 @@ fn quiet_hours_hold_the_reply() {
     let q = s.queue_reply(t[0], "Good night", "Ann", 20).expect("queue");
     let night = Recheck {
         window: ReplyWindow::None,
-        quiet_hours: true,
+        quiet: Some(QuietHold {
+            until: 1_000,
+            note: "It is 23:10 for Ana (Europe/Madrid), within quiet hours.".into(),
+        }),
+        caps: None,
     };
     assert_eq!(
         s.outbox_begin(q.outbox_id, &night, 30).expect("begin"),
@@ -285,7 +310,7 @@ fn quiet_hours_hold_the_reply() {
         held(&s, q.message.id)
             .delivery_note
             .expect("note")
-            .contains("quiet hours")
+            .contains("23:10 for Ana")
     );
 }
 

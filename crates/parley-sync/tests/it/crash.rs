@@ -86,6 +86,18 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, seed: u64
             .expect("account"),
     };
     send_held_anyway(&mut store).expect("send anyway");
+    // Durability, not the frequency caps (issue 18), is under test: the harness's rules may
+    // write to a customer as often as it likes.
+    store
+        .set_outbound_settings(
+            &parley_domain::OutboundSettings {
+                automated_per_day: 10_000,
+                automated_per_week: 10_000,
+                ..Default::default()
+            },
+            0,
+        )
+        .expect("caps");
     let db = Db::new(store);
     let channel = TelegramChannel::new(&url, &token)
         .expect("client")
@@ -98,6 +110,7 @@ async fn harness(dir: PathBuf, url: String, token: String, cycle: u32, seed: u64
         clock: Arc::new(SystemClock),
         events,
         long_poll: Duration::from_millis(500),
+        policy: Arc::new(parley_sync::NoPolicy),
     }
     .spawn();
     if drain {

@@ -60,6 +60,7 @@ impl Rig {
             clock: Arc::new(SystemClock),
             events: self.events.clone(),
             long_poll: Duration::from_secs(1),
+            policy: Arc::new(parley_sync::NoPolicy),
         }
         .spawn()
     }
@@ -531,6 +532,7 @@ async fn uncertain_replies_are_reconciled_with_the_provider() {
         clock: Arc::new(SystemClock),
         events: rig.events.clone(),
         long_poll: Duration::from_secs(1),
+        policy: Arc::new(parley_sync::NoPolicy),
     }
     .spawn();
     eventually("thread", Duration::from_secs(5), || async {

@@ -105,6 +105,7 @@ async fn first_sync_progress_is_published_after_each_stored_page_then_cleared() 
         clock: Arc::new(SystemClock),
         events,
         long_poll: Duration::from_millis(200),
+        policy: Arc::new(parley_sync::NoPolicy),
     }
     .spawn();
 

@@ -4,6 +4,7 @@ import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
+  OutboundSettings,
   AccountId,
   AutomationSettings,
   BusinessHours,
@@ -196,6 +197,8 @@ export interface Backend {
   setContactTimeZone(contactId: ContactId, zone: string | null): Promise<ContactContext>;
   /** Every zone the pane's picker offers, A to Z. */
   timeZoneChoices(): Promise<string[]>;
+  /** An agent marks the customer opted out on one identity (or back in); the pane as it now is. */
+  setIdentityOptOut(identityId: IdentityId, optedOut: boolean): Promise<ContactContext>;
   /** Both customers as the merge dialog shows them, with the attributes they disagree on. */
   mergePreview(a: ContactId, b: ContactId): Promise<MergePreview>;
   /** Merges `choice.absorbed` into `choice.survivor`; the answer names the change for Undo. */
@@ -310,6 +313,10 @@ export interface Backend {
   automationSettings(): Promise<AutomationSettings>;
   /** Saves them (checked in Rust first: zones, intervals, dates, texts, periods). */
   setAutomationSettings(settings: AutomationSettings): Promise<AutomationSettings>;
+  /** Settings → Outbound: quiet hours (customer's local time) and frequency caps. */
+  outboundSettings(): Promise<OutboundSettings>;
+  /** Saves them (checked in Rust first). */
+  setOutboundSettings(settings: OutboundSettings): Promise<OutboundSettings>;
   /** What a schedule means now: open, or when it next opens, in words. */
   previewBusinessHours(hours: BusinessHours): Promise<HoursPreview>;
   /** Every FAQ rule of the bot, in the order they are tried. */
@@ -469,6 +476,8 @@ export const tauriBackend: Backend = {
   },
   automationSettings: () => call("automation_settings"),
   setAutomationSettings: (settings) => call("set_automation_settings", { settings }),
+  outboundSettings: () => call("outbound_settings"),
+  setOutboundSettings: (settings) => call("set_outbound_settings", { settings }),
   previewBusinessHours: (hours) => call("preview_business_hours", { hours }),
   faqRules: () => call("faq_rules"),
   createFaqRule: (input) => call("create_faq_rule", { input }),
@@ -571,6 +580,7 @@ export const tauriBackend: Backend = {
   removeContactTag: (contactId, tag) => call("remove_contact_tag", { contactId, tag }),
   setContactTimeZone: (contactId, zone) => call("set_contact_time_zone", { contactId, zone }),
   timeZoneChoices: () => call("time_zone_choices"),
+  setIdentityOptOut: (identityId, optedOut) => call("set_identity_opt_out", { identityId, optedOut }),
   mergePreview: (a, b) => call("merge_preview", { a, b }),
   mergeSuggestions: (contactId, limit) => call("merge_suggestions", { contactId, limit }),
   mergeContacts: (choice) => call("merge_contacts", { choice }),

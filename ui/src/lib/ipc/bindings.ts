@@ -29,7 +29,38 @@ export type Direction = "inbound" | "outbound";
 
 export type DeliveryState = "received" | "queued" | "sending" | "retrying" | "sent" | "delivered" | "read" | "failed" | "uncertain" | "held";
 
-export type HoldReason = "customerWrote" | "threadResolved" | "optedOut" | "windowClosed" | "quietHours" | "agentAnswered";
+export type HoldReason = "customerWrote" | "threadResolved" | "optedOut" | "windowClosed" | "quietHours" | "frequencyCap" | "agentAnswered";
+
+export type OutboundSettings = { 
+/**
+ * Hold messages while it is night for the customer (their local time).
+ */
+quietHoursEnabled: boolean, 
+/**
+ * When quiet hours start and end, in minutes after local midnight (21:00 = 1260). The
+ * window may cross midnight (21:00–08:00).
+ */
+quietStartMinute: number, quietEndMinute: number, 
+/**
+ * Automated messages (greeting, away, busy acknowledgement) to one customer, at most.
+ */
+automatedPerDay: number, automatedPerWeek: number, 
+/**
+ * Agents' proactive messages (the customer has not written for 24 h) to one customer.
+ */
+proactivePerDay: number, proactivePerWeek: number, };
+
+export type OptOutSource = "keyword" | "agent" | "import" | "provider";
+
+export type OptOutRecord = { 
+/**
+ * True: opted out; false: opted back in.
+ */
+optedOut: boolean, source: OptOutSource, 
+/**
+ * The customer's word (“STOP”) or the agent's name.
+ */
+detail: string | null, at: number, };
 
 export type AutomationKind = "greeting" | "away" | "faqBot" | "spikeAck";
 
@@ -349,7 +380,11 @@ handle: string | null, displayName: string,
  * The customer asked not to be messaged on this identity (STOP, or the provider refused
  * a reply for it); the outbox holds replies to it.
  */
-optedOut: boolean, };
+optedOut: boolean, 
+/**
+ * How and when it was last recorded (opted out or back in), when known.
+ */
+optOut: OptOutRecord | null, };
 
 export type ContactNote = { id: NoteId, body: string, 
 /**
@@ -1285,6 +1320,7 @@ export const COMMANDS = [
   "remove_contact_tag",
   "set_contact_time_zone",
   "time_zone_choices",
+  "set_identity_opt_out",
   "merge_preview",
   "merge_suggestions",
   "merge_contacts",
@@ -1334,6 +1370,8 @@ export const COMMANDS = [
   "set_business_hours",
   "automation_settings",
   "set_automation_settings",
+  "outbound_settings",
+  "set_outbound_settings",
   "preview_business_hours",
   "faq_rules",
   "create_faq_rule",

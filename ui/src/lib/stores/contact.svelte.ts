@@ -1,6 +1,6 @@
 import type { Backend } from "../ipc/backend";
 import { toIpcError } from "../ipc/backend";
-import type { ContactAttribute, ContactContext, ContactId, IpcError, NoteId, ThreadId } from "../ipc/bindings";
+import type { ContactAttribute, ContactContext, ContactId, IdentityId, IpcError, NoteId, ThreadId } from "../ipc/bindings";
 
 /** The customer pane for the open thread. */
 export class ContactStore {
@@ -121,6 +121,14 @@ export class ContactStore {
     return this.#edit(async (ctx) => {
       const fresh = await this.#backend.setContactTimeZone(ctx.contactId, zone);
       if (this.context?.contactId === ctx.contactId) this.context.localTime = fresh.localTime;
+    });
+  }
+
+  /** Marks the customer opted out of messages on one identity (or back in, when they asked). */
+  setOptOut(identityId: IdentityId, optedOut: boolean): Promise<boolean> {
+    return this.#edit(async (ctx) => {
+      const fresh = await this.#backend.setIdentityOptOut(identityId, optedOut);
+      if (this.context?.contactId === ctx.contactId) this.context.identities = fresh.identities;
     });
   }
 

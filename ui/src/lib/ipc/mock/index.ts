@@ -16,6 +16,7 @@ import * as merge from "./merge";
 import * as handover from "./handover";
 import * as media from "./media";
 import * as notifications from "./notifications";
+import * as outbound from "./outbound";
 import * as outbox from "./outbox";
 import * as review from "./review";
 import * as savedReplies from "./saved-replies";
@@ -67,6 +68,9 @@ export class MockBackend extends MockState implements Backend {
   removeContactTag = customer.removeContactTag.bind(null, this);
   setContactTimeZone = customer.setContactTimeZone.bind(null, this);
   timeZoneChoices = customer.timeZoneChoices.bind(null, this);
+  setIdentityOptOut = outbound.setIdentityOptOut.bind(null, this);
+  outboundSettings = outbound.outboundSettings.bind(null, this);
+  setOutboundSettings = outbound.setOutboundSettings.bind(null, this);
   mergePreview = merge.mergePreview.bind(null, this);
   mergeSuggestions = merge.mergeSuggestions.bind(null, this);
   mergeContacts = merge.mergeContacts.bind(null, this);

@@ -5,6 +5,7 @@ import { TEMPLATES } from "./fixtures";
 import type { MockBackend } from "./index";
 import { newMessage } from "./records";
 import { type MockThread, clone, err } from "./state";
+import { optedOut } from "./outbound";
 
 /** An outbound message the agent just sent: queued, at the end of `t`, its draft gone. */
 function queueOutbound(
@@ -169,6 +170,11 @@ function decided(mock: MockBackend, t: MockThread): void {
 export async function sendAnyway(mock: MockBackend, messageId: number): Promise<void> {
   mock.record("send_anyway", { messageId });
   const [t, m] = reply(mock, messageId, ["held", "failed"]);
+  if (m.holdReason === "optedOut" || optedOut(mock, t.identity ?? t.summary.contactId))
+    throw err(
+      "invalidInput",
+      "The customer opted out of messages on this channel, so Parley will not send to them, not even with Send anyway. They can opt back in by writing START, or an agent can mark them opted in from the customer pane if they asked for it.",
+    );
   m.delivery = "queued";
   m.deliveryNote = null;
   m.holdReason = null;

@@ -14,6 +14,7 @@ import type {
   IpcError,
   MessageView,
   NotificationPrefs,
+  OptOutRecord,
   PageCursor,
   Label,
   SavedReply,
@@ -56,6 +57,8 @@ export type MockContact = {
   guessedTime?: CustomerTime | null;
   /** Merged into that contact (hidden; its identity and conversations are there). */
   mergedInto?: number;
+  /** The latest opt-out or opt-in of this contact's own identity (issue 18). */
+  optOut?: OptOutRecord | null;
 };
 /** A status event with its id, as `thread_events` keeps it (Undo removes those past a change). */
 export type MockEvent = ThreadEvent & { id: number };

@@ -156,7 +156,8 @@ export function identitiesOf(mock: MockBackend, threads: MockThread[]): Map<stri
       remoteId: who.remoteId,
       handle: who.handle,
       displayName: who.name,
-      optedOut: false,
+      optedOut: who.optOut?.optedOut ?? false,
+      optOut: who.optOut ? { ...who.optOut } : null,
     });
   }
   return seen;
