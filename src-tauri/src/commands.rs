@@ -970,10 +970,11 @@ pub async fn cancel_restore(core: State<'_, Core>) -> Res<RestoreState> {
     core.get()?.cancel_restore().await
 }
 
-/// Quits and starts Parley again (a confirmed restore is swapped in at start).
+/// Quits Parley (a confirmed restore is swapped in at the next start). Not a restart: the new
+/// process would find the workspace and the single-instance name still held by this one.
 #[tauri::command]
-pub fn restart_app(app: tauri::AppHandle) {
-    app.restart();
+pub fn quit_app(app: tauri::AppHandle) {
+    app.exit(0);
 }
 
 #[tauri::command]

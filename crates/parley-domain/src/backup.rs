@@ -112,7 +112,7 @@ pub enum RestoreState {
     None,
     /// A checked backup waits for the owner's confirmation.
     Checked,
-    /// Confirmed: Parley swaps it in when it starts next (restart now).
+    /// Confirmed: Parley swaps it in when it starts next (quit and start again).
     Pending,
 }
 

@@ -141,7 +141,7 @@ macro_rules! for_each_command {
             check_restore,
             confirm_restore,
             cancel_restore,
-            restart_app,
+            quit_app,
             export_customer,
             startup_probe
         )

@@ -367,7 +367,7 @@ export interface Backend {
   checkRestore(passphrase: string): Promise<RestorePreview | null>;
   confirmRestore(): Promise<RestoreState>;
   cancelRestore(): Promise<RestoreState>;
-  restartApp(): Promise<void>;
+  quitApp(): Promise<void>;
   /** Everything about a customer as a zip chosen in the save dialog. */
   exportCustomer(contactId: ContactId): Promise<CustomerExportOutcome>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
@@ -532,8 +532,8 @@ export const tauriBackend: Backend = {
   checkRestore: (passphrase) => call("check_restore", { passphrase }),
   confirmRestore: () => call("confirm_restore"),
   cancelRestore: () => call("cancel_restore"),
-  restartApp: async () => {
-    await call<null>("restart_app");
+  quitApp: async () => {
+    await call<null>("quit_app");
   },
   exportCustomer: (contactId) => call("export_customer", { contactId }),
   removeStagedAttachment: async (id) => {

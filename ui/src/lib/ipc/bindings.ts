@@ -1440,7 +1440,7 @@ export const COMMANDS = [
   "check_restore",
   "confirm_restore",
   "cancel_restore",
-  "restart_app",
+  "quit_app",
   "export_customer",
   "startup_probe",
 ] as const;

@@ -133,8 +133,8 @@ export async function cancelRestore(mock: MockBackend): Promise<RestoreState> {
   return "none";
 }
 
-export async function restartApp(mock: MockBackend): Promise<void> {
-  mock.record("restart_app", null);
+export async function quitApp(mock: MockBackend): Promise<void> {
+  mock.record("quit_app", null);
 }
 
 export async function exportCustomer(mock: MockBackend, contactId: ContactId): Promise<CustomerExportOutcome> {

@@ -57,7 +57,7 @@ export class MockBackend extends MockState implements Backend {
   checkRestore = backup.checkRestore.bind(null, this);
   confirmRestore = backup.confirmRestore.bind(null, this);
   cancelRestore = backup.cancelRestore.bind(null, this);
-  restartApp = backup.restartApp.bind(null, this);
+  quitApp = backup.quitApp.bind(null, this);
   exportCustomer = backup.exportCustomer.bind(null, this);
 
   // ---- threads and messages -------------------------------------------------
