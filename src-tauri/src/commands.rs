@@ -307,3 +307,64 @@ pub fn cancel_export(core: State<'_, Core>) -> Res<()> {
     core.get()?.cancel_export();
     Ok(())
 }
+
+#[tauri::command]
+pub async fn backup_settings(core: State<'_, Core>) -> Res<BackupSettings> {
+    core.get()?.backup_settings().await
+}
+
+#[tauri::command]
+pub async fn set_backup_schedule(
+    core: State<'_, Core>,
+    input: BackupScheduleInput,
+) -> Res<BackupSettings> {
+    core.get()?.set_backup_schedule(input).await
+}
+
+#[tauri::command]
+pub async fn pick_backup_folder(core: State<'_, Core>) -> Res<Option<String>> {
+    core.get()?.pick_backup_folder().await
+}
+
+#[tauri::command]
+pub async fn backup_now(core: State<'_, Core>, passphrase: String) -> Res<BackupOutcome> {
+    core.get()?.backup_now(passphrase).await
+}
+
+#[tauri::command]
+pub async fn restore_state(core: State<'_, Core>) -> Res<RestoreState> {
+    Ok(core.get()?.restore_state().await)
+}
+
+#[tauri::command]
+pub async fn check_restore(
+    core: State<'_, Core>,
+    passphrase: String,
+) -> Res<Option<RestorePreview>> {
+    core.get()?.check_restore(passphrase).await
+}
+
+#[tauri::command]
+pub async fn confirm_restore(core: State<'_, Core>) -> Res<RestoreState> {
+    core.get()?.confirm_restore().await
+}
+
+#[tauri::command]
+pub async fn cancel_restore(core: State<'_, Core>) -> Res<RestoreState> {
+    core.get()?.cancel_restore().await
+}
+
+/// Quits Parley (a confirmed restore is swapped in at the next start). Not a restart: the new
+/// process would find the workspace and the single-instance name still held by this one.
+#[tauri::command]
+pub fn quit_app(app: tauri::AppHandle) {
+    app.exit(0);
+}
+
+#[tauri::command]
+pub async fn export_customer(
+    core: State<'_, Core>,
+    contact_id: ContactId,
+) -> Res<CustomerExportOutcome> {
+    core.get()?.export_customer(contact_id).await
+}

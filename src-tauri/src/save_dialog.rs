@@ -20,4 +20,36 @@ impl SavePicker for DialogPicker {
             .into_path()
             .ok()
     }
+
+    fn pick_titled(&self, title: &str, name: &str, extension: &str) -> Option<PathBuf> {
+        self.0
+            .dialog()
+            .file()
+            .set_title(title)
+            .set_file_name(name)
+            .add_filter(extension.to_uppercase(), &[extension])
+            .blocking_save_file()?
+            .into_path()
+            .ok()
+    }
+
+    fn pick_file(&self, title: &str) -> Option<PathBuf> {
+        self.0
+            .dialog()
+            .file()
+            .set_title(title)
+            .blocking_pick_file()?
+            .into_path()
+            .ok()
+    }
+
+    fn pick_folder(&self, title: &str) -> Option<PathBuf> {
+        self.0
+            .dialog()
+            .file()
+            .set_title(title)
+            .blocking_pick_folder()?
+            .into_path()
+            .ok()
+    }
 }

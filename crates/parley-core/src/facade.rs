@@ -121,6 +121,8 @@ pub struct Parley {
     pub(crate) bot: crate::bot::BotState,
     /// The save dialog and the running export's cancel flag (`review/export.rs`).
     pub(crate) export: crate::review::export::ExportState,
+    /// The backup running, the schedule's wake-up, the restore being checked (`backup/`).
+    pub(crate) backup: crate::backup::BackupState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -135,6 +137,24 @@ impl Parley {
     pub async fn start(config: CoreConfig) -> Result<Arc<Parley>, IpcError> {
         // Before anything is read or recovered: the workspace may be another process's.
         let workspace_lock = WorkspaceLock::acquire(&config.paths.data_dir)?;
+        // A restore confirmed before the last exit is swapped in before the store opens.
+        let data_dir = config.paths.data_dir.clone();
+        let restored = tokio::task::spawn_blocking(move || {
+            crate::backup::restore::finish_pending(&data_dir)
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Storage,
+                format!(
+                    "A confirmed restore could not be finished ({e}). Check the data folder's free space and permissions, then start Parley again: it carries on where it stopped."
+                ),
+            )
+        })?;
+        if restored {
+            tracing::info!("a backup was restored into this workspace");
+        }
         let db_path = config.paths.database();
         let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
             .await
@@ -201,6 +221,7 @@ impl Parley {
             automation: Default::default(),
             bot: Default::default(),
             export: Default::default(),
+            backup: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();
@@ -209,6 +230,7 @@ impl Parley {
         // Conversations whose snooze ended while Parley was closed wake first, in order.
         app.spawn_snooze_waker();
         app.spawn_spike_watcher();
+        crate::backup::scheduler::spawn(Arc::downgrade(&app));
 
         let accounts = app.db.call(|s| s.accounts()).await.map_err(errors::store)?;
         let has_real = accounts.iter().any(|a| !a.is_demo);

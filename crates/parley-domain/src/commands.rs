@@ -136,6 +136,16 @@ macro_rules! for_each_command {
             review_metrics,
             export_review,
             cancel_export,
+            backup_settings,
+            set_backup_schedule,
+            pick_backup_folder,
+            backup_now,
+            restore_state,
+            check_restore,
+            confirm_restore,
+            cancel_restore,
+            quit_app,
+            export_customer,
             startup_probe
         )
     };

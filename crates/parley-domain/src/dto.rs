@@ -788,6 +788,8 @@ pub enum CoreEvent {
     ImportProgress { done: u32, total: u32 },
     /// An export (`export_review`) has written `done` of its `total` conversations.
     ExportProgress { done: u32, total: u32 },
+    /// A backup (made by hand or scheduled) has written `done` of its `total` files.
+    BackupProgress { done: u32, total: u32 },
     /// Customers were imported: the Contacts screen reloads.
     ContactsChanged,
     /// Spike mode was offered, turned on or off, or its settings changed.

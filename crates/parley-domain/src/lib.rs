@@ -5,6 +5,7 @@
 //! when the committed file is stale.
 
 mod automation;
+mod backup;
 pub mod bindings;
 mod bot;
 mod clock;
@@ -29,6 +30,7 @@ mod timeline;
 mod workflow;
 
 pub use automation::*;
+pub use backup::*;
 pub use bot::*;
 pub use clock::{Clock, SystemClock};
 pub use commands::COMMANDS;

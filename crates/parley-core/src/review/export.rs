@@ -34,6 +34,18 @@ const PARTIAL: &str = ".partial";
 pub trait SavePicker: Send + Sync {
     /// The path the user chose for a file suggested as `name`, or `None` when they cancelled.
     fn pick(&self, name: &str, extension: &str) -> Option<PathBuf>;
+    /// The save dialog under another title than the review export's.
+    fn pick_titled(&self, _title: &str, name: &str, extension: &str) -> Option<PathBuf> {
+        self.pick(name, extension)
+    }
+    /// The open dialog for one existing file (a backup to restore).
+    fn pick_file(&self, _title: &str) -> Option<PathBuf> {
+        None
+    }
+    /// The folder dialog (where scheduled backups go).
+    fn pick_folder(&self, _title: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// The save dialog, and the cancel flag of the export running, if one is.
@@ -97,6 +109,11 @@ impl Parley {
         let _ = self.export.picker.set(picker);
     }
 
+    /// The shell's dialogs, when it gave them.
+    pub(crate) fn save_picker(&self) -> Option<Arc<dyn SavePicker>> {
+        self.export.picker.get().cloned()
+    }
+
     /// Stops the running export between two batches (nothing is left behind).
     pub fn cancel_export(&self) {
         if let Some(flag) = self
@@ -111,7 +128,7 @@ impl Parley {
     }
 
     /// Where the file goes (see the module doc); `None` when the user cancelled the dialog.
-    async fn export_target(
+    pub(crate) async fn export_target(
         &self,
         name: String,
         ext: &'static str,

@@ -8,6 +8,7 @@ mod email_store;
 
 mod attachments;
 mod automation;
+mod backup;
 mod bot;
 mod email;
 mod email_expunge;

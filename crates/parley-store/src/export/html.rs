@@ -41,6 +41,12 @@ impl<W: Write> HtmlWriter<W> {
     pub fn new(out: W) -> Self {
         HtmlWriter { out }
     }
+
+    /// Markup the caller built (escaping every piece of text itself), between conversations:
+    /// the per-customer export's profile section.
+    pub fn raw(&mut self, html: &str) -> std::io::Result<()> {
+        self.out.write_all(html.as_bytes())
+    }
 }
 
 impl<W: Write> ExportWriter for HtmlWriter<W> {

@@ -17,7 +17,7 @@ mod html;
 mod json;
 
 pub use self::csv::CsvWriter;
-pub use self::html::HtmlWriter;
+pub use self::html::{HtmlWriter, escape as html_escape};
 pub use self::json::{JsonConversation, JsonDocument, JsonMessage, JsonWriter, SCHEMA_VERSION};
 
 use crate::Store;

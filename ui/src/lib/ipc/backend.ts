@@ -6,6 +6,12 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   OutboundSettings,
   AccountId,
+  BackupOutcome,
+  BackupScheduleInput,
+  BackupSettings,
+  CustomerExportOutcome,
+  RestorePreview,
+  RestoreState,
   AutomationSettings,
   BusinessHours,
   HoursPreview,
@@ -356,6 +362,21 @@ export interface Backend {
   /** Exports to a file chosen in the system's save dialog; progress comes as `exportProgress`. */
   exportReview(request: ExportRequest): Promise<ExportOutcome>;
   cancelExport(): Promise<void>;
+  /** Settings → Backup: the schedule and the last result. */
+  backupSettings(): Promise<BackupSettings>;
+  setBackupSchedule(input: BackupScheduleInput): Promise<BackupSettings>;
+  /** The system's folder dialog; `null` when cancelled. */
+  pickBackupFolder(): Promise<string | null>;
+  /** A backup now to a file chosen in the save dialog; progress comes as `backupProgress`. */
+  backupNow(passphrase: string): Promise<BackupOutcome>;
+  restoreState(): Promise<RestoreState>;
+  /** Opens a backup (the open dialog) with its passphrase and checks it; `null` when cancelled. */
+  checkRestore(passphrase: string): Promise<RestorePreview | null>;
+  confirmRestore(): Promise<RestoreState>;
+  cancelRestore(): Promise<RestoreState>;
+  quitApp(): Promise<void>;
+  /** Everything about a customer as a zip chosen in the save dialog. */
+  exportCustomer(contactId: ContactId): Promise<CustomerExportOutcome>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -512,6 +533,18 @@ export const tauriBackend: Backend = {
   cancelExport: async () => {
     await call<null>("cancel_export");
   },
+  backupSettings: () => call("backup_settings"),
+  setBackupSchedule: (input) => call("set_backup_schedule", { input }),
+  pickBackupFolder: () => call("pick_backup_folder"),
+  backupNow: (passphrase) => call("backup_now", { passphrase }),
+  restoreState: () => call("restore_state"),
+  checkRestore: (passphrase) => call("check_restore", { passphrase }),
+  confirmRestore: () => call("confirm_restore"),
+  cancelRestore: () => call("cancel_restore"),
+  quitApp: async () => {
+    await call<null>("quit_app");
+  },
+  exportCustomer: (contactId) => call("export_customer", { contactId }),
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });
   },

@@ -1254,7 +1254,79 @@ export type ExportOutcome = {
  */
 path: string | null, conversations: number, messages: number, cancelled: boolean, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "exportProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
+export type BackupResult = { at: number, ok: boolean, 
+/**
+ * The file written (`null` when it failed).
+ */
+path: string | null, 
+/**
+ * What happened, in words ("Backed up 1,204 messages and 12 files." or why it failed).
+ */
+message: string, bytes: number, };
+
+export type BackupSettings = { 
+/**
+ * A daily backup runs (it needs a folder and a key).
+ */
+enabled: boolean, 
+/**
+ * The folder the daily backups go to (a synced drive, a USB disk).
+ */
+folder: string | null, 
+/**
+ * How many of the newest scheduled backups are kept there.
+ */
+keep: number, 
+/**
+ * A key for the schedule was set up from the owner's passphrase.
+ */
+hasKey: boolean, 
+/**
+ * The last backup, scheduled or made by hand.
+ */
+last: BackupResult | null, 
+/**
+ * When the next scheduled backup is due (`null`: not scheduled).
+ */
+nextAt: number | null, };
+
+export type BackupScheduleInput = { enabled: boolean, folder: string | null, keep: number, passphrase: string | null, };
+
+export type WorkspaceCounts = { accounts: number, contacts: number, conversations: number, messages: number, notes: number, files: number, };
+
+export type BackupOutcome = { 
+/**
+ * `null` when the save dialog was cancelled.
+ */
+path: string | null, counts: WorkspaceCounts, bytes: number, };
+
+export type RestorePreview = { 
+/**
+ * The backup file.
+ */
+path: string, createdAt: number, 
+/**
+ * The Parley version that made it.
+ */
+appVersion: string, 
+/**
+ * What the backup holds (what the workspace will hold after the restore).
+ */
+backup: WorkspaceCounts, 
+/**
+ * What this workspace holds now (what the restore replaces).
+ */
+current: WorkspaceCounts, };
+
+export type RestoreState = "none" | "checked" | "pending";
+
+export type CustomerExportOutcome = { 
+/**
+ * `null` when the save dialog was cancelled.
+ */
+path: string | null, conversations: number, messages: number, files: number, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "exportProgress", done: number, total: number, } | { "kind": "backupProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
@@ -1398,6 +1470,16 @@ export const COMMANDS = [
   "review_metrics",
   "export_review",
   "cancel_export",
+  "backup_settings",
+  "set_backup_schedule",
+  "pick_backup_folder",
+  "backup_now",
+  "restore_state",
+  "check_restore",
+  "confirm_restore",
+  "cancel_restore",
+  "quit_app",
+  "export_customer",
   "startup_probe",
 ] as const;
 

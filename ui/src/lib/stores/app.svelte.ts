@@ -104,6 +104,8 @@ export class AppState {
   }
   /** A transient error for actions without their own place (open link, open attachment). */
   notice = $state<IpcError | null>(null);
+  /** Settings opened from the demo's "Restore from a backup…": the Backup section scrolls into view. */
+  backupFocus = $state(false);
   /** Why the core did not start (another Parley has the workspace, the disk failed...): the
    * window shows this instead of an empty inbox, for as long as it is open. */
   startError = $state<IpcError | null>(null);

@@ -8,6 +8,7 @@ import type { Backend } from "../backend";
 import * as accounts from "./accounts";
 import * as attachments from "./attachments";
 import * as automation from "./automation";
+import * as backup from "./backup";
 import * as bot from "./bot";
 import * as contacts from "./contacts";
 import * as imports from "./imports";
@@ -49,6 +50,16 @@ export class MockBackend extends MockState implements Backend {
   reviewMetrics = review.reviewMetrics.bind(null, this);
   exportReview = review.exportReview.bind(null, this);
   cancelExport = review.cancelExport.bind(null, this);
+  backupSettings = backup.backupSettings.bind(null, this);
+  setBackupSchedule = backup.setBackupSchedule.bind(null, this);
+  pickBackupFolder = backup.pickBackupFolder.bind(null, this);
+  backupNow = backup.backupNow.bind(null, this);
+  restoreState = backup.restoreState.bind(null, this);
+  checkRestore = backup.checkRestore.bind(null, this);
+  confirmRestore = backup.confirmRestore.bind(null, this);
+  cancelRestore = backup.cancelRestore.bind(null, this);
+  quitApp = backup.quitApp.bind(null, this);
+  exportCustomer = backup.exportCustomer.bind(null, this);
 
   // ---- threads and messages -------------------------------------------------
 
