@@ -181,6 +181,7 @@ fn review_sql(
     now: Millis,
     after: Option<ReviewCursor>,
     limit: Option<u32>,
+    words: WordsPlan,
 ) -> Result<(String, Vec<Value>)> {
     let target = target_ms_sql(targets);
     let late = format!(
@@ -257,19 +258,29 @@ fn review_sql(
         p.push(Value::Integer(contact.0));
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        match fts_query(text) {
-            // The conversations of the matching messages, listed once. A word in a third of a
-            // million messages costs ~240 ms at 1M messages (the bench); a per-conversation
-            // check would stop early but re-expands the last word's prefix for every row.
-            Some(q) => {
+        match (fts_query(text), words) {
+            // A rare word: the conversations of its messages, listed once (the cost grows with
+            // the matching messages).
+            (Some(q), WordsPlan::Rare) => {
                 sql.push_str(
                     " AND t.id IN (SELECT m.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
                                     WHERE messages_fts MATCH ?)",
                 );
                 p.push(Value::Text(q));
             }
+            // A common word: the conversations are walked on the order's index and each is
+            // checked against the matching messages' ids, gathered once into a temporary index
+            // (no lookup per match; the walk stops at the page's end). `+m.id` keeps the
+            // planner from searching messages by id for every id of the list.
+            (Some(q), WordsPlan::Common) => {
+                sql.push_str(
+                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id
+                                  AND +m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))",
+                );
+                p.push(Value::Text(q));
+            }
             // Nothing searchable in the words: nothing matches them.
-            None => sql.push_str(" AND 0"),
+            (None, _) => sql.push_str(" AND 0"),
         }
     }
     if filter.slow_only {
@@ -305,6 +316,40 @@ fn review_sql(
     Ok((sql, p))
 }
 
+/// How the words filter finds its conversations (see [`words_plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordsPlan {
+    /// From the matching messages to their conversations.
+    Rare,
+    /// From the conversations, in the list's order, to a check of their messages.
+    Common,
+}
+
+/// Matching messages from which the words are "common". Measured on the bench workspace (1M
+/// messages, 100k conversations, first page of 50): listing the conversations of the matches
+/// costs ~4 µs a match (5–10 ms at 1.2k, 26–31 ms at 7k, ~200 ms at 135k), walking the order and
+/// checking each conversation costs 5–9 ms at 7k and 47–70 ms at 135k but walks most
+/// conversations when few match (14–35 ms at 1.2k, ~0.2 s at 100). They cross near 3k.
+pub(crate) const COMMON_WORDS: i64 = 3_000;
+
+/// Which plan the words of `filter` take: their matching messages counted up to
+/// [`COMMON_WORDS`] (a few milliseconds).
+pub(crate) fn words_plan(conn: &Connection, filter: &ReviewFilter) -> Result<WordsPlan> {
+    let Some(q) = filter.text.as_deref().and_then(fts_query) else {
+        return Ok(WordsPlan::Rare);
+    };
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row(params![q, COMMON_WORDS], |r| r.get(0))?;
+    Ok(if n >= COMMON_WORDS {
+        WordsPlan::Common
+    } else {
+        WordsPlan::Rare
+    })
+}
+
 fn key_of(sort: ReviewSort, r: &ReviewRow) -> i64 {
     match sort {
         ReviewSort::Date => r.started_at.unwrap_or(0),
@@ -329,7 +374,8 @@ impl Store {
                 "page size {limit} is outside 1..={MAX_PAGE}"
             )));
         }
-        let (sql, p) = review_sql(filter, targets, now, after, Some(limit + 1))?;
+        let words = words_plan(&self.conn, filter)?;
+        let (sql, p) = review_sql(filter, targets, now, after, Some(limit + 1), words)?;
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = rows::collect(&mut stmt, params_from_iter(p), |r| {
             review_row(r, r.get(19)?)
@@ -457,6 +503,10 @@ impl Store {
 #[cfg(test)]
 #[path = "review_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "review_words_tests.rs"]
+mod words_tests;
 
 impl Store {
     /// The conversation of an account with the provider's key `remote`, if stored.
