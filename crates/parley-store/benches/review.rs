@@ -211,6 +211,7 @@ fn main() {
         to: first + 365 * 24 * HOUR,
         channels: vec![],
         accounts: vec![],
+        business_hours: false,
     };
     let local = LocalOffsets {
         zone: "Europe/Berlin".into(),
@@ -220,9 +221,13 @@ fn main() {
             (first + 300 * 24 * HOUR, HOUR),
         ],
     };
-    let m = store.metrics(&year, &targets, &local).expect("metrics");
+    let m = store
+        .metrics(&year, &targets, &local, None)
+        .expect("metrics");
     let (p50, p95) = timed(ROUNDS, |_| {
-        store.metrics(&year, &targets, &local).expect("metrics")
+        store
+            .metrics(&year, &targets, &local, None)
+            .expect("metrics")
     });
     println!(
         "metrics of a year ({} started, {} resolved, {} answered): p50 {} p95 {}",

@@ -13,9 +13,10 @@
 //! - Automated replies: [`HUMAN_REPLY`] is the one condition saying which business message is a
 //!   human answer: outbound and not sent by a rule (greeting, away, FAQ bot, spike
 //!   acknowledgement: `automated_kind`).
-//! - Business hours: the first response is counted in wall-clock time. Counting only open hours
-//!   changes the one place `first_response_ms` is written ([`refresh_measures`]), which would
-//!   subtract the closed time between the two instants.
+//! - Business hours: the measures are wall-clock; "slower than the target" counts open hours
+//!   only when the filter asks (`business_hours`), through the calendar the core registers
+//!   (`open_hours.rs`): the closed time between the customer's first message and the answer
+//!   (or now) is left out at query time, so changing the schedule needs no rewrite.
 //! - Agents: `first_responder` holds the name written on the first answer (the local agent
 //!   today); more agents need no new column.
 
@@ -78,6 +79,22 @@ pub(crate) fn target_ms_sql(targets: &[ResponseTarget]) -> String {
     }
     sql.push_str(" ELSE 1800000 END)");
     sql
+}
+
+/// SQL: whether `t`'s first answer came (or, unanswered, is) later than its `target` at `now`;
+/// counted in the open hours of `parley_open_ms` ([`Store::set_open_hours`]) when
+/// `business_hours`, else in wall-clock time.
+fn late_sql(business_hours: bool, target: &str, now: Millis) -> String {
+    if business_hours {
+        format!(
+            "(t.first_inbound_at IS NOT NULL AND {f}(t.account_id, t.first_inbound_at, COALESCE(t.first_response_at, {now})) > {target})",
+            f = crate::open_hours::OPEN_MS_FN
+        )
+    } else {
+        format!(
+            "(t.first_inbound_at IS NOT NULL AND COALESCE(t.first_response_ms, {now} - t.first_inbound_at) > {target})"
+        )
+    }
 }
 
 /// Recomputes a conversation's measures from its messages: its start, the customer's first
@@ -184,9 +201,7 @@ fn review_sql(
     words: WordsPlan,
 ) -> Result<(String, Vec<Value>)> {
     let target = target_ms_sql(targets);
-    let late = format!(
-        "(t.first_inbound_at IS NOT NULL AND COALESCE(t.first_response_ms, {now} - t.first_inbound_at) > {target})"
-    );
+    let late = late_sql(filter.business_hours, &target, now);
     let mut sql = format!(
         concat!(
             "SELECT ",
