@@ -213,7 +213,7 @@ impl Parley {
         } else {
             extension(request.format)
         };
-        let Some(target) = self.export_target(name.clone(), ext).await? else {
+        let Some(target) = self.export_target(name, ext).await? else {
             return Ok(ExportOutcome {
                 path: None,
                 conversations: 0,
@@ -228,7 +228,7 @@ impl Parley {
         }
         let partial = partial_of(&target);
         let outcome = self
-            .write_export(&request, &ids, &targets, now, &partial, &cancel, &name)
+            .write_export(&request, &ids, &targets, now, &partial, &cancel)
             .await;
         match outcome {
             Ok((conversations, messages)) if !cancel.load(Ordering::SeqCst) => {
@@ -267,7 +267,6 @@ impl Parley {
         now: Millis,
         partial: &Path,
         cancel: &AtomicBool,
-        name: &str,
     ) -> Result<(i64, i64), IpcError> {
         let checklist = self
             .db
@@ -277,7 +276,21 @@ impl Parley {
         let file = std::fs::File::create(partial).map_err(|e| storage(partial, e))?;
         // With attachments: the transcript is the zip's first entry (`export_zip.rs`).
         let (mut out, zip) = if request.attachments {
-            let entry = format!("{name}.{}", extension(request.format));
+            // Named as the zip is (`chosen.zip` holds `chosen.csv`).
+            let zip_name = partial
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = zip_name
+                .trim_start_matches('.')
+                .trim_end_matches(PARTIAL)
+                .trim_end_matches(".zip");
+            let stem = if stem.is_empty() {
+                "conversations"
+            } else {
+                stem
+            };
+            let entry = format!("{stem}.{}", extension(request.format));
             let zip = super::export_zip::open(file, &entry).map_err(|e| storage(partial, e))?;
             (
                 writer(request.format, super::export_zip::ZipEntry(zip.clone())),
