@@ -59,6 +59,9 @@ pub struct ReviewFilter {
     pub sort: ReviewSort,
     /// Largest first (newest, longest wait, slowest, longest).
     pub descending: bool,
+    /// "Slower than the target" counts only the business hours (when a schedule is set).
+    #[serde(default)]
+    pub business_hours: bool,
 }
 
 impl Default for ReviewFilter {
@@ -73,6 +76,7 @@ impl Default for ReviewFilter {
             min_priority: None,
             vip_only: false,
             contact: None,
+            business_hours: false,
             text: None,
             slow_only: false,
             unanswered_only: false,
@@ -283,6 +287,9 @@ pub struct MetricsQuery {
     pub to: Millis,
     pub channels: Vec<ChannelKind>,
     pub accounts: Vec<AccountId>,
+    /// Count response and resolution times in business hours only (when a schedule is set).
+    #[serde(default)]
+    pub business_hours: bool,
 }
 
 /// The median and 90th percentile of a set of durations (nearest rank).
@@ -328,6 +335,8 @@ pub struct Metrics {
     pub query: MetricsQuery,
     /// The zone the days and hours are counted in.
     pub time_zone: String,
+    /// The times were counted in business hours only (asked, and a schedule is set).
+    pub business_hours: bool,
     /// Conversations whose first message falls in the period.
     #[ts(type = "number")]
     pub started: i64,
@@ -376,6 +385,10 @@ pub enum ExportScope {
 pub struct ExportRequest {
     pub format: ExportFormat,
     pub scope: ExportScope,
+    /// Write a zip: the transcript file, the attachments downloaded to this computer, and a
+    /// list of those that were not.
+    #[serde(default)]
+    pub attachments: bool,
 }
 
 /// A finished (or cancelled) export.

@@ -11,6 +11,9 @@
 //! conversation reopened and resolved again counts once, at its last resolution, its time from
 //! the customer's first message to that resolution.
 //!
+//! With a calendar ([`OpenHours`], built by the core from the business hours), the first
+//! response and resolution times and the share within the target count open time only.
+//!
 //! Days and hours are the agent's local ones. SQLite knows no zones, so the caller passes the
 //! zone's UTC offsets over the period ([`LocalOffsets`], built from the zone rules in the core)
 //! and each instant is shifted by the offset in force then: a day across a daylight-saving change
@@ -19,6 +22,7 @@
 
 use crate::Store;
 use crate::error::{Result, StoreError};
+use crate::open_hours::OpenHours;
 use parley_domain::*;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
@@ -86,6 +90,7 @@ impl Store {
         q: &MetricsQuery,
         targets: &[ResponseTarget],
         local: &LocalOffsets,
+        hours: Option<&OpenHours>,
     ) -> Result<Metrics> {
         if q.to <= q.from {
             return Err(StoreError::Invalid(
@@ -137,7 +142,7 @@ impl Store {
         // cheaper still).
         let at = local.local_sql("t.started_at");
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {at}, t.account_id, t.first_inbound_at IS NOT NULL, t.first_response_ms,
+            "SELECT {at}, t.account_id, t.first_inbound_at, t.first_response_ms,
                     t.message_count
              FROM threads t WHERE t.started_at >= ?1 AND t.started_at < ?2{scope}"
         ))?;
@@ -157,8 +162,14 @@ impl Store {
             let Some(&channel) = channel_of.get(&account) else {
                 continue;
             };
-            let customer: bool = r.get(2)?;
+            let first_in: Option<Millis> = r.get(2)?;
+            let customer = first_in.is_some();
             let response: Option<i64> = r.get(3)?;
+            // In business hours: the open time between the customer's message and the answer.
+            let response = match (hours, first_in, response) {
+                (Some(h), Some(at), Some(ms)) => Some(h.open_ms(AccountId(account), at, at + ms)),
+                _ => response,
+            };
             started += 1;
             messages += r.get::<_, i64>(4)?;
             let h = local_at.div_euclid(HOUR_MS);
@@ -207,12 +218,16 @@ impl Store {
 
         // 2. Resolutions in the period (the covering index `threads_metrics_resolved`), sorted.
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT t.resolved_at - COALESCE(t.first_inbound_at, t.started_at) FROM threads t
-             WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2{scope}"
+            "SELECT t.account_id, COALESCE(t.first_inbound_at, t.started_at), t.resolved_at
+             FROM threads t WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2{scope}"
         ))?;
         let mut durations: Vec<i64> =
             crate::rows::collect(&mut stmt, params_from_iter(period.iter()), |r| {
-                Ok(r.get::<_, i64>(0)?)
+                let (account, from, to): (i64, Millis, Millis) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                Ok(match hours {
+                    Some(h) => h.open_ms(AccountId(account), from, to),
+                    None => to - from,
+                })
             })?;
         durations.sort_unstable();
         let resolution = stats_of_sorted(&durations);
@@ -220,6 +235,7 @@ impl Store {
         Ok(Metrics {
             query: q.clone(),
             time_zone: local.zone.clone(),
+            business_hours: hours.is_some(),
             started,
             resolved: resolution.count,
             unanswered,

@@ -87,9 +87,10 @@ fn the_metrics_of_a_period_across_daylight_saving() {
         to: MAR29 + 48 * HOUR,
         channels: vec![],
         accounts: vec![],
+        business_hours: false,
     };
     let m = s
-        .metrics(&q, &targets_from_json(None), &berlin())
+        .metrics(&q, &targets_from_json(None), &berlin(), None)
         .expect("metrics");
     assert_eq!(m.started, 4);
     assert_eq!(m.resolved, 2);
@@ -145,15 +146,107 @@ fn the_metrics_of_a_period_across_daylight_saving() {
         ..q.clone()
     };
     let m = s
-        .metrics(&only_mail, &targets_from_json(None), &berlin())
+        .metrics(&only_mail, &targets_from_json(None), &berlin(), None)
         .expect("metrics");
     assert_eq!((m.started, m.resolved, m.first_response.count), (1, 0, 1));
     // A tighter email target moves the share.
     let tight = targets_from_json(Some(r#"{"email": 60}"#));
-    let m = s.metrics(&only_mail, &tight, &berlin()).expect("metrics");
+    let m = s
+        .metrics(&only_mail, &tight, &berlin(), None)
+        .expect("metrics");
     assert_eq!(m.within_target[0].within, 0);
     assert!(
-        s.metrics(&MetricsQuery { to: q.from, ..q }, &tight, &berlin())
+        s.metrics(&MetricsQuery { to: q.from, ..q }, &tight, &berlin(), None)
             .is_err()
     );
+}
+
+/// Counted in business hours: open [T, T+1h) and [T+48h, T+50h) only (a calendar the core
+/// would build from a schedule), Telegram's target 90 minutes.
+#[test]
+fn business_hours_count_only_the_open_time() {
+    use crate::open_hours::{Calendar, OpenHours};
+    const T: Millis = MAR29 + 8 * HOUR;
+    let mut s = Store::open_in_memory().expect("open");
+    let tg = account(&mut s, ChannelKind::Telegram, "bot");
+    // Written in the first open hour, answered 48 hours later: one open hour.
+    let answered = ingest(
+        &mut s,
+        tg,
+        vec![
+            inbound("1", "q", "hi", T + 30 * MIN),
+            outbound("1", "r", "hello", T + 48 * HOUR + 30 * MIN),
+        ],
+    )[0];
+    s.change_threads(
+        &[answered],
+        &ThreadChange::Resolve { send_queued: None },
+        T + 49 * HOUR,
+    )
+    .expect("resolve");
+    // Written half an hour before closing, not answered by T+100h: half an open hour.
+    let waiting = ingest(
+        &mut s,
+        tg,
+        vec![inbound("2", "q", "hi", T + 49 * HOUR + 30 * MIN)],
+    )[0];
+    let hours = OpenHours {
+        workspace: Calendar::new(vec![(T, T + HOUR), (T + 48 * HOUR, T + 50 * HOUR)]),
+        accounts: Default::default(),
+    };
+    let targets = targets_from_json(Some(r#"{"telegram": 90}"#));
+    let q = MetricsQuery {
+        from: T - HOUR,
+        to: T + 60 * HOUR,
+        channels: vec![],
+        accounts: vec![],
+        business_hours: true,
+    };
+    let wall = s.metrics(&q, &targets, &berlin(), None).expect("metrics");
+    assert!(!wall.business_hours);
+    assert_eq!(wall.first_response.median_ms, Some(48 * HOUR));
+    assert_eq!(wall.resolution.median_ms, Some(48 * HOUR + 30 * MIN));
+    assert_eq!(wall.within_target[0].within, 0);
+    let open = s
+        .metrics(&q, &targets, &berlin(), Some(&hours))
+        .expect("metrics");
+    assert!(open.business_hours);
+    assert_eq!(open.first_response.median_ms, Some(HOUR));
+    // From T+30m to T+49h: 30 minutes, then one hour of the second opening.
+    assert_eq!(open.resolution.median_ms, Some(90 * MIN));
+    assert_eq!(
+        (open.within_target[0].answered, open.within_target[0].within),
+        (1, 1)
+    );
+
+    // "Slower than the target", at T+100h.
+    let slow = |business_hours| {
+        let f = ReviewFilter {
+            slow_only: true,
+            business_hours,
+            ..ReviewFilter::default()
+        };
+        s.review_page(&f, &targets, T + 100 * HOUR, None, 10)
+            .expect("page")
+            .rows
+            .iter()
+            .map(|r| (r.thread_id, r.slow))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(slow(false), vec![(waiting, true), (answered, true)]);
+    s.set_open_hours(std::sync::Arc::new(hours))
+        .expect("calendar");
+    assert_eq!(slow(true), vec![]);
+    // A tighter target (20 minutes): both late in open hours too.
+    let tight = targets_from_json(Some(r#"{"telegram": 20}"#));
+    let f = ReviewFilter {
+        slow_only: true,
+        business_hours: true,
+        ..ReviewFilter::default()
+    };
+    let rows = s
+        .review_page(&f, &tight, T + 100 * HOUR, None, 10)
+        .expect("page")
+        .rows;
+    assert_eq!(rows.len(), 2);
 }

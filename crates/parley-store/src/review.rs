@@ -13,9 +13,10 @@
 //! - Automated replies: [`HUMAN_REPLY`] is the one condition saying which business message is a
 //!   human answer: outbound and not sent by a rule (greeting, away, FAQ bot, spike
 //!   acknowledgement: `automated_kind`).
-//! - Business hours: the first response is counted in wall-clock time. Counting only open hours
-//!   changes the one place `first_response_ms` is written ([`refresh_measures`]), which would
-//!   subtract the closed time between the two instants.
+//! - Business hours: the measures are wall-clock; "slower than the target" counts open hours
+//!   only when the filter asks (`business_hours`), through the calendar the core registers
+//!   (`open_hours.rs`): the closed time between the customer's first message and the answer
+//!   (or now) is left out at query time, so changing the schedule needs no rewrite.
 //! - Agents: `first_responder` holds the name written on the first answer (the local agent
 //!   today); more agents need no new column.
 
@@ -78,6 +79,22 @@ pub(crate) fn target_ms_sql(targets: &[ResponseTarget]) -> String {
     }
     sql.push_str(" ELSE 1800000 END)");
     sql
+}
+
+/// SQL: whether `t`'s first answer came (or, unanswered, is) later than its `target` at `now`;
+/// counted in the open hours of `parley_open_ms` ([`Store::set_open_hours`]) when
+/// `business_hours`, else in wall-clock time.
+fn late_sql(business_hours: bool, target: &str, now: Millis) -> String {
+    if business_hours {
+        format!(
+            "(t.first_inbound_at IS NOT NULL AND {f}(t.account_id, t.first_inbound_at, COALESCE(t.first_response_at, {now})) > {target})",
+            f = crate::open_hours::OPEN_MS_FN
+        )
+    } else {
+        format!(
+            "(t.first_inbound_at IS NOT NULL AND COALESCE(t.first_response_ms, {now} - t.first_inbound_at) > {target})"
+        )
+    }
 }
 
 /// Recomputes a conversation's measures from its messages: its start, the customer's first
@@ -181,11 +198,10 @@ fn review_sql(
     now: Millis,
     after: Option<ReviewCursor>,
     limit: Option<u32>,
+    words: WordsPlan,
 ) -> Result<(String, Vec<Value>)> {
     let target = target_ms_sql(targets);
-    let late = format!(
-        "(t.first_inbound_at IS NOT NULL AND COALESCE(t.first_response_ms, {now} - t.first_inbound_at) > {target})"
-    );
+    let late = late_sql(filter.business_hours, &target, now);
     let mut sql = format!(
         concat!(
             "SELECT ",
@@ -257,19 +273,29 @@ fn review_sql(
         p.push(Value::Integer(contact.0));
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        match fts_query(text) {
-            // The conversations of the matching messages, listed once. A word in a third of a
-            // million messages costs ~240 ms at 1M messages (the bench); a per-conversation
-            // check would stop early but re-expands the last word's prefix for every row.
-            Some(q) => {
+        match (fts_query(text), words) {
+            // A rare word: the conversations of its messages, listed once (the cost grows with
+            // the matching messages).
+            (Some(q), WordsPlan::Rare) => {
                 sql.push_str(
                     " AND t.id IN (SELECT m.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
                                     WHERE messages_fts MATCH ?)",
                 );
                 p.push(Value::Text(q));
             }
+            // A common word: the conversations are walked on the order's index and each is
+            // checked against the matching messages' ids, gathered once into a temporary index
+            // (no lookup per match; the walk stops at the page's end). `+m.id` keeps the
+            // planner from searching messages by id for every id of the list.
+            (Some(q), WordsPlan::Common) => {
+                sql.push_str(
+                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id
+                                  AND +m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))",
+                );
+                p.push(Value::Text(q));
+            }
             // Nothing searchable in the words: nothing matches them.
-            None => sql.push_str(" AND 0"),
+            (None, _) => sql.push_str(" AND 0"),
         }
     }
     if filter.slow_only {
@@ -305,6 +331,40 @@ fn review_sql(
     Ok((sql, p))
 }
 
+/// How the words filter finds its conversations (see [`words_plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordsPlan {
+    /// From the matching messages to their conversations.
+    Rare,
+    /// From the conversations, in the list's order, to a check of their messages.
+    Common,
+}
+
+/// Matching messages from which the words are "common". Measured on the bench workspace (1M
+/// messages, 100k conversations, first page of 50): listing the conversations of the matches
+/// costs ~4 µs a match (5–10 ms at 1.2k, 26–31 ms at 7k, ~200 ms at 135k), walking the order and
+/// checking each conversation costs 5–9 ms at 7k and 47–70 ms at 135k but walks most
+/// conversations when few match (14–35 ms at 1.2k, ~0.2 s at 100). They cross near 3k.
+pub(crate) const COMMON_WORDS: i64 = 3_000;
+
+/// Which plan the words of `filter` take: their matching messages counted up to
+/// [`COMMON_WORDS`] (a few milliseconds).
+pub(crate) fn words_plan(conn: &Connection, filter: &ReviewFilter) -> Result<WordsPlan> {
+    let Some(q) = filter.text.as_deref().and_then(fts_query) else {
+        return Ok(WordsPlan::Rare);
+    };
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row(params![q, COMMON_WORDS], |r| r.get(0))?;
+    Ok(if n >= COMMON_WORDS {
+        WordsPlan::Common
+    } else {
+        WordsPlan::Rare
+    })
+}
+
 fn key_of(sort: ReviewSort, r: &ReviewRow) -> i64 {
     match sort {
         ReviewSort::Date => r.started_at.unwrap_or(0),
@@ -329,7 +389,8 @@ impl Store {
                 "page size {limit} is outside 1..={MAX_PAGE}"
             )));
         }
-        let (sql, p) = review_sql(filter, targets, now, after, Some(limit + 1))?;
+        let words = words_plan(&self.conn, filter)?;
+        let (sql, p) = review_sql(filter, targets, now, after, Some(limit + 1), words)?;
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = rows::collect(&mut stmt, params_from_iter(p), |r| {
             review_row(r, r.get(19)?)
@@ -457,6 +518,10 @@ impl Store {
 #[cfg(test)]
 #[path = "review_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "review_words_tests.rs"]
+mod words_tests;
 
 impl Store {
     /// The conversation of an account with the provider's key `remote`, if stored.

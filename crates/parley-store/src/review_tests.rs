@@ -327,6 +327,7 @@ fn the_first_page_walks_an_index() {
         T0,
         None,
         Some(51),
+        super::WordsPlan::Rare,
     )
     .expect("sql");
     let plan = crate::test_support::query_plan(&s, &sql, rusqlite::params_from_iter(p));

@@ -3,8 +3,9 @@ import type { Metrics } from "./ipc/bindings";
 import { csvCell, durationText, perDaySeries, percent, summaryTable, toCsv } from "./review";
 
 const metrics: Metrics = {
-  query: { from: 0, to: 1, channels: [], accounts: [] },
+  query: { from: 0, to: 1, channels: [], accounts: [], businessHours: false },
   timeZone: "UTC",
+  businessHours: false,
   started: 3,
   resolved: 1,
   unanswered: 1,

@@ -1,10 +1,17 @@
 // Pure helpers of the manager's review (issue 16): durations in words, the metrics' tables and
 // their CSV (RFC 4180, formulas neutralised like the exports'), the default filter and periods.
-import type { ChannelKind, Metrics, ReviewFilter } from "./ipc/bindings";
+import type { ChannelKind, ExportFormat, Metrics, ReviewFilter } from "./ipc/bindings";
 import { CHANNEL_NAMES } from "./ipc/bindings";
 
 export const DAY_MS = 86_400_000;
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/** The formats an export can be written in, as the export menus list them. */
+export const EXPORT_FORMATS: { value: ExportFormat; label: string }[] = [
+  { value: "csv", label: "CSV" },
+  { value: "html", label: "HTML" },
+  { value: "json", label: "JSON" },
+];
 
 export function defaultFilter(): ReviewFilter {
   return {
@@ -24,6 +31,7 @@ export function defaultFilter(): ReviewFilter {
     annotatedOnly: false,
     sort: "date",
     descending: true,
+    businessHours: false,
   };
 }
 

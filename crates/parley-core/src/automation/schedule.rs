@@ -98,6 +98,51 @@ pub fn next_opening(hours: &BusinessHours, now: Millis) -> Option<Millis> {
     None
 }
 
+/// The open intervals of `hours` touching `[from, to)`, as UTC instants: each open span of
+/// each civil day in the schedule's zone (holidays skipped), resolved there, so a day across a
+/// daylight-saving change keeps its wall-clock hours (an open span over the change is an hour
+/// shorter or longer). A span ending at 24:00 ends at the next day's midnight. Empty when the
+/// zone is unknown.
+pub fn open_intervals(hours: &BusinessHours, from: Millis, to: Millis) -> Vec<(Millis, Millis)> {
+    let (Some(tz), Some(first), Some(last)) = (zone(hours), local(hours, from), local(hours, to))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let Ok(mut date) = first.date().yesterday() else {
+        return out;
+    };
+    let end_date = last.date();
+    while date <= end_date {
+        if !is_holiday(hours, date) {
+            for span in spans_of(hours, weekday_number(date.weekday())) {
+                let start = instant(&tz, date, span.start_minute);
+                let end = if span.end_minute >= MINUTES_PER_DAY {
+                    date.tomorrow()
+                        .ok()
+                        .and_then(|d| d.at(0, 0, 0, 0).to_zoned(tz.clone()).ok())
+                } else {
+                    instant(&tz, date, span.end_minute)
+                };
+                if let (Some(s), Some(e)) = (start, end) {
+                    let (s, e) = (
+                        s.timestamp().as_millisecond(),
+                        e.timestamp().as_millisecond(),
+                    );
+                    if e > s && e > from && s < to {
+                        out.push((s, e));
+                    }
+                }
+            }
+        }
+        match date.tomorrow() {
+            Ok(d) => date = d,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// "Monday 09:00 (Europe/Berlin)" for the opening at `at`, seen from `now`: "today 14:00",
 /// "tomorrow 09:00", a weekday within the week, the date beyond ("Monday 4 January 09:00").
 pub fn opening_words(hours: &BusinessHours, at: Millis, now: Millis) -> String {

@@ -1,5 +1,6 @@
 //! Exports to a file (issue 16): one transcript, a selection, or everything a review filter
-//! matches, as HTML, CSV or JSON (the formats: `parley-store/src/export/`).
+//! matches, as HTML, CSV or JSON (the formats: `parley-store/src/export/`), or a zip of that
+//! file and the attachments on this computer (`export_zip.rs`).
 //!
 //! Where the file goes: the system's save dialog when the shell gave one
 //! ([`Parley::set_save_picker`]); `PARLEY_EXPORT_PATH` overrides it (the end-to-end tests, like
@@ -177,13 +178,19 @@ impl Parley {
         let ids: Vec<ThreadId> = match &request.scope {
             ExportScope::Threads { threads } => threads.clone(),
             ExportScope::Filter { filter } => {
+                let (filter, hours) = self.with_open_hours(filter.clone(), now).await?;
                 let mut ids = Vec::new();
                 let mut after = None;
                 loop {
-                    let (f, t) = (filter.clone(), targets.clone());
+                    let (f, t, h) = (filter.clone(), targets.clone(), hours.clone());
                     let (page, next) = self
                         .db
-                        .call(move |s| s.review_ids(&f, &t, now, after, 500))
+                        .call(move |s| {
+                            if let Some(h) = h {
+                                s.set_open_hours(h)?;
+                            }
+                            s.review_ids(&f, &t, now, after, 500)
+                        })
                         .await
                         .map_err(errors::store)?;
                     ids.extend(page);
@@ -218,7 +225,11 @@ impl Parley {
         } else {
             format!("parley-{}-conversations", ids.len())
         };
-        let ext = extension(request.format);
+        let ext = if request.attachments {
+            "zip"
+        } else {
+            extension(request.format)
+        };
         let Some(target) = self.export_target(name, ext).await? else {
             return Ok(ExportOutcome {
                 path: None,
@@ -280,7 +291,32 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         let file = std::fs::File::create(partial).map_err(|e| storage(partial, e))?;
-        let mut out = writer(request.format, BufWriter::new(file));
+        // With attachments: the transcript is the zip's first entry (`export_zip.rs`).
+        let (mut out, zip) = if request.attachments {
+            // Named as the zip is (`chosen.zip` holds `chosen.csv`).
+            let zip_name = partial
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = zip_name
+                .trim_start_matches('.')
+                .trim_end_matches(PARTIAL)
+                .trim_end_matches(".zip");
+            let stem = if stem.is_empty() {
+                "conversations"
+            } else {
+                stem
+            };
+            let entry = format!("{stem}.{}", extension(request.format));
+            let zip = super::export_zip::open(file, &entry).map_err(|e| storage(partial, e))?;
+            (
+                writer(request.format, super::export_zip::ZipEntry(zip.clone())),
+                Some(zip),
+            )
+        } else {
+            (writer(request.format, BufWriter::new(file)), None)
+        };
+        let mut planned = Vec::new();
         let meta = ExportMeta {
             exported_at: now,
             checklist,
@@ -301,6 +337,11 @@ impl Parley {
                 .call(move |s| s.export_batch(&chunk, &t, now))
                 .await
                 .map_err(errors::store)?;
+            if zip.is_some() {
+                for c in &batch {
+                    super::export_zip::plan(c, &mut planned);
+                }
+            }
             let path = partial.to_path_buf();
             let (back, written) = tokio::task::spawn_blocking(move || {
                 let mut n = 0i64;
@@ -321,9 +362,20 @@ impl Parley {
             });
         }
         let path = partial.to_path_buf();
-        tokio::task::spawn_blocking(move || {
+        out = tokio::task::spawn_blocking(move || {
             out.finish().map_err(|e| storage(&path, e))?;
-            drop(out);
+            Ok::<_, IpcError>(out)
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
+        drop(out);
+        if let Some(zip) = zip {
+            self.finish_zip(zip, planned)
+                .await
+                .map_err(|e| storage(partial, e))?;
+        }
+        let path = partial.to_path_buf();
+        tokio::task::spawn_blocking(move || {
             // On disk before the rename makes it the chosen file.
             std::fs::File::open(&path)
                 .and_then(|f| f.sync_all())

@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod export;
+mod export_zip;
 pub mod metrics;
 
 use crate::errors;
@@ -73,10 +74,37 @@ impl Parley {
         let targets = self.review_targets().await?;
         let now = self.clock.now();
         let limit = limit.clamp(1, REVIEW_PAGE_MAX);
+        let (filter, hours) = self.with_open_hours(filter, now).await?;
         self.db
-            .call(move |s| s.review_page(&filter, &targets, now, after, limit))
+            .call(move |s| {
+                if let Some(h) = hours {
+                    s.set_open_hours(h)?;
+                }
+                s.review_page(&filter, &targets, now, after, limit)
+            })
             .await
             .map_err(errors::store)
+    }
+
+    /// The calendar a filter counting business hours needs (registered in the store call that
+    /// reads it); without a schedule set, the filter counts wall-clock time.
+    pub(crate) async fn with_open_hours(
+        &self,
+        mut filter: ReviewFilter,
+        now: Millis,
+    ) -> Result<
+        (
+            ReviewFilter,
+            Option<std::sync::Arc<parley_store::OpenHours>>,
+        ),
+        IpcError,
+    > {
+        if !filter.business_hours {
+            return Ok((filter, None));
+        }
+        let hours = self.review_open_hours(now).await?;
+        filter.business_hours = hours.is_some();
+        Ok((filter, hours))
     }
 
     /// The names that answered conversations first (the "answered by" choices).

@@ -303,3 +303,108 @@ async fn dropped_files_are_staged_from_their_paths_once() {
         1
     );
 }
+
+/// A save dialog answering one path.
+struct SaveTo(std::path::PathBuf);
+
+impl parley_core::review::export::SavePicker for SaveTo {
+    fn pick(&self, _name: &str, extension: &str) -> Option<std::path::PathBuf> {
+        assert_eq!(extension, "zip");
+        Some(self.0.clone())
+    }
+}
+
+#[tokio::test]
+async fn an_export_with_attachments_zips_the_downloaded_files_and_lists_the_others() {
+    use parley_domain::{ExportFormat, ExportRequest, ExportScope};
+    use std::io::Read;
+    let (fake, dir, app, customer, thread) = telegram_thread("Chloé", "my invoice?").await;
+    let doc = |name: &str, bytes: &[u8]| parley_sim::InboundContent::Document {
+        file_name: name.into(),
+        mime_type: "application/pdf".into(),
+        bytes: bytes.to_vec(),
+    };
+    fake.inject_message(&customer, doc("Lieferschein.pdf", b"%PDF-1.4 delivery"))
+        .expect("inject");
+    fake.inject_message(&customer, doc("../../not-here.pdf", b"%PDF-1.4 other"))
+        .expect("inject");
+    let with_files = || async {
+        app.open_thread(thread)
+            .await
+            .expect("open")
+            .messages
+            .messages
+            .into_iter()
+            .filter(|m| !m.attachments.is_empty())
+            .collect::<Vec<_>>()
+    };
+    eventually("both files arrive", Duration::from_secs(10), || async {
+        with_files().await.len() == 2
+    })
+    .await;
+    // Only the first is opened (downloaded) before the export.
+    let first = with_files().await[0].clone();
+    assert_eq!(
+        first.attachments[0].file_name.as_deref(),
+        Some("Lieferschein.pdf")
+    );
+    app.fetch_attachment(first.id, 0).await.expect("downloaded");
+
+    let target = dir.path().join("chosen").join("chloe.zip");
+    std::fs::create_dir_all(target.parent().expect("dir")).expect("dir");
+    app.set_save_picker(Arc::new(SaveTo(target.clone())));
+    let out = app
+        .export_review(ExportRequest {
+            format: ExportFormat::Csv,
+            scope: ExportScope::Threads {
+                threads: vec![thread],
+            },
+            attachments: true,
+        })
+        .await
+        .expect("exported");
+    assert_eq!(out.path.as_deref(), Some(target.to_string_lossy().as_ref()));
+    assert_eq!(out.conversations, 1);
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&target).expect("zip")).expect("reads");
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.expect("name").into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], "chloe.csv");
+    let attachment = names
+        .iter()
+        .find(|n| n.starts_with("attachments/"))
+        .expect("the downloaded file")
+        .clone();
+    assert!(attachment.ends_with("Lieferschein.pdf"), "{attachment}");
+    assert!(names.contains(&"attachments-not-downloaded.txt".to_owned()));
+    // Every name stays inside the folder the zip is unpacked into.
+    for i in 0..zip.len() {
+        let f = zip.by_index(i).expect("entry");
+        assert!(f.enclosed_name().is_some(), "{:?}", f.name());
+    }
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut s = Vec::new();
+        zip.by_name(name)
+            .expect("entry")
+            .read_to_end(&mut s)
+            .expect("read");
+        s
+    };
+    assert_eq!(read(&mut zip, &attachment), b"%PDF-1.4 delivery");
+    let csv = String::from_utf8(read(&mut zip, "chloe.csv")).expect("utf-8");
+    assert!(csv.contains("my invoice?"), "{csv}");
+    let missing =
+        String::from_utf8(read(&mut zip, "attachments-not-downloaded.txt")).expect("utf-8");
+    assert!(missing.contains("../../not-here.pdf"), "{missing}");
+    assert!(!missing.contains("Lieferschein"), "{missing}");
+    // Nothing but the zip beside it.
+    let files: Vec<_> = std::fs::read_dir(target.parent().expect("dir"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}

@@ -330,6 +330,7 @@ async fn the_demo_runs_until_a_real_account_is_added() {
         to: now,
         channels: vec![],
         accounts: vec![],
+        business_hours: false,
     };
     eventually("the demo's history", Duration::from_secs(30), || async {
         rig.app

@@ -122,6 +122,7 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
             to: now + 86_400_000,
             channels: vec![],
             accounts: vec![],
+            business_hours: false,
         })
         .await
         .expect("metrics");
@@ -138,6 +139,7 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
         scope: ExportScope::Threads {
             threads: vec![thread],
         },
+        attachments: false,
     };
     let cancelled = app
         .export_review(request(ExportFormat::Csv))
@@ -169,6 +171,7 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
         scope: ExportScope::Filter {
             filter: ReviewFilter::default(),
         },
+        attachments: false,
     };
     app.export_review(filter).await.expect("export");
     let doc: serde_json::Value =

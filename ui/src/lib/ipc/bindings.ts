@@ -1118,7 +1118,11 @@ annotatedOnly: boolean, sort: ReviewSort,
 /**
  * Largest first (newest, longest wait, slowest, longest).
  */
-descending: boolean, };
+descending: boolean, 
+/**
+ * "Slower than the target" counts only the business hours (when a schedule is set).
+ */
+businessHours: boolean, };
 
 export type ReviewCursor = { key: number, id: number, };
 
@@ -1200,7 +1204,11 @@ export type ChecklistScore = { itemId: number, score: number, author: string, sc
 
 export type ResponseTarget = { channel: ChannelKind, minutes: number, };
 
-export type MetricsQuery = { from: number, to: number, channels: Array<ChannelKind>, accounts: Array<AccountId>, };
+export type MetricsQuery = { from: number, to: number, channels: Array<ChannelKind>, accounts: Array<AccountId>, 
+/**
+ * Count response and resolution times in business hours only (when a schedule is set).
+ */
+businessHours: boolean, };
 
 export type DurationStats = { count: number, medianMs: number | null, p90Ms: number | null, };
 
@@ -1217,6 +1225,10 @@ export type Metrics = { query: MetricsQuery,
  * The zone the days and hours are counted in.
  */
 timeZone: string, 
+/**
+ * The times were counted in business hours only (asked, and a schedule is set).
+ */
+businessHours: boolean, 
 /**
  * Conversations whose first message falls in the period.
  */
@@ -1246,7 +1258,12 @@ export type ExportFormat = "html" | "csv" | "json";
 
 export type ExportScope = { "kind": "threads", threads: Array<ThreadId>, } | { "kind": "filter", filter: ReviewFilter, };
 
-export type ExportRequest = { format: ExportFormat, scope: ExportScope, };
+export type ExportRequest = { format: ExportFormat, scope: ExportScope, 
+/**
+ * Write a zip: the transcript file, the attachments downloaded to this computer, and a
+ * list of those that were not.
+ */
+attachments: boolean, };
 
 export type ExportOutcome = { 
 /**

@@ -58,6 +58,11 @@ export class ReviewStore {
   annotations = $state<Annotation[]>([]);
   annotationQuery = $state("");
 
+  /** The conversations ticked in the list, in the list's order (exported together). */
+  checked = $state<ThreadId[]>([]);
+  /** Where a shift-click's range starts: the row ticked or unticked last. */
+  #anchor: ThreadId | null = null;
+
   exporting = $state<{ done: number; total: number } | null>(null);
   lastExport = $state<ExportOutcome | null>(null);
   exportError = $state<IpcError | null>(null);
@@ -91,9 +96,11 @@ export class ReviewStore {
     if (tab === "annotations") await this.loadAnnotations();
   }
 
-  /** Changes the filter; the list follows (at once, or once typing pauses for words). */
+  /** Changes the filter; the list follows (at once, or once typing pauses for words). The
+   * ticked conversations are forgotten: a selection is of what the list shows. */
   setFilter(change: Partial<ReviewFilter>, debounce = false): void {
     this.filter = { ...this.filter, ...change };
+    this.clearChecked();
     if (this.#timer !== null) clearTimeout(this.#timer);
     if (debounce) {
       this.#timer = setTimeout(() => {
@@ -107,7 +114,9 @@ export class ReviewStore {
   }
 
   resetFilter(): void {
-    this.filter = defaultFilter();
+    // How times are counted is a choice of the Metrics view, not a filter to reset.
+    this.filter = { ...defaultFilter(), businessHours: this.filter.businessHours };
+    this.clearChecked();
     void this.reload();
   }
 
@@ -146,6 +155,47 @@ export class ReviewStore {
     } finally {
       if (gen === this.#generation) this.loading = false;
     }
+  }
+
+  isChecked(threadId: ThreadId): boolean {
+    return this.checked.includes(threadId);
+  }
+
+  /**
+   * Ticks or unticks a row. With `range` (shift-click), every row from the last one clicked to
+   * this one takes this row's new state, as in a file manager.
+   */
+  toggleChecked(threadId: ThreadId, range = false): void {
+    const on = !this.isChecked(threadId);
+    const ids = this.rows.map((r) => r.threadId);
+    let affected = [threadId];
+    const from = this.#anchor === null ? -1 : ids.indexOf(this.#anchor);
+    const to = ids.indexOf(threadId);
+    if (range && from >= 0 && to >= 0) affected = ids.slice(Math.min(from, to), Math.max(from, to) + 1);
+    const set = new Set(this.checked);
+    for (const id of affected) {
+      if (on) set.add(id);
+      else set.delete(id);
+    }
+    // In the list's order (rows not listed any more keep their place at the end).
+    this.checked = [...ids.filter((id) => set.has(id)), ...[...set].filter((id) => !ids.includes(id))];
+    this.#anchor = threadId;
+  }
+
+  /** Ticks every conversation listed so far. */
+  checkAllListed(): void {
+    this.checked = this.rows.map((r) => r.threadId);
+  }
+
+  clearChecked(): void {
+    this.checked = [];
+    this.#anchor = null;
+  }
+
+  /** Exports the ticked conversations, in the list's order. */
+  async exportChecked(format: ExportFormat, attachments = false): Promise<ExportOutcome | null> {
+    if (this.checked.length === 0) return null;
+    return this.exportAs(format, { kind: "threads", threads: [...this.checked] }, attachments);
   }
 
   /** Opens a conversation's transcript. */
@@ -258,6 +308,13 @@ export class ReviewStore {
     }
   }
 
+  /** Counts response and resolution times (and "slower than the target") in business hours only. */
+  setBusinessHours(on: boolean): void {
+    this.filter = { ...this.filter, businessHours: on };
+    void this.reload();
+    void this.loadMetrics();
+  }
+
   setMetricsPeriod(from: number, to: number): void {
     this.metricsPeriod = { from, to };
     void this.loadMetrics();
@@ -272,6 +329,7 @@ export class ReviewStore {
         to: this.metricsPeriod.to,
         channels: [...this.filter.channels],
         accounts: [...this.filter.accounts],
+        businessHours: this.filter.businessHours,
       });
       if (seq !== this.#metricsSeq) return;
       this.metrics = m;
@@ -301,12 +359,12 @@ export class ReviewStore {
   }
 
   /** Exports one transcript, the conversations listed, or everything the filter matches. */
-  async exportAs(format: ExportFormat, scope: ExportScope): Promise<ExportOutcome | null> {
+  async exportAs(format: ExportFormat, scope: ExportScope, attachments = false): Promise<ExportOutcome | null> {
     this.exporting = { done: 0, total: 0 };
     this.exportError = null;
     this.lastExport = null;
     try {
-      const out = await this.#backend.exportReview({ format, scope });
+      const out = await this.#backend.exportReview({ format, scope, attachments });
       this.lastExport = out;
       return out;
     } catch (e) {

@@ -63,4 +63,47 @@ describe("the Review screen", () => {
     expect(store.exporting).toBeNull();
     expect(store.lastExport?.path).toContain(".csv");
   });
+
+  it("ticks rows one by one and by shift-click ranges, and exports just those in the list's order", async () => {
+    const store = new ReviewStore(mock);
+    await store.open();
+    const ids = store.rows.map((r) => r.threadId);
+    store.toggleChecked(ids[2]);
+    store.toggleChecked(ids[6], true);
+    expect(store.checked).toEqual(ids.slice(2, 7));
+    // A shift-click on a ticked row unticks the range from the last one clicked.
+    store.toggleChecked(ids[4], true);
+    expect(store.checked).toEqual([ids[2], ids[3]]);
+    // A plain click ticks one row, wherever it is, and is kept in the list's order.
+    store.toggleChecked(ids[0]);
+    expect(store.checked).toEqual([ids[0], ids[2], ids[3]]);
+    store.toggleChecked(ids[3]);
+    expect(store.checked).toEqual([ids[0], ids[2]]);
+
+    const out = await store.exportChecked("html", true);
+    expect(out?.conversations).toBe(2);
+    expect(mock.calls.filter(([c]) => c === "export_review").at(-1)?.[1]).toEqual({
+      request: { format: "html", scope: { kind: "threads", threads: [ids[0], ids[2]] }, attachments: true },
+    });
+
+    // Everything the list shows so far; a new filter forgets the selection.
+    store.checkAllListed();
+    expect(store.checked).toEqual(ids);
+    store.setFilter({ channels: ["email"] });
+    expect(store.checked).toEqual([]);
+    expect(await store.exportChecked("csv")).toBeNull();
+  });
+
+  it("counts business hours in the metrics and the list when asked, and keeps the choice on Clear", async () => {
+    const store = new ReviewStore(mock);
+    store.metricsPeriod = { from: 0, to: NOW + 1 };
+    await store.setTab("metrics");
+    store.setBusinessHours(true);
+    await store.loadMetrics();
+    await store.reload();
+    expect(mock.calls.filter(([c]) => c === "review_metrics").at(-1)?.[1]).toMatchObject({ query: { businessHours: true } });
+    expect(mock.calls.filter(([c]) => c === "review_page").at(-1)?.[1]).toMatchObject({ filter: { businessHours: true } });
+    store.resetFilter();
+    expect(store.filter.businessHours).toBe(true);
+  });
 });

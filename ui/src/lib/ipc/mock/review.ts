@@ -343,6 +343,8 @@ export async function reviewMetrics(mock: MockBackend, query: MetricsQuery): Pro
   return {
     query: clone(query),
     timeZone: "UTC",
+    // The mock keeps no business-hours calendar: its times are wall-clock.
+    businessHours: false,
     started: started.length,
     resolved: resolved.length,
     unanswered: started.filter((r) => r.firstResponseMs === null).length,
