@@ -1,5 +1,5 @@
 //! Exports to a file (issue 16): one transcript, a selection, or everything a review filter
-//! matches, as HTML, CSV or JSON (the formats: `parley-store/src/export/`).
+//! matches, as HTML, CSV, JSON or PDF (the formats: `parley-store/src/export/`).
 //!
 //! Where the file goes: the system's save dialog when the shell gave one
 //! ([`Parley::set_save_picker`]); `PARLEY_EXPORT_PATH` overrides it (the end-to-end tests, like
@@ -10,7 +10,9 @@
 //! file beside the target (`.name.partial`), so memory holds one batch whatever the export's
 //! size and the store is free between batches. Progress goes out as
 //! [`CoreEvent::ExportProgress`]; a cancel ([`Parley::cancel_export`]) is honoured between
-//! batches. Only a complete file is renamed to the chosen name (after it is flushed to disk):
+//! batches. A format that needs the whole export before it writes (the PDF counts its pages
+//! for "Page N of M") gets the batches twice, a planning pass first; progress counts both.
+//! Only a complete file is renamed to the chosen name (after it is flushed to disk):
 //! a cancel, an error or a crash leaves nothing under that name, and the temporary file is
 //! removed (after a crash, the next export to the same name replaces it).
 
@@ -208,6 +210,7 @@ impl Parley {
                 conversations: 0,
                 messages: 0,
                 cancelled: true,
+                notes: Vec::new(),
             });
         };
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -220,7 +223,7 @@ impl Parley {
             .write_export(&request, &ids, &targets, now, &partial, &cancel)
             .await;
         match outcome {
-            Ok((conversations, messages)) if !cancel.load(Ordering::SeqCst) => {
+            Ok((conversations, messages, notes)) if !cancel.load(Ordering::SeqCst) => {
                 tokio::fs::rename(&partial, &target)
                     .await
                     .map_err(|e| storage(&target, e))?;
@@ -229,6 +232,7 @@ impl Parley {
                     conversations,
                     messages,
                     cancelled: false,
+                    notes,
                 })
             }
             Ok(_) => {
@@ -238,6 +242,7 @@ impl Parley {
                     conversations: 0,
                     messages: 0,
                     cancelled: true,
+                    notes: Vec::new(),
                 })
             }
             Err(e) => {
@@ -247,7 +252,8 @@ impl Parley {
         }
     }
 
-    /// Writes the whole export into `partial`, batch by batch; answers what it wrote.
+    /// Writes the whole export into `partial`, batch by batch; answers what it wrote and the
+    /// writer's notes.
     async fn write_export(
         &self,
         request: &ExportRequest,
@@ -256,7 +262,7 @@ impl Parley {
         now: Millis,
         partial: &Path,
         cancel: &AtomicBool,
-    ) -> Result<(i64, i64), IpcError> {
+    ) -> Result<(i64, i64, Vec<String>), IpcError> {
         let checklist = self
             .db
             .call(|s| s.checklist())
@@ -268,52 +274,66 @@ impl Parley {
             exported_at: now,
             checklist,
         };
-        out.begin(&meta).map_err(|e| storage(partial, e))?;
-        let total = ids.len() as u32;
+        let passes = out.passes().max(1);
+        let total = ids.len() as u32 * passes;
         let (mut conversations, mut messages) = (0i64, 0i64);
+        let mut done = 0u32;
         let _ = self
             .events
             .send(CoreEvent::ExportProgress { done: 0, total });
-        for chunk in ids.chunks(EXPORT_BATCH as usize) {
-            if cancel.load(Ordering::SeqCst) {
-                return Ok((conversations, messages));
+        for pass in 1..=passes {
+            let planning = pass < passes;
+            if !planning {
+                out.begin(&meta).map_err(|e| storage(partial, e))?;
             }
-            let (chunk, t) = (chunk.to_vec(), targets.to_vec());
-            let batch = self
-                .db
-                .call(move |s| s.export_batch(&chunk, &t, now))
-                .await
-                .map_err(errors::store)?;
-            let path = partial.to_path_buf();
-            let (back, written) = tokio::task::spawn_blocking(move || {
-                let mut n = 0i64;
-                for c in &batch {
-                    out.conversation(c).map_err(|e| storage(&path, e))?;
-                    n += c.messages.len() as i64;
+            for chunk in ids.chunks(EXPORT_BATCH as usize) {
+                if cancel.load(Ordering::SeqCst) {
+                    return Ok((conversations, messages, Vec::new()));
                 }
-                Ok::<_, IpcError>((out, (batch.len() as i64, n)))
-            })
-            .await
-            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
-            out = back;
-            conversations += written.0;
-            messages += written.1;
-            let _ = self.events.send(CoreEvent::ExportProgress {
-                done: conversations as u32,
-                total,
-            });
+                let (chunk, t) = (chunk.to_vec(), targets.to_vec());
+                let batch = self
+                    .db
+                    .call(move |s| s.export_batch(&chunk, &t, now))
+                    .await
+                    .map_err(errors::store)?;
+                let path = partial.to_path_buf();
+                let (back, written) = tokio::task::spawn_blocking(move || {
+                    let mut n = 0i64;
+                    for c in &batch {
+                        if planning {
+                            out.plan(c)
+                        } else {
+                            out.conversation(c)
+                        }
+                        .map_err(|e| storage(&path, e))?;
+                        n += c.messages.len() as i64;
+                    }
+                    Ok::<_, IpcError>((out, (batch.len() as i64, n)))
+                })
+                .await
+                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
+                out = back;
+                done += written.0 as u32;
+                if !planning {
+                    conversations += written.0;
+                    messages += written.1;
+                }
+                let _ = self.events.send(CoreEvent::ExportProgress { done, total });
+            }
         }
         let path = partial.to_path_buf();
-        tokio::task::spawn_blocking(move || {
+        let notes = tokio::task::spawn_blocking(move || {
             out.finish().map_err(|e| storage(&path, e))?;
+            let notes = out.notes();
             drop(out);
             // On disk before the rename makes it the chosen file.
             std::fs::File::open(&path)
                 .and_then(|f| f.sync_all())
-                .map_err(|e| storage(&path, e))
+                .map_err(|e| storage(&path, e))?;
+            Ok::<_, IpcError>(notes)
         })
         .await
         .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
-        Ok((conversations, messages))
+        Ok((conversations, messages, notes))
     }
 }

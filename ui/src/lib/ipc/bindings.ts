@@ -1207,7 +1207,7 @@ messagesPerConversation: number,
  */
 heatmap: Array<Array<number>>, perDay: Array<DayVolume>, };
 
-export type ExportFormat = "html" | "csv" | "json";
+export type ExportFormat = "html" | "csv" | "json" | "pdf";
 
 export type ExportScope = { "kind": "threads", threads: Array<ThreadId>, } | { "kind": "filter", filter: ReviewFilter, };
 
@@ -1217,7 +1217,12 @@ export type ExportOutcome = {
 /**
  * Where the file is (`null` when cancelled or when no place was chosen).
  */
-path: string | null, conversations: number, messages: number, cancelled: boolean, };
+path: string | null, conversations: number, messages: number, cancelled: boolean, 
+/**
+ * What the user should know about the file (e.g. characters no font on the machine had,
+ * shown as placeholders in a PDF); empty when all went as expected.
+ */
+notes: Array<string>, };
 
 export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "exportProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
 
