@@ -3,7 +3,8 @@
 //!
 //! Where the file goes: the system's save dialog when the shell gave one
 //! ([`Parley::set_save_picker`]); `PARLEY_EXPORT_PATH` overrides it (the end-to-end tests, like
-//! the other file pickers' overrides); with neither, the data folder's `exports/`.
+//! the other file pickers' overrides): a file, or an existing folder that gets the suggested
+//! name (so one run can export several formats); with neither, the data folder's `exports/`.
 //!
 //! How: the conversations' ids first (the filter walked page by page), then
 //! [`EXPORT_BATCH`] conversations at a time read from the store and written to a temporary
@@ -119,7 +120,11 @@ impl Parley {
         ext: &'static str,
     ) -> Result<Option<PathBuf>, IpcError> {
         if let Some(path) = std::env::var_os("PARLEY_EXPORT_PATH").filter(|p| !p.is_empty()) {
-            return Ok(Some(PathBuf::from(path)));
+            let path = PathBuf::from(path);
+            if path.is_dir() {
+                return Ok(Some(path.join(format!("{name}.{ext}"))));
+            }
+            return Ok(Some(path));
         }
         if let Some(picker) = self.export.picker.get().cloned() {
             let file = format!("{name}.{ext}");
