@@ -1,6 +1,10 @@
 //! The PDF's pages: each conversation laid out into boxes of lines ([`Flow`]), then drawn with
 //! its header (the customer, the period) and footer ("Page N of M") on each page.
 
+use super::flow::{
+    AGENT_BG, BOT_BG, Block, CONTENT_W, CUSTOMER_BG, Flow, GREY, INDENT, INK, MARGIN, NOTE_BAR,
+    NOTE_BG, Op, PAD, PAGE_H, PAGE_W, Pen, Rgb, SetText, Styled,
+};
 use super::fonts::Fonts;
 use super::layout::{self, Line, Missing, lines, shape};
 use crate::export::{ExportConversation, iso_utc};
@@ -9,166 +13,6 @@ use krilla::num::NormalizedF32;
 use krilla::paint::{Fill, FillRule};
 use krilla::text::{GlyphId, KrillaGlyph};
 use parley_domain::AuthorKind;
-
-/// A4, in points.
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
-const MARGIN: f32 = 48.0;
-/// Where the content starts and ends (the header and footer live outside).
-const TOP: f32 = 84.0;
-const BOTTOM: f32 = PAGE_H - 62.0;
-const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
-/// How far a business message (agent, bot) and a note are indented.
-const INDENT: f32 = 56.0;
-const PAD: f32 = 6.0;
-
-type Rgb = (u8, u8, u8);
-const INK: Rgb = (31, 35, 40);
-const GREY: Rgb = (87, 96, 106);
-const CUSTOMER_BG: Rgb = (242, 244, 247);
-const AGENT_BG: Rgb = (221, 244, 255);
-const BOT_BG: Rgb = (255, 248, 197);
-const NOTE_BG: Rgb = (255, 243, 214);
-const NOTE_BAR: Rgb = (191, 135, 0);
-
-/// What a page shows, in content coordinates (origin top left, y down).
-enum Op {
-    Rect {
-        rect: Rect,
-        color: Rgb,
-    },
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        color: Rgb,
-        line: Line,
-    },
-}
-
-/// Sets text (`text`, `size`, `bold`, `color`, `width`) into styled lines.
-type SetText<'a> = dyn FnMut(&str, f32, bool, Rgb, f32) -> Vec<Styled> + 'a;
-
-/// Where and how a line is drawn: its left end at `x`, its baseline at `y`.
-struct Pen {
-    x: f32,
-    y: f32,
-    size: f32,
-    color: Rgb,
-}
-
-/// A line of a block, with its look.
-struct Styled {
-    line: Line,
-    size: f32,
-    color: Rgb,
-}
-
-/// A box of lines: a message, a note, the title.
-struct Block {
-    lines: Vec<Styled>,
-    left: f32,
-    right: f32,
-    background: Option<Rgb>,
-    bar: Option<Rgb>,
-}
-
-/// The pages of one conversation, being laid out.
-struct Flow {
-    pages: Vec<Vec<Op>>,
-    ops: Vec<Op>,
-    y: f32,
-}
-
-fn line_height(size: f32) -> f32 {
-    size * 1.42
-}
-
-impl Flow {
-    fn new() -> Self {
-        Flow {
-            pages: Vec::new(),
-            ops: Vec::new(),
-            y: TOP,
-        }
-    }
-
-    fn new_page(&mut self) {
-        self.pages.push(std::mem::take(&mut self.ops));
-        self.y = TOP;
-    }
-
-    /// Closes the box part that started at op `from`, top `top`: its background under it.
-    fn close(&mut self, block: &Block, from: usize, top: f32) {
-        let x = MARGIN + block.left;
-        let w = CONTENT_W - block.left - block.right;
-        let h = self.y - top;
-        let mut at = from;
-        if let Some(color) = block.background
-            && let Some(rect) = Rect::from_xywh(x, top, w, h)
-        {
-            self.ops.insert(at, Op::Rect { rect, color });
-            at += 1;
-        }
-        if let Some(color) = block.bar
-            && let Some(rect) = Rect::from_xywh(x, top, 2.5, h)
-        {
-            self.ops.insert(at, Op::Rect { rect, color });
-        }
-    }
-
-    /// Places `block`, breaking it across pages where it does not fit.
-    fn place(&mut self, block: Block) {
-        let boxed = block.background.is_some();
-        let pad = if boxed { PAD } else { 0.0 };
-        // Keep a box's first two lines together with its top.
-        let head: f32 = block
-            .lines
-            .iter()
-            .take(2)
-            .map(|l| line_height(l.size))
-            .sum();
-        if self.y + pad + head > BOTTOM && self.y > TOP {
-            self.new_page();
-        }
-        let (mut from, mut top) = (self.ops.len(), self.y);
-        self.y += pad;
-        let inner = MARGIN + block.left + if boxed { PAD + 2.0 } else { 0.0 };
-        let inner_w =
-            CONTENT_W - block.left - block.right - if boxed { 2.0 * PAD + 4.0 } else { 0.0 };
-        for l in &block.lines {
-            let h = line_height(l.size);
-            if self.y + h > BOTTOM && self.y > TOP + pad {
-                self.y += pad;
-                self.close(&block, from, top);
-                self.new_page();
-                (from, top) = (self.ops.len(), self.y);
-                self.y += pad;
-            }
-            let x = if l.line.rtl {
-                inner + (inner_w - l.line.width).max(0.0)
-            } else {
-                inner
-            };
-            self.ops.push(Op::Text {
-                x,
-                y: self.y + l.size * 1.08,
-                size: l.size,
-                color: l.color,
-                line: l.line.clone(),
-            });
-            self.y += h;
-        }
-        self.y += pad;
-        self.close(&block, from, top);
-        self.y += if boxed { 7.0 } else { 4.0 };
-    }
-
-    fn finish(mut self) -> Vec<Vec<Op>> {
-        self.pages.push(self.ops);
-        self.pages
-    }
-}
 
 /// The writer's fonts and the document, made on first use (listing the system's fonts takes
 /// a moment, so it happens on the export's worker thread, not where the writer is made).

@@ -110,8 +110,9 @@ impl Face {
         rustybuzz::Face::from_slice(&self.data, self.index)
     }
 
-    pub fn covers(&self, c: char) -> bool {
-        self.shaper().is_some_and(|f| f.glyph_index(c).is_some())
+    fn covers(&self, c: char) -> bool {
+        rustybuzz::ttf_parser::Face::parse(&self.data, self.index)
+            .is_ok_and(|f| f.glyph_index(c).is_some())
     }
 }
 
@@ -127,6 +128,8 @@ pub struct Fonts {
     faces: Vec<Face>,
     /// The face chosen for a character (`None`: no face on the machine has it).
     chosen: HashMap<(char, bool), Option<usize>>,
+    /// Whether face `i` has a glyph for a character, as asked so far.
+    coverage: HashMap<(usize, char), bool>,
 }
 
 impl Fonts {
@@ -160,6 +163,7 @@ impl Fonts {
             loaded: HashMap::new(),
             faces: Vec::new(),
             chosen: HashMap::new(),
+            coverage: HashMap::new(),
         }
     }
 
@@ -171,6 +175,15 @@ impl Fonts {
 
     pub fn face(&self, i: usize) -> &Face {
         &self.faces[i]
+    }
+
+    /// Whether face `i` has a glyph for `c`.
+    fn covers(&mut self, i: usize, c: char) -> bool {
+        let faces = &self.faces;
+        *self
+            .coverage
+            .entry((i, c))
+            .or_insert_with(|| faces[i].covers(c))
     }
 
     /// Face number of the database face `id`, read on first use.
@@ -211,8 +224,8 @@ impl Fonts {
     /// machine that has it; `None` when no face has it.
     pub fn pick(&mut self, c: char, emoji: bool, bold: bool, prev: Option<usize>) -> Option<usize> {
         if let Some(p) = prev {
-            let face = &self.faces[p];
-            if (face.emoji == emoji || !emoji && c.is_ascii_whitespace()) && face.covers(c) {
+            let same_kind = self.faces[p].emoji == emoji || !emoji && c.is_ascii_whitespace();
+            if same_kind && self.covers(p, c) {
                 return Some(p);
             }
         }
@@ -230,7 +243,7 @@ impl Fonts {
         let mut hit = None;
         for id in chain {
             if let Some(i) = self.load(id)
-                && self.faces[i].covers(c)
+                && self.covers(i, c)
             {
                 hit = Some(i);
                 break;

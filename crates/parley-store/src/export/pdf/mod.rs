@@ -21,6 +21,7 @@
 //! in grey and listed in [`ExportWriter::notes`], never a failed export.
 
 mod engine;
+mod flow;
 mod fonts;
 mod layout;
 
