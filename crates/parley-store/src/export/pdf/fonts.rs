@@ -95,24 +95,27 @@ pub fn joins_previous(c: char) -> bool {
         | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
+/// A face's shaper, borrowing the font's data (kept together by [`yoke::Yoke`]).
+#[derive(yoke::Yokeable)]
+pub struct Shaper<'a>(pub rustybuzz::Face<'a>);
+
 /// One face in use: its data, for shaping and for the PDF.
 pub struct Face {
-    pub data: Arc<Vec<u8>>,
-    pub index: u32,
     pub krilla: krilla::text::Font,
     pub units_per_em: f32,
     pub emoji: bool,
+    /// Made once: building a shaper reads the face's whole substitution and positioning tables.
+    shaper: yoke::Yoke<Shaper<'static>, Arc<Vec<u8>>>,
 }
 
 impl Face {
-    /// The face for shaping (parsed again each time: cheap, and it borrows the data).
-    pub fn shaper(&self) -> Option<rustybuzz::Face<'_>> {
-        rustybuzz::Face::from_slice(&self.data, self.index)
+    /// The face for shaping.
+    pub fn shaper(&self) -> &rustybuzz::Face<'_> {
+        &self.shaper.get().0
     }
 
     fn covers(&self, c: char) -> bool {
-        rustybuzz::ttf_parser::Face::parse(&self.data, self.index)
-            .is_ok_and(|f| f.glyph_index(c).is_some())
+        self.shaper().glyph_index(c).is_some()
     }
 }
 
@@ -200,18 +203,21 @@ impl Fonts {
                 }
             };
             let data = Arc::new(data);
-            let shaper = rustybuzz::Face::from_slice(&data, index)?;
-            let units_per_em = shaper.units_per_em() as f32;
-            let emoji = shaper.tables().cbdt.is_some()
-                || shaper.tables().sbix.is_some()
-                || shaper.tables().colr.is_some();
+            let shaper = yoke::Yoke::<Shaper<'static>, _>::try_attach_to_cart(
+                data.clone(),
+                |d: &Vec<u8>| rustybuzz::Face::from_slice(d, index).map(Shaper).ok_or(()),
+            )
+            .ok()?;
+            let face = &shaper.get().0;
+            let units_per_em = face.units_per_em() as f32;
+            let tables = face.tables();
+            let emoji = tables.cbdt.is_some() || tables.sbix.is_some() || tables.colr.is_some();
             let krilla = krilla::text::Font::new(krilla::Data::from(data.clone()), index)?;
             self.faces.push(Face {
-                data,
-                index,
                 krilla,
                 units_per_em,
                 emoji,
+                shaper,
             });
             Some(self.faces.len() - 1)
         })();

@@ -51,9 +51,7 @@ pub struct Shaped {
 /// Shapes `text` in face `face` at `size` points.
 pub fn shape(fonts: &Fonts, face: usize, text: &str, rtl: bool, size: f32) -> Vec<Shaped> {
     let f = fonts.face(face);
-    let Some(shaper) = f.shaper() else {
-        return Vec::new();
-    };
+    let shaper = f.shaper();
     let mut buffer = rustybuzz::UnicodeBuffer::new();
     buffer.push_str(text);
     buffer.guess_segment_properties();
@@ -62,7 +60,7 @@ pub fn shape(fonts: &Fonts, face: usize, text: &str, rtl: bool, size: f32) -> Ve
     } else {
         rustybuzz::Direction::LeftToRight
     });
-    let out = rustybuzz::shape(&shaper, &[], buffer);
+    let out = rustybuzz::shape(shaper, &[], buffer);
     let scale = size / f.units_per_em;
     out.glyph_infos()
         .iter()
