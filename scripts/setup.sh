@@ -15,7 +15,9 @@ packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   gnome-keyring
   # Customers write in every script: emoji, CJK, Arabic, Hebrew, Devanagari, Cyrillic, Thai…
-  # (the .deb declares the same fonts, src-tauri/tauri.conf.json).
+  # (the .deb declares the same fonts, src-tauri/tauri.conf.json). The PDF export draws with
+  # them too, found at run time (crates/parley-store/src/export/pdf/fonts.rs), and its tests
+  # fail naming the package when one is missing.
   fonts-noto-color-emoji fonts-noto-core fonts-noto-cjk
 )
 if [ "$want_tests" = 1 ]; then
@@ -38,8 +40,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 rust_minor=$(rustc --version | sed -E 's/rustc 1\.([0-9]+).*/\1/')
-if [ "$rust_minor" -lt 88 ]; then
-  echo "Parley needs Rust 1.88 or newer (found $(rustc --version)). Run: rustup update stable" >&2
+if [ "$rust_minor" -lt 92 ]; then
+  echo "Parley needs Rust 1.92 or newer (found $(rustc --version)). Run: rustup update stable" >&2
   exit 1
 fi
 if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
@@ -62,7 +64,7 @@ if [ "$want_tests" = 1 ]; then
     say "Creating the Python environment for the end-to-end tests in $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c 'import selenium, pytest' 2>/dev/null; then
+  if ! "$venv/bin/python" -c 'import selenium, pytest, pypdf' 2>/dev/null; then
     "$venv/bin/pip" install -q -r "$root/tests/e2e/requirements.txt"
   fi
 fi

@@ -1,12 +1,13 @@
 """The manager's Review screen in the real window (issue 16): filter the review list over the
 demo's weeks of history, open a transcript, annotate a message, see the metrics page with its
-charts (screenshot in the artifacts), and export the transcript as CSV to the path the save
-dialog would give (`PARLEY_EXPORT_PATH`, as the other file pickers' overrides), then read the
-file back."""
+charts (screenshot in the artifacts), and export the transcript as CSV and as PDF to the folder
+the save dialog would give (`PARLEY_EXPORT_PATH`, as the other file pickers' overrides), then read
+the files back (the PDF's text with pypdf)."""
 
 import csv
 import io
 
+import pypdf
 import pytest
 from selenium.webdriver.support.ui import Select
 
@@ -15,10 +16,11 @@ from conftest import by_testid, ipc, screenshot, start_app, texts, wait_for
 
 @pytest.fixture
 def review_app(workspace):
-    export = workspace.root / "exported" / "transcript.csv"
-    export.parent.mkdir(parents=True, exist_ok=True)
+    # A folder: each export lands there under the name the save dialog would suggest.
+    export = workspace.root / "exported"
+    export.mkdir(parents=True, exist_ok=True)
     app = start_app(workspace, {"PARLEY_DEMO_PACE": "off", "PARLEY_EXPORT_PATH": str(export)})
-    app.export_path = export
+    app.export_dir = export
     try:
         wait_for(app, "demo threads", lambda d: by_testid(d, "thread-row"))
         yield app
@@ -84,15 +86,32 @@ def test_filter_read_annotate_measure_and_export(review_app):
     # Export the transcript as CSV and read the file back.
     by_testid(app, "export-transcript-csv")[0].click()
     wait_for(app, "the export done", lambda d: by_testid(d, "export-done"), timeout=60)
-    assert str(app.export_path) in texts(app, "export-done")[0]
-    raw = app.export_path.read_bytes()
+    [csv_path] = list(app.export_dir.glob("*.csv"))
+    assert str(csv_path) in texts(app, "export-done")[0]
+    raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM"
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows[0][:3] == ["conversation_id", "channel", "account"]
     assert len(rows) - 1 == len(shown), "one row per message"
     assert all(r[3] == customer for r in rows[1:])
     assert "Norway" in rows[1][12]
-    assert not list(app.export_path.parent.glob(".*partial")), "no temporary file left"
+    assert not list(app.export_dir.glob(".*partial")), "no temporary file left"
+
+    # The same transcript as PDF: selectable text with the customer on each page, numbered.
+    by_testid(app, "export-transcript-pdf")[0].click()
+    wait_for(app, "the PDF written", lambda d: list(app.export_dir.glob("*.pdf"))
+             and any(".pdf" in t for t in texts(d, "export-done")), timeout=120)
+    [pdf_path] = list(app.export_dir.glob("*.pdf"))
+    assert str(pdf_path) in texts(app, "export-done")[0]
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+    pages = [p.extract_text() for p in pypdf.PdfReader(pdf_path).pages]
+    assert pages, "at least one page"
+    for i, text in enumerate(pages, 1):
+        assert f"Customer: {customer}" in text, text
+        assert f"Page {i} of {len(pages)}" in text, text
+    whole = "\n".join(pages)
+    assert "Norway" in whole and "Should have said the delivery date." in whole
+    assert not list(app.export_dir.glob(".*partial")), "no temporary file left"
 
     # The metrics page (for the filter's channel, Telegram): numbers and charts for the last year.
     by_testid(app, "review-tab-metrics")[0].click()

@@ -368,6 +368,9 @@ pub enum ExportFormat {
     Csv,
     /// The documented, versioned schema (`docs/export-schema.md`).
     Json,
+    /// A4 pages of selectable text: every script and emoji, the customer and period on each
+    /// page, "Page N of M".
+    Pdf,
 }
 
 /// What to export.
@@ -402,6 +405,10 @@ pub struct ExportOutcome {
     #[ts(type = "number")]
     pub messages: i64,
     pub cancelled: bool,
+    /// What the user should know about the file (e.g. characters no font on the machine had,
+    /// shown as placeholders in a PDF); empty when all went as expected.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The author of a message in exports and the transcript.

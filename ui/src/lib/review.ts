@@ -11,6 +11,7 @@ export const EXPORT_FORMATS: { value: ExportFormat; label: string }[] = [
   { value: "csv", label: "CSV" },
   { value: "html", label: "HTML" },
   { value: "json", label: "JSON" },
+  { value: "pdf", label: "PDF" },
 ];
 
 export function defaultFilter(): ReviewFilter {

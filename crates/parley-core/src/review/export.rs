@@ -1,17 +1,20 @@
 //! Exports to a file (issue 16): one transcript, a selection, or everything a review filter
-//! matches, as HTML, CSV or JSON (the formats: `parley-store/src/export/`), or a zip of that
-//! file and the attachments on this computer (`export_zip.rs`).
+//! matches, as HTML, CSV, JSON or PDF (the formats: `parley-store/src/export/`), or a zip of
+//! that file and the attachments on this computer (`export_zip.rs`).
 //!
 //! Where the file goes: the system's save dialog when the shell gave one
 //! ([`Parley::set_save_picker`]); `PARLEY_EXPORT_PATH` overrides it (the end-to-end tests, like
-//! the other file pickers' overrides); with neither, the data folder's `exports/`.
+//! the other file pickers' overrides): a file, or an existing folder that gets the suggested
+//! name (so one run can export several formats); with neither, the data folder's `exports/`.
 //!
 //! How: the conversations' ids first (the filter walked page by page), then
 //! [`EXPORT_BATCH`] conversations at a time read from the store and written to a temporary
 //! file beside the target (`.name.partial`), so memory holds one batch whatever the export's
 //! size and the store is free between batches. Progress goes out as
 //! [`CoreEvent::ExportProgress`]; a cancel ([`Parley::cancel_export`]) is honoured between
-//! batches. Only a complete file is renamed to the chosen name (after it is flushed to disk):
+//! batches. A format that needs the whole export before it writes (the PDF counts its pages
+//! for "Page N of M") gets the batches twice, a planning pass first; progress counts both.
+//! Only a complete file is renamed to the chosen name (after it is flushed to disk):
 //! a cancel, an error or a crash leaves nothing under that name, and the temporary file is
 //! removed (after a crash, the next export to the same name replaces it).
 
@@ -135,7 +138,11 @@ impl Parley {
         ext: &'static str,
     ) -> Result<Option<PathBuf>, IpcError> {
         if let Some(path) = std::env::var_os("PARLEY_EXPORT_PATH").filter(|p| !p.is_empty()) {
-            return Ok(Some(PathBuf::from(path)));
+            let path = PathBuf::from(path);
+            if path.is_dir() {
+                return Ok(Some(path.join(format!("{name}.{ext}"))));
+            }
+            return Ok(Some(path));
         }
         if let Some(picker) = self.export.picker.get().cloned() {
             let file = format!("{name}.{ext}");
@@ -236,6 +243,7 @@ impl Parley {
                 conversations: 0,
                 messages: 0,
                 cancelled: true,
+                notes: Vec::new(),
             });
         };
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -248,7 +256,7 @@ impl Parley {
             .write_export(&request, &ids, &targets, now, &partial, &cancel)
             .await;
         match outcome {
-            Ok((conversations, messages)) if !cancel.load(Ordering::SeqCst) => {
+            Ok((conversations, messages, notes)) if !cancel.load(Ordering::SeqCst) => {
                 tokio::fs::rename(&partial, &target)
                     .await
                     .map_err(|e| storage(&target, e))?;
@@ -257,6 +265,7 @@ impl Parley {
                     conversations,
                     messages,
                     cancelled: false,
+                    notes,
                 })
             }
             Ok(_) => {
@@ -266,6 +275,7 @@ impl Parley {
                     conversations: 0,
                     messages: 0,
                     cancelled: true,
+                    notes: Vec::new(),
                 })
             }
             Err(e) => {
@@ -275,7 +285,8 @@ impl Parley {
         }
     }
 
-    /// Writes the whole export into `partial`, batch by batch; answers what it wrote.
+    /// Writes the whole export into `partial`, batch by batch; answers what it wrote and the
+    /// writer's notes.
     async fn write_export(
         &self,
         request: &ExportRequest,
@@ -284,7 +295,7 @@ impl Parley {
         now: Millis,
         partial: &Path,
         cancel: &AtomicBool,
-    ) -> Result<(i64, i64), IpcError> {
+    ) -> Result<(i64, i64, Vec<String>), IpcError> {
         let checklist = self
             .db
             .call(|s| s.checklist())
@@ -321,54 +332,67 @@ impl Parley {
             exported_at: now,
             checklist,
         };
-        out.begin(&meta).map_err(|e| storage(partial, e))?;
-        let total = ids.len() as u32;
+        let passes = out.passes().max(1);
+        let total = ids.len() as u32 * passes;
         let (mut conversations, mut messages) = (0i64, 0i64);
+        let mut done = 0u32;
         let _ = self
             .events
             .send(CoreEvent::ExportProgress { done: 0, total });
-        for chunk in ids.chunks(EXPORT_BATCH as usize) {
-            if cancel.load(Ordering::SeqCst) {
-                return Ok((conversations, messages));
+        for pass in 1..=passes {
+            let planning = pass < passes;
+            if !planning {
+                out.begin(&meta).map_err(|e| storage(partial, e))?;
             }
-            let (chunk, t) = (chunk.to_vec(), targets.to_vec());
-            let batch = self
-                .db
-                .call(move |s| s.export_batch(&chunk, &t, now))
+            for chunk in ids.chunks(EXPORT_BATCH as usize) {
+                if cancel.load(Ordering::SeqCst) {
+                    return Ok((conversations, messages, Vec::new()));
+                }
+                let (chunk, t) = (chunk.to_vec(), targets.to_vec());
+                let batch = self
+                    .db
+                    .call(move |s| s.export_batch(&chunk, &t, now))
+                    .await
+                    .map_err(errors::store)?;
+                if zip.is_some() && !planning {
+                    for c in &batch {
+                        super::export_zip::plan(c, &mut planned);
+                    }
+                }
+                let path = partial.to_path_buf();
+                let (back, written) = tokio::task::spawn_blocking(move || {
+                    let mut n = 0i64;
+                    for c in &batch {
+                        if planning {
+                            out.plan(c)
+                        } else {
+                            out.conversation(c)
+                        }
+                        .map_err(|e| storage(&path, e))?;
+                        n += c.messages.len() as i64;
+                    }
+                    Ok::<_, IpcError>((out, (batch.len() as i64, n)))
+                })
                 .await
-                .map_err(errors::store)?;
-            if zip.is_some() {
-                for c in &batch {
-                    super::export_zip::plan(c, &mut planned);
+                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
+                out = back;
+                done += written.0 as u32;
+                if !planning {
+                    conversations += written.0;
+                    messages += written.1;
                 }
+                let _ = self.events.send(CoreEvent::ExportProgress { done, total });
             }
-            let path = partial.to_path_buf();
-            let (back, written) = tokio::task::spawn_blocking(move || {
-                let mut n = 0i64;
-                for c in &batch {
-                    out.conversation(c).map_err(|e| storage(&path, e))?;
-                    n += c.messages.len() as i64;
-                }
-                Ok::<_, IpcError>((out, (batch.len() as i64, n)))
-            })
-            .await
-            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
-            out = back;
-            conversations += written.0;
-            messages += written.1;
-            let _ = self.events.send(CoreEvent::ExportProgress {
-                done: conversations as u32,
-                total,
-            });
         }
         let path = partial.to_path_buf();
-        out = tokio::task::spawn_blocking(move || {
+        let notes = tokio::task::spawn_blocking(move || {
             out.finish().map_err(|e| storage(&path, e))?;
-            Ok::<_, IpcError>(out)
+            let notes = out.notes();
+            drop(out);
+            Ok::<_, IpcError>(notes)
         })
         .await
         .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
-        drop(out);
         if let Some(zip) = zip {
             self.finish_zip(zip, planned)
                 .await
@@ -383,6 +407,6 @@ impl Parley {
         })
         .await
         .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
-        Ok((conversations, messages))
+        Ok((conversations, messages, notes))
     }
 }

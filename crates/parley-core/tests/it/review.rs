@@ -182,6 +182,23 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
         doc["conversations"][0]["annotations"][0]["body"],
         "Should have given the tracking link."
     );
+    // PDF: two passes (pages counted, then drawn), the same outcome.
+    let pdf_target = out_dir.join("anna.pdf");
+    *picker.0.lock().expect("path") = Some(pdf_target.clone());
+    let done = app
+        .export_review(request(ExportFormat::Pdf))
+        .await
+        .expect("export");
+    assert_eq!(
+        (done.conversations, done.messages, done.cancelled),
+        (1, 2, false)
+    );
+    assert_eq!(done.path.as_deref(), pdf_target.to_str());
+    assert!(
+        std::fs::read(&pdf_target)
+            .expect("pdf")
+            .starts_with(b"%PDF-")
+    );
     // Only the finished files: no temporary file is left beside them.
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .expect("dir")
@@ -189,5 +206,5 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["anna.csv", "anna.json"]);
+    assert_eq!(names, ["anna.csv", "anna.json", "anna.pdf"]);
 }

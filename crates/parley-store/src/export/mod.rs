@@ -1,5 +1,6 @@
-//! Exports of conversations (issue 16): a self-contained HTML page, CSV (one row per message)
-//! and JSON (a versioned schema, `docs/export-schema.md`).
+//! Exports of conversations (issue 16): a self-contained HTML page, CSV (one row per message),
+//! JSON (a versioned schema, `docs/export-schema.md`) and PDF (selectable text, every script,
+//! page numbers; `pdf/`).
 //!
 //! An export is written a few conversations at a time: the core reads a batch
 //! ([`Store::export_batch`]), hands it to the format's [`ExportWriter`], which writes it to the
@@ -15,10 +16,12 @@
 mod csv;
 mod html;
 mod json;
+mod pdf;
 
 pub use self::csv::CsvWriter;
 pub use self::html::{HtmlWriter, escape as html_escape};
 pub use self::json::{JsonConversation, JsonDocument, JsonMessage, JsonWriter, SCHEMA_VERSION};
+pub use self::pdf::PdfWriter;
 
 use crate::Store;
 use crate::error::Result;
@@ -45,11 +48,27 @@ pub struct ExportMeta {
     pub checklist: Vec<ChecklistItem>,
 }
 
-/// A file format being written.
+/// A file format being written: `begin`, then every conversation in order, then `finish`.
+///
+/// A writer that must see the whole export before writing (the PDF's "Page N of M") asks for
+/// two [`passes`](ExportWriter::passes): every conversation is then handed to
+/// [`plan`](ExportWriter::plan) first, in the same order, before `begin`.
 pub trait ExportWriter {
+    /// How many times the conversations are handed over: 1, or 2 for a planning pass.
+    fn passes(&self) -> u32 {
+        1
+    }
+    /// The planning pass (writes nothing).
+    fn plan(&mut self, _c: &ExportConversation) -> std::io::Result<()> {
+        Ok(())
+    }
     fn begin(&mut self, meta: &ExportMeta) -> std::io::Result<()>;
     fn conversation(&mut self, c: &ExportConversation) -> std::io::Result<()>;
     fn finish(&mut self) -> std::io::Result<()>;
+    /// What the user should know about the file once written (e.g. characters no font had).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The writer of `format` over `out`.
@@ -61,6 +80,7 @@ pub fn writer<'a, W: Write + Send + 'a>(
         ExportFormat::Html => Box::new(HtmlWriter::new(out)),
         ExportFormat::Csv => Box::new(CsvWriter::new(out)),
         ExportFormat::Json => Box::new(JsonWriter::new(out)),
+        ExportFormat::Pdf => Box::new(PdfWriter::new(out)),
     }
 }
 
@@ -70,6 +90,7 @@ pub fn extension(format: ExportFormat) -> &'static str {
         ExportFormat::Html => "html",
         ExportFormat::Csv => "csv",
         ExportFormat::Json => "json",
+        ExportFormat::Pdf => "pdf",
     }
 }
 

@@ -1254,7 +1254,7 @@ messagesPerConversation: number,
  */
 heatmap: Array<Array<number>>, perDay: Array<DayVolume>, };
 
-export type ExportFormat = "html" | "csv" | "json";
+export type ExportFormat = "html" | "csv" | "json" | "pdf";
 
 export type ExportScope = { "kind": "threads", threads: Array<ThreadId>, } | { "kind": "filter", filter: ReviewFilter, };
 
@@ -1269,7 +1269,12 @@ export type ExportOutcome = {
 /**
  * Where the file is (`null` when cancelled or when no place was chosen).
  */
-path: string | null, conversations: number, messages: number, cancelled: boolean, };
+path: string | null, conversations: number, messages: number, cancelled: boolean, 
+/**
+ * What the user should know about the file (e.g. characters no font on the machine had,
+ * shown as placeholders in a PDF); empty when all went as expected.
+ */
+notes: Array<string>, };
 
 export type BackupResult = { at: number, ok: boolean, 
 /**

@@ -369,7 +369,7 @@ export async function exportReview(mock: MockBackend, request: ExportRequest): P
   mock.emit({ kind: "exportProgress", done: 0, total });
   const messages = ids.reduce((n, id) => n + mock.mustThread(id).messages.length, 0);
   mock.emit({ kind: "exportProgress", done: total, total });
-  return { path: `/tmp/parley-export.${request.format}`, conversations: total, messages, cancelled: false };
+  return { path: `/tmp/parley-export.${request.format}`, conversations: total, messages, cancelled: false, notes: [] };
 }
 
 export async function cancelExport(mock: MockBackend): Promise<void> {
