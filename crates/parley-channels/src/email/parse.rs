@@ -183,7 +183,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
                 mime_type: format!("{ctype}/{subtype}"),
                 // What a download hands out (an attached message: the message itself).
                 size: match &part.body {
-                    mail_parser::PartType::Message(inner) => inner.raw_message().len(),
+                    mail_parser::PartType::Message(inner) => attached_message_bytes(inner).len(),
                     _ => part.contents().len(),
                 },
                 content_id: part.content_id().and_then(clean_id),
@@ -219,6 +219,20 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
     }
 }
 
+/// The bytes of an attached message (message/rfc822). mail-parser's `Message::raw_message`
+/// indexes `parts[0]`, which panics on an attached message it read into no parts at all (the
+/// fuzzer found one in a multipart/digest); such a message is no bytes here.
+pub(super) fn attached_message_bytes<'a>(inner: &'a mail_parser::Message<'_>) -> &'a [u8] {
+    inner
+        .parts
+        .first()
+        .and_then(|p| {
+            let (start, end) = (p.offset_header as usize, p.offset_end as usize);
+            inner.raw_message.get(start..end)
+        })
+        .unwrap_or_default()
+}
+
 /// The bytes and name of the `index`th attachment of a raw message.
 pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<String>)> {
     let msg = MessageParser::default().parse(raw)?;
@@ -226,7 +240,7 @@ pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<Str
     let name = part.attachment_name().map(clean_file_name);
     // An attached message (message/rfc822) is handed out as the message itself.
     let bytes = match part.message() {
-        Some(inner) => inner.raw_message().to_vec(),
+        Some(inner) => attached_message_bytes(inner).to_vec(),
         None => part.contents().to_vec(),
     };
     Some((bytes, name))
@@ -635,6 +649,19 @@ fn hash_id(parts: &[&[u8]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attached_message_read_into_no_parts_is_no_bytes() {
+        // Found by the fuzzer (fuzz/corpus/mime/crash-digest-part-without-parts): mail-parser
+        // reads this digest's part into a message without parts, and its `raw_message()`
+        // panicked on `parts[0]`, in the sync and on every download of the mail.
+        let raw = b">\nContent-Type: multipart/digest;boundary=1\n\n--1\n\nan";
+        let parsed = parse_message(raw);
+        assert_eq!(parsed.attachments.len(), 1);
+        assert_eq!(parsed.attachments[0].size, 0);
+        let (bytes, _) = attachment_bytes(raw, 0).expect("the attachment");
+        assert!(bytes.is_empty());
+    }
 
     #[test]
     fn folds_attribution_and_quotes() {

@@ -150,7 +150,7 @@ pub(super) fn decode_part(mime_header: &[u8], body: &[u8]) -> Option<(Vec<u8>, O
     let part = msg.parts.first()?;
     let name = part.attachment_name().map(clean_file_name);
     let bytes = match &part.body {
-        PartType::Message(inner) => inner.raw_message().to_vec(),
+        PartType::Message(inner) => super::parse::attached_message_bytes(inner).to_vec(),
         PartType::Multipart(_) => return None,
         _ => part.contents().to_vec(),
     };
