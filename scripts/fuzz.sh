@@ -25,13 +25,14 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 build() {
   say "Building the fuzz targets (release, SanitizerCoverage) into $target_dir"
-  # --target keeps these flags off build scripts and proc macros (they run on the host).
+  # --target keeps these flags off build scripts and proc macros (they run on the host). Debug
+  # assertions and overflow checks are on through fuzz/Cargo.toml's release profile.
   RUSTFLAGS="-Cpasses=sancov-module \
 -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
 -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares \
---cfg fuzzing -Cdebug-assertions -Coverflow-checks" \
+--cfg fuzzing" \
   CARGO_TARGET_DIR="$target_dir" \
     cargo build --manifest-path fuzz/Cargo.toml --release --locked --target "$triple" --bins
 }

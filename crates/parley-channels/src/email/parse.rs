@@ -664,6 +664,29 @@ mod tests {
     }
 
     #[test]
+    fn a_part_mail_parser_loses_track_of_reads_on_in_every_build() {
+        // Found by the fuzzer (fuzz/corpus/mime/crash-rfc822-part-missing-multipart): mail-parser
+        // meets `debug_assert!(false, "Invalid part ID…")` here and reads on in release builds;
+        // debug builds (tests, the e2e app) panicked until the workspace turned its debug
+        // assertions off (Cargo.toml, `profile.dev.package.mail-parser`).
+        let raw = b"za e\n\
+          Content-Type: multipart/mD\x00\x00;boundary=\"=_2d98f6c3ddf4b54299ae2604b2717254\"\n\
+          Enede\n\
+          \n\
+          --=_2d98f6c3ddf4b54299ae2604b2717254Content-Type: message/rfc822;F3T\n\
+          \n\
+          Tnt\n\
+          Content-Type: message/rfc822;t;\n\
+          \n\
+          Del\n\
+          \n\
+          To\n\
+          --=_2d98f6c3ddf4b54299ae2604b2717254--\n";
+        let parsed = parse_message(raw);
+        assert!(!parsed.remote_id.is_empty());
+    }
+
+    #[test]
     fn folds_attribution_and_quotes() {
         let text = "Thanks, that works.\n\nOn Mon, 1 Jan 2024 at 10:00, Bob <bob@example.com>\nwrote:\n> Try turning it off\n> and on again.";
         let (shown, quoted) = fold_quotes(text);
