@@ -9,7 +9,10 @@ use parley_channels::email::{MAX_REMOTE_IMAGES, MAX_TEXT_CHARS, parse_message};
 /// The longest marker a cap appends (`cap_quoted`'s).
 const CAP_MARK: usize = "\n[… earlier messages not kept]".len();
 
-fuzz_target!(init: parley_fuzz::self_check(), |data: &[u8]| {
+fuzz_target!(init: {
+    parley_fuzz::self_check();
+    parley_fuzz::let_mail_parser_panics_unwind();
+}, |data: &[u8]| {
     let m = parse_message(data);
     assert!(!m.remote_id.is_empty(), "every mail gets an id");
     assert!(m.text.len() <= MAX_TEXT_CHARS + CAP_MARK, "text {} bytes", m.text.len());

@@ -252,6 +252,22 @@ pub fn assert_safe_html(html: &str) {
     }
 }
 
+/// libfuzzer-sys aborts on every panic, also one the code catches. Parley catches mail-parser's
+/// panics on hostile mail (`email::parse::read_mime`: the mail is unreadable), so for the `mime`
+/// target a panic raised inside mail-parser only unwinds; if nothing catches it, libfuzzer-sys
+/// still aborts (its `catch_unwind` around each input), so an uncaught one is still a crash.
+pub fn let_mail_parser_panics_unwind() {
+    let abort_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_mail_parser = info
+            .location()
+            .is_some_and(|l| l.file().contains("/mail-parser-"));
+        if !in_mail_parser {
+            abort_hook(info);
+        }
+    }));
+}
+
 /// Proves the check can fail: it must pass plain safe HTML and find each of a list of unsafe
 /// documents. The targets run it once at start, so a check broken by an edit stops the run.
 pub fn self_check() {

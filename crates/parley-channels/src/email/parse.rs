@@ -91,10 +91,20 @@ fn date_offset_minutes(d: &mail_parser::DateTime) -> Option<i32> {
     Some(if d.tz_before_gmt { -minutes } else { minutes })
 }
 
+/// Reads MIME with mail-parser, which panics on some hostile mail (a slice out of range in its
+/// multipart parser, found by fuzzing: `fuzz/corpus/mime/crash-nested-boundary-slice`). Such a
+/// mail is unreadable (`None`) rather than a panic that stops the sync at the same mail on
+/// every start and fails its download each time.
+pub(super) fn read_mime(raw: &[u8]) -> Option<mail_parser::Message<'_>> {
+    std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+        .ok()
+        .flatten()
+}
+
 /// Reads one raw message. Never fails: unreadable input gives a message with a hash id, the
 /// raw bytes as lossy text, and no attachments.
 pub fn parse_message(raw: &[u8]) -> ParsedEmail {
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let Some(msg) = read_mime(raw) else {
         let text = String::from_utf8_lossy(raw);
         let (shown, quoted) = fold_quotes(&text);
         return ParsedEmail {
@@ -235,7 +245,7 @@ pub(super) fn attached_message_bytes<'a>(inner: &'a mail_parser::Message<'_>) ->
 
 /// The bytes and name of the `index`th attachment of a raw message.
 pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<String>)> {
-    let msg = MessageParser::default().parse(raw)?;
+    let msg = read_mime(raw)?;
     let part = msg.attachments().nth(index)?;
     let name = part.attachment_name().map(clean_file_name);
     // An attached message (message/rfc822) is handed out as the message itself.
@@ -684,6 +694,37 @@ mod tests {
           --=_2d98f6c3ddf4b54299ae2604b2717254--\n";
         let parsed = parse_message(raw);
         assert!(!parsed.remote_id.is_empty());
+    }
+
+    #[test]
+    fn a_mail_mail_parser_panics_on_is_read_as_unreadable() {
+        // Found by the fuzzer (fuzz/corpus/mime/crash-nested-boundary-slice): mail-parser
+        // 0.11.2 slices out of range in its multipart parser, in release builds too.
+        let raw = b"Fr\x00\n\
+          Content-Type: multipart/alternative; boundary=sub1\"\n\
+          \n\
+          Se\n\
+          --sub1\n\
+          Content-Type: text/html\n\
+          rl\n\
+          \n\
+          --sub1teu1\n\
+          Content-Type: text/html\n\
+          \n\
+          <p>\n\
+          --sub1\n\
+          Content-Type: multipart/alternative; boundary=\"sub2\"\n\
+          \n\
+          --sub2\n\
+          Cgue\n\
+          \n\
+          u--sub2--\n\
+          --bee\n\
+          \n";
+        let parsed = parse_message(raw);
+        assert!(parsed.remote_id.starts_with("hash:"));
+        assert!(parsed.attachments.is_empty());
+        assert_eq!(attachment_bytes(raw, 0), None);
     }
 
     #[test]
