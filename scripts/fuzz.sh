@@ -43,7 +43,7 @@ run() {
   mkdir -p "$artifacts/$target"
   "$bin_dir/$target" "$corpus" \
     -artifact_prefix="$artifacts/$target/" \
-    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
     "$@" >"$log" 2>&1
 }
 
