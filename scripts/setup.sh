@@ -11,6 +11,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(
+  # build-essential's g++ also compiles libFuzzer for the fuzz targets (scripts/fuzz.sh).
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   gnome-keyring

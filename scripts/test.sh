@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, every Rust test (including the check
-# that the TypeScript bindings are current), the UI's type-check and unit tests, and the
-# end-to-end tests of the real window.
+# that the TypeScript bindings are current), a 30-second fuzzing smoke per fuzz target, the UI's
+# type-check and unit tests, and the end-to-end tests of the real window.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -22,6 +22,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests (generated bindings checked by parley-domain) [$(elapsed)]"
 cargo test --locked
+
+step "Fuzzing smoke: each target 30 s on a copy of its seed corpus (docs/fuzzing.md) [$(elapsed)]"
+scripts/fuzz.sh smoke 30
 
 step "UI type-check and unit tests [$(elapsed)]"
 (cd ui && npm run check && npm test)

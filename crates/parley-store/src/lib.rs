@@ -109,6 +109,10 @@ pub use open_hours::{Calendar, OpenHours};
 pub use outbound::OPTED_OUT_REFUSAL;
 pub use review::{TARGETS_KEY, default_target_minutes, targets_from_json};
 pub use saved_replies::NewSavedReply;
+/// Public for the fuzzing suite (`fuzz/`, the `search_query` target), which checks the query's
+/// shape for any input.
+#[doc(hidden)]
+pub use text::fts_query;
 pub use timeline::{ChannelThread, TimelinePage};
 pub use types::*;
 pub use workflow::WokenThread;

@@ -83,7 +83,7 @@ fn attachment_word(a: &Attachment) -> String {
 /// Turns what the user typed into an FTS5 query that cannot be a syntax error: every word becomes
 /// a quoted string (so `AND`, `NEAR(`, `col:` and `*` are plain text), the last one a prefix, all
 /// ANDed. `None` when nothing searchable is left.
-pub(crate) fn fts_query(input: &str) -> Option<String> {
+pub fn fts_query(input: &str) -> Option<String> {
     let words: Vec<String> = input
         .split(|c: char| c.is_whitespace() || c.is_control())
         // A word without a letter or digit yields no token, and an empty phrase matches nothing

@@ -91,10 +91,20 @@ fn date_offset_minutes(d: &mail_parser::DateTime) -> Option<i32> {
     Some(if d.tz_before_gmt { -minutes } else { minutes })
 }
 
+/// Reads MIME with mail-parser, which panics on some hostile mail (a slice out of range in its
+/// multipart parser, found by fuzzing: `fuzz/corpus/mime/crash-nested-boundary-slice`). Such a
+/// mail is unreadable (`None`) rather than a panic that stops the sync at the same mail on
+/// every start and fails its download each time.
+pub(super) fn read_mime(raw: &[u8]) -> Option<mail_parser::Message<'_>> {
+    std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+        .ok()
+        .flatten()
+}
+
 /// Reads one raw message. Never fails: unreadable input gives a message with a hash id, the
 /// raw bytes as lossy text, and no attachments.
 pub fn parse_message(raw: &[u8]) -> ParsedEmail {
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let Some(msg) = read_mime(raw) else {
         let text = String::from_utf8_lossy(raw);
         let (shown, quoted) = fold_quotes(&text);
         return ParsedEmail {
@@ -183,7 +193,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
                 mime_type: format!("{ctype}/{subtype}"),
                 // What a download hands out (an attached message: the message itself).
                 size: match &part.body {
-                    mail_parser::PartType::Message(inner) => inner.raw_message().len(),
+                    mail_parser::PartType::Message(inner) => attached_message_bytes(inner).len(),
                     _ => part.contents().len(),
                 },
                 content_id: part.content_id().and_then(clean_id),
@@ -219,14 +229,28 @@ pub fn parse_message(raw: &[u8]) -> ParsedEmail {
     }
 }
 
+/// The bytes of an attached message (message/rfc822). mail-parser's `Message::raw_message`
+/// indexes `parts[0]`, which panics on an attached message it read into no parts at all (the
+/// fuzzer found one in a multipart/digest); such a message is no bytes here.
+pub(super) fn attached_message_bytes<'a>(inner: &'a mail_parser::Message<'_>) -> &'a [u8] {
+    inner
+        .parts
+        .first()
+        .and_then(|p| {
+            let (start, end) = (p.offset_header as usize, p.offset_end as usize);
+            inner.raw_message.get(start..end)
+        })
+        .unwrap_or_default()
+}
+
 /// The bytes and name of the `index`th attachment of a raw message.
 pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<String>)> {
-    let msg = MessageParser::default().parse(raw)?;
+    let msg = read_mime(raw)?;
     let part = msg.attachments().nth(index)?;
     let name = part.attachment_name().map(clean_file_name);
     // An attached message (message/rfc822) is handed out as the message itself.
     let bytes = match part.message() {
-        Some(inner) => inner.raw_message().to_vec(),
+        Some(inner) => attached_message_bytes(inner).to_vec(),
         None => part.contents().to_vec(),
     };
     Some((bytes, name))
@@ -635,6 +659,73 @@ fn hash_id(parts: &[&[u8]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attached_message_read_into_no_parts_is_no_bytes() {
+        // Found by the fuzzer (fuzz/corpus/mime/crash-digest-part-without-parts): mail-parser
+        // reads this digest's part into a message without parts, and its `raw_message()`
+        // panicked on `parts[0]`, in the sync and on every download of the mail.
+        let raw = b">\nContent-Type: multipart/digest;boundary=1\n\n--1\n\nan";
+        let parsed = parse_message(raw);
+        assert_eq!(parsed.attachments.len(), 1);
+        assert_eq!(parsed.attachments[0].size, 0);
+        let (bytes, _) = attachment_bytes(raw, 0).expect("the attachment");
+        assert!(bytes.is_empty());
+    }
+
+    #[test]
+    fn a_part_mail_parser_loses_track_of_reads_on_in_every_build() {
+        // Found by the fuzzer (fuzz/corpus/mime/crash-rfc822-part-missing-multipart): mail-parser
+        // meets `debug_assert!(false, "Invalid part ID…")` here and reads on in release builds;
+        // debug builds (tests, the e2e app) panicked until the workspace turned its debug
+        // assertions off (Cargo.toml, `profile.dev.package.mail-parser`).
+        let raw = b"za e\n\
+          Content-Type: multipart/mD\x00\x00;boundary=\"=_2d98f6c3ddf4b54299ae2604b2717254\"\n\
+          Enede\n\
+          \n\
+          --=_2d98f6c3ddf4b54299ae2604b2717254Content-Type: message/rfc822;F3T\n\
+          \n\
+          Tnt\n\
+          Content-Type: message/rfc822;t;\n\
+          \n\
+          Del\n\
+          \n\
+          To\n\
+          --=_2d98f6c3ddf4b54299ae2604b2717254--\n";
+        let parsed = parse_message(raw);
+        assert!(!parsed.remote_id.is_empty());
+    }
+
+    #[test]
+    fn a_mail_mail_parser_panics_on_is_read_as_unreadable() {
+        // Found by the fuzzer (fuzz/corpus/mime/crash-nested-boundary-slice): mail-parser
+        // 0.11.2 slices out of range in its multipart parser, in release builds too.
+        let raw = b"Fr\x00\n\
+          Content-Type: multipart/alternative; boundary=sub1\"\n\
+          \n\
+          Se\n\
+          --sub1\n\
+          Content-Type: text/html\n\
+          rl\n\
+          \n\
+          --sub1teu1\n\
+          Content-Type: text/html\n\
+          \n\
+          <p>\n\
+          --sub1\n\
+          Content-Type: multipart/alternative; boundary=\"sub2\"\n\
+          \n\
+          --sub2\n\
+          Cgue\n\
+          \n\
+          u--sub2--\n\
+          --bee\n\
+          \n";
+        let parsed = parse_message(raw);
+        assert!(parsed.remote_id.starts_with("hash:"));
+        assert!(parsed.attachments.is_empty());
+        assert_eq!(attachment_bytes(raw, 0), None);
+    }
 
     #[test]
     fn folds_attribution_and_quotes() {

@@ -15,7 +15,7 @@
 
 use super::parse::{PartInfo, clean_file_name, clean_id};
 use async_imap::imap_proto::{BodyStructure, ContentEncoding};
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MimeHeaders, PartType};
 use parley_domain::AttachmentKind;
 use std::collections::HashMap;
 
@@ -146,11 +146,11 @@ pub(super) fn decode_part(mime_header: &[u8], body: &[u8]) -> Option<(Vec<u8>, O
         entity.extend_from_slice(b"\r\n");
     }
     entity.extend_from_slice(body);
-    let msg = MessageParser::default().parse(&entity)?;
+    let msg = super::parse::read_mime(&entity)?;
     let part = msg.parts.first()?;
     let name = part.attachment_name().map(clean_file_name);
     let bytes = match &part.body {
-        PartType::Message(inner) => inner.raw_message().to_vec(),
+        PartType::Message(inner) => super::parse::attached_message_bytes(inner).to_vec(),
         PartType::Multipart(_) => return None,
         _ => part.contents().to_vec(),
     };

@@ -626,8 +626,7 @@ fn is_seen(f: &Fetch) -> bool {
 
 /// The Message-ID (without angle brackets) in a `HEADER.FIELDS (MESSAGE-ID)` answer.
 fn header_message_id(header: &[u8]) -> Option<String> {
-    mail_parser::MessageParser::default()
-        .parse(header)?
+    parse::read_mime(header)?
         .message_id()
         .and_then(parse::clean_id)
 }

@@ -29,6 +29,10 @@ mod config;
 mod cursor;
 mod download;
 mod fetch;
+/// Public only for the fuzzing suite (`fuzz/`, outside the workspace), which cannot reach the
+/// private `wire` decoding otherwise.
+#[doc(hidden)]
+pub mod fuzzing;
 mod handover;
 mod reconcile;
 mod send;

@@ -6,6 +6,10 @@
 //!
 //! The bot token is part of every URL, so no reqwest error is ever shown with its URL.
 
+/// Public only for the fuzzing suite (`fuzz/`, outside the workspace), which cannot reach the
+/// private `wire` decoding otherwise.
+#[doc(hidden)]
+pub mod fuzzing;
 mod wire;
 
 use crate::http::{self, Effect, Provider};

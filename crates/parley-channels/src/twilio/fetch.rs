@@ -102,47 +102,6 @@ impl TwilioChannel {
             .collect())
     }
 
-    fn incoming(
-        &self,
-        m: &wire::Message,
-        at: Millis,
-        attachments: Vec<Attachment>,
-    ) -> IncomingMessage {
-        let inbound = m.is_inbound();
-        let (customer_addr, ours) = if inbound {
-            (&m.from, &m.to)
-        } else {
-            (&m.to, &m.from)
-        };
-        let person = |addr: &str| RemotePerson {
-            remote_id: addr.to_owned(),
-            display_name: addr.trim_start_matches("whatsapp:").to_owned(),
-            handle: None,
-        };
-        let customer = person(customer_addr);
-        IncomingMessage {
-            remote_thread_id: thread_id_for(customer_addr),
-            remote_id: m.sid.clone(),
-            direction: if inbound {
-                Direction::Inbound
-            } else {
-                Direction::Outbound
-            },
-            sender: if inbound {
-                customer.clone()
-            } else {
-                person(ours)
-            },
-            customer,
-            text: m.body.clone().unwrap_or_default(),
-            attachments,
-            sent_at: at,
-            reply_to_remote_id: None,
-            subject: None,
-            quoted_text: None,
-        }
-    }
-
     async fn poll_once(
         &self,
         mut cur: Cursor,
@@ -192,7 +151,7 @@ impl TwilioChannel {
             }
             if previous.is_none() {
                 let attachments = self.attachments(&m).await?;
-                let msg = self.incoming(&m, at, attachments);
+                let msg = incoming(&m, at, attachments);
                 let ours = if m.is_inbound() { &m.to } else { &m.from };
                 self.routes
                     .lock()
@@ -268,5 +227,46 @@ impl TwilioChannel {
                 ));
             }
         }
+    }
+}
+
+/// A listed message as the store takes it (the customer is whoever is not one of our numbers).
+pub(super) fn incoming(
+    m: &wire::Message,
+    at: Millis,
+    attachments: Vec<Attachment>,
+) -> IncomingMessage {
+    let inbound = m.is_inbound();
+    let (customer_addr, ours) = if inbound {
+        (&m.from, &m.to)
+    } else {
+        (&m.to, &m.from)
+    };
+    let person = |addr: &str| RemotePerson {
+        remote_id: addr.to_owned(),
+        display_name: addr.trim_start_matches("whatsapp:").to_owned(),
+        handle: None,
+    };
+    let customer = person(customer_addr);
+    IncomingMessage {
+        remote_thread_id: thread_id_for(customer_addr),
+        remote_id: m.sid.clone(),
+        direction: if inbound {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
+        sender: if inbound {
+            customer.clone()
+        } else {
+            person(ours)
+        },
+        customer,
+        text: m.body.clone().unwrap_or_default(),
+        attachments,
+        sent_at: at,
+        reply_to_remote_id: None,
+        subject: None,
+        quoted_text: None,
     }
 }

@@ -32,6 +32,10 @@ mod cursor;
 mod delivery;
 mod download;
 mod fetch;
+/// Public only for the fuzzing suite (`fuzz/`, outside the workspace), which cannot reach the
+/// private `wire` decoding otherwise.
+#[doc(hidden)]
+pub mod fuzzing;
 mod reconcile;
 mod send;
 mod templates;
