@@ -1,7 +1,7 @@
 //! Paths, logging and core configuration, each overridable through the environment so tests
 //! never write into the user's folders or keychain.
 
-use parley_core::{CoreConfig, DemoMode, KeyringSecrets, Paths};
+use parley_core::{ApiRoots, CoreConfig, DemoMode, KeyringSecrets, Paths};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -78,22 +78,13 @@ pub fn logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard
     }
 }
 
-/// `PARLEY_TELEGRAM_API` points Telegram at another server (tests); `PARLEY_DEMO=off` disables
+/// `PARLEY_<PROVIDER>_API` points a provider at another server (tests: `PARLEY_TELEGRAM_API`,
+/// `PARLEY_GRAPH_API` for Messenger and Instagram, `PARLEY_TWILIO_API` for SMS and WhatsApp); `PARLEY_DEMO=off` disables
 /// the demo workspace; `PARLEY_KEYRING_SERVICE` keeps a test's secrets apart.
 pub fn core_config(paths: Paths) -> CoreConfig {
     let service = std::env::var("PARLEY_KEYRING_SERVICE").unwrap_or_else(|_| "parley".into());
     let mut config = CoreConfig::new(paths, Arc::new(KeyringSecrets::new(service)));
-    if let Ok(api) = std::env::var("PARLEY_TELEGRAM_API") {
-        config.telegram_api = api;
-    }
-    // `PARLEY_GRAPH_API` points Messenger and Instagram at another Graph API server (tests).
-    if let Ok(api) = std::env::var("PARLEY_GRAPH_API") {
-        config.graph_api = api;
-    }
-    // `PARLEY_TWILIO_API` points SMS and WhatsApp at another Twilio API server (tests).
-    if let Ok(api) = std::env::var("PARLEY_TWILIO_API") {
-        config.twilio_api = Some(api);
-    }
+    config.api_roots = ApiRoots::from_env();
     if std::env::var("PARLEY_DEMO").is_ok_and(|v| v == "off") {
         config.demo = DemoMode::Off;
     }

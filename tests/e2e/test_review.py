@@ -2,13 +2,17 @@
 demo's weeks of history, open a transcript, annotate a message, see the metrics page with its
 charts (screenshot in the artifacts), and export the transcript as CSV and as PDF to the folder
 the save dialog would give (`PARLEY_EXPORT_PATH`, as the other file pickers' overrides), then read
-the files back (the PDF's text with pypdf)."""
+the files back (the PDF's text with pypdf); tick a few conversations (one, then a shift-click
+range) and export just those."""
 
 import csv
 import io
+import json
 
 import pypdf
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from conftest import by_testid, ipc, screenshot, start_app, texts, wait_for
@@ -121,6 +125,40 @@ def test_filter_read_annotate_measure_and_export(review_app):
     wait_for(app, "the charts drawn", lambda d: canvas_drawn(d, "chart-per-day") and canvas_drawn(d, "chart-hours"))
     assert by_testid(app, "heatmap")
     screenshot(app, "review-metrics")
+
+
+def test_ticked_conversations_are_exported_and_nothing_else(review_app):
+    app = review_app
+    by_testid(app, "review-button")[0].click()
+    wait_for(app, "the review list", lambda d: len(by_testid(d, "review-row")) >= 6, timeout=60)
+    listed = [int(r.get_attribute("data-thread-id")) for r in by_testid(app, "review-row")]
+    assert not by_testid(app, "review-checked-count"), "nothing ticked at first"
+
+    # Tick the second row, then shift-click the fourth: the second to the fourth are ticked.
+    by_testid(app, "review-row-check")[1].click()
+    wait_for(app, "one ticked", lambda d: texts(d, "review-checked-count") == ["1 selected"])
+    ActionChains(app).key_down(Keys.SHIFT).click(by_testid(app, "review-row-check")[3]) \
+        .key_up(Keys.SHIFT).perform()
+    wait_for(app, "a range of three ticked", lambda d: texts(d, "review-checked-count") == ["3 selected"])
+    ticked = [int(c.get_attribute("data-thread-id")) for c in by_testid(app, "review-row-check")
+              if c.is_selected()]
+    assert ticked == listed[1:4], (ticked, listed)
+
+    # Export just those, as JSON: the file holds exactly them, in the list's order.
+    Select(by_testid(app, "export-format")[0]).select_by_value("json")
+    by_testid(app, "export-checked")[0].click()
+    wait_for(app, "the export done", lambda d: list(app.export_dir.glob("*.json"))
+             and any(".json" in t for t in texts(d, "export-done")), timeout=60)
+    [path] = list(app.export_dir.glob("*.json"))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["schema"] == "parley.conversations"
+    assert [c["id"] for c in doc["conversations"]] == ticked
+    assert all(c["messages"] for c in doc["conversations"]), "each with its messages"
+
+    # Clearing the selection leaves nothing to export selected.
+    app.find_element("xpath", "//button[text()='Clear selection']").click()
+    wait_for(app, "nothing ticked", lambda d: not by_testid(d, "review-checked-count")
+             and not by_testid(d, "export-checked"))
 
 
 FILTER = {

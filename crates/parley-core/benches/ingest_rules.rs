@@ -84,7 +84,7 @@ async fn rig(rules: bool) -> Rig {
     };
     let db = paths.data_dir.join("parley.sqlite3");
     let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
-    config.telegram_api = fake.base_url();
+    config.api_roots.set("telegram", fake.base_url());
     config.demo = DemoMode::Off;
     config.long_poll = Duration::from_secs(1);
     let app = Parley::start(config).await.expect("starts");

@@ -129,7 +129,7 @@ impl Parley {
                 let chunk = chunk.to_vec();
                 let batch = self
                     .db
-                    .call(move |s| s.export_batch(&chunk, &[], now))
+                    .call(move |s| s.export_batch(&chunk, &[], now, false))
                     .await
                     .map_err(errors::store)?;
                 for c in &batch {

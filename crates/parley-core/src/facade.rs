@@ -2,11 +2,10 @@ use crate::adapter::{Adapter, Live, Runner};
 use crate::demo::DemoRuntime;
 use crate::errors;
 use crate::notify::{self, NoNotifier, Notifier, NotifyHandle};
+use crate::provider::ApiRoots;
 use crate::secrets::SecretStore;
 use crate::workspace_lock::WorkspaceLock;
 use parley_channels::Channel;
-use parley_channels::graph as graph_api;
-use parley_channels::telegram;
 use parley_domain::*;
 use parley_store::Store;
 use parley_sync::{AccountRunner, Clock, Connectivity, Db, EngineEvent, LONG_POLL};
@@ -44,12 +43,8 @@ pub enum DemoMode {
 
 pub struct CoreConfig {
     pub paths: Paths,
-    /// The Telegram Bot API root; tests point it at a fake.
-    pub telegram_api: String,
-    /// The Meta Graph API root (Messenger, Instagram); tests point it at a fake.
-    pub graph_api: String,
-    /// The Twilio API root (api, messaging and content hosts alike); tests point it at a fake.
-    pub twilio_api: Option<String>,
+    /// Providers pointed away from their own API (tests point them at fakes).
+    pub api_roots: ApiRoots,
     pub secrets: Arc<dyn SecretStore>,
     pub clock: Arc<dyn Clock>,
     pub demo: DemoMode,
@@ -70,9 +65,7 @@ impl CoreConfig {
     pub fn new(paths: Paths, secrets: Arc<dyn SecretStore>) -> Self {
         Self {
             paths,
-            telegram_api: telegram::DEFAULT_API_BASE.to_string(),
-            graph_api: graph_api::DEFAULT_API_BASE.to_string(),
-            twilio_api: None,
+            api_roots: ApiRoots::default(),
             secrets,
             clock: Arc::new(parley_sync::SystemClock),
             demo: DemoMode::Auto,
@@ -88,10 +81,7 @@ impl CoreConfig {
 pub struct Parley {
     pub(crate) db: Db,
     pub(crate) paths: Paths,
-    pub(crate) telegram_api: String,
-    pub(crate) graph_api: String,
-    /// `None`: Twilio's own hosts.
-    pub(crate) twilio_api: Option<String>,
+    pub(crate) api_roots: ApiRoots,
     pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) long_poll: Duration,
@@ -200,9 +190,7 @@ impl Parley {
         let app = Arc::new(Parley {
             db,
             paths: config.paths,
-            telegram_api: config.telegram_api,
-            graph_api: config.graph_api,
-            twilio_api: config.twilio_api,
+            api_roots: config.api_roots,
             secrets: config.secrets,
             clock: config.clock,
             long_poll: config.long_poll,
@@ -572,5 +560,13 @@ async fn sweep_unkeyed_attachments(dir: &std::path::Path) {
         {
             tracing::warn!("an old download stays in {}: {e}", dir.display());
         }
+    }
+}
+
+impl Parley {
+    /// The API root of the provider named `name`: the one set in [`CoreConfig::api_roots`], else
+    /// `default` (the provider's own).
+    pub(crate) fn api_root<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
+        self.api_roots.get(name).unwrap_or(default)
     }
 }

@@ -47,6 +47,7 @@ mod workspace_lock;
 pub use attachments::{RawUpload, percent_decode};
 pub use facade::{CoreConfig, DemoMode, Parley, Paths};
 pub use parley_sync::{EngineEvent, SystemClock};
+pub use provider::ApiRoots;
 /// Old mail's HTML, fetched again (the tests drive it directly).
 pub use providers::email::html as email_html;
 pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};

@@ -5,11 +5,19 @@
 use crate::adapter::Adapter;
 use crate::facade::Parley;
 use async_trait::async_trait;
-use parley_domain::{ComposerWindow, IpcError, Millis, ThreadId};
+use parley_domain::{ChannelKind, ComposerWindow, IpcError, Millis, ThreadId};
 use parley_store::{AccountRow, Store, ThreadTarget};
+use std::collections::BTreeMap;
 
 #[async_trait]
 pub(crate) trait Provider: Send + Sync {
+    /// The provider's short name (`"telegram"`): the key of its API root in [`ApiRoots`] and,
+    /// upper-cased, of the app's `PARLEY_<NAME>_API` switch.
+    fn name(&self) -> &'static str;
+
+    /// The channels it carries (Graph: Messenger and Instagram).
+    fn channels(&self) -> &'static [ChannelKind];
+
     /// The adapter of a stored account, from its row, its settings and its secret (kept in the
     /// keychain under `secret_key(channel, external id)`). An error with code `AuthFailed`,
     /// `Storage`, `NotFound` or `InvalidInput` stops the account until the agent acts; any other
@@ -57,5 +65,42 @@ pub(crate) trait Provider: Send + Sync {
     /// Refuses a reply the channel cannot carry (too long, ...) before it is queued.
     fn check_reply(&self, _text: &str) -> Result<(), IpcError> {
         Ok(())
+    }
+}
+
+/// Where each provider's API lives when not at the provider's own address: tests, benches and the
+/// app's `PARLEY_<NAME>_API` switches point a provider at a fake. Keyed by [`Provider::name`], so
+/// a new provider needs no field anywhere.
+#[derive(Debug, Clone, Default)]
+pub struct ApiRoots(BTreeMap<&'static str, String>);
+
+impl ApiRoots {
+    /// Points the provider named `name` (`"telegram"`, `"graph"`, `"twilio"`) at `root`.
+    ///
+    /// # Panics
+    /// On a name no provider has: a typo would otherwise send a test to the real API.
+    pub fn set(&mut self, name: &str, root: impl Into<String>) {
+        let known = crate::providers::all()
+            .map(|p| p.name())
+            .find(|known| *known == name)
+            .unwrap_or_else(|| panic!("no provider is named {name:?}"));
+        self.0.insert(known, root.into());
+    }
+
+    /// The root set for `name`, if any (`None`: the provider's own).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// `PARLEY_<NAME>_API` for each provider (`PARLEY_TELEGRAM_API`, `PARLEY_GRAPH_API`, ...).
+    pub fn from_env() -> Self {
+        let mut roots = Self::default();
+        for provider in crate::providers::all() {
+            let var = format!("PARLEY_{}_API", provider.name().to_ascii_uppercase());
+            if let Ok(root) = std::env::var(&var) {
+                roots.0.insert(provider.name(), root);
+            }
+        }
+        roots
     }
 }

@@ -392,6 +392,11 @@ pub struct ExportRequest {
     /// list of those that were not.
     #[serde(default)]
     pub attachments: bool,
+    /// For chosen conversations: count first response times and "slower than the target" in
+    /// business hours, as the review list does when its filter says so (a filter's own
+    /// `businessHours` decides for an export of everything it matches).
+    #[serde(default)]
+    pub business_hours: bool,
 }
 
 /// A finished (or cancelled) export.

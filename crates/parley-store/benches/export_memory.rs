@@ -96,7 +96,9 @@ fn main() {
         .expect("begin");
         let mut written = 0usize;
         for chunk in ids.chunks(25) {
-            let batch = store.export_batch(chunk, &targets, now).expect("batch");
+            let batch = store
+                .export_batch(chunk, &targets, now, false)
+                .expect("batch");
             for c in &batch {
                 out.conversation(c).expect("write");
                 written += c.messages.len();

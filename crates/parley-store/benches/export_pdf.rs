@@ -137,7 +137,9 @@ fn main() {
             .expect("begin");
         }
         for chunk in ids.chunks(25) {
-            let batch = store.export_batch(chunk, &targets, T0).expect("batch");
+            let batch = store
+                .export_batch(chunk, &targets, T0, false)
+                .expect("batch");
             for c in &batch {
                 if planning {
                     out.plan(c).expect("plan");

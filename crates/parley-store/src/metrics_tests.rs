@@ -250,3 +250,87 @@ fn business_hours_count_only_the_open_time() {
         .rows;
     assert_eq!(rows.len(), 2);
 }
+
+/// The review list's sort by first response and an export's rows count business hours too
+/// when asked: a reply after 46 wall-clock hours that took one open hour comes before one
+/// after two wall-clock hours, all of them open.
+#[test]
+fn business_hours_order_the_first_response_sort_and_flag_exported_rows() {
+    use crate::open_hours::{Calendar, OpenHours};
+    const T: Millis = MAR29 + 8 * HOUR;
+    let mut s = Store::open_in_memory().expect("open");
+    let tg = account(&mut s, ChannelKind::Telegram, "bot");
+    // Open [T, T+3h) and [T+48h, T+50h).
+    let hours = OpenHours {
+        workspace: Calendar::new(vec![(T, T + 3 * HOUR), (T + 48 * HOUR, T + 50 * HOUR)]),
+        accounts: Default::default(),
+    };
+    // Written at T+2h30, answered at T+48h30: 46 hours, one open hour (30 minutes each side).
+    let overnight = ingest(
+        &mut s,
+        tg,
+        vec![
+            inbound("1", "q", "hi", T + 2 * HOUR + 30 * MIN),
+            outbound("1", "r", "hello", T + 48 * HOUR + 30 * MIN),
+        ],
+    )[0];
+    // Written at T, answered at T+2h: two hours, all open.
+    let same_day = ingest(
+        &mut s,
+        tg,
+        vec![
+            inbound("2", "q", "hi", T),
+            outbound("2", "r", "hello", T + 2 * HOUR),
+        ],
+    )[0];
+    let targets = targets_from_json(Some(r#"{"telegram": 90}"#));
+    let now = T + 100 * HOUR;
+    let sorted = |s: &Store, business_hours| {
+        let f = ReviewFilter {
+            sort: ReviewSort::FirstResponse,
+            descending: false,
+            business_hours,
+            ..ReviewFilter::default()
+        };
+        // One row a page: the keyset cursor must follow the same key as the order.
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = s.review_page(&f, &targets, now, after, 1).expect("page");
+            out.extend(page.rows.iter().map(|r| (r.thread_id, r.first_response_ms)));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        out
+    };
+    assert_eq!(
+        sorted(&s, false),
+        vec![(same_day, Some(2 * HOUR)), (overnight, Some(46 * HOUR))]
+    );
+    s.set_open_hours(std::sync::Arc::new(hours))
+        .expect("calendar");
+    assert_eq!(
+        sorted(&s, true),
+        vec![(overnight, Some(HOUR)), (same_day, Some(2 * HOUR))]
+    );
+
+    // An export's rows: wall-clock, both late (target 90 minutes); in open hours only the
+    // same-day answer is.
+    let flags = |business_hours| {
+        s.export_batch(&[overnight, same_day], &targets, now, business_hours)
+            .expect("batch")
+            .iter()
+            .map(|c| (c.row.slow, c.row.first_response_ms))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        flags(false),
+        vec![(true, Some(46 * HOUR)), (true, Some(2 * HOUR))]
+    );
+    assert_eq!(
+        flags(true),
+        vec![(false, Some(HOUR)), (true, Some(2 * HOUR))]
+    );
+}

@@ -142,27 +142,43 @@ pub(crate) fn refresh_measures(conn: &Connection, thread: ThreadId) -> Result<()
     Ok(())
 }
 
-macro_rules! review_columns {
-    () => {
+/// SQL: a conversation's first response time, in wall-clock time (kept on the row) or, when
+/// `business_hours`, in the open hours of its account's schedule (computed at query time like
+/// [`late_sql`]; sorting on it then walks every conversation the filter keeps).
+fn first_response_sql(business_hours: bool) -> String {
+    if business_hours {
+        format!(
+            "(CASE WHEN t.first_response_at IS NULL OR t.first_inbound_at IS NULL THEN NULL \
+              ELSE {f}(t.account_id, t.first_inbound_at, t.first_response_at) END)",
+            f = crate::open_hours::OPEN_MS_FN
+        )
+    } else {
+        "t.first_response_ms".into()
+    }
+}
+
+/// The review row's columns, the first response time given as `first_response`.
+fn review_columns(first_response: &str) -> String {
+    format!(
         "t.id, t.account_id, a.channel, a.name, t.contact_id, c.display_name, t.status, \
          t.priority, c.vip, \
          (SELECT group_concat(tl.label_id) FROM thread_labels tl WHERE tl.thread_id = t.id), \
-         t.snippet, t.started_at, t.last_activity_at, t.first_response_ms, t.first_responder, \
+         t.snippet, t.started_at, t.last_activity_at, {first_response}, t.first_responder, \
          t.waiting_since, t.resolved_at, t.message_count, \
          (SELECT COUNT(*) FROM annotations n WHERE n.thread_id = t.id) \
            + (SELECT COUNT(*) FROM checklist_scores s WHERE s.thread_id = t.id)"
-    };
+    )
 }
 
-/// The sort key's column, whether "largest first" walks it downwards, and whether rows
-/// without it are left out.
-fn sort_key(sort: ReviewSort) -> (&'static str, bool) {
+/// The sort key's expression (`first_response` for the first response time) and whether
+/// "largest first" walks it upwards.
+fn sort_key(sort: ReviewSort, first_response: &str) -> (String, bool) {
     match sort {
-        ReviewSort::Date => ("t.started_at", false),
+        ReviewSort::Date => ("t.started_at".into(), false),
         // The longest wait is the oldest `waiting_since`.
-        ReviewSort::Wait => ("t.waiting_since", true),
-        ReviewSort::FirstResponse => ("t.first_response_ms", false),
-        ReviewSort::Length => ("t.message_count", false),
+        ReviewSort::Wait => ("t.waiting_since".into(), true),
+        ReviewSort::FirstResponse => (first_response.into(), false),
+        ReviewSort::Length => ("t.message_count".into(), false),
     }
 }
 
@@ -202,15 +218,16 @@ fn review_sql(
 ) -> Result<(String, Vec<Value>)> {
     let target = target_ms_sql(targets);
     let late = late_sql(filter.business_hours, &target, now);
+    let first_response = first_response_sql(filter.business_hours);
     let mut sql = format!(
         concat!(
-            "SELECT ",
-            review_columns!(),
+            "SELECT {columns}",
             // CROSS JOIN: conversations are the outer loop, walked on the order's index; the
             // unary `+` below keeps a condition from choosing another index and sorting.
             ", {late} FROM threads t CROSS JOIN accounts a ON a.id = t.account_id",
             " CROSS JOIN contacts c ON c.id = t.contact_id WHERE t.started_at IS NOT NULL"
         ),
+        columns = review_columns(&first_response),
         late = late
     );
     let mut p: Vec<Value> = Vec::new();
@@ -314,7 +331,7 @@ fn review_sql(
                    OR EXISTS (SELECT 1 FROM checklist_scores s WHERE s.thread_id = t.id))",
         );
     }
-    let (key, inverted) = sort_key(filter.sort);
+    let (key, inverted) = sort_key(filter.sort, &first_response);
     sql.push_str(&format!(" AND {key} IS NOT NULL"));
     let down = filter.descending != inverted;
     let (cmp, dir) = if down { ("<", "DESC") } else { (">", "ASC") };
@@ -421,28 +438,28 @@ impl Store {
         Ok((page.rows.iter().map(|r| r.thread_id).collect(), page.next))
     }
 
-    /// One conversation as the review list shows it.
+    /// One conversation as the review list shows it: its first response time and "slower than
+    /// the target" counted in business hours when `business_hours` (the calendar registered
+    /// with [`Store::set_open_hours`]), else in wall-clock time.
     pub fn review_row(
         &self,
         thread: ThreadId,
         targets: &[ResponseTarget],
         now: Millis,
+        business_hours: bool,
     ) -> Result<Option<ReviewRow>> {
         let target = target_ms_sql(targets);
         let sql = format!(
             concat!(
-                "SELECT ",
-                review_columns!(),
-                ", (t.first_inbound_at IS NOT NULL AND COALESCE(t.first_response_ms, ?2 - t.first_inbound_at) > {target})",
+                "SELECT {columns}, {late}",
                 " FROM threads t JOIN accounts a ON a.id = t.account_id",
                 " JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1"
             ),
-            target = target
+            columns = review_columns(&first_response_sql(business_hours)),
+            late = late_sql(business_hours, &target, now),
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        rows::first(&mut stmt, params![thread.0, now], |r| {
-            review_row(r, r.get(19)?)
-        })
+        rows::first(&mut stmt, params![thread.0], |r| review_row(r, r.get(19)?))
     }
 
     /// The messages of `threads` after the cursor, oldest first, `limit` at most.

@@ -38,7 +38,7 @@ pub(crate) fn ingest(
 }
 
 pub(crate) fn row(s: &Store, t: ThreadId, now: Millis) -> ReviewRow {
-    s.review_row(t, &targets_from_json(None), now)
+    s.review_row(t, &targets_from_json(None), now, false)
         .expect("row")
         .expect("exists")
 }

@@ -142,8 +142,18 @@ fn invalid(message: impl Into<String>) -> IpcError {
 
 pub(crate) struct Graph;
 
+const NAME: &str = "graph";
+
 #[async_trait]
 impl Provider for Graph {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn channels(&self) -> &'static [ChannelKind] {
+        &[ChannelKind::Messenger, ChannelKind::Instagram]
+    }
+
     fn attachment_rule(&self) -> parley_channels::AttachmentRule {
         parley_channels::graph::ATTACHMENT_RULE
     }
@@ -245,7 +255,7 @@ impl Parley {
         human_agent_approved: bool,
     ) -> Result<Arc<GraphChannel>, IpcError> {
         let mut cfg = GraphConfig::new(page_id, token, platform)
-            .with_api_base(&self.graph_api)
+            .with_api_base(self.api_root(NAME, parley_channels::graph::DEFAULT_API_BASE))
             .with_clock(self.clock.clone());
         cfg.human_agent_approved = human_agent_approved;
         cfg.poll_interval = POLL_IDLE;

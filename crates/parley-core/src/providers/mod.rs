@@ -11,12 +11,38 @@ pub(crate) mod twilio;
 use crate::provider::Provider;
 use parley_domain::ChannelKind;
 
-/// The provider of each channel: a new channel is registered here, in one line.
+/// Every provider: a new one is registered here, in one line.
+static ALL: [&dyn Provider; 4] = [
+    &telegram::Telegram,
+    &email::Email,
+    &graph::Graph,
+    &twilio::Twilio,
+];
+
+pub(crate) fn all() -> impl Iterator<Item = &'static dyn Provider> {
+    ALL.iter().copied()
+}
+
+/// The provider of a channel (each carries the channels its [`Provider::channels`] names).
 pub(crate) fn provider(kind: ChannelKind) -> &'static dyn Provider {
-    match kind {
-        ChannelKind::Telegram => &telegram::Telegram,
-        ChannelKind::Email => &email::Email,
-        ChannelKind::Messenger | ChannelKind::Instagram => &graph::Graph,
-        ChannelKind::Sms | ChannelKind::Whatsapp => &twilio::Twilio,
+    all()
+        .find(|p| p.channels().contains(&kind))
+        .expect("every channel has a provider (the test below)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_channel_has_exactly_one_provider_and_names_are_unique() {
+        for kind in ChannelKind::ALL {
+            let carriers = all().filter(|p| p.channels().contains(&kind)).count();
+            assert_eq!(carriers, 1, "{kind:?} is carried by {carriers} providers");
+        }
+        let mut names: Vec<_> = all().map(|p| p.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len(), "two providers share a name");
     }
 }

@@ -14,8 +14,18 @@ use std::sync::Arc;
 
 pub(crate) struct Telegram;
 
+const NAME: &str = "telegram";
+
 #[async_trait]
 impl Provider for Telegram {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn channels(&self) -> &'static [ChannelKind] {
+        &[ChannelKind::Telegram]
+    }
+
     fn attachment_rule(&self) -> parley_channels::AttachmentRule {
         parley_channels::telegram::ATTACHMENT_RULE
     }
@@ -26,7 +36,8 @@ impl Provider for Telegram {
         _account: &AccountRow,
         token: &str,
     ) -> Result<Adapter, IpcError> {
-        let channel = TelegramChannel::new(&app.telegram_api, token).map_err(errors::channel)?;
+        let channel = TelegramChannel::new(app.api_root(NAME, telegram::DEFAULT_API_BASE), token)
+            .map_err(errors::channel)?;
         Ok(Adapter::new(Arc::new(channel)))
     }
 
@@ -62,7 +73,8 @@ impl Parley {
                 "That does not look like a bot token. A token looks like 123456789:AAH4… and comes from @BotFather in Telegram.",
             ));
         }
-        let channel = TelegramChannel::new(&self.telegram_api, &token).map_err(errors::channel)?;
+        let channel = TelegramChannel::new(self.api_root(NAME, telegram::DEFAULT_API_BASE), &token)
+            .map_err(errors::channel)?;
         let identity = channel.validate().await.map_err(errors::channel)?;
         if self.already_added([&identity]).await?.is_some() {
             return Err(IpcError::new(

@@ -105,8 +105,18 @@ fn invalid(message: impl Into<String>) -> IpcError {
 
 pub(crate) struct Twilio;
 
+const NAME: &str = "twilio";
+
 #[async_trait]
 impl Provider for Twilio {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn channels(&self) -> &'static [ChannelKind] {
+        &[ChannelKind::Sms, ChannelKind::Whatsapp]
+    }
+
     fn attachment_rule(&self) -> parley_channels::AttachmentRule {
         parley_channels::twilio::ATTACHMENT_RULE
     }
@@ -162,7 +172,7 @@ impl Parley {
         let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
         let mut cfg =
             TwilioConfig::new(account_sid, auth_token, &numbers).with_clock(self.clock.clone());
-        if let Some(base) = &self.twilio_api {
+        if let Some(base) = self.api_roots.get(NAME) {
             cfg = cfg.with_base(base);
         }
         cfg.poll_interval = POLL_INTERVAL;

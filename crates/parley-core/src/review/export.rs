@@ -107,6 +107,14 @@ fn partial_of(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}{PARTIAL}"))
 }
 
+/// What an export's rows are measured with: the response targets, the instant, and the calendar
+/// of business hours when they count.
+type Measured<'a> = (
+    &'a [ResponseTarget],
+    Millis,
+    Option<Arc<parley_store::OpenHours>>,
+);
+
 impl Parley {
     /// The shell's save dialog (set once at start).
     pub fn set_save_picker(&self, picker: Arc<dyn SavePicker>) {
@@ -180,12 +188,24 @@ impl Parley {
         let _running = Running(&self.export);
         let targets = self.review_targets().await?;
         let now = self.clock.now();
+        // First response times and "slower than the target" in business hours, as the review
+        // list counts them (its filter's toggle), when a schedule is set.
+        let hours = match &request.scope {
+            ExportScope::Threads { .. } if request.business_hours => {
+                self.review_open_hours(now).await?
+            }
+            ExportScope::Filter { filter } if filter.business_hours => {
+                self.review_open_hours(now).await?
+            }
+            _ => None,
+        };
 
         // The conversations, in order (ids only).
         let ids: Vec<ThreadId> = match &request.scope {
             ExportScope::Threads { threads } => threads.clone(),
             ExportScope::Filter { filter } => {
-                let (filter, hours) = self.with_open_hours(filter.clone(), now).await?;
+                let mut filter = filter.clone();
+                filter.business_hours = hours.is_some();
                 let mut ids = Vec::new();
                 let mut after = None;
                 loop {
@@ -224,7 +244,7 @@ impl Parley {
             let id = ids[0];
             let row = self
                 .db
-                .call(move |s| s.review_row(id, &[], now))
+                .call(move |s| s.review_row(id, &[], now, false))
                 .await
                 .map_err(errors::store)?
                 .ok_or_else(|| errors::not_found("conversation"))?;
@@ -253,7 +273,7 @@ impl Parley {
         }
         let partial = partial_of(&target);
         let outcome = self
-            .write_export(&request, &ids, &targets, now, &partial, &cancel)
+            .write_export(&request, &ids, (&targets, now, hours), &partial, &cancel)
             .await;
         match outcome {
             Ok((conversations, messages, notes)) if !cancel.load(Ordering::SeqCst) => {
@@ -285,14 +305,14 @@ impl Parley {
         }
     }
 
-    /// Writes the whole export into `partial`, batch by batch; answers what it wrote and the
+    /// Writes the whole export into `partial` (each conversation measured against `targets` at
+    /// `now`, in the business hours of `hours` when given), batch by batch; answers what it wrote and the
     /// writer's notes.
     async fn write_export(
         &self,
         request: &ExportRequest,
         ids: &[ThreadId],
-        targets: &[ResponseTarget],
-        now: Millis,
+        (targets, now, hours): Measured<'_>,
         partial: &Path,
         cancel: &AtomicBool,
     ) -> Result<(i64, i64, Vec<String>), IpcError> {
@@ -348,10 +368,16 @@ impl Parley {
                 if cancel.load(Ordering::SeqCst) {
                     return Ok((conversations, messages, Vec::new()));
                 }
-                let (chunk, t) = (chunk.to_vec(), targets.to_vec());
+                let (chunk, t, h) = (chunk.to_vec(), targets.to_vec(), hours.clone());
                 let batch = self
                     .db
-                    .call(move |s| s.export_batch(&chunk, &t, now))
+                    .call(move |s| {
+                        let business_hours = h.is_some();
+                        if let Some(h) = h {
+                            s.set_open_hours(h)?;
+                        }
+                        s.export_batch(&chunk, &t, now, business_hours)
+                    })
                     .await
                     .map_err(errors::store)?;
                 if zip.is_some() && !planning {

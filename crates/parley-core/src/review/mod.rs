@@ -128,7 +128,7 @@ impl Parley {
         self.db
             .call(move |s| {
                 let row = s
-                    .review_row(thread, &targets, now)?
+                    .review_row(thread, &targets, now, false)?
                     .ok_or(parley_store::StoreError::NotFound("conversation"))?;
                 let thread_ids = if whole_dialogue {
                     s.contact_thread_ids(row.contact_id)?

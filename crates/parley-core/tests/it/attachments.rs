@@ -4,7 +4,7 @@
 //! sends that the customer receives intact, the sent file opens from this computer, and
 //! removing or discarding deletes Parley's copy.
 
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, RawUpload};
+use parley_core::{MemorySecrets, Parley, RawUpload};
 use parley_domain::{AttachmentKind, DeliveryState, ErrorCode, ThreadId};
 use parley_sim::eventually;
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
@@ -19,16 +19,8 @@ fn outgoing_folders(data: &Path) -> usize {
 }
 
 async fn start(dir: &Path, fake: &FakeTelegram) -> Arc<Parley> {
-    let paths = Paths {
-        data_dir: dir.join("data"),
-        config_dir: dir.join("config"),
-        log_dir: dir.join("logs"),
-    };
-    let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
-    config.telegram_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir, Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     Parley::start(config).await.expect("starts")
 }
 
@@ -360,6 +352,7 @@ async fn an_export_with_attachments_zips_the_downloaded_files_and_lists_the_othe
                 threads: vec![thread],
             },
             attachments: true,
+            business_hours: false,
         })
         .await
         .expect("exported");

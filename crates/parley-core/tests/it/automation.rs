@@ -3,7 +3,7 @@
 //! send is retried and arrives once; a greeting that waited while an agent answered is held
 //! ("an agent answered first") and never sent, and keeps nothing of the agent's waiting.
 
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::{
     AccountAutomation, AutomationKind, AutomationSettings, BusinessHours, DeliveryState,
     HoldReason, Holiday, MessageView, OpenSpan, RuleSettings, SavedReplyInput, SyncState, ThreadId,
@@ -25,18 +25,8 @@ async fn rig() -> Rig {
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        Arc::new(MemorySecrets::default()),
-    );
-    config.telegram_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     let app = Parley::start(config).await.expect("starts");
     app.add_telegram_account(fake.token().into())
         .await

@@ -43,7 +43,7 @@ async fn start(
 ) -> Arc<Parley> {
     let mut config = CoreConfig::new(paths(dir), Arc::new(MemorySecrets::default()));
     if let Some(fake) = fake {
-        config.telegram_api = fake.base_url();
+        config.api_roots.set("telegram", fake.base_url());
     }
     if let Some(clock) = clock {
         config.clock = clock;

@@ -7,7 +7,7 @@
 
 use crate::common::thread_of;
 use parley_core::notify::{Notifier, Shown};
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::*;
 use parley_sim::eventually;
 use parley_sim::telegram::{Customer, Fault};
@@ -71,18 +71,8 @@ async fn rig(max_per_hour: u32) -> Rig {
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let shows = Arc::new(Shows::default());
-    let mut config = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        Arc::new(MemorySecrets::default()),
-    );
-    config.telegram_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     config.notifier = shows.clone();
     let app = Parley::start(config).await.expect("starts");
     let account = app
@@ -387,18 +377,8 @@ async fn on_messenger_the_bot_answers_only_while_parleys_app_owns_the_conversati
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        Arc::new(MemorySecrets::default()),
-    );
-    config.graph_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    config.api_roots.set("graph", fake.base_url());
     let app = Parley::start(config).await.expect("starts");
     let accounts = app
         .add_facebook_page(

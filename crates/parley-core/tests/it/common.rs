@@ -1,8 +1,26 @@
 //! Helpers the facade tests share.
 
-use parley_core::Parley;
+use parley_core::{CoreConfig, DemoMode, Parley, Paths, SecretStore};
 use parley_domain::ThreadSummary;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A core's config for a test: its folders under `dir`, no demo, quiet hours off (a customer's
+/// zone would make the test depend on the time of day) and 1 s long polls. The test points the
+/// providers it uses at their fakes (`api_roots.set`).
+pub fn test_config(dir: &Path, secrets: Arc<dyn SecretStore>) -> CoreConfig {
+    let paths = Paths {
+        data_dir: dir.join("data"),
+        config_dir: dir.join("config"),
+        log_dir: dir.join("logs"),
+    };
+    let mut config = CoreConfig::new(paths, secrets);
+    config.demo = DemoMode::Off;
+    config.quiet_hours_by_default = false;
+    config.long_poll = Duration::from_secs(1);
+    config
+}
 
 /// The thread of the customer called `name`, once the sync has stored it (20 s at most).
 pub async fn thread_of(app: &Parley, name: &str) -> ThreadSummary {

@@ -28,7 +28,7 @@ fn paths(dir: &std::path::Path) -> Paths {
 async fn rig(demo: DemoMode) -> Rig {
     let (fake, dir, secrets) = workspace().await;
     let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-    config.telegram_api = fake.base_url();
+    config.api_roots.set("telegram", fake.base_url());
     config.demo = demo;
     config.long_poll = Duration::from_secs(1);
     let app = Parley::start(config).await.expect("starts");
@@ -58,7 +58,7 @@ fn start_on(
     secrets: &Arc<MemorySecrets>,
 ) -> impl std::future::Future<Output = Result<Arc<Parley>, parley_domain::IpcError>> + use<> {
     let mut config = CoreConfig::new(paths(dir), secrets.clone());
-    config.telegram_api = fake.base_url();
+    config.api_roots.set("telegram", fake.base_url());
     config.demo = DemoMode::Off;
     config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
@@ -591,7 +591,7 @@ async fn a_muted_thread_stays_silent_and_stays_muted_after_a_restart() {
     let (fake, dir, secrets) = workspace().await;
     let start = |notifier: Arc<Recorder>| {
         let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-        config.telegram_api = fake.base_url();
+        config.api_roots.set("telegram", fake.base_url());
         config.demo = DemoMode::Off;
         config.quiet_hours_by_default = false;
         config.long_poll = Duration::from_secs(1);
@@ -697,7 +697,7 @@ async fn a_blocked_customer_is_kept_but_hidden_and_never_notifies() {
     let (fake, dir, secrets) = workspace().await;
     let shown = Arc::new(Recorder::default());
     let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-    config.telegram_api = fake.base_url();
+    config.api_roots.set("telegram", fake.base_url());
     config.demo = DemoMode::Off;
     config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);
@@ -877,7 +877,7 @@ async fn the_first_start_gives_one_summary_whatever_order_the_accounts_go_live_i
         let (fake, dir, secrets) = workspace().await;
         let shown = Arc::new(Recorder::default());
         let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-        config.telegram_api = fake.base_url();
+        config.api_roots.set("telegram", fake.base_url());
         config.long_poll = Duration::from_secs(1);
         config.demo_stagger = stagger;
         config.notifier = shown.clone();
@@ -909,7 +909,7 @@ async fn a_snooze_wakes_with_a_notification_and_a_customer_reopens_a_resolved_th
     use parley_domain::{ThreadChange, ThreadEventKind, ThreadStatus, ThreadView};
     let (fake, dir, secrets) = workspace().await;
     let mut config = CoreConfig::new(paths(dir.path()), secrets.clone());
-    config.telegram_api = fake.base_url();
+    config.api_roots.set("telegram", fake.base_url());
     config.demo = DemoMode::Off;
     config.quiet_hours_by_default = false;
     config.long_poll = Duration::from_secs(1);

@@ -7,7 +7,7 @@
 //! `parley-sync`'s test of the same name.
 
 use crate::common::{thread_of, unix_now};
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::{CoreEvent, DeliveryState, Direction, SyncState};
 use parley_sim::fault_table::{check_table, reply_outcome, stable};
 use parley_sim::graph::{self, FakeGraph, FakeGraphConfig, Platform};
@@ -42,23 +42,13 @@ enum AnyFault {
 
 async fn rig(which: Which) -> Rig {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut core = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        Arc::new(MemorySecrets::default()),
-    );
-    core.demo = DemoMode::Off;
-    core.quiet_hours_by_default = false;
-    core.long_poll = Duration::from_secs(1);
+    let mut core = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
     let fake = match which {
         Which::Messenger => {
             let fake = FakeGraph::start(FakeGraphConfig::default())
                 .await
                 .expect("fake");
-            core.graph_api = fake.base_url();
+            core.api_roots.set("graph", fake.base_url());
             Fake::Graph(fake)
         }
         Which::Sms => {
@@ -67,7 +57,7 @@ async fn rig(which: Which) -> Rig {
                 ..FakeTwilioConfig::default()
             };
             let fake = FakeTwilio::start(config).await.expect("fake");
-            core.twilio_api = Some(fake.base_url());
+            core.api_roots.set("twilio", fake.base_url());
             Fake::Twilio(fake)
         }
     };

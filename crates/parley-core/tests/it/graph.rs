@@ -1,7 +1,7 @@
 //! Facebook Pages (Messenger, Instagram) through the facade, against the fake Graph API.
 
 use crate::common::{thread_of, unix_now};
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
+use parley_core::{MemorySecrets, Parley, SecretStore};
 use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, ErrorCode, HandoverAction, HoldReason, ThreadOwner,
 };
@@ -37,18 +37,8 @@ async fn rig() -> Rig {
     let fake = FakeGraph::start(config).await.expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = Arc::new(MemorySecrets::default());
-    let mut core = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        secrets.clone(),
-    );
-    core.graph_api = fake.base_url();
-    core.demo = DemoMode::Off;
-    core.quiet_hours_by_default = false;
-    core.long_poll = Duration::from_secs(1);
+    let mut core = crate::common::test_config(dir.path(), secrets.clone());
+    core.api_roots.set("graph", fake.base_url());
     let app = Parley::start(core).await.expect("starts");
     Rig {
         app,

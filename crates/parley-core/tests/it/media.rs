@@ -205,7 +205,7 @@ fn paths(dir: &Path) -> Paths {
 async fn start(dir: &Path, telegram: Option<&FakeTelegram>) -> Arc<Parley> {
     let mut config = CoreConfig::new(paths(dir), Arc::new(MemorySecrets::default()));
     if let Some(fake) = telegram {
-        config.telegram_api = fake.base_url();
+        config.api_roots.set("telegram", fake.base_url());
     }
     config.demo = DemoMode::Off;
     config.quiet_hours_by_default = false;

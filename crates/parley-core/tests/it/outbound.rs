@@ -56,7 +56,7 @@ async fn rig() -> Rig {
         },
         Arc::new(MemorySecrets::default()),
     );
-    core.twilio_api = Some(fake.base_url());
+    core.api_roots.set("twilio", fake.base_url());
     core.demo = DemoMode::Off;
     core.long_poll = Duration::from_secs(1);
     core.clock = clock.clone();
@@ -317,7 +317,7 @@ async fn a_telegram_customer_opts_out_with_stopp_and_back_in() {
         },
         Arc::new(MemorySecrets::default()),
     );
-    core.telegram_api = fake.base_url();
+    core.api_roots.set("telegram", fake.base_url());
     core.demo = DemoMode::Off;
     core.long_poll = Duration::from_secs(1);
     let app = Parley::start(core).await.expect("starts");

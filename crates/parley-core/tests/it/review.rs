@@ -4,7 +4,7 @@
 //! the save dialog is cancelled, nowhere).
 
 use parley_core::review::export::SavePicker;
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::*;
 use parley_sim::eventually;
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
@@ -13,16 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 async fn start(dir: &Path, fake: &FakeTelegram) -> Arc<Parley> {
-    let paths = Paths {
-        data_dir: dir.join("data"),
-        config_dir: dir.join("config"),
-        log_dir: dir.join("logs"),
-    };
-    let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
-    config.telegram_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir, Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     Parley::start(config).await.expect("starts")
 }
 
@@ -140,6 +132,7 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
             threads: vec![thread],
         },
         attachments: false,
+        business_hours: false,
     };
     let cancelled = app
         .export_review(request(ExportFormat::Csv))
@@ -172,6 +165,7 @@ async fn a_conversation_is_reviewed_annotated_measured_and_exported() {
             filter: ReviewFilter::default(),
         },
         attachments: false,
+        business_hours: false,
     };
     app.export_review(filter).await.expect("export");
     let doc: serde_json::Value =

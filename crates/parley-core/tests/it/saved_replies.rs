@@ -2,7 +2,7 @@
 //! for the conversation, inserting it stages a copy of its file (the saved reply keeps its own),
 //! counts the use, and the export imports into another workspace as it was.
 
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::{
     AttributeKind, ChannelKind, ContactAttribute, ErrorCode, SavedReplyInput, SavedReplyVariant,
 };
@@ -13,16 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn start(dir: &Path, fake: &FakeTelegram) -> Arc<Parley> {
-    let paths = Paths {
-        data_dir: dir.join("data"),
-        config_dir: dir.join("config"),
-        log_dir: dir.join("logs"),
-    };
-    let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
-    config.telegram_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir, Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     Parley::start(config).await.expect("starts")
 }
 

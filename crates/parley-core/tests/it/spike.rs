@@ -3,7 +3,7 @@
 //! automation hook and the outbox, to the fake) with the wait, an angry customer is flagged and
 //! listed first in the Mood view, and turning it off stops the acknowledgements.
 
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::{MoodKind, SpikeSettings, ThreadView};
 use parley_sim::{FakeTelegram, FakeTelegramConfig, eventually};
 use std::sync::Arc;
@@ -14,16 +14,8 @@ async fn start() -> (Arc<Parley>, FakeTelegram, tempfile::TempDir) {
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
-    let paths = Paths {
-        data_dir: dir.path().join("data"),
-        config_dir: dir.path().join("config"),
-        log_dir: dir.path().join("logs"),
-    };
-    let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
-    config.telegram_api = fake.base_url();
-    config.demo = DemoMode::Off;
-    config.quiet_hours_by_default = false;
-    config.long_poll = Duration::from_secs(1);
+    let mut config = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     let app = Parley::start(config).await.expect("starts");
     (app, fake, dir)
 }

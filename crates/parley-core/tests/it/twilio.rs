@@ -1,7 +1,7 @@
 //! SMS and WhatsApp through Twilio, via the facade, against the fake Twilio API.
 
 use crate::common::{thread_of, unix_now};
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
+use parley_core::{MemorySecrets, Parley, SecretStore};
 use parley_domain::{
     ChannelKind, ComposerWindow, DeliveryState, Direction, ErrorCode, HoldReason, TemplateVariable,
     ThreadSummary,
@@ -29,18 +29,8 @@ async fn rig() -> Rig {
     let fake = FakeTwilio::start(config).await.expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = Arc::new(MemorySecrets::default());
-    let mut core = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        secrets.clone(),
-    );
-    core.twilio_api = Some(fake.base_url());
-    core.demo = DemoMode::Off;
-    core.quiet_hours_by_default = false;
-    core.long_poll = Duration::from_secs(1);
+    let mut core = crate::common::test_config(dir.path(), secrets.clone());
+    core.api_roots.set("twilio", fake.base_url());
     let app = Parley::start(core).await.expect("starts");
     Rig {
         app,

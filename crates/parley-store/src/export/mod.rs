@@ -103,16 +103,19 @@ pub fn iso_utc(at: Millis) -> String {
 }
 
 impl Store {
-    /// The conversations `threads` for an export, each with every message, in order.
+    /// The conversations `threads` for an export, each with every message, in order; their
+    /// first response time and "slower than the target" in business hours when
+    /// `business_hours` (see [`Store::review_row`]).
     pub fn export_batch(
         &self,
         threads: &[ThreadId],
         targets: &[ResponseTarget],
         now: Millis,
+        business_hours: bool,
     ) -> Result<Vec<ExportConversation>> {
         let mut out = Vec::with_capacity(threads.len());
         for &t in threads {
-            let Some(row) = self.review_row(t, targets, now)? else {
+            let Some(row) = self.review_row(t, targets, now, business_hours)? else {
                 continue;
             };
             let mut messages = Vec::new();

@@ -64,7 +64,7 @@ fn export(
     format: ExportFormat,
 ) -> (Vec<u8>, Vec<ExportConversation>) {
     let batch = s
-        .export_batch(threads, &targets_from_json(None), T0)
+        .export_batch(threads, &targets_from_json(None), T0, false)
         .expect("batch");
     let mut out = Vec::new();
     {

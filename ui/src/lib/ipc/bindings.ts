@@ -1263,7 +1263,13 @@ export type ExportRequest = { format: ExportFormat, scope: ExportScope,
  * Write a zip: the transcript file, the attachments downloaded to this computer, and a
  * list of those that were not.
  */
-attachments: boolean, };
+attachments: boolean, 
+/**
+ * For chosen conversations: count first response times and "slower than the target" in
+ * business hours, as the review list does when its filter says so (a filter's own
+ * `businessHours` decides for an export of everything it matches).
+ */
+businessHours: boolean, };
 
 export type ExportOutcome = { 
 /**

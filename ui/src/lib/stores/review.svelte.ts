@@ -364,7 +364,7 @@ export class ReviewStore {
     this.exportError = null;
     this.lastExport = null;
     try {
-      const out = await this.#backend.exportReview({ format, scope, attachments });
+      const out = await this.#backend.exportReview({ format, scope, attachments, businessHours: this.filter.businessHours });
       this.lastExport = out;
       return out;
     } catch (e) {

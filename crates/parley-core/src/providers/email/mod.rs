@@ -187,8 +187,18 @@ fn server(which: &str, s: &EmailServer) -> Result<ServerConfig, IpcError> {
 
 pub(crate) struct Email;
 
+const NAME: &str = "email";
+
 #[async_trait]
 impl Provider for Email {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn channels(&self) -> &'static [ChannelKind] {
+        &[ChannelKind::Email]
+    }
+
     fn attachment_rule(&self) -> parley_channels::AttachmentRule {
         parley_channels::email::ATTACHMENT_RULE
     }

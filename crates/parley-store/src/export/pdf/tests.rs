@@ -43,7 +43,7 @@ fn require_fonts() {
 /// Exports `threads` to PDF as the core does: a planning pass, then the drawing pass.
 fn pdf(s: &Store, threads: &[ThreadId]) -> (Vec<u8>, Vec<String>) {
     let batch: Vec<ExportConversation> = s
-        .export_batch(threads, &targets_from_json(None), T0)
+        .export_batch(threads, &targets_from_json(None), T0, false)
         .expect("batch");
     let mut out = Vec::new();
     let notes;
