@@ -136,6 +136,9 @@ impl Parley {
         confirmed: Option<Millis>,
         zone: &TimeZone,
     ) -> Result<RetentionSettings, IpcError> {
+        // Held from the policy's write to the end of its run: the daily pass must not see the
+        // new policy first and delete with its own, later cut-off.
+        let _guard = self.retention.running.lock().await;
         let now = self.clock.now();
         let run_with = match months {
             Some(m) => {
@@ -163,10 +166,10 @@ impl Parley {
             .await
             .map_err(errors::store)?;
         if let Some(cut) = run_with {
-            let _guard = self.retention.running.lock().await;
             self.run_retention(account_id, cut).await?;
             self.finish_retention(&[account_id]).await?;
         }
+        drop(_guard);
         self.retention.wake.notify_one();
         let _ = self.events.send(CoreEvent::RetentionChanged);
         self.retention_settings()
