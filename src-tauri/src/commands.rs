@@ -116,6 +116,12 @@ forward! {
     insert_saved_reply(saved_reply_id: SavedReplyId, thread_id: ThreadId) -> InsertedReply;
     export_saved_replies() -> SavedRepliesExport;
     import_saved_replies(json: String) -> SavedRepliesImport;
+    /// Settings → Retention: every account's policy and last run.
+    retention_settings() -> Vec<RetentionSettings>;
+    /// Exactly what a retention of `months` would delete now.
+    preview_retention(account_id: AccountId, months: u32) -> RetentionPreview;
+    /// Sets an account's retention; on, it deletes what the confirmed preview (`cutoff`) showed.
+    set_retention(account_id: AccountId, months: Option<u32>, cutoff: Option<Millis>) -> RetentionSettings;
     business_hours() -> String;
     set_business_hours(text: String) -> ();
     spike_status() -> SpikeStatus;

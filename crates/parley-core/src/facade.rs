@@ -113,6 +113,8 @@ pub struct Parley {
     pub(crate) export: crate::review::export::ExportState,
     /// The backup running, the schedule's wake-up, the restore being checked (`backup/`).
     pub(crate) backup: crate::backup::BackupState,
+    /// The daily retention pass's wake-up and its lock (`retention.rs`).
+    pub(crate) retention: crate::retention::RetentionState,
     /// This process's claim on the data folder, for as long as the core lives.
     pub(crate) _workspace_lock: WorkspaceLock,
 }
@@ -210,6 +212,7 @@ impl Parley {
             bot: Default::default(),
             export: Default::default(),
             backup: Default::default(),
+            retention: Default::default(),
             _workspace_lock: workspace_lock,
         });
         app.spawn_event_pump();
@@ -219,6 +222,7 @@ impl Parley {
         app.spawn_snooze_waker();
         app.spawn_spike_watcher();
         crate::backup::scheduler::spawn(Arc::downgrade(&app));
+        crate::retention::spawn(Arc::downgrade(&app));
 
         let accounts = app.db.call(|s| s.accounts()).await.map_err(errors::store)?;
         let has_real = accounts.iter().any(|a| !a.is_demo);

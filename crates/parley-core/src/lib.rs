@@ -35,6 +35,7 @@ pub mod outbound;
 mod provider;
 mod providers;
 mod replies;
+mod retention;
 pub mod review;
 pub mod saved_replies;
 mod secrets;

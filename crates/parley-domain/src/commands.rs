@@ -146,6 +146,9 @@ macro_rules! for_each_command {
             cancel_restore,
             quit_app,
             export_customer,
+            retention_settings,
+            set_retention,
+            preview_retention,
             startup_probe
         )
     };

@@ -794,4 +794,7 @@ pub enum CoreEvent {
     ContactsChanged,
     /// Spike mode was offered, turned on or off, or its settings changed.
     SpikeChanged { status: crate::SpikeStatus },
+    /// A retention run (by hand or the daily pass) deleted conversations or finished: Settings
+    /// reloads its result.
+    RetentionChanged,
 }

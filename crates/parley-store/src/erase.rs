@@ -211,7 +211,7 @@ fn erase(conn: &mut Connection, contact: ContactId, now: Millis) -> Result<Vec<E
 /// segments merged away — can sit in free space that no delete zeroes), and the log folded in
 /// and cut. The rebuild takes time on a big workspace (seconds per GB) and room for a copy;
 /// an erase is rare and must be complete.
-fn purge(conn: &Connection) -> Result<()> {
+pub(crate) fn purge(conn: &Connection) -> Result<()> {
     conn.execute(
         "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
         [],

@@ -39,6 +39,15 @@ impl Store {
             }
             None => batch,
         };
+        // Messages retention deleted, met again, stay out too.
+        let unpurged;
+        let batch = match crate::retention::without_purged(&self.conn, account, batch)? {
+            Some(filtered) => {
+                unpurged = filtered;
+                &unpurged
+            }
+            None => batch,
+        };
         // See ARCHITECTURE (Durability): a re-fetchable page is committed without an fsync.
         let relaxed = batch.refetchable;
         if relaxed {

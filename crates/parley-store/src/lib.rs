@@ -75,6 +75,7 @@ mod notes;
 mod open_hours;
 mod outbound;
 mod outbox;
+mod retention;
 mod review;
 mod rows;
 mod saved_replies;
@@ -107,6 +108,7 @@ pub use mood::QueueStats;
 pub use notes::checked_attribute;
 pub use open_hours::{Calendar, OpenHours};
 pub use outbound::OPTED_OUT_REFUSAL;
+pub use retention::{PurgedBatch, PurgedFile, RetentionCount, RetentionRow};
 pub use review::{TARGETS_KEY, default_target_minutes, targets_from_json};
 pub use saved_replies::NewSavedReply;
 /// Public for the fuzzing suite (`fuzz/`, the `search_query` target), which checks the query's

@@ -15,6 +15,7 @@ mod messages;
 mod mood;
 mod outbound;
 mod outbox;
+mod retention;
 mod review;
 mod saved_replies;
 mod settings;
@@ -95,6 +96,9 @@ const MIGRATIONS: &[&[&str]] = &[
     // 29: respectful outbound — how and when an opt-out was recorded, the release time of a
     // reply held for quiet hours, and the automated messages the frequency caps dropped.
     &[outbound::V29],
+    // 30: retention — per account, conversations resolved more than N months ago are deleted;
+    // the deleted messages' ids (so a sync leaves them out) and files still to remove.
+    &[retention::V30],
 ];
 
 /// The schema version this build writes.

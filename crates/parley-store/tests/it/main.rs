@@ -13,6 +13,7 @@ mod html;
 mod mood;
 mod outbound;
 mod outbox_machine;
+mod retention;
 mod server_changes;
 mod store;
 mod thread_merge;

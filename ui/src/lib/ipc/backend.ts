@@ -11,6 +11,8 @@ import type {
   BackupSettings,
   CustomerExportOutcome,
   RestorePreview,
+  RetentionPreview,
+  RetentionSettings,
   RestoreState,
   AutomationSettings,
   BusinessHours,
@@ -377,6 +379,12 @@ export interface Backend {
   quitApp(): Promise<void>;
   /** Everything about a customer as a zip chosen in the save dialog. */
   exportCustomer(contactId: ContactId): Promise<CustomerExportOutcome>;
+  /** Settings → Retention: every account's policy and last run. */
+  retentionSettings(): Promise<RetentionSettings[]>;
+  /** Exactly what deleting conversations resolved more than `months` months ago would delete now. */
+  previewRetention(accountId: AccountId, months: number): Promise<RetentionPreview>;
+  /** Sets an account's retention: off (`null`), or on, deleting now what the confirmed preview showed. */
+  setRetention(accountId: AccountId, months: number | null, cutoff: number | null): Promise<RetentionSettings>;
   /** Subscribes to core events; the returned function unsubscribes (safe to call at any time). */
   onEvent(cb: (event: CoreEvent) => void): Unlisten;
 }
@@ -545,6 +553,9 @@ export const tauriBackend: Backend = {
     await call<null>("quit_app");
   },
   exportCustomer: (contactId) => call("export_customer", { contactId }),
+  retentionSettings: () => call("retention_settings"),
+  previewRetention: (accountId, months) => call("preview_retention", { accountId, months }),
+  setRetention: (accountId, months, cutoff) => call("set_retention", { accountId, months, cutoff }),
   removeStagedAttachment: async (id) => {
     await call<null>("remove_staged_attachment", { id });
   },

@@ -1354,7 +1354,43 @@ export type CustomerExportOutcome = {
  */
 path: string | null, conversations: number, messages: number, files: number, };
 
-export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "exportProgress", done: number, total: number, } | { "kind": "backupProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, };
+export type RetentionRun = { startedAt: number, 
+/**
+ * `null`: under way, or interrupted (the next pass finishes it).
+ */
+finishedAt: number | null, 
+/**
+ * Conversations resolved before this time went.
+ */
+cutoff: number, conversations: number, messages: number, 
+/**
+ * Why the run stopped, when it failed.
+ */
+error: string | null, };
+
+export type RetentionSettings = { accountId: AccountId, 
+/**
+ * Conversations resolved more than this many months ago are deleted; `null`: off (the
+ * default), nothing is deleted.
+ */
+months: number | null, lastRun: RetentionRun | null, 
+/**
+ * When the daily pass next looks at this account (`null`: off).
+ */
+nextAt: number | null, };
+
+export type RetentionPreview = { accountId: AccountId, months: number, 
+/**
+ * Conversations resolved before this time would go (`months` calendar months before now,
+ * in the agent's time zone). Pass it to the run, so it deletes exactly what was shown.
+ */
+cutoff: number, conversations: number, messages: number, 
+/**
+ * The oldest and newest resolve time among them (`null` when none).
+ */
+oldestResolvedAt: number | null, newestResolvedAt: number | null, };
+
+export type CoreEvent = { "kind": "threadsChanged", threadIds: Array<ThreadId>, } | { "kind": "messagesChanged", threadId: ThreadId, } | { "kind": "threadMerged", from: ThreadId, into: ThreadId, } | { "kind": "accountChanged", account: AccountSummary, } | { "kind": "accountsChanged" } | { "kind": "labelsChanged" } | { "kind": "outboxChanged", status: OutboxStatus, } | { "kind": "openThread", threadId: ThreadId, compose: boolean, } | { "kind": "notificationPrefsChanged", prefs: NotificationPrefs, } | { "kind": "importProgress", done: number, total: number, } | { "kind": "exportProgress", done: number, total: number, } | { "kind": "backupProgress", done: number, total: number, } | { "kind": "contactsChanged" } | { "kind": "spikeChanged", status: SpikeStatus, } | { "kind": "retentionChanged" };
 
 export type ErrorCode = "notFound" | "invalidInput" | "authFailed" | "network" | "badResponse" | "duplicate" | "keychain" | "storage" | "unsafeLink" | "alreadyRunning" | "internal";
 
@@ -1508,6 +1544,9 @@ export const COMMANDS = [
   "cancel_restore",
   "quit_app",
   "export_customer",
+  "retention_settings",
+  "set_retention",
+  "preview_retention",
   "startup_probe",
 ] as const;
 

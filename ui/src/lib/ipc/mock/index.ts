@@ -19,6 +19,7 @@ import * as media from "./media";
 import * as notifications from "./notifications";
 import * as outbound from "./outbound";
 import * as outbox from "./outbox";
+import * as retention from "./retention";
 import * as review from "./review";
 import * as savedReplies from "./saved-replies";
 import * as search from "./search";
@@ -60,6 +61,9 @@ export class MockBackend extends MockState implements Backend {
   cancelRestore = backup.cancelRestore.bind(null, this);
   quitApp = backup.quitApp.bind(null, this);
   exportCustomer = backup.exportCustomer.bind(null, this);
+  retentionSettings = retention.retentionSettings.bind(null, this);
+  previewRetention = retention.previewRetention.bind(null, this);
+  setRetention = retention.setRetention.bind(null, this);
 
   // ---- threads and messages -------------------------------------------------
 
