@@ -19,8 +19,9 @@
 #           with its newest message is painted, by the page's clock (also issue 13's view switch).
 #   P6      bench/package_size.sh: the .deb.
 #   P5b     bench/startup_memory.sh --soak: the tree's PSS growth with the demo's live traffic.
-#           Last, since it is long; --soak-alongside starts it first and lets it run beside the
-#           others (less quiet figures, for when the time is short: the file says so).
+#           Last, since it is long; --soak-alongside starts it as soon as Parley and the workspace
+#           are built and lets it run beside the other steps (less quiet figures, for when time is
+#           short: the table says so).
 # Each step's output is kept (the log directory is printed); each script prints `RESULT id=..`
 # lines, which this collects. The table goes to FILE, by default bench/results/<date>.md.
 #
@@ -74,6 +75,9 @@ if [ -n "$smoke" ]; then
     PARLEY_BENCH_EMPTY_BIN="$logs/no-peer-in-smoke" PARLEY_BENCH_WORKSPACE="$logs/workspace"
   [ -x "$PARLEY_BENCH_APP_BIN" ] || { echo "no app at $PARLEY_BENCH_APP_BIN (build it first)"; exit 1; }
   maildir="$logs/maildir"
+  mkdir -p "$PARLEY_BENCH_WORKSPACE"
+  # Only the logs are kept.
+  trap 'rm -rf "$PARLEY_BENCH_WORKSPACE" "$maildir" "$maildir.notmuch-config" "$maildir.lock"' EXIT
   step "Smoke: the workspace ($messages messages, test profile)"
   collect workspace bash -c 'cd "$0" && cargo test --locked -q -p parley-store --bench gen_workspace -- "$1" "$2"' \
     "$root" "$PARLEY_BENCH_WORKSPACE" "$messages"
@@ -82,9 +86,9 @@ else
   corpus="${corpus:-$messages}" rounds=40 start_rounds=5 switch_rounds=20 settle=15
   export PARLEY_BENCH_NO_BUILD=1
   maildir="/var/tmp/parley-bench-maildir-$corpus"
-  step "Release builds (Parley, the empty Tauri app, the generator) and the workspace ($messages messages)"
+  step "Release builds (Parley, the generator) and the workspace ($messages messages)"
   # shellcheck source=bench/lib.sh
-  (. "$root/bench/lib.sh" && PARLEY_BENCH_NO_BUILD="" bench_build with-peer && bench_workspace)
+  (. "$root/bench/lib.sh" && PARLEY_BENCH_NO_BUILD="" bench_build && bench_workspace)
   bench_cmd=(env CARGO_TARGET_DIR="${PARLEY_RELEASE_TARGET:-/var/tmp/parley-release}" cargo bench --locked -q
     -p parley-store --bench ingest_search)
 fi
@@ -96,19 +100,14 @@ if [ -n "$alongside" ] && [ -z "$smoke" ]; then
   ("${soak_cmd[@]}" >"$logs/soak.log" 2>&1; echo $? >"$logs/soak.status") &
   soak_pid=$!
 fi
+if [ -z "$smoke" ]; then
+  step "Release build of the peer, the empty Tauri app"
+  (. "$root/bench/lib.sh" && PARLEY_BENCH_NO_BUILD="" bench_build_peer)
+fi
 
 step "P1 ingest and P2 search ($corpus messages)"
 collect ingest_search bash -c 'cd "$0" && PARLEY_BENCH_MESSAGES="$1" PARLEY_BENCH_ROUNDS="$2" PARLEY_BENCH_MAILDIR="$3" "${@:4}"' \
   "$root" "$corpus" "$rounds" "$maildir" "${bench_cmd[@]}"
-
-step "P2's peer: notmuch on the same corpus as a maildir"
-mapfile -t queries < <(sed -n 's/^RESULT id=P2 .* query=//p' "$results")
-if [ ${#queries[@]} = 0 ]; then
-  echo "!! no P2 queries to ask notmuch"
-  failed="$failed notmuch"
-else
-  collect notmuch "$notmuch_python" "$root/bench/notmuch_search.py" "$maildir" "$rounds" 50 "${queries[@]}"
-fi
 
 step "P3 start-up and P5 memory ($start_rounds rounds)"
 collect startup "$root/bench/startup_memory.sh" -n "$start_rounds" -m "$messages" -s "$settle"
@@ -119,6 +118,15 @@ collect window "$root/bench/window_switch.sh" -n "$switch_rounds" -m "$messages"
 if [ -z "$smoke" ]; then
   step "P6 the .deb"
   collect package "$root/bench/package_size.sh"
+fi
+
+step "P2's peer: notmuch on the same corpus as a maildir"
+mapfile -t queries < <(sed -n 's/^RESULT id=P2 .* query=//p' "$results")
+if [ ${#queries[@]} = 0 ]; then
+  echo "!! no P2 queries to ask notmuch"
+  failed="$failed notmuch"
+else
+  collect notmuch "$notmuch_python" "$root/bench/notmuch_search.py" "$maildir" "$rounds" 50 "${queries[@]}"
 fi
 
 if [ -n "$soak_pid" ]; then

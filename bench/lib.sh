@@ -21,11 +21,15 @@ bench_build() {
   (cd "$root/ui" && npm run build --silent >/dev/null)
   (cd "$root" && CARGO_TARGET_DIR="$release_dir" cargo build --release --locked -q \
     -p parley-app --features custom-protocol)
-  if [ "${1:-}" = with-peer ]; then
-    (cd "$root/bench/empty-tauri" && CARGO_TARGET_DIR="$empty_dir" cargo build --release -q \
-      --features custom-protocol)
-  fi
+  if [ "${1:-}" = with-peer ]; then bench_build_peer; fi
   (cd "$root/bench/gen-workspace" && CARGO_TARGET_DIR="$gen_dir" cargo build --release -q)
+}
+
+# bench_build_peer: the empty Tauri app alone.
+bench_build_peer() {
+  [ "${PARLEY_BENCH_NO_BUILD:-}" = 1 ] && return 0
+  (cd "$root/bench/empty-tauri" && CARGO_TARGET_DIR="$empty_dir" cargo build --release -q \
+    --features custom-protocol)
 }
 
 bench_workspace() {
