@@ -24,6 +24,8 @@
 #           short: the table says so).
 # Each step's output is kept (the log directory is printed); each script prints `RESULT id=..`
 # lines, which this collects. The table goes to FILE, by default bench/results/<date>.md.
+# PARLEY_BENCH_START_ROUNDS (P3/P5, default 5) and PARLEY_BENCH_SWITCH_ROUNDS (P4, default 20) set
+# the window benches' rounds.
 #
 # --smoke (CI, scripts/test.sh): the same steps with tiny data (300 messages in the workspace, 2,000
 # in P1/P2's corpus), one round each, on the test-profile builds CI already has — the bench
@@ -43,7 +45,7 @@ while [ $# -gt 0 ]; do
     --every) every="$2"; shift 2 ;;
     --soak-alongside) alongside=1; shift ;;
     -o) out="$2"; shift 2 ;;
-    *) sed -n '2,34p' "$0"; exit 2 ;;
+    *) sed -n '2,35p' "$0"; exit 2 ;;
   esac
 done
 notmuch_python="${PARLEY_NOTMUCH_PYTHON:-/usr/bin/python3}"
@@ -83,7 +85,8 @@ if [ -n "$smoke" ]; then
     "$root" "$PARLEY_BENCH_WORKSPACE" "$messages"
   bench_cmd=(cargo test --locked -q -p parley-store --bench ingest_search)
 else
-  corpus="${corpus:-$messages}" rounds=40 start_rounds=5 switch_rounds=20 settle=15
+  corpus="${corpus:-$messages}" rounds=40 settle=15
+  start_rounds="${PARLEY_BENCH_START_ROUNDS:-5}" switch_rounds="${PARLEY_BENCH_SWITCH_ROUNDS:-20}"
   export PARLEY_BENCH_NO_BUILD=1
   maildir="/var/tmp/parley-bench-maildir-$corpus"
   step "Release builds (Parley, the generator) and the workspace ($messages messages)"
