@@ -3,7 +3,8 @@
 # or peer and prints one table — figure, Parley, peer, ratio, budget, pass/fail — with the date,
 # the machine (cores, memory) and its load, and writes it to a file.
 #
-#   bench/all.sh [-m MESSAGES] [-c CORPUS] [--soak MINUTES] [--soak-alongside] [-o FILE]  # full run
+#   bench/all.sh [-m MESSAGES] [-c CORPUS] [--soak MINUTES] [--soak-alongside] [--only STEPS]
+#                [-o FILE]                                                         # the full run
 #   bench/all.sh --smoke [-o FILE]                                              # CI's smoke
 #
 # The full run (1M messages, a soak of 60 minutes by default; the 8 h soak is `--soak 480`; -c sets
@@ -24,6 +25,8 @@
 #           short: the table says so).
 # Each step's output is kept (the log directory is printed); each script prints `RESULT id=..`
 # lines, which this collects. The table goes to FILE, by default bench/results/<date>.md.
+# --only runs some of the steps (comma-separated: ingest, notmuch, startup, window, package, soak);
+# the table marks the others' rows "not run".
 # PARLEY_BENCH_START_ROUNDS (P3/P5, default 5) and PARLEY_BENCH_SWITCH_ROUNDS (P4, default 20) set
 # the window benches' rounds.
 #
@@ -36,6 +39,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 smoke="" messages=1000000 corpus="" soak=60 every=10 alongside="" out=""
+only="ingest,notmuch,startup,window,package,soak"
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1; shift ;;
@@ -44,8 +48,9 @@ while [ $# -gt 0 ]; do
     --soak) soak="$2"; shift 2 ;;
     --every) every="$2"; shift 2 ;;
     --soak-alongside) alongside=1; shift ;;
+    --only) only="$2"; shift 2 ;;
     -o) out="$2"; shift 2 ;;
-    *) sed -n '2,35p' "$0"; exit 2 ;;
+    *) sed -n '2,38p' "$0"; exit 2 ;;
   esac
 done
 notmuch_python="${PARLEY_NOTMUCH_PYTHON:-/usr/bin/python3}"
@@ -55,6 +60,7 @@ results="$logs/results"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started=$(date +%s)
 failed=""
+wants() { [[ ",$only," == *",$1,"* ]]; }
 
 step() { printf '\n\033[1m==> %s\033[0m [%s s]\n' "$1" "$(($(date +%s) - started))"; }
 # collect NAME COMMAND...: runs it, its output to the terminal and NAME.log, its RESULT lines kept.
@@ -91,41 +97,51 @@ else
   maildir="/var/tmp/parley-bench-maildir-$corpus"
   step "Release builds (Parley, the generator) and the workspace ($messages messages)"
   # shellcheck source=bench/lib.sh
-  (. "$root/bench/lib.sh" && PARLEY_BENCH_NO_BUILD="" bench_build && bench_workspace)
+  if wants startup || wants window || wants soak; then
+    (. "$root/bench/lib.sh" && PARLEY_BENCH_NO_BUILD="" bench_build && bench_workspace)
+  fi
   bench_cmd=(env CARGO_TARGET_DIR="${PARLEY_RELEASE_TARGET:-/var/tmp/parley-release}" cargo bench --locked -q
     -p parley-store --bench ingest_search)
 fi
 
 soak_pid=""
 soak_cmd=("$root/bench/startup_memory.sh" -m "$messages" --soak "$soak" --every "$every")
-if [ -n "$alongside" ] && [ -z "$smoke" ]; then
+if [ -n "$alongside" ] && [ -z "$smoke" ] && wants soak; then
   step "P5b soak, $soak min, started now and running beside the other steps"
   ("${soak_cmd[@]}" >"$logs/soak.log" 2>&1; echo $? >"$logs/soak.status") &
   soak_pid=$!
 fi
-if [ -z "$smoke" ]; then
+if [ -z "$smoke" ] && wants startup; then
   step "Release build of the peer, the empty Tauri app"
   (. "$root/bench/lib.sh" && PARLEY_BENCH_NO_BUILD="" bench_build_peer)
 fi
 
+if wants ingest; then
 step "P1 ingest and P2 search ($corpus messages)"
 collect ingest_search bash -c 'cd "$0" && PARLEY_BENCH_MESSAGES="$1" PARLEY_BENCH_ROUNDS="$2" PARLEY_BENCH_MAILDIR="$3" "${@:4}"' \
   "$root" "$corpus" "$rounds" "$maildir" "${bench_cmd[@]}"
+fi
 
-step "P3 start-up and P5 memory ($start_rounds rounds)"
-collect startup "$root/bench/startup_memory.sh" -n "$start_rounds" -m "$messages" -s "$settle"
+if wants startup; then
+  step "P3 start-up and P5 memory ($start_rounds rounds)"
+  collect startup "$root/bench/startup_memory.sh" -n "$start_rounds" -m "$messages" -s "$settle"
+fi
 
-step "P4 thread switch in the window ($switch_rounds rounds)"
-collect window "$root/bench/window_switch.sh" -n "$switch_rounds" -m "$messages"
+if wants window; then
+  step "P4 thread switch in the window ($switch_rounds rounds)"
+  collect window "$root/bench/window_switch.sh" -n "$switch_rounds" -m "$messages"
+fi
 
-if [ -z "$smoke" ]; then
+if [ -z "$smoke" ] && wants package; then
   step "P6 the .deb"
   collect package "$root/bench/package_size.sh"
 fi
 
 step "P2's peer: notmuch on the same corpus as a maildir"
 mapfile -t queries < <(sed -n 's/^RESULT id=P2 .* query=//p' "$results")
-if [ ${#queries[@]} = 0 ]; then
+if ! wants notmuch; then
+  echo "not run (--only)"
+elif [ ${#queries[@]} = 0 ]; then
   echo "!! no P2 queries to ask notmuch"
   failed="$failed notmuch"
 else
@@ -138,7 +154,7 @@ if [ -n "$soak_pid" ]; then
   grep -v '^RESULT ' "$logs/soak.log" | tail -20 || true
   grep '^RESULT ' "$logs/soak.log" >>"$results" || true
   [ "$(cat "$logs/soak.status" 2>/dev/null)" = 0 ] || failed="$failed soak"
-else
+elif wants soak; then
   step "P5b soak, $soak min"
   collect soak "${soak_cmd[@]}"
 fi
@@ -151,11 +167,19 @@ mkdir -p "$(dirname "$out")"
 commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . 2>/dev/null || echo +changes)"
 status=0
 python3 - "$results" "$out" "${smoke:+smoke}" "$messages" "$corpus" "$soak" "${alongside:+alongside}" \
-  "$load_before" "$load_after" "$commit" "$(($(date +%s) - started))" "$failed" <<'EOF' || status=$?
+  "$load_before" "$load_after" "$commit" "$(($(date +%s) - started))" "$failed" "$only" <<'EOF' || status=$?
 import os, platform, statistics, sys, time
 
 (results, out, smoke, messages, corpus, soak, alongside, load_before, load_after, commit, took,
- failed) = sys.argv[1:]
+ failed, only) = sys.argv[1:]
+ran = set(only.split(","))
+if smoke:
+    ran.discard("package")
+STEP = {"P1": "ingest", "P2": "ingest", "P2peer": "notmuch", "P3cold": "startup", "P3warm": "startup",
+        "P5": "startup", "P4": "window", "P5b": "soak", "P6": "package"}
+NAME = {"P1": "P1 ingest with FTS", "P2": "P2 search, first page", "P3cold": "P3 start-up, cold",
+        "P3warm": "P3 start-up, warm", "P5": "P5 PSS, idle", "P4": "P4 thread switch in the window",
+        "P5b": "P5b PSS growth over a soak", "P6": "P6 the .deb"}
 rows = {}
 for line in open(results, encoding="utf-8"):
     head, _, query = line.rstrip("\n").partition(" query=")
@@ -185,10 +209,18 @@ table = []  # figure, parley, peer, ratio, budget, verdict
 missing = []
 
 
+def not_run(rid):
+    why = "no release build in the smoke" if smoke and rid == "P6" else "not run (--only)"
+    table.append((NAME[rid], why, "—", "—", "—", "—"))
+
+
 def one(rid):
     got = rows.get(rid)
     if not got:
-        missing.append(rid)
+        if STEP[rid] in ran:
+            missing.append(rid)
+        else:
+            not_run(rid)
         return None
     return got[-1]
 
@@ -203,12 +235,12 @@ if r:
 
 peers = {x["query"]: x for x in rows.get("P2peer", [])}
 if not rows.get("P2"):
-    missing.append("P2")
+    one("P2")
 for r in rows.get("P2", []):
     q = r["query"]
     p50, p95 = num(r.get("p50_ms")), num(r.get("p95_ms"))
     n = peers.get(q)
-    if n is None:
+    if n is None and "notmuch" in ran:
         missing.append(f"P2peer {q}")
     n50, n95 = (num(n.get("lib_p50_ms")), num(n.get("lib_p95_ms"))) if n else (None, None)
     ratio = p50 / n50 if p50 is not None and n50 else None
@@ -256,14 +288,11 @@ if r:
                   f"{fmt(num(r['p50_ms']), ' ms', 1)} (p95 {fmt(num(r['p95_ms']), ' ms', 1)})", "—", "—",
                   "≤ 50 ms", verdict(num(r["p95_ms"]) <= 50)))
 
-if smoke:
-    table.append(("P6 the .deb", "not run (no release build in the smoke)", "—", "—", "≤ 8 MB", "—"))
-else:
-    r = one("P6")
-    if r:
-        b = num(r.get("deb_bytes"))
-        table.append(("P6 the .deb", fmt(b / 1e6 if b else None, " MB", 2), "—", "—", "≤ 8 MB",
-                      verdict(None if b is None else b <= 8e6)))
+r = one("P6")
+if r:
+    b = num(r.get("deb_bytes"))
+    table.append(("P6 the .deb", fmt(b / 1e6 if b else None, " MB", 2), "—", "—", "≤ 8 MB",
+                  verdict(None if b is None else b <= 8e6)))
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
