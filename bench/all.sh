@@ -33,7 +33,8 @@
 # --smoke (CI, scripts/test.sh): the same steps with tiny data (300 messages in the workspace, 2,000
 # in P1/P2's corpus), one round each, on the test-profile builds CI already has — the bench
 # targets through `cargo test --bench`, the debug app $CARGO_TARGET_DIR/debug/parley — and no
-# release build: no peer app (P3/P5 without the empty Tauri app) and no package (P6 not run).
+# release build: no peer app (P3/P5 without the empty Tauri app) and no package (P6 not run); no
+# cold start either (it would drop the shared machine's page cache).
 # It checks that every step runs and reports its figures; it never fails on a budget. The table
 # goes to FILE or the log directory.
 set -euo pipefail
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
     --soak-alongside) alongside=1; shift ;;
     --only) only="$2"; shift 2 ;;
     -o) out="$2"; shift 2 ;;
-    *) sed -n '2,38p' "$0"; exit 2 ;;
+    *) sed -n '2,39p' "$0"; exit 2 ;;
   esac
 done
 notmuch_python="${PARLEY_NOTMUCH_PYTHON:-/usr/bin/python3}"
@@ -79,7 +80,7 @@ collect() {
 if [ -n "$smoke" ]; then
   messages=300 corpus=2000 rounds=1 start_rounds=1 switch_rounds=1 settle=1 soak=0 every=1
   target="${CARGO_TARGET_DIR:-$root/target}"
-  export PARLEY_BENCH_NO_BUILD=1 PARLEY_BENCH_APP_BIN="$target/debug/parley" \
+  export PARLEY_BENCH_NO_BUILD=1 PARLEY_BENCH_WARM_ONLY=1 PARLEY_BENCH_APP_BIN="$target/debug/parley" \
     PARLEY_BENCH_EMPTY_BIN="$logs/no-peer-in-smoke" PARLEY_BENCH_WORKSPACE="$logs/workspace"
   [ -x "$PARLEY_BENCH_APP_BIN" ] || { echo "no app at $PARLEY_BENCH_APP_BIN (build it first)"; exit 1; }
   maildir="$logs/maildir"

@@ -103,8 +103,11 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
+# PARLEY_BENCH_WARM_ONLY=1 (bench/all.sh --smoke) leaves the machine's page cache alone.
 can_drop=0
-if sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then can_drop=1; fi
+if [ "${PARLEY_BENCH_WARM_ONLY:-}" != 1 ] && sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+  can_drop=1
+fi
 
 # run <name> <binary> <cold|warm> <settle seconds or 0>: prints "ms pss_kib names".
 run() {
