@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 const BATCH: usize = 500;
 
 /// P2's queries (bench/notmuch_search.py asks notmuch the same): common words, a word pair, CJK,
-/// a prefix, a rare word (a `#number` of the corpus: a few dozen hits at 1M) and one without hits.
+/// a prefix, a rare word (a long-tail name of the corpus: 6 hits at 200k) and one without hits.
 /// `Store::search` reads the last word as a prefix; the peer is asked the same (`word*`).
 const QUERIES: &[&str] = &[
     "order",
@@ -44,7 +44,7 @@ const QUERIES: &[&str] = &[
     "配達",
     "trac",
     "envío gracias",
-    "54321",
+    "fafapulmi",
     "nothinglikethis",
 ];
 
