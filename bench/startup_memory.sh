@@ -28,6 +28,10 @@
 # set, default pace) on a copy of the workspace and samples the tree's PSS every --every minutes
 # (the first sample at "painted").
 # Prints medians, min-max and the ratios to the peer. The machine is shared: quote medians.
+# And one machine-readable line per figure for bench/all.sh: `RESULT id=P3cold|P3warm|P5 parley=..
+# peer=.. unit=ms|KiB n=..`, and for the soak `RESULT id=P5b minutes=.. first_kib=.. last_kib=..
+# growth_pct=..`. Without the peer's binary (bench/all.sh --smoke: no release build) its figures
+# are left out (peer=NA).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs=5 messages=1000000 settle=15 soak="" every=10 bare=""
@@ -99,8 +103,11 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
+# PARLEY_BENCH_WARM_ONLY=1 (bench/all.sh --smoke) leaves the machine's page cache alone.
 can_drop=0
-if sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then can_drop=1; fi
+if [ "${PARLEY_BENCH_WARM_ONLY:-}" != 1 ] && sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+  can_drop=1
+fi
 
 # run <name> <binary> <cold|warm> <settle seconds or 0>: prints "ms pss_kib names".
 run() {
@@ -167,20 +174,26 @@ if [ -n "$soak" ]; then
   stop "$pid"
   python3 -c '
 import sys
-v = [int(x) / 1024 for x in sys.argv[1].split()]
-print(f"  growth, last vs first sample: {(v[-1] - v[0]) * 100 / v[0]:+.1f}% ({v[0]:.0f} -> {v[-1]:.0f} MiB); "
-      f"range {min(v):.0f}-{max(v):.0f} MiB over {len(v)} samples (target <= 10% over 8 h)")' "$samples"
+k = [int(x) for x in sys.argv[1].split()]
+v = [x / 1024 for x in k]
+growth = (v[-1] - v[0]) * 100 / v[0]
+print(f"  growth, last vs first sample: {growth:+.1f}% ({v[0]:.0f} -> {v[-1]:.0f} MiB); "
+      f"range {min(v):.0f}-{max(v):.0f} MiB over {len(v)} samples (target <= 10% over 8 h)")
+print(f"RESULT id=P5b minutes={sys.argv[2]} samples={len(k)} first_kib={k[0]} last_kib={k[-1]} "
+      f"max_kib={max(k)} growth_pct={growth:.2f}")' "$samples" "$elapsed"
   exit 0
 fi
 
 export PARLEY_DEMO=off
-echo "P3/P5: $runs rounds; Parley ($parley_bin, $(du -h "$workspace/parley.sqlite3" | cut -f1) workspace, $messages messages) vs empty Tauri ($empty_bin); cold runs: $([ $can_drop = 1 ] && echo "page cache dropped" || echo "NOT possible (no root), skipped")"
+peer=empty
+[ -x "$empty_bin" ] || peer=""
+echo "P3/P5: $runs rounds; Parley ($parley_bin, $(du -h "$workspace/parley.sqlite3" | cut -f1) workspace, $messages messages) vs empty Tauri (${peer:+$empty_bin}${peer:-none: $empty_bin is not built}); cold runs: $([ $can_drop = 1 ] && echo "page cache dropped" || echo "NOT possible (no root), skipped")"
 : >"$scratch/results"
 # A first start of each, not counted: it activates the session's services (a11y bus, portals).
-run empty "$empty_bin" warm 0 >/dev/null
+[ -n "$peer" ] && run empty "$empty_bin" warm 0 >/dev/null
 run parley "$parley_bin" warm 0 >/dev/null
 for i in $(seq "$runs"); do
-  for app in empty parley ${bare:+parley-new}; do
+  for app in $peer parley ${bare:+parley-new}; do
     bin="$parley_bin"; [ $app = empty ] && bin="$empty_bin"
     if [ $can_drop = 1 ]; then
       read -r ms _ <<<"$(run $app "$bin" cold 0)"
@@ -198,7 +211,11 @@ for kind in cold warm pss; do
   read -r pm pmin pmax pn <<<"$(awk -v k=$kind '$1 == "parley" && $2 == k {print $3}' "$scratch/results" | stats)"
   read -r nm nmin nmax nn <<<"$(awk -v k=$kind '$1 == "parley-new" && $2 == k {print $3}' "$scratch/results" | stats)"
   read -r em emin emax en <<<"$(awk -v k=$kind '$1 == "empty" && $2 == k {print $3}' "$scratch/results" | stats)"
-  [ "$pn" = 0 ] && continue
+  case $kind in cold) id=P3cold ;; warm) id=P3warm ;; pss) id=P5 ;; esac
+  if [ "$pn" = 0 ]; then
+    echo "RESULT id=$id messages=$messages parley=NA peer=$em n=0 note=not-measured"
+    continue
+  fi
   case $kind in
     pss) unit=KiB; label="P5 PSS, idle ${settle}s after painted"; target="<= 1.2" ;;
     *) unit=ms; label="P3 start-up to painted, $kind"; target="<= 1.1" ;;
@@ -210,4 +227,5 @@ for kind in cold warm pss; do
   if [ "$nn" != 0 ]; then
     echo "  Parley, empty workspace: $nm ($nmin-$nmax, n=$nn), ratio to the peer $(ratio "$nm" "$em")"
   fi
+  echo "RESULT id=$id messages=$messages unit=$unit parley=$pm peer=$em n=$pn parley_min=$pmin parley_max=$pmax"
 done

@@ -10,7 +10,10 @@ requestAnimationFrame callback, then a message posted from it, which runs once t
 painted. So a figure is click → painted, everything the window does in between included.
 
 The workspace's ten longest conversations (5k-8k messages each) are opened again and get a label
-through the IPC first, so the thread switch clicks them in that label's view."""
+through the IPC first, so the thread switch clicks them in that label's view.
+
+Besides the human lines, one machine-readable line per figure for bench/all.sh:
+`RESULT id=V13 ...` (every view switch) and `RESULT id=P4 p50_ms=.. p95_ms=.. n=.. ...`."""
 
 import os
 import pathlib
@@ -68,9 +71,12 @@ def p95(values):
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def report(name, values, budget):
+def report(name, values, budget, result=None):
     print(f"  {name}: median {statistics.median(values):.1f} ms, p95 {p95(values):.1f} ms, "
           f"min {min(values):.1f}, max {max(values):.1f}, n={len(values)} (budget {budget})")
+    if result:
+        print(f"RESULT id={result} p50_ms={statistics.median(values):.2f} p95_ms={p95(values):.2f} "
+              f"min_ms={min(values):.2f} max_ms={max(values):.2f} n={len(values)}", flush=True)
 
 
 def main():
@@ -116,7 +122,7 @@ def main():
         print("View switch, click to the first page painted (issue 13: <= 50 ms):")
         for k, values in switch.items():
             report(k, values, "50 ms")
-        report("all views", everything, "50 ms")
+        report("all views", everything, "50 ms", result=f"V13 messages={messages}")
 
         # The thread switch: in the label's view, click the longest conversations in turn.
         k = f"label:{label}"
@@ -131,7 +137,8 @@ def main():
         print(f"P4 thread switch, click to the conversation painted ({min(sizes.values())}-{max(sizes.values())} "
               "messages each; budget p95 <= 16 ms):")
         report("first open of each", switches[:len(longest)], "16 ms p95")
-        report("every switch", switches, "16 ms p95")
+        report("every switch", switches, "16 ms p95",
+               result=f"P4 messages={messages} sizes={min(sizes.values())}-{max(sizes.values())}")
     finally:
         app.quit()
 

@@ -25,6 +25,9 @@ if [ "$want_tests" = 1 ]; then
   packages+=(xvfb webkit2gtk-driver dbus dbus-x11 dunst libnotify-bin imagemagick python3-venv)
   # Real mail servers for the email channel tests (crates/parley-channels/tests/it/email*.rs).
   packages+=(dovecot-imapd python3-aiosmtpd openssl)
+  # The benchmarks' P2 peer, also asked by their smoke (bench/all.sh --smoke): notmuch and its
+  # library's Python binding.
+  packages+=(notmuch python3-notmuch2)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, every Rust test (including the check
 # that the TypeScript bindings are current), a 30-second fuzzing smoke per fuzz target, the UI's
-# type-check and unit tests, and the end-to-end tests of the real window.
+# type-check and unit tests, the end-to-end tests of the real window, and the benchmarks' smoke
+# (bench/all.sh --smoke: the harness runs and reports every figure; budgets are the full run's).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -38,5 +39,8 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 PARLEY_APP_BIN="$target/debug/parley" \
 PARLEY_E2E_PYTHON="${PARLEY_VENV:-$root/.venv}/bin/python" \
   tests/e2e/run.sh
+
+step "Benchmarks' smoke: every figure of BUDGETS' table on tiny data, debug builds [$(elapsed)]"
+PARLEY_E2E_PYTHON="${PARLEY_VENV:-$root/.venv}/bin/python" bench/all.sh --smoke
 
 step "All green [$(elapsed)]"
