@@ -8,7 +8,6 @@ use parley_channels::Channel;
 use parley_channels::graph as graph_api;
 use parley_channels::telegram;
 use parley_domain::*;
-use parley_store::Store;
 use parley_sync::{AccountRunner, Clock, Connectivity, Db, EngineEvent, LONG_POLL};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -64,6 +63,9 @@ pub struct CoreConfig {
     /// zones would make them depend on the time of day (`PARLEY_QUIET_HOURS=off`); it writes the
     /// setting once, and Settings can turn them on.
     pub quiet_hours_by_default: bool,
+    /// Told how opening the database goes (a plain workspace being encrypted), from a blocking
+    /// thread, before [`Parley::start`] returns.
+    pub on_opening: Option<Arc<dyn Fn(crate::workspace_key::Opening) + Send + Sync>>,
 }
 
 impl CoreConfig {
@@ -80,6 +82,7 @@ impl CoreConfig {
             long_poll: LONG_POLL,
             notifier: Arc::new(NoNotifier),
             quiet_hours_by_default: true,
+            on_opening: None,
         }
     }
 }
@@ -87,6 +90,8 @@ impl CoreConfig {
 /// The application: the store, the running accounts, the demo, and the events for the window.
 pub struct Parley {
     pub(crate) db: Db,
+    /// The database's key (from the keychain): a backup's copy of the database is opened with it.
+    pub(crate) db_key: parley_store::DbKey,
     pub(crate) paths: Paths,
     pub(crate) telegram_api: String,
     pub(crate) graph_api: String,
@@ -156,10 +161,19 @@ impl Parley {
             tracing::info!("a backup was restored into this workspace");
         }
         let db_path = config.paths.database();
-        let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
-            .await
-            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
-            .map_err(errors::store)?;
+        let data_dir = config.paths.data_dir.clone();
+        let secrets = config.secrets.clone();
+        let opening = config.on_opening.clone();
+        // Encrypted at rest, a plain workspace encrypted first (`workspace_key.rs`).
+        let (store, db_key) = tokio::task::spawn_blocking(move || {
+            crate::workspace_key::open_store(&*secrets, &data_dir, &db_path, &|step| {
+                if let Some(f) = &opening {
+                    f(step);
+                }
+            })
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
         let db = Db::new(store);
         let now = config.clock.now();
         let recovered = db
@@ -199,6 +213,7 @@ impl Parley {
         );
         let app = Arc::new(Parley {
             db,
+            db_key,
             paths: config.paths,
             telegram_api: config.telegram_api,
             graph_api: config.graph_api,

@@ -21,9 +21,12 @@
 //!
 //! P2: the first page of `Store::search` for common, rare and prefix queries, p50/p95 over
 //! repeated runs.
+//!
+//! Both run twice, into a plain store and an encrypted one (SQLCipher, issue 18), side by side:
+//! the encrypted figures and their overhead follow the plain ones.
 
 use parley_domain::{ChannelKind, Direction, IncomingMessage, IngestBatch};
-use parley_store::{NewAccount, Store};
+use parley_store::{DbKey, NewAccount, Store};
 use std::time::{Duration, Instant};
 
 const BATCH: usize = 500;
@@ -156,27 +159,17 @@ fn main() {
         synchronous,
     );
 
-    let mut store = Store::open(&dir.path().join("parley.sqlite3")).expect("store");
-    let account = store
-        .insert_account(
-            &NewAccount {
-                channel,
-                name: "Bench".into(),
-                handle: None,
-                external_id: "bench".into(),
-                is_demo: false,
-            },
-            0,
-        )
-        .expect("account");
-    let started = Instant::now();
-    for (n, batch) in batches.iter().enumerate() {
-        let cursor = n.to_string();
-        store
-            .apply_batch(account, batch, Some(("updates", &cursor)), 0)
-            .expect("apply");
-    }
-    let store_time = started.elapsed();
+    // The same ingest and searches into a plain store and an encrypted one (SQLCipher, a raw
+    // 256-bit key as the app uses it), side by side (issue 18: within 15%).
+    let plain = run_store(&dir.path().join("parley.sqlite3"), None, channel, &batches);
+    let key = DbKey::from_bytes(std::array::from_fn(|i| i as u8 ^ 0xa5));
+    let encrypted = run_store(
+        &dir.path().join("enc.sqlite3"),
+        Some(&key),
+        channel,
+        &batches,
+    );
+    let store_time = plain.ingest;
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
     println!(
         "P1 ingest, {total} messages in {threads} threads, {BATCH} per transaction, \
@@ -203,7 +196,67 @@ fn main() {
         rate(store_time) / rate(bare_time)
     );
 
-    println!("P2 search, first page of 50, {total} messages");
+    println!(
+        "  encrypted apply_batch: {:>9.0} msg/s ({:.2?})  overhead {:+.1}% (target <= +15%)",
+        rate(encrypted.ingest),
+        encrypted.ingest,
+        (encrypted.ingest.as_secs_f64() / plain.ingest.as_secs_f64() - 1.0) * 100.0
+    );
+
+    println!("P2 search, first page of 50, {total} messages (plain | encrypted)");
+    for ((query, p, hits), (_, e, _)) in plain.search.iter().zip(&encrypted.search) {
+        println!(
+            "  {query:<18} p50 {:>8.2?}  p95 {:>8.2?}  ({hits} hits)  target p95 <= 10 ms | \
+             p50 {:>8.2?}  p95 {:>8.2?}  ({:+.1}% at p50)",
+            p.0,
+            p.1,
+            e.0,
+            e.1,
+            (e.0.as_secs_f64() / p.0.as_secs_f64() - 1.0) * 100.0
+        );
+    }
+}
+
+struct StoreRun {
+    ingest: Duration,
+    /// Per query: (p50, p95) and the hits.
+    search: Vec<(&'static str, (Duration, Duration), usize)>,
+}
+
+/// `Store::apply_batch` of every batch, then the queries, into a new store at `path` (keyed
+/// with `key`, or plain).
+fn run_store(
+    path: &std::path::Path,
+    key: Option<&DbKey>,
+    channel: ChannelKind,
+    batches: &[IngestBatch],
+) -> StoreRun {
+    let mut store = match key {
+        Some(key) => Store::open_encrypted(path, key),
+        None => Store::open(path),
+    }
+    .expect("store");
+    let account = store
+        .insert_account(
+            &NewAccount {
+                channel,
+                name: "Bench".into(),
+                handle: None,
+                external_id: "bench".into(),
+                is_demo: false,
+            },
+            0,
+        )
+        .expect("account");
+    let started = Instant::now();
+    for (n, batch) in batches.iter().enumerate() {
+        let cursor = n.to_string();
+        store
+            .apply_batch(account, batch, Some(("updates", &cursor)), 0)
+            .expect("apply");
+    }
+    let ingest = started.elapsed();
+    let mut search = Vec::new();
     for query in [
         "order",
         "delivery refund",
@@ -220,10 +273,11 @@ fn main() {
             times.push(started.elapsed());
         }
         times.sort();
-        println!(
-            "  {query:<18} p50 {:>8.2?}  p95 {:>8.2?}  ({hits} hits)  target p95 <= 10 ms",
-            percentile(&times, 0.5),
-            percentile(&times, 0.95)
-        );
+        search.push((
+            query,
+            (percentile(&times, 0.5), percentile(&times, 0.95)),
+            hits,
+        ));
     }
+    StoreRun { ingest, search }
 }
