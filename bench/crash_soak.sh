@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # R1 soak for the outbox: the crash test of crates/parley-sync/tests/it/crash.rs with many more
-# kill -9 cycles than CI runs.
+# kill -9 cycles than CI runs; then the same number of kills while a plain workspace is encrypted
+# (crates/parley-sync/tests/it/crash_encrypt.rs, issue 18).
 #   bench/crash_soak.sh [cycles, default 300] [seed]
 # A seed replays a run's random choices (PARLEY_CRASH_SEED); without one the test picks and
 # prints it. Prints the seed, the cycle count and the final outbox states; any lost draft, lost
@@ -18,5 +19,12 @@ if PARLEY_CRASH_CYCLES="$cycles" RUST_BACKTRACE=0 cargo test -q -p parley-sync -
 else
   # The whole failure: the check, the reply's history, the seed to replay.
   sed -n '/crash test:/,$p' "$log" | grep -v "^note: run with"
+  exit 1
+fi
+if PARLEY_CRASH_CYCLES="$cycles" RUST_BACKTRACE=0 cargo test -q -p parley-sync --test it -- \
+  --nocapture crash_encrypt::kill_nine >"$log" 2>&1; then
+  grep -E "encryption crash test:|test result" "$log"
+else
+  sed -n '/encryption crash test:/,$p' "$log" | grep -v "^note: run with\|ERROR CORE"
   exit 1
 fi

@@ -7,7 +7,6 @@ use crate::secrets::SecretStore;
 use crate::workspace_lock::WorkspaceLock;
 use parley_channels::Channel;
 use parley_domain::*;
-use parley_store::Store;
 use parley_sync::{AccountRunner, Clock, Connectivity, Db, EngineEvent, LONG_POLL};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -59,6 +58,9 @@ pub struct CoreConfig {
     /// zones would make them depend on the time of day (`PARLEY_QUIET_HOURS=off`); it writes the
     /// setting once, and Settings can turn them on.
     pub quiet_hours_by_default: bool,
+    /// Told how opening the database goes (a plain workspace being encrypted), from a blocking
+    /// thread, before [`Parley::start`] returns.
+    pub on_opening: Option<Arc<dyn Fn(crate::workspace_key::Opening) + Send + Sync>>,
 }
 
 impl CoreConfig {
@@ -73,6 +75,7 @@ impl CoreConfig {
             long_poll: LONG_POLL,
             notifier: Arc::new(NoNotifier),
             quiet_hours_by_default: true,
+            on_opening: None,
         }
     }
 }
@@ -80,6 +83,8 @@ impl CoreConfig {
 /// The application: the store, the running accounts, the demo, and the events for the window.
 pub struct Parley {
     pub(crate) db: Db,
+    /// The database's key (from the keychain): a backup's copy of the database is opened with it.
+    pub(crate) db_key: parley_store::DbKey,
     pub(crate) paths: Paths,
     pub(crate) api_roots: ApiRoots,
     pub(crate) secrets: Arc<dyn SecretStore>,
@@ -148,10 +153,19 @@ impl Parley {
             tracing::info!("a backup was restored into this workspace");
         }
         let db_path = config.paths.database();
-        let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
-            .await
-            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
-            .map_err(errors::store)?;
+        let data_dir = config.paths.data_dir.clone();
+        let secrets = config.secrets.clone();
+        let opening = config.on_opening.clone();
+        // Encrypted at rest, a plain workspace encrypted first (`workspace_key.rs`).
+        let (store, db_key) = tokio::task::spawn_blocking(move || {
+            crate::workspace_key::open_store(&*secrets, &data_dir, &db_path, &|step| {
+                if let Some(f) = &opening {
+                    f(step);
+                }
+            })
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
         let db = Db::new(store);
         let now = config.clock.now();
         let recovered = db
@@ -191,6 +205,7 @@ impl Parley {
         );
         let app = Arc::new(Parley {
             db,
+            db_key,
             paths: config.paths,
             api_roots: config.api_roots,
             secrets: config.secrets,

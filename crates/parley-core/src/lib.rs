@@ -43,6 +43,7 @@ pub mod spike;
 pub mod suggest;
 mod timeline;
 mod workflow;
+pub mod workspace_key;
 mod workspace_lock;
 
 pub use attachments::{RawUpload, percent_decode};

@@ -27,9 +27,13 @@
 //!
 //! Besides the human lines, one machine-readable line per figure for bench/all.sh:
 //! `RESULT id=P1 ...` and `RESULT id=P2 query=... p50_ms=... p95_ms=...`.
+//!
+//! Both run twice, into a plain store and an encrypted one (SQLCipher with a raw 256-bit key as
+//! the app uses it, issue 18: within 15 %), side by side: the encrypted figures and their
+//! overhead follow the plain ones (`RESULT id=P1enc`, `id=P2enc`).
 
 use parley_domain::{ChannelKind, Direction, IncomingMessage, IngestBatch};
-use parley_store::{NewAccount, Store};
+use parley_store::{DbKey, NewAccount, Store};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -281,27 +285,22 @@ fn main() {
         synchronous,
     );
 
-    let mut store = Store::open(&dir.path().join("parley.sqlite3")).expect("store");
-    let account = store
-        .insert_account(
-            &NewAccount {
-                channel,
-                name: "Bench".into(),
-                handle: None,
-                external_id: "bench".into(),
-                is_demo: false,
-            },
-            0,
-        )
-        .expect("account");
-    let started = Instant::now();
-    for (n, batch) in batches.iter().enumerate() {
-        let cursor = n.to_string();
-        store
-            .apply_batch(account, batch, Some(("updates", &cursor)), 0)
-            .expect("apply");
-    }
-    let store_time = started.elapsed();
+    let plain = run_store(
+        &dir.path().join("parley.sqlite3"),
+        None,
+        channel,
+        &batches,
+        rounds,
+    );
+    let key = DbKey::from_bytes(std::array::from_fn(|i| i as u8 ^ 0xa5));
+    let encrypted = run_store(
+        &dir.path().join("encrypted.sqlite3"),
+        Some(&key),
+        channel,
+        &batches,
+        rounds,
+    );
+    let store_time = plain.ingest;
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
     println!(
         "P1 ingest, {total} messages in {threads} threads, {BATCH} per transaction, \
@@ -334,9 +333,86 @@ fn main() {
         rate(no_fts_time)
     );
 
-    println!("P2 search, first page of {PAGE}, {total} messages, {rounds} rounds");
+    println!(
+        "  encrypted apply_batch: {:>9.0} msg/s ({:.2?})  overhead {:+.1}% (target <= +15%)",
+        rate(encrypted.ingest),
+        encrypted.ingest,
+        (encrypted.ingest.as_secs_f64() / plain.ingest.as_secs_f64() - 1.0) * 100.0
+    );
+    println!(
+        "RESULT id=P1enc messages={total} parley_msg_s={:.0} peer_msg_s={:.0}",
+        rate(encrypted.ingest),
+        rate(plain.ingest)
+    );
+
+    println!(
+        "P2 search, first page of {PAGE}, {total} messages, {rounds} rounds (plain | encrypted)"
+    );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    for query in QUERIES {
+    for ((query, (p50, p95), hits), (_, (e50, e95), _)) in
+        plain.search.iter().zip(&encrypted.search)
+    {
+        println!(
+            "  {query:<18} p50 {p50:>8.2?}  p95 {p95:>8.2?}  ({hits} hits)  target p95 <= 10 ms | \
+             p50 {e50:>8.2?}  p95 {e95:>8.2?}  ({:+.1}% at p50)",
+            (e50.as_secs_f64() / p50.as_secs_f64() - 1.0) * 100.0
+        );
+        // The query is the last field: it may hold spaces.
+        println!(
+            "RESULT id=P2 messages={total} rounds={rounds} hits={hits} p50_ms={:.3} p95_ms={:.3} query={query}",
+            ms(*p50),
+            ms(*p95)
+        );
+        println!(
+            "RESULT id=P2enc messages={total} rounds={rounds} hits={hits} p50_ms={:.3} p95_ms={:.3} query={query}",
+            ms(*e50),
+            ms(*e95)
+        );
+    }
+}
+
+struct StoreRun {
+    ingest: Duration,
+    /// Per query: (p50, p95) and the hits.
+    search: Vec<(&'static str, (Duration, Duration), usize)>,
+}
+
+/// `Store::apply_batch` of every batch, then `rounds` of each query, into a new store at `path`
+/// (keyed with `key`, or plain).
+fn run_store(
+    path: &std::path::Path,
+    key: Option<&DbKey>,
+    channel: ChannelKind,
+    batches: &[IngestBatch],
+    rounds: usize,
+) -> StoreRun {
+    let mut store = match key {
+        Some(key) => Store::open_encrypted(path, key),
+        None => Store::open(path),
+    }
+    .expect("store");
+    let account = store
+        .insert_account(
+            &NewAccount {
+                channel,
+                name: "Bench".into(),
+                handle: None,
+                external_id: "bench".into(),
+                is_demo: false,
+            },
+            0,
+        )
+        .expect("account");
+    let started = Instant::now();
+    for (n, batch) in batches.iter().enumerate() {
+        let cursor = n.to_string();
+        store
+            .apply_batch(account, batch, Some(("updates", &cursor)), 0)
+            .expect("apply");
+    }
+    let ingest = started.elapsed();
+    let mut search = Vec::new();
+    for &query in QUERIES {
         let mut times = Vec::new();
         let mut hits = 0;
         for _ in 0..rounds {
@@ -345,15 +421,11 @@ fn main() {
             times.push(started.elapsed());
         }
         times.sort();
-        let (p50, p95) = (percentile(&times, 0.5), percentile(&times, 0.95));
-        println!(
-            "  {query:<18} p50 {p50:>8.2?}  p95 {p95:>8.2?}  ({hits} hits)  target p95 <= 10 ms"
-        );
-        // The query is the last field: it may hold spaces.
-        println!(
-            "RESULT id=P2 messages={total} rounds={rounds} hits={hits} p50_ms={:.3} p95_ms={:.3} query={query}",
-            ms(p50),
-            ms(p95)
-        );
+        search.push((
+            query,
+            (percentile(&times, 0.5), percentile(&times, 0.95)),
+            hits,
+        ));
     }
+    StoreRun { ingest, search }
 }

@@ -7,9 +7,9 @@
 //! mode the writer (the sync, the outbox) is never blocked by it. Pages go from file to file; the
 //! database never sits in memory.
 
-use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::migrations;
+use crate::{DbKey, Store};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
@@ -23,15 +23,21 @@ pub struct WorkspaceCounts {
     pub notes: i64,
 }
 
-/// Copies the database at `src` into a new file `dest` (see the module doc).
-pub fn snapshot_database(src: &Path, dest: &Path) -> Result<()> {
-    let from = Connection::open_with_flags(
+/// Copies the database at `src` (keyed with `key`, or plain) into a new file `dest` under the
+/// same key (see the module doc; SQLCipher copies pages only between files with one key: see
+/// [`rekey_database`] for the copy's own key).
+pub fn snapshot_database(src: &Path, key: Option<&DbKey>, dest: &Path) -> Result<()> {
+    let from = crate::connect(
         src,
+        key,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     from.busy_timeout(std::time::Duration::from_secs(30))?;
     let _ = std::fs::remove_file(dest);
     let mut to = Connection::open(dest)?;
+    if let Some(key) = key {
+        crate::cipher::apply_key(&to, key)?;
+    }
     {
         let backup = rusqlite::backup::Backup::new(&from, &mut to)?;
         // All pages in one step: one read transaction, one consistent copy.
@@ -44,11 +50,21 @@ pub fn snapshot_database(src: &Path, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks a database file found in a backup: SQLite's `integrity_check` says ok and its
-/// schema is one this build can read (older ones are migrated when opened). Answers its schema
-/// version.
-pub fn verify_database(path: &Path) -> Result<u32> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+/// Changes the key of the encrypted, unopened database file at `path` (not in WAL mode: a
+/// snapshot) from `from` to `to`: SQLCipher rewrites every page in one transaction.
+pub fn rekey_database(path: &Path, from: &DbKey, to: &DbKey) -> Result<()> {
+    let conn = crate::connect(path, Some(from), OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    conn.pragma_update(None, "rekey", to.sql_value())?;
+    drop(conn);
+    std::fs::File::open(path)?.sync_all()?;
+    Ok(())
+}
+
+/// Checks a database file found in a backup (keyed with `key`, or plain): SQLite's
+/// `integrity_check` says ok and its schema is one this build can read (older ones are migrated
+/// when opened). Answers its schema version.
+pub fn verify_database(path: &Path, key: Option<&DbKey>) -> Result<u32> {
+    let conn = crate::connect(path, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let verdict: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| StoreError::Corrupt(format!("the database cannot be read ({e})")))?;
@@ -87,9 +103,9 @@ fn counts_of(conn: &Connection) -> Result<WorkspaceCounts> {
     })
 }
 
-/// The counts of a database file (a staged restore's), read-only.
-pub fn database_counts(path: &Path) -> Result<WorkspaceCounts> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+/// The counts of a database file (a staged restore's; keyed with `key`, or plain), read-only.
+pub fn database_counts(path: &Path, key: Option<&DbKey>) -> Result<WorkspaceCounts> {
+    let conn = crate::connect(path, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     counts_of(&conn)
 }
 
@@ -104,8 +120,8 @@ impl Store {
 /// key order: two databases with the same dump hold the same data (tests compare a restore
 /// with its original this way). The search index's shadow tables are left out (they follow
 /// from `messages`).
-pub fn dump_tables(path: &Path) -> Result<Vec<(String, Vec<String>)>> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+pub fn dump_tables(path: &Path, key: Option<&DbKey>) -> Result<Vec<(String, Vec<String>)>> {
+    let conn = crate::connect(path, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let tables: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table'

@@ -29,6 +29,11 @@ pub enum StoreError {
         "the database was written by a newer version of Parley (schema {found}, this build knows up to {supported}); update Parley to open it"
     )]
     TooNew { found: u32, supported: u32 },
+    /// The database is encrypted and the key given does not open it.
+    #[error(
+        "the database cannot be opened with the key from this computer's keychain (the key is wrong, or the file is damaged or not a Parley database)"
+    )]
+    KeyRejected,
 }
 
 impl StoreError {

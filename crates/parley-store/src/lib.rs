@@ -52,6 +52,7 @@ mod automation;
 mod avatars;
 pub mod backup;
 mod bot;
+mod cipher;
 mod client_ids;
 mod contact_merge;
 mod contacts;
@@ -94,6 +95,10 @@ mod workflow;
 pub use automation::{AutomatedQueued, AutomationContext};
 pub use avatars::AvatarDue;
 pub use bot::{BotContext, BotPending, BotSessionRow, BotTurn, HANDOFF_PRIORITY, PENDING_MAX};
+pub use cipher::{
+    DatabaseFile, DbKey, KEY_BYTES, connect, database_file, encrypt_database, encrypt_in_place,
+    encrypting_path, export as export_database,
+};
 pub use customer::{TimeHints, clean_tag};
 pub use customer_export::CustomerFiles;
 pub use directory::search_patterns;

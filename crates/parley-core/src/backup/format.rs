@@ -45,6 +45,10 @@ pub(crate) struct Manifest {
     pub created_at: Millis,
     pub counts: WorkspaceCounts,
     pub files: Vec<ManifestFile>,
+    /// The key of the database copy in the archive (64 hex digits), which only the sealed
+    /// archive holds; absent in backups from before encryption at rest, whose copy is plain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -337,8 +337,13 @@ impl Parley {
         let (key, target) = (key.clone(), target.to_path_buf());
         let events = self.events.clone();
         let created_at = self.clock.now();
+        let db_key = self.db_key.clone();
         let result = tokio::task::spawn_blocking(move || {
-            write_blocking(&data_dir, &db, &tmp, &key, &target, created_at, &events)
+            let live = Live {
+                db: &db,
+                key: &db_key,
+            };
+            write_blocking(&data_dir, live, &tmp, &key, &target, created_at, &events)
         })
         .await
         .map_err(internal)?;
@@ -347,9 +352,15 @@ impl Parley {
     }
 }
 
+/// The live database and its key.
+struct Live<'a> {
+    db: &'a Path,
+    key: &'a parley_store::DbKey,
+}
+
 fn write_blocking(
     data_dir: &Path,
-    db: &Path,
+    live: Live<'_>,
     tmp: &Path,
     key: &SealedKey,
     target: &Path,
@@ -359,9 +370,17 @@ fn write_blocking(
     let _ = std::fs::remove_dir_all(tmp);
     std::fs::create_dir_all(tmp).map_err(|e| storage(tmp, e))?;
     let copy = tmp.join(DATABASE);
-    parley_store::backup::snapshot_database(db, &copy).map_err(errors::store)?;
+    // The copy is taken under the workspace's key (SQLCipher copies pages between files of one
+    // key), then given a key of its own, which travels inside the sealed archive: a restore on
+    // another computer, whose keychain has another key, can open it (decision 026).
+    parley_store::backup::snapshot_database(live.db, Some(live.key), &copy)
+        .map_err(errors::store)?;
+    let mut bytes = [0u8; parley_store::KEY_BYTES];
+    rand::fill(&mut bytes);
+    let copy_key = parley_store::DbKey::from_bytes(bytes);
+    parley_store::backup::rekey_database(&copy, live.key, &copy_key).map_err(errors::store)?;
     let files = format::workspace_files(data_dir).map_err(|e| storage(data_dir, e))?;
-    let c = parley_store::backup::database_counts(&copy).map_err(errors::store)?;
+    let c = parley_store::backup::database_counts(&copy, Some(&copy_key)).map_err(errors::store)?;
     let schema_version = parley_store::migrations::LATEST;
     let mut counts = WorkspaceCounts {
         accounts: c.accounts,
@@ -425,6 +444,7 @@ fn write_blocking(
             created_at,
             counts,
             files: manifest,
+            database_key: Some(copy_key.to_hex()),
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(internal)?;
         let mut header = tar::Header::new_gnu();

@@ -22,6 +22,7 @@ use super::{internal, invalid};
 use crate::errors;
 use crate::facade::Parley;
 use parley_domain::*;
+use parley_store::DbKey;
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -77,12 +78,17 @@ fn sync_dir(dir: &Path) {
 }
 
 /// Unpacks and checks `file` into the staging folder (step 1 of the module doc).
-pub(crate) fn stage(data_dir: &Path, file: &Path, passphrase: &str) -> Result<Manifest, IpcError> {
+pub(crate) fn stage(
+    data_dir: &Path,
+    file: &Path,
+    passphrase: &str,
+    local_key: &DbKey,
+) -> Result<Manifest, IpcError> {
     let part = data_dir.join(STAGING_PART);
     let staging = data_dir.join(STAGING);
     remove_any(&part).map_err(|e| storage(&part, e))?;
     remove_any(&staging).map_err(|e| storage(&staging, e))?;
-    let result = unpack(&part, file, passphrase);
+    let result = unpack(&part, file, passphrase, local_key);
     match result {
         Ok(manifest) => {
             std::fs::rename(&part, &staging).map_err(|e| storage(&staging, e))?;
@@ -96,7 +102,12 @@ pub(crate) fn stage(data_dir: &Path, file: &Path, passphrase: &str) -> Result<Ma
     }
 }
 
-fn unpack(part: &Path, file: &Path, passphrase: &str) -> Result<Manifest, IpcError> {
+fn unpack(
+    part: &Path,
+    file: &Path,
+    passphrase: &str,
+    local_key: &DbKey,
+) -> Result<Manifest, IpcError> {
     std::fs::create_dir_all(part).map_err(|e| storage(part, e))?;
     let input = std::fs::File::open(file).map_err(|e| {
         invalid(format!(
@@ -174,14 +185,30 @@ fn unpack(part: &Path, file: &Path, passphrase: &str) -> Result<Manifest, IpcErr
     if !seen.contains_key(DATABASE) {
         return Err(damaged("its database is missing"));
     }
-    parley_store::backup::verify_database(&db).map_err(|e| match e {
+    let copy_key = match &manifest.database_key {
+        Some(hex) => {
+            Some(DbKey::from_hex(hex).ok_or_else(|| damaged("its database key is unreadable"))?)
+        }
+        None => None,
+    };
+    parley_store::backup::verify_database(&db, copy_key.as_ref()).map_err(|e| match e {
         parley_store::StoreError::TooNew { .. } => {
             invalid("This backup was made by a newer Parley. Update Parley, then restore it.")
         }
         other => damaged(other),
     })?;
+    // The copy takes this workspace's key (from this computer's keychain): the archive's own
+    // key, or, from a backup made before encryption at rest, a plain copy encrypted.
+    match &copy_key {
+        Some(k) => parley_store::backup::rekey_database(&db, k, local_key).map_err(damaged)?,
+        None => {
+            let encrypted = parley_store::encrypting_path(&db);
+            parley_store::encrypt_database(&db, &encrypted, local_key).map_err(damaged)?;
+            std::fs::rename(&encrypted, &db).map_err(|e| storage(part, e))?;
+        }
+    }
     // An older schema is brought up to date here, before anything is swapped.
-    drop(parley_store::Store::open(&db).map_err(damaged)?);
+    drop(parley_store::Store::open_encrypted(&db, local_key).map_err(damaged)?);
     std::fs::File::open(&db)
         .and_then(|f| f.sync_all())
         .map_err(|e| storage(part, e))?;
@@ -294,7 +321,8 @@ impl Parley {
             .unwrap_or_else(|e| e.into_inner()) = None;
         let data_dir = self.paths.data_dir.clone();
         let f = file.to_path_buf();
-        let manifest = tokio::task::spawn_blocking(move || stage(&data_dir, &f, &passphrase))
+        let key = self.db_key.clone();
+        let manifest = tokio::task::spawn_blocking(move || stage(&data_dir, &f, &passphrase, &key))
             .await
             .map_err(internal)??;
         let c = self

@@ -73,8 +73,13 @@ impl SavePicker for Picker {
     }
 }
 
+/// The rows of the workspace database in `data`, opened with its key (the test processes'
+/// keys outlive each app, as the keychain does: see `MemorySecrets`).
 fn dump(data: &Path) -> Vec<(String, Vec<String>)> {
-    parley_store::backup::dump_tables(&data.join("parley.sqlite3")).expect("dump")
+    let key = parley_core::workspace_key::stored_key(&MemorySecrets::default(), data)
+        .expect("keychain")
+        .expect("the workspace's key");
+    parley_store::backup::dump_tables(&data.join("parley.sqlite3"), Some(&key)).expect("dump")
 }
 
 /// The tables whose rows a running app changes after a backup by design: the schedule's

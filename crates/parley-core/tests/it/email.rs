@@ -280,13 +280,17 @@ async fn app_again(dir: &tempfile::TempDir, secrets: Arc<MemorySecrets>) -> Arc<
     app(dir, secrets).await
 }
 
-/// The database file's bytes as text (enough to find a stored id without a SQLite dependency).
+/// Every row of the workspace database as text (enough to find a stored id), read with its
+/// key (the database is encrypted at rest: its bytes hold no text).
 fn rusqlite_free_check(dir: &tempfile::TempDir) -> String {
-    let mut out = String::new();
-    for f in ["parley.sqlite3", "parley.sqlite3-wal"] {
-        if let Ok(b) = std::fs::read(dir.path().join("data").join(f)) {
-            out.push_str(&String::from_utf8_lossy(&b));
-        }
-    }
-    out
+    let data = dir.path().join("data");
+    let key = parley_core::workspace_key::stored_key(&MemorySecrets::default(), &data)
+        .expect("keychain")
+        .expect("the workspace's key");
+    parley_store::backup::dump_tables(&data.join("parley.sqlite3"), Some(&key))
+        .expect("dump")
+        .into_iter()
+        .flat_map(|(_, rows)| rows)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

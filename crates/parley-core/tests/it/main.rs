@@ -13,6 +13,7 @@ mod bot;
 mod email;
 mod email_expunge;
 mod email_sync;
+mod encryption;
 mod facade;
 mod fault_matrix;
 mod graph;

@@ -8,6 +8,7 @@ mod attachments;
 mod automation;
 mod contact_merge;
 mod contacts;
+mod encryption;
 mod erase;
 mod html;
 mod mood;

@@ -2,6 +2,7 @@
 //! re-executes this binary to run its harness, by the test's full name (`crash::crash_child`).
 
 mod crash;
+mod crash_encrypt;
 mod engine;
 mod fault_matrix;
 mod progress;
