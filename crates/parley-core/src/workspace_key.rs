@@ -1,4 +1,4 @@
-//! The workspace database's key (issue 18, docs/decisions/026-encryption-at-rest.md): one random
+//! The workspace database's key (issue 18, docs/decisions/027-encryption-at-rest.md): one random
 //! 256-bit key per workspace, made at its first start and kept in the OS keychain only, under
 //! `workspace-database-key:<id>`. The id is a random name kept in the data folder
 //! (`workspace-id`, not a secret), so two workspaces on one machine (`PARLEY_DATA_DIR`) have two

@@ -1,4 +1,4 @@
-//! Encryption at rest (issue 18; docs/decisions/026-encryption-at-rest.md): the database is a
+//! Encryption at rest (issue 18; docs/decisions/027-encryption-at-rest.md): the database is a
 //! SQLCipher file keyed with a random 256-bit key that the caller keeps in the OS keychain. The
 //! key is given to SQLCipher raw (`x'…'`), so opening costs no key derivation; each page is
 //! AES-256 encrypted and authenticated (HMAC-SHA512), the WAL's frames too.

@@ -372,7 +372,7 @@ fn write_blocking(
     let copy = tmp.join(DATABASE);
     // The copy is taken under the workspace's key (SQLCipher copies pages between files of one
     // key), then given a key of its own, which travels inside the sealed archive: a restore on
-    // another computer, whose keychain has another key, can open it (decision 026).
+    // another computer, whose keychain has another key, can open it (decision 027).
     parley_store::backup::snapshot_database(live.db, Some(live.key), &copy)
         .map_err(errors::store)?;
     let mut bytes = [0u8; parley_store::KEY_BYTES];
