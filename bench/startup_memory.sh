@@ -60,11 +60,17 @@ if [ -z "${PARLEY_BENCH_INSIDE:-}" ]; then
 fi
 
 scratch="$(mktemp -d /var/tmp/parley-bench.XXXXXX)"
-trap 'rm -rf "$scratch"' EXIT
+# shellcheck source=bench/keyring.sh
+. "$root/bench/keyring.sh"
+trap 'bench_keyring_stop; rm -rf "$scratch"' EXIT
 export HOME="$scratch/home" XDG_DATA_HOME="$scratch/home/.local/share" \
   XDG_CONFIG_HOME="$scratch/home/.config" XDG_CACHE_HOME="$scratch/home/.cache"
 mkdir -p "$HOME"
-export PARLEY_DATA_DIR="$workspace" PARLEY_CONFIG_DIR="$scratch/config" \
+bench_keyring
+# A copy: Parley encrypts a plain workspace at its first start (with a key in this run's
+# keyring, gone with it), and the generated one must stay plain for the next bench.
+cp -r "$workspace" "$scratch/workspace-run"
+export PARLEY_DATA_DIR="$scratch/workspace-run" PARLEY_CONFIG_DIR="$scratch/config" \
   PARLEY_LOG_DIR="$scratch/logs" PARLEY_KEYRING_SERVICE=parley-bench PARLEY_LOG=warn
 
 # The pid and every descendant of it.

@@ -36,6 +36,9 @@ mkdir -p "$HOME"
 export PARLEY_APP_BIN="$parley_bin" PARLEY_BENCH_DATA="$scratch/data" PARLEY_DEMO=off \
   PARLEY_E2E_ARTIFACTS="$scratch/artifacts" PARLEY_BENCH_ROUNDS="$rounds"
 echo "load before: $(uptime)"
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
-  "${PARLEY_E2E_PYTHON:-python3}" "$root/bench/window_switch.py"
+# The keyring inside the bench's D-Bus session (bench/keyring.sh); the script reads the copy's
+# SQLite before Parley first opens (and encrypts) it.
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c \
+  '. "$1"; bench_keyring; trap bench_keyring_stop EXIT; "$2" "$3"' _ \
+  "$root/bench/keyring.sh" "${PARLEY_E2E_PYTHON:-python3}" "$root/bench/window_switch.py"
 echo "load after: $(uptime)"
