@@ -3,7 +3,7 @@
 //! and reads as before; a missing or wrong key stops the start with a sentence that says what
 //! is wrong and what to do.
 
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths, SecretStore};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::*;
 use parley_sim::eventually;
 use parley_sim::{FakeTelegram, FakeTelegramConfig};
@@ -13,20 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const CANARY: &str = "CANARY-walrus-teacup-9183";
-
-fn config(dir: &Path, secrets: Arc<dyn SecretStore>) -> CoreConfig {
-    let mut config = CoreConfig::new(
-        Paths {
-            data_dir: dir.join("data"),
-            config_dir: dir.join("config"),
-            log_dir: dir.join("logs"),
-        },
-        secrets,
-    );
-    config.demo = DemoMode::Off;
-    config.long_poll = Duration::from_secs(1);
-    config
-}
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
@@ -56,8 +42,8 @@ async fn a_new_workspace_keeps_no_message_text_in_its_database_or_wal() {
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tmp");
-    let mut config = config(dir.path(), Arc::new(MemorySecrets::default()));
-    config.telegram_api = fake.base_url();
+    let mut config = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    config.api_roots.set("telegram", fake.base_url());
     let app = Parley::start(config).await.expect("starts");
     app.add_telegram_account(fake.token().into())
         .await
@@ -150,7 +136,7 @@ async fn a_plain_workspace_is_encrypted_at_its_first_start_and_reads_as_before()
         DatabaseFile::Plain
     );
     let steps = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut config = config(dir.path(), Arc::new(MemorySecrets::default()));
+    let mut config = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
     let seen = steps.clone();
     config.on_opening = Some(Arc::new(move |step| {
         seen.lock().expect("steps").push(step);
@@ -198,10 +184,13 @@ async fn a_missing_or_wrong_key_stops_the_start_with_what_to_do() {
     let db = dir.path().join("data/parley.sqlite3");
     let elsewhere = DbKey::from_bytes([7; 32]);
     drop(Store::open_encrypted(&db, &elsewhere).expect("encrypted elsewhere"));
-    let err = Parley::start(config(dir.path(), Arc::new(MemorySecrets::default())))
-        .await
-        .err()
-        .expect("no key: no start");
+    let err = Parley::start(crate::common::test_config(
+        dir.path(),
+        Arc::new(MemorySecrets::default()),
+    ))
+    .await
+    .err()
+    .expect("no key: no start");
     assert_eq!(err.code, ErrorCode::Keychain);
     assert!(
         err.message.contains("not in this computer's keychain"),
@@ -216,9 +205,12 @@ async fn a_missing_or_wrong_key_stops_the_start_with_what_to_do() {
 
     // A key kept for the workspace that does not open its file (replaced by another's).
     let dir = tempfile::tempdir().expect("tmp");
-    let app = Parley::start(config(dir.path(), Arc::new(MemorySecrets::default())))
-        .await
-        .expect("a new workspace");
+    let app = Parley::start(crate::common::test_config(
+        dir.path(),
+        Arc::new(MemorySecrets::default()),
+    ))
+    .await
+    .expect("a new workspace");
     drop(app);
     let db = dir.path().join("data/parley.sqlite3");
     let other = dir.path().join("other.sqlite3");
@@ -231,7 +223,12 @@ async fn a_missing_or_wrong_key_stops_the_start_with_what_to_do() {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
         std::fs::copy(&other, &db).expect("swap the file");
-        match Parley::start(config(dir.path(), Arc::new(MemorySecrets::default()))).await {
+        match Parley::start(crate::common::test_config(
+            dir.path(),
+            Arc::new(MemorySecrets::default()),
+        ))
+        .await
+        {
             Err(e) if e.code == ErrorCode::AlreadyRunning => continue,
             other => {
                 started = Some(other);
