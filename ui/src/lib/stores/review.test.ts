@@ -83,8 +83,15 @@ describe("the Review screen", () => {
     const out = await store.exportChecked("html", true);
     expect(out?.conversations).toBe(2);
     expect(mock.calls.filter(([c]) => c === "export_review").at(-1)?.[1]).toEqual({
-      request: { format: "html", scope: { kind: "threads", threads: [ids[0], ids[2]] }, attachments: true },
+      request: { format: "html", scope: { kind: "threads", threads: [ids[0], ids[2]] }, attachments: true, businessHours: false },
     });
+    // With the list counting business hours, the chosen conversations are measured the same way.
+    store.filter = { ...store.filter, businessHours: true };
+    await store.exportChecked("csv");
+    expect(mock.calls.filter(([c]) => c === "export_review").at(-1)?.[1]).toMatchObject({
+      request: { format: "csv", businessHours: true },
+    });
+    store.filter = { ...store.filter, businessHours: false };
 
     // Everything the list shows so far; a new filter forgets the selection.
     store.checkAllListed();
