@@ -104,3 +104,16 @@ pub fn thread_of(s: &Store, remote_id: &str) -> ThreadId {
     }
     panic!("{remote_id} is not stored");
 }
+
+/// The files directly in `dir` whose bytes hold `needle` (an erased or purged customer's words
+/// must be in none).
+pub fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            found.push(e.path().display().to_string());
+        }
+    }
+    found
+}

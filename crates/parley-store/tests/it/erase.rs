@@ -1,22 +1,11 @@
 //! Per-customer erase: the person's words leave every file of the workspace, others stay, and a
 //! later sync cannot bring the erased messages back.
 
-use crate::common::{bot_account, inbound};
+use crate::common::{bot_account, files_holding, inbound};
 use parley_domain::*;
 use parley_store::*;
 
 const MARK: &str = "zqxj-erase-7731";
-
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for e in std::fs::read_dir(dir).expect("dir").flatten() {
-        let bytes = std::fs::read(e.path()).unwrap_or_default();
-        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-            found.push(e.path().display().to_string());
-        }
-    }
-    found
-}
 
 #[test]
 fn an_erased_customer_leaves_no_trace_in_any_file_and_does_not_come_back() {

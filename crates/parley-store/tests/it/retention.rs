@@ -2,22 +2,11 @@
 //! in any file; a batch is one transaction; an interrupted run is finished by the next; a later
 //! sync does not bring the deleted messages back.
 
-use crate::common::{account, bot_account, inbound};
+use crate::common::{account, bot_account, files_holding, inbound};
 use parley_domain::*;
 use parley_store::*;
 
 const MARK: &str = "qzvx-retention-4417";
-
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for e in std::fs::read_dir(dir).expect("dir").flatten() {
-        let bytes = std::fs::read(e.path()).unwrap_or_default();
-        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-            found.push(e.path().display().to_string());
-        }
-    }
-    found
-}
 
 /// `n` messages from the customer of `chat`, the first at `at`, one with a photo; its thread.
 fn conversation(
