@@ -49,6 +49,23 @@ impl ChannelKind {
         }
     }
 
+    /// Whether the provider gives customers' profile pictures (fetched for the customer pane).
+    pub fn has_profile_pictures(self) -> bool {
+        matches!(
+            self,
+            ChannelKind::Telegram | ChannelKind::Messenger | ChannelKind::Instagram
+        )
+    }
+
+    /// The first-response target of the channel when nobody set one: a quick chat expects an
+    /// answer within half an hour, an email within four hours.
+    pub fn default_response_target_minutes(self) -> i64 {
+        match self {
+            ChannelKind::Email => 240,
+            _ => 30,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Telegram => "telegram",

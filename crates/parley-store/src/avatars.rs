@@ -18,14 +18,20 @@ pub struct AvatarDue {
 impl Store {
     /// The identities of `contact` whose picture is due on a channel that has pictures.
     pub fn avatars_due(&self, contact: ContactId, stale_before: Millis) -> Result<Vec<AvatarDue>> {
-        let mut stmt = self.conn.prepare_cached(
+        let with_pictures: Vec<String> = ChannelKind::ALL
+            .iter()
+            .filter(|c| c.has_profile_pictures())
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT i.id, i.account_id, a.channel, i.remote_id
              FROM identities i JOIN accounts a ON a.id = i.account_id
              LEFT JOIN identity_avatars v ON v.identity_id = i.id
-             WHERE i.contact_id = ?1 AND a.channel IN ('telegram', 'messenger', 'instagram')
+             WHERE i.contact_id = ?1 AND a.channel IN ({})
                AND (v.identity_id IS NULL OR v.checked_at < ?2)
              ORDER BY i.id",
-        )?;
+            with_pictures.join(", ")
+        ))?;
         crate::rows::collect(&mut stmt, params![contact.0, stale_before], |r| {
             Ok(AvatarDue {
                 identity: IdentityId(r.get(0)?),

@@ -37,13 +37,9 @@ const MAX_PAGE: u32 = 500;
 /// The settings key of the first-response targets (JSON: channel → minutes).
 pub const TARGETS_KEY: &str = "review.targets";
 
-/// The target of a channel nobody set one for: a quick chat expects an answer within half an
-/// hour, an email within four hours.
+/// The target of a channel nobody set one for ([`ChannelKind::default_response_target_minutes`]).
 pub fn default_target_minutes(channel: ChannelKind) -> i64 {
-    match channel {
-        ChannelKind::Email => 240,
-        _ => 30,
-    }
+    channel.default_response_target_minutes()
 }
 
 /// Every channel's target, the defaults where none was set.
