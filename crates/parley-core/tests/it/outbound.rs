@@ -6,7 +6,7 @@
 
 use crate::common::{thread_of, unix_now};
 use chrono::{TimeZone, Timelike, Utc};
-use parley_core::{CoreConfig, DemoMode, MemorySecrets, Parley, Paths};
+use parley_core::{MemorySecrets, Parley};
 use parley_domain::{
     Clock, DeliveryState, Direction, ErrorCode, HoldReason, MessageView, Millis, OptOutSource,
     OutboundSettings, SystemClock, ThreadId,
@@ -48,17 +48,10 @@ async fn rig() -> Rig {
     let fake = FakeTwilio::start(config).await.expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = Arc::new(Shifted::default());
-    let mut core = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        Arc::new(MemorySecrets::default()),
-    );
+    let mut core = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    // Quiet hours on, as in a new workspace: this file is about respectful outbound.
+    core.quiet_hours_by_default = true;
     core.api_roots.set("twilio", fake.base_url());
-    core.demo = DemoMode::Off;
-    core.long_poll = Duration::from_secs(1);
     core.clock = clock.clone();
     let app = Parley::start(core).await.expect("starts");
     app.add_twilio_account(
@@ -309,17 +302,10 @@ async fn a_telegram_customer_opts_out_with_stopp_and_back_in() {
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut core = CoreConfig::new(
-        Paths {
-            data_dir: dir.path().join("data"),
-            config_dir: dir.path().join("config"),
-            log_dir: dir.path().join("logs"),
-        },
-        Arc::new(MemorySecrets::default()),
-    );
+    let mut core = crate::common::test_config(dir.path(), Arc::new(MemorySecrets::default()));
+    // Quiet hours on, as in a new workspace: this file is about respectful outbound.
+    core.quiet_hours_by_default = true;
     core.api_roots.set("telegram", fake.base_url());
-    core.demo = DemoMode::Off;
-    core.long_poll = Duration::from_secs(1);
     let app = Parley::start(core).await.expect("starts");
     app.add_telegram_account(fake.token().into())
         .await
