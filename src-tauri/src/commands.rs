@@ -154,6 +154,8 @@ forward! {
     set_checklist_score(thread_id: ThreadId, item_id: i64, score: Option<i64>) -> Vec<ChecklistScore>;
     review_metrics(query: MetricsQuery) -> Metrics;
     export_review(request: ExportRequest) -> ExportOutcome;
+    /// A chart's numbers as a CSV file where the user chooses; the path, or `null` if cancelled.
+    save_numbers_csv(name: String, csv: String) -> Option<String>;
     set_identity_opt_out(identity_id: IdentityId, opted_out: bool) -> ContactContext;
     outbound_settings() -> OutboundSettings;
     set_outbound_settings(settings: OutboundSettings) -> OutboundSettings;

@@ -126,6 +126,17 @@ def test_filter_read_annotate_measure_and_export(review_app):
     assert by_testid(app, "heatmap")
     screenshot(app, "review-metrics")
 
+    # A chart's numbers saved as CSV through the save dialog (a browser download would land
+    # nowhere in the app's window).
+    by_testid(app, "summary-numbers-csv")[0].click()
+    saved = app.export_dir / "parley-summary.csv"
+    wait_for(app, "the numbers saved", lambda d: saved.exists()
+             and any(str(saved) in t for t in texts(d, "summary-numbers-saved")))
+    rows = list(csv.reader(io.StringIO(saved.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["Measure", "Value"]
+    started = dict((r[0], r[1]) for r in rows[1:])["Conversations started"]
+    assert int(started) == int(texts(app, "metric-started")[0])
+
 
 def test_ticked_conversations_are_exported_and_nothing_else(review_app):
     app = review_app

@@ -136,6 +136,7 @@ macro_rules! for_each_command {
             review_metrics,
             export_review,
             cancel_export,
+            save_numbers_csv,
             backup_settings,
             set_backup_schedule,
             pick_backup_folder,

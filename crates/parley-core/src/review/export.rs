@@ -31,6 +31,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const EXPORT_BATCH: u32 = 25;
 /// Conversations one export holds at most (ids only are kept in memory).
 pub const EXPORT_MAX: usize = 200_000;
+/// The largest chart CSV the window may hand over (a year of days × channels is a few KiB).
+const NUMBERS_CSV_MAX: usize = 4 << 20;
 /// The suffix of the temporary file an export writes.
 const PARTIAL: &str = ".partial";
 
@@ -167,6 +169,39 @@ impl Parley {
                 .join("exports")
                 .join(format!("{name}-{stamp}.{ext}")),
         ))
+    }
+
+    /// Saves a chart's numbers, as CSV the window made from the metrics (numbers, channel and
+    /// day names), to a file the user chooses through the same dialog as exports (a Blob link
+    /// downloads nothing in the app's window); written beside it and renamed, so nothing partial
+    /// is left. `None` when the user cancelled.
+    pub async fn save_numbers_csv(
+        &self,
+        name: String,
+        csv: String,
+    ) -> Result<Option<String>, IpcError> {
+        if csv.len() > NUMBERS_CSV_MAX {
+            return Err(super::invalid(
+                "These numbers are too large to save as one file; choose a shorter period.",
+            ));
+        }
+        let stem = safe_name(name.trim_end_matches(".csv"));
+        let Some(target) = self.export_target(stem, "csv").await? else {
+            return Ok(None);
+        };
+        let partial = partial_of(&target);
+        let write = async {
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            tokio::fs::write(&partial, csv.as_bytes()).await?;
+            tokio::fs::rename(&partial, &target).await
+        };
+        if let Err(e) = write.await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(storage(&target, e));
+        }
+        Ok(Some(target.to_string_lossy().into_owned()))
     }
 
     /// Exports `request` to a file the user chooses (see the module doc).

@@ -364,6 +364,8 @@ export interface Backend {
   /** Exports to a file chosen in the system's save dialog; progress comes as `exportProgress`. */
   exportReview(request: ExportRequest): Promise<ExportOutcome>;
   cancelExport(): Promise<void>;
+  /** Saves a chart's numbers (CSV made here) where the user chooses; the path, or `null` if cancelled. */
+  saveNumbersCsv(name: string, csv: string): Promise<string | null>;
   /** Settings → Backup: the schedule and the last result. */
   backupSettings(): Promise<BackupSettings>;
   setBackupSchedule(input: BackupScheduleInput): Promise<BackupSettings>;
@@ -541,6 +543,7 @@ export const tauriBackend: Backend = {
   cancelExport: async () => {
     await call<null>("cancel_export");
   },
+  saveNumbersCsv: (name, csv) => call("save_numbers_csv", { name, csv }),
   backupSettings: () => call("backup_settings"),
   setBackupSchedule: (input) => call("set_backup_schedule", { input }),
   pickBackupFolder: () => call("pick_backup_folder"),

@@ -1534,6 +1534,7 @@ export const COMMANDS = [
   "review_metrics",
   "export_review",
   "cancel_export",
+  "save_numbers_csv",
   "backup_settings",
   "set_backup_schedule",
   "pick_backup_folder",

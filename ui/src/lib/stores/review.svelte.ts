@@ -379,6 +379,16 @@ export class ReviewStore {
     await this.#backend.cancelExport();
   }
 
+  /** Saves a chart's numbers as CSV through the save dialog: where it went, `null` when the
+   *  user cancelled, or the error to show. */
+  async saveNumbers(file: string, csv: string): Promise<{ path: string | null } | { error: IpcError }> {
+    try {
+      return { path: await this.#backend.saveNumbersCsv(file, csv) };
+    } catch (e) {
+      return { error: toIpcError(e) };
+    }
+  }
+
   handleEvent(event: CoreEvent): void {
     if (event.kind === "exportProgress" && this.exporting) {
       this.exporting = { done: event.done, total: event.total };

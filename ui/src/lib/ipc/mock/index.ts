@@ -51,6 +51,7 @@ export class MockBackend extends MockState implements Backend {
   reviewMetrics = review.reviewMetrics.bind(null, this);
   exportReview = review.exportReview.bind(null, this);
   cancelExport = review.cancelExport.bind(null, this);
+  saveNumbersCsv = review.saveNumbersCsv.bind(null, this);
   backupSettings = backup.backupSettings.bind(null, this);
   setBackupSchedule = backup.setBackupSchedule.bind(null, this);
   pickBackupFolder = backup.pickBackupFolder.bind(null, this);

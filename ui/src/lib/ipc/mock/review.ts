@@ -375,3 +375,8 @@ export async function exportReview(mock: MockBackend, request: ExportRequest): P
 export async function cancelExport(mock: MockBackend): Promise<void> {
   mock.record("cancel_export", null);
 }
+
+export async function saveNumbersCsv(mock: MockBackend, name: string, csv: string): Promise<string | null> {
+  mock.record("save_numbers_csv", { name, csv });
+  return `/tmp/${name}`;
+}
