@@ -69,6 +69,8 @@ struct Rig {
     app: Arc<Parley>,
     fake: FakeTelegram,
     db: std::path::PathBuf,
+    /// The workspace's database key (it is encrypted at rest), to count what is stored.
+    key: parley_store::DbKey,
     _dir: tempfile::TempDir,
 }
 
@@ -83,7 +85,9 @@ async fn rig(rules: bool) -> Rig {
         log_dir: dir.path().join("logs"),
     };
     let db = paths.data_dir.join("parley.sqlite3");
-    let mut config = CoreConfig::new(paths, Arc::new(MemorySecrets::default()));
+    let data_dir = paths.data_dir.clone();
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut config = CoreConfig::new(paths, secrets.clone());
     config.api_roots.set("telegram", fake.base_url());
     config.demo = DemoMode::Off;
     config.long_poll = Duration::from_secs(1);
@@ -149,18 +153,21 @@ async fn rig(rules: bool) -> Rig {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let key = parley_core::workspace_key::stored_key(&*secrets, &data_dir)
+        .expect("keychain")
+        .expect("the workspace's key");
     Rig {
         app,
         fake,
         db,
+        key,
         _dir: dir,
     }
 }
 
-fn stored(db: &std::path::Path) -> i64 {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("read-only connection");
+fn stored(db: &std::path::Path, key: &parley_store::DbKey) -> i64 {
+    let conn = parley_store::connect(db, Some(key), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("read-only connection");
     conn.busy_timeout(Duration::from_secs(5))
         .expect("busy timeout");
     conn.query_row(
@@ -196,8 +203,8 @@ async fn run(rules: bool, messages: usize) -> (f64, Option<f64>) {
     let want = i64::try_from(messages).expect("count");
     let db = rig.db.clone();
     loop {
-        let db = db.clone();
-        if tokio::task::spawn_blocking(move || stored(&db))
+        let (db, key) = (db.clone(), rig.key.clone());
+        if tokio::task::spawn_blocking(move || stored(&db, &key))
             .await
             .expect("count")
             >= want
