@@ -12,6 +12,21 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 impl Store {
+    /// `NotFound("account")` unless `account` exists (a write naming a removed account).
+    pub(crate) fn require_account(&self, account: AccountId) -> Result<()> {
+        let known: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
+            .query_row([account.0], |r| r.get(0))
+            .optional()?;
+        match known {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NotFound("account")),
+        }
+    }
+}
+
+impl Store {
     /// Stores a fetched batch and moves the sync cursor in the same transaction, so a crash
     /// either keeps both or neither. Replays are harmless: messages are keyed on
     /// (account, remote id) and a known one is skipped without touching unread counts.
@@ -22,14 +37,7 @@ impl Store {
         cursor: Option<(&str, &str)>,
         now: Millis,
     ) -> Result<IngestOutcome> {
-        let known: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
-            .query_row([account.0], |r| r.get(0))
-            .optional()?;
-        if known.is_none() {
-            return Err(StoreError::NotFound("account"));
-        }
+        self.require_account(account)?;
         // Messages of customers erased on request, met again (a re-read page), stay out.
         let kept;
         let batch = match crate::erase::without_erased(&self.conn, account, batch)? {

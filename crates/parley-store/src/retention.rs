@@ -15,7 +15,7 @@ use crate::error::{Result, StoreError};
 use parley_domain::{
     AccountId, Attachment, ChannelKind, IngestBatch, Millis, RETENTION_MONTHS_MAX, RetentionRun,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 /// One account's policy and last run, as stored.
@@ -154,14 +154,7 @@ impl Store {
         if let Some(m) = months {
             check_months(m)?;
         }
-        let known: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
-            .query_row([account.0], |r| r.get(0))
-            .optional()?;
-        if known.is_none() {
-            return Err(StoreError::NotFound("account"));
-        }
+        self.require_account(account)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO retention (account_id, months, updated_at) VALUES (?1, ?2, ?3)
